@@ -1,0 +1,35 @@
+// One error class for everything a user can cause. `code` is stable (tests and --json output use it);
+// `usage` marks command-line mistakes, which exit with 2 instead of 1.
+export class P2PrintError extends Error {
+  readonly code: string
+  readonly usage: boolean
+
+  constructor (code: string, message: string, opts: { usage?: boolean, cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.name = 'P2PrintError'
+    this.code = code
+    this.usage = opts.usage === true
+  }
+}
+
+export const USAGE = (msg: string) => new P2PrintError('USAGE', msg, { usage: true })
+export const BAD_ARGUMENT = (msg: string) => new P2PrintError('BAD_ARGUMENT', msg, { usage: true })
+export const STORAGE_LOCKED = (dir: string, pid: number) =>
+  new P2PrintError('STORAGE_LOCKED', `storage ${dir} is in use by another p2print process (pid ${pid}); stop it or use another --storage`)
+export const NO_MARKET = () =>
+  new P2PrintError('NO_MARKET', 'this storage has no market yet: run `p2print market create` or `p2print market join KEY`')
+export const UNKNOWN_MARKET = (key: string) =>
+  new P2PrintError('UNKNOWN_MARKET', `invalid market key ${JSON.stringify(key)}: expected the 52-character id that \`market create\` printed`)
+export const JOB_NOT_FOUND = (id: string) =>
+  new P2PrintError('JOB_NOT_FOUND', `no job ${JSON.stringify(id)} in this market (run \`p2print jobs\` to list them; if it was just posted, wait for peers to sync)`)
+export const AMBIGUOUS_JOB = (id: string, n: number) =>
+  new P2PrintError('AMBIGUOUS_JOB', `job id prefix ${JSON.stringify(id)} matches ${n} jobs: give more characters`)
+export const NOT_ALLOWED = (msg: string) => new P2PrintError('NOT_ALLOWED', msg)
+export const BAD_TRANSITION = (msg: string) => new P2PrintError('BAD_TRANSITION', msg)
+export const OP_REJECTED = (msg: string) => new P2PrintError('OP_REJECTED', msg)
+export const LIMIT_REACHED = (msg: string) => new P2PrintError('LIMIT_REACHED', msg)
+export const INVALID_OP = (msg: string) => new P2PrintError('INVALID_OP', msg)
+
+export function isP2PrintError (err: unknown): err is P2PrintError {
+  return err instanceof P2PrintError
+}

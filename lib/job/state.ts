@@ -1,0 +1,93 @@
+// The job lifecycle as pure data and functions: who may do what from which state. `apply` and the command line
+// use the same checks, so a command refuses locally what every peer's `apply` would ignore.
+import b4a from 'b4a'
+import { OP, LIMITS, MATERIALS, type JobFields, type JobPatch, type JobRecord, type OpType, type Status } from '../schema.js'
+import { isCountryCode } from '../countries.js'
+
+export type Role = 'client' | 'printer' | 'other'
+
+export interface Transition {
+  action: OpType
+  from: readonly Status[]
+  to: Status
+  roles: readonly Role[]
+}
+
+// Until escrow exists, `accept` leads to `accepted` and apply moves the job on to `active` in the same step
+// (recorded in the history). `withdraw` is allowed from `active` only for that reason: no money is locked yet.
+export const ESCROW_ENABLED = false
+
+export const TRANSITIONS: readonly Transition[] = [
+  { action: OP.JOB_UPDATE, from: ['open'], to: 'open', roles: ['client'] },
+  { action: OP.JOB_CANCEL, from: ['open'], to: 'cancelled', roles: ['client'] },
+  { action: OP.JOB_ACCEPT, from: ['open'], to: 'accepted', roles: ['other'] },
+  { action: OP.JOB_WITHDRAW, from: ESCROW_ENABLED ? ['accepted'] : ['accepted', 'active'], to: 'open', roles: ['printer'] },
+  { action: OP.JOB_SHIP, from: ['active'], to: 'shipped', roles: ['printer'] },
+  { action: OP.JOB_COMPLETE, from: ['shipped'], to: 'completed', roles: ['client'] },
+  { action: OP.JOB_DISPUTE, from: ['active', 'shipped'], to: 'disputed', roles: ['client', 'printer'] }
+]
+
+export const FINAL_STATUSES: readonly Status[] = ['completed', 'cancelled']
+
+export function roleOf (job: Pick<JobRecord, 'client' | 'printer'>, author: Uint8Array): Role {
+  if (b4a.equals(job.client, author)) return 'client'
+  if (job.printer !== null && b4a.equals(job.printer, author)) return 'printer'
+  return 'other'
+}
+
+export type Check = { ok: true, to: Status } | { ok: false, code: 'NOT_ALLOWED' | 'BAD_TRANSITION', reason: string }
+
+const VERB: Record<number, string> = {
+  [OP.JOB_UPDATE]: 'edit',
+  [OP.JOB_CANCEL]: 'cancel',
+  [OP.JOB_ACCEPT]: 'accept',
+  [OP.JOB_WITHDRAW]: 'withdraw from',
+  [OP.JOB_SHIP]: 'ship',
+  [OP.JOB_COMPLETE]: 'complete',
+  [OP.JOB_DISPUTE]: 'dispute'
+}
+
+const ROLE_NAMES: Record<Role, string> = { client: 'its client', printer: 'its printer', other: 'a printer other than its client' }
+
+export function checkTransition (job: Pick<JobRecord, 'client' | 'printer' | 'status'>, action: OpType, author: Uint8Array): Check {
+  const t = TRANSITIONS.find(t => t.action === action)
+  if (t === undefined) return { ok: false, code: 'BAD_TRANSITION', reason: 'not a job transition' }
+  const role = roleOf(job, author)
+  const verb = VERB[action]
+  if (!t.roles.includes(role)) {
+    const who = t.roles.map(r => ROLE_NAMES[r]).join(' or ')
+    const you = role === 'other' ? 'you have no role in it' : `you are ${ROLE_NAMES[role]}`
+    return { ok: false, code: 'NOT_ALLOWED', reason: `only ${who} can ${verb} this job; ${you}` }
+  }
+  if (!t.from.includes(job.status)) {
+    return { ok: false, code: 'BAD_TRANSITION', reason: `cannot ${verb} a job that is ${job.status} (allowed from: ${t.from.join(', ')})` }
+  }
+  return { ok: true, to: t.to }
+}
+
+// Field validation shared by create and update. Returns a reason, or null when the fields are fine.
+export function checkJobFields (f: JobPatch): string | null {
+  if (f.title !== undefined) {
+    if (f.title.trim().length === 0) return 'title is empty'
+    if (f.title.length > LIMITS.titleChars) return `title is longer than ${LIMITS.titleChars} characters`
+  }
+  if (f.material !== undefined && !MATERIALS.includes(f.material)) return `material must be one of ${MATERIALS.join(', ')}`
+  if (f.colors !== undefined) {
+    if (f.colors.length > LIMITS.colors) return `at most ${LIMITS.colors} colours`
+    for (const col of f.colors) {
+      if (col.trim().length === 0 || col.length > LIMITS.colorChars) return `colour ${JSON.stringify(col)} must be 1–${LIMITS.colorChars} characters`
+    }
+  }
+  if (f.bountySats !== undefined) {
+    if (!Number.isSafeInteger(f.bountySats) || f.bountySats < 1) return 'bounty must be a positive number of satoshis'
+    if (f.bountySats > LIMITS.maxBountySats) return 'bounty is more than 21 million BTC'
+  }
+  if (f.country !== undefined && !isCountryCode(f.country)) return `country ${JSON.stringify(f.country)} is not an ISO 3166 alpha-2 code (e.g. DE, US, JP)`
+  if (f.notes !== undefined && f.notes.length > LIMITS.notesChars) return `notes are longer than ${LIMITS.notesChars} characters`
+  return null
+}
+
+export function isCompleteJob (f: JobPatch): f is JobFields {
+  return f.title !== undefined && f.material !== undefined && f.colors !== undefined &&
+    f.bountySats !== undefined && f.country !== undefined && f.notes !== undefined
+}

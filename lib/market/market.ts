@@ -1,0 +1,198 @@
+// One market: an optimistic Autobase whose view is the Hyperbee of jobs, replicated over Hyperswarm on the
+// market's discovery key. Owns the base and the swarm; the corestore belongs to the caller.
+import ReadyResource from 'ready-resource'
+import Autobase from 'autobase'
+import Hyperbee from 'hyperbee'
+import Hyperswarm from 'hyperswarm'
+import type Corestore from 'corestore'
+import type { Hypercore } from 'hypercore'
+import b4a from 'b4a'
+import { apply, jobIdFor } from './apply.js'
+import { encodeOp, type OpBody, type JobRecord } from '../schema.js'
+import { getJobEntry, queryJobs, jobsWithIdPrefix, getJobCount, type View, type JobQuery } from './view.js'
+
+export interface MarketOptions {
+  bootstrap?: Array<{ host: string, port: number }> | null
+  swarm?: boolean // false: no networking (tests that replicate by hand, benchmarks)
+  ackInterval?: number
+  now?: () => number
+}
+
+export interface JobView {
+  job: JobRecord
+  confirmed: boolean // the record was written in the indexed (signed) part of the view: it can no longer be reordered
+}
+
+export class Market extends ReadyResource {
+  readonly store: Corestore
+  readonly base: Autobase<View>
+  swarm: Hyperswarm | null = null
+  private readonly opts: MarketOptions
+  private appending: Promise<unknown> = Promise.resolve()
+  private discovery: { flushed(): Promise<void> } | null = null
+
+  constructor (store: Corestore, key: Uint8Array | null, opts: MarketOptions = {}) {
+    super()
+    this.store = store
+    this.opts = opts
+    this.base = new Autobase<View>(store, key, {
+      optimistic: true,
+      ackInterval: opts.ackInterval ?? 1000,
+      open: (viewStore) => new Hyperbee(viewStore.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary', extension: false }),
+      apply,
+      close: async (view) => { await view.close() }
+    })
+    this.base.on('update', () => this.emit('update'))
+    this.base.on('error', (err: unknown) => this.emit('warning', err))
+  }
+
+  get key (): Uint8Array { return this.base.key }
+  get discoveryKey (): Uint8Array { return this.base.discoveryKey }
+  get writerKey (): Uint8Array { return this.base.local.key as Uint8Array }
+  get view (): View { return this.base.view }
+  get connections (): number { return this.swarm === null ? 0 : this.swarm.connections.size }
+
+  protected override async _open (): Promise<void> {
+    await this.base.ready()
+    if (this.opts.swarm === false) return
+    const swarm = new Hyperswarm({ bootstrap: this.opts.bootstrap ?? undefined })
+    this.swarm = swarm
+    swarm.on('connection', (conn) => {
+      conn.on('error', () => {}) // a peer that drops or resets is normal; replication just stops
+      this.base.replicate(conn)
+      this.emit('peer-add', conn)
+      conn.once('close', () => this.emit('peer-remove', conn))
+    })
+    this.discovery = swarm.join(this.base.discoveryKey)
+  }
+
+  protected override async _close (): Promise<void> {
+    if (this.swarm !== null) await this.swarm.destroy()
+    await this.base.close()
+  }
+
+  replicate (stream: unknown): unknown {
+    return this.base.replicate(stream)
+  }
+
+  // Appends one op. A peer that is not (yet) a writer appends optimistically; apply admits it on its first op.
+  // Resolves with the length of the writer's log after the op, which job ids are derived from.
+  async append (op: OpBody): Promise<{ length: number, jobId: Uint8Array | null }> {
+    const run = async (): Promise<{ length: number, jobId: Uint8Array | null }> => {
+      await this.ready()
+      const value = encodeOp(op, (this.opts.now ?? Date.now)())
+      const length = await this.base.append(value, this.base.writable ? undefined : { optimistic: true })
+      return { length, jobId: op.type === 1 ? jobIdFor(this.writerKey, length) : null }
+    }
+    const p = this.appending.then(run, run)
+    this.appending = p.catch(() => {})
+    return p
+  }
+
+  async update (): Promise<void> {
+    await this.base.update()
+  }
+
+  // Waits for the DHT announce and the first connections, then until every writer we know of is as long here as
+  // at any connected peer and the view has applied it. Returns how many peers were connected.
+  async sync (timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs
+    if (this.swarm !== null && this.discovery !== null) {
+      await withDeadline(this.discovery.flushed(), deadline)
+      await withDeadline(this.swarm.flush(), deadline)
+      // give connections a moment to finish their handshake and exchange wakeups
+      while (this.connections === 0 && Date.now() < deadline) await sleep(50)
+    }
+    if (this.connections === 0) {
+      await this.base.update()
+      return 0
+    }
+    let stable = 0
+    while (Date.now() < deadline) {
+      await withDeadline(this.base.update(), deadline)
+      if (this.caughtUp()) {
+        if (++stable >= 3) break
+      } else {
+        stable = 0
+      }
+      await sleep(100)
+    }
+    return this.connections
+  }
+
+  private writerCores (): Hypercore[] {
+    const base = this.base as unknown as { activeWriters: Iterable<{ core: Hypercore }>, system: { core: Hypercore } | null }
+    const cores: Hypercore[] = []
+    for (const w of base.activeWriters) cores.push(w.core)
+    return cores
+  }
+
+  private caughtUp (): boolean {
+    for (const core of this.writerCores()) {
+      for (const peer of core.peers) {
+        if (peer.remoteContiguousLength > core.contiguousLength) return false
+      }
+    }
+    return true
+  }
+
+  // True once a connected peer holds this peer's whole log.
+  get flushed (): boolean {
+    const local = this.base.local
+    return local.length === 0 || local.peers.some(p => p.remoteContiguousLength >= local.length)
+  }
+
+  async waitFlushed (timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    while (!this.flushed && Date.now() < deadline) await sleep(50)
+    return this.flushed
+  }
+
+  // --- reads ---------------------------------------------------------------------------------------------------
+
+  isConfirmed (seq: number): boolean {
+    return seq < this.view.core.signedLength
+  }
+
+  async getJob (id: Uint8Array): Promise<JobView | null> {
+    const e = await getJobEntry(this.view, id)
+    return e === null ? null : { job: e.job, confirmed: this.isConfirmed(e.seq) }
+  }
+
+  async jobs (q: JobQuery): Promise<JobView[]> {
+    const list = await queryJobs(this.view, q)
+    return list.map(e => ({ job: e.job, confirmed: this.isConfirmed(e.seq) }))
+  }
+
+  async jobsWithIdPrefix (prefix: Uint8Array, max: number): Promise<JobRecord[]> {
+    return jobsWithIdPrefix(this.view, prefix, max)
+  }
+
+  async jobCount (): Promise<number> {
+    return getJobCount(this.view)
+  }
+
+  isIndexer (): boolean {
+    return this.base.isIndexer
+  }
+
+  isWriter (): boolean {
+    return this.base.writable
+  }
+
+  isWriterKey (key: Uint8Array): boolean {
+    return b4a.equals(key, this.writerKey)
+  }
+}
+
+function sleep (ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}
+
+async function withDeadline (p: Promise<unknown>, deadline: number): Promise<void> {
+  const left = deadline - Date.now()
+  if (left <= 0) return
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([p.catch(() => {}), new Promise<void>(resolve => { timer = setTimeout(resolve, left) })])
+  clearTimeout(timer)
+}

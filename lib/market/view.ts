@@ -1,0 +1,229 @@
+// Key layout of the market view (a Hyperbee with binary keys), its secondary indexes, and the queries on them.
+//
+//   'j' id16                       → JobRecord
+//   'w' writerKey32                → WriterRecord (spam counters)
+//   'c'                            → number of jobs ever created (gives each job its seq)
+//   'i' kind ...fields seqDesc id  → IndexValue  (one entry per index kind per job)
+//
+// seqDesc = 2^48 - 1 - seq, big-endian, so a forward range read yields newest first.
+import b4a from 'b4a'
+import c from 'compact-encoding'
+import type Hyperbee from 'hyperbee'
+import type { BeeBatch } from 'hyperbee'
+import { JOB_ID_BYTES, MATERIALS, STATUSES, jobRecord, writerRecord, indexValue, counter, type JobRecord, type Material, type Status, type WriterRecord, type IndexValue } from '../schema.js'
+
+export type View = Hyperbee<Uint8Array, Uint8Array>
+type Reader = Pick<View, 'get'> | Pick<BeeBatch<Uint8Array, Uint8Array>, 'get'>
+
+const P_JOB = 0x6a // 'j'
+const P_WRITER = 0x77 // 'w'
+const P_INDEX = 0x69 // 'i'
+const COUNTER_KEY = b4a.from('c')
+
+const IDX = {
+  ALL: 1,
+  STATUS: 2,
+  STATUS_MATERIAL: 3,
+  STATUS_COUNTRY: 4,
+  STATUS_MATERIAL_COUNTRY: 5,
+  CLIENT: 6,
+  PRINTER: 7
+} as const
+
+const SEQ_MAX = 2 ** 48 - 1
+
+function seqDesc (seq: number): Uint8Array {
+  const out = new Uint8Array(6)
+  let v = SEQ_MAX - seq
+  for (let i = 5; i >= 0; i--) {
+    out[i] = v % 256
+    v = Math.floor(v / 256)
+  }
+  return out
+}
+
+export function jobKey (id: Uint8Array): Uint8Array {
+  return b4a.concat([b4a.from([P_JOB]), id])
+}
+
+export function writerKey (key: Uint8Array): Uint8Array {
+  return b4a.concat([b4a.from([P_WRITER]), key])
+}
+
+function statusByte (s: Status): number { return STATUSES.indexOf(s) }
+function materialByte (m: Material): number { return MATERIALS.indexOf(m) }
+
+function indexPrefix (kind: number, parts: Array<number | Uint8Array | string>): Uint8Array {
+  const bufs: Uint8Array[] = [b4a.from([P_INDEX, kind])]
+  for (const p of parts) {
+    if (typeof p === 'number') bufs.push(b4a.from([p]))
+    else if (typeof p === 'string') bufs.push(b4a.from(p, 'latin1'))
+    else bufs.push(p)
+  }
+  return b4a.concat(bufs)
+}
+
+function indexKeys (j: JobRecord): Uint8Array[] {
+  const tail = b4a.concat([seqDesc(j.seq), j.id])
+  const s = statusByte(j.status)
+  const m = materialByte(j.material)
+  const keys = [
+    indexPrefix(IDX.ALL, [tail]),
+    indexPrefix(IDX.STATUS, [s, tail]),
+    indexPrefix(IDX.STATUS_MATERIAL, [s, m, tail]),
+    indexPrefix(IDX.STATUS_COUNTRY, [s, j.country, tail]),
+    indexPrefix(IDX.STATUS_MATERIAL_COUNTRY, [s, m, j.country, tail]),
+    indexPrefix(IDX.CLIENT, [j.client, tail])
+  ]
+  if (j.printer !== null) keys.push(indexPrefix(IDX.PRINTER, [j.printer, tail]))
+  return keys
+}
+
+function summary (j: JobRecord): IndexValue {
+  return { bountySats: j.bountySats, status: j.status, material: j.material, country: j.country }
+}
+
+// --- writes (used by apply, inside one batch) -----------------------------------------------------------------
+
+export async function putJob (b: BeeBatch<Uint8Array, Uint8Array>, prev: JobRecord | null, next: JobRecord): Promise<void> {
+  const nextKeys = indexKeys(next)
+  if (prev !== null) {
+    for (const k of indexKeys(prev)) {
+      if (!nextKeys.some(n => b4a.equals(n, k))) await b.del(k)
+    }
+  }
+  const value = c.encode(indexValue, summary(next))
+  for (const k of nextKeys) await b.put(k, value)
+  await b.put(jobKey(next.id), c.encode(jobRecord, next))
+}
+
+export async function putWriter (b: BeeBatch<Uint8Array, Uint8Array>, key: Uint8Array, w: WriterRecord): Promise<void> {
+  await b.put(writerKey(key), c.encode(writerRecord, w))
+}
+
+export async function putJobCount (b: BeeBatch<Uint8Array, Uint8Array>, n: number): Promise<void> {
+  await b.put(COUNTER_KEY, c.encode(counter, n))
+}
+
+// --- reads ----------------------------------------------------------------------------------------------------
+
+export async function getJobEntry (v: Reader, id: Uint8Array): Promise<{ job: JobRecord, seq: number } | null> {
+  const e = await v.get(jobKey(id))
+  if (e === null) return null
+  return { job: c.decode(jobRecord, e.value), seq: e.seq }
+}
+
+export async function getJob (v: Reader, id: Uint8Array): Promise<JobRecord | null> {
+  const e = await getJobEntry(v, id)
+  return e === null ? null : e.job
+}
+
+export async function getWriter (v: Reader, key: Uint8Array): Promise<WriterRecord> {
+  const e = await v.get(writerKey(key))
+  return e === null ? { ops: 0, jobs: 0, openJobs: 0 } : c.decode(writerRecord, e.value)
+}
+
+export async function getJobCount (v: Reader): Promise<number> {
+  const e = await v.get(COUNTER_KEY)
+  return e === null ? 0 : c.decode(counter, e.value)
+}
+
+export interface JobQuery {
+  status?: Status
+  material?: Material
+  country?: string
+  minBountySats?: number
+  mine?: Uint8Array // jobs where this key is the client or the printer
+  limit?: number
+}
+
+interface IndexHit { key: Uint8Array, tail: Uint8Array, id: Uint8Array, value: IndexValue }
+
+async function * scan (view: View, prefix: Uint8Array): AsyncGenerator<IndexHit> {
+  for await (const e of view.createReadStream({ gte: prefix, lt: prefixEnd(prefix) })) {
+    const tail = e.key.subarray(e.key.byteLength - 6 - JOB_ID_BYTES)
+    yield { key: e.key, tail, id: tail.subarray(6), value: c.decode(indexValue, e.value) }
+  }
+}
+
+// The first key after every key that starts with `prefix`.
+function prefixEnd (prefix: Uint8Array): Uint8Array {
+  const end = b4a.from(prefix)
+  for (let i = end.byteLength - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++
+      return end.subarray(0, i + 1)
+    }
+  }
+  return b4a.concat([prefix, b4a.alloc(64, 0xff)])
+}
+
+// Two newest-first streams merged into one (a job where one is both client and printer cannot exist).
+async function * merge (a: AsyncGenerator<IndexHit>, b: AsyncGenerator<IndexHit>): AsyncGenerator<IndexHit> {
+  let x = await a.next()
+  let y = await b.next()
+  while (!x.done || !y.done) {
+    if (y.done || (!x.done && b4a.compare(x.value.tail, y.value.tail) <= 0)) {
+      yield x.value as IndexHit
+      x = await a.next()
+    } else {
+      yield y.value
+      y = await b.next()
+    }
+  }
+}
+
+function pickIndex (view: View, q: JobQuery): AsyncGenerator<IndexHit> {
+  if (q.mine !== undefined) return merge(scan(view, indexPrefix(IDX.CLIENT, [q.mine])), scan(view, indexPrefix(IDX.PRINTER, [q.mine])))
+  if (q.status === undefined) return scan(view, indexPrefix(IDX.ALL, []))
+  const s = statusByte(q.status)
+  if (q.material !== undefined && q.country !== undefined) return scan(view, indexPrefix(IDX.STATUS_MATERIAL_COUNTRY, [s, materialByte(q.material), q.country]))
+  if (q.material !== undefined) return scan(view, indexPrefix(IDX.STATUS_MATERIAL, [s, materialByte(q.material)]))
+  if (q.country !== undefined) return scan(view, indexPrefix(IDX.STATUS_COUNTRY, [s, q.country]))
+  return scan(view, indexPrefix(IDX.STATUS, [s]))
+}
+
+function matches (v: IndexValue, q: JobQuery): boolean {
+  if (q.status !== undefined && v.status !== q.status) return false
+  if (q.material !== undefined && v.material !== q.material) return false
+  if (q.country !== undefined && v.country !== q.country) return false
+  if (q.minBountySats !== undefined && v.bountySats < q.minBountySats) return false
+  return true
+}
+
+// Newest first. Reads index entries in order and stops after `limit` matches; only the matches' records are read.
+export async function queryJobs (view: View, q: JobQuery): Promise<Array<{ job: JobRecord, seq: number }>> {
+  const limit = q.limit ?? 50
+  const out: Array<{ job: JobRecord, seq: number }> = []
+  if (limit <= 0) return out
+  for await (const hit of pickIndex(view, q)) {
+    if (!matches(hit.value, q)) continue
+    const e = await getJobEntry(view, hit.id)
+    if (e !== null) out.push(e)
+    if (out.length >= limit) break
+  }
+  return out
+}
+
+// The same query answered by reading every job record: the baseline the benchmark compares against.
+export async function scanJobs (view: View, q: JobQuery): Promise<JobRecord[]> {
+  const all: JobRecord[] = []
+  const start = b4a.from([P_JOB])
+  const end = b4a.from([P_JOB + 1])
+  for await (const e of view.createReadStream({ gte: start, lt: end })) {
+    const j = c.decode(jobRecord, e.value)
+    if (q.mine !== undefined && !b4a.equals(j.client, q.mine) && !(j.printer !== null && b4a.equals(j.printer, q.mine))) continue
+    if (matches(summary(j), q)) all.push(j)
+  }
+  all.sort((a, b) => b.seq - a.seq)
+  return all.slice(0, q.limit ?? 50)
+}
+
+// Jobs whose id starts with the given bytes (for short ids typed on the command line).
+export async function jobsWithIdPrefix (view: View, prefix: Uint8Array, max: number): Promise<JobRecord[]> {
+  const start = jobKey(prefix)
+  const end = b4a.concat([start, b4a.alloc(JOB_ID_BYTES - prefix.byteLength, 0xff)])
+  const out: JobRecord[] = []
+  for await (const e of view.createReadStream({ gte: start, lte: end, limit: max })) out.push(c.decode(jobRecord, e.value))
+  return out
+}

@@ -1,0 +1,413 @@
+// Every operation a peer can append to the market, and every record the view stores, is encoded here.
+// Rules: an op starts with (version, type, at); a newer version of an op only ever appends fields; a decoder
+// refuses versions and types it does not know (the op is then ignored by `apply`, identically on every peer of
+// that version), and refuses trailing bytes, over-long strings and lists.
+import c from 'compact-encoding'
+import type { State } from 'compact-encoding'
+
+export const SCHEMA_VERSION = 1
+
+export const MATERIALS = ['PLA', 'ABS', 'PETG', 'TPU', 'Nylon', 'Resin', 'Other'] as const
+export type Material = typeof MATERIALS[number]
+
+export const STATUSES = ['open', 'accepted', 'active', 'shipped', 'completed', 'cancelled', 'disputed'] as const
+export type Status = typeof STATUSES[number]
+
+export const OP = {
+  JOB_CREATE: 1,
+  JOB_UPDATE: 2,
+  JOB_CANCEL: 3,
+  JOB_ACCEPT: 4,
+  JOB_WITHDRAW: 5,
+  JOB_SHIP: 6,
+  JOB_COMPLETE: 7,
+  JOB_DISPUTE: 8
+} as const
+export type OpType = typeof OP[keyof typeof OP]
+export const OP_NAMES: Record<OpType, string> = {
+  1: 'job/create',
+  2: 'job/update',
+  3: 'job/cancel',
+  4: 'job/accept',
+  5: 'job/withdraw',
+  6: 'job/ship',
+  7: 'job/complete',
+  8: 'job/dispute'
+}
+// History entries also record transitions that no op names: the automatic accepted → active step.
+export const ACTION_AUTO_ACTIVATE = 100
+
+export const LIMITS = {
+  opBytes: 4096,
+  titleChars: 120,
+  notesChars: 2000,
+  noteChars: 1000,
+  colors: 8,
+  colorChars: 32,
+  maxBountySats: 2_100_000_000_000_000, // 21 million BTC
+  openJobsPerClient: 20,
+  updatesPerJob: 50,
+  opsPerWriter: 100_000
+} as const
+
+export const JOB_ID_BYTES = 16
+
+export interface JobFields {
+  title: string
+  material: Material
+  colors: string[]
+  bountySats: number
+  country: string
+  notes: string
+}
+
+export type JobPatch = Partial<JobFields>
+
+export type OpBody =
+  | { type: typeof OP.JOB_CREATE, job: JobFields }
+  | { type: typeof OP.JOB_UPDATE, jobId: Uint8Array, patch: JobPatch }
+  | { type: typeof OP.JOB_CANCEL, jobId: Uint8Array }
+  | { type: typeof OP.JOB_ACCEPT, jobId: Uint8Array }
+  | { type: typeof OP.JOB_WITHDRAW, jobId: Uint8Array }
+  | { type: typeof OP.JOB_SHIP, jobId: Uint8Array, note: string }
+  | { type: typeof OP.JOB_COMPLETE, jobId: Uint8Array }
+  | { type: typeof OP.JOB_DISPUTE, jobId: Uint8Array, reason: string }
+
+export type Op = OpBody & { version: number, at: number }
+
+export class SchemaError extends Error {}
+
+// --- bounded primitives --------------------------------------------------------------------------------------
+
+function boundedString (maxChars: number): c.Encoder<string> {
+  return {
+    preencode (state, s) { c.string.preencode(state, s) },
+    encode (state, s) { c.string.encode(state, s) },
+    decode (state) {
+      const s = c.string.decode(state)
+      if (s.length > maxChars) throw new SchemaError(`string longer than ${maxChars} characters`)
+      return s
+    }
+  }
+}
+
+function boundedArray<T> (enc: c.Encoder<T>, max: number): c.Encoder<T[]> {
+  return {
+    preencode (state, arr) {
+      c.uint.preencode(state, arr.length)
+      for (const v of arr) enc.preencode(state, v)
+    },
+    encode (state, arr) {
+      c.uint.encode(state, arr.length)
+      for (const v of arr) enc.encode(state, v)
+    },
+    decode (state) {
+      const n = c.uint.decode(state)
+      if (n > max) throw new SchemaError(`list longer than ${max}`)
+      const out: T[] = []
+      for (let i = 0; i < n; i++) out.push(enc.decode(state))
+      return out
+    }
+  }
+}
+
+function enumOf<T extends string> (values: readonly T[]): c.Encoder<T> {
+  return {
+    preencode (state, v) { c.uint.preencode(state, values.indexOf(v)) },
+    encode (state, v) {
+      const i = values.indexOf(v)
+      if (i === -1) throw new SchemaError(`unknown value ${v}`)
+      c.uint.encode(state, i)
+    },
+    decode (state) {
+      const i = c.uint.decode(state)
+      if (i >= values.length) throw new SchemaError(`unknown enum index ${i}`)
+      return values[i]
+    }
+  }
+}
+
+function optional<T> (enc: c.Encoder<T>): c.Encoder<T | null> {
+  return {
+    preencode (state, v) {
+      c.bool.preencode(state, v !== null)
+      if (v !== null) enc.preencode(state, v)
+    },
+    encode (state, v) {
+      c.bool.encode(state, v !== null)
+      if (v !== null) enc.encode(state, v)
+    },
+    decode (state) {
+      return c.bool.decode(state) ? enc.decode(state) : null
+    }
+  }
+}
+
+const safeUint: c.Encoder<number> = {
+  preencode (state, n) { c.uint.preencode(state, n) },
+  encode (state, n) { c.uint.encode(state, n) },
+  decode (state) {
+    const n = c.uint.decode(state)
+    if (!Number.isSafeInteger(n)) throw new SchemaError('integer out of range')
+    return n
+  }
+}
+
+const title = boundedString(LIMITS.titleChars)
+const notes = boundedString(LIMITS.notesChars)
+const note = boundedString(LIMITS.noteChars)
+const colors = boundedArray(boundedString(LIMITS.colorChars), LIMITS.colors)
+const country = boundedString(2)
+const material = enumOf(MATERIALS)
+const status = enumOf(STATUSES)
+const jobId = c.fixed(JOB_ID_BYTES)
+const key = c.fixed32
+
+const jobFields: c.Encoder<JobFields> = {
+  preencode (state, j) {
+    title.preencode(state, j.title)
+    material.preencode(state, j.material)
+    colors.preencode(state, j.colors)
+    safeUint.preencode(state, j.bountySats)
+    country.preencode(state, j.country)
+    notes.preencode(state, j.notes)
+  },
+  encode (state, j) {
+    title.encode(state, j.title)
+    material.encode(state, j.material)
+    colors.encode(state, j.colors)
+    safeUint.encode(state, j.bountySats)
+    country.encode(state, j.country)
+    notes.encode(state, j.notes)
+  },
+  decode (state) {
+    return {
+      title: title.decode(state),
+      material: material.decode(state),
+      colors: colors.decode(state),
+      bountySats: safeUint.decode(state),
+      country: country.decode(state),
+      notes: notes.decode(state)
+    }
+  }
+}
+
+// A patch is a bitfield of present fields followed by those fields, in jobFields order.
+const PATCH_FIELDS = ['title', 'material', 'colors', 'bountySats', 'country', 'notes'] as const
+const PATCH_ENCODERS: { [K in keyof JobFields]: c.Encoder<JobFields[K]> } = {
+  title, material, colors, bountySats: safeUint, country, notes
+}
+
+const jobPatch: c.Encoder<JobPatch> = {
+  preencode (state, p) {
+    c.uint.preencode(state, patchFlags(p))
+    for (const f of PATCH_FIELDS) if (p[f] !== undefined) (PATCH_ENCODERS[f] as c.Encoder<unknown>).preencode(state, p[f])
+  },
+  encode (state, p) {
+    c.uint.encode(state, patchFlags(p))
+    for (const f of PATCH_FIELDS) if (p[f] !== undefined) (PATCH_ENCODERS[f] as c.Encoder<unknown>).encode(state, p[f])
+  },
+  decode (state) {
+    const flags = c.uint.decode(state)
+    if (flags === 0 || flags >= (1 << PATCH_FIELDS.length)) throw new SchemaError('bad patch flags')
+    const p: Record<string, unknown> = {}
+    PATCH_FIELDS.forEach((f, i) => {
+      if (flags & (1 << i)) p[f] = PATCH_ENCODERS[f].decode(state)
+    })
+    return p as JobPatch
+  }
+}
+
+function patchFlags (p: JobPatch): number {
+  let flags = 0
+  PATCH_FIELDS.forEach((f, i) => { if (p[f] !== undefined) flags |= 1 << i })
+  return flags
+}
+
+// --- operations -----------------------------------------------------------------------------------------------
+
+function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): void {
+  switch (op.type) {
+    case OP.JOB_CREATE: jobFields[pass](state, op.job); return
+    case OP.JOB_UPDATE: jobId[pass](state, op.jobId); jobPatch[pass](state, op.patch); return
+    case OP.JOB_SHIP: jobId[pass](state, op.jobId); note[pass](state, op.note); return
+    case OP.JOB_DISPUTE: jobId[pass](state, op.jobId); note[pass](state, op.reason); return
+    case OP.JOB_CANCEL:
+    case OP.JOB_ACCEPT:
+    case OP.JOB_WITHDRAW:
+    case OP.JOB_COMPLETE:
+      jobId[pass](state, op.jobId); return
+  }
+}
+
+function decodeBody (state: State, type: number): OpBody {
+  switch (type) {
+    case OP.JOB_CREATE: return { type, job: jobFields.decode(state) }
+    case OP.JOB_UPDATE: return { type, jobId: jobId.decode(state), patch: jobPatch.decode(state) }
+    case OP.JOB_SHIP: return { type, jobId: jobId.decode(state), note: note.decode(state) }
+    case OP.JOB_DISPUTE: return { type, jobId: jobId.decode(state), reason: note.decode(state) }
+    case OP.JOB_CANCEL:
+    case OP.JOB_ACCEPT:
+    case OP.JOB_WITHDRAW:
+    case OP.JOB_COMPLETE:
+      return { type, jobId: jobId.decode(state) }
+    default:
+      throw new SchemaError(`unknown op type ${type}`)
+  }
+}
+
+export function encodeOp (op: OpBody, at: number): Uint8Array {
+  const state = c.state()
+  c.uint.preencode(state, SCHEMA_VERSION)
+  c.uint.preencode(state, op.type)
+  safeUint.preencode(state, at)
+  encodeBody(state, op, 'preencode')
+  state.buffer = new Uint8Array(state.end)
+  c.uint.encode(state, SCHEMA_VERSION)
+  c.uint.encode(state, op.type)
+  safeUint.encode(state, at)
+  encodeBody(state, op, 'encode')
+  if (state.start > LIMITS.opBytes) throw new SchemaError(`operation is ${state.start} bytes, over the ${LIMITS.opBytes}-byte limit`)
+  return state.buffer
+}
+
+// Throws SchemaError (or a RangeError from compact-encoding) on anything malformed; callers in `apply` catch.
+export function decodeOp (buf: Uint8Array): Op {
+  if (!(buf instanceof Uint8Array)) throw new SchemaError('not bytes')
+  if (buf.byteLength > LIMITS.opBytes) throw new SchemaError('operation too large')
+  const state = c.state(0, buf.byteLength, buf)
+  const version = c.uint.decode(state)
+  if (version !== 1) throw new SchemaError(`unknown schema version ${version}`)
+  const type = c.uint.decode(state)
+  const at = safeUint.decode(state)
+  const body = decodeBody(state, type)
+  if (state.start !== state.end) throw new SchemaError('trailing bytes')
+  return { ...body, version, at }
+}
+
+// --- view records ---------------------------------------------------------------------------------------------
+
+export interface HistoryEntry {
+  action: number // an OP type, or ACTION_AUTO_ACTIVATE
+  from: Status | null
+  to: Status
+  by: Uint8Array
+  at: number
+  note: string
+}
+
+export interface JobRecord extends JobFields {
+  id: Uint8Array
+  seq: number // position among all jobs in the linearised log: "newest first" sorts on it, not on author clocks
+  client: Uint8Array
+  printer: Uint8Array | null
+  status: Status
+  createdAt: number
+  updatedAt: number
+  updates: number
+  history: HistoryEntry[]
+}
+
+const historyEntry: c.Encoder<HistoryEntry> = {
+  preencode (state, h) {
+    c.uint.preencode(state, h.action)
+    optional(status).preencode(state, h.from)
+    status.preencode(state, h.to)
+    key.preencode(state, h.by)
+    c.uint.preencode(state, h.at)
+    c.string.preencode(state, h.note)
+  },
+  encode (state, h) {
+    c.uint.encode(state, h.action)
+    optional(status).encode(state, h.from)
+    status.encode(state, h.to)
+    key.encode(state, h.by)
+    c.uint.encode(state, h.at)
+    c.string.encode(state, h.note)
+  },
+  decode (state) {
+    return {
+      action: c.uint.decode(state),
+      from: optional(status).decode(state),
+      to: status.decode(state),
+      by: key.decode(state),
+      at: c.uint.decode(state),
+      note: c.string.decode(state)
+    }
+  }
+}
+
+const optionalKey = optional(key)
+const history = c.array(historyEntry)
+
+export const jobRecord: c.Encoder<JobRecord> = {
+  preencode (state, j) {
+    jobId.preencode(state, j.id)
+    c.uint.preencode(state, j.seq)
+    jobFields.preencode(state, j)
+    key.preencode(state, j.client)
+    optionalKey.preencode(state, j.printer)
+    status.preencode(state, j.status)
+    c.uint.preencode(state, j.createdAt)
+    c.uint.preencode(state, j.updatedAt)
+    c.uint.preencode(state, j.updates)
+    history.preencode(state, j.history)
+  },
+  encode (state, j) {
+    jobId.encode(state, j.id)
+    c.uint.encode(state, j.seq)
+    jobFields.encode(state, j)
+    key.encode(state, j.client)
+    optionalKey.encode(state, j.printer)
+    status.encode(state, j.status)
+    c.uint.encode(state, j.createdAt)
+    c.uint.encode(state, j.updatedAt)
+    c.uint.encode(state, j.updates)
+    history.encode(state, j.history)
+  },
+  decode (state) {
+    const id = jobId.decode(state)
+    const seq = c.uint.decode(state)
+    const fields = jobFields.decode(state)
+    return {
+      id,
+      seq,
+      ...fields,
+      client: key.decode(state),
+      printer: optionalKey.decode(state),
+      status: status.decode(state),
+      createdAt: c.uint.decode(state),
+      updatedAt: c.uint.decode(state),
+      updates: c.uint.decode(state),
+      history: history.decode(state)
+    }
+  }
+}
+
+// Per-writer counters that `apply` keeps for spam limits.
+export interface WriterRecord {
+  ops: number
+  jobs: number
+  openJobs: number
+}
+
+export const writerRecord: c.Encoder<WriterRecord> = {
+  preencode (state, w) { c.uint.preencode(state, w.ops); c.uint.preencode(state, w.jobs); c.uint.preencode(state, w.openJobs) },
+  encode (state, w) { c.uint.encode(state, w.ops); c.uint.encode(state, w.jobs); c.uint.encode(state, w.openJobs) },
+  decode (state) { return { ops: c.uint.decode(state), jobs: c.uint.decode(state), openJobs: c.uint.decode(state) } }
+}
+
+// Summary stored as the value of every index entry, so filters need no lookup of the job record.
+export interface IndexValue {
+  bountySats: number
+  status: Status
+  material: Material
+  country: string
+}
+export const indexValue: c.Encoder<IndexValue> = {
+  preencode (state, v) { c.uint.preencode(state, v.bountySats); status.preencode(state, v.status); material.preencode(state, v.material); country.preencode(state, v.country) },
+  encode (state, v) { c.uint.encode(state, v.bountySats); status.encode(state, v.status); material.encode(state, v.material); country.encode(state, v.country) },
+  decode (state) { return { bountySats: c.uint.decode(state), status: status.decode(state), material: material.decode(state), country: country.decode(state) } }
+}
+
+export const counter = c.uint

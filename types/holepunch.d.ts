@@ -1,0 +1,224 @@
+// Declarations for the parts of the Holepunch stack p2print uses. These packages ship no types; keep this file to
+// what the code calls, and keep it honest (keys are Uint8Array: b4a hands out Buffers, which are Uint8Arrays).
+
+declare module 'hypercore' {
+  import { EventEmitter } from 'events'
+
+  interface HypercorePeer {
+    remotePublicKey: Uint8Array
+    remoteLength: number
+    remoteContiguousLength: number
+  }
+
+  interface Hypercore extends EventEmitter {
+    key: Uint8Array | null
+    discoveryKey: Uint8Array | null
+    length: number
+    contiguousLength: number
+    signedLength: number
+    writable: boolean
+    opened: boolean
+    closed: boolean
+    peers: HypercorePeer[]
+    ready(): Promise<void>
+    close(): Promise<void>
+    append(block: Uint8Array | Uint8Array[]): Promise<{ length: number; byteLength: number }>
+    get(index: number, opts?: { wait?: boolean; timeout?: number }): Promise<Uint8Array | null>
+    update(opts?: { wait?: boolean }): Promise<boolean>
+    download(range?: { start?: number; end?: number; linear?: boolean }): { done(): Promise<void>; destroy(): void }
+    findingPeers(): () => void
+  }
+
+  namespace Hypercore {
+    export { Hypercore, HypercorePeer }
+  }
+  const Hypercore: {
+    new (storage: string, key?: Uint8Array | null, opts?: Record<string, unknown>): Hypercore
+  }
+  export = Hypercore
+}
+
+declare module 'corestore' {
+  import type { Hypercore } from 'hypercore'
+  import { EventEmitter } from 'events'
+
+  interface KeyPair {
+    publicKey: Uint8Array
+    secretKey: Uint8Array
+  }
+
+  interface GetOptions {
+    name?: string
+    key?: Uint8Array
+    keyPair?: KeyPair
+    valueEncoding?: unknown
+    exclusive?: boolean
+  }
+
+  class Corestore extends EventEmitter {
+    constructor(storage: string, opts?: { primaryKey?: Uint8Array; unsafe?: boolean })
+    ready(): Promise<void>
+    close(): Promise<void>
+    get(opts: GetOptions | Uint8Array): Hypercore
+    namespace(name: string | Uint8Array): Corestore
+    session(opts?: Record<string, unknown>): Corestore
+    replicate(stream: unknown): unknown
+    createKeyPair(name: string): Promise<KeyPair>
+    primaryKey: Uint8Array
+  }
+  export = Corestore
+}
+
+declare module 'hyperbee' {
+  import type { Hypercore } from 'hypercore'
+
+  interface BeeEntry<K, V> {
+    seq: number
+    key: K
+    value: V
+  }
+
+  interface RangeOptions<K> {
+    gt?: K
+    gte?: K
+    lt?: K
+    lte?: K
+    reverse?: boolean
+    limit?: number
+  }
+
+  interface BeeBatch<K, V> {
+    put(key: K, value: V): Promise<void>
+    del(key: K): Promise<void>
+    get(key: K): Promise<BeeEntry<K, V> | null>
+    flush(): Promise<void>
+    close(): Promise<void>
+  }
+
+  class Hyperbee<K = Uint8Array, V = Uint8Array> {
+    constructor(
+      core: Hypercore,
+      opts?: { keyEncoding?: unknown; valueEncoding?: unknown; extension?: boolean; metadata?: unknown }
+    )
+    core: Hypercore
+    version: number
+    ready(): Promise<void>
+    close(): Promise<void>
+    get(key: K, opts?: { wait?: boolean; update?: boolean }): Promise<BeeEntry<K, V> | null>
+    put(key: K, value?: V): Promise<void>
+    del(key: K): Promise<void>
+    batch(): BeeBatch<K, V>
+    createReadStream(range?: RangeOptions<K>, opts?: { wait?: boolean }): AsyncIterable<BeeEntry<K, V>>
+    snapshot(): Hyperbee<K, V>
+  }
+
+  namespace Hyperbee {
+    export { BeeEntry, BeeBatch, RangeOptions }
+  }
+  export = Hyperbee
+}
+
+declare module 'autobase' {
+  import type Corestore from 'corestore'
+  import type { Hypercore } from 'hypercore'
+  import ReadyResource from 'ready-resource'
+
+  interface ApplyNode {
+    value: Uint8Array
+    from: Hypercore & { key: Uint8Array }
+    length: number
+    indexed: boolean
+    optimistic: boolean
+  }
+
+  interface ApplyHost {
+    addWriter(key: Uint8Array, opts?: { indexer?: boolean; isIndexer?: boolean }): Promise<void>
+    removeWriter(key: Uint8Array): Promise<void>
+    ackWriter(key: Uint8Array): Promise<void>
+    interrupt(reason?: unknown): void
+  }
+
+  interface AutobaseHandlers<View> {
+    open(store: Corestore): View
+    apply(nodes: ApplyNode[], view: View, host: ApplyHost): Promise<void>
+    close?(view: View): Promise<void>
+    optimistic?: boolean
+    valueEncoding?: unknown
+    ackInterval?: number
+    ackThreshold?: number
+  }
+
+  class Autobase<View> extends ReadyResource {
+    constructor(store: Corestore, bootstrap: Uint8Array | null, handlers: AutobaseHandlers<View>)
+    key: Uint8Array
+    discoveryKey: Uint8Array
+    local: Hypercore
+    view: View
+    writable: boolean
+    isIndexer: boolean
+    signedLength: number
+    append(value: Uint8Array, opts?: { optimistic?: boolean }): Promise<number>
+    update(): Promise<void>
+    ack(): Promise<void>
+    replicate(stream: unknown): unknown
+    static getLocalKey(store: Corestore): Promise<Uint8Array>
+  }
+
+  namespace Autobase {
+    export { ApplyNode, ApplyHost, AutobaseHandlers }
+  }
+  export = Autobase
+}
+
+declare module 'hyperswarm' {
+  import { EventEmitter } from 'events'
+  import type { Duplex } from 'stream'
+
+  interface PeerInfo {
+    publicKey: Uint8Array
+  }
+
+  interface Discovery {
+    flushed(): Promise<void>
+    destroy(): Promise<void>
+  }
+
+  class Hyperswarm extends EventEmitter {
+    constructor(opts?: { bootstrap?: Array<{ host: string; port: number }> | null; keyPair?: unknown })
+    connections: Set<Duplex>
+    join(topic: Uint8Array, opts?: { server?: boolean; client?: boolean }): Discovery
+    leave(topic: Uint8Array): Promise<void>
+    flush(): Promise<void>
+    destroy(opts?: { force?: boolean }): Promise<void>
+    on(event: 'connection', listener: (conn: Duplex, info: PeerInfo) => void): this
+    on(event: string, listener: (...args: unknown[]) => void): this
+  }
+  export = Hyperswarm
+}
+
+declare module 'hypercore-crypto' {
+  export function randomBytes(n: number): Uint8Array
+  export function hash(data: Uint8Array | Uint8Array[]): Uint8Array
+  export function discoveryKey(key: Uint8Array): Uint8Array
+  export function keyPair(seed?: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array }
+}
+
+declare module 'hypercore-id-encoding' {
+  export function encode(key: Uint8Array): string
+  export function decode(id: string | Uint8Array): Uint8Array
+  export function normalize(id: string | Uint8Array): string
+  export function isValid(id: unknown): boolean
+}
+
+declare module '@hyperswarm/testnet' {
+  interface Testnet {
+    bootstrap: Array<{ host: string; port: number }>
+    nodes: unknown[]
+    destroy(): Promise<void>
+  }
+  function createTestnet(size?: number, opts?: { teardown?: (fn: () => Promise<void>, opts?: unknown) => void; host?: string }): Promise<Testnet>
+  namespace createTestnet {
+    export { Testnet }
+  }
+  export = createTestnet
+}
