@@ -1,0 +1,66 @@
+// Shared test helpers: temporary storage, a local DHT testnet, and markets on real Corestores.
+// Everything created here is closed in t.teardown, in order: swarms/markets → stores → testnet → directories.
+import fs from 'fs'
+import os from 'os'
+import path from 'path'
+import Corestore from 'corestore'
+import createTestnet from '@hyperswarm/testnet'
+import type { Testnet } from '@hyperswarm/testnet'
+import { Market, type MarketOptions } from '../lib/market/market.js'
+
+// What the helpers need of brittle's per-test object (its types do not export that interface by name).
+export interface Test { teardown (fn: () => unknown, options?: { order?: number }): void }
+
+export async function tmpDir (t: Test): Promise<string> {
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'p2print-test-'))
+  t.teardown(() => fs.promises.rm(dir, { recursive: true, force: true }), { order: 100 })
+  return dir
+}
+
+export async function testnet (t: Test, size = 5): Promise<Testnet> {
+  const tn = await createTestnet(size)
+  t.teardown(() => tn.destroy(), { order: 90 })
+  return tn
+}
+
+export interface TestPeer {
+  market: Market
+  store: Corestore
+  dir: string
+}
+
+// Opens a market on its own Corestore. key = null creates a new market (this peer is its first indexer).
+export async function openMarket (t: Test, dir: string, key: Uint8Array | null, opts: MarketOptions = {}): Promise<TestPeer> {
+  const store = new Corestore(dir)
+  const market = new Market(store.namespace('market'), key, opts)
+  t.teardown(async () => {
+    await market.close()
+    await store.close()
+  }, { order: 10 })
+  await market.ready()
+  return { market, store, dir }
+}
+
+// Creates a market and n - 1 peers that join it, all on one local testnet.
+export async function openMarkets (t: Test, n: number, opts: MarketOptions = {}): Promise<{ peers: TestPeer[], testnet: Testnet }> {
+  const tn = await testnet(t)
+  const root = await tmpDir(t)
+  const first = await openMarket(t, path.join(root, 'p0'), null, { bootstrap: tn.bootstrap, ...opts })
+  const peers = [first]
+  for (let i = 1; i < n; i++) peers.push(await openMarket(t, path.join(root, 'p' + i), first.market.key, { bootstrap: tn.bootstrap, ...opts }))
+  return { peers, testnet: tn }
+}
+
+export function sleep (ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}
+
+// Polls `fn` until it returns true or the time is up; returns the last result.
+export async function eventually (fn: () => Promise<boolean> | boolean, timeoutMs = 20_000, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await fn()) return true
+    await sleep(stepMs)
+  }
+  return fn()
+}
