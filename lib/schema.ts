@@ -21,7 +21,8 @@ export const OP = {
   JOB_WITHDRAW: 5,
   JOB_SHIP: 6,
   JOB_COMPLETE: 7,
-  JOB_DISPUTE: 8
+  JOB_DISPUTE: 8,
+  MARKET_INIT: 9
 } as const
 export type OpType = typeof OP[keyof typeof OP]
 export const OP_NAMES: Record<OpType, string> = {
@@ -32,7 +33,8 @@ export const OP_NAMES: Record<OpType, string> = {
   5: 'job/withdraw',
   6: 'job/ship',
   7: 'job/complete',
-  8: 'job/dispute'
+  8: 'job/dispute',
+  9: 'market/init'
 }
 // History entries also record transitions that no op names: the automatic accepted → active step.
 export const ACTION_AUTO_ACTIVATE = 100
@@ -40,6 +42,7 @@ export const ACTION_AUTO_ACTIVATE = 100
 export const LIMITS = {
   opBytes: 4096,
   titleChars: 120,
+  marketNameChars: 80,
   notesChars: 2000,
   noteChars: 1000,
   colors: 8,
@@ -72,6 +75,7 @@ export type OpBody =
   | { type: typeof OP.JOB_SHIP, jobId: Uint8Array, note: string }
   | { type: typeof OP.JOB_COMPLETE, jobId: Uint8Array }
   | { type: typeof OP.JOB_DISPUTE, jobId: Uint8Array, reason: string }
+  | { type: typeof OP.MARKET_INIT, name: string }
 
 export type Op = OpBody & { version: number, at: number }
 
@@ -161,6 +165,7 @@ const country = boundedString(2)
 const material = enumOf(MATERIALS)
 const status = enumOf(STATUSES)
 const jobId = c.fixed(JOB_ID_BYTES)
+const marketName = boundedString(LIMITS.marketNameChars)
 const key = c.fixed32
 
 const jobFields: c.Encoder<JobFields> = {
@@ -232,6 +237,7 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
     case OP.JOB_UPDATE: jobId[pass](state, op.jobId); jobPatch[pass](state, op.patch); return
     case OP.JOB_SHIP: jobId[pass](state, op.jobId); note[pass](state, op.note); return
     case OP.JOB_DISPUTE: jobId[pass](state, op.jobId); note[pass](state, op.reason); return
+    case OP.MARKET_INIT: marketName[pass](state, op.name); return
     case OP.JOB_CANCEL:
     case OP.JOB_ACCEPT:
     case OP.JOB_WITHDRAW:
@@ -246,6 +252,7 @@ function decodeBody (state: State, type: number): OpBody {
     case OP.JOB_UPDATE: return { type, jobId: jobId.decode(state), patch: jobPatch.decode(state) }
     case OP.JOB_SHIP: return { type, jobId: jobId.decode(state), note: note.decode(state) }
     case OP.JOB_DISPUTE: return { type, jobId: jobId.decode(state), reason: note.decode(state) }
+    case OP.MARKET_INIT: return { type, name: marketName.decode(state) }
     case OP.JOB_CANCEL:
     case OP.JOB_ACCEPT:
     case OP.JOB_WITHDRAW:
@@ -382,6 +389,19 @@ export const jobRecord: c.Encoder<JobRecord> = {
       history: history.decode(state)
     }
   }
+}
+
+// The market's own record, written once by its creator's first op.
+export interface MarketMeta {
+  name: string
+  creator: Uint8Array
+  createdAt: number
+}
+
+export const marketMeta: c.Encoder<MarketMeta> = {
+  preencode (state, m) { c.string.preencode(state, m.name); key.preencode(state, m.creator); c.uint.preencode(state, m.createdAt) },
+  encode (state, m) { c.string.encode(state, m.name); key.encode(state, m.creator); c.uint.encode(state, m.createdAt) },
+  decode (state) { return { name: c.string.decode(state), creator: key.decode(state), createdAt: c.uint.decode(state) } }
 }
 
 // Per-writer counters that `apply` keeps for spam limits.

@@ -216,9 +216,19 @@ declare module '@hyperswarm/testnet' {
     nodes: unknown[]
     destroy(): Promise<void>
   }
-  function createTestnet(size?: number, opts?: { teardown?: (fn: () => Promise<void>, opts?: unknown) => void; host?: string }): Promise<Testnet>
+  function createTestnet(size?: number, opts?: { teardown?: (fn: () => Promise<void>, opts?: unknown) => void; host?: string; port?: number }): Promise<Testnet>
   namespace createTestnet {
     export { Testnet }
   }
+  export = createTestnet
+}
+
+declare module 'z32' {
+  export function encode(buf: Uint8Array | string): string
+  export function decode(s: string, out?: Uint8Array): Uint8Array
+}
+
+declare module 'hyperdht/testnet.js' {
+  import createTestnet = require('@hyperswarm/testnet')
   export = createTestnet
 }

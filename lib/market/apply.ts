@@ -8,7 +8,7 @@ import c from 'compact-encoding'
 import type { ApplyNode, ApplyHost } from 'autobase'
 import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, type Op, type JobRecord, type WriterRecord, type HistoryEntry } from '../schema.js'
 import { checkTransition, checkJobFields, ESCROW_ENABLED } from '../job/state.js'
-import { getJob, getWriter, getJobCount, putJob, putWriter, putJobCount, type View } from './view.js'
+import { getJob, getWriter, getJobCount, putJob, putWriter, putJobCount, getMeta, putMeta, type View } from './view.js'
 import type { BeeBatch } from 'hyperbee'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
@@ -38,6 +38,11 @@ export async function apply (nodes: ApplyNode[], view: View, host: ApplyHost): P
     const op = safeDecode(node.value)
     if (op === null) continue
     if (node.optimistic) await host.addWriter(node.from.key, { indexer: false })
+    if (op.type === OP.MARKET_INIT) {
+      // only a node written as a writer (the creator's, at creation) can name the market, and only once
+      if (!node.optimistic && (await getMeta(batch)) === null) await putMeta(batch, { name: op.name, creator: node.from.key, createdAt: op.at })
+      continue
+    }
     await applyOp(batch, op, node.from.key, node.length)
   }
   await batch.flush()
@@ -56,6 +61,7 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
   const writer = await getWriter(b, author)
   if (writer.ops >= LIMITS.opsPerWriter) return false
 
+  if (op.type === OP.MARKET_INIT) return false
   if (op.type === OP.JOB_CREATE) return createJob(b, op, author, length, writer)
 
   const job = await getJob(b, op.jobId)

@@ -8,14 +8,15 @@ import type Corestore from 'corestore'
 import type { Hypercore } from 'hypercore'
 import b4a from 'b4a'
 import { apply, jobIdFor } from './apply.js'
-import { encodeOp, type OpBody, type JobRecord } from '../schema.js'
-import { getJobEntry, queryJobs, jobsWithIdPrefix, getJobCount, type View, type JobQuery } from './view.js'
+import { encodeOp, OP, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
+import { getJobEntry, queryJobs, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, type View, type JobQuery } from './view.js'
 
 export interface MarketOptions {
   bootstrap?: Array<{ host: string, port: number }> | null
   swarm?: boolean // false: no networking (tests that replicate by hand, benchmarks)
   ackInterval?: number
   now?: () => number
+  name?: string // for a market being created
 }
 
 export interface JobView {
@@ -31,8 +32,11 @@ export class Market extends ReadyResource {
   private appending: Promise<unknown> = Promise.resolve()
   private discovery: { flushed(): Promise<void> } | null = null
 
+  private readonly creating: boolean
+
   constructor (store: Corestore, key: Uint8Array | null, opts: MarketOptions = {}) {
     super()
+    this.creating = key === null
     this.store = store
     this.opts = opts
     this.base = new Autobase<View>(store, key, {
@@ -54,6 +58,11 @@ export class Market extends ReadyResource {
 
   protected override async _open (): Promise<void> {
     await this.base.ready()
+    // The creator writes the market's first op at once: an indexer that has written nothing never acks, and
+    // nothing anyone else writes would ever be confirmed.
+    if (this.creating && this.base.local.length === 0) {
+      await this.base.append(encodeOp({ type: OP.MARKET_INIT, name: this.opts.name ?? '' }, (this.opts.now ?? Date.now)()))
+    }
     if (this.opts.swarm === false) return
     const swarm = new Hyperswarm({ bootstrap: this.opts.bootstrap ?? undefined })
     this.swarm = swarm
@@ -82,7 +91,7 @@ export class Market extends ReadyResource {
       await this.ready()
       const value = encodeOp(op, (this.opts.now ?? Date.now)())
       const length = await this.base.append(value, this.base.writable ? undefined : { optimistic: true })
-      return { length, jobId: op.type === 1 ? jobIdFor(this.writerKey, length) : null }
+      return { length, jobId: op.type === OP.JOB_CREATE ? jobIdFor(this.writerKey, length) : null }
     }
     const p = this.appending.then(run, run)
     this.appending = p.catch(() => {})
@@ -170,6 +179,18 @@ export class Market extends ReadyResource {
 
   async jobCount (): Promise<number> {
     return getJobCount(this.view)
+  }
+
+  async meta (): Promise<MarketMeta | null> {
+    return getMeta(this.view)
+  }
+
+  async writerRecord (key: Uint8Array): Promise<WriterRecord> {
+    return getWriter(this.view, key)
+  }
+
+  async statusCounts (): Promise<Record<string, number>> {
+    return getStatusCounts(this.view)
   }
 
   isIndexer (): boolean {

@@ -3,6 +3,8 @@
 //   'j' id16                       → JobRecord
 //   'w' writerKey32                → WriterRecord (spam counters)
 //   'c'                            → number of jobs ever created (gives each job its seq)
+//   's' status                     → number of jobs in that status
+//   'm'                            → MarketMeta (name, creator)
 //   'i' kind ...fields seqDesc id  → IndexValue  (one entry per index kind per job)
 //
 // seqDesc = 2^48 - 1 - seq, big-endian, so a forward range read yields newest first.
@@ -10,7 +12,7 @@ import b4a from 'b4a'
 import c from 'compact-encoding'
 import type Hyperbee from 'hyperbee'
 import type { BeeBatch } from 'hyperbee'
-import { JOB_ID_BYTES, MATERIALS, STATUSES, jobRecord, writerRecord, indexValue, counter, type JobRecord, type Material, type Status, type WriterRecord, type IndexValue } from '../schema.js'
+import { JOB_ID_BYTES, MATERIALS, STATUSES, jobRecord, writerRecord, indexValue, counter, marketMeta, type MarketMeta, type JobRecord, type Material, type Status, type WriterRecord, type IndexValue } from '../schema.js'
 
 export type View = Hyperbee<Uint8Array, Uint8Array>
 type Reader = Pick<View, 'get'> | Pick<BeeBatch<Uint8Array, Uint8Array>, 'get'>
@@ -19,6 +21,17 @@ const P_JOB = 0x6a // 'j'
 const P_WRITER = 0x77 // 'w'
 const P_INDEX = 0x69 // 'i'
 const COUNTER_KEY = b4a.from('c')
+const P_STATUS_COUNT = 0x73 // 's'
+const META_KEY = b4a.from('m')
+
+export async function getMeta (v: Reader): Promise<MarketMeta | null> {
+  const e = await v.get(META_KEY)
+  return e === null ? null : c.decode(marketMeta, e.value)
+}
+
+export async function putMeta (b: BeeBatch<Uint8Array, Uint8Array>, m: MarketMeta): Promise<void> {
+  await b.put(META_KEY, c.encode(marketMeta, m))
+}
 
 const IDX = {
   ALL: 1,
@@ -95,6 +108,29 @@ export async function putJob (b: BeeBatch<Uint8Array, Uint8Array>, prev: JobReco
   const value = c.encode(indexValue, summary(next))
   for (const k of nextKeys) await b.put(k, value)
   await b.put(jobKey(next.id), c.encode(jobRecord, next))
+  if (prev === null || prev.status !== next.status) {
+    if (prev !== null) await addStatusCount(b, prev.status, -1)
+    await addStatusCount(b, next.status, 1)
+  }
+}
+
+function statusCountKey (s: Status): Uint8Array {
+  return b4a.from([P_STATUS_COUNT, statusByte(s)])
+}
+
+async function addStatusCount (b: BeeBatch<Uint8Array, Uint8Array>, s: Status, delta: number): Promise<void> {
+  const e = await b.get(statusCountKey(s))
+  const n = e === null ? 0 : c.decode(counter, e.value)
+  await b.put(statusCountKey(s), c.encode(counter, Math.max(0, n + delta)))
+}
+
+export async function getStatusCounts (v: Reader): Promise<Record<Status, number>> {
+  const out = {} as Record<Status, number>
+  for (const s of STATUSES) {
+    const e = await v.get(statusCountKey(s))
+    out[s] = e === null ? 0 : c.decode(counter, e.value)
+  }
+  return out
 }
 
 export async function putWriter (b: BeeBatch<Uint8Array, Uint8Array>, key: Uint8Array, w: WriterRecord): Promise<void> {

@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// Entry point: argv → command → rendered result and exit code. Parsing and rendering only; the work is in lib/.
+import os from 'os'
+import path from 'path'
+import { parseArgs } from 'util'
+import { P2PrintError, USAGE, BAD_ARGUMENT } from './lib/errors.js'
+import { closeAllPeers, type Ctx, type Result, type Bootstrap } from './lib/commands/context.js'
+import { marketCreate, marketJoin, marketInfoCommand, idCommand, syncCommand, summaryCommand } from './lib/commands/market.js'
+import { jobsCommand, jobShow, jobCreate, jobUpdate, jobCancel, jobAccept, jobWithdraw, jobShip, jobComplete, jobDispute } from './lib/commands/jobs.js'
+import { seedCommand } from './lib/commands/seed.js'
+import { testnetCommand } from './lib/commands/testnet.js'
+import { parseKey } from './lib/ids.js'
+import { HELP, renderEvent, renderResult } from './ui/text.js'
+
+const OPTIONS = {
+  storage: { type: 'string' },
+  bootstrap: { type: 'string' },
+  market: { type: 'string' },
+  json: { type: 'boolean' },
+  'sync-timeout': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  status: { type: 'string' },
+  material: { type: 'string' },
+  country: { type: 'string' },
+  'min-bounty': { type: 'string' },
+  mine: { type: 'boolean' },
+  limit: { type: 'string' },
+  title: { type: 'string' },
+  color: { type: 'string', multiple: true },
+  colour: { type: 'string', multiple: true },
+  bounty: { type: 'string' },
+  notes: { type: 'string' },
+  file: { type: 'string' },
+  note: { type: 'string' },
+  reason: { type: 'string' },
+  port: { type: 'string' },
+  name: { type: 'string' }
+} as const
+
+type Values = ReturnType<typeof parse>['values']
+
+function parse (argv: string[]): { values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS, allowPositionals: true, strict: true }>>['values'], positionals: string[] } {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw USAGE(`${(err as Error).message}. Run \`p2print --help\` for usage.`)
+  }
+}
+
+function parseBootstrap (text: string | undefined): Bootstrap[] | null {
+  if (text === undefined) return null
+  return text.split(',').map(s => s.trim()).filter(s => s.length > 0).map(s => {
+    const i = s.lastIndexOf(':')
+    const port = Number(s.slice(i + 1))
+    if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) throw BAD_ARGUMENT(`--bootstrap ${JSON.stringify(s)} is not HOST:PORT`)
+    return { host: s.slice(0, i), port }
+  })
+}
+
+function parseSyncTimeout (text: string | undefined): number {
+  if (text === undefined) return 10_000
+  const n = Number(text)
+  if (!Number.isFinite(n) || n < 0 || n > 3600) throw BAD_ARGUMENT('--sync-timeout must be a number of seconds from 0 to 3600')
+  return Math.round(n * 1000)
+}
+
+function need (arg: string | undefined, what: string): string {
+  if (arg === undefined || arg.length === 0) throw USAGE(`missing ${what}. Run \`p2print --help\` for usage.`)
+  return arg
+}
+
+async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Result> {
+  const [cmd, sub, arg, ...extra] = pos
+  const tooMany = (n: number): void => { if (pos.length > n) throw USAGE(`unexpected argument ${JSON.stringify(pos[n])}`) }
+  const jobFlags = {
+    title: values.title,
+    material: values.material,
+    color: values.color !== undefined || values.colour !== undefined ? [...(values.color ?? []), ...(values.colour ?? [])] : undefined,
+    bounty: values.bounty,
+    country: values.country,
+    notes: values.notes,
+    file: values.file
+  }
+  void extra
+  switch (cmd) {
+    case undefined: return summaryCommand(ctx)
+    case 'market':
+      switch (sub) {
+        case 'create': tooMany(2); return marketCreate(ctx, values.name ?? '')
+        case 'join': tooMany(3); return marketJoin(ctx, need(arg, 'the market KEY'))
+        case 'info': tooMany(2); return marketInfoCommand(ctx)
+        default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY or market info`)
+      }
+    case 'id': tooMany(1); return idCommand(ctx)
+    case 'sync': tooMany(1); return syncCommand(ctx)
+    case 'seed': tooMany(1); return seedCommand(ctx)
+    case 'testnet': {
+      tooMany(1)
+      const port = values.port === undefined ? 49737 : Number(values.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw BAD_ARGUMENT('--port must be a port number')
+      return testnetCommand(ctx, port)
+    }
+    case 'jobs':
+      tooMany(1)
+      return jobsCommand(ctx, { status: values.status, material: values.material, country: values.country, minBounty: values['min-bounty'], mine: values.mine, limit: values.limit })
+    case 'job': {
+      if (sub === 'create') { tooMany(2); return jobCreate(ctx, jobFlags) }
+      const id = (): string => { tooMany(3); return need(arg, 'the job ID') }
+      switch (sub) {
+        case 'show': return jobShow(ctx, id())
+        case 'update': return jobUpdate(ctx, id(), jobFlags)
+        case 'cancel': return jobCancel(ctx, id())
+        case 'accept': return jobAccept(ctx, id())
+        case 'withdraw': return jobWithdraw(ctx, id())
+        case 'ship': return jobShip(ctx, id(), values.note ?? '')
+        case 'complete': return jobComplete(ctx, id())
+        case 'dispute': return jobDispute(ctx, id(), values.reason)
+        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete or dispute`)
+      }
+    }
+    default: throw USAGE(`unknown command ${JSON.stringify(cmd)}. Run \`p2print --help\` for usage.`)
+  }
+}
+
+async function main (argv: string[]): Promise<number> {
+  let json = argv.includes('--json')
+  let stop: () => void = () => {}
+  const stopped = new Promise<void>(resolve => { stop = resolve })
+  let signalled = false
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) process.exit(130) // a second Ctrl-C: leave now
+    signalled = true
+    stop()
+    if (!longRunning) {
+      process.stderr.write(`\n${sig}: closing…\n`)
+      closeAllPeers().finally(() => process.exit(130))
+    }
+  }
+  let longRunning = false
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  try {
+    const { values, positionals } = parse(argv)
+    json = values.json === true
+    if (values.help === true) {
+      process.stdout.write(HELP)
+      return 0
+    }
+    const marketText = values.market
+    const marketKey = marketText === undefined ? null : parseKey(marketText)
+    if (marketText !== undefined && marketKey === null) throw BAD_ARGUMENT(`--market ${JSON.stringify(marketText)} is not a market key`)
+    longRunning = positionals[0] === 'seed' || positionals[0] === 'testnet'
+    const ctx: Ctx = {
+      storage: path.resolve(values.storage ?? process.env.P2PRINT_STORAGE ?? path.join(os.homedir(), '.p2print')),
+      bootstrap: parseBootstrap(values.bootstrap),
+      marketKey,
+      json,
+      syncTimeoutMs: parseSyncTimeout(values['sync-timeout']),
+      stopped,
+      emit: (tag, data = {}) => {
+        if (longRunning && json) {
+          process.stdout.write(JSON.stringify({ tag, time: new Date().toISOString(), data }) + '\n')
+          return
+        }
+        if (json) return
+        const line = renderEvent(tag, data)
+        if (line !== null) (longRunning ? process.stdout : process.stderr).write(line + '\n')
+      }
+    }
+    const result = await dispatch(ctx, values, positionals)
+    if (result.kind !== 'none') {
+      process.stdout.write(json ? JSON.stringify(result.data, null, 2) + '\n' : renderResult(result) + '\n')
+    }
+    return 0
+  } catch (err) {
+    const known = err instanceof P2PrintError
+    const code = known ? err.code : 'INTERNAL'
+    const message = known ? err.message : `unexpected error: ${(err as Error)?.stack ?? String(err)}`
+    process.stderr.write(`p2print: ${message}\n`)
+    if (json) process.stdout.write(JSON.stringify({ error: { code, message } }, null, 2) + '\n')
+    return known && err.usage ? 2 : 1
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  // Hyperswarm and the DHT can keep handles open briefly after close; everything is closed, so leave now.
+  process.exit(code)
+}, (err) => {
+  process.stderr.write(`p2print: ${String(err)}\n`)
+  process.exit(1)
+})

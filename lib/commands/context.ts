@@ -1,0 +1,92 @@
+// What every command gets: the parsed global options and an event sink. Commands do the work and emit
+// {tag, data} events; ui/ renders them (text on stderr, or nothing with --json) and renders the result.
+import { Peer } from '../peer.js'
+import type { Market } from '../market/market.js'
+import type { JobJSON } from '../job/json.js'
+
+export interface Bootstrap { host: string, port: number }
+
+export interface Ctx {
+  storage: string
+  bootstrap: Bootstrap[] | null
+  marketKey: Uint8Array | null
+  json: boolean
+  syncTimeoutMs: number
+  emit: (tag: string, data?: Record<string, unknown>) => void
+  // resolves when the user asks a long-running command to stop (SIGINT / SIGTERM)
+  stopped: Promise<void>
+}
+
+// `kind` tells the text renderer how to show `data`; with --json, `data` is printed as it is.
+export type Result =
+  | { kind: 'market', data: MarketInfo }
+  | { kind: 'id', data: { id: string, short: string } }
+  | { kind: 'job', data: JobJSON & { shared?: boolean, peers?: number } }
+  | { kind: 'jobs', data: { jobs: JobJSON[], peers: number, total: number } }
+  | { kind: 'sync', data: { peers: number, shared: boolean, jobs: number } }
+  | { kind: 'summary', data: MarketInfo | null }
+  | { kind: 'none', data: Record<string, unknown> }
+
+export interface MarketInfo {
+  key: string
+  name: string
+  id: string
+  writer: boolean
+  indexer: boolean
+  created: boolean
+  jobs: number
+  byStatus: Record<string, number>
+  peers: number
+  signedLength: number
+  viewLength: number
+}
+
+export interface Session {
+  peer: Peer
+  market: Market
+  peers: number // peers connected during the catch-up
+}
+
+const openPeers = new Set<Peer>()
+
+export async function openPeer (ctx: Ctx): Promise<Peer> {
+  const peer = new Peer(ctx.storage, { bootstrap: ctx.bootstrap })
+  openPeers.add(peer)
+  peer.once('close', () => openPeers.delete(peer))
+  await peer.ready()
+  return peer
+}
+
+// For signal handlers: closes every open peer in order (swarm → base → store → lock).
+export async function closeAllPeers (): Promise<void> {
+  await Promise.all([...openPeers].map(p => p.close()))
+}
+
+// Opens the storage and the market, connects and catches up, runs fn, and always closes in order
+// (swarm → base → store → lock).
+export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, opts: { create?: boolean, name?: string, join?: Uint8Array } = {}): Promise<T> {
+  const peer = await openPeer(ctx)
+  try {
+    const market = opts.create === true
+      ? await peer.createMarket(opts.name)
+      : opts.join !== undefined ? await peer.joinMarket(opts.join) : await peer.openMarket(ctx.marketKey)
+    ctx.emit('connecting', { timeoutSecs: ctx.syncTimeoutMs / 1000 })
+    const peers = opts.create === true ? 0 : await market.sync(ctx.syncTimeoutMs)
+    if (opts.create !== true) ctx.emit(peers === 0 ? 'offline' : 'synced', { peers })
+    return await fn({ peer, market, peers })
+  } finally {
+    await peer.close()
+  }
+}
+
+// After a write: wait until a connected peer holds what this peer wrote, or say that it stays local for now.
+export async function share (ctx: Ctx, market: Market): Promise<boolean> {
+  if (market.connections === 0) {
+    ctx.emit('stored-locally', {})
+    return false
+  }
+  ctx.emit('sharing', {})
+  const ok = await market.waitFlushed(ctx.syncTimeoutMs)
+  ctx.emit(ok ? 'shared' : 'stored-locally', { peers: market.connections })
+  return ok
+}

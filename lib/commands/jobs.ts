@@ -1,0 +1,191 @@
+// jobs [filters] | job create | job show | job update | job cancel | job accept | job withdraw | job ship |
+// job complete | job dispute
+import { withMarket, share, type Ctx, type Result } from './context.js'
+import type { Market, JobView } from '../market/market.js'
+import { OP, MATERIALS, STATUSES, LIMITS, type OpBody, type OpType, type JobFields, type JobPatch, type Material, type Status } from '../schema.js'
+import { checkTransition, checkJobFields } from '../job/state.js'
+import { jobToJSON } from '../job/json.js'
+import { parseJobIdPrefix, jobIdString } from '../ids.js'
+import { parseBtc } from '../btc.js'
+import { BAD_ARGUMENT, JOB_NOT_FOUND, AMBIGUOUS_JOB, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED, P2PrintError } from '../errors.js'
+import type { JobQuery } from '../market/view.js'
+
+export interface JobFlags {
+  title?: string
+  material?: string
+  color?: string[]
+  bounty?: string
+  country?: string
+  notes?: string
+  file?: string
+  note?: string
+  reason?: string
+}
+
+export interface JobsFlags {
+  status?: string
+  material?: string
+  country?: string
+  minBounty?: string
+  mine?: boolean
+  limit?: string
+}
+
+// --- flag parsing (usage errors, before any network) ---------------------------------------------------------
+
+export function parseMaterial (text: string): Material {
+  const m = MATERIALS.find(m => m.toLowerCase() === text.trim().toLowerCase())
+  if (m === undefined) throw BAD_ARGUMENT(`unknown material ${JSON.stringify(text)}: use one of ${MATERIALS.join(', ')}`)
+  return m
+}
+
+export function parseBounty (text: string, flag = '--bounty'): number {
+  const sats = parseBtc(text)
+  if (sats === null) throw BAD_ARGUMENT(`${flag} ${JSON.stringify(text)} is not an amount in BTC: use a decimal number with at most 8 decimals, e.g. 0.0005`)
+  if (sats === 0 && flag === '--bounty') throw BAD_ARGUMENT(`${flag} must be more than 0 BTC`)
+  return sats
+}
+
+function parseCountry (text: string): string {
+  return text.trim().toUpperCase()
+}
+
+export function parsePatch (flags: JobFlags): JobPatch {
+  const p: JobPatch = {}
+  if (flags.title !== undefined) p.title = flags.title.trim()
+  if (flags.material !== undefined) p.material = parseMaterial(flags.material)
+  if (flags.color !== undefined) p.colors = flags.color.flatMap(c => c.split(',')).map(c => c.trim()).filter(c => c.length > 0)
+  if (flags.bounty !== undefined) p.bountySats = parseBounty(flags.bounty)
+  if (flags.country !== undefined) p.country = parseCountry(flags.country)
+  if (flags.notes !== undefined) p.notes = flags.notes
+  const bad = checkJobFields(p)
+  if (bad !== null) throw BAD_ARGUMENT(bad)
+  return p
+}
+
+export function parseNewJob (flags: JobFlags): JobFields {
+  for (const f of ['title', 'material', 'bounty', 'country'] as const) {
+    if (flags[f] === undefined) throw BAD_ARGUMENT(`job create needs --${f}`)
+  }
+  if (flags.file !== undefined) {
+    throw new P2PrintError('NOT_SUPPORTED', 'attaching a model with --file is not available in this version yet: post the job without it and share the model in the notes')
+  }
+  const p = parsePatch(flags)
+  return { title: p.title!, material: p.material!, colors: p.colors ?? [], bountySats: p.bountySats!, country: p.country!, notes: p.notes ?? '' }
+}
+
+export function parseQuery (flags: JobsFlags): JobQuery {
+  const q: JobQuery = {}
+  if (flags.status !== undefined) {
+    const s = flags.status.trim().toLowerCase()
+    if (!(STATUSES as readonly string[]).includes(s)) throw BAD_ARGUMENT(`unknown status ${JSON.stringify(flags.status)}: use one of ${STATUSES.join(', ')}`)
+    q.status = s as Status
+  }
+  if (flags.material !== undefined) q.material = parseMaterial(flags.material)
+  if (flags.country !== undefined) {
+    q.country = parseCountry(flags.country)
+    const bad = checkJobFields({ country: q.country })
+    if (bad !== null) throw BAD_ARGUMENT(bad)
+  }
+  if (flags.minBounty !== undefined) q.minBountySats = parseBounty(flags.minBounty, '--min-bounty')
+  if (flags.limit !== undefined) {
+    const n = Number(flags.limit)
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw BAD_ARGUMENT('--limit must be a whole number from 1 to 1000')
+    q.limit = n
+  } else {
+    q.limit = 50
+  }
+  return q
+}
+
+// --- commands ---------------------------------------------------------------------------------------------------
+
+export async function jobsCommand (ctx: Ctx, flags: JobsFlags): Promise<Result> {
+  const q = parseQuery(flags)
+  return withMarket(ctx, async ({ market, peers }) => {
+    if (flags.mine === true) q.mine = market.writerKey
+    const jobs = (await market.jobs(q)).map(v => jobToJSON(v.job, v.confirmed))
+    return { kind: 'jobs', data: { jobs, peers, total: jobs.length } }
+  })
+}
+
+export async function jobShow (ctx: Ctx, idText: string): Promise<Result> {
+  return withMarket(ctx, async ({ market, peers }) => {
+    const v = await resolveJob(market, idText)
+    return { kind: 'job', data: { ...jobToJSON(v.job, v.confirmed), peers } }
+  })
+}
+
+export async function jobCreate (ctx: Ctx, flags: JobFlags): Promise<Result> {
+  const fields = parseNewJob(flags)
+  return withMarket(ctx, async ({ market, peers }) => {
+    const writer = await market.writerRecord(market.writerKey)
+    if (writer.openJobs >= LIMITS.openJobsPerClient) {
+      throw LIMIT_REACHED(`you already have ${writer.openJobs} open jobs, the most a client may have in this market: cancel one or wait until one is accepted`)
+    }
+    const { jobId } = await market.append({ type: OP.JOB_CREATE, job: fields })
+    await market.update()
+    const v = jobId === null ? null : await market.getJob(jobId)
+    if (v === null) throw OP_REJECTED('the market did not take the new job (see `p2print market info`)')
+    ctx.emit('job-created', { id: jobIdString(v.job.id) })
+    const shared = await share(ctx, market)
+    return { kind: 'job', data: { ...jobToJSON(v.job, v.confirmed), shared, peers } }
+  })
+}
+
+export async function jobUpdate (ctx: Ctx, idText: string, flags: JobFlags): Promise<Result> {
+  const patch = parsePatch(flags)
+  if (Object.keys(patch).length === 0) throw BAD_ARGUMENT('job update needs at least one of --title, --material, --color, --bounty, --country, --notes')
+  return transition(ctx, idText, OP.JOB_UPDATE, (jobId) => ({ type: OP.JOB_UPDATE, jobId, patch }), (v) => {
+    if (v.job.updates >= LIMITS.updatesPerJob) throw LIMIT_REACHED(`this job was already edited ${v.job.updates} times, the most allowed: cancel it and post a new one`)
+  })
+}
+
+export const jobCancel = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_CANCEL, (jobId) => ({ type: OP.JOB_CANCEL, jobId }))
+export const jobAccept = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_ACCEPT, (jobId) => ({ type: OP.JOB_ACCEPT, jobId }))
+export const jobWithdraw = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_WITHDRAW, (jobId) => ({ type: OP.JOB_WITHDRAW, jobId }))
+export const jobComplete = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_COMPLETE, (jobId) => ({ type: OP.JOB_COMPLETE, jobId }))
+
+export function jobShip (ctx: Ctx, id: string, note = ''): Promise<Result> {
+  if (note.length > LIMITS.noteChars) throw BAD_ARGUMENT(`--note is longer than ${LIMITS.noteChars} characters`)
+  return transition(ctx, id, OP.JOB_SHIP, (jobId) => ({ type: OP.JOB_SHIP, jobId, note }))
+}
+
+export function jobDispute (ctx: Ctx, id: string, reason: string | undefined): Promise<Result> {
+  if (reason === undefined || reason.trim().length === 0) throw BAD_ARGUMENT('job dispute needs --reason TEXT saying what went wrong')
+  if (reason.length > LIMITS.noteChars) throw BAD_ARGUMENT(`--reason is longer than ${LIMITS.noteChars} characters`)
+  return transition(ctx, id, OP.JOB_DISPUTE, (jobId) => ({ type: OP.JOB_DISPUTE, jobId, reason }))
+}
+
+async function transition (ctx: Ctx, idText: string, action: OpType, makeOp: (jobId: Uint8Array) => OpBody, precheck?: (v: JobView) => void): Promise<Result> {
+  return withMarket(ctx, async ({ market, peers }) => {
+    const before = await resolveJob(market, idText)
+    const check = checkTransition(before.job, action, market.writerKey)
+    if (!check.ok) throw check.code === 'NOT_ALLOWED' ? NOT_ALLOWED(check.reason) : BAD_TRANSITION(check.reason)
+    if (precheck !== undefined) precheck(before)
+    await market.append(makeOp(before.job.id))
+    await market.update()
+    const after = await market.getJob(before.job.id)
+    const took = after !== null && after.job.history.slice(before.job.history.length).some(h => h.action === action)
+    if (after === null || !took) throw OP_REJECTED('the market did not apply this change: the job changed meanwhile; run `p2print job show` and try again')
+    ctx.emit('job-changed', { id: jobIdString(after.job.id), status: after.job.status, confirmed: after.confirmed })
+    const shared = await share(ctx, market)
+    return { kind: 'job', data: { ...jobToJSON(after.job, after.confirmed), shared, peers } }
+  })
+}
+
+export async function resolveJob (market: Market, idText: string): Promise<JobView> {
+  const parsed = parseJobIdPrefix(idText)
+  if (parsed === null || parsed.text.length < 4) throw JOB_NOT_FOUND(idText)
+  if (parsed.bytes.byteLength === 16) {
+    const v = await market.getJob(parsed.bytes)
+    if (v === null) throw JOB_NOT_FOUND(idText)
+    return v
+  }
+  const candidates = (await market.jobsWithIdPrefix(parsed.bytes, 100_000)).filter(j => jobIdString(j.id).startsWith(parsed.text))
+  if (candidates.length === 0) throw JOB_NOT_FOUND(idText)
+  if (candidates.length > 1) throw AMBIGUOUS_JOB(idText, candidates.length)
+  const v = await market.getJob(candidates[0].id)
+  if (v === null) throw JOB_NOT_FOUND(idText)
+  return v
+}

@@ -1,0 +1,74 @@
+// market create | market join KEY | market info | id | sync
+import { withMarket, share, openPeer, type Ctx, type Result, type MarketInfo, type Session } from './context.js'
+import { peerId, shortId, parseKey } from '../ids.js'
+import { UNKNOWN_MARKET, NO_MARKET, BAD_ARGUMENT } from '../errors.js'
+import { LIMITS } from '../schema.js'
+import b4a from 'b4a'
+
+export async function marketInfo ({ peer, market, peers }: Session): Promise<MarketInfo> {
+  const hex = b4a.toString(market.key, 'hex')
+  const known = peer.knownMarkets().find(m => m.key === hex)
+  const byStatus = await market.statusCounts()
+  const meta = await market.meta()
+  return {
+    key: peerId(market.key),
+    name: meta?.name ?? '',
+    id: peerId(market.writerKey),
+    writer: market.isWriter(),
+    indexer: market.isIndexer(),
+    created: known?.created === true,
+    jobs: await market.jobCount(),
+    byStatus,
+    peers,
+    signedLength: market.view.core.signedLength,
+    viewLength: market.view.core.length
+  }
+}
+
+export async function marketCreate (ctx: Ctx, name = ''): Promise<Result> {
+  if (name.length > LIMITS.marketNameChars) throw BAD_ARGUMENT(`--name is longer than ${LIMITS.marketNameChars} characters`)
+  return withMarket(ctx, async (s) => {
+    ctx.emit('market-created', { key: peerId(s.market.key) })
+    return { kind: 'market', data: await marketInfo(s) }
+  }, { create: true, name })
+}
+
+export async function marketJoin (ctx: Ctx, keyText: string): Promise<Result> {
+  const key = parseKey(keyText)
+  if (key === null) throw UNKNOWN_MARKET(keyText)
+  return withMarket(ctx, async (s) => ({ kind: 'market', data: await marketInfo(s) }), { join: key })
+}
+
+export async function marketInfoCommand (ctx: Ctx): Promise<Result> {
+  return withMarket(ctx, async (s) => ({ kind: 'market', data: await marketInfo(s) }))
+}
+
+// Your id is your writer key in the current market: it needs no network, only the storage.
+export async function idCommand (ctx: Ctx): Promise<Result> {
+  const peer = await openPeer(ctx)
+  try {
+    if (ctx.marketKey === null && peer.currentMarketKey === null) throw NO_MARKET()
+    const market = await peer.openMarket(ctx.marketKey)
+    const id = peerId(market.writerKey)
+    return { kind: 'id', data: { id, short: shortId(id) } }
+  } finally {
+    await peer.close()
+  }
+}
+
+// Connects, catches up, pushes anything written while offline, and exits.
+export async function syncCommand (ctx: Ctx): Promise<Result> {
+  return withMarket(ctx, async ({ market, peers }) => {
+    const shared = peers > 0 ? await share(ctx, market) : (ctx.emit('stored-locally', {}), false)
+    return { kind: 'sync', data: { peers, shared: shared || market.base.local.length === 0, jobs: await market.jobCount() } }
+  })
+}
+
+// `p2print` with no command: the current market's summary (if any), then help.
+export async function summaryCommand (ctx: Ctx): Promise<Result> {
+  const peer = await openPeer(ctx)
+  const hasMarket = ctx.marketKey !== null || peer.currentMarketKey !== null
+  await peer.close()
+  if (!hasMarket) return { kind: 'summary', data: null }
+  return withMarket(ctx, async (s) => ({ kind: 'summary', data: await marketInfo(s) }))
+}

@@ -1,0 +1,34 @@
+// seed: keeps running, replicating and serving the market, and logs one line per event until SIGINT/SIGTERM.
+import { openPeer, type Ctx, type Result } from './context.js'
+import { peerId } from '../ids.js'
+
+export async function seedCommand (ctx: Ctx): Promise<Result> {
+  const peer = await openPeer(ctx)
+  try {
+    const market = await peer.openMarket(ctx.marketKey)
+    let lastCount = await market.jobCount()
+    let lastSigned = market.view.core.signedLength
+    ctx.emit('seeding', { key: peerId(market.key), id: peerId(market.writerKey), indexer: market.isIndexer(), jobs: lastCount })
+    market.on('peer-add', () => ctx.emit('peer-connected', { peers: market.connections }))
+    market.on('peer-remove', () => ctx.emit('peer-disconnected', { peers: market.connections }))
+    market.on('warning', (err: Error) => ctx.emit('warning', { message: err.message }))
+    market.on('update', () => {
+      void (async () => {
+        if (market.closing !== null) return
+        const jobs = await market.jobCount()
+        const signed = market.view.core.signedLength
+        if (jobs !== lastCount || signed !== lastSigned) {
+          ctx.emit('market-updated', { jobs, newJobs: jobs - lastCount, viewLength: market.view.core.length, signedLength: signed })
+          lastCount = jobs
+          lastSigned = signed
+        }
+      })().catch(() => {})
+    })
+    await ctx.stopped
+    ctx.emit('stopping', {})
+  } finally {
+    await peer.close()
+  }
+  ctx.emit('stopped', {})
+  return { kind: 'none', data: {} }
+}

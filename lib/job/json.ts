@@ -1,0 +1,62 @@
+// The plain-object form of a job that the command line prints with --json and the renderers read.
+import { OP_NAMES, ACTION_AUTO_ACTIVATE, type JobRecord, type Status, type Material, type OpType } from '../schema.js'
+import { peerId, jobIdString } from '../ids.js'
+import { formatBtc } from '../btc.js'
+
+export interface JobJSON {
+  id: string
+  title: string
+  status: Status
+  client: string
+  printer: string | null
+  material: Material
+  colors: string[]
+  bountySats: number
+  bountyBtc: string
+  country: string
+  notes: string
+  createdAt: string
+  updatedAt: string
+  confirmed: boolean
+  updates: number
+  history: Array<{ action: string, from: Status | null, to: Status, by: string, at: string, note: string }>
+}
+
+export function actionName (action: number): string {
+  if (action === ACTION_AUTO_ACTIVATE) return 'auto/activate'
+  return OP_NAMES[action as OpType] ?? `op/${action}`
+}
+
+export function jobToJSON (job: JobRecord, confirmed: boolean): JobJSON {
+  return {
+    id: jobIdString(job.id),
+    title: job.title,
+    status: job.status,
+    client: peerId(job.client),
+    printer: job.printer === null ? null : peerId(job.printer),
+    material: job.material,
+    colors: job.colors,
+    bountySats: job.bountySats,
+    bountyBtc: formatBtc(job.bountySats),
+    country: job.country,
+    notes: job.notes,
+    createdAt: isoTime(job.createdAt),
+    updatedAt: isoTime(job.updatedAt),
+    confirmed,
+    updates: job.updates,
+    history: job.history.map(h => ({
+      action: actionName(h.action),
+      from: h.from,
+      to: h.to,
+      by: peerId(h.by),
+      at: isoTime(h.at),
+      note: h.note
+    }))
+  }
+}
+
+// Times are whatever the author's clock said; one far outside Date's range is shown as the raw number.
+export function isoTime (ms: number): string {
+  const d = new Date(ms)
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString()
+}
