@@ -37,6 +37,8 @@ const OPTIONS = {
   name: { type: 'string' }
 } as const
 
+const WARNINGS = new Set(['offline', 'stored-locally'])
+
 type Values = ReturnType<typeof parse>['values']
 
 function parse (argv: string[]): { values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS, allowPositionals: true, strict: true }>>['values'], positionals: string[] } {
@@ -163,7 +165,8 @@ async function main (argv: string[]): Promise<number> {
           process.stdout.write(JSON.stringify({ tag, time: new Date().toISOString(), data }) + '\n')
           return
         }
-        if (json) return
+        // with --json, stdout carries only the result; warnings a person must see still go to stderr
+        if (json && !WARNINGS.has(tag)) return
         const line = renderEvent(tag, data)
         if (line !== null) (longRunning ? process.stdout : process.stderr).write(line + '\n')
       }

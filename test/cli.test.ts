@@ -1,0 +1,193 @@
+// The command line end to end: separate processes with separate storages over a local testnet, one of them
+// running `seed`, the way the README walks through it.
+import test from 'brittle'
+import path from 'path'
+import { spawn, type ChildProcess } from 'child_process'
+import { tmpDir, testnet, eventually } from './helpers.js'
+
+const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), '..')
+const ENTRY = path.join(ROOT, 'index.ts')
+
+interface Run { code: number | null, stdout: string, stderr: string, json: any }
+
+function p2print (args: string[], opts: { timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => { stderr += d })
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      let json: any = null
+      try { json = JSON.parse(stdout) } catch {}
+      resolve({ code, stdout, stderr, json })
+    })
+  })
+}
+
+function startSeed (args: string[]): { child: ChildProcess, lines: any[], exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const lines: any[] = []
+  let buf = ''
+  child.stdout!.on('data', (d) => {
+    buf += d
+    let i
+    while ((i = buf.indexOf('\n')) !== -1) {
+      const line = buf.slice(0, i)
+      buf = buf.slice(i + 1)
+      try { lines.push(JSON.parse(line)) } catch {}
+    }
+  })
+  child.stderr!.on('data', () => {})
+  const exited = new Promise<number | null>(resolve => child.on('close', resolve))
+  return { child, lines, exited }
+}
+
+test('cli: three peers and a seeder run a job from post to completion', { timeout: 240_000 }, async (t) => {
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--sync-timeout', '15']
+  const [A, B, C] = [peer('a'), peer('b'), peer('c')]
+
+  const created = await p2print([...A, '--json', 'market', 'create', '--name', 'test market'])
+  t.is(created.code, 0, 'market create exits 0')
+  const key: string = created.json.key
+  t.is(key.length, 52, 'market key is z-base32')
+  t.is(created.json.name, 'test market')
+
+  const seed = startSeed(A)
+  t.teardown(async () => {
+    if (seed.child.exitCode === null) seed.child.kill('SIGKILL')
+    await seed.exited
+  }, { order: 1 })
+  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'seed started')
+
+  const locked = await p2print([...A, '--json', 'jobs'])
+  t.is(locked.code, 1, 'a second process on the seed\'s storage fails')
+  t.is(locked.json?.error?.code, 'STORAGE_LOCKED')
+
+  t.is((await p2print([...B, 'market', 'join', key])).code, 0, 'b joins')
+  t.is((await p2print([...C, 'market', 'join', key])).code, 0, 'c joins')
+  const bId = (await p2print([...B, '--json', 'id'])).json.id
+  const cId = (await p2print([...C, '--json', 'id'])).json.id
+  t.is(bId.length, 52)
+  t.not(bId, cId, 'peers have distinct ids')
+
+  const post = await p2print([...B, '--json', 'job', 'create', '--title', 'Benchy', '--material', 'pla', '--color', 'red', '--color', 'blue', '--bounty', '0.0005', '--country', 'de', '--notes', '0.2 mm layers'])
+  t.is(post.code, 0, 'job create exits 0')
+  const job = post.json
+  t.is(job.status, 'open')
+  t.is(job.bountySats, 50_000, 'BTC decimal parsed exactly')
+  t.is(job.material, 'PLA')
+  t.alike(job.colors, ['red', 'blue'])
+  t.is(job.country, 'DE')
+  t.is(job.client, bId)
+  t.is(job.shared, true, 'the post reached a peer before the command exited')
+  for (const f of ['id', 'title', 'status', 'client', 'printer', 'material', 'colors', 'bountySats', 'country', 'notes', 'createdAt', 'updatedAt', 'confirmed']) {
+    t.ok(f in job, `job JSON has ${f}`)
+  }
+
+  const listed = await p2print([...C, '--json', 'jobs', '--status', 'open', '--material', 'PLA', '--country', 'DE', '--min-bounty', '0.0001'])
+  t.is(listed.code, 0)
+  t.alike(listed.json.jobs.map((j: any) => j.id), [job.id], 'c sees the job through the seeder')
+  t.ok(listed.json.peers >= 1, 'jobs reports the peers it reached')
+  const filteredOut = await p2print([...C, '--json', 'jobs', '--min-bounty', '0.001'])
+  t.is(filteredOut.json.jobs.length, 0, 'min-bounty filter excludes it')
+
+  const own = await p2print([...B, '--json', 'job', 'accept', job.id])
+  t.is(own.code, 1, 'a client cannot accept its own job')
+  t.is(own.json.error.code, 'NOT_ALLOWED')
+  t.ok(/client/.test(own.stderr), 'the message says why')
+
+  const accepted = await p2print([...C, '--json', 'job', 'accept', job.id.slice(0, 6)])
+  t.is(accepted.code, 0, 'c accepts by id prefix')
+  t.is(accepted.json.status, 'active', 'accept moves on to active (no escrow yet)')
+  t.is(accepted.json.printer, cId)
+
+  const notPrinter = await p2print([...B, '--json', 'job', 'ship', job.id])
+  t.is(notPrinter.code, 1, 'the client cannot ship')
+  t.is(notPrinter.json.error.code, 'NOT_ALLOWED')
+
+  const shipped = await p2print([...C, '--json', 'job', 'ship', job.id, '--note', 'DHL 123'])
+  t.is(shipped.code, 0)
+  t.is(shipped.json.status, 'shipped')
+  t.is(shipped.json.history.at(-1).note, 'DHL 123')
+
+  const completed = await p2print([...B, '--json', 'job', 'complete', job.id])
+  t.is(completed.code, 0)
+  t.is(completed.json.status, 'completed')
+
+  const again = await p2print([...B, '--json', 'job', 'cancel', job.id])
+  t.is(again.code, 1, 'a completed job cannot be cancelled')
+  t.is(again.json.error.code, 'BAD_TRANSITION')
+
+  t.ok(await eventually(async () => {
+    const shown = await p2print([...C, '--json', 'job', 'show', job.id])
+    return shown.json?.status === 'completed' && shown.json?.confirmed === true
+  }, 60_000, 500), 'the final state is confirmed by the indexer and seen by c')
+
+  // usage errors exit 2, with a JSON error too
+  const abc = await p2print([...B, '--json', 'job', 'create', '--title', 'x', '--material', 'PLA', '--bounty', 'abc', '--country', 'DE'])
+  t.is(abc.code, 2)
+  t.is(abc.json.error.code, 'BAD_ARGUMENT')
+  const neg = await p2print([...B, '--json', 'job', 'create', '--title', 'x', '--material', 'PLA', '--bounty=-1', '--country', 'DE'])
+  t.is(neg.code, 2, 'a negative bounty is a usage error')
+  const unknownCountry = await p2print([...B, 'job', 'create', '--title', 'x', '--material', 'PLA', '--bounty', '1', '--country', 'XX'])
+  t.is(unknownCountry.code, 2)
+  t.ok(/ISO 3166/.test(unknownCountry.stderr))
+  const missing = await p2print([...B, '--json', 'job', 'show', 'zzzzzzzz'])
+  t.is(missing.code, 1)
+  t.is(missing.json.error.code, 'JOB_NOT_FOUND')
+  const badCmd = await p2print([...B, 'frobnicate'])
+  t.is(badCmd.code, 2)
+
+  // seed stops cleanly on SIGTERM
+  seed.child.kill('SIGTERM')
+  t.is(await seed.exited, 0, 'seed exits 0 on SIGTERM')
+  t.ok(seed.lines.some(l => l.tag === 'stopped'), 'seed logged that it stopped')
+  const after = await p2print([...A, '--json', '--sync-timeout', '0', 'jobs'])
+  t.is(after.code, 0, 'the lock was released')
+})
+
+test('cli: a job posted offline is shared the next time the peer meets another', { timeout: 240_000 }, async (t) => {
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  const A = ['--storage', path.join(dir, 'a'), '--bootstrap', bootstrap, '--sync-timeout', '15']
+  const B = ['--storage', path.join(dir, 'b'), '--bootstrap', bootstrap, '--sync-timeout', '15']
+  const key = (await p2print([...A, '--json', 'market', 'create'])).json.key
+  const seed = startSeed(A)
+  t.teardown(async () => {
+    if (seed.child.exitCode === null) seed.child.kill('SIGKILL')
+    await seed.exited
+  }, { order: 1 })
+  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000))
+  t.is((await p2print([...B, 'market', 'join', key])).code, 0)
+  seed.child.kill('SIGTERM')
+  await seed.exited
+
+  // nobody is online: the post is kept locally and the user is told so
+  const offline = await p2print([...B, '--json', '--sync-timeout', '2', 'job', 'create', '--title', 'Offline vase', '--material', 'PETG', '--bounty', '0.001', '--country', 'FR'])
+  t.is(offline.code, 0)
+  t.is(offline.json.shared, false)
+  t.ok(/Stored locally/.test(offline.stderr), 'the user is told it is stored locally')
+
+  const seed2 = startSeed(A)
+  t.teardown(async () => {
+    if (seed2.child.exitCode === null) seed2.child.kill('SIGKILL')
+    await seed2.exited
+  }, { order: 1 })
+  t.ok(await eventually(() => seed2.lines.some(l => l.tag === 'seeding'), 30_000))
+  const synced = await p2print([...B, '--json', 'sync'])
+  t.is(synced.code, 0)
+  t.is(synced.json.shared, true, 'sync hands the offline post to a peer')
+  t.ok(await eventually(() => seed2.lines.some(l => l.tag === 'market-updated' && l.data.jobs === 1), 30_000), 'the seeder has the job')
+  seed2.child.kill('SIGTERM')
+  t.is(await seed2.exited, 0)
+  const seen = await p2print([...A, '--json', '--sync-timeout', '0', 'jobs'])
+  t.alike(seen.json.jobs.map((j: any) => j.title), ['Offline vase'], 'the creator\'s storage holds the job')
+})
