@@ -75,18 +75,19 @@ export class Peer extends ReadyResource {
     return market
   }
 
-  async joinMarket (key: Uint8Array): Promise<Market> {
+  // Joins (or reopens) a market; it becomes the current one unless makeCurrent is false and another is current.
+  async joinMarket (key: Uint8Array, { makeCurrent = true } = {}): Promise<Market> {
     const hex = b4a.toString(key, 'hex')
     const known = this.config.markets[hex]
     const slot = known !== undefined ? known.slot : 'market-' + hex
     const market = await this.openSlot(slot, key)
-    await this.remember(hex, known ?? { slot, created: false })
+    if (known === undefined || makeCurrent) await this.remember(hex, known ?? { slot, created: false }, makeCurrent || this.config.current === null)
     return market
   }
 
-  // Opens the given market, or the current one. A key this storage has not seen is joined.
+  // Opens the given market (--market KEY, which does not change the current one), or the current one.
   async openMarket (key: Uint8Array | null = null): Promise<Market> {
-    if (key !== null) return this.joinMarket(key)
+    if (key !== null) return this.joinMarket(key, { makeCurrent: false })
     const hex = this.config.current
     if (hex === null) throw NO_MARKET()
     const entry = this.config.markets[hex]
@@ -102,8 +103,8 @@ export class Peer extends ReadyResource {
     return market
   }
 
-  private async remember (hex: string, entry: MarketEntry): Promise<void> {
-    this.config = { ...this.config, current: hex, markets: { ...this.config.markets, [hex]: entry } }
+  private async remember (hex: string, entry: MarketEntry, makeCurrent = true): Promise<void> {
+    this.config = { ...this.config, current: makeCurrent ? hex : this.config.current, markets: { ...this.config.markets, [hex]: entry } }
     await writeFileAtomic(path.join(this.dir, 'config.json'), JSON.stringify(this.config, null, 2) + '\n')
   }
 }

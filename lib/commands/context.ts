@@ -49,8 +49,8 @@ export interface Session {
 
 const openPeers = new Set<Peer>()
 
-export async function openPeer (ctx: Ctx): Promise<Peer> {
-  const peer = new Peer(ctx.storage, { bootstrap: ctx.bootstrap })
+export async function openPeer (ctx: Ctx, opts: { network?: boolean } = {}): Promise<Peer> {
+  const peer = new Peer(ctx.storage, { bootstrap: ctx.bootstrap, swarm: opts.network !== false })
   openPeers.add(peer)
   peer.once('close', () => openPeers.delete(peer))
   await peer.ready()

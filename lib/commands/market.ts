@@ -45,7 +45,7 @@ export async function marketInfoCommand (ctx: Ctx): Promise<Result> {
 
 // Your id is your writer key in the current market: it needs no network, only the storage.
 export async function idCommand (ctx: Ctx): Promise<Result> {
-  const peer = await openPeer(ctx)
+  const peer = await openPeer(ctx, { network: false })
   try {
     if (ctx.marketKey === null && peer.currentMarketKey === null) throw NO_MARKET()
     const market = await peer.openMarket(ctx.marketKey)
@@ -66,7 +66,7 @@ export async function syncCommand (ctx: Ctx): Promise<Result> {
 
 // `p2print` with no command: the current market's summary (if any), then help.
 export async function summaryCommand (ctx: Ctx): Promise<Result> {
-  const peer = await openPeer(ctx)
+  const peer = await openPeer(ctx, { network: false })
   const hasMarket = ctx.marketKey !== null || peer.currentMarketKey !== null
   await peer.close()
   if (!hasMarket) return { kind: 'summary', data: null }
