@@ -159,7 +159,7 @@ class StorageLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       }
       const pid = Number.parseInt(readOr(this.file, ''), 10)
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw STORAGE_LOCKED(dir, pid)
+      if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || isAlive(pid))) throw STORAGE_LOCKED(dir, pid)
       try { fs.unlinkSync(this.file) } catch {}
     }
     throw STORAGE_LOCKED(dir, 0)

@@ -24,12 +24,12 @@ export function jobIdFor (writer: Uint8Array, length: number): Uint8Array {
 // Writers. The market is open: a peer that is not yet a writer appends with `optimistic: true`, and Autobase keeps
 // such a node only if apply acks or adds its writer. We add the peer as a non-indexer writer on its first
 // well-formed op (the pattern of autobase's test/optimistic.js) instead of acking every op, because:
-//  - an acked peer stays a non-writer, so each later op would again be a lone optimistic node, never batched;
-//  - once added, the peer's later ops are causally linked to what it had seen, so a peer's own sequence
-//    (accept, then ship) can never be linearised in the wrong order;
-//  - a rolled-back optimistic node stays in its writer's log and blocks every later node of that writer, so we
-//    admit on any op that decodes, not only on valid transitions: an honest peer whose first op loses a race
-//    (two printers accept one job) must not be locked out. Garbage that does not decode is never admitted.
+//  - an acked peer stays a non-writer, so each later op would again be a lone optimistic node, never batched,
+//    and would again depend on an indexer choosing to keep it;
+//  - once added, the peer's later ops carry its heads, so they are causally ordered after everything it had
+//    seen when it wrote them (a printer's ship can never be linearised before the accept it saw);
+//  - we admit on any op that decodes, not only on valid transitions, so an honest peer whose first op loses a
+//    race (two printers accept one job) is not kept out. Bytes that do not decode never admit anyone.
 // Admission gives no power: every op of every writer is validated here, and spam limits are counted per writer.
 export async function apply (nodes: ApplyNode[], view: View, host: ApplyHost): Promise<void> {
   const batch = view.batch()
