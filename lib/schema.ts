@@ -417,17 +417,27 @@ export const writerRecord: c.Encoder<WriterRecord> = {
   decode (state) { return { ops: c.uint.decode(state), jobs: c.uint.decode(state), openJobs: c.uint.decode(state) } }
 }
 
-// Summary stored as the value of every index entry, so filters need no lookup of the job record.
+// Summary stored as the value of every index entry, so filters need no lookup of the job record. It leaves the
+// status out on purpose: then a status change rewrites only the index entries keyed by status.
 export interface IndexValue {
   bountySats: number
-  status: Status
   material: Material
   country: string
 }
 export const indexValue: c.Encoder<IndexValue> = {
-  preencode (state, v) { c.uint.preencode(state, v.bountySats); status.preencode(state, v.status); material.preencode(state, v.material); country.preencode(state, v.country) },
-  encode (state, v) { c.uint.encode(state, v.bountySats); status.encode(state, v.status); material.encode(state, v.material); country.encode(state, v.country) },
-  decode (state) { return { bountySats: c.uint.decode(state), status: status.decode(state), material: material.decode(state), country: country.decode(state) } }
+  preencode (state, v) { c.uint.preencode(state, v.bountySats); material.preencode(state, v.material); country.preencode(state, v.country) },
+  encode (state, v) { c.uint.encode(state, v.bountySats); material.encode(state, v.material); country.encode(state, v.country) },
+  decode (state) { return { bountySats: c.uint.decode(state), material: material.decode(state), country: country.decode(state) } }
 }
 
-export const counter = c.uint
+// Market-wide counters, one record so each op rewrites it at most once.
+export interface MarketStats {
+  jobs: number // jobs ever created; a new job's seq
+  byStatus: number[] // indexed like STATUSES
+}
+export const marketStats: c.Encoder<MarketStats> = {
+  preencode (state, m) { c.uint.preencode(state, m.jobs); c.array(c.uint).preencode(state, m.byStatus) },
+  encode (state, m) { c.uint.encode(state, m.jobs); c.array(c.uint).encode(state, m.byStatus) },
+  decode (state) { return { jobs: c.uint.decode(state), byStatus: c.array(c.uint).decode(state) } }
+}
+

@@ -6,9 +6,9 @@ import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import c from 'compact-encoding'
 import type { ApplyNode, ApplyHost } from 'autobase'
-import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, type Op, type JobRecord, type WriterRecord, type HistoryEntry } from '../schema.js'
+import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, STATUSES, type Op, type JobRecord, type WriterRecord, type HistoryEntry } from '../schema.js'
 import { checkTransition, checkJobFields, ESCROW_ENABLED } from '../job/state.js'
-import { getJob, getWriter, getJobCount, putJob, putWriter, putJobCount, getMeta, putMeta, type View } from './view.js'
+import { getJob, getWriter, getStats, putJob, putWriter, putStats, getMeta, putMeta, type View } from './view.js'
 import type { BeeBatch } from 'hyperbee'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
@@ -120,10 +120,19 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
   }
 
   await putJob(b, job, next)
-  await putWriter(b, author, { ...writer, ops: writer.ops + 1 })
-  if (clientOpenDelta !== 0) {
-    // the author may be the client (cancel); re-read so both counters land in one record
-    const client = b4a.equals(job.client, author) ? { ...writer, ops: writer.ops + 1 } : await getWriter(b, job.client)
+  if (next.status !== job.status) {
+    const stats = await getStats(b)
+    const from = STATUSES.indexOf(job.status)
+    stats.byStatus[from] = Math.max(0, stats.byStatus[from] - 1)
+    stats.byStatus[STATUSES.indexOf(next.status)]++
+    await putStats(b, stats)
+  }
+  const authorIsClient = b4a.equals(job.client, author)
+  const authorRecord = { ...writer, ops: writer.ops + 1 }
+  if (authorIsClient) authorRecord.openJobs = Math.max(0, authorRecord.openJobs + clientOpenDelta)
+  await putWriter(b, author, authorRecord)
+  if (clientOpenDelta !== 0 && !authorIsClient) {
+    const client = await getWriter(b, job.client)
     await putWriter(b, job.client, { ...client, openJobs: Math.max(0, client.openJobs + clientOpenDelta) })
   }
   return true
@@ -134,7 +143,8 @@ async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE
   if (writer.openJobs >= LIMITS.openJobsPerClient) return false
   const id = jobIdFor(author, length)
   if ((await getJob(b, id)) !== null) return false
-  const seq = await getJobCount(b)
+  const stats = await getStats(b)
+  const seq = stats.jobs
   const job: JobRecord = {
     ...op.job,
     id,
@@ -148,7 +158,9 @@ async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE
     history: [{ action: OP.JOB_CREATE, from: null, to: 'open', by: author, at: op.at, note: '' }]
   }
   await putJob(b, null, job)
-  await putJobCount(b, seq + 1)
+  stats.jobs++
+  stats.byStatus[STATUSES.indexOf('open')]++
+  await putStats(b, stats)
   await putWriter(b, author, { ops: writer.ops + 1, jobs: writer.jobs + 1, openJobs: writer.openJobs + 1 })
   return true
 }

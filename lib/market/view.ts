@@ -2,8 +2,7 @@
 //
 //   'j' id16                       → JobRecord
 //   'w' writerKey32                → WriterRecord (spam counters)
-//   'c'                            → number of jobs ever created (gives each job its seq)
-//   's' status                     → number of jobs in that status
+//   'c'                            → MarketStats (jobs ever created, which gives each job its seq; jobs per status)
 //   'm'                            → MarketMeta (name, creator)
 //   'i' kind ...fields seqDesc id  → IndexValue  (one entry per index kind per job)
 //
@@ -12,33 +11,25 @@ import b4a from 'b4a'
 import c from 'compact-encoding'
 import type Hyperbee from 'hyperbee'
 import type { BeeBatch } from 'hyperbee'
-import { JOB_ID_BYTES, MATERIALS, STATUSES, jobRecord, writerRecord, indexValue, counter, marketMeta, type MarketMeta, type JobRecord, type Material, type Status, type WriterRecord, type IndexValue } from '../schema.js'
+import { JOB_ID_BYTES, MATERIALS, STATUSES, jobRecord, writerRecord, indexValue, marketStats, marketMeta, type MarketMeta, type MarketStats, type JobRecord, type Material, type Status, type WriterRecord, type IndexValue } from '../schema.js'
 
 export type View = Hyperbee<Uint8Array, Uint8Array>
-type Reader = Pick<View, 'get'> | Pick<BeeBatch<Uint8Array, Uint8Array>, 'get'>
+type Batch = BeeBatch<Uint8Array, Uint8Array>
+type Reader = Pick<View, 'get'> | Pick<Batch, 'get'>
 
 const P_JOB = 0x6a // 'j'
 const P_WRITER = 0x77 // 'w'
 const P_INDEX = 0x69 // 'i'
-const COUNTER_KEY = b4a.from('c')
-const P_STATUS_COUNT = 0x73 // 's'
+const STATS_KEY = b4a.from('c')
 const META_KEY = b4a.from('m')
 
-export async function getMeta (v: Reader): Promise<MarketMeta | null> {
-  const e = await v.get(META_KEY)
-  return e === null ? null : c.decode(marketMeta, e.value)
-}
-
-export async function putMeta (b: BeeBatch<Uint8Array, Uint8Array>, m: MarketMeta): Promise<void> {
-  await b.put(META_KEY, c.encode(marketMeta, m))
-}
-
+// Index kinds. A query with a status always has an index that starts with it; material and country filters not in
+// the key are applied to the index values. Kind 5 (status+material+country) existed in development only.
 const IDX = {
   ALL: 1,
   STATUS: 2,
   STATUS_MATERIAL: 3,
   STATUS_COUNTRY: 4,
-  STATUS_MATERIAL_COUNTRY: 5,
   CLIENT: 6,
   PRINTER: 7
 } as const
@@ -79,13 +70,11 @@ function indexPrefix (kind: number, parts: Array<number | Uint8Array | string>):
 function indexKeys (j: JobRecord): Uint8Array[] {
   const tail = b4a.concat([seqDesc(j.seq), j.id])
   const s = statusByte(j.status)
-  const m = materialByte(j.material)
   const keys = [
     indexPrefix(IDX.ALL, [tail]),
     indexPrefix(IDX.STATUS, [s, tail]),
-    indexPrefix(IDX.STATUS_MATERIAL, [s, m, tail]),
+    indexPrefix(IDX.STATUS_MATERIAL, [s, materialByte(j.material), tail]),
     indexPrefix(IDX.STATUS_COUNTRY, [s, j.country, tail]),
-    indexPrefix(IDX.STATUS_MATERIAL_COUNTRY, [s, m, j.country, tail]),
     indexPrefix(IDX.CLIENT, [j.client, tail])
   ]
   if (j.printer !== null) keys.push(indexPrefix(IDX.PRINTER, [j.printer, tail]))
@@ -93,52 +82,40 @@ function indexKeys (j: JobRecord): Uint8Array[] {
 }
 
 function summary (j: JobRecord): IndexValue {
-  return { bountySats: j.bountySats, status: j.status, material: j.material, country: j.country }
+  return { bountySats: j.bountySats, material: j.material, country: j.country }
+}
+
+function sameSummary (a: JobRecord, b: JobRecord): boolean {
+  return a.bountySats === b.bountySats && a.material === b.material && a.country === b.country
 }
 
 // --- writes (used by apply, inside one batch) -----------------------------------------------------------------
 
-export async function putJob (b: BeeBatch<Uint8Array, Uint8Array>, prev: JobRecord | null, next: JobRecord): Promise<void> {
+// Writes a job and moves its index entries: only entries whose key or value changed are touched.
+export async function putJob (b: Batch, prev: JobRecord | null, next: JobRecord): Promise<void> {
   const nextKeys = indexKeys(next)
-  if (prev !== null) {
-    for (const k of indexKeys(prev)) {
-      if (!nextKeys.some(n => b4a.equals(n, k))) await b.del(k)
-    }
+  const prevKeys = prev === null ? [] : indexKeys(prev)
+  const valueChanged = prev === null || !sameSummary(prev, next)
+  for (const k of prevKeys) {
+    if (!nextKeys.some(n => b4a.equals(n, k))) await b.del(k)
   }
   const value = c.encode(indexValue, summary(next))
-  for (const k of nextKeys) await b.put(k, value)
+  for (const k of nextKeys) {
+    if (valueChanged || !prevKeys.some(p => b4a.equals(p, k))) await b.put(k, value)
+  }
   await b.put(jobKey(next.id), c.encode(jobRecord, next))
-  if (prev === null || prev.status !== next.status) {
-    if (prev !== null) await addStatusCount(b, prev.status, -1)
-    await addStatusCount(b, next.status, 1)
-  }
 }
 
-function statusCountKey (s: Status): Uint8Array {
-  return b4a.from([P_STATUS_COUNT, statusByte(s)])
-}
-
-async function addStatusCount (b: BeeBatch<Uint8Array, Uint8Array>, s: Status, delta: number): Promise<void> {
-  const e = await b.get(statusCountKey(s))
-  const n = e === null ? 0 : c.decode(counter, e.value)
-  await b.put(statusCountKey(s), c.encode(counter, Math.max(0, n + delta)))
-}
-
-export async function getStatusCounts (v: Reader): Promise<Record<Status, number>> {
-  const out = {} as Record<Status, number>
-  for (const s of STATUSES) {
-    const e = await v.get(statusCountKey(s))
-    out[s] = e === null ? 0 : c.decode(counter, e.value)
-  }
-  return out
-}
-
-export async function putWriter (b: BeeBatch<Uint8Array, Uint8Array>, key: Uint8Array, w: WriterRecord): Promise<void> {
+export async function putWriter (b: Batch, key: Uint8Array, w: WriterRecord): Promise<void> {
   await b.put(writerKey(key), c.encode(writerRecord, w))
 }
 
-export async function putJobCount (b: BeeBatch<Uint8Array, Uint8Array>, n: number): Promise<void> {
-  await b.put(COUNTER_KEY, c.encode(counter, n))
+export async function putStats (b: Batch, s: MarketStats): Promise<void> {
+  await b.put(STATS_KEY, c.encode(marketStats, s))
+}
+
+export async function putMeta (b: Batch, m: MarketMeta): Promise<void> {
+  await b.put(META_KEY, c.encode(marketMeta, m))
 }
 
 // --- reads ----------------------------------------------------------------------------------------------------
@@ -159,9 +136,26 @@ export async function getWriter (v: Reader, key: Uint8Array): Promise<WriterReco
   return e === null ? { ops: 0, jobs: 0, openJobs: 0 } : c.decode(writerRecord, e.value)
 }
 
+export async function getStats (v: Reader): Promise<MarketStats> {
+  const e = await v.get(STATS_KEY)
+  const stats = e === null ? { jobs: 0, byStatus: [] } : c.decode(marketStats, e.value)
+  return { jobs: stats.jobs, byStatus: STATUSES.map((_, i) => stats.byStatus[i] ?? 0) }
+}
+
 export async function getJobCount (v: Reader): Promise<number> {
-  const e = await v.get(COUNTER_KEY)
-  return e === null ? 0 : c.decode(counter, e.value)
+  return (await getStats(v)).jobs
+}
+
+export async function getStatusCounts (v: Reader): Promise<Record<Status, number>> {
+  const { byStatus } = await getStats(v)
+  const out = {} as Record<Status, number>
+  STATUSES.forEach((s, i) => { out[s] = byStatus[i] ?? 0 })
+  return out
+}
+
+export async function getMeta (v: Reader): Promise<MarketMeta | null> {
+  const e = await v.get(META_KEY)
+  return e === null ? null : c.decode(marketMeta, e.value)
 }
 
 export interface JobQuery {
@@ -175,13 +169,6 @@ export interface JobQuery {
 
 interface IndexHit { key: Uint8Array, tail: Uint8Array, id: Uint8Array, value: IndexValue }
 
-async function * scan (view: View, prefix: Uint8Array): AsyncGenerator<IndexHit> {
-  for await (const e of view.createReadStream({ gte: prefix, lt: prefixEnd(prefix) })) {
-    const tail = e.key.subarray(e.key.byteLength - 6 - JOB_ID_BYTES)
-    yield { key: e.key, tail, id: tail.subarray(6), value: c.decode(indexValue, e.value) }
-  }
-}
-
 // The first key after every key that starts with `prefix`.
 function prefixEnd (prefix: Uint8Array): Uint8Array {
   const end = b4a.from(prefix)
@@ -192,6 +179,31 @@ function prefixEnd (prefix: Uint8Array): Uint8Array {
     }
   }
   return b4a.concat([prefix, b4a.alloc(64, 0xff)])
+}
+
+// Reads a key range in chunks. Hyperbee preloads a large part of an unlimited range up front, which costs more
+// than the 50 entries a page needs; a `limit` per chunk keeps reads proportional to what the caller consumes.
+async function * range (view: View, gte: Uint8Array, lt: Uint8Array, chunk = 64): AsyncGenerator<{ key: Uint8Array, value: Uint8Array }> {
+  let from: { gte?: Uint8Array, gt?: Uint8Array } = { gte }
+  while (true) {
+    let n = 0
+    let last: Uint8Array | null = null
+    for await (const e of view.createReadStream({ ...from, lt, limit: chunk })) {
+      n++
+      last = e.key
+      yield e
+    }
+    if (n < chunk || last === null) return
+    from = { gt: last }
+    chunk = Math.min(chunk * 2, 1024)
+  }
+}
+
+async function * scan (view: View, prefix: Uint8Array): AsyncGenerator<IndexHit> {
+  for await (const e of range(view, prefix, prefixEnd(prefix))) {
+    const tail = e.key.subarray(e.key.byteLength - 6 - JOB_ID_BYTES)
+    yield { key: e.key, tail, id: tail.subarray(6), value: c.decode(indexValue, e.value) }
+  }
 }
 
 // Two newest-first streams merged into one (a job where one is both client and printer cannot exist).
@@ -213,21 +225,21 @@ function pickIndex (view: View, q: JobQuery): AsyncGenerator<IndexHit> {
   if (q.mine !== undefined) return merge(scan(view, indexPrefix(IDX.CLIENT, [q.mine])), scan(view, indexPrefix(IDX.PRINTER, [q.mine])))
   if (q.status === undefined) return scan(view, indexPrefix(IDX.ALL, []))
   const s = statusByte(q.status)
-  if (q.material !== undefined && q.country !== undefined) return scan(view, indexPrefix(IDX.STATUS_MATERIAL_COUNTRY, [s, materialByte(q.material), q.country]))
-  if (q.material !== undefined) return scan(view, indexPrefix(IDX.STATUS_MATERIAL, [s, materialByte(q.material)]))
+  // with both material and country, the country index: there are far more countries than materials
   if (q.country !== undefined) return scan(view, indexPrefix(IDX.STATUS_COUNTRY, [s, q.country]))
+  if (q.material !== undefined) return scan(view, indexPrefix(IDX.STATUS_MATERIAL, [s, materialByte(q.material)]))
   return scan(view, indexPrefix(IDX.STATUS, [s]))
 }
 
 function matches (v: IndexValue, q: JobQuery): boolean {
-  if (q.status !== undefined && v.status !== q.status) return false
   if (q.material !== undefined && v.material !== q.material) return false
   if (q.country !== undefined && v.country !== q.country) return false
   if (q.minBountySats !== undefined && v.bountySats < q.minBountySats) return false
   return true
 }
 
-// Newest first. Reads index entries in order and stops after `limit` matches; only the matches' records are read.
+// Newest first. Reads index entries in order and stops after `limit` matches; only candidates' records are read.
+// The status is in the key of every index a status query uses, except `mine`, which checks it on the record.
 export async function queryJobs (view: View, q: JobQuery): Promise<Array<{ job: JobRecord, seq: number }>> {
   const limit = q.limit ?? 50
   const out: Array<{ job: JobRecord, seq: number }> = []
@@ -235,7 +247,8 @@ export async function queryJobs (view: View, q: JobQuery): Promise<Array<{ job: 
   for await (const hit of pickIndex(view, q)) {
     if (!matches(hit.value, q)) continue
     const e = await getJobEntry(view, hit.id)
-    if (e !== null) out.push(e)
+    if (e === null || (q.status !== undefined && e.job.status !== q.status)) continue
+    out.push(e)
     if (out.length >= limit) break
   }
   return out
@@ -244,11 +257,10 @@ export async function queryJobs (view: View, q: JobQuery): Promise<Array<{ job: 
 // The same query answered by reading every job record: the baseline the benchmark compares against.
 export async function scanJobs (view: View, q: JobQuery): Promise<JobRecord[]> {
   const all: JobRecord[] = []
-  const start = b4a.from([P_JOB])
-  const end = b4a.from([P_JOB + 1])
-  for await (const e of view.createReadStream({ gte: start, lt: end })) {
+  for await (const e of range(view, b4a.from([P_JOB]), b4a.from([P_JOB + 1]), 1024)) {
     const j = c.decode(jobRecord, e.value)
     if (q.mine !== undefined && !b4a.equals(j.client, q.mine) && !(j.printer !== null && b4a.equals(j.printer, q.mine))) continue
+    if (q.status !== undefined && j.status !== q.status) continue
     if (matches(summary(j), q)) all.push(j)
   }
   all.sort((a, b) => b.seq - a.seq)
@@ -258,8 +270,10 @@ export async function scanJobs (view: View, q: JobQuery): Promise<JobRecord[]> {
 // Jobs whose id starts with the given bytes (for short ids typed on the command line).
 export async function jobsWithIdPrefix (view: View, prefix: Uint8Array, max: number): Promise<JobRecord[]> {
   const start = jobKey(prefix)
-  const end = b4a.concat([start, b4a.alloc(JOB_ID_BYTES - prefix.byteLength, 0xff)])
   const out: JobRecord[] = []
-  for await (const e of view.createReadStream({ gte: start, lte: end, limit: max })) out.push(c.decode(jobRecord, e.value))
+  for await (const e of range(view, start, prefixEnd(start))) {
+    out.push(c.decode(jobRecord, e.value))
+    if (out.length >= max) break
+  }
   return out
 }
