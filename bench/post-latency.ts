@@ -16,6 +16,7 @@ import Hyperswarm from 'hyperswarm'
 import createTestnet from '@hyperswarm/testnet'
 import type { Testnet } from '@hyperswarm/testnet'
 import type { Hypercore } from 'hypercore'
+import Autobase from 'autobase'
 import { Market } from '../lib/market/market.js'
 import { jobIdFor } from '../lib/market/apply.js'
 import { OP, encodeOp } from '../lib/schema.js'
@@ -55,6 +56,65 @@ function watchJob (m: Market, id: Uint8Array, timeoutMs: number, want: (status: 
     timer = setTimeout(() => { cleanup(); reject(new Error('timed out waiting for the job at the other peer')) }, timeoutMs)
   })
   return { seen, cancel: cleanup }
+}
+
+// A reference between the two: the least an Autobase can do (apply admits the writer and appends the value to a
+// plain Hypercore view; no decoding, no Hyperbee). It shows how much of the market's figure is Autobase itself.
+interface BareSide { a: Autobase<Hypercore>, b: Autobase<Hypercore>, storeA: Corestore, storeB: Corestore, swarmA: Hyperswarm, swarmB: Hyperswarm }
+
+function bareBase (store: Corestore, key: Uint8Array | null): Autobase<Hypercore> {
+  return new Autobase<Hypercore>(store, key, {
+    optimistic: true,
+    ackInterval: 1000,
+    open: (s) => s.get({ name: 'view' }),
+    apply: async (nodes, view, host) => {
+      for (const node of nodes) {
+        if (node.value === null) continue
+        if (node.optimistic) await host.addWriter(node.from.key, { indexer: false })
+        await view.append(node.value)
+      }
+    }
+  })
+}
+
+async function openBareSide (dir: string, tn: Testnet): Promise<BareSide> {
+  const storeA = new Corestore(path.join(dir, 'bare-a'))
+  const storeB = new Corestore(path.join(dir, 'bare-b'))
+  const a = bareBase(storeA, null)
+  await a.ready()
+  await a.append(b4a.from('init'))
+  const b = bareBase(storeB, a.key)
+  await b.ready()
+  const swarmA = new Hyperswarm({ bootstrap: tn.bootstrap })
+  const swarmB = new Hyperswarm({ bootstrap: tn.bootstrap })
+  swarmA.on('connection', (conn) => { conn.on('error', () => {}); a.replicate(conn) })
+  swarmB.on('connection', (conn) => { conn.on('error', () => {}); b.replicate(conn) })
+  await swarmA.join(a.discoveryKey).flushed()
+  swarmB.join(b.discoveryKey)
+  await swarmB.flush()
+  const deadline = Date.now() + 20_000
+  while ((swarmA.connections.size === 0 || swarmB.connections.size === 0) && Date.now() < deadline) await sleep(50)
+  // B's first value is optimistic; wait until A admitted it and B knows it is a writer
+  await b.append(b4a.from('first'), { optimistic: true })
+  while ((a.view.length < 2 || !b.writable) && Date.now() < deadline) { await a.update(); await b.update(); await sleep(20) }
+  if (!b.writable) throw new Error('bare autobase: B never became a writer')
+  return { a, b, storeA, storeB, swarmA, swarmB }
+}
+
+async function bareSample (s: BareSide, block: Uint8Array): Promise<number | null> {
+  const target = s.a.view.length + 1
+  const seen = new Promise<number>((resolve, reject) => {
+    const check = (): void => {
+      if (s.a.view.length >= target) { cleanup(); resolve(nowMs()) }
+    }
+    const timer = setTimeout(() => { cleanup(); reject(new Error('timeout')) }, SAMPLE_TIMEOUT_MS)
+    const cleanup = (): void => { clearTimeout(timer); s.a.off('update', check) }
+    s.a.on('update', check)
+  })
+  seen.catch(() => {})
+  const t0 = nowMs()
+  await s.b.append(block)
+  try { return (await seen) - t0 } catch { return null }
 }
 
 interface MarketSide { a: Market, b: Market, storeA: Corestore, storeB: Corestore }
@@ -152,6 +212,7 @@ async function main (): Promise<void> {
   let tn: Testnet | null = null
   let ms: MarketSide | null = null
   let raw: RawSide | null = null
+  let bare: BareSide | null = null
   try {
     console.log(`post-latency: ${SAMPLES} samples each (after ${WARMUP} warm-up), market and raw interleaved`)
     tn = await createTestnet(4)
@@ -161,6 +222,9 @@ async function main (): Promise<void> {
     t = nowMs()
     raw = await openRawSide(dir, tn)
     console.log(`  raw hypercore peers connected in ${round(nowMs() - t, 0)} ms`)
+    t = nowMs()
+    bare = await openBareSide(dir, tn)
+    console.log(`  bare autobase peers connected in ${round(nowMs() - t, 0)} ms`)
 
     // B's first op is optimistic; A's apply adds B as a writer. Wait until A has it and B sees itself as writer.
     t = nowMs()
@@ -177,15 +241,19 @@ async function main (): Promise<void> {
 
     const marketMs: number[] = []
     const rawMs: number[] = []
+    const bareMs: number[] = []
     let marketLost = 0
     let rawLost = 0
     const total = WARMUP + SAMPLES
     const t1 = nowMs()
     for (let k = 0; k < total; k++) {
       // alternate which one goes first so neither always follows the other's background work
-      const order = k % 2 === 0 ? ['raw', 'market'] : ['market', 'raw']
+      const order = k % 2 === 0 ? ['raw', 'bare', 'market'] : ['market', 'bare', 'raw']
       for (const which of order) {
-        if (which === 'raw') {
+        if (which === 'bare') {
+          const v = await bareSample(bare, block)
+          if (k >= WARMUP && v !== null) bareMs.push(v)
+        } else if (which === 'raw') {
           const v = await rawSample(raw, block)
           if (k >= WARMUP) { if (v === null) rawLost++; else rawMs.push(v) }
         } else {
@@ -208,6 +276,8 @@ async function main (): Promise<void> {
     console.log('')
     console.log(`  market post → visible at A:   p50 ${m.p50} ms   p99 ${m.p99} ms   (mean ${m.mean}, min ${m.min}, max ${m.max}, n ${m.n}, lost ${marketLost})`)
     console.log(`  raw hypercore append → get:   p50 ${r.p50} ms   p99 ${r.p99} ms   (mean ${r.mean}, min ${r.min}, max ${r.max}, n ${r.n}, lost ${rawLost})`)
+    const ba = stats(bareMs)
+    console.log(`  bare autobase append → view:  p50 ${ba.p50} ms   p99 ${ba.p99} ms   (reference: Autobase with a trivial apply; ${round(ba.p50 / r.p50)}× raw at p50)`)
     const ap = stats(appendMs.slice(WARMUP))
     console.log(`  B's own append settled after: p50 ${ap.p50} ms   p99 ${ap.p99} ms   (local apply on B; A may see the op sooner)`)
     console.log(`  ratio market/raw:             p50 ${ratioP50}×   p99 ${ratioP99}×`)
@@ -221,6 +291,8 @@ async function main (): Promise<void> {
       market: { ...m, lost: marketLost },
       raw: { ...r, lost: rawLost },
       marketLocalAppend: { p50: ap.p50, p99: ap.p99 },
+      bareAutobase: ba,
+      ratioMarketToBareP50: round(m.p50 / ba.p50),
       ratioP50,
       ratioP99,
       goal: `market p50 and p99 <= ${GOAL_FACTOR}x raw`,
@@ -228,6 +300,14 @@ async function main (): Promise<void> {
       jobsAtA
     })
   } finally {
+    if (bare !== null) {
+      await bare.swarmA.destroy()
+      await bare.swarmB.destroy()
+      await bare.a.close()
+      await bare.b.close()
+      await bare.storeA.close()
+      await bare.storeB.close()
+    }
     if (raw !== null) {
       await raw.swarmX.destroy()
       await raw.swarmY.destroy()
