@@ -103,10 +103,24 @@ test('cli: three peers and a seeder run a job from post to completion', { timeou
   t.is(own.json.error.code, 'NOT_ALLOWED')
   t.ok(/client/.test(own.stderr), 'the message says why')
 
+  const edited = await p2print([...B, '--json', 'job', 'update', job.id, '--bounty', '0.0006', '--notes', '0.1 mm layers'])
+  t.is(edited.code, 0, 'the client edits its open job')
+  t.is(edited.json.bountySats, 60_000)
+  t.is(edited.json.notes, '0.1 mm layers')
+  const notMine = await p2print([...C, '--json', 'job', 'update', job.id, '--bounty', '1'])
+  t.is(notMine.code, 1, 'another peer cannot edit it')
+  t.is(notMine.json.error.code, 'NOT_ALLOWED')
+
   const accepted = await p2print([...C, '--json', 'job', 'accept', job.id.slice(0, 6)])
   t.is(accepted.code, 0, 'c accepts by id prefix')
   t.is(accepted.json.status, 'active', 'accept moves on to active (no escrow yet)')
   t.is(accepted.json.printer, cId)
+
+  const withdrawn = await p2print([...C, '--json', 'job', 'withdraw', job.id])
+  t.is(withdrawn.code, 0, 'the printer gives the job back')
+  t.is(withdrawn.json.status, 'open')
+  t.is(withdrawn.json.printer, null)
+  t.is((await p2print([...C, '--json', 'job', 'accept', job.id])).json.status, 'active', 'and accepts it again')
 
   const notPrinter = await p2print([...B, '--json', 'job', 'ship', job.id])
   t.is(notPrinter.code, 1, 'the client cannot ship')
@@ -120,6 +134,15 @@ test('cli: three peers and a seeder run a job from post to completion', { timeou
   const completed = await p2print([...B, '--json', 'job', 'complete', job.id])
   t.is(completed.code, 0)
   t.is(completed.json.status, 'completed')
+
+  const second = (await p2print([...B, '--json', 'job', 'create', '--title', 'Bracket', '--material', 'PETG', '--bounty', '0.001', '--country', 'AT'])).json
+  t.is((await p2print([...C, '--json', 'job', 'accept', second.id])).code, 0)
+  const noReason = await p2print([...B, '--json', 'job', 'dispute', second.id])
+  t.is(noReason.code, 2, 'a dispute needs a reason')
+  const disputed = await p2print([...B, '--json', 'job', 'dispute', second.id, '--reason', 'never arrived'])
+  t.is(disputed.code, 0)
+  t.is(disputed.json.status, 'disputed')
+  t.is(disputed.json.history.at(-1).note, 'never arrived')
 
   const again = await p2print([...B, '--json', 'job', 'cancel', job.id])
   t.is(again.code, 1, 'a completed job cannot be cancelled')
