@@ -30,6 +30,17 @@ export const OP_REJECTED = (msg: string) => new P2PrintError('OP_REJECTED', msg)
 export const LIMIT_REACHED = (msg: string) => new P2PrintError('LIMIT_REACHED', msg)
 export const INVALID_OP = (msg: string) => new P2PrintError('INVALID_OP', msg)
 
+// Model files: every refusal says what is wrong with the file.
+export const BAD_MODEL = (name: string, why: string) => new P2PrintError('BAD_MODEL', `${name}: ${why}`)
+export const NOT_A_MODEL = (name: string, why: string) => new P2PrintError('NOT_A_MODEL', `${name} is not a 3D model (${why}); attach a .stl, .obj, .3mf or a .zip of them`)
+export const FILE_TOO_LARGE = (name: string, bytes: number, max: number) =>
+  new P2PrintError('FILE_TOO_LARGE', `${name} is ${bytes} bytes, more than the limit of ${max} bytes`)
+export const TOO_MANY_FACETS = (name: string, facets: number, max: number) =>
+  new P2PrintError('TOO_MANY_FACETS', `${name} has ${facets} facets, more than the limit of ${max}`)
+export const ZIP_REFUSED = (name: string, why: string) => new P2PrintError('ZIP_REFUSED', `${name}: ${why}`)
+export const UNSAFE_PATH = (name: string, entry: string) =>
+  new P2PrintError('UNSAFE_PATH', `${name}: entry ${JSON.stringify(entry)} would be written outside the target folder (absolute path or ..); refusing the archive`)
+
 export function isP2PrintError (err: unknown): err is P2PrintError {
   return err instanceof P2PrintError
 }
