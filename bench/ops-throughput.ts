@@ -144,7 +144,8 @@ function rawJob (i: number, client: Uint8Array, rand: () => number): JobRecord {
     createdAt: Date.now(),
     updatedAt: Date.now(),
     updates: 0,
-    history: [{ action: OP.JOB_CREATE, from: null, to: 'open', by: client, at: Date.now(), note: '' }]
+    history: [{ action: OP.JOB_CREATE, from: null, to: 'open', by: client, at: Date.now(), note: '' }],
+    file: null
   }
 }
 

@@ -5,7 +5,8 @@
 import c from 'compact-encoding'
 import type { State } from 'compact-encoding'
 
-export const SCHEMA_VERSION = 1
+// 1: the market core. 2: job/create may carry a model file reference.
+export const SCHEMA_VERSION = 2
 
 export const MATERIALS = ['PLA', 'ABS', 'PETG', 'TPU', 'Nylon', 'Resin', 'Other'] as const
 export type Material = typeof MATERIALS[number]
@@ -50,7 +51,12 @@ export const LIMITS = {
   maxBountySats: 2_100_000_000_000_000, // 21 million BTC
   openJobsPerClient: 20,
   updatesPerJob: 50,
-  opsPerWriter: 100_000
+  opsPerWriter: 100_000,
+  pathChars: 512,
+  fileNameChars: 255,
+  bedNames: 32,
+  bedNameChars: 64,
+  maxFileBytes: 1024 * 1024 * 1024
 } as const
 
 export const JOB_ID_BYTES = 16
@@ -66,8 +72,37 @@ export interface JobFields {
 
 export type JobPatch = Partial<JobFields>
 
+export const MODEL_KINDS = ['stl', 'obj', '3mf', 'zip'] as const
+export type FileKind = typeof MODEL_KINDS[number]
+
+// What a job says about its model, so printers can filter and decide before downloading anything. For a ZIP the
+// figures are over all its models: facets, volume and area summed, size the largest of each axis, closed and
+// manifold only if every model is, fits only the beds every model fits.
+export interface FileSummary {
+  kind: FileKind
+  models: number
+  facets: number
+  sizeMm: [number, number, number]
+  volumeCm3: number
+  areaCm2: number
+  shells: number
+  closed: boolean
+  manifold: boolean
+  fits: string[]
+}
+
+// Where the model is: a path in the client's Hyperdrive, and what the bytes must be.
+export interface FileRef {
+  drive: Uint8Array
+  path: string
+  name: string // the file name the client attached
+  byteLength: number
+  sha256: Uint8Array
+  summary: FileSummary
+}
+
 export type OpBody =
-  | { type: typeof OP.JOB_CREATE, job: JobFields }
+  | { type: typeof OP.JOB_CREATE, job: JobFields, file?: FileRef | null }
   | { type: typeof OP.JOB_UPDATE, jobId: Uint8Array, patch: JobPatch }
   | { type: typeof OP.JOB_CANCEL, jobId: Uint8Array }
   | { type: typeof OP.JOB_ACCEPT, jobId: Uint8Array }
@@ -229,11 +264,98 @@ function patchFlags (p: JobPatch): number {
   return flags
 }
 
+const finite: c.Encoder<number> = {
+  preencode (state, n) { c.float64.preencode(state, n) },
+  encode (state, n) { c.float64.encode(state, n) },
+  decode (state) {
+    const n = c.float64.decode(state)
+    if (!Number.isFinite(n)) throw new SchemaError('number is not finite')
+    return n
+  }
+}
+
+const fileKind = enumOf(MODEL_KINDS)
+const bedNames = boundedArray(boundedString(LIMITS.bedNameChars), LIMITS.bedNames)
+
+const fileSummary: c.Encoder<FileSummary> = {
+  preencode (state, f) {
+    fileKind.preencode(state, f.kind)
+    c.uint.preencode(state, f.models)
+    c.uint.preencode(state, f.facets)
+    for (let i = 0; i < 3; i++) finite.preencode(state, f.sizeMm[i])
+    finite.preencode(state, f.volumeCm3)
+    finite.preencode(state, f.areaCm2)
+    c.uint.preencode(state, f.shells)
+    c.bool.preencode(state, f.closed)
+    c.bool.preencode(state, f.manifold)
+    bedNames.preencode(state, f.fits)
+  },
+  encode (state, f) {
+    fileKind.encode(state, f.kind)
+    c.uint.encode(state, f.models)
+    c.uint.encode(state, f.facets)
+    for (let i = 0; i < 3; i++) finite.encode(state, f.sizeMm[i])
+    finite.encode(state, f.volumeCm3)
+    finite.encode(state, f.areaCm2)
+    c.uint.encode(state, f.shells)
+    c.bool.encode(state, f.closed)
+    c.bool.encode(state, f.manifold)
+    bedNames.encode(state, f.fits)
+  },
+  decode (state) {
+    return {
+      kind: fileKind.decode(state),
+      models: safeUint.decode(state),
+      facets: safeUint.decode(state),
+      sizeMm: [finite.decode(state), finite.decode(state), finite.decode(state)],
+      volumeCm3: finite.decode(state),
+      areaCm2: finite.decode(state),
+      shells: safeUint.decode(state),
+      closed: c.bool.decode(state),
+      manifold: c.bool.decode(state),
+      fits: bedNames.decode(state)
+    }
+  }
+}
+
+const filePath = boundedString(LIMITS.pathChars)
+const fileName = boundedString(LIMITS.fileNameChars)
+
+export const fileRef: c.Encoder<FileRef> = {
+  preencode (state, f) {
+    key.preencode(state, f.drive)
+    filePath.preencode(state, f.path)
+    fileName.preencode(state, f.name)
+    safeUint.preencode(state, f.byteLength)
+    c.fixed32.preencode(state, f.sha256)
+    fileSummary.preencode(state, f.summary)
+  },
+  encode (state, f) {
+    key.encode(state, f.drive)
+    filePath.encode(state, f.path)
+    fileName.encode(state, f.name)
+    safeUint.encode(state, f.byteLength)
+    c.fixed32.encode(state, f.sha256)
+    fileSummary.encode(state, f.summary)
+  },
+  decode (state) {
+    return {
+      drive: key.decode(state),
+      path: filePath.decode(state),
+      name: fileName.decode(state),
+      byteLength: safeUint.decode(state),
+      sha256: c.fixed32.decode(state),
+      summary: fileSummary.decode(state)
+    }
+  }
+}
+const optionalFileRef = optional(fileRef)
+
 // --- operations -----------------------------------------------------------------------------------------------
 
 function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): void {
   switch (op.type) {
-    case OP.JOB_CREATE: jobFields[pass](state, op.job); return
+    case OP.JOB_CREATE: jobFields[pass](state, op.job); optionalFileRef[pass](state, op.file ?? null); return
     case OP.JOB_UPDATE: jobId[pass](state, op.jobId); jobPatch[pass](state, op.patch); return
     case OP.JOB_SHIP: jobId[pass](state, op.jobId); note[pass](state, op.note); return
     case OP.JOB_DISPUTE: jobId[pass](state, op.jobId); note[pass](state, op.reason); return
@@ -246,9 +368,9 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
   }
 }
 
-function decodeBody (state: State, type: number): OpBody {
+function decodeBody (state: State, type: number, version: number): OpBody {
   switch (type) {
-    case OP.JOB_CREATE: return { type, job: jobFields.decode(state) }
+    case OP.JOB_CREATE: return { type, job: jobFields.decode(state), file: version >= 2 ? optionalFileRef.decode(state) : null }
     case OP.JOB_UPDATE: return { type, jobId: jobId.decode(state), patch: jobPatch.decode(state) }
     case OP.JOB_SHIP: return { type, jobId: jobId.decode(state), note: note.decode(state) }
     case OP.JOB_DISPUTE: return { type, jobId: jobId.decode(state), reason: note.decode(state) }
@@ -284,10 +406,10 @@ export function decodeOp (buf: Uint8Array): Op {
   if (buf.byteLength > LIMITS.opBytes) throw new SchemaError('operation too large')
   const state = c.state(0, buf.byteLength, buf)
   const version = c.uint.decode(state)
-  if (version !== 1) throw new SchemaError(`unknown schema version ${version}`)
+  if (version < 1 || version > SCHEMA_VERSION) throw new SchemaError(`unknown schema version ${version}`)
   const type = c.uint.decode(state)
   const at = safeUint.decode(state)
-  const body = decodeBody(state, type)
+  const body = decodeBody(state, type, version)
   if (state.start !== state.end) throw new SchemaError('trailing bytes')
   return { ...body, version, at }
 }
@@ -313,6 +435,7 @@ export interface JobRecord extends JobFields {
   updatedAt: number
   updates: number
   history: HistoryEntry[]
+  file: FileRef | null
 }
 
 const historyEntry: c.Encoder<HistoryEntry> = {
@@ -359,6 +482,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     c.uint.preencode(state, j.updatedAt)
     c.uint.preencode(state, j.updates)
     history.preencode(state, j.history)
+    optionalFileRef.preencode(state, j.file)
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -371,6 +495,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     c.uint.encode(state, j.updatedAt)
     c.uint.encode(state, j.updates)
     history.encode(state, j.history)
+    optionalFileRef.encode(state, j.file)
   },
   decode (state) {
     const id = jobId.decode(state)
@@ -386,7 +511,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
       createdAt: c.uint.decode(state),
       updatedAt: c.uint.decode(state),
       updates: c.uint.decode(state),
-      history: history.decode(state)
+      history: history.decode(state),
+      file: state.start < state.end ? optionalFileRef.decode(state) : null
     }
   }
 }

@@ -1,7 +1,7 @@
 // The job lifecycle as pure data and functions: who may do what from which state. `apply` and the command line
 // use the same checks, so a command refuses locally what every peer's `apply` would ignore.
 import b4a from 'b4a'
-import { OP, LIMITS, MATERIALS, type JobFields, type JobPatch, type JobRecord, type OpType, type Status } from '../schema.js'
+import { OP, LIMITS, MATERIALS, type JobFields, type JobPatch, type JobRecord, type OpType, type Status, type FileRef } from '../schema.js'
 import { isCountryCode } from '../countries.js'
 
 export type Role = 'client' | 'printer' | 'other'
@@ -90,4 +90,14 @@ export function checkJobFields (f: JobPatch): string | null {
 export function isCompleteJob (f: JobPatch): f is JobFields {
   return f.title !== undefined && f.material !== undefined && f.colors !== undefined &&
     f.bountySats !== undefined && f.country !== undefined && f.notes !== undefined
+}
+
+// A file reference is checked for sanity only: whether the bytes behind it are a model is checked by every peer
+// that downloads it (size before, sha256 after, then the parser).
+export function checkFileRef (f: FileRef): string | null {
+  if (!f.path.startsWith('/') || f.path.includes('/../') || f.path.endsWith('/')) return 'file path must be an absolute file path in the drive'
+  if (f.name.length === 0 || f.name.includes('/') || f.name.includes('\\') || f.name === '.' || f.name === '..') return 'file name must be a plain file name'
+  if (f.byteLength < 1 || f.byteLength > LIMITS.maxFileBytes) return `file size must be 1 byte to ${LIMITS.maxFileBytes} bytes`
+  if (f.summary.models < 1) return 'a model file holds at least one model'
+  return null
 }

@@ -7,7 +7,7 @@ import crypto from 'hypercore-crypto'
 import c from 'compact-encoding'
 import type { ApplyNode, ApplyHost } from 'autobase'
 import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, STATUSES, type Op, type JobRecord, type WriterRecord, type HistoryEntry } from '../schema.js'
-import { checkTransition, checkJobFields, ESCROW_ENABLED } from '../job/state.js'
+import { checkTransition, checkJobFields, checkFileRef, ESCROW_ENABLED } from '../job/state.js'
 import { getJob, getWriter, getStats, putJob, putWriter, putStats, getMeta, putMeta, type View } from './view.js'
 import type { BeeBatch } from 'hyperbee'
 
@@ -140,6 +140,8 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
 
 async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE }>, author: Uint8Array, length: number, writer: WriterRecord): Promise<boolean> {
   if (checkJobFields(op.job) !== null) return false
+  const file = op.file ?? null
+  if (file !== null && checkFileRef(file) !== null) return false
   if (writer.openJobs >= LIMITS.openJobsPerClient) return false
   const id = jobIdFor(author, length)
   if ((await getJob(b, id)) !== null) return false
@@ -155,6 +157,7 @@ async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE
     createdAt: op.at,
     updatedAt: op.at,
     updates: 0,
+    file,
     history: [{ action: OP.JOB_CREATE, from: null, to: 'open', by: author, at: op.at, note: '' }]
   }
   await putJob(b, null, job)
