@@ -27,6 +27,8 @@ declare module 'hypercore' {
     update(opts?: { wait?: boolean }): Promise<boolean>
     download(range?: { start?: number; end?: number; linear?: boolean }): { done(): Promise<void>; destroy(): void }
     findingPeers(): () => void
+    has(start: number, end?: number): Promise<boolean>
+    clear(start: number, end?: number): Promise<unknown>
   }
 
   namespace Hypercore {
@@ -231,4 +233,40 @@ declare module 'z32' {
 declare module 'hyperdht/testnet.js' {
   import createTestnet = require('@hyperswarm/testnet')
   export = createTestnet
+}
+
+declare module 'hyperdrive' {
+  import type Corestore from 'corestore'
+  import type { Hypercore } from 'hypercore'
+  import type Hyperbee from 'hyperbee'
+  import type { Readable, Writable } from 'stream'
+
+  interface BlobRef { blockOffset: number, blockLength: number, byteOffset: number, byteLength: number }
+  interface DriveEntry { key: string, seq: number, value: { executable: boolean, linkname: string | null, blob: BlobRef | null, metadata: unknown } }
+  interface Hyperblobs { core: Hypercore }
+
+  class Hyperdrive {
+    constructor(store: Corestore, key?: Uint8Array | null)
+    key: Uint8Array
+    discoveryKey: Uint8Array
+    core: Hypercore
+    db: Hyperbee<unknown, unknown>
+    blobs: Hyperblobs | null
+    writable: boolean
+    ready(): Promise<void>
+    close(): Promise<void>
+    put(path: string, data: Uint8Array): Promise<void>
+    get(path: string, opts?: { wait?: boolean, timeout?: number }): Promise<Uint8Array | null>
+    entry(path: string, opts?: { wait?: boolean, timeout?: number }): Promise<DriveEntry | null>
+    getBlobs(): Promise<Hyperblobs>
+    clear(path: string, opts?: { diff?: boolean }): Promise<{ blocks: number } | null>
+    createReadStream(path: string, opts?: { start?: number, end?: number, wait?: boolean, timeout?: number }): Readable
+    createWriteStream(path: string): Writable
+    update(opts?: { wait?: boolean }): Promise<boolean>
+    findingPeers(): () => void
+  }
+  namespace Hyperdrive {
+    export { BlobRef, DriveEntry, Hyperblobs }
+  }
+  export = Hyperdrive
 }

@@ -3,6 +3,7 @@
 import { Peer } from '../peer.js'
 import type { Market } from '../market/market.js'
 import type { JobJSON } from '../job/json.js'
+import type { FileAnalysis } from '../files/model.js'
 
 export interface Bootstrap { host: string, port: number }
 
@@ -25,6 +26,8 @@ export type Result =
   | { kind: 'jobs', data: { jobs: JobJSON[], peers: number, total: number } }
   | { kind: 'sync', data: { peers: number, shared: boolean, jobs: number } }
   | { kind: 'summary', data: MarketInfo | null }
+  | { kind: 'analysis', data: { file: string, analysis: FileAnalysis, previews: Array<{ name: string, text: string }> } }
+  | { kind: 'download', data: { id: string, file: string, files: string[], bytes: number, sha256: string, ms: number } }
   | { kind: 'none', data: Record<string, unknown> }
 
 export interface MarketInfo {

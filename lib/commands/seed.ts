@@ -1,8 +1,14 @@
 // seed: keeps running, replicating and serving the market, and logs one line per event until SIGINT/SIGTERM.
 import { openPeer, type Ctx, type Result } from './context.js'
 import { peerId } from '../ids.js'
+import { FileSeeder } from '../files/seeder.js'
 
-export async function seedCommand (ctx: Ctx): Promise<Result> {
+export interface SeedFlags {
+  quotaBytes: number
+  keepClosedMs: number
+}
+
+export async function seedCommand (ctx: Ctx, flags: SeedFlags): Promise<Result> {
   const peer = await openPeer(ctx)
   try {
     const market = await peer.openMarket(ctx.marketKey)
@@ -24,8 +30,11 @@ export async function seedCommand (ctx: Ctx): Promise<Result> {
         }
       })().catch(() => {})
     })
+    const seeder = new FileSeeder(market, { quotaBytes: flags.quotaBytes, keepClosedMs: flags.keepClosedMs, stallMs: Math.max(ctx.syncTimeoutMs, 5000), emit: ctx.emit })
+    await seeder.start()
     await ctx.stopped
     ctx.emit('stopping', {})
+    await seeder.stop()
   } finally {
     await peer.close()
   }

@@ -1,5 +1,6 @@
 // The plain-object form of a job that the command line prints with --json and the renderers read.
-import { OP_NAMES, ACTION_AUTO_ACTIVATE, type JobRecord, type Status, type Material, type OpType } from '../schema.js'
+import b4a from 'b4a'
+import { OP_NAMES, ACTION_AUTO_ACTIVATE, type JobRecord, type Status, type Material, type OpType, type FileSummary } from '../schema.js'
 import { peerId, jobIdString } from '../ids.js'
 import { formatBtc } from '../btc.js'
 
@@ -19,7 +20,17 @@ export interface JobJSON {
   updatedAt: string
   confirmed: boolean
   updates: number
+  file: FileJSON | null
   history: Array<{ action: string, from: Status | null, to: Status, by: string, at: string, note: string }>
+}
+
+export interface FileJSON {
+  name: string
+  drive: string
+  path: string
+  byteLength: number
+  sha256: string
+  summary: FileSummary
 }
 
 export function actionName (action: number): string {
@@ -44,6 +55,7 @@ export function jobToJSON (job: JobRecord, confirmed: boolean): JobJSON {
     updatedAt: isoTime(job.updatedAt),
     confirmed,
     updates: job.updates,
+    file: job.file === null ? null : { name: job.file.name, drive: peerId(job.file.drive), path: job.file.path, byteLength: job.file.byteLength, sha256: b4a.toString(job.file.sha256, 'hex'), summary: job.file.summary },
     history: job.history.map(h => ({
       action: actionName(h.action),
       from: h.from,

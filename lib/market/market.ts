@@ -8,8 +8,9 @@ import type Corestore from 'corestore'
 import type { Hypercore } from 'hypercore'
 import b4a from 'b4a'
 import { apply, jobIdFor } from './apply.js'
+import { ModelDrives } from '../files/drive.js'
 import { encodeOp, OP, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
-import { getJobEntry, queryJobs, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, type View, type JobQuery } from './view.js'
+import { getJobEntry, queryJobs, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, allJobs, type View, type JobQuery } from './view.js'
 
 export interface MarketOptions {
   bootstrap?: Array<{ host: string, port: number }> | null
@@ -28,6 +29,7 @@ export class Market extends ReadyResource {
   readonly store: Corestore
   readonly base: Autobase<View>
   swarm: Hyperswarm | null = null
+  readonly files: ModelDrives
   private readonly opts: MarketOptions
   private appending: Promise<unknown> = Promise.resolve()
   private discovery: { flushed(): Promise<void> } | null = null
@@ -37,6 +39,7 @@ export class Market extends ReadyResource {
   constructor (store: Corestore, key: Uint8Array | null, opts: MarketOptions = {}) {
     super()
     this.creating = key === null
+    this.files = new ModelDrives(store)
     this.store = store
     this.opts = opts
     this.base = new Autobase<View>(store, key, {
@@ -77,6 +80,7 @@ export class Market extends ReadyResource {
 
   protected override async _close (): Promise<void> {
     if (this.swarm !== null) await this.swarm.destroy()
+    await this.files.close()
     await this.base.close()
   }
 
@@ -171,6 +175,10 @@ export class Market extends ReadyResource {
   async jobs (q: JobQuery): Promise<JobView[]> {
     const list = await queryJobs(this.view, q)
     return list.map(e => ({ job: e.job, confirmed: this.isConfirmed(e.seq) }))
+  }
+
+  async * allJobs (): AsyncGenerator<JobRecord> {
+    for await (const e of allJobs(this.view)) yield e.job
   }
 
   async jobsWithIdPrefix (prefix: Uint8Array, max: number): Promise<JobRecord[]> {

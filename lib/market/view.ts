@@ -267,6 +267,13 @@ export async function scanJobs (view: View, q: JobQuery): Promise<JobRecord[]> {
   return all.slice(0, q.limit ?? 50)
 }
 
+// Every job record, in id order (for background work such as the file seeder).
+export async function * allJobs (view: View): AsyncGenerator<{ job: JobRecord, seq: number }> {
+  for await (const e of range(view, b4a.from([P_JOB]), b4a.from([P_JOB + 1]), 256)) {
+    yield { job: c.decode(jobRecord, e.value), seq: (e as { seq?: number }).seq ?? 0 }
+  }
+}
+
 // Jobs whose id starts with the given bytes (for short ids typed on the command line).
 export async function jobsWithIdPrefix (view: View, prefix: Uint8Array, max: number): Promise<JobRecord[]> {
   const start = jobKey(prefix)

@@ -1,0 +1,115 @@
+// The file side of `p2print seed`: mirrors the payloads of jobs that are still in play so they stay available when
+// their client is offline, within a storage quota, and frees those of closed jobs after a retention period.
+import b4a from 'b4a'
+import type { Market } from '../market/market.js'
+import type { FileRef, JobRecord, Status } from '../schema.js'
+import { jobIdString } from '../ids.js'
+
+const LIVE: readonly Status[] = ['open', 'accepted', 'active', 'shipped', 'disputed']
+
+export interface SeederOptions {
+  quotaBytes: number
+  keepClosedMs: number
+  stallMs: number
+  emit: (tag: string, data: Record<string, unknown>) => void
+  now?: () => number
+}
+
+export class FileSeeder {
+  private readonly market: Market
+  private readonly opts: SeederOptions
+  private readonly mirrored = new Map<string, number>() // file key → bytes held
+  private readonly skipped = new Set<string>()
+  private scanning: Promise<void> | null = null
+  private again = false
+  private stopped = false
+  private readonly onUpdate = (): void => { this.schedule() }
+
+  constructor (market: Market, opts: SeederOptions) {
+    this.market = market
+    this.opts = opts
+  }
+
+  get bytes (): number {
+    let n = 0
+    for (const b of this.mirrored.values()) n += b
+    return n
+  }
+
+  async start (): Promise<void> {
+    await this.market.files.own() // serve this peer's own files
+    this.market.on('update', this.onUpdate)
+    this.schedule()
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    this.market.off('update', this.onUpdate)
+    if (this.scanning !== null) await this.scanning.catch(() => {})
+  }
+
+  // One scan at a time; updates during a scan ask for one more.
+  private schedule (): void {
+    if (this.stopped) return
+    if (this.scanning !== null) {
+      this.again = true
+      return
+    }
+    this.scanning = this.scan().catch((err: Error) => {
+      if (!this.stopped) this.opts.emit('warning', { message: `file seeding: ${err.message}` })
+    }).finally(() => {
+      this.scanning = null
+      if (this.again && !this.stopped) {
+        this.again = false
+        setTimeout(() => this.schedule(), 500)
+      }
+    })
+  }
+
+  // Resolves once every live job's file is mirrored (or skipped); for tests and for `seed --once` style use.
+  async idle (): Promise<void> {
+    while (this.scanning !== null) await this.scanning
+  }
+
+  private async scan (): Promise<void> {
+    const now = (this.opts.now ?? Date.now)()
+    const jobs: JobRecord[] = []
+    for await (const job of this.market.allJobs()) if (job.file !== null) jobs.push(job)
+    // a file can back several jobs (the same model posted twice): keep it while any of them is live
+    const live = new Set(jobs.filter(j => LIVE.includes(j.status)).map(j => fileKey(j.file as FileRef)))
+    for (const job of jobs) {
+      if (this.stopped) return
+      const ref = job.file as FileRef
+      const k = fileKey(ref)
+      const own = b4a.equals(ref.drive, (await this.market.files.own()).key)
+      if (own) continue
+      if (LIVE.includes(job.status)) {
+        if (this.mirrored.has(k)) continue
+        if (this.bytes + ref.byteLength > this.opts.quotaBytes) {
+          if (!this.skipped.has(k)) this.opts.emit('file-skipped', { job: jobIdString(job.id), name: ref.name, bytes: ref.byteLength, reason: `over the storage quota (${this.bytes} of ${this.opts.quotaBytes} bytes used)` })
+          this.skipped.add(k)
+          continue
+        }
+        const t0 = Date.now()
+        try {
+          await this.market.files.mirror(ref, this.opts.stallMs)
+          this.mirrored.set(k, ref.byteLength)
+          this.skipped.delete(k)
+          this.opts.emit('file-mirrored', { job: jobIdString(job.id), name: ref.name, bytes: ref.byteLength, ms: Date.now() - t0, totalBytes: this.bytes })
+        } catch (err) {
+          this.opts.emit('file-unavailable', { job: jobIdString(job.id), name: ref.name, message: (err as Error).message })
+        }
+      } else if (!live.has(k) && (this.mirrored.has(k) || !this.skipped.has(k))) {
+        if (now - job.updatedAt < this.opts.keepClosedMs) continue
+        const freed = await this.market.files.release(ref)
+        const had = this.mirrored.delete(k)
+        this.skipped.add(k) // never fetch a closed job's file again
+        if (had || freed > 0) this.opts.emit('file-released', { job: jobIdString(job.id), name: ref.name, bytes: freed, status: job.status })
+      }
+    }
+  }
+}
+
+function fileKey (ref: FileRef): string {
+  return b4a.toString(ref.drive, 'hex') + ref.path
+}
