@@ -1,4 +1,5 @@
 // Small helpers shared by the benchmarks (not a benchmark itself: `npm run bench` lists the benches by name).
+import crypto from 'crypto'
 import fs from 'fs'
 import os from 'os'
 import path from 'path'
@@ -90,4 +91,16 @@ export function env (name: string, fallback: number): number {
   if (v === undefined || v === '') return fallback
   const n = Number(v)
   return Number.isFinite(n) && n > 0 ? n : fallback
+}
+
+// Deterministic pseudo-random bytes (a sha256 chain), so two processes can make the same payload.
+export function payload (mib: number): Uint8Array {
+  // deterministic bytes, so the parent can hash the same payload without receiving it twice
+  const out = new Uint8Array(mib * 1024 * 1024)
+  let seed = crypto.createHash('sha256').update('p2print transfer bench').digest()
+  for (let off = 0; off < out.byteLength; off += 32) {
+    seed = crypto.createHash('sha256').update(seed).digest()
+    out.set(seed.subarray(0, Math.min(32, out.byteLength - off)), off)
+  }
+  return out
 }
