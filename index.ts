@@ -10,7 +10,8 @@ import { jobsCommand, jobShow, jobCreate, jobUpdate, jobCancel, jobAccept, jobWi
 import { seedCommand } from './lib/commands/seed.js'
 import { testnetCommand } from './lib/commands/testnet.js'
 import { parseKey } from './lib/ids.js'
-import { HELP, renderEvent, renderResult } from './ui/text.js'
+import { HELP, renderEvent, renderResult, renderProgress } from './ui/text.js'
+import { analyzeCommand, jobDownload } from './lib/commands/files.js'
 
 const OPTIONS = {
   storage: { type: 'string' },
@@ -34,7 +35,11 @@ const OPTIONS = {
   note: { type: 'string' },
   reason: { type: 'string' },
   port: { type: 'string' },
-  name: { type: 'string' }
+  name: { type: 'string' },
+  quota: { type: 'string' },
+  'keep-closed': { type: 'string' },
+  out: { type: 'string' },
+  preview: { type: 'boolean' }
 } as const
 
 const WARNINGS = new Set(['offline', 'stored-locally'])
@@ -94,8 +99,20 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY or market info`)
       }
     case 'id': tooMany(1); return idCommand(ctx)
+    case 'analyze': {
+      tooMany(2)
+      const columns = process.stdout.columns ?? 80
+      return analyzeCommand(ctx, need(sub, 'the model file PATH'), { preview: values.preview === true, width: Math.max(20, columns - 1), color: process.stdout.isTTY === true })
+    }
     case 'sync': tooMany(1); return syncCommand(ctx)
-    case 'seed': tooMany(1); return seedCommand(ctx)
+    case 'seed': {
+      tooMany(1)
+      const quotaMb = values.quota === undefined ? 10_240 : Number(values.quota)
+      if (!Number.isFinite(quotaMb) || quotaMb < 0) throw BAD_ARGUMENT('--quota must be a number of megabytes')
+      const keepDays = values['keep-closed'] === undefined ? 7 : Number(values['keep-closed'])
+      if (!Number.isFinite(keepDays) || keepDays < 0) throw BAD_ARGUMENT('--keep-closed must be a number of days')
+      return seedCommand(ctx, { quotaBytes: Math.round(quotaMb * 1024 * 1024), keepClosedMs: Math.round(keepDays * 86_400_000) })
+    }
     case 'testnet': {
       tooMany(1)
       const port = values.port === undefined ? 49737 : Number(values.port)
@@ -117,7 +134,8 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'ship': return jobShip(ctx, id(), values.note ?? '')
         case 'complete': return jobComplete(ctx, id())
         case 'dispute': return jobDispute(ctx, id(), values.reason)
-        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete or dispute`)
+        case 'download': return jobDownload(ctx, id(), path.resolve(values.out ?? '.'))
+        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute or download`)
       }
     }
     default: throw USAGE(`unknown command ${JSON.stringify(cmd)}. Run \`p2print --help\` for usage.`)
@@ -167,6 +185,12 @@ async function main (argv: string[]): Promise<number> {
         }
         // with --json, stdout carries only the result; warnings a person must see still go to stderr
         if (json && !WARNINGS.has(tag)) return
+        if (tag === 'download-progress') {
+          if (process.stderr.isTTY !== true) return
+          const d = data as { bytes: number, total: number, rate: number, etaSecs: number | null }
+          process.stderr.write('\r' + renderProgress(d, process.stderr.columns ?? 80) + (d.bytes >= d.total ? '\n' : ''))
+          return
+        }
         const line = renderEvent(tag, data)
         if (line !== null) (longRunning ? process.stdout : process.stderr).write(line + '\n')
       }

@@ -1,7 +1,9 @@
 // Plain-text rendering for the command line: progress events (stderr) and command results (stdout).
 import type { Result, MarketInfo } from '../lib/commands/context.js'
 import type { JobJSON } from '../lib/job/json.js'
+import type { FileAnalysis, ModelAnalysis } from '../lib/files/model.js'
 import { shortId } from '../lib/ids.js'
+import type { FileSummary } from '../lib/schema.js'
 
 export const HELP = `p2print — a peer-to-peer market for 3D printing
 
@@ -13,17 +15,24 @@ Markets
   market info                   key, your id, job counts, peers
   id                            your id in the current market
   sync                          connect, catch up, share what you wrote offline, exit
-  seed                          keep running: replicate and serve the market (Ctrl-C to stop)
+  seed [--quota MB] [--keep-closed DAYS]
+                                keep running: replicate the market and mirror the model files of live jobs
+                                (default quota 10240 MB; files of completed/cancelled jobs kept 7 days)
   testnet [--port N]            run a local DHT on 127.0.0.1 (default port 49737) to try peers on one machine
 
 Jobs
   jobs [--status S] [--material M] [--country CC] [--min-bounty BTC] [--mine] [--limit N]
-  job create --title T --material M [--color C]... --bounty BTC --country CC [--notes TEXT]
+  job create --title T --material M [--color C]... --bounty BTC --country CC [--notes TEXT] [--file PATH]
+                                PATH: a .stl (binary or ASCII), .obj, .3mf, or a .zip of them
   job show ID                   ID may be a unique prefix (at least 4 characters)
   job update ID [--title T] [--material M] [--color C]... [--bounty BTC] [--country CC] [--notes TEXT]
   job cancel ID | job accept ID | job withdraw ID | job complete ID
   job ship ID [--note TEXT]
   job dispute ID --reason TEXT
+  job download ID [--out DIR]   fetch the job's model from any peer that has it (size and sha256 checked)
+
+Models
+  analyze PATH [--preview]      facets, size, volume, surface, shells, watertightness, weight, which beds it fits
 
 Options
   --storage DIR        peer storage (default $P2PRINT_STORAGE or ~/.p2print)
@@ -52,11 +61,25 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'peer-disconnected': return `${ts()} peer disconnected (${String(data.peers)} connected)`
     case 'market-updated': return `${ts()} market updated: ${String(data.jobs)} jobs (+${String(data.newJobs)}), view ${String(data.viewLength)} blocks, ${String(data.signedLength)} confirmed`
     case 'testnet': return `${ts()} local DHT running: pass --bootstrap ${String(data.bootstrap)} to every peer (Ctrl-C to stop)`
+    case 'file-mirrored': return `${ts()} mirrored ${String(data.name)} of job ${shortId(String(data.job))} (${String(data.bytes)} bytes in ${String(data.ms)} ms; ${String(data.totalBytes)} bytes held)`
+    case 'file-skipped': return `${ts()} not mirroring ${String(data.name)} of job ${shortId(String(data.job))}: ${String(data.reason)}`
+    case 'file-unavailable': return `${ts()} could not fetch ${String(data.name)} of job ${shortId(String(data.job))} yet: ${String(data.message)}`
+    case 'file-released': return `${ts()} released ${String(data.name)} of ${String(data.status)} job ${shortId(String(data.job))} (${String(data.bytes)} bytes freed)`
+    case 'model-analysed': return `Analysed ${String(data.name)}: ${summaryLine(data.summary as FileSummary)}`
+    case 'sharing-file': return `Sending ${String(data.name)} (${String(data.bytes)} bytes) to a peer…`
+    case 'file-shared': return `${String(data.name)} is held by a peer.`
+    case 'file-stored-locally': return `${String(data.name)} is stored locally only: no peer took it yet. Keep this peer online (p2print seed) or run p2print sync later.`
+    case 'download-start': return `Fetching ${String(data.name)} (${String(data.total)} bytes)…`
     case 'warning': return `${ts()} warning: ${String(data.message)}`
     case 'stopping': return `${ts()} stopping…`
     case 'stopped': return `${ts()} stopped`
     default: return null
   }
+}
+
+export function summaryLine (s: FileSummary): string {
+  return `${s.kind.toUpperCase()}${s.models > 1 ? `, ${s.models} models` : ''}, ${s.facets} facets, ${s.sizeMm.map(n => n.toFixed(1)).join(' × ')} mm, ${s.volumeCm3.toFixed(2)} cm³, ` +
+    `${s.closed && s.manifold ? 'watertight' : s.closed ? 'closed, not manifold' : 'NOT closed'}${s.fits.length > 0 ? `, fits ${s.fits.join(', ')}` : ', fits none of the common beds'}`
 }
 
 function ts (): string {
@@ -71,8 +94,29 @@ export function renderResult (r: Result): string {
     case 'job': return renderJob(r.data)
     case 'jobs': return renderJobs(r.data.jobs)
     case 'sync': return `Synced with ${r.data.peers} peer(s); ${r.data.jobs} jobs in the market${r.data.shared ? '' : '; your writes are stored locally until a peer takes them'}.`
+    case 'analysis': return renderAnalysis(r.data.file, r.data.analysis) + r.data.previews.map(p => `\n\n${p.name}\n${p.text}`).join('')
+    case 'download': return `Downloaded ${r.data.file} (${r.data.bytes} bytes, sha256 ${r.data.sha256.slice(0, 16)}… verified, ${(r.data.ms / 1000).toFixed(1)} s)` +
+      (r.data.files.length > 1 ? `\nExtracted:\n${r.data.files.slice(1).map(f => '  ' + f).join('\n')}` : '')
     case 'none': return ''
   }
+}
+
+function renderAnalysis (file: string, a: FileAnalysis): string {
+  if (a.kind === 'zip') return [`${file}: ZIP with ${a.models.length} model${a.models.length === 1 ? '' : 's'}`, ...a.models.map(m => `\n${m.name} (${m.kind})\n${renderModel(m)}`)].join('\n')
+  return `${file} (${a.kind})\n${renderModel(a)}`
+}
+
+function renderModel (m: ModelAnalysis): string {
+  const f = (n: number, d = 2): string => n.toFixed(d)
+  return [
+    `  facets     ${m.facets}`,
+    `  size       ${f(m.sizeMm[0])} × ${f(m.sizeMm[1])} × ${f(m.sizeMm[2])} mm`,
+    `  bbox       min (${m.bbox.min.map(n => f(n)).join(', ')})  max (${m.bbox.max.map(n => f(n)).join(', ')})`,
+    `  volume     ${f(m.volumeCm3, 3)} cm³     surface ${f(m.areaCm2, 2)} cm²`,
+    `  shells     ${m.shells}     closed ${m.closed ? 'yes' : 'NO'}     manifold ${m.manifold ? 'yes' : 'NO'}`,
+    `  weight     ${Object.entries(m.weightGrams).map(([k, g]) => `${k} ${f(g, 1)} g`).join(', ')}  (solid)`,
+    `  fits       ${m.fits.length > 0 ? m.fits.join(', ') : 'none of the common beds'}`
+  ].join('\n')
 }
 
 function renderMarket (m: MarketInfo): string {
@@ -99,6 +143,7 @@ function renderJob (j: JobJSON & { shared?: boolean }): string {
     `  created   ${j.createdAt}   updated ${j.updatedAt}`
   ]
   if (j.notes.length > 0) lines.push(`  notes     ${j.notes}`)
+  if (j.file !== null) lines.push(`  model     ${j.file.name} (${j.file.byteLength} bytes): ${summaryLine(j.file.summary)}`)
   lines.push('  history')
   for (const h of j.history) {
     lines.push(`    ${h.at}  ${h.action.padEnd(13)} ${h.from ?? '—'} → ${h.to}  by ${shortId(h.by)}${h.note.length > 0 ? `  "${h.note}"` : ''}`)
@@ -116,4 +161,14 @@ function renderJobs (jobs: JobJSON[]): string {
   const fmt = (r: string[]): string => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join('  ')
   const unconfirmed = jobs.some(j => !j.confirmed) ? '\n* last change not yet confirmed' : ''
   return [fmt(head), ...rows.map(fmt)].join('\n') + unconfirmed
+}
+
+// One line, redrawn in place on a terminal: [██████░░░░] 45%  12.3/25.0 MB  8.1 MB/s  ETA 2 s
+export function renderProgress (d: { bytes: number, total: number, rate: number, etaSecs: number | null }, columns = 80): string {
+  const mb = (n: number): string => (n / 1e6).toFixed(1)
+  const pct = d.total === 0 ? 100 : Math.floor(100 * d.bytes / d.total)
+  const tail = ` ${String(pct).padStart(3)}%  ${mb(d.bytes)}/${mb(d.total)} MB  ${mb(d.rate)} MB/s  ETA ${d.etaSecs === null ? '?' : Math.ceil(d.etaSecs) + ' s'}`
+  const barWidth = Math.max(10, Math.min(40, columns - tail.length - 4))
+  const filled = Math.round(barWidth * pct / 100)
+  return `[${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}]${tail}`
 }

@@ -9,6 +9,7 @@ import { parseJobIdPrefix, jobIdString } from '../ids.js'
 import { parseBtc } from '../btc.js'
 import { BAD_ARGUMENT, JOB_NOT_FOUND, AMBIGUOUS_JOB, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED, P2PrintError } from '../errors.js'
 import type { JobQuery } from '../market/view.js'
+import { loadModelFile } from './files.js'
 
 export interface JobFlags {
   title?: string
@@ -67,9 +68,6 @@ export function parseNewJob (flags: JobFlags): JobFields {
   for (const f of ['title', 'material', 'bounty', 'country'] as const) {
     if (flags[f] === undefined) throw BAD_ARGUMENT(`job create needs --${f}`)
   }
-  if (flags.file !== undefined) {
-    throw new P2PrintError('NOT_SUPPORTED', 'attaching a model with --file is not available in this version yet: post the job without it and share the model in the notes')
-  }
   const p = parsePatch(flags)
   return { title: p.title!, material: p.material!, colors: p.colors ?? [], bountySats: p.bountySats!, country: p.country!, notes: p.notes ?? '' }
 }
@@ -118,17 +116,26 @@ export async function jobShow (ctx: Ctx, idText: string): Promise<Result> {
 
 export async function jobCreate (ctx: Ctx, flags: JobFlags): Promise<Result> {
   const fields = parseNewJob(flags)
+  const model = flags.file === undefined ? null : await loadModelFile(flags.file)
+  if (model !== null) ctx.emit('model-analysed', { name: model.name, summary: model.summary })
   return withMarket(ctx, async ({ market, peers }) => {
     const writer = await market.writerRecord(market.writerKey)
     if (writer.openJobs >= LIMITS.openJobsPerClient) {
       throw LIMIT_REACHED(`you already have ${writer.openJobs} open jobs, the most a client may have in this market: cancel one or wait until one is accepted`)
     }
-    const { jobId } = await market.append({ type: OP.JOB_CREATE, job: fields })
+    const file = model === null ? null : await market.files.attach(model.bytes, model.name, model.summary)
+    const { jobId } = await market.append({ type: OP.JOB_CREATE, job: fields, file })
     await market.update()
     const v = jobId === null ? null : await market.getJob(jobId)
     if (v === null) throw OP_REJECTED('the market did not take the new job (see `p2print market info`)')
     ctx.emit('job-created', { id: jobIdString(v.job.id) })
-    const shared = await share(ctx, market)
+    let shared = await share(ctx, market)
+    if (file !== null && market.connections > 0) {
+      ctx.emit('sharing-file', { name: file.name, bytes: file.byteLength })
+      const held = await market.files.waitHeld(file, Math.max(ctx.syncTimeoutMs, 5000))
+      ctx.emit(held ? 'file-shared' : 'file-stored-locally', { name: file.name })
+      shared = shared && held
+    }
     return { kind: 'job', data: { ...jobToJSON(v.job, v.confirmed), shared, peers } }
   })
 }

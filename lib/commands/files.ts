@@ -1,0 +1,77 @@
+// analyze PATH | job download ID — and the file half of `job create --file`.
+import fs from 'fs'
+import path from 'path'
+import b4a from 'b4a'
+import { withMarket, type Ctx, type Result } from './context.js'
+import { resolveJob } from './jobs.js'
+import { analyzeBytesAsync, readLimited } from '../files/analyze.js'
+import { renderPreview } from '../files/preview.js'
+import { extractZip } from '../files/zip.js'
+import { summarize } from '../files/summary.js'
+import { DEFAULT_LIMITS, type FileAnalysis, type Mesh } from '../files/model.js'
+import { P2PrintError } from '../errors.js'
+import { jobIdString } from '../ids.js'
+import type { FileSummary } from '../schema.js'
+
+export interface LoadedModel {
+  bytes: Uint8Array
+  name: string
+  analysis: FileAnalysis
+  meshes: Array<{ name: string, mesh: Mesh }>
+  summary: FileSummary
+}
+
+// Reads and analyses a model file from disk; the size is checked before anything is read.
+export async function loadModelFile (file: string): Promise<LoadedModel> {
+  const name = path.basename(file)
+  let bytes: Uint8Array
+  try {
+    bytes = await readLimited(file, name, DEFAULT_LIMITS.maxFileBytes)
+  } catch (err) {
+    if (err instanceof P2PrintError) throw err
+    throw new P2PrintError('FILE_NOT_FOUND', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+  }
+  const { analysis, meshes } = await analyzeBytesAsync(bytes, name, DEFAULT_LIMITS)
+  return { bytes, name, analysis, meshes, summary: summarize(analysis) }
+}
+
+export async function analyzeCommand (ctx: Ctx, file: string, opts: { preview: boolean, width: number, color: boolean }): Promise<Result> {
+  const model = await loadModelFile(file)
+  const previews = opts.preview ? model.meshes.map(m => ({ name: m.name, text: renderPreview(m.mesh, { width: opts.width, color: opts.color }) })) : []
+  return { kind: 'analysis', data: { file, analysis: model.analysis, previews } }
+}
+
+export async function jobDownload (ctx: Ctx, idText: string, outDir: string): Promise<Result> {
+  return withMarket(ctx, async ({ market }) => {
+    const v = await resolveJob(market, idText)
+    const ref = v.job.file
+    if (ref === null) throw new P2PrintError('NO_FILE', `job ${jobIdString(v.job.id)} has no model file attached`)
+    const t0 = Date.now()
+    ctx.emit('download-start', { name: ref.name, total: ref.byteLength })
+    const bytes = await market.files.fetch(ref, {
+      maxBytes: DEFAULT_LIMITS.maxFileBytes,
+      stallMs: Math.max(ctx.syncTimeoutMs, 5000),
+      onProgress: (p) => {
+        const elapsed = (Date.now() - t0) / 1000
+        const rate = elapsed > 0 ? p.downloaded / elapsed : 0
+        ctx.emit('download-progress', { bytes: p.bytes, total: p.total, rate, etaSecs: rate > 0 ? (p.total - p.bytes) / rate : null })
+      }
+    })
+    // the bytes are the declared ones (sha256); they must still be a model this peer can read
+    await analyzeBytesAsync(bytes, ref.name, DEFAULT_LIMITS)
+    await fs.promises.mkdir(outDir, { recursive: true })
+    const out = path.join(outDir, ref.name)
+    const tmp = out + '.part-' + process.pid
+    await fs.promises.writeFile(tmp, bytes)
+    await fs.promises.rename(tmp, out)
+    const files = [out]
+    if (ref.summary.kind === 'zip') {
+      const folder = path.join(outDir, ref.name.replace(/\.zip$/i, ''))
+      files.push(...await extractZip(bytes, ref.name, folder, DEFAULT_LIMITS))
+    }
+    return {
+      kind: 'download',
+      data: { id: jobIdString(v.job.id), file: out, files, bytes: bytes.byteLength, sha256: b4a.toString(ref.sha256, 'hex'), ms: Date.now() - t0 }
+    }
+  })
+}

@@ -1,0 +1,167 @@
+// Model payloads between peers: a client posts a job with a model and goes offline, a seeder that was running
+// already holds it, a printer downloads it from the seeder; a cut transfer resumes; limits and hashes hold.
+import test from 'brittle'
+import path from 'path'
+import fs from 'fs'
+import crypto from 'crypto'
+import b4a from 'b4a'
+import { spawn, type ChildProcess } from 'child_process'
+import { tmpDir, testnet, openMarket, eventually } from './helpers.js'
+import { binaryStl, box } from './fixtures/meshes.js'
+import type { FileRef } from '../lib/schema.js'
+
+const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), '..')
+const ENTRY = path.join(ROOT, 'index.ts')
+
+function p2print (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string, json: any }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => { stderr += d })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      let json: any = null
+      try { json = JSON.parse(stdout) } catch {}
+      resolve({ code, stdout, stderr, json })
+    })
+  })
+}
+
+function startSeed (args: string[]): { child: ChildProcess, lines: any[], exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const lines: any[] = []
+  let buf = ''
+  child.stdout!.on('data', (d) => {
+    buf += d
+    let i
+    while ((i = buf.indexOf('\n')) !== -1) {
+      try { lines.push(JSON.parse(buf.slice(0, i))) } catch {}
+      buf = buf.slice(i + 1)
+    }
+  })
+  child.stderr!.on('data', () => {})
+  return { child, lines, exited: new Promise(resolve => child.on('close', resolve)) }
+}
+
+const sha256 = (b: Uint8Array): string => crypto.createHash('sha256').update(b).digest('hex')
+
+test('files: client posts a model and leaves; the printer downloads it from the seeder', { timeout: 240_000 }, async (t) => {
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--sync-timeout', '15']
+  const [A, B, C] = [peer('a'), peer('b'), peer('c')]
+
+  const model = binaryStl(box(20, 10, 5))
+  const modelPath = path.join(dir, 'part.stl')
+  fs.writeFileSync(modelPath, model)
+
+  const key = (await p2print([...A, '--json', 'market', 'create'])).json.key
+  const seed = startSeed(A)
+  t.teardown(async () => {
+    if (seed.child.exitCode === null) seed.child.kill('SIGKILL')
+    await seed.exited
+  }, { order: 1 })
+  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'seeder running')
+  t.is((await p2print([...B, 'market', 'join', key])).code, 0)
+  t.is((await p2print([...C, 'market', 'join', key])).code, 0)
+
+  const posted = await p2print([...B, '--json', 'job', 'create', '--title', 'Bracket', '--material', 'PETG', '--bounty', '0.0002', '--country', 'NL', '--file', modelPath])
+  t.is(posted.code, 0, posted.stderr)
+  const file = posted.json.file
+  t.is(file.name, 'part.stl')
+  t.is(file.byteLength, model.byteLength)
+  t.is(file.sha256, sha256(model))
+  t.is(file.summary.kind, 'stl')
+  t.is(file.summary.facets, 12)
+  t.alike(file.summary.sizeMm, [20, 10, 5])
+  t.is(file.summary.volumeCm3, 1)
+  t.is(file.summary.closed && file.summary.manifold, true)
+  t.is(posted.json.shared, true, 'the job and its model reached a peer before the command exited')
+  t.ok(seed.lines.some(l => l.tag === 'file-mirrored' && l.data.name === 'part.stl'), 'the seeder mirrored the model')
+  // B is a one-shot process: it is offline now. C can only get the model from the seeder.
+
+  const out = path.join(dir, 'downloads')
+  const got = await p2print([...C, '--json', 'job', 'download', posted.json.id, '--out', out])
+  t.is(got.code, 0, got.stderr)
+  t.is(got.json.file, path.join(out, 'part.stl'))
+  t.is(sha256(fs.readFileSync(path.join(out, 'part.stl'))), sha256(model), 'the downloaded file has the same sha256')
+
+  const analysed = await p2print(['--json', 'analyze', path.join(out, 'part.stl')])
+  t.is(analysed.code, 0)
+  t.is(analysed.json.analysis.facets, 12)
+  t.is(analysed.json.analysis.volumeCm3, 1)
+
+  const none = await p2print([...C, '--json', 'job', 'download', 'zzzz'])
+  t.is(none.json.error.code, 'JOB_NOT_FOUND')
+
+  const bad = path.join(dir, 'photo.stl')
+  fs.writeFileSync(bad, b4a.concat([b4a.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), b4a.alloc(200)]))
+  const refused = await p2print([...B, '--json', 'job', 'create', '--title', 'x', '--material', 'PLA', '--bounty', '0.0001', '--country', 'NL', '--file', bad])
+  t.is(refused.code, 1, 'a PNG renamed .stl is refused')
+  t.is(refused.json.error.code, 'NOT_A_MODEL')
+  t.ok(/PNG/.test(refused.stderr), refused.stderr)
+})
+
+test('files: a transfer cut in the middle resumes and completes with the same sha256', { timeout: 120_000 }, async (t) => {
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const a = await openMarket(t, path.join(dir, 'a'), null, { bootstrap: tn.bootstrap })
+  const bytes = crypto.randomBytes(12 * 1024 * 1024)
+  const ref = await a.market.files.attach(bytes, 'big.stl', { kind: 'stl', models: 1, facets: 1, sizeMm: [1, 1, 1], volumeCm3: 1, areaCm2: 1, shells: 1, closed: true, manifold: true, fits: [] })
+
+  const first = await openMarket(t, path.join(dir, 'b'), a.market.key, { bootstrap: tn.bootstrap })
+  await first.market.sync(15_000)
+  let cutAt = 0
+  await t.exception(first.market.files.fetch(ref, {
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    stallMs: 1500,
+    onProgress: (p) => {
+      if (cutAt === 0 && p.bytes > p.total / 4) {
+        cutAt = p.bytes
+        first.market.swarm?.destroy().catch(() => {}) // the connection drops mid-transfer
+      }
+    }
+  }), /no peer that has this file is reachable/, 'the cut transfer stops with a clear error')
+  t.ok(cutAt > 0 && cutAt < bytes.byteLength, `cut after ${cutAt} bytes`)
+  const stored = await first.market.files.local(ref)
+  t.ok(stored.bytes >= cutAt && !stored.complete, `${stored.bytes} bytes kept on disk`)
+  await first.market.close()
+  await first.store.close()
+
+  const again = await openMarket(t, path.join(dir, 'b'), a.market.key, { bootstrap: tn.bootstrap })
+  await again.market.sync(15_000)
+  let startedAt = -1
+  let fetched = 0
+  const got = await again.market.files.fetch(ref, {
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    stallMs: 15_000,
+    onProgress: (p) => {
+      if (startedAt === -1) startedAt = p.bytes
+      fetched = p.downloaded
+    }
+  })
+  t.ok(startedAt >= stored.bytes, `the second run started from ${startedAt} stored bytes`)
+  t.ok(fetched <= bytes.byteLength - stored.bytes + 65536, `and fetched only the rest (${fetched} bytes)`)
+  t.is(sha256(got), sha256(bytes), 'same sha256')
+})
+
+test('files: the declared size is checked before downloading, the sha256 after', { timeout: 120_000 }, async (t) => {
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const a = await openMarket(t, path.join(dir, 'a'), null, { bootstrap: tn.bootstrap })
+  const b = await openMarket(t, path.join(dir, 'b'), a.market.key, { bootstrap: tn.bootstrap })
+  const bytes = crypto.randomBytes(300_000)
+  const ref = await a.market.files.attach(bytes, 'm.stl', { kind: 'stl', models: 1, facets: 1, sizeMm: [1, 1, 1], volumeCm3: 1, areaCm2: 1, shells: 1, closed: true, manifold: true, fits: [] })
+  await b.market.sync(15_000)
+
+  await t.exception(b.market.files.fetch(ref, { maxBytes: 1000, stallMs: 5000 }), /more than the limit/, 'over the size limit: refused')
+  t.is((await b.market.files.local(ref)).bytes, 0, 'and nothing was downloaded')
+
+  const lying: FileRef = { ...ref, sha256: b4a.alloc(32, 7) }
+  await t.exception(b.market.files.fetch(lying, { maxBytes: 1e9, stallMs: 10_000 }), /sha256/, 'content that does not hash to the declared sha256 is refused')
+  const wrongSize: FileRef = { ...ref, byteLength: ref.byteLength + 1 }
+  await t.exception(b.market.files.fetch(wrongSize, { maxBytes: 1e9, stallMs: 10_000 }), /declares/, 'a drive entry whose size differs from the declared one is refused')
+})
