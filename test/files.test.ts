@@ -165,3 +165,44 @@ test('files: the declared size is checked before downloading, the sha256 after',
   const wrongSize: FileRef = { ...ref, byteLength: ref.byteLength + 1 }
   await t.exception(b.market.files.fetch(wrongSize, { maxBytes: 1e9, stallMs: 10_000 }), /declares/, 'a drive entry whose size differs from the declared one is refused')
 })
+
+test('files: the seeder mirrors live jobs\' models within its quota and frees those of closed jobs', { timeout: 120_000 }, async (t) => {
+  const { OP } = await import('../lib/schema.js')
+  const { FileSeeder } = await import('../lib/files/seeder.js')
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const client = await openMarket(t, path.join(dir, 'client'), null, { bootstrap: tn.bootstrap })
+  const seeder = await openMarket(t, path.join(dir, 'seeder'), client.market.key, { bootstrap: tn.bootstrap })
+  const summary = { kind: 'stl' as const, models: 1, facets: 12, sizeMm: [1, 1, 1] as [number, number, number], volumeCm3: 1, areaCm2: 1, shells: 1, closed: true, manifold: true, fits: [] }
+  const fields = { title: 'part', material: 'PLA' as const, colors: [], bountySats: 1000, country: 'DE', notes: '' }
+  const small = crypto.randomBytes(200_000)
+  const large = crypto.randomBytes(900_000)
+  const smallRef = await client.market.files.attach(small, 'small.stl', summary)
+  const largeRef = await client.market.files.attach(large, 'large.stl', summary)
+  const smallJob = (await client.market.append({ type: OP.JOB_CREATE, job: fields, file: smallRef })).jobId!
+  await client.market.append({ type: OP.JOB_CREATE, job: fields, file: largeRef })
+
+  const events: Array<{ tag: string, data: any }> = []
+  let now = Date.now()
+  const files = new FileSeeder(seeder.market, { quotaBytes: 500_000, keepClosedMs: 60_000, stallMs: 10_000, emit: (tag, data) => events.push({ tag, data }), now: () => now })
+  t.teardown(() => files.stop(), { order: 5 })
+  await files.start()
+  t.ok(await eventually(async () => {
+    await seeder.market.update()
+    return events.some(e => e.tag === 'file-mirrored') && events.some(e => e.tag === 'file-skipped')
+  }, 30_000), 'one model mirrored, one skipped')
+  t.alike(events.filter(e => e.tag === 'file-mirrored').map(e => e.data.name), ['small.stl'], 'the one that fits the quota')
+  t.ok(/over the storage quota/.test(events.find(e => e.tag === 'file-skipped')!.data.reason), 'the skip says why')
+  t.ok((await seeder.market.files.local(smallRef)).complete, 'the seeder holds the small model')
+  t.is((await seeder.market.files.local(largeRef)).bytes, 0, 'and none of the large one')
+
+  // the client cancels; once the retention has passed, the seeder frees the copy
+  await client.market.append({ type: OP.JOB_CANCEL, jobId: smallJob })
+  t.ok(await eventually(async () => (await seeder.market.getJob(smallJob))?.job.status === 'cancelled', 30_000))
+  await files.idle()
+  t.absent(events.some(e => e.tag === 'file-released'), 'kept during the retention period')
+  now += 61_000
+  seeder.market.emit('update')
+  t.ok(await eventually(() => events.some(e => e.tag === 'file-released'), 10_000), 'freed after it')
+  t.is((await seeder.market.files.local(smallRef)).complete, false, 'the blocks are gone')
+})

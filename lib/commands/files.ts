@@ -9,7 +9,7 @@ import { renderPreview } from '../files/preview.js'
 import { extractZip } from '../files/zip.js'
 import { summarize } from '../files/summary.js'
 import { DEFAULT_LIMITS, type FileAnalysis, type Mesh } from '../files/model.js'
-import { P2PrintError } from '../errors.js'
+import { P2PrintError, TOO_MANY_FACETS, ZIP_REFUSED } from '../errors.js'
 import { jobIdString } from '../ids.js'
 import type { FileSummary } from '../schema.js'
 
@@ -46,6 +46,9 @@ export async function jobDownload (ctx: Ctx, idText: string, outDir: string): Pr
     const v = await resolveJob(market, idText)
     const ref = v.job.file
     if (ref === null) throw new P2PrintError('NO_FILE', `job ${jobIdString(v.job.id)} has no model file attached`)
+    // what the job declares is checked against this peer's limits before a byte is fetched
+    if (ref.summary.facets > DEFAULT_LIMITS.maxFacets) throw TOO_MANY_FACETS(ref.name, ref.summary.facets, DEFAULT_LIMITS.maxFacets)
+    if (ref.summary.models > DEFAULT_LIMITS.maxZipEntries) throw ZIP_REFUSED(ref.name, `it declares ${ref.summary.models} models, more than the limit of ${DEFAULT_LIMITS.maxZipEntries} entries`)
     const t0 = Date.now()
     ctx.emit('download-start', { name: ref.name, total: ref.byteLength })
     const bytes = await market.files.fetch(ref, {
