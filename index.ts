@@ -157,6 +157,7 @@ async function main (argv: string[]): Promise<number> {
     }
   }
   let longRunning = false
+  let progressDone = false
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
@@ -186,8 +187,9 @@ async function main (argv: string[]): Promise<number> {
         // with --json, stdout carries only the result; warnings a person must see still go to stderr
         if (json && !WARNINGS.has(tag)) return
         if (tag === 'download-progress') {
-          if (process.stderr.isTTY !== true) return
           const d = data as { bytes: number, total: number, rate: number, etaSecs: number | null }
+          if (process.stderr.isTTY !== true || progressDone) return
+          progressDone = d.bytes >= d.total
           process.stderr.write('\r' + renderProgress(d, process.stderr.columns ?? 80) + (d.bytes >= d.total ? '\n' : ''))
           return
         }
