@@ -2,49 +2,7 @@
 // running `seed`, the way the README walks through it.
 import test from 'brittle'
 import path from 'path'
-import { spawn, type ChildProcess } from 'child_process'
-import { tmpDir, testnet, eventually } from './helpers.js'
-
-const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), '..')
-const ENTRY = path.join(ROOT, 'index.ts')
-
-interface Run { code: number | null, stdout: string, stderr: string, json: any }
-
-function p2print (args: string[], opts: { timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      let json: any = null
-      try { json = JSON.parse(stdout) } catch {}
-      resolve({ code, stdout, stderr, json })
-    })
-  })
-}
-
-function startSeed (args: string[]): { child: ChildProcess, lines: any[], exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  const lines: any[] = []
-  let buf = ''
-  child.stdout!.on('data', (d) => {
-    buf += d
-    let i
-    while ((i = buf.indexOf('\n')) !== -1) {
-      const line = buf.slice(0, i)
-      buf = buf.slice(i + 1)
-      try { lines.push(JSON.parse(line)) } catch {}
-    }
-  })
-  child.stderr!.on('data', () => {})
-  const exited = new Promise<number | null>(resolve => child.on('close', resolve))
-  return { child, lines, exited }
-}
+import { tmpDir, testnet, eventually, p2print, startSeed } from './helpers.js'
 
 test('cli: three peers and a seeder run a job from post to completion', { timeout: 240_000 }, async (t) => {
   const tn = await testnet(t)
@@ -59,11 +17,7 @@ test('cli: three peers and a seeder run a job from post to completion', { timeou
   t.is(key.length, 52, 'market key is z-base32')
   t.is(created.json.name, 'test market')
 
-  const seed = startSeed(A)
-  t.teardown(async () => {
-    if (seed.child.exitCode === null) seed.child.kill('SIGKILL')
-    await seed.exited
-  }, { order: 1 })
+  const seed = startSeed(t, A)
   t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'seed started')
 
   const locked = await p2print([...A, '--json', 'jobs'])
@@ -183,11 +137,7 @@ test('cli: a job posted offline is shared the next time the peer meets another',
   const A = ['--storage', path.join(dir, 'a'), '--bootstrap', bootstrap, '--sync-timeout', '15']
   const B = ['--storage', path.join(dir, 'b'), '--bootstrap', bootstrap, '--sync-timeout', '15']
   const key = (await p2print([...A, '--json', 'market', 'create'])).json.key
-  const seed = startSeed(A)
-  t.teardown(async () => {
-    if (seed.child.exitCode === null) seed.child.kill('SIGKILL')
-    await seed.exited
-  }, { order: 1 })
+  const seed = startSeed(t, A)
   t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000))
   t.is((await p2print([...B, 'market', 'join', key])).code, 0)
   seed.child.kill('SIGTERM')
@@ -199,11 +149,7 @@ test('cli: a job posted offline is shared the next time the peer meets another',
   t.is(offline.json.shared, false)
   t.ok(/Stored locally/.test(offline.stderr), 'the user is told it is stored locally')
 
-  const seed2 = startSeed(A)
-  t.teardown(async () => {
-    if (seed2.child.exitCode === null) seed2.child.kill('SIGKILL')
-    await seed2.exited
-  }, { order: 1 })
+  const seed2 = startSeed(t, A)
   t.ok(await eventually(() => seed2.lines.some(l => l.tag === 'seeding'), 30_000))
   const synced = await p2print([...B, '--json', 'sync'])
   t.is(synced.code, 0)

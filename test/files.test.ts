@@ -5,45 +5,9 @@ import path from 'path'
 import fs from 'fs'
 import crypto from 'crypto'
 import b4a from 'b4a'
-import { spawn, type ChildProcess } from 'child_process'
-import { tmpDir, testnet, openMarket, eventually } from './helpers.js'
+import { tmpDir, testnet, openMarket, eventually, p2print, startSeed } from './helpers.js'
 import { binaryStl, box } from './fixtures/meshes.js'
 import type { FileRef } from '../lib/schema.js'
-
-const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), '..')
-const ENTRY = path.join(ROOT, 'index.ts')
-
-function p2print (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string, json: any }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
-    child.on('error', reject)
-    child.on('close', (code) => {
-      let json: any = null
-      try { json = JSON.parse(stdout) } catch {}
-      resolve({ code, stdout, stderr, json })
-    })
-  })
-}
-
-function startSeed (args: string[]): { child: ChildProcess, lines: any[], exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  const lines: any[] = []
-  let buf = ''
-  child.stdout!.on('data', (d) => {
-    buf += d
-    let i
-    while ((i = buf.indexOf('\n')) !== -1) {
-      try { lines.push(JSON.parse(buf.slice(0, i))) } catch {}
-      buf = buf.slice(i + 1)
-    }
-  })
-  child.stderr!.on('data', () => {})
-  return { child, lines, exited: new Promise(resolve => child.on('close', resolve)) }
-}
 
 const sha256 = (b: Uint8Array): string => crypto.createHash('sha256').update(b).digest('hex')
 
@@ -59,11 +23,7 @@ test('files: client posts a model and leaves; the printer downloads it from the 
   fs.writeFileSync(modelPath, model)
 
   const key = (await p2print([...A, '--json', 'market', 'create'])).json.key
-  const seed = startSeed(A)
-  t.teardown(async () => {
-    if (seed.child.exitCode === null) seed.child.kill('SIGKILL')
-    await seed.exited
-  }, { order: 1 })
+  const seed = startSeed(t, A)
   t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'seeder running')
   t.is((await p2print([...B, 'market', 'join', key])).code, 0)
   t.is((await p2print([...C, 'market', 'join', key])).code, 0)

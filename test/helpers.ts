@@ -4,6 +4,7 @@ import fs from 'fs'
 import os from 'os'
 import path from 'path'
 import Corestore from 'corestore'
+import { spawn, type ChildProcess } from 'child_process'
 import createTestnet from '@hyperswarm/testnet'
 import type { Testnet } from '@hyperswarm/testnet'
 import { Market, type MarketOptions } from '../lib/market/market.js'
@@ -63,4 +64,50 @@ export async function eventually (fn: () => Promise<boolean> | boolean, timeoutM
     await sleep(stepMs)
   }
   return fn()
+}
+
+const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), '..')
+const ENTRY = path.join(ROOT, 'index.ts')
+
+export interface CliRun { code: number | null, stdout: string, stderr: string, json: any }
+
+// Runs the p2print command line (from source) as a separate process.
+export function p2print (args: string[], opts: { timeoutMs?: number } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => { stderr += d })
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      let json: any = null
+      try { json = JSON.parse(stdout) } catch {}
+      resolve({ code, stdout, stderr, json })
+    })
+  })
+}
+
+// Starts `p2print … --json seed` and collects its JSON event lines; killed in teardown if still running.
+export function startSeed (t: Test, args: string[]): { child: ChildProcess, lines: any[], exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const lines: any[] = []
+  let buf = ''
+  child.stdout!.on('data', (d) => {
+    buf += d
+    let i
+    while ((i = buf.indexOf('\n')) !== -1) {
+      try { lines.push(JSON.parse(buf.slice(0, i))) } catch {}
+      buf = buf.slice(i + 1)
+    }
+  })
+  child.stderr!.on('data', () => {})
+  const exited = new Promise<number | null>(resolve => child.on('close', resolve))
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+  }, { order: 1 })
+  return { child, lines, exited }
 }
