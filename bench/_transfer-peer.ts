@@ -2,17 +2,35 @@
 // TCP socket, so sender and receiver each have their own process (and core), as two real peers would.
 //   node --import tsx bench/_transfer-peer.ts drive DIR BOOTSTRAP_JSON MIB   → prints {"key","ref"} then serves
 //   node --import tsx bench/_transfer-peer.ts tcp MIB                        → prints {"port"} then serves once
+//   node --import tsx bench/_transfer-peer.ts swarm BOOTSTRAP_JSON TOPIC MIB  → a raw Hyperswarm stream, no hypercore
 import net from 'net'
 import path from 'path'
 import c from 'compact-encoding'
 import b4a from 'b4a'
 import Corestore from 'corestore'
+import Hyperswarm from 'hyperswarm'
 import { Market } from '../lib/market/market.js'
 import { fileRef } from '../lib/schema.js'
 import { payload } from './_util.js'
 
 const [mode, ...args] = process.argv.slice(2)
-if (mode === 'tcp') {
+if (mode === 'swarm') {
+  const [bootstrapJson, topic, mib] = args
+  const bytes = payload(Number(mib))
+  const swarm = new Hyperswarm({ bootstrap: JSON.parse(bootstrapJson) })
+  swarm.on('connection', (conn) => {
+    conn.on('error', () => {})
+    void (async () => {
+      for (let off = 0; off < bytes.byteLength; off += 65536) {
+        if (!conn.write(bytes.subarray(off, off + 65536))) await new Promise(resolve => conn.once('drain', resolve))
+      }
+      conn.end()
+    })()
+  })
+  await swarm.join(b4a.from(topic, 'hex'), { server: true, client: false }).flushed()
+  process.stdout.write(JSON.stringify({ ready: true }) + '\n')
+  process.on('SIGTERM', () => { swarm.destroy().finally(() => process.exit(0)) })
+} else if (mode === 'tcp') {
   const bytes = payload(Number(args[0]))
   const server = net.createServer((sock) => {
     sock.on('error', () => {})
