@@ -77,7 +77,7 @@ function need (arg: string | undefined, what: string): string {
 }
 
 async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Result> {
-  const [cmd, sub, arg, ...extra] = pos
+  const [cmd, sub, arg] = pos
   const tooMany = (n: number): void => { if (pos.length > n) throw USAGE(`unexpected argument ${JSON.stringify(pos[n])}`) }
   const jobFlags = {
     title: values.title,
@@ -88,7 +88,6 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
     notes: values.notes,
     file: values.file
   }
-  void extra
   switch (cmd) {
     case undefined: return summaryCommand(ctx)
     case 'market':

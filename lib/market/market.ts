@@ -134,7 +134,8 @@ export class Market extends ReadyResource {
   }
 
   private writerCores (): Hypercore[] {
-    const base = this.base as unknown as { activeWriters: Iterable<{ core: Hypercore }>, system: { core: Hypercore } | null }
+    // activeWriters is Autobase's own (undeclared) list of the writers it is following
+    const base = this.base as unknown as { activeWriters: Iterable<{ core: Hypercore }> }
     const cores: Hypercore[] = []
     for (const w of base.activeWriters) cores.push(w.core)
     return cores
