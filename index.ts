@@ -9,6 +9,7 @@ import { marketCreate, marketJoin, marketInfoCommand, idCommand, syncCommand, su
 import { jobsCommand, jobShow, jobCreate, jobUpdate, jobCancel, jobAccept, jobWithdraw, jobShip, jobComplete, jobDispute } from './lib/commands/jobs.js'
 import { seedCommand } from './lib/commands/seed.js'
 import { testnetCommand } from './lib/commands/testnet.js'
+import { regtestCommand } from './lib/commands/regtest.js'
 import { parseKey } from './lib/ids.js'
 import { HELP, renderEvent, renderResult, renderProgress } from './ui/text.js'
 import { analyzeCommand, jobDownload } from './lib/commands/files.js'
@@ -39,7 +40,9 @@ const OPTIONS = {
   quota: { type: 'string' },
   'keep-closed': { type: 'string' },
   out: { type: 'string' },
-  preview: { type: 'boolean' }
+  preview: { type: 'boolean' },
+  'faucet-port': { type: 'string' },
+  'api-key': { type: 'string' }
 } as const
 
 const WARNINGS = new Set(['offline', 'stored-locally'])
@@ -112,6 +115,13 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
       if (!Number.isFinite(keepDays) || keepDays < 0) throw BAD_ARGUMENT('--keep-closed must be a number of days')
       return seedCommand(ctx, { quotaBytes: Math.round(quotaMb * 1024 * 1024), keepClosedMs: Math.round(keepDays * 86_400_000) })
     }
+    case 'regtest': {
+      tooMany(1)
+      const port = values.port === undefined ? 48332 : Number(values.port)
+      const faucetPort = values['faucet-port'] === undefined ? 48339 : Number(values['faucet-port'])
+      for (const p of [port, faucetPort]) if (!Number.isInteger(p) || p < 0 || p > 65535) throw BAD_ARGUMENT('--port and --faucet-port must be port numbers')
+      return regtestCommand(ctx, { port, faucetPort, apiKey: values['api-key'] })
+    }
     case 'testnet': {
       tooMany(1)
       const port = values.port === undefined ? 49737 : Number(values.port)
@@ -170,7 +180,7 @@ async function main (argv: string[]): Promise<number> {
     const marketText = values.market
     const marketKey = marketText === undefined ? null : parseKey(marketText)
     if (marketText !== undefined && marketKey === null) throw BAD_ARGUMENT(`--market ${JSON.stringify(marketText)} is not a market key`)
-    longRunning = positionals[0] === 'seed' || positionals[0] === 'testnet'
+    longRunning = positionals[0] === 'seed' || positionals[0] === 'testnet' || positionals[0] === 'regtest'
     const ctx: Ctx = {
       storage: path.resolve(values.storage ?? process.env.P2PRINT_STORAGE ?? path.join(os.homedir(), '.p2print')),
       bootstrap: parseBootstrap(values.bootstrap),

@@ -44,3 +44,28 @@ export const UNSAFE_PATH = (name: string, entry: string) =>
 export function isP2PrintError (err: unknown): err is P2PrintError {
   return err instanceof P2PrintError
 }
+
+// Bitcoin chain backends (lib/escrow/rpc.ts, esplora.ts). URLs in messages never carry credentials.
+export const BROADCAST_REJECTED = (reason: string) =>
+  new P2PrintError('BROADCAST_REJECTED', `the Bitcoin node did not accept the transaction: ${reason}`)
+export const CHAIN_UNREACHABLE = (url: string, why: string) =>
+  new P2PrintError('CHAIN_UNREACHABLE', `cannot reach the Bitcoin backend at ${url}: ${why}`)
+export const CHAIN_AUTH_FAILED = (url: string) =>
+  new P2PrintError('CHAIN_AUTH_FAILED', `the Bitcoin backend at ${url} refused our credentials (check user:password in the URL, the cookie file or the API key)`)
+export const CHAIN_ERROR = (msg: string) => new P2PrintError('CHAIN_ERROR', msg)
+export const CHAIN_MISMATCH = (url: string, expected: string, actual: string) =>
+  new P2PrintError('CHAIN_MISMATCH', `the Bitcoin backend at ${url} is on ${actual}, not ${expected}`)
+export const BCOIN_MISSING = () =>
+  new P2PrintError('BCOIN_MISSING', 'the regtest node needs bcoin, a development dependency: run `npm install` in a clone of p2print and start it from there')
+
+// Escrow (lib/escrow/amounts.ts, wallet.ts, script.ts, psbt.ts): every refusal says what differs or what is missing.
+export const PSBT_REFUSED = (why: string) => new P2PrintError('PSBT_REFUSED', `refusing the transaction: ${why}`)
+export const BAD_MNEMONIC = (why: string) => new P2PrintError('BAD_MNEMONIC', `invalid recovery phrase: ${why}`)
+export const INSUFFICIENT_FUNDS = (needSats: bigint, haveSats: bigint) =>
+  new P2PrintError('INSUFFICIENT_FUNDS', `not enough funds: need ${needSats} sats (amount + miner fee), the wallet can spend ${haveSats} sats`)
+export const ESCROW_AMOUNTS = (why: string) => new P2PrintError('ESCROW_AMOUNTS', why)
+export const BAD_ESCROW = (why: string) => new P2PrintError('BAD_ESCROW', why)
+export const WALLET_NOT_FOUND = (file: string) =>
+  new P2PrintError('WALLET_NOT_FOUND', `no wallet at ${file}: create one or restore it from its recovery phrase`)
+export const WALLET_EXISTS = (file: string) =>
+  new P2PrintError('WALLET_EXISTS', `${file} already holds a different wallet; refusing to overwrite it (move it away first if you really mean to)`)

@@ -19,6 +19,8 @@ Markets
                                 keep running: replicate the market and mirror the model files of live jobs
                                 (default quota 10240 MB; files of completed/cancelled jobs kept 7 days)
   testnet [--port N]            run a local DHT on 127.0.0.1 (default port 49737) to try peers on one machine
+  regtest [--port N] [--faucet-port N] [--api-key K]
+                                run a throw-away Bitcoin regtest node with a faucet (needs a clone with devDependencies)
 
 Jobs
   jobs [--status S] [--material M] [--country CC] [--min-bounty BTC] [--mine] [--limit N]
@@ -60,6 +62,7 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'peer-connected': return `${ts()} peer connected (${String(data.peers)} connected)`
     case 'peer-disconnected': return `${ts()} peer disconnected (${String(data.peers)} connected)`
     case 'market-updated': return `${ts()} market updated: ${String(data.jobs)} jobs (+${String(data.newJobs)}), view ${String(data.viewLength)} blocks, ${String(data.signedLength)} confirmed`
+    case 'regtest': return `${ts()} bcoin regtest node (rb1… addresses): RPC ${String(data.rpcUrl)}; faucet: ${String(data.fund)}; mine: ${String(data.mine)} (Ctrl-C to stop)`
     case 'testnet': return `${ts()} local DHT running: pass --bootstrap ${String(data.bootstrap)} to every peer (Ctrl-C to stop)`
     case 'file-mirrored': return `${ts()} mirrored ${String(data.name)} of job ${shortId(String(data.job))} (${String(data.bytes)} bytes in ${String(data.ms)} ms; ${String(data.totalBytes)} bytes held)`
     case 'file-skipped': return `${ts()} not mirroring ${String(data.name)} of job ${shortId(String(data.job))}: ${String(data.reason)}`
