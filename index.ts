@@ -10,6 +10,8 @@ import { jobsCommand, jobShow, jobCreate, jobUpdate, jobCancel, jobAccept, jobWi
 import { seedCommand } from './lib/commands/seed.js'
 import { testnetCommand } from './lib/commands/testnet.js'
 import { regtestCommand } from './lib/commands/regtest.js'
+import { walletMnemonic, walletRestore, walletAddress, walletBalance, walletSend, CHAINS } from './lib/commands/wallet.js'
+import type { ChainName } from './lib/escrow/chain.js'
 import { parseKey } from './lib/ids.js'
 import { HELP, renderEvent, renderResult, renderProgress } from './ui/text.js'
 import { analyzeCommand, jobDownload } from './lib/commands/files.js'
@@ -42,10 +44,15 @@ const OPTIONS = {
   out: { type: 'string' },
   preview: { type: 'boolean' },
   'faucet-port': { type: 'string' },
-  'api-key': { type: 'string' }
+  'api-key': { type: 'string' },
+  chain: { type: 'string' },
+  'bitcoin-rpc': { type: 'string' },
+  esplora: { type: 'string' },
+  mnemonic: { type: 'string' },
+  'fee-rate': { type: 'string' }
 } as const
 
-const WARNINGS = new Set(['offline', 'stored-locally'])
+const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created'])
 
 type Values = ReturnType<typeof parse>['values']
 
@@ -72,6 +79,12 @@ function parseSyncTimeout (text: string | undefined): number {
   const n = Number(text)
   if (!Number.isFinite(n) || n < 0 || n > 3600) throw BAD_ARGUMENT('--sync-timeout must be a number of seconds from 0 to 3600')
   return Math.round(n * 1000)
+}
+
+function parseChain (text: string | undefined): ChainName | null {
+  if (text === undefined) return null
+  if (!(CHAINS as readonly string[]).includes(text)) throw BAD_ARGUMENT(`--chain must be one of ${CHAINS.join(', ')}`)
+  return text as ChainName
 }
 
 function need (arg: string | undefined, what: string): string {
@@ -101,6 +114,15 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY or market info`)
       }
     case 'id': tooMany(1); return idCommand(ctx)
+    case 'wallet':
+      switch (sub) {
+        case 'mnemonic': tooMany(2); return walletMnemonic(ctx)
+        case 'restore': tooMany(2); return walletRestore(ctx, values.mnemonic ?? null)
+        case 'address': tooMany(2); return walletAddress(ctx)
+        case 'balance': tooMany(2); return walletBalance(ctx)
+        case 'send': tooMany(4); return walletSend(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate'])
+        default: throw USAGE(`unknown command \`wallet ${sub ?? ''}\`: use wallet mnemonic, restore, address, balance or send`)
+      }
     case 'analyze': {
       tooMany(2)
       const columns = process.stdout.columns ?? 80
@@ -187,6 +209,9 @@ async function main (argv: string[]): Promise<number> {
       marketKey,
       json,
       syncTimeoutMs: parseSyncTimeout(values['sync-timeout']),
+      chain: parseChain(values.chain ?? process.env.P2PRINT_CHAIN),
+      bitcoinRpc: values['bitcoin-rpc'] ?? process.env.P2PRINT_BITCOIN_RPC ?? null,
+      esplora: values.esplora ?? process.env.P2PRINT_ESPLORA ?? null,
       stopped,
       emit: (tag, data = {}) => {
         if (longRunning && json) {

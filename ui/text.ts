@@ -3,6 +3,7 @@ import type { Result, MarketInfo } from '../lib/commands/context.js'
 import type { JobJSON } from '../lib/job/json.js'
 import type { FileAnalysis, ModelAnalysis } from '../lib/files/model.js'
 import { shortId } from '../lib/ids.js'
+import { formatBtc } from '../lib/btc.js'
 import type { FileSummary } from '../lib/schema.js'
 
 export const HELP = `p2print — a peer-to-peer market for 3D printing
@@ -32,6 +33,13 @@ Jobs
   job ship ID [--note TEXT]
   job dispute ID --reason TEXT
   job download ID [--out DIR]   fetch the job's model from any peer that has it (size and sha256 checked)
+
+Wallet (Bitcoin; --chain mainnet|testnet|signet|regtest, default testnet or the node's; --bitcoin-rpc URL | --esplora URL)
+  wallet mnemonic               show the recovery phrase (keep it secret)
+  wallet restore [--mnemonic W] restore from a recovery phrase (from stdin without --mnemonic)
+  wallet address                a new receive address and its bitcoin: URI
+  wallet balance                confirmed and unconfirmed balance
+  wallet send ADDRESS BTC [--fee-rate SAT_PER_VB]
 
 Models
   analyze PATH [--preview]      facets, size, volume, surface, shells, watertightness, weight, which beds it fits
@@ -73,6 +81,7 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'file-shared': return `${String(data.name)} is held by a peer.`
     case 'file-stored-locally': return `${String(data.name)} is stored locally only: no peer took it yet. Keep this peer online (p2print seed) or run p2print sync later.`
     case 'download-start': return `Fetching ${String(data.name)} (${String(data.total)} bytes)…`
+    case 'wallet-created': return `Created a new wallet in ${String(data.file)}: see its recovery phrase with \`p2print wallet mnemonic\`.`
     case 'warning': return `${ts()} warning: ${String(data.message)}`
     case 'stopping': return `${ts()} stopping…`
     case 'stopped': return `${ts()} stopped`
@@ -100,6 +109,11 @@ export function renderResult (r: Result): string {
     case 'analysis': return renderAnalysis(r.data.file, r.data.analysis) + r.data.previews.map(p => `\n\n${p.name}\n${p.text}`).join('')
     case 'download': return `Downloaded ${r.data.file} (${r.data.bytes} bytes, sha256 ${r.data.sha256.slice(0, 16)}… verified, ${(r.data.ms / 1000).toFixed(1)} s)` +
       (r.data.files.length > 1 ? `\nExtracted:\n${r.data.files.slice(1).map(f => '  ' + f).join('\n')}` : '')
+    case 'mnemonic': return `Recovery phrase of this peer's wallet (fingerprint ${r.data.fingerprint}):\n\n  ${r.data.mnemonic}\n\nWrite it down and keep it offline. Anyone who sees it can take every coin in this wallet and sign for\nevery escrow it is part of. p2print never sends it anywhere.`
+    case 'restored': return r.data.unchanged ? `This storage already holds that wallet (fingerprint ${r.data.fingerprint}).` : `Restored the wallet (fingerprint ${r.data.fingerprint}).${r.data.movedTo === null ? '' : `\nThe wallet that was here is kept in ${r.data.movedTo}.`}`
+    case 'address': return `${r.data.address}\n${r.data.uri}`
+    case 'balance': return `${formatBtc(r.data.confirmedSats)} BTC confirmed, ${formatBtc(r.data.unconfirmedSats)} BTC unconfirmed (${r.data.chain})`
+    case 'sent': return `Sent ${formatBtc(r.data.sentSats)} BTC to ${r.data.address}\n  txid ${r.data.txid}\n  fee  ${r.data.feeSats} sat (${r.data.feeRate} sat/vB)${r.data.changeSats > 0 ? `, change ${r.data.changeSats} sat` : ''}`
     case 'none': return ''
   }
 }

@@ -4,6 +4,7 @@ import { Peer } from '../peer.js'
 import type { Market } from '../market/market.js'
 import type { JobJSON } from '../job/json.js'
 import type { FileAnalysis } from '../files/model.js'
+import type { ChainName } from '../escrow/chain.js'
 
 export interface Bootstrap { host: string, port: number }
 
@@ -13,6 +14,9 @@ export interface Ctx {
   marketKey: Uint8Array | null
   json: boolean
   syncTimeoutMs: number
+  chain: ChainName | null // --chain; null: from the node (--bitcoin-rpc) or the default
+  bitcoinRpc: string | null // --bitcoin-rpc URL
+  esplora: string | null // --esplora URL
   emit: (tag: string, data?: Record<string, unknown>) => void
   // resolves when the user asks a long-running command to stop (SIGINT / SIGTERM)
   stopped: Promise<void>
@@ -28,6 +32,11 @@ export type Result =
   | { kind: 'summary', data: MarketInfo | null }
   | { kind: 'analysis', data: { file: string, analysis: FileAnalysis, previews: Array<{ name: string, text: string }> } }
   | { kind: 'download', data: { id: string, file: string, files: string[], bytes: number, sha256: string, ms: number } }
+  | { kind: 'mnemonic', data: { mnemonic: string, fingerprint: string } }
+  | { kind: 'restored', data: { fingerprint: string, movedTo: string | null, unchanged: boolean } }
+  | { kind: 'address', data: { address: string, uri: string, path: string, chain: string } }
+  | { kind: 'balance', data: { confirmedSats: number, unconfirmedSats: number, chain: string } }
+  | { kind: 'sent', data: { txid: string, address: string, sentSats: number, feeSats: number, changeSats: number, feeRate: number } }
   | { kind: 'none', data: Record<string, unknown> }
 
 export interface MarketInfo {

@@ -211,18 +211,32 @@ export class BitcoinRpc implements ChainBackend {
     return this.readying
   }
 
-  private async detect (): Promise<void> {
+  // Which chain the node at `url` is on (for a command line that did not say --chain).
+  static async detectChain (opts: Omit<BitcoinRpcOptions, 'chain'>): Promise<ChainName> {
+    const probe = new BitcoinRpc({ ...opts, chain: 'mainnet' })
+    try {
+      const { actual, name } = await probe.identify()
+      if (actual === undefined) throw CHAIN_MISMATCH(probe.shownUrl, 'mainnet', name)
+      return actual
+    } finally {
+      await probe.close()
+    }
+  }
+
+  private async identify (): Promise<{ flavour: Flavour, actual: ChainName | undefined, name: string }> {
     const info = await this.rawCall<{ subversion?: string }>('getnetworkinfo', [])
     const flavour: Flavour = /bcoin/i.test(info.subversion ?? '') ? 'bcoin' : 'core'
-    let actual: ChainName | undefined
     let name: string
     if (flavour === 'core') {
       name = (await this.rawCall<{ chain: string }>('getblockchaininfo', [])).chain
-      actual = CORE_CHAINS[name]
-    } else {
-      name = (await this.rest<{ network: string }>('/')).body?.network ?? '?'
-      actual = BCOIN_CHAINS[name]
+      return { flavour, actual: CORE_CHAINS[name], name }
     }
+    name = (await this.rest<{ network: string }>('/')).body?.network ?? '?'
+    return { flavour, actual: BCOIN_CHAINS[name], name }
+  }
+
+  private async detect (): Promise<void> {
+    const { flavour, actual, name } = await this.identify()
     if (actual !== this.chain) throw CHAIN_MISMATCH(this.shownUrl, this.chain, actual ?? name)
     if (this._flavour === null) this._flavour = flavour
   }

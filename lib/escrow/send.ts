@@ -1,0 +1,49 @@
+// An ordinary payment from the wallet: coin selection, a P2WPKH transaction with change back to the wallet,
+// signed, checked and broadcast.
+import * as bitcoin from 'bitcoinjs-lib'
+import type { Wallet } from './wallet.js'
+import { selectCoins } from './wallet.js'
+import type { ChainBackend } from './chain.js'
+import { outputScriptFor, outputWeight, finalize, verifyTx, TX_VERSION, MIN_FEE_RATE } from './psbt.js'
+import { DUST_SATS } from './amounts.js'
+import { fromHex } from './script.js'
+import { BAD_ARGUMENT, P2PrintError } from '../errors.js'
+
+export interface SendResult {
+  txid: string
+  hex: string
+  sentSats: bigint
+  feeSats: bigint
+  changeSats: bigint
+  feeRate: number
+}
+
+export async function sendPayment (wallet: Wallet, chain: ChainBackend, opts: { address: string, sats: bigint, feeRate?: number }): Promise<SendResult> {
+  if (opts.sats < DUST_SATS) throw BAD_ARGUMENT(`the amount is below the dust limit of ${DUST_SATS} sats`)
+  let script: Uint8Array
+  try {
+    script = outputScriptFor(opts.address, wallet.network)
+  } catch {
+    throw BAD_ARGUMENT(`${JSON.stringify(opts.address)} is not a ${wallet.network.bech32} address`)
+  }
+  const feeRate = Math.max(MIN_FEE_RATE, opts.feeRate ?? await chain.feeRate(6))
+  const utxos = await wallet.listUtxos(chain)
+  const change = await wallet.nextChangeAddress()
+  // the payment output and the transaction's own overhead are paid on top of the coins' inputs
+  const fixedFeeSats = BigInt(Math.ceil(feeRate * (outputWeight(script) + 42) / 4))
+  const sel = selectCoins(utxos, { targetSats: opts.sats, feeRate, fixedFeeSats, changeScriptLength: change.script.byteLength })
+  const psbt = new bitcoin.Psbt({ network: wallet.network })
+  psbt.setVersion(TX_VERSION)
+  for (const u of sel.utxos) {
+    psbt.addInput({ hash: u.txid, index: u.vout, sequence: 0xfffffffd, witnessUtxo: { script: fromHex(u.scriptPubKeyHex), value: u.valueSats } })
+  }
+  psbt.addOutput({ script, value: opts.sats })
+  if (sel.changeSats > 0n) psbt.addOutput({ script: change.script, value: sel.changeSats })
+  wallet.signPsbt(psbt)
+  const { hex } = finalize(psbt)
+  const problems = verifyTx(hex, sel.utxos.map(u => ({ script: fromHex(u.scriptPubKeyHex), value: u.valueSats })))
+  if (problems.length > 0) throw new P2PrintError('SIGNING_FAILED', `the payment did not verify: ${problems.join('; ')}`)
+  const txid = await chain.broadcast(hex)
+  if (sel.changeSats > 0n) await wallet.save()
+  return { txid, hex, sentSats: opts.sats, feeSats: sel.feeSats, changeSats: sel.changeSats, feeRate }
+}
