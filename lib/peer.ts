@@ -9,6 +9,8 @@ import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import { Market, type MarketOptions } from './market/market.js'
 import { NO_MARKET, STORAGE_LOCKED, P2PrintError } from './errors.js'
+import * as bitcoin from 'bitcoinjs-lib'
+import { Wallet, WALLET_FILE } from './escrow/wallet.js'
 
 export interface PeerOptions extends MarketOptions {}
 
@@ -45,6 +47,11 @@ export class Peer extends ReadyResource {
     this.lock.acquire(this.dir)
     try {
       this.config = await readConfig(path.join(this.dir, 'config.json'))
+      // every peer has a wallet from its first run (the recovery phrase stays in this storage)
+      if (!fs.existsSync(path.join(this.dir, WALLET_FILE))) {
+        await Wallet.generate({ network: bitcoin.networks.bitcoin }).save(this.dir)
+        this.emit('wallet-created', path.join(this.dir, WALLET_FILE))
+      }
       this.store = new Corestore(path.join(this.dir, 'corestore'))
       await this.store.ready()
     } catch (err) {

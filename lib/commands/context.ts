@@ -65,6 +65,7 @@ export async function openPeer (ctx: Ctx, opts: { network?: boolean } = {}): Pro
   const peer = new Peer(ctx.storage, { bootstrap: ctx.bootstrap, swarm: opts.network !== false })
   openPeers.add(peer)
   peer.once('close', () => openPeers.delete(peer))
+  peer.once('wallet-created', (file: string) => ctx.emit('wallet-created', { file }))
   await peer.ready()
   return peer
 }
