@@ -5,8 +5,9 @@
 import c from 'compact-encoding'
 import type { State } from 'compact-encoding'
 
-// 1: the market core. 2: job/create may carry a model file reference.
-export const SCHEMA_VERSION = 2
+// 1: the market core. 2: job/create may carry a model file reference. 3: escrow (market/settings, escrow/* ops,
+// job/lapse, dispute/ruling; job/accept, job/ship and job/complete append their escrow fields).
+export const SCHEMA_VERSION = 3
 
 export const MATERIALS = ['PLA', 'ABS', 'PETG', 'TPU', 'Nylon', 'Resin', 'Other'] as const
 export type Material = typeof MATERIALS[number]
@@ -23,7 +24,14 @@ export const OP = {
   JOB_SHIP: 6,
   JOB_COMPLETE: 7,
   JOB_DISPUTE: 8,
-  MARKET_INIT: 9
+  MARKET_INIT: 9,
+  MARKET_SETTINGS: 10,
+  ESCROW_PROPOSE: 11,
+  ESCROW_SIGN: 12,
+  ESCROW_FUNDED: 13,
+  ESCROW_PAID: 14,
+  JOB_LAPSE: 15,
+  DISPUTE_RULING: 16
 } as const
 export type OpType = typeof OP[keyof typeof OP]
 export const OP_NAMES: Record<OpType, string> = {
@@ -35,13 +43,28 @@ export const OP_NAMES: Record<OpType, string> = {
   6: 'job/ship',
   7: 'job/complete',
   8: 'job/dispute',
-  9: 'market/init'
+  9: 'market/init',
+  10: 'market/settings',
+  11: 'escrow/propose',
+  12: 'escrow/sign',
+  13: 'escrow/funded',
+  14: 'escrow/paid',
+  15: 'job/lapse',
+  16: 'dispute/ruling'
 }
 // History entries also record transitions that no op names: the automatic accepted → active step.
 export const ACTION_AUTO_ACTIVATE = 100
 
+// opBytes bounds every op except those that carry a PSBT (escrow/sign, dispute/ruling, job/ship), which are
+// bounded by escrowOpBytes instead: a funding PSBT with fundingInputs coins per side, each with its coin, its
+// outpoint and a signature (about 200 bytes per input), fits in 12 KB; 32 KiB leaves room and is still small
+// for a Hypercore block. The larger bound is checked after the type is read, so no other op can grow.
 export const LIMITS = {
   opBytes: 4096,
+  escrowOpBytes: 32768,
+  fundingInputs: 20, // coins per side in a funding transaction
+  scriptBytes: 64, // payout / change / fee output scripts
+  arbitrators: 16,
   titleChars: 120,
   marketNameChars: 80,
   notesChars: 2000,
@@ -101,16 +124,82 @@ export interface FileRef {
   summary: FileSummary
 }
 
+// --- escrow ---------------------------------------------------------------------------------------------------
+
+export const CHAINS = ['', 'mainnet', 'testnet', 'signet', 'regtest'] as const
+export type ChainSetting = typeof CHAINS[number]
+
+export interface ArbitratorEntry {
+  id: Uint8Array // writer key
+  pubkey: Uint8Array // 33-byte compressed key the arbitrator signs rulings with
+}
+
+export interface MarketSettings {
+  chain: ChainSetting // '' = no escrow
+  arbitrators: ArbitratorEntry[]
+  depositPct: number
+  arbitrationFeePct: number
+  fundingDepth: number // confirmations before a job is active
+  fundingTimeoutSecs: number // accepted → open (lapse) after this long without funding
+  refundDelayBlocks: number // lockHeight = tip at proposal + this
+}
+
+export const DEFAULT_SETTINGS: MarketSettings = {
+  chain: '',
+  arbitrators: [],
+  depositPct: 15,
+  arbitrationFeePct: 5,
+  fundingDepth: 1,
+  fundingTimeoutSecs: 24 * 3600,
+  refundDelayBlocks: 4320
+}
+
+// A coin one side brings to the funding transaction. txid in display (RPC) byte order.
+export interface EscrowCoin {
+  txid: Uint8Array
+  vout: number
+  valueSats: number
+  script: Uint8Array
+}
+
+export interface EscrowParty {
+  pubkey: Uint8Array // the party's escrow key for this job
+  payoutScript: Uint8Array
+  changeScript: Uint8Array
+  inputs: EscrowCoin[]
+  feeRate: number // accept: the highest funding fee rate its coins were chosen for; propose: the agreed rate
+}
+
+export interface ProposeEscrow extends EscrowParty {
+  lockHeight: number
+}
+
+export const SIGN_KINDS = ['refund', 'funding', 'cancel', 'complete', 'ruling'] as const
+export type SignKind = typeof SIGN_KINDS[number]
+export const PAID_KINDS = ['refund', 'cancel', 'ruling', 'complete'] as const
+export type PaidKind = typeof PAID_KINDS[number]
+export const WINNERS = ['client', 'printer'] as const
+export type Winner = typeof WINNERS[number]
+export const SIGNER_ROLES = ['client', 'printer', 'arbitrator'] as const
+export type SignerRole = typeof SIGNER_ROLES[number]
+
 export type OpBody =
   | { type: typeof OP.JOB_CREATE, job: JobFields, file?: FileRef | null }
   | { type: typeof OP.JOB_UPDATE, jobId: Uint8Array, patch: JobPatch }
   | { type: typeof OP.JOB_CANCEL, jobId: Uint8Array }
-  | { type: typeof OP.JOB_ACCEPT, jobId: Uint8Array }
+  | { type: typeof OP.JOB_ACCEPT, jobId: Uint8Array, escrow?: EscrowParty | null }
   | { type: typeof OP.JOB_WITHDRAW, jobId: Uint8Array }
-  | { type: typeof OP.JOB_SHIP, jobId: Uint8Array, note: string }
-  | { type: typeof OP.JOB_COMPLETE, jobId: Uint8Array }
+  | { type: typeof OP.JOB_SHIP, jobId: Uint8Array, note: string, psbt?: Uint8Array | null }
+  | { type: typeof OP.JOB_COMPLETE, jobId: Uint8Array, payoutTxid?: Uint8Array | null }
   | { type: typeof OP.JOB_DISPUTE, jobId: Uint8Array, reason: string }
   | { type: typeof OP.MARKET_INIT, name: string }
+  | { type: typeof OP.MARKET_SETTINGS, settings: MarketSettings }
+  | { type: typeof OP.ESCROW_PROPOSE, jobId: Uint8Array, escrow: ProposeEscrow }
+  | { type: typeof OP.ESCROW_SIGN, jobId: Uint8Array, kind: SignKind, psbt: Uint8Array }
+  | { type: typeof OP.ESCROW_FUNDED, jobId: Uint8Array, txid: Uint8Array }
+  | { type: typeof OP.ESCROW_PAID, jobId: Uint8Array, kind: PaidKind, txid: Uint8Array }
+  | { type: typeof OP.JOB_LAPSE, jobId: Uint8Array }
+  | { type: typeof OP.DISPUTE_RULING, jobId: Uint8Array, winner: Winner, feeScript: Uint8Array, psbt: Uint8Array }
 
 export type Op = OpBody & { version: number, at: number }
 
@@ -351,19 +440,134 @@ export const fileRef: c.Encoder<FileRef> = {
 }
 const optionalFileRef = optional(fileRef)
 
+
+// --- escrow encoders --------------------------------------------------------------------------------------------
+
+function boundedBuffer (max: number, min = 0): c.Encoder<Uint8Array> {
+  return {
+    preencode (state, b) { c.buffer.preencode(state, b) },
+    encode (state, b) { c.buffer.encode(state, b) },
+    decode (state) {
+      const b = c.buffer.decode(state)
+      if (b === null || b.byteLength < min) throw new SchemaError(`bytes shorter than ${min}`)
+      if (b.byteLength > max) throw new SchemaError(`bytes longer than ${max}`)
+      return b
+    }
+  }
+}
+
+const pubkey33 = c.fixed(33)
+const txid32 = c.fixed32
+const script = boundedBuffer(LIMITS.scriptBytes, 1)
+const psbtBytes = boundedBuffer(LIMITS.escrowOpBytes, 1)
+const chainSetting = enumOf(CHAINS)
+const signKind = enumOf(SIGN_KINDS)
+const paidKind = enumOf(PAID_KINDS)
+const winner = enumOf(WINNERS)
+const signerRole = enumOf(SIGNER_ROLES)
+
+function struct<T> (fields: Array<[keyof T & string, c.Encoder<any>]>): c.Encoder<T> {
+  return {
+    preencode (state, v) { for (const [k, e] of fields) e.preencode(state, (v as any)[k]) },
+    encode (state, v) { for (const [k, e] of fields) e.encode(state, (v as any)[k]) },
+    decode (state) {
+      const out: Record<string, unknown> = {}
+      for (const [k, e] of fields) out[k] = e.decode(state)
+      return out as T
+    }
+  }
+}
+
+const arbitratorEntry = struct<ArbitratorEntry>([['id', key], ['pubkey', pubkey33]])
+export const marketSettings = struct<MarketSettings>([
+  ['chain', chainSetting],
+  ['arbitrators', boundedArray(arbitratorEntry, LIMITS.arbitrators)],
+  ['depositPct', safeUint],
+  ['arbitrationFeePct', safeUint],
+  ['fundingDepth', safeUint],
+  ['fundingTimeoutSecs', safeUint],
+  ['refundDelayBlocks', safeUint]
+])
+const escrowCoin = struct<EscrowCoin>([['txid', txid32], ['vout', safeUint], ['valueSats', safeUint], ['script', script]])
+const partyFields: Array<[keyof EscrowParty & string, c.Encoder<any>]> = [
+  ['pubkey', pubkey33],
+  ['payoutScript', script],
+  ['changeScript', script],
+  ['inputs', boundedArray(escrowCoin, LIMITS.fundingInputs)],
+  ['feeRate', finite]
+]
+export const escrowParty = struct<EscrowParty>(partyFields)
+const proposeEscrow = struct<ProposeEscrow>([...partyFields, ['lockHeight', safeUint]] as Array<[keyof ProposeEscrow & string, c.Encoder<any>]>)
+const optionalParty = optional(escrowParty)
+const optionalPsbt = optional(psbtBytes)
+const optionalTxid = optional(txid32)
+
+// The escrow part of a job record (see lib/escrow/PROTOCOL.md).
+export interface EscrowSig {
+  kind: SignKind
+  role: SignerRole
+  psbt: Uint8Array
+  txid: Uint8Array // the unsigned transaction's id (display order), for matching
+}
+
+export interface EscrowRecord {
+  arbitrator: Uint8Array
+  arbitratorPubkey: Uint8Array
+  depositPct: number
+  arbitrationFeePct: number
+  fundingDepth: number
+  fundingTimeoutSecs: number
+  refundDelayBlocks: number
+  acceptedAt: number
+  printer: EscrowParty
+  client: ProposeEscrow | null
+  sigs: EscrowSig[]
+  fundingTxid: Uint8Array | null
+  ruling: { winner: Winner, feeScript: Uint8Array } | null
+  closed: { kind: PaidKind, txid: Uint8Array } | null
+}
+
+const escrowSig = struct<EscrowSig>([['kind', signKind], ['role', signerRole], ['psbt', c.buffer], ['txid', txid32]])
+const ruling = struct<{ winner: Winner, feeScript: Uint8Array }>([['winner', winner], ['feeScript', c.buffer]])
+const closed = struct<{ kind: PaidKind, txid: Uint8Array }>([['kind', paidKind], ['txid', txid32]])
+export const escrowRecord = struct<EscrowRecord>([
+  ['arbitrator', key],
+  ['arbitratorPubkey', pubkey33],
+  ['depositPct', c.uint],
+  ['arbitrationFeePct', c.uint],
+  ['fundingDepth', c.uint],
+  ['fundingTimeoutSecs', c.uint],
+  ['refundDelayBlocks', c.uint],
+  ['acceptedAt', c.uint],
+  ['printer', escrowParty],
+  ['client', optional(proposeEscrow)],
+  ['sigs', c.array(escrowSig)],
+  ['fundingTxid', optional(txid32)],
+  ['ruling', optional(ruling)],
+  ['closed', optional(closed)]
+])
+const optionalEscrow = optional(escrowRecord)
+
 // --- operations -----------------------------------------------------------------------------------------------
 
 function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): void {
   switch (op.type) {
     case OP.JOB_CREATE: jobFields[pass](state, op.job); optionalFileRef[pass](state, op.file ?? null); return
     case OP.JOB_UPDATE: jobId[pass](state, op.jobId); jobPatch[pass](state, op.patch); return
-    case OP.JOB_SHIP: jobId[pass](state, op.jobId); note[pass](state, op.note); return
+    case OP.JOB_SHIP: jobId[pass](state, op.jobId); note[pass](state, op.note); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.JOB_DISPUTE: jobId[pass](state, op.jobId); note[pass](state, op.reason); return
     case OP.MARKET_INIT: marketName[pass](state, op.name); return
+    case OP.JOB_ACCEPT: jobId[pass](state, op.jobId); optionalParty[pass](state, op.escrow ?? null); return
+    case OP.JOB_COMPLETE: jobId[pass](state, op.jobId); optionalTxid[pass](state, op.payoutTxid ?? null); return
+    case OP.MARKET_SETTINGS: marketSettings[pass](state, op.settings); return
+    case OP.ESCROW_PROPOSE: jobId[pass](state, op.jobId); proposeEscrow[pass](state, op.escrow); return
+    case OP.ESCROW_SIGN: jobId[pass](state, op.jobId); signKind[pass](state, op.kind); psbtBytes[pass](state, op.psbt); return
+    case OP.ESCROW_FUNDED: jobId[pass](state, op.jobId); txid32[pass](state, op.txid); return
+    case OP.ESCROW_PAID: jobId[pass](state, op.jobId); paidKind[pass](state, op.kind); txid32[pass](state, op.txid); return
+    case OP.DISPUTE_RULING: jobId[pass](state, op.jobId); winner[pass](state, op.winner); script[pass](state, op.feeScript); psbtBytes[pass](state, op.psbt); return
     case OP.JOB_CANCEL:
-    case OP.JOB_ACCEPT:
     case OP.JOB_WITHDRAW:
-    case OP.JOB_COMPLETE:
+    case OP.JOB_LAPSE:
       jobId[pass](state, op.jobId); return
   }
 }
@@ -372,17 +576,28 @@ function decodeBody (state: State, type: number, version: number): OpBody {
   switch (type) {
     case OP.JOB_CREATE: return { type, job: jobFields.decode(state), file: version >= 2 ? optionalFileRef.decode(state) : null }
     case OP.JOB_UPDATE: return { type, jobId: jobId.decode(state), patch: jobPatch.decode(state) }
-    case OP.JOB_SHIP: return { type, jobId: jobId.decode(state), note: note.decode(state) }
+    case OP.JOB_SHIP: return { type, jobId: jobId.decode(state), note: note.decode(state), psbt: version >= 3 ? optionalPsbt.decode(state) : null }
     case OP.JOB_DISPUTE: return { type, jobId: jobId.decode(state), reason: note.decode(state) }
     case OP.MARKET_INIT: return { type, name: marketName.decode(state) }
+    case OP.JOB_ACCEPT: return { type, jobId: jobId.decode(state), escrow: version >= 3 ? optionalParty.decode(state) : null }
+    case OP.JOB_COMPLETE: return { type, jobId: jobId.decode(state), payoutTxid: version >= 3 ? optionalTxid.decode(state) : null }
+    case OP.MARKET_SETTINGS: if (version < 3) break; return { type, settings: marketSettings.decode(state) }
+    case OP.ESCROW_PROPOSE: if (version < 3) break; return { type, jobId: jobId.decode(state), escrow: proposeEscrow.decode(state) }
+    case OP.ESCROW_SIGN: if (version < 3) break; return { type, jobId: jobId.decode(state), kind: signKind.decode(state), psbt: psbtBytes.decode(state) }
+    case OP.ESCROW_FUNDED: if (version < 3) break; return { type, jobId: jobId.decode(state), txid: txid32.decode(state) }
+    case OP.ESCROW_PAID: if (version < 3) break; return { type, jobId: jobId.decode(state), kind: paidKind.decode(state), txid: txid32.decode(state) }
+    case OP.JOB_LAPSE: if (version < 3) break; return { type, jobId: jobId.decode(state) }
+    case OP.DISPUTE_RULING: if (version < 3) break; return { type, jobId: jobId.decode(state), winner: winner.decode(state), feeScript: script.decode(state), psbt: psbtBytes.decode(state) }
     case OP.JOB_CANCEL:
-    case OP.JOB_ACCEPT:
     case OP.JOB_WITHDRAW:
-    case OP.JOB_COMPLETE:
       return { type, jobId: jobId.decode(state) }
-    default:
-      throw new SchemaError(`unknown op type ${type}`)
   }
+  throw new SchemaError(`unknown op type ${type}`)
+}
+
+// The byte bound of an op of this type (see LIMITS).
+export function opBytesFor (type: number): number {
+  return type === OP.ESCROW_SIGN || type === OP.DISPUTE_RULING || type === OP.JOB_SHIP ? LIMITS.escrowOpBytes : LIMITS.opBytes
 }
 
 export function encodeOp (op: OpBody, at: number): Uint8Array {
@@ -396,18 +611,20 @@ export function encodeOp (op: OpBody, at: number): Uint8Array {
   c.uint.encode(state, op.type)
   safeUint.encode(state, at)
   encodeBody(state, op, 'encode')
-  if (state.start > LIMITS.opBytes) throw new SchemaError(`operation is ${state.start} bytes, over the ${LIMITS.opBytes}-byte limit`)
+  const max = opBytesFor(op.type)
+  if (state.start > max) throw new SchemaError(`operation is ${state.start} bytes, over the ${max}-byte limit`)
   return state.buffer
 }
 
 // Throws SchemaError (or a RangeError from compact-encoding) on anything malformed; callers in `apply` catch.
 export function decodeOp (buf: Uint8Array): Op {
   if (!(buf instanceof Uint8Array)) throw new SchemaError('not bytes')
-  if (buf.byteLength > LIMITS.opBytes) throw new SchemaError('operation too large')
+  if (buf.byteLength > LIMITS.escrowOpBytes) throw new SchemaError('operation too large')
   const state = c.state(0, buf.byteLength, buf)
   const version = c.uint.decode(state)
   if (version < 1 || version > SCHEMA_VERSION) throw new SchemaError(`unknown schema version ${version}`)
   const type = c.uint.decode(state)
+  if (buf.byteLength > opBytesFor(type)) throw new SchemaError('operation too large')
   const at = safeUint.decode(state)
   const body = decodeBody(state, type, version)
   if (state.start !== state.end) throw new SchemaError('trailing bytes')
@@ -436,6 +653,7 @@ export interface JobRecord extends JobFields {
   updates: number
   history: HistoryEntry[]
   file: FileRef | null
+  escrow?: EscrowRecord | null // null/absent: a market without escrow, or a job not (or no longer) accepted
 }
 
 const historyEntry: c.Encoder<HistoryEntry> = {
@@ -483,6 +701,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     c.uint.preencode(state, j.updates)
     history.preencode(state, j.history)
     optionalFileRef.preencode(state, j.file)
+    optionalEscrow.preencode(state, j.escrow ?? null)
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -496,6 +715,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     c.uint.encode(state, j.updates)
     history.encode(state, j.history)
     optionalFileRef.encode(state, j.file)
+    optionalEscrow.encode(state, j.escrow ?? null)
   },
   decode (state) {
     const id = jobId.decode(state)
@@ -512,7 +732,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
       updatedAt: c.uint.decode(state),
       updates: c.uint.decode(state),
       history: history.decode(state),
-      file: state.start < state.end ? optionalFileRef.decode(state) : null
+      file: state.start < state.end ? optionalFileRef.decode(state) : null,
+      escrow: state.start < state.end ? optionalEscrow.decode(state) : null
     }
   }
 }

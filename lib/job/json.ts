@@ -3,6 +3,8 @@ import b4a from 'b4a'
 import { OP_NAMES, ACTION_AUTO_ACTIVATE, type JobRecord, type Status, type Material, type OpType, type FileSummary } from '../schema.js'
 import { peerId, jobIdString } from '../ids.js'
 import { formatBtc } from '../btc.js'
+import type { Network } from 'bitcoinjs-lib'
+import { summarizeEscrow, type EscrowSummary } from '../escrow/engine.js'
 
 export interface JobJSON {
   id: string
@@ -22,6 +24,9 @@ export interface JobJSON {
   updates: number
   file: FileJSON | null
   history: Array<{ action: string, from: Status | null, to: Status, by: string, at: string, note: string }>
+  // null for a job without escrow. Addresses need the chain's network (opts.network); without it they are null
+  // and the paths are empty. State, txids, amounts and deadlines come from the record alone.
+  escrow: EscrowSummary | null
 }
 
 export interface FileJSON {
@@ -38,7 +43,7 @@ export function actionName (action: number): string {
   return OP_NAMES[action as OpType] ?? `op/${action}`
 }
 
-export function jobToJSON (job: JobRecord, confirmed: boolean): JobJSON {
+export function jobToJSON (job: JobRecord, confirmed: boolean, opts: { network?: Network } = {}): JobJSON {
   return {
     id: jobIdString(job.id),
     title: job.title,
@@ -63,7 +68,8 @@ export function jobToJSON (job: JobRecord, confirmed: boolean): JobJSON {
       by: peerId(h.by),
       at: isoTime(h.at),
       note: h.note
-    }))
+    })),
+    escrow: summarizeEscrow(job, opts.network ?? null)
   }
 }
 

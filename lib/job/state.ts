@@ -13,19 +13,27 @@ export interface Transition {
   roles: readonly Role[]
 }
 
-// Until escrow exists, `accept` leads to `accepted` and apply moves the job on to `active` in the same step
-// (recorded in the history). `withdraw` is allowed from `active` only for that reason: no money is locked yet.
-export const ESCROW_ENABLED = false
-
+// Escrow is a per-market setting (market/settings `chain`). In a market without escrow (chain ''), `accept` leads
+// to `accepted` and apply moves the job on to `active` in the same step (recorded in the history); `withdraw` is
+// allowed from `active` only for that reason: no money is locked. In a market with escrow, a job stays `accepted`
+// until its funding is confirmed (escrow/funded, lib/escrow/PROTOCOL.md), and the printer can withdraw only from
+// `accepted` (apply also requires that it has not signed the funding yet).
 export const TRANSITIONS: readonly Transition[] = [
   { action: OP.JOB_UPDATE, from: ['open'], to: 'open', roles: ['client'] },
   { action: OP.JOB_CANCEL, from: ['open'], to: 'cancelled', roles: ['client'] },
   { action: OP.JOB_ACCEPT, from: ['open'], to: 'accepted', roles: ['other'] },
-  { action: OP.JOB_WITHDRAW, from: ESCROW_ENABLED ? ['accepted'] : ['accepted', 'active'], to: 'open', roles: ['printer'] },
+  { action: OP.JOB_WITHDRAW, from: ['accepted', 'active'], to: 'open', roles: ['printer'] },
   { action: OP.JOB_SHIP, from: ['active'], to: 'shipped', roles: ['printer'] },
   { action: OP.JOB_COMPLETE, from: ['shipped'], to: 'completed', roles: ['client'] },
   { action: OP.JOB_DISPUTE, from: ['active', 'shipped'], to: 'disputed', roles: ['client', 'printer'] }
 ]
+
+export const ESCROW_TRANSITIONS: readonly Transition[] = TRANSITIONS.map(t =>
+  t.action === OP.JOB_WITHDRAW ? { ...t, from: ['accepted'] as const } : t)
+
+export function transitionsFor (escrow: boolean): readonly Transition[] {
+  return escrow ? ESCROW_TRANSITIONS : TRANSITIONS
+}
 
 export const FINAL_STATUSES: readonly Status[] = ['completed', 'cancelled']
 
@@ -49,8 +57,10 @@ const VERB: Record<number, string> = {
 
 const ROLE_NAMES: Record<Role, string> = { client: 'its client', printer: 'its printer', other: 'a printer other than its client' }
 
-export function checkTransition (job: Pick<JobRecord, 'client' | 'printer' | 'status'>, action: OpType, author: Uint8Array): Check {
-  const t = TRANSITIONS.find(t => t.action === action)
+// `escrow`: whether the job is (or, for an accept, would be) escrowed: job.escrow !== null, or for an open job
+// the market's settings have a chain.
+export function checkTransition (job: Pick<JobRecord, 'client' | 'printer' | 'status'>, action: OpType, author: Uint8Array, escrow = false): Check {
+  const t = transitionsFor(escrow).find(t => t.action === action)
   if (t === undefined) return { ok: false, code: 'BAD_TRANSITION', reason: 'not a job transition' }
   const role = roleOf(job, author)
   const verb = VERB[action]

@@ -4,6 +4,7 @@
 //   'w' writerKey32                → WriterRecord (spam counters)
 //   'c'                            → MarketStats (jobs ever created, which gives each job its seq; jobs per status)
 //   'm'                            → MarketMeta (name, creator)
+//   's'                            → MarketSettings (escrow chain, arbitrators, …; absent = DEFAULT_SETTINGS)
 //   'i' kind ...fields seqDesc id  → IndexValue  (one entry per index kind per job)
 //
 // seqDesc = 2^48 - 1 - seq, big-endian, so a forward range read yields newest first.
@@ -11,7 +12,7 @@ import b4a from 'b4a'
 import c from 'compact-encoding'
 import type Hyperbee from 'hyperbee'
 import type { BeeBatch } from 'hyperbee'
-import { JOB_ID_BYTES, MATERIALS, STATUSES, jobRecord, writerRecord, indexValue, marketStats, marketMeta, type MarketMeta, type MarketStats, type JobRecord, type Material, type Status, type WriterRecord, type IndexValue } from '../schema.js'
+import { JOB_ID_BYTES, MATERIALS, STATUSES, jobRecord, writerRecord, indexValue, marketStats, marketMeta, marketSettings, DEFAULT_SETTINGS, type MarketSettings, type MarketMeta, type MarketStats, type JobRecord, type Material, type Status, type WriterRecord, type IndexValue } from '../schema.js'
 
 export type View = Hyperbee<Uint8Array, Uint8Array>
 type Batch = BeeBatch<Uint8Array, Uint8Array>
@@ -22,6 +23,7 @@ const P_WRITER = 0x77 // 'w'
 const P_INDEX = 0x69 // 'i'
 const STATS_KEY = b4a.from('c')
 const META_KEY = b4a.from('m')
+const SETTINGS_KEY = b4a.from('s')
 
 // Index kinds. A query with a status always has an index that starts with it; material and country filters not in
 // the key are applied to the index values. Kind 5 (status+material+country) existed in development only.
@@ -118,6 +120,10 @@ export async function putMeta (b: Batch, m: MarketMeta): Promise<void> {
   await b.put(META_KEY, c.encode(marketMeta, m))
 }
 
+export async function putSettings (b: Batch, s: MarketSettings): Promise<void> {
+  await b.put(SETTINGS_KEY, c.encode(marketSettings, s))
+}
+
 // --- reads ----------------------------------------------------------------------------------------------------
 
 export async function getJobEntry (v: Reader, id: Uint8Array): Promise<{ job: JobRecord, seq: number } | null> {
@@ -156,6 +162,11 @@ export async function getStatusCounts (v: Reader): Promise<Record<Status, number
 export async function getMeta (v: Reader): Promise<MarketMeta | null> {
   const e = await v.get(META_KEY)
   return e === null ? null : c.decode(marketMeta, e.value)
+}
+
+export async function getSettings (v: Reader): Promise<MarketSettings> {
+  const e = await v.get(SETTINGS_KEY)
+  return e === null ? { ...DEFAULT_SETTINGS, arbitrators: [] } : c.decode(marketSettings, e.value)
 }
 
 export interface JobQuery {

@@ -1,0 +1,347 @@
+// The market side of the escrow, end to end: three real Autobase peers (client = the market's creator, printer,
+// arbitrator) on a local testnet, each with its own wallet and escrow engine, and an in-process bcoin regtest node.
+// Every test ends in confirmed regtest transactions paying the expected amounts to the expected addresses.
+import test from 'brittle'
+import b4a from 'b4a'
+import * as bitcoin from 'bitcoinjs-lib'
+import * as ecc from 'tiny-secp256k1'
+import { ECPairFactory } from 'ecpair'
+import { openMarkets, eventually, sleep, type Test } from './helpers.js'
+import { startRegtest, type RegtestChain } from './regtest.js'
+import { OP, type JobRecord, type MarketSettings, type Winner } from '../lib/schema.js'
+import { getSettings } from '../lib/market/view.js'
+import type { Market } from '../lib/market/market.js'
+import { EscrowEngine, arbitratorPubkey, escrowContext, buildFor, summarizeEscrow, type StepReport } from '../lib/escrow/engine.js'
+import { Wallet } from '../lib/escrow/wallet.js'
+import { buildFunding, buildPayout, finalize, addressOf, unsignedTx } from '../lib/escrow/psbt.js'
+import { jobToJSON } from '../lib/job/json.js'
+
+bitcoin.initEccLib(ecc)
+const ECPair = ECPairFactory(ecc)
+const WAIT = 40_000
+const BOUNTY = 200_000
+const DEPOSIT = 30_000 // 15 %
+
+interface Party { market: Market, wallet: Wallet, engine: EscrowEngine }
+interface Setup { chain: RegtestChain, client: Party, printer: Party, arbitrator: Party, clock: { skew: number } }
+
+async function setup (t: Test, over: Partial<MarketSettings> = {}): Promise<Setup> {
+  const chain = await startRegtest(t)
+  const clock = { skew: 0 }
+  const now = (): number => Date.now() + clock.skew
+  const { peers } = await openMarkets(t, 3, { ackInterval: 100, now })
+  const net = chain.network
+  const parties = peers.map(p => {
+    const wallet = Wallet.generate({ network: net })
+    return { market: p.market, wallet, engine: new EscrowEngine({ market: p.market, wallet, chain: chain.backend, network: net, now }) }
+  })
+  const [client, printer, arbitrator] = parties
+  for (let i = 0; i < 3; i++) await chain.fund((await client.wallet.nextReceiveAddress()).address, 400_000n)
+  for (let i = 0; i < 2; i++) await chain.fund((await printer.wallet.nextReceiveAddress()).address, 60_000n)
+  await chain.mine(1)
+  const settings: MarketSettings = {
+    chain: 'regtest',
+    arbitrators: [{ id: arbitrator.market.writerKey, pubkey: arbitratorPubkey(arbitrator.wallet) }],
+    depositPct: 15,
+    arbitrationFeePct: 5,
+    fundingDepth: 1,
+    fundingTimeoutSecs: 3600,
+    refundDelayBlocks: 20,
+    ...over
+  }
+  await client.market.append({ type: OP.MARKET_SETTINGS, settings })
+  for (const p of parties) {
+    if (!await eventually(async () => { await p.market.update(); return (await getSettings(p.market.view)).chain === 'regtest' }, WAIT)) throw new Error('settings did not replicate')
+  }
+  return { chain, client, printer, arbitrator, clock }
+}
+
+async function jobOn (m: Market, id: Uint8Array): Promise<{ job: JobRecord, confirmed: boolean } | null> {
+  await m.update()
+  return m.getJob(id)
+}
+
+async function until (m: Market, id: Uint8Array, pred: (j: JobRecord) => boolean, timeout = WAIT): Promise<boolean> {
+  return eventually(async () => {
+    const v = await jobOn(m, id)
+    return v !== null && v.confirmed && pred(v.job)
+  }, timeout, 100)
+}
+
+// Runs the given engines (and mines a block whenever the mempool holds something) until `done`.
+async function drive (s: Setup, engines: EscrowEngine[], done: () => Promise<boolean>, timeout = WAIT, mine = true): Promise<StepReport[]> {
+  const deadline = Date.now() + timeout
+  const reports: StepReport[] = []
+  while (Date.now() < deadline) {
+    for (const e of engines) reports.push(...await e.step())
+    if (mine && (await s.chain.backend.call<string[]>('getrawmempool', [false])).length > 0) await s.chain.mine(1)
+    if (await done()) return reports
+    await sleep(100)
+  }
+  throw new Error('drive: timed out; reports: ' + JSON.stringify(reports.slice(-8)))
+}
+
+async function post (s: Setup, bountySats = BOUNTY): Promise<Uint8Array> {
+  const { jobId } = await s.client.market.append({ type: OP.JOB_CREATE, job: { title: 'Benchy', material: 'PLA', colors: ['red'], bountySats, country: 'DE', notes: '' } })
+  if (jobId === null) throw new Error('no job id')
+  if (!await until(s.printer.market, jobId, j => j.status === 'open')) throw new Error('job did not reach the printer')
+  return jobId
+}
+
+async function accept (s: Setup, id: Uint8Array): Promise<void> {
+  const escrow = await s.printer.engine.prepareAccept(id)
+  await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: id, escrow })
+}
+
+async function fund (s: Setup, id: Uint8Array): Promise<JobRecord> {
+  await accept(s, id)
+  await drive(s, [s.client.engine, s.printer.engine], async () => {
+    const a = await jobOn(s.client.market, id)
+    const b = await jobOn(s.printer.market, id)
+    return a !== null && b !== null && a.confirmed && b.confirmed && a.job.status === 'active' && b.job.status === 'active'
+  })
+  return (await jobOn(s.client.market, id))!.job
+}
+
+async function confirmedTx (s: Setup, txid: string): Promise<bitcoin.Transaction> {
+  const st = await s.chain.backend.txStatus(txid)
+  if (!st.confirmed) await s.chain.mine(1)
+  const hex = await s.chain.backend.txHex(txid)
+  if (hex === null) throw new Error(`no tx ${txid}`)
+  return bitcoin.Transaction.fromHex(hex)
+}
+
+// The value the tx pays to a script (and that it sits, confirmed and unspent, at that address).
+async function paidTo (s: Setup, tx: bitcoin.Transaction, script: Uint8Array): Promise<bigint> {
+  const addr = addressOf(script, s.chain.network)
+  const utxos = await s.chain.backend.utxos(addr)
+  const u = utxos.find(x => x.txid === tx.getId())
+  if (u === undefined || u.height === null) return -1n
+  return u.valueSats
+}
+
+function feeOf (tx: bitcoin.Transaction, inSats: bigint): bigint {
+  return inSats - tx.outs.reduce((s, o) => s + o.value, 0n)
+}
+
+const TOTAL = BigInt(BOUNTY + 2 * DEPOSIT)
+
+test('escrow happy path: accept, fund at depth, ship, complete → printer gets bounty + deposit, client its deposit', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const id = await post(s)
+  t.absent(summarizeEscrow((await jobOn(s.client.market, id))!.job, s.chain.network), 'no escrow before the accept')
+  const job = await fund(s, id)
+  const e = job.escrow!
+  t.ok(e.fundingTxid !== null, 'funding recorded')
+  const fundingTxid = b4a.toString(e.fundingTxid!, 'hex')
+  const st = await s.chain.backend.txStatus(fundingTxid)
+  t.ok(st.confirmed && st.depth >= 1, `funding confirmed at depth ${st.depth}`)
+  const ctx = escrowContext(job, s.chain.network)
+  const ftx = bitcoin.Transaction.fromHex((await s.chain.backend.txHex(fundingTxid))!)
+  t.is(ftx.outs[0].value, TOTAL, 'the escrow output holds bounty + both deposits')
+  t.alike(ftx.outs[0].script, ctx.script.outputScript, 'paid to the 2-of-3 of client, printer and arbitrator')
+  t.ok(!job.history.some(h => h.action === 100), 'no automatic activation in an escrow market')
+  const summary = await s.client.engine.describe(job)
+  t.is(summary.state, 'funded')
+  t.ok(summary.address?.startsWith('rb1q'), `escrow address ${summary.address}`)
+  t.is(summary.paths.length, 3, 'complete, cancel and refund paths described')
+  const json = jobToJSON(job, true, { network: s.chain.network })
+  t.is(json.escrow?.fundingTxid, fundingTxid, 'job JSON carries the escrow section')
+
+  const ship = await s.printer.engine.prepareShip(id)
+  await s.printer.market.append({ type: OP.JOB_SHIP, jobId: id, note: 'DHL 1234', psbt: ship.psbt })
+  t.ok(await until(s.client.market, id, j => j.status === 'shipped'), 'client sees it shipped (confirmed)')
+  const { txid } = await s.client.engine.complete(id)
+  const tx = await confirmedTx(s, txid)
+  const fee = feeOf(tx, TOTAL)
+  const printerGot = await paidTo(s, tx, e.printer.payoutScript)
+  const clientGot = await paidTo(s, tx, e.client!.payoutScript)
+  t.is(printerGot, BigInt(BOUNTY + DEPOSIT) - fee / 2n, `printer: bounty + deposit − ${fee / 2n} fee share = ${printerGot}`)
+  t.is(clientGot, BigInt(DEPOSIT) - (fee - fee / 2n), `client: deposit − ${fee - fee / 2n} fee share = ${clientGot}`)
+  t.ok((await s.chain.backend.txStatus(txid)).confirmed, 'payout confirmed')
+  t.ok(await until(s.printer.market, id, j => j.status === 'completed' && j.escrow?.closed?.kind === 'complete'), 'completed on the printer too')
+})
+
+test('escrow cancel before shipping (both sign) → client gets bounty + deposit back, printer its deposit; a mediator key + one party cannot spend', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const id = await post(s)
+  const job = await fund(s, id)
+  const ctx = escrowContext(job, s.chain.network)
+
+  // (7) a third key that is not the arbitrator (a "mediator") plus the printer: not a valid spend
+  const mediator = ECPair.makeRandom({ network: s.chain.network })
+  const psbt = buildPayout({ kind: 'complete' }, ctx.payout).psbt
+  s.printer.wallet.signEscrow(psbt, ctx.id, 'printer')
+  const utx = unsignedTx(psbt)
+  const hash = utx.hashForWitnessV0(0, ctx.script.witnessScript, ctx.escrow.valueSats, bitcoin.Transaction.SIGHASH_ALL)
+  const medSig = bitcoin.script.signature.encode(mediator.sign(hash), bitcoin.Transaction.SIGHASH_ALL)
+  const printerSig = psbt.data.inputs[0].partialSig![0].signature
+  await t.exception(async () => finalize(psbt.clone().updateInput(0, { partialSig: [{ pubkey: mediator.publicKey, signature: medSig }] })), /escrow keys/, 'the finalizer refuses mediator + printer')
+  for (const order of [[printerSig, medSig], [medSig, printerSig]]) {
+    const forged = utx.clone()
+    forged.setWitness(0, [new Uint8Array(0), ...order, ctx.script.witnessScript])
+    await t.exception(s.chain.backend.broadcast(forged.toHex()), /did not accept/, 'the node rejects mediator + printer')
+  }
+  t.is(await s.chain.backend.outspend(ctx.escrow.txid, 0), null, 'the escrow is unspent')
+
+  await s.client.engine.requestCancel(id)
+  t.ok(await until(s.printer.market, id, j => j.escrow!.sigs.some(x => x.kind === 'cancel' && x.role === 'client')), 'printer sees the client\'s cancel signature')
+  const reports = await drive(s, [s.client.engine, s.printer.engine], async () => false, 1500, false).catch(() => [])
+  t.absent(reports.some(r => r.action === 'broadcast'), 'one cancel signature moves nothing')
+  await s.printer.engine.requestCancel(id)
+  await drive(s, [s.client.engine, s.printer.engine], async () => {
+    const v = await jobOn(s.printer.market, id)
+    return v !== null && v.confirmed && v.job.status === 'cancelled'
+  })
+  const done = (await jobOn(s.client.market, id))!.job
+  t.is(done.escrow!.closed!.kind, 'cancel', 'closed by the cancel payout')
+  const tx = await confirmedTx(s, b4a.toString(done.escrow!.closed!.txid, 'hex'))
+  const fee = feeOf(tx, TOTAL)
+  t.is(await paidTo(s, tx, done.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
+  t.is(await paidTo(s, tx, done.escrow!.printer.payoutScript), BigInt(DEPOSIT) - fee / 2n, 'printer: deposit − fee share')
+})
+
+test('escrow refund: everyone vanishes after funding; the refund is refused before lockHeight and accepted from it', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const id = await post(s)
+  const job = await fund(s, id)
+  const lockHeight = job.escrow!.client!.lockHeight
+  const refund = await s.client.engine.refundTx(id)
+  t.ok(await s.chain.backend.tipHeight() < lockHeight, 'below the lock height')
+  await t.exception(s.chain.backend.broadcast(refund.hex), /did not accept/, 'refund rejected before lockHeight')
+  const early = await s.printer.engine.step()
+  t.absent(early.some(r => r.kind === 'refund'), 'no engine tries the refund early')
+  await s.chain.mine(lockHeight - await s.chain.backend.tipHeight())
+  t.is(await s.chain.backend.tipHeight(), lockHeight, 'tip at lockHeight')
+  // only the printer comes back
+  const reports = await drive(s, [s.printer.engine], async () => {
+    const v = await jobOn(s.printer.market, id)
+    return v !== null && v.confirmed && v.job.status === 'cancelled'
+  })
+  t.ok(reports.some(r => r.action === 'broadcast' && r.kind === 'refund'), 'the printer\'s engine broadcast the refund')
+  const tx = await confirmedTx(s, refund.txid)
+  t.is(tx.locktime, lockHeight)
+  const fee = feeOf(tx, TOTAL)
+  t.is(await paidTo(s, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
+  t.is(await paidTo(s, tx, job.escrow!.printer.payoutScript), BigInt(DEPOSIT) - fee / 2n, 'printer: deposit − fee share')
+  t.is((await jobOn(s.client.market, id))!.job.escrow!.closed!.kind, 'refund')
+})
+
+test('escrow lapse: the client never proposes; after the timeout the printer lapses the job and it is open again', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t, { fundingTimeoutSecs: 600 })
+  const id = await post(s)
+  await accept(s, id)
+  t.ok(await until(s.printer.market, id, j => j.status === 'accepted'), 'accepted')
+  // too early: the engine does nothing and a hand-written lapse is ignored by apply
+  t.is((await s.printer.engine.step()).length, 0, 'nothing due before the timeout')
+  await s.printer.market.append({ type: OP.JOB_LAPSE, jobId: id })
+  await sleep(1000)
+  t.ok(await until(s.client.market, id, j => j.status === 'accepted' && j.printer !== null), 'an early lapse changes nothing')
+  s.clock.skew = 601_000
+  const reports = await drive(s, [s.printer.engine], async () => {
+    const v = await jobOn(s.client.market, id)
+    return v !== null && v.confirmed && v.job.status === 'open'
+  }, WAIT, false)
+  t.ok(reports.some(r => r.action === 'lapse'), 'the printer\'s engine lapsed it')
+  const j = (await jobOn(s.client.market, id))!.job
+  t.is(j.printer, null, 'no printer')
+  t.is(j.escrow ?? null, null, 'escrow cleared')
+  t.is((await s.client.market.writerRecord(s.client.market.writerKey)).openJobs, 1, 'counted as open again')
+})
+
+for (const winner of ['printer', 'client'] as Winner[]) {
+  test(`escrow ruling for the ${winner}: arbitrator signs, the winner countersigns and broadcasts`, { timeout: 120_000 }, async (t) => {
+    const s = await setup(t)
+    const id = await post(s)
+    await fund(s, id)
+    await s.client.market.append({ type: OP.JOB_DISPUTE, jobId: id, reason: 'never arrived' })
+    t.ok(await until(s.arbitrator.market, id, j => j.status === 'disputed'), 'the arbitrator sees the dispute')
+    const loserParty = winner === 'printer' ? s.client : s.printer
+    await t.exception(loserParty.engine.rule(id, winner), /arbitrator/, 'a party cannot rule')
+    await s.arbitrator.engine.rule(id, winner)
+    const winnerEngine = winner === 'printer' ? s.printer.engine : s.client.engine
+    const loserEngine = winner === 'printer' ? s.client.engine : s.printer.engine
+    t.ok(await until(loserParty.market, id, j => j.escrow?.ruling !== null), 'ruling recorded')
+    t.absent((await loserEngine.step()).some(r => r.kind === 'ruling'), 'the loser\'s engine does not act on it')
+    await drive(s, [winnerEngine], async () => {
+      const v = await jobOn(s.arbitrator.market, id)
+      return v !== null && v.confirmed && v.job.escrow?.closed !== null
+    })
+    const j = (await jobOn(s.arbitrator.market, id))!.job
+    t.is(j.status, winner === 'printer' ? 'completed' : 'cancelled')
+    const tx = await confirmedTx(s, b4a.toString(j.escrow!.closed!.txid, 'hex'))
+    const fee = feeOf(tx, TOTAL)
+    const arbFee = BigInt(BOUNTY) * 5n / 100n
+    const e = j.escrow!
+    const client = await paidTo(s, tx, e.client!.payoutScript)
+    const printer = await paidTo(s, tx, e.printer.payoutScript)
+    t.is(await paidTo(s, tx, e.ruling!.feeScript), arbFee, `arbitrator: 5 % of the bounty (${arbFee})`)
+    if (winner === 'printer') {
+      t.is(printer, BigInt(BOUNTY + DEPOSIT) - fee / 2n, 'printer: bounty + deposit − fee share')
+      t.is(client, BigInt(DEPOSIT) - arbFee - (fee - fee / 2n), 'client: deposit − arbitration fee − fee share')
+    } else {
+      t.is(client, BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
+      t.is(printer, BigInt(DEPOSIT) - arbFee - fee / 2n, 'printer: deposit − arbitration fee − fee share')
+    }
+  })
+}
+
+test('escrow tampering: a changed refund output, a changed funding output and an inflated payout fee are refused; nothing is signed', { timeout: 150_000 }, async (t) => {
+  const s = await setup(t)
+  const net = s.chain.network
+  const thief = (await s.arbitrator.wallet.nextReceiveAddress()).address
+
+  // (a) the printer's refund signature pays the printer more: the client refuses and signs nothing
+  const a = await post(s)
+  await accept(s, a)
+  await drive(s, [s.client.engine], async () => (await until(s.printer.market, a, j => j.escrow != null && j.escrow.client !== null, 200)), WAIT, false)
+  let job = (await jobOn(s.printer.market, a))!.job
+  let ctx = escrowContext(job, net)
+  const badRefund = buildPayout({ kind: 'refund' }, { ...ctx.payout, printerAddress: thief, lockHeight: ctx.client.lockHeight }).psbt
+  s.printer.wallet.signEscrow(badRefund, ctx.id, 'printer')
+  await s.printer.market.append({ type: OP.ESCROW_SIGN, jobId: a, kind: 'refund', psbt: badRefund.toBuffer() })
+  t.ok(await until(s.client.market, a, j => j.escrow!.sigs.length === 1), 'the tampered refund signature is in the record')
+  const ra = await drive(s, [s.client.engine], async () => s.client.engine.refused.size > 0, 10_000, false)
+  const refusal = ra.find(r => r.action === 'refuse')
+  t.ok(refusal !== undefined && /changed address/.test(refusal.detail ?? ''), `client refuses: ${refusal?.detail}`)
+  await sleep(500)
+  job = (await jobOn(s.client.market, a))!.job
+  t.absent(job.escrow!.sigs.some(x => x.role === 'client'), 'the client signed nothing')
+
+  // (b) the client's funding signature sends its change elsewhere: the printer refuses to sign the funding
+  const b = await post(s)
+  await accept(s, b)
+  await drive(s, [s.client.engine], async () => (await until(s.printer.market, b, j => j.escrow != null && j.escrow.client !== null, 200)), WAIT, false)
+  await drive(s, [s.printer.engine], async () => (await until(s.client.market, b, j => j.escrow!.sigs.length === 1, 200)), WAIT, false)
+  t.ok(await until(s.client.market, b, j => j.escrow!.sigs.length === 1), 'the printer signed the refund')
+  job = (await jobOn(s.client.market, b))!.job
+  ctx = escrowContext(job, net)
+  const goodRefund = buildFor(ctx, 'refund', net)
+  s.client.wallet.signEscrow(goodRefund, ctx.id, 'client')
+  await s.client.market.append({ type: OP.ESCROW_SIGN, jobId: b, kind: 'refund', psbt: goodRefund.toBuffer() })
+  const badFunding = buildFunding({ ...ctx.funding, clientChange: thief }).psbt
+  s.client.wallet.signPsbt(badFunding, ctx.fundingPlan.client.inputIndexes)
+  await s.client.market.append({ type: OP.ESCROW_SIGN, jobId: b, kind: 'funding', psbt: badFunding.toBuffer() })
+  t.ok(await until(s.printer.market, b, j => j.escrow!.sigs.length === 3), 'refunds and the tampered funding signature are in the record')
+  const rb = await drive(s, [s.printer.engine], async () => s.printer.engine.refused.size > 0, 10_000, false)
+  const r2 = rb.find(r => r.action === 'refuse')
+  t.ok(r2 !== undefined && r2.kind === 'funding' && /changed address/.test(r2.detail ?? ''), `printer refuses the funding: ${r2?.detail}`)
+  await sleep(500)
+  job = (await jobOn(s.printer.market, b))!.job
+  t.absent(job.escrow!.sigs.some(x => x.role === 'printer' && x.kind === 'funding'), 'the printer did not sign the funding')
+  t.is(job.status, 'accepted', 'not funded')
+
+  // (c) a funded job: the printer ships with a payout signature that pays a higher miner fee out of the client's
+  // deposit: the client's complete() refuses, broadcasts nothing and records nothing
+  const fresh = await setup(t)
+  const c = await post(fresh)
+  const fjob = await fund(fresh, c)
+  const fctx = escrowContext(fjob, net)
+  const inflated = buildPayout({ kind: 'complete' }, { ...fctx.payout, feeRate: 40 }).psbt
+  fresh.printer.wallet.signEscrow(inflated, fctx.id, 'printer')
+  await fresh.printer.market.append({ type: OP.JOB_SHIP, jobId: c, note: 'x', psbt: inflated.toBuffer() })
+  t.ok(await until(fresh.client.market, c, j => j.status === 'shipped'), 'shipped with the tampered payout signature')
+  await t.exception(fresh.client.engine.complete(c), /refusing the transaction/, 'complete() refuses the inflated fee')
+  t.is(await fresh.chain.backend.outspend(fctx.escrow.txid, 0), null, 'the escrow is unspent')
+  t.is((await jobOn(fresh.client.market, c))!.job.status, 'shipped', 'not completed')
+})
