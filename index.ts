@@ -10,6 +10,7 @@ import { jobsCommand, jobShow, jobCreate, jobUpdate, jobCancel, jobAccept, jobWi
 import { seedCommand } from './lib/commands/seed.js'
 import { testnetCommand } from './lib/commands/testnet.js'
 import { regtestCommand } from './lib/commands/regtest.js'
+import { escrowCommand, disputeRule, marketSettings } from './lib/commands/escrow.js'
 import { walletMnemonic, walletRestore, walletAddress, walletBalance, walletSend, CHAINS } from './lib/commands/wallet.js'
 import type { ChainName } from './lib/escrow/chain.js'
 import { parseKey } from './lib/ids.js'
@@ -49,7 +50,14 @@ const OPTIONS = {
   'bitcoin-rpc': { type: 'string' },
   esplora: { type: 'string' },
   mnemonic: { type: 'string' },
-  'fee-rate': { type: 'string' }
+  'fee-rate': { type: 'string' },
+  arbitrator: { type: 'string', multiple: true },
+  'arbitration-fee': { type: 'string' },
+  deposit: { type: 'string' },
+  'funding-depth': { type: 'string' },
+  'funding-timeout': { type: 'string' },
+  'refund-delay': { type: 'string' },
+  winner: { type: 'string' }
 } as const
 
 const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created'])
@@ -111,9 +119,17 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'create': tooMany(2); return marketCreate(ctx, values.name ?? '')
         case 'join': tooMany(3); return marketJoin(ctx, need(arg, 'the market KEY'))
         case 'info': tooMany(2); return marketInfoCommand(ctx)
-        default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY or market info`)
+        case 'settings':
+          tooMany(2)
+          return marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'] })
+        default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY, market info or market settings`)
       }
     case 'id': tooMany(1); return idCommand(ctx)
+    case 'escrow': tooMany(2); return escrowCommand(ctx, need(sub, 'the job ID'))
+    case 'dispute':
+      if (sub !== 'rule') throw USAGE('use `p2print dispute rule ID --winner client|printer`')
+      tooMany(3)
+      return disputeRule(ctx, need(arg, 'the job ID'), values.winner)
     case 'wallet':
       switch (sub) {
         case 'mnemonic': tooMany(2); return walletMnemonic(ctx)
@@ -232,7 +248,7 @@ async function main (argv: string[]): Promise<number> {
       }
     }
     const result = await dispatch(ctx, values, positionals)
-    if (result.kind !== 'none') {
+    if (result.kind !== 'none' || Object.keys(result.data).length > 0) {
       process.stdout.write(json ? JSON.stringify(result.data, null, 2) + '\n' : renderResult(result) + '\n')
     }
     return 0

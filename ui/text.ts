@@ -41,6 +41,13 @@ Wallet (Bitcoin; --chain mainnet|testnet|signet|regtest, default testnet or the 
   wallet balance                confirmed and unconfirmed balance
   wallet send ADDRESS BTC [--fee-rate SAT_PER_VB]
 
+Escrow (in a market whose creator set a chain; needs --bitcoin-rpc or --esplora)
+  market settings [--chain C] [--arbitrator ID:PUBKEY]... [--arbitration-fee PCT] [--funding-depth N]
+                  [--funding-timeout SECS] [--refund-delay BLOCKS]      (the market's creator)
+  escrow ID                     address, amounts, who signed, txids, depth, each path's payout, deadlines
+  dispute rule ID --winner client|printer                              (the job's arbitrator)
+  Steps that need this peer's key run by themselves in every command, in 'sync' and in a running 'seed'.
+
 Models
   analyze PATH [--preview]      facets, size, volume, surface, shells, watertightness, weight, which beds it fits
 
@@ -82,6 +89,11 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'file-stored-locally': return `${String(data.name)} is stored locally only: no peer took it yet. Keep this peer online (p2print seed) or run p2print sync later.`
     case 'download-start': return `Fetching ${String(data.name)} (${String(data.total)} bytes)…`
     case 'wallet-created': return `Created a new wallet in ${String(data.file)}: see its recovery phrase with \`p2print wallet mnemonic\`.`
+    case 'escrow-step': return `Escrow ${shortId(String(data.jobId))}: ${String(data.action)}${data.kind !== undefined ? ' ' + String(data.kind) : ''}${data.txid !== undefined ? ' ' + String(data.txid) : ''}${data.detail !== undefined ? ' — ' + String(data.detail) : ''}`
+    case 'escrow-offline': return `This market holds escrows on ${String(data.chain)}: without --bitcoin-rpc or --esplora, this peer's escrow steps do not run.`
+    case 'payout-broadcast': return `Payout (${String(data.kind)}) broadcast: ${String(data.txid)}`
+    case 'cancel-signed': return `Signed the cancel payout of job ${shortId(String(data.id))}; the escrow pays everyone back once the other side signs too.`
+    case 'ruled': return `Ruled job ${shortId(String(data.id))} for the ${String(data.winner)}: ${String(data.txid)}`
     case 'warning': return `${ts()} warning: ${String(data.message)}`
     case 'stopping': return `${ts()} stopping…`
     case 'stopped': return `${ts()} stopped`
@@ -102,7 +114,7 @@ export function renderResult (r: Result): string {
   switch (r.kind) {
     case 'market': return renderMarket(r.data)
     case 'summary': return (r.data === null ? 'No market yet: create one with `p2print market create` or join one with `p2print market join KEY`.\n\n' : renderMarket(r.data) + '\n') + HELP
-    case 'id': return `${r.data.id}\n(short: ${r.data.short})`
+    case 'id': return `${r.data.id}\n(short: ${r.data.short}; as an arbitrator: --arbitrator ${r.data.id}:${r.data.arbitratorPubkey})`
     case 'job': return renderJob(r.data)
     case 'jobs': return renderJobs(r.data.jobs)
     case 'sync': return `Synced with ${r.data.peers} peer(s); ${r.data.jobs} jobs in the market${r.data.shared ? '' : '; your writes are stored locally until a peer takes them'}.`
@@ -114,8 +126,29 @@ export function renderResult (r: Result): string {
     case 'address': return `${r.data.address}\n${r.data.uri}`
     case 'balance': return `${formatBtc(r.data.confirmedSats)} BTC confirmed, ${formatBtc(r.data.unconfirmedSats)} BTC unconfirmed (${r.data.chain})`
     case 'sent': return `Sent ${formatBtc(r.data.sentSats)} BTC to ${r.data.address}\n  txid ${r.data.txid}\n  fee  ${r.data.feeSats} sat (${r.data.feeRate} sat/vB)${r.data.changeSats > 0 ? `, change ${r.data.changeSats} sat` : ''}`
-    case 'none': return ''
+    case 'escrow': return renderEscrow(r.data)
+    case 'none': return Object.keys(r.data).length === 0 ? '' : JSON.stringify(r.data, null, 2)
   }
+}
+
+function renderEscrow (d: Record<string, any>): string {
+  const sats = (v: unknown): string => v === null || v === undefined ? '—' : `${formatBtc(Number(v))} BTC`
+  const lines = [
+    `Escrow of job ${String(d.id)} (${String(d.status)}${d.confirmed === true ? '' : ', not yet confirmed'})`,
+    `  state        ${String(d.state)}`,
+    `  address      ${d.address ?? '—'}`,
+    `  arbitrator   ${String(d.arbitrator)}`
+  ]
+  if (d.amounts != null) lines.push(`  amounts      bounty ${sats(d.amounts.bountySats)}; client puts in ${sats(d.amounts.clientInSats)}, printer ${sats(d.amounts.printerInSats)} (deposits ${String(d.amounts.depositPct)} %)`)
+  lines.push(`  signed       refund: client ${d.refundSigned?.client === true ? 'yes' : 'no'}, printer ${d.refundSigned?.printer === true ? 'yes' : 'no'}; funding: client ${d.fundedBy?.client === true ? 'yes' : 'no'}, printer ${d.fundedBy?.printer === true ? 'yes' : 'no'}`)
+  lines.push(`  funding      ${d.fundingTxid ?? '—'}${d.fundingDepth != null ? `, ${String(d.fundingDepth)} of ${String(d.requiredDepth)} confirmations` : ''}`)
+  if (d.payout != null) lines.push(`  payout       ${String(d.payout.kind)}: ${String(d.payout.txid)}`)
+  if (d.ruling != null) lines.push(`  ruling       for the ${String(d.ruling.winner)}`)
+  lines.push(`  deadlines    lapses if unfunded at ${String(d.deadlines?.lapseAt)}; refund valid from block ${d.deadlines?.lockHeight ?? '—'}${d.deadlines?.tipHeight != null ? ` (tip ${String(d.deadlines.tipHeight)})` : ''}`)
+  for (const p of (d.paths ?? []) as Array<{ kind: string, outputs: Array<{ role: string, valueSats: string }>, feeSats: string }>) {
+    lines.push(`  if ${p.kind.padEnd(9)}  ${p.outputs.map(o => `${o.role} ${sats(o.valueSats)}`).join(', ')} (miner fee ${p.feeSats} sat)`)
+  }
+  return lines.join('\n')
 }
 
 function renderAnalysis (file: string, a: FileAnalysis): string {

@@ -5,6 +5,7 @@ import type { Market } from '../market/market.js'
 import type { JobJSON } from '../job/json.js'
 import type { FileAnalysis } from '../files/model.js'
 import type { ChainName } from '../escrow/chain.js'
+import { openEscrow, runEscrowSteps, type EscrowSession } from './escrow.js'
 
 export interface Bootstrap { host: string, port: number }
 
@@ -25,7 +26,7 @@ export interface Ctx {
 // `kind` tells the text renderer how to show `data`; with --json, `data` is printed as it is.
 export type Result =
   | { kind: 'market', data: MarketInfo }
-  | { kind: 'id', data: { id: string, short: string } }
+  | { kind: 'id', data: { id: string, short: string, arbitratorPubkey: string } }
   | { kind: 'job', data: JobJSON & { shared?: boolean, peers?: number } }
   | { kind: 'jobs', data: { jobs: JobJSON[], peers: number, total: number } }
   | { kind: 'sync', data: { peers: number, shared: boolean, jobs: number } }
@@ -37,6 +38,7 @@ export type Result =
   | { kind: 'address', data: { address: string, uri: string, path: string, chain: string } }
   | { kind: 'balance', data: { confirmedSats: number, unconfirmedSats: number, chain: string } }
   | { kind: 'sent', data: { txid: string, address: string, sentSats: number, feeSats: number, changeSats: number, feeRate: number } }
+  | { kind: 'escrow', data: Record<string, unknown> }
   | { kind: 'none', data: Record<string, unknown> }
 
 export interface MarketInfo {
@@ -57,6 +59,7 @@ export interface Session {
   peer: Peer
   market: Market
   peers: number // peers connected during the catch-up
+  escrow: EscrowSession | null // the escrow engine, in a market with escrow when a Bitcoin backend was given
 }
 
 const openPeers = new Set<Peer>()
@@ -77,8 +80,11 @@ export async function closeAllPeers (): Promise<void> {
 
 // Opens the storage and the market, connects and catches up, runs fn, and always closes in order
 // (swarm → base → store → lock).
-export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, opts: { create?: boolean, name?: string, join?: Uint8Array } = {}): Promise<T> {
+// In a market with escrow, this peer's due escrow steps run after the catch-up (before the command acts) and again
+// after it, so a flow driven by one-shot commands alone moves forward like one driven by running peers.
+export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, opts: { create?: boolean, name?: string, join?: Uint8Array, escrow?: 'optional' | 'required' } = {}): Promise<T> {
   const peer = await openPeer(ctx)
+  let escrow: EscrowSession | null = null
   try {
     const market = opts.create === true
       ? await peer.createMarket(opts.name)
@@ -86,8 +92,18 @@ export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, o
     ctx.emit('connecting', { timeoutSecs: ctx.syncTimeoutMs / 1000 })
     const peers = opts.create === true ? 0 : await market.sync(ctx.syncTimeoutMs)
     if (opts.create !== true) ctx.emit(peers === 0 ? 'offline' : 'synced', { peers })
-    return await fn({ peer, market, peers })
+    if (opts.create !== true) {
+      escrow = await openEscrow(ctx, peer, market, opts.escrow === 'required')
+      if (escrow !== null) await runEscrowSteps(ctx, escrow, Math.max(2000, Math.min(ctx.syncTimeoutMs, 10_000)))
+    }
+    const result = await fn({ peer, market, peers, escrow })
+    if (escrow !== null) {
+      await market.update()
+      await runEscrowSteps(ctx, escrow, 2000)
+    }
+    return result
   } finally {
+    if (escrow !== null) await escrow.conn.backend?.close().catch(() => {})
     await peer.close()
   }
 }

@@ -1,8 +1,10 @@
 // jobs [filters] | job create | job show | job update | job cancel | job accept | job withdraw | job ship |
 // job complete | job dispute
-import { withMarket, share, type Ctx, type Result } from './context.js'
+import { withMarket, share, type Ctx, type Result, type Session } from './context.js'
+import { ESCROW_NEEDS_BACKEND, runEscrowSteps, type EscrowSession } from './escrow.js'
+import { getSettings } from '../market/view.js'
 import type { Market, JobView } from '../market/market.js'
-import { OP, MATERIALS, STATUSES, LIMITS, type OpBody, type OpType, type JobFields, type JobPatch, type Material, type Status } from '../schema.js'
+import { OP, MATERIALS, STATUSES, LIMITS, type JobRecord, type OpBody, type OpType, type JobFields, type JobPatch, type Material, type Status } from '../schema.js'
 import { checkTransition, checkJobFields } from '../job/state.js'
 import { jobToJSON } from '../job/json.js'
 import { parseJobIdPrefix, jobIdString } from '../ids.js'
@@ -143,34 +145,86 @@ export async function jobCreate (ctx: Ctx, flags: JobFlags): Promise<Result> {
 export async function jobUpdate (ctx: Ctx, idText: string, flags: JobFlags): Promise<Result> {
   const patch = parsePatch(flags)
   if (Object.keys(patch).length === 0) throw BAD_ARGUMENT('job update needs at least one of --title, --material, --color, --bounty, --country, --notes')
-  return transition(ctx, idText, OP.JOB_UPDATE, (jobId) => ({ type: OP.JOB_UPDATE, jobId, patch }), (v) => {
+  return transition(ctx, idText, OP.JOB_UPDATE, async (jobId) => ({ type: OP.JOB_UPDATE, jobId, patch }), (v) => {
     if (v.job.updates >= LIMITS.updatesPerJob) throw LIMIT_REACHED(`this job was already edited ${v.job.updates} times, the most allowed: cancel it and post a new one`)
   })
 }
 
-export const jobCancel = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_CANCEL, (jobId) => ({ type: OP.JOB_CANCEL, jobId }))
-export const jobAccept = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_ACCEPT, (jobId) => ({ type: OP.JOB_ACCEPT, jobId }))
-export const jobWithdraw = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_WITHDRAW, (jobId) => ({ type: OP.JOB_WITHDRAW, jobId }))
-export const jobComplete = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_COMPLETE, (jobId) => ({ type: OP.JOB_COMPLETE, jobId }))
+export const jobWithdraw = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_WITHDRAW, async (jobId) => ({ type: OP.JOB_WITHDRAW, jobId }))
 
+// In a market with escrow the printer's accept carries its key, addresses and coins (its deposit).
+export const jobAccept = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_ACCEPT, async (jobId, s) => {
+  if (!(await marketHasEscrow(s))) return { type: OP.JOB_ACCEPT, jobId }
+  if (s.escrow === null) throw ESCROW_NEEDS_BACKEND((await getSettings(s.market.view)).chain)
+  return { type: OP.JOB_ACCEPT, jobId, escrow: await s.escrow.engine.prepareAccept(jobId) }
+})
+
+// Shipping an escrowed job carries the printer's signature on the payout the client's completion will release.
 export function jobShip (ctx: Ctx, id: string, note = ''): Promise<Result> {
   if (note.length > LIMITS.noteChars) throw BAD_ARGUMENT(`--note is longer than ${LIMITS.noteChars} characters`)
-  return transition(ctx, id, OP.JOB_SHIP, (jobId) => ({ type: OP.JOB_SHIP, jobId, note }))
+  return transition(ctx, id, OP.JOB_SHIP, async (jobId, s, job) => {
+    if (job.escrow === null) return { type: OP.JOB_SHIP, jobId, note }
+    const escrow = needEscrow(s, job)
+    return { type: OP.JOB_SHIP, jobId, note, psbt: (await escrow.engine.prepareShip(jobId)).psbt }
+  })
+}
+
+// Completing an escrowed job countersigns and broadcasts the payout; the engine records it with job/complete.
+export const jobComplete = (ctx: Ctx, id: string): Promise<Result> => transition(ctx, id, OP.JOB_COMPLETE, async (jobId, s, job) => {
+  if (job.escrow === null) return { type: OP.JOB_COMPLETE, jobId }
+  const { txid } = await needEscrow(s, job).engine.complete(jobId)
+  ctx.emit('payout-broadcast', { kind: 'complete', txid })
+  return null
+})
+
+// An open job is cancelled by its client. An escrowed, funded job is cancelled by agreement: each side signs the
+// cancel payout; once both have, the engines pay everyone back and the job becomes cancelled.
+export async function jobCancel (ctx: Ctx, id: string): Promise<Result> {
+  return withMarket(ctx, async (s) => {
+    const before = await resolveJob(s.market, id)
+    if (before.job.escrow === null || before.job.status === 'open') return doTransition(ctx, s, before, OP.JOB_CANCEL, async (jobId) => ({ type: OP.JOB_CANCEL, jobId }))
+    const escrow = needEscrow(s, before.job)
+    const { txid } = await escrow.engine.requestCancel(before.job.id)
+    ctx.emit('cancel-signed', { id: jobIdString(before.job.id), txid })
+    await s.market.update()
+    await runEscrowSteps(ctx, escrow, 2000)
+    const after = (await s.market.getJob(before.job.id)) ?? before
+    const shared = await share(ctx, s.market)
+    return { kind: 'job', data: { ...jobToJSON(after.job, after.confirmed), shared, peers: s.peers } }
+  })
+}
+
+async function marketHasEscrow (s: Session): Promise<boolean> {
+  return (await getSettings(s.market.view)).chain !== ''
+}
+
+function needEscrow (s: Session, job: JobRecord): EscrowSession {
+  if (s.escrow === null) throw ESCROW_NEEDS_BACKEND(job.escrow === null ? 'its chain' : 'its chain (see `p2print market info`)')
+  return s.escrow
 }
 
 export function jobDispute (ctx: Ctx, id: string, reason: string | undefined): Promise<Result> {
   if (reason === undefined || reason.trim().length === 0) throw BAD_ARGUMENT('job dispute needs --reason TEXT saying what went wrong')
   if (reason.length > LIMITS.noteChars) throw BAD_ARGUMENT(`--reason is longer than ${LIMITS.noteChars} characters`)
-  return transition(ctx, id, OP.JOB_DISPUTE, (jobId) => ({ type: OP.JOB_DISPUTE, jobId, reason }))
+  return transition(ctx, id, OP.JOB_DISPUTE, async (jobId) => ({ type: OP.JOB_DISPUTE, jobId, reason }))
 }
 
-async function transition (ctx: Ctx, idText: string, action: OpType, makeOp: (jobId: Uint8Array) => OpBody, precheck?: (v: JobView) => void): Promise<Result> {
-  return withMarket(ctx, async ({ market, peers }) => {
-    const before = await resolveJob(market, idText)
-    const check = checkTransition(before.job, action, market.writerKey)
+// makeOp returns the op to append, or null when the escrow engine appended it itself.
+type MakeOp = (jobId: Uint8Array, s: Session, job: JobRecord) => Promise<OpBody | null>
+
+async function transition (ctx: Ctx, idText: string, action: OpType, makeOp: MakeOp, precheck?: (v: JobView) => void): Promise<Result> {
+  return withMarket(ctx, async (s) => doTransition(ctx, s, await resolveJob(s.market, idText), action, makeOp, precheck))
+}
+
+async function doTransition (ctx: Ctx, s: Session, before: JobView, action: OpType, makeOp: MakeOp, precheck?: (v: JobView) => void): Promise<Result> {
+  {
+    const { market, peers } = s
+    const escrowed = before.job.escrow !== null || (before.job.status === 'open' && await marketHasEscrow(s))
+    const check = checkTransition(before.job, action, market.writerKey, escrowed)
     if (!check.ok) throw check.code === 'NOT_ALLOWED' ? NOT_ALLOWED(check.reason) : BAD_TRANSITION(check.reason)
     if (precheck !== undefined) precheck(before)
-    await market.append(makeOp(before.job.id))
+    const op = await makeOp(before.job.id, s, before.job)
+    if (op !== null) await market.append(op)
     await market.update()
     const after = await market.getJob(before.job.id)
     const took = after !== null && after.job.history.slice(before.job.history.length).some(h => h.action === action)
@@ -178,7 +232,7 @@ async function transition (ctx: Ctx, idText: string, action: OpType, makeOp: (jo
     ctx.emit('job-changed', { id: jobIdString(after.job.id), status: after.job.status, confirmed: after.confirmed })
     const shared = await share(ctx, market)
     return { kind: 'job', data: { ...jobToJSON(after.job, after.confirmed), shared, peers } }
-  })
+  }
 }
 
 export async function resolveJob (market: Market, idText: string): Promise<JobView> {

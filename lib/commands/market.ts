@@ -3,6 +3,9 @@ import { withMarket, share, openPeer, type Ctx, type Result, type MarketInfo, ty
 import { peerId, shortId, parseKey } from '../ids.js'
 import { UNKNOWN_MARKET, NO_MARKET, BAD_ARGUMENT } from '../errors.js'
 import { LIMITS } from '../schema.js'
+import { ensureWallet } from './wallet.js'
+import { arbitratorPubkey } from '../escrow/engine.js'
+import { toHex } from '../escrow/script.js'
 import b4a from 'b4a'
 
 export async function marketInfo ({ peer, market, peers }: Session): Promise<MarketInfo> {
@@ -50,7 +53,8 @@ export async function idCommand (ctx: Ctx): Promise<Result> {
     if (ctx.marketKey === null && peer.currentMarketKey === null) throw NO_MARKET()
     const market = await peer.openMarket(ctx.marketKey)
     const id = peerId(market.writerKey)
-    return { kind: 'id', data: { id, short: shortId(id) } }
+    const { wallet } = await ensureWallet(peer.dir)
+    return { kind: 'id', data: { id, short: shortId(id), arbitratorPubkey: toHex(arbitratorPubkey(wallet)) } }
   } finally {
     await peer.close()
   }

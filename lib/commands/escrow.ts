@@ -1,0 +1,130 @@
+// The escrow on the command line: opening the engine for a market with escrow, running this peer's due steps,
+// and the commands `escrow ID`, `market settings`, `dispute rule`.
+import type { Ctx, Result, Session } from './context.js'
+import { withMarket } from './context.js'
+import type { Peer } from '../peer.js'
+import type { Market } from '../market/market.js'
+import { EscrowEngine, summarizeEscrow, arbitratorPubkey, type StepReport } from '../escrow/engine.js'
+import { openChain, ensureWallet, CHAINS, type ChainConnection } from './wallet.js'
+import { getSettings } from '../market/view.js'
+import { OP, DEFAULT_SETTINGS, type MarketSettings, type ArbitratorEntry } from '../schema.js'
+import { resolveJob } from './jobs.js'
+import { parseKey, peerId, jobIdString } from '../ids.js'
+import { BAD_ARGUMENT, NOT_ALLOWED, P2PrintError } from '../errors.js'
+import { toHex, fromHex } from '../escrow/script.js'
+import b4a from 'b4a'
+
+export interface EscrowSession {
+  engine: EscrowEngine
+  conn: ChainConnection
+  settings: MarketSettings
+}
+
+export const ESCROW_NEEDS_BACKEND = (chain: string) =>
+  new P2PrintError('ESCROW_NEEDS_BACKEND', `this market holds its escrows on ${chain}: give a Bitcoin backend with --bitcoin-rpc URL or --esplora URL (or set P2PRINT_BITCOIN_RPC)`)
+
+// The escrow engine for this market, or null for a market without escrow. Without a backend, null as well
+// (read-only commands still work) unless `require` is set.
+export async function openEscrow (ctx: Ctx, peer: Peer, market: Market, require: boolean): Promise<EscrowSession | null> {
+  const settings = await getSettings(market.view)
+  if (settings.chain === '') return null
+  if (ctx.bitcoinRpc === null && ctx.esplora === null) {
+    if (require) throw ESCROW_NEEDS_BACKEND(settings.chain)
+    ctx.emit('escrow-offline', { chain: settings.chain })
+    return null
+  }
+  const conn = await openChain({ ...ctx, chain: ctx.chain ?? settings.chain }, { needBackend: true })
+  if (conn.chain !== settings.chain) {
+    await conn.backend?.close()
+    throw new P2PrintError('CHAIN_MISMATCH', `this market uses ${settings.chain}, but the backend is on ${conn.chain}`)
+  }
+  const { wallet, created } = await ensureWallet(peer.dir, conn.network)
+  if (created) ctx.emit('wallet-created', { file: peer.dir })
+  const engine = new EscrowEngine({ market, wallet, chain: conn.backend!, network: conn.network })
+  return { engine, conn, settings }
+}
+
+// This peer's due escrow steps (each acts only on confirmed state), reported one line each.
+export async function runEscrowSteps (ctx: Ctx, escrow: EscrowSession, timeoutMs: number): Promise<StepReport[]> {
+  const reports = await escrow.engine.runUntilIdle(timeoutMs)
+  for (const r of reports) ctx.emit('escrow-step', { ...r })
+  return reports
+}
+
+export async function escrowCommand (ctx: Ctx, idText: string): Promise<Result> {
+  return withMarket(ctx, async ({ market, escrow }) => {
+    const v = await resolveJob(market, idText)
+    if (v.job.escrow === null) throw new P2PrintError('NO_ESCROW', `job ${jobIdString(v.job.id)} has no escrow${(await getSettings(market.view)).chain === '' ? ' (this market has none)' : ' yet: it is open'}`)
+    const summary = escrow !== null ? await escrow.engine.describe(v.job) : summarizeEscrow(v.job, null)
+    const arbitrator = summary !== null && /^[0-9a-f]{64}$/.test(summary.arbitrator) ? peerId(fromHex(summary.arbitrator)) : summary?.arbitrator
+    return { kind: 'escrow', data: { id: jobIdString(v.job.id), status: v.job.status, confirmed: v.confirmed, ...summary, arbitrator } as unknown as Record<string, unknown> }
+  }, { escrow: 'optional' })
+}
+
+export async function disputeRule (ctx: Ctx, idText: string, winner: string | undefined): Promise<Result> {
+  if (winner !== 'client' && winner !== 'printer') throw BAD_ARGUMENT('dispute rule needs --winner client or --winner printer')
+  return withMarket(ctx, async ({ market, escrow }) => {
+    const v = await resolveJob(market, idText)
+    const { txid } = await escrow!.engine.rule(v.job.id, winner)
+    ctx.emit('ruled', { id: jobIdString(v.job.id), winner, txid })
+    return { kind: 'none', data: { id: jobIdString(v.job.id), winner, txid } }
+  }, { escrow: 'required' })
+}
+
+export interface SettingsFlags {
+  chain?: string
+  arbitrator?: string[] // ID:PUBKEYHEX
+  arbitrationFee?: string
+  depositPct?: string
+  fundingDepth?: string
+  fundingTimeout?: string
+  refundDelay?: string
+}
+
+function count (text: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min || n > max) throw BAD_ARGUMENT(`${flag} must be a whole number from ${min} to ${max}`)
+  return n
+}
+
+// The creator sets the market's escrow: its chain (once), its arbitrators and its rules.
+export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<Result> {
+  if (flags.chain !== undefined && !(CHAINS as readonly string[]).includes(flags.chain)) throw BAD_ARGUMENT(`--chain must be one of ${CHAINS.join(', ')}`)
+  const arbitrators: ArbitratorEntry[] | undefined = flags.arbitrator?.map(a => {
+    const [id, pub] = a.split(':')
+    const key = parseKey(id ?? '')
+    if (key === null || pub === undefined || !/^(02|03)[0-9a-f]{64}$/i.test(pub)) throw BAD_ARGUMENT(`--arbitrator ${JSON.stringify(a)} must be ID:PUBKEY (the arbitrator's id and the compressed public key \`p2print id\` shows it)`)
+    return { id: key, pubkey: fromHex(pub.toLowerCase()) }
+  })
+  const patch = {
+    arbitrationFeePct: count(flags.arbitrationFee, '--arbitration-fee', 0, 15),
+    depositPct: count(flags.depositPct, '--deposit', 1, 100),
+    fundingDepth: count(flags.fundingDepth, '--funding-depth', 1, 100),
+    fundingTimeoutSecs: count(flags.fundingTimeout, '--funding-timeout', 60, 30 * 86400),
+    refundDelayBlocks: count(flags.refundDelay, '--refund-delay', 6, 52_560)
+  }
+  return withMarket(ctx, async ({ market }) => {
+    const meta = await market.meta()
+    if (meta === null || !b4a.equals(meta.creator, market.writerKey)) throw NOT_ALLOWED('only the market\'s creator sets its escrow settings')
+    const current = await getSettings(market.view)
+    if (flags.chain !== undefined && current.chain !== '' && current.chain !== flags.chain) throw NOT_ALLOWED(`this market's chain is ${current.chain} and cannot change`)
+    const next: MarketSettings = { ...DEFAULT_SETTINGS, ...current }
+    if (flags.chain !== undefined) next.chain = flags.chain as MarketSettings['chain']
+    if (arbitrators !== undefined) next.arbitrators = arbitrators
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) (next as unknown as Record<string, number>)[k] = v
+    await market.append({ type: OP.MARKET_SETTINGS, settings: next })
+    await market.update()
+    return { kind: 'none', data: settingsJSON(await getSettings(market.view)) }
+  })
+}
+
+export function settingsJSON (s: MarketSettings): Record<string, unknown> {
+  return { ...s, arbitrators: s.arbitrators.map(a => ({ id: peerId(a.id), pubkey: toHex(a.pubkey) })) }
+}
+
+export async function arbitratorKeyOf (ctx: Ctx, s: Session): Promise<string> {
+  void ctx
+  const { wallet } = await ensureWallet(s.peer.dir)
+  return toHex(arbitratorPubkey(wallet))
+}
