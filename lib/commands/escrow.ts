@@ -57,7 +57,8 @@ export async function escrowCommand (ctx: Ctx, idText: string): Promise<Result> 
     if (v.job.escrow === null) throw new P2PrintError('NO_ESCROW', `job ${jobIdString(v.job.id)} has no escrow${(await getSettings(market.view)).chain === '' ? ' (this market has none)' : ' yet: it is open'}`)
     const summary = escrow !== null ? await escrow.engine.describe(v.job) : summarizeEscrow(v.job, null)
     const arbitrator = summary !== null && /^[0-9a-f]{64}$/.test(summary.arbitrator) ? peerId(fromHex(summary.arbitrator)) : summary?.arbitrator
-    return { kind: 'escrow', data: { id: jobIdString(v.job.id), status: v.job.status, confirmed: v.confirmed, ...summary, arbitrator } as unknown as Record<string, unknown> }
+    // depth and payoutTxid: the names the escrow issue gives them, next to the fuller fields
+    return { kind: 'escrow', data: { id: jobIdString(v.job.id), status: v.job.status, confirmed: v.confirmed, ...summary, arbitrator, depth: summary?.fundingDepth ?? null, payoutTxid: summary?.payout?.txid ?? null } as unknown as Record<string, unknown> }
   }, { escrow: 'optional' })
 }
 
