@@ -6,8 +6,9 @@ import c from 'compact-encoding'
 import type { State } from 'compact-encoding'
 
 // 1: the market core. 2: job/create may carry a model file reference. 3: escrow (market/settings, escrow/* ops,
-// job/lapse, dispute/ruling; job/accept, job/ship and job/complete append their escrow fields).
-export const SCHEMA_VERSION = 3
+// job/lapse, dispute/ruling; job/accept, job/ship and job/complete append their escrow fields). 4: chat (ops 20–29),
+// mediation (30–39), reviews and profiles (40–49).
+export const SCHEMA_VERSION = 4
 
 export const MATERIALS = ['PLA', 'ABS', 'PETG', 'TPU', 'Nylon', 'Resin', 'Other'] as const
 export type Material = typeof MATERIALS[number]
