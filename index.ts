@@ -11,6 +11,9 @@ import { seedCommand } from './lib/commands/seed.js'
 import { testnetCommand } from './lib/commands/testnet.js'
 import { regtestCommand } from './lib/commands/regtest.js'
 import { escrowCommand, disputeRule, marketSettings } from './lib/commands/escrow.js'
+import { mediatorRegister, mediatorList, disputePropose, disputeAccept, disputeReject } from './lib/commands/dispute.js'
+import { peerCommand, printersCommand, jobReview, printerProfileCommand, printerUnlist } from './lib/commands/reputation.js'
+import { chatCommand } from './lib/commands/chat.js'
 import { walletMnemonic, walletRestore, walletAddress, walletBalance, walletSend, CHAINS } from './lib/commands/wallet.js'
 import type { ChainName } from './lib/escrow/chain.js'
 import { parseKey } from './lib/ids.js'
@@ -57,7 +60,13 @@ const OPTIONS = {
   'funding-depth': { type: 'string' },
   'funding-timeout': { type: 'string' },
   'refund-delay': { type: 'string' },
-  winner: { type: 'string' }
+  winner: { type: 'string' },
+  'fee-pct': { type: 'string' },
+  'printer-pct': { type: 'string' },
+  rating: { type: 'string' },
+  bed: { type: 'string' },
+  photo: { type: 'string', multiple: true },
+  photos: { type: 'string' }
 } as const
 
 const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created'])
@@ -127,9 +136,30 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
     case 'id': tooMany(1); return idCommand(ctx)
     case 'escrow': tooMany(2); return escrowCommand(ctx, need(sub, 'the job ID'))
     case 'dispute':
-      if (sub !== 'rule') throw USAGE('use `p2print dispute rule ID --winner client|printer`')
       tooMany(3)
-      return disputeRule(ctx, need(arg, 'the job ID'), values.winner)
+      switch (sub) {
+        case 'rule': return disputeRule(ctx, need(arg, 'the job ID'), values.winner, { printerPct: values['printer-pct'], note: values.note })
+        case 'propose': return disputePropose(ctx, need(arg, 'the job ID'), values['printer-pct'], values.note ?? '')
+        case 'accept': return disputeAccept(ctx, need(arg, 'the job ID'))
+        case 'reject': return disputeReject(ctx, need(arg, 'the job ID'), values.note ?? '')
+        default: throw USAGE('use `p2print dispute propose|accept|reject|rule ID`')
+      }
+    case 'mediator':
+      tooMany(2)
+      switch (sub) {
+        case 'register': return mediatorRegister(ctx, values['fee-pct'])
+        case 'list': return mediatorList(ctx)
+        default: throw USAGE('use `p2print mediator register --fee-pct N` or `p2print mediator list`')
+      }
+    case 'chat': tooMany(3); return chatCommand(ctx, need(sub, 'the job ID'), arg, { photo: values.photo, photos: values.photos })
+    case 'peer': tooMany(2); return peerCommand(ctx, sub)
+    case 'printers': tooMany(1); return printersCommand(ctx, { material: values.material, country: values.country, limit: values.limit })
+    case 'printer':
+      switch (sub) {
+        case 'profile': tooMany(2); return printerProfileCommand(ctx, { material: values.material, bed: values.bed, country: values.country, note: values.note })
+        case 'unlist': tooMany(2); return printerUnlist(ctx)
+        default: throw USAGE(`unknown command \`printer ${sub ?? ''}\`: use printer profile or printer unlist`)
+      }
     case 'wallet':
       switch (sub) {
         case 'mnemonic': tooMany(2); return walletMnemonic(ctx)
@@ -182,6 +212,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'complete': return jobComplete(ctx, id())
         case 'dispute': return jobDispute(ctx, id(), values.reason)
         case 'download': return jobDownload(ctx, id(), path.resolve(values.out ?? '.'))
+        case 'review': return jobReview(ctx, id(), values.rating, values.note ?? '')
         default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute or download`)
       }
     }

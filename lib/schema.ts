@@ -4,6 +4,8 @@
 // that version), and refuses trailing bytes, over-long strings and lists.
 import c from 'compact-encoding'
 import type { State } from 'compact-encoding'
+import { chatKeyBody, chatGrantBody, chatMessageBody, type ChatKeyBody, type ChatGrantBody, type ChatMessageBody } from './chat/codec.js'
+import { encodeDisputeBody, decodeDisputeBody, disputeOpCarriesPsbt, optionalDispute, type DisputeOpBody, type DisputeRecord } from './disputes/codec.js'
 
 // 1: the market core. 2: job/create may carry a model file reference. 3: escrow (market/settings, escrow/* ops,
 // job/lapse, dispute/ruling; job/accept, job/ship and job/complete append their escrow fields). 4: chat (ops 20–29),
@@ -32,7 +34,18 @@ export const OP = {
   ESCROW_FUNDED: 13,
   ESCROW_PAID: 14,
   JOB_LAPSE: 15,
-  DISPUTE_RULING: 16
+  MEDIATOR_REGISTER: 30, // 30–35: mediation (lib/disputes)
+  DISPUTE_PROPOSE: 31,
+  DISPUTE_ACCEPT: 32,
+  DISPUTE_REJECT: 33,
+  DISPUTE_ESCALATE: 34,
+  DISPUTE_RULE: 35,
+  DISPUTE_RULING: 16,
+  CHAT_KEY: 20,
+  CHAT_GRANT: 21,
+  CHAT_MESSAGE: 22,
+  JOB_REVIEW: 40,
+  PRINTER_PROFILE: 41
 } as const
 export type OpType = typeof OP[keyof typeof OP]
 export const OP_NAMES: Record<OpType, string> = {
@@ -51,7 +64,18 @@ export const OP_NAMES: Record<OpType, string> = {
   13: 'escrow/funded',
   14: 'escrow/paid',
   15: 'job/lapse',
-  16: 'dispute/ruling'
+  30: 'mediator/register',
+  31: 'dispute/propose',
+  32: 'dispute/accept',
+  33: 'dispute/reject',
+  34: 'dispute/escalate',
+  35: 'dispute/rule',
+  16: 'dispute/ruling',
+  20: 'chat/key',
+  21: 'chat/grant',
+  22: 'chat/message',
+  40: 'job/review',
+  41: 'printer/profile'
 }
 // History entries also record transitions that no op names: the automatic accepted → active step.
 export const ACTION_AUTO_ACTIVATE = 100
@@ -175,9 +199,9 @@ export interface ProposeEscrow extends EscrowParty {
   lockHeight: number
 }
 
-export const SIGN_KINDS = ['refund', 'funding', 'cancel', 'complete', 'ruling'] as const
+export const SIGN_KINDS = ['refund', 'funding', 'cancel', 'complete', 'ruling', 'split'] as const
 export type SignKind = typeof SIGN_KINDS[number]
-export const PAID_KINDS = ['refund', 'cancel', 'ruling', 'complete'] as const
+export const PAID_KINDS = ['refund', 'cancel', 'ruling', 'complete', 'split'] as const
 export type PaidKind = typeof PAID_KINDS[number]
 export const WINNERS = ['client', 'printer'] as const
 export type Winner = typeof WINNERS[number]
@@ -201,6 +225,12 @@ export type OpBody =
   | { type: typeof OP.ESCROW_PAID, jobId: Uint8Array, kind: PaidKind, txid: Uint8Array }
   | { type: typeof OP.JOB_LAPSE, jobId: Uint8Array }
   | { type: typeof OP.DISPUTE_RULING, jobId: Uint8Array, winner: Winner, feeScript: Uint8Array, psbt: Uint8Array }
+  | ({ type: typeof OP.CHAT_KEY } & ChatKeyBody)
+  | ({ type: typeof OP.CHAT_GRANT } & ChatGrantBody)
+  | ({ type: typeof OP.CHAT_MESSAGE } & ChatMessageBody)
+  | DisputeOpBody
+  | { type: typeof OP.JOB_REVIEW, jobId: Uint8Array, rating: number, text: string }
+  | { type: typeof OP.PRINTER_PROFILE, profile: PrinterProfile }
 
 export type Op = OpBody & { version: number, at: number }
 
@@ -549,6 +579,49 @@ export const escrowRecord = struct<EscrowRecord>([
 ])
 const optionalEscrow = optional(escrowRecord)
 
+// --- reviews and printer profiles (ops 40–49; lib/reputation) -------------------------------------------------
+
+export const REPUTATION_LIMITS = {
+  reviewChars: 280,
+  profileNoteChars: 500,
+  bedMmMax: 10_000
+} as const
+
+// What a printer offers. Latest per writer (in log order) wins; an empty materials list takes the printer off the
+// listing.
+export interface PrinterProfile {
+  materials: Material[]
+  bedMm: [number, number, number]
+  country: string
+  note: string
+}
+
+const reviewText = boundedString(REPUTATION_LIMITS.reviewChars)
+const profileMaterials = boundedArray(material, MATERIALS.length)
+const profileNote = boundedString(REPUTATION_LIMITS.profileNoteChars)
+export const printerProfile: c.Encoder<PrinterProfile> = {
+  preencode (state, p) {
+    profileMaterials.preencode(state, p.materials)
+    for (let i = 0; i < 3; i++) safeUint.preencode(state, p.bedMm[i])
+    country.preencode(state, p.country)
+    profileNote.preencode(state, p.note)
+  },
+  encode (state, p) {
+    profileMaterials.encode(state, p.materials)
+    for (let i = 0; i < 3; i++) safeUint.encode(state, p.bedMm[i])
+    country.encode(state, p.country)
+    profileNote.encode(state, p.note)
+  },
+  decode (state) {
+    return {
+      materials: profileMaterials.decode(state),
+      bedMm: [safeUint.decode(state), safeUint.decode(state), safeUint.decode(state)],
+      country: country.decode(state),
+      note: profileNote.decode(state)
+    }
+  }
+}
+
 // --- operations -----------------------------------------------------------------------------------------------
 
 function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): void {
@@ -566,6 +639,13 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
     case OP.ESCROW_FUNDED: jobId[pass](state, op.jobId); txid32[pass](state, op.txid); return
     case OP.ESCROW_PAID: jobId[pass](state, op.jobId); paidKind[pass](state, op.kind); txid32[pass](state, op.txid); return
     case OP.DISPUTE_RULING: jobId[pass](state, op.jobId); winner[pass](state, op.winner); script[pass](state, op.feeScript); psbtBytes[pass](state, op.psbt); return
+    case OP.CHAT_KEY: chatKeyBody[pass](state, op); return
+    case OP.CHAT_GRANT: chatGrantBody[pass](state, op); return
+    case OP.CHAT_MESSAGE: chatMessageBody[pass](state, op); return
+    case OP.JOB_REVIEW: jobId[pass](state, op.jobId); c.uint[pass](state, op.rating); reviewText[pass](state, op.text); return
+    case OP.PRINTER_PROFILE: printerProfile[pass](state, op.profile); return
+    case OP.MEDIATOR_REGISTER: case OP.DISPUTE_PROPOSE: case OP.DISPUTE_ACCEPT: case OP.DISPUTE_REJECT: case OP.DISPUTE_ESCALATE: case OP.DISPUTE_RULE:
+      encodeDisputeBody(state, op, pass, psbtBytes); return
     case OP.JOB_CANCEL:
     case OP.JOB_WITHDRAW:
     case OP.JOB_LAPSE:
@@ -589,6 +669,13 @@ function decodeBody (state: State, type: number, version: number): OpBody {
     case OP.ESCROW_PAID: if (version < 3) break; return { type, jobId: jobId.decode(state), kind: paidKind.decode(state), txid: txid32.decode(state) }
     case OP.JOB_LAPSE: if (version < 3) break; return { type, jobId: jobId.decode(state) }
     case OP.DISPUTE_RULING: if (version < 3) break; return { type, jobId: jobId.decode(state), winner: winner.decode(state), feeScript: script.decode(state), psbt: psbtBytes.decode(state) }
+    case OP.CHAT_KEY: if (version < 4) break; return { type, ...chatKeyBody.decode(state) }
+    case OP.CHAT_GRANT: if (version < 4) break; return { type, ...chatGrantBody.decode(state) }
+    case OP.CHAT_MESSAGE: if (version < 4) break; return { type, ...chatMessageBody.decode(state) }
+    case OP.JOB_REVIEW: if (version < 4) break; return { type, jobId: jobId.decode(state), rating: c.uint.decode(state), text: reviewText.decode(state) }
+    case OP.PRINTER_PROFILE: if (version < 4) break; return { type, profile: printerProfile.decode(state) }
+    case OP.MEDIATOR_REGISTER: case OP.DISPUTE_PROPOSE: case OP.DISPUTE_ACCEPT: case OP.DISPUTE_REJECT: case OP.DISPUTE_ESCALATE: case OP.DISPUTE_RULE:
+      if (version < 4) break; return decodeDisputeBody(state, type, psbtBytes)
     case OP.JOB_CANCEL:
     case OP.JOB_WITHDRAW:
       return { type, jobId: jobId.decode(state) }
@@ -598,7 +685,7 @@ function decodeBody (state: State, type: number, version: number): OpBody {
 
 // The byte bound of an op of this type (see LIMITS).
 export function opBytesFor (type: number): number {
-  return type === OP.ESCROW_SIGN || type === OP.DISPUTE_RULING || type === OP.JOB_SHIP ? LIMITS.escrowOpBytes : LIMITS.opBytes
+  return type === OP.ESCROW_SIGN || type === OP.DISPUTE_RULING || type === OP.JOB_SHIP || disputeOpCarriesPsbt(type) ? LIMITS.escrowOpBytes : LIMITS.opBytes
 }
 
 export function encodeOp (op: OpBody, at: number): Uint8Array {
@@ -655,6 +742,7 @@ export interface JobRecord extends JobFields {
   history: HistoryEntry[]
   file: FileRef | null
   escrow?: EscrowRecord | null // null/absent: a market without escrow, or a job not (or no longer) accepted
+  dispute?: DisputeRecord | null // mediation and arbitration of an escrowed dispute (lib/disputes); null/absent: none
 }
 
 const historyEntry: c.Encoder<HistoryEntry> = {
@@ -703,6 +791,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     history.preencode(state, j.history)
     optionalFileRef.preencode(state, j.file)
     optionalEscrow.preencode(state, j.escrow ?? null)
+    optionalDispute.preencode(state, j.dispute ?? null)
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -717,6 +806,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     history.encode(state, j.history)
     optionalFileRef.encode(state, j.file)
     optionalEscrow.encode(state, j.escrow ?? null)
+    optionalDispute.encode(state, j.dispute ?? null)
   },
   decode (state) {
     const id = jobId.decode(state)
@@ -734,7 +824,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
       updates: c.uint.decode(state),
       history: history.decode(state),
       file: state.start < state.end ? optionalFileRef.decode(state) : null,
-      escrow: state.start < state.end ? optionalEscrow.decode(state) : null
+      escrow: state.start < state.end ? optionalEscrow.decode(state) : null,
+      dispute: state.start < state.end ? optionalDispute.decode(state) : null
     }
   }
 }

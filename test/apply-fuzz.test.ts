@@ -234,6 +234,7 @@ test(`apply fuzz through Autobase: garbage changes nothing, peers converge and k
     if (op.type === OP.JOB_CREATE) return checkJobFields(op.job) === null
     if (op.type === OP.MARKET_INIT) return false // the market already has its name; the snapshot checks it stays
     if (op.type === OP.MARKET_SETTINGS) return false // only the market's creator can set them
+    if (!('jobId' in op)) return false // ops that name no job (e.g. printer/profile) cannot change one
     const job = jobs.get(hex(op.jobId))
     if (job === undefined) return false
     const ok = checkTransition(job, op.type, fKey).ok

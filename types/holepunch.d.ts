@@ -270,3 +270,33 @@ declare module 'hyperdrive' {
   }
   export = Hyperdrive
 }
+
+// The libsodium calls of the job chat (lib/chat/crypto.ts). Outputs are written into the first argument; every
+// call throws on failure except the *_open ones, which return false when the ciphertext does not authenticate.
+declare module 'sodium-native' {
+  const sodium: {
+    crypto_box_PUBLICKEYBYTES: number
+    crypto_box_SECRETKEYBYTES: number
+    crypto_box_SEEDBYTES: number
+    crypto_box_SEALBYTES: number
+    crypto_secretbox_KEYBYTES: number
+    crypto_secretbox_NONCEBYTES: number
+    crypto_secretbox_MACBYTES: number
+    crypto_box_seed_keypair(pk: Uint8Array, sk: Uint8Array, seed: Uint8Array): void
+    crypto_box_seal(c: Uint8Array, m: Uint8Array, pk: Uint8Array): void
+    crypto_box_seal_open(m: Uint8Array, c: Uint8Array, pk: Uint8Array, sk: Uint8Array): boolean
+    crypto_secretbox_easy(c: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): void
+    crypto_secretbox_open_easy(m: Uint8Array, c: Uint8Array, n: Uint8Array, k: Uint8Array): boolean
+    crypto_generichash(out: Uint8Array, input: Uint8Array, key?: Uint8Array): void
+    randombytes_buf(buf: Uint8Array): void
+    sodium_memzero(buf: Uint8Array): void
+  }
+  export default sodium
+}
+
+// The local writer's key pair (a writable core has its secret key; the chat derives its X25519 key from it).
+declare module 'hypercore' {
+  interface Hypercore {
+    keyPair: { publicKey: Uint8Array; secretKey: Uint8Array | null } | null
+  }
+}

@@ -3,6 +3,8 @@ import type { Result, MarketInfo } from '../lib/commands/context.js'
 import type { JobJSON } from '../lib/job/json.js'
 import type { FileAnalysis, ModelAnalysis } from '../lib/files/model.js'
 import { shortId } from '../lib/ids.js'
+import { renderReputation, recordLine } from '../lib/reputation/render.js'
+import { renderChat } from './chat.js'
 import { formatBtc } from '../lib/btc.js'
 import type { FileSummary } from '../lib/schema.js'
 
@@ -33,6 +35,21 @@ Jobs
   job ship ID [--note TEXT]
   job dispute ID --reason TEXT
   job download ID [--out DIR]   fetch the job's model from any peer that has it (size and sha256 checked)
+  job review ID --rating 1-5 [--note TEXT]
+                                once the job is completed or cancelled: rate the other side, once (note ≤ 280 chars)
+  chat ID [MESSAGE] [--photo PATH]...
+                                the job's end-to-end encrypted chat (client, printer; in a dispute also its mediator
+                                and arbitrator); no MESSAGE: print the conversation
+  chat ID --photos DIR          fetch, verify and decrypt the chat's photos (JPEG/PNG, ≤ 5 MB, ≤ 10 per job) into DIR
+
+Peers and printers
+  peer [ID]                     a peer's record from the log: jobs completed as client and as printer, disputes
+                                opened and lost, median accept→ship time, ratings, reviews, printer profile
+  printers [--material M] [--country CC] [--limit N]
+                                printers that published a profile
+  printer profile --material M[,M…] --bed XxYxZ --country CC [--note TEXT]
+                                publish what you offer (bed in mm; the latest replaces the previous)
+  printer unlist                take your profile off the listing
 
 Wallet (Bitcoin; --chain mainnet|testnet|signet|regtest, default testnet or the node's; --bitcoin-rpc URL | --esplora URL)
   wallet mnemonic               show the recovery phrase (keep it secret)
@@ -45,7 +62,10 @@ Escrow (in a market whose creator set a chain; needs --bitcoin-rpc or --esplora)
   market settings [--chain C] [--arbitrator ID:PUBKEY]... [--arbitration-fee PCT] [--funding-depth N]
                   [--funding-timeout SECS] [--refund-delay BLOCKS]      (the market's creator)
   escrow ID                     address, amounts, who signed, txids, depth, each path's payout, deadlines
-  dispute rule ID --winner client|printer                              (the job's arbitrator)
+  mediator register --fee-pct N | mediator list
+  dispute propose ID --printer-pct N [--note TEXT]                     (the job's mediator)
+  dispute accept ID | dispute reject ID [--note TEXT]                  (client or printer)
+  dispute rule ID --printer-pct N | --winner client|printer [--note TEXT]   (the arbitrator, after mediation fails)
   Steps that need this peer's key run by themselves in every command, in 'sync' and in a running 'seed'.
 
 Models
@@ -94,6 +114,9 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'payout-broadcast': return `Payout (${String(data.kind)}) broadcast: ${String(data.txid)}`
     case 'cancel-signed': return `Signed the cancel payout of job ${shortId(String(data.id))}; the escrow pays everyone back once the other side signs too.`
     case 'ruled': return `Ruled job ${shortId(String(data.id))} for the ${String(data.winner)}: ${String(data.txid)}`
+    case 'review-posted': return `Reviewed ${shortId(String(data.subject))}: ${String(data.rating)}/5 for job ${shortId(String(data.job))}`
+    case 'chat-sent': return `Sent to the chat of job ${shortId(String(data.id))}${Number(data.photos) > 0 ? ` with ${String(data.photos)} photo(s)` : ''}.`
+    case 'chat-photo-saved': return `Saved ${String(data.file)} (${String(data.bytes)} bytes)`
     case 'warning': return `${ts()} warning: ${String(data.message)}`
     case 'stopping': return `${ts()} stopping…`
     case 'stopped': return `${ts()} stopped`
@@ -127,6 +150,8 @@ export function renderResult (r: Result): string {
     case 'balance': return `${formatBtc(r.data.confirmedSats)} BTC confirmed, ${formatBtc(r.data.unconfirmedSats)} BTC unconfirmed (${r.data.chain})`
     case 'sent': return `Sent ${formatBtc(r.data.sentSats)} BTC to ${r.data.address}\n  txid ${r.data.txid}\n  fee  ${r.data.feeSats} sat (${r.data.feeRate} sat/vB)${r.data.changeSats > 0 ? `, change ${r.data.changeSats} sat` : ''}`
     case 'escrow': return renderEscrow(r.data)
+    case 'chat': return renderChat(r.data)
+    case 'peer': case 'printers': case 'review': case 'profile': return renderReputation(r)
     case 'none': return Object.keys(r.data).length === 0 ? '' : JSON.stringify(r.data, null, 2)
   }
 }
@@ -192,6 +217,8 @@ function renderJob (j: JobJSON & { shared?: boolean }): string {
     `  printer   ${j.printer ?? '—'}`,
     `  created   ${j.createdAt}   updated ${j.updatedAt}`
   ]
+  if (j.clientRecord !== undefined) lines.push(`  client's record   ${recordLine(j.clientRecord, 'client')}`)
+  if (j.printerRecord != null) lines.push(`  printer's record  ${recordLine(j.printerRecord, 'printer')}`)
   if (j.notes.length > 0) lines.push(`  notes     ${j.notes}`)
   if (j.file !== null) lines.push(`  model     ${j.file.name} (${j.file.byteLength} bytes): ${summaryLine(j.file.summary)}`)
   lines.push('  history')

@@ -6,6 +6,8 @@ import type { JobJSON } from '../job/json.js'
 import type { FileAnalysis } from '../files/model.js'
 import type { ChainName } from '../escrow/chain.js'
 import { openEscrow, runEscrowSteps, type EscrowSession } from './escrow.js'
+import type { ReputationResult } from './reputation.js'
+import type { ChatData } from './chat.js'
 
 export interface Bootstrap { host: string, port: number }
 
@@ -39,6 +41,8 @@ export type Result =
   | { kind: 'balance', data: { confirmedSats: number, unconfirmedSats: number, chain: string } }
   | { kind: 'sent', data: { txid: string, address: string, sentSats: number, feeSats: number, changeSats: number, feeRate: number } }
   | { kind: 'escrow', data: Record<string, unknown> }
+  | { kind: 'chat', data: ChatData }
+  | ReputationResult
   | { kind: 'none', data: Record<string, unknown> }
 
 export interface MarketInfo {

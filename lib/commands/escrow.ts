@@ -62,13 +62,28 @@ export async function escrowCommand (ctx: Ctx, idText: string): Promise<Result> 
   }, { escrow: 'optional' })
 }
 
-export async function disputeRule (ctx: Ctx, idText: string, winner: string | undefined): Promise<Result> {
-  if (winner !== 'client' && winner !== 'printer') throw BAD_ARGUMENT('dispute rule needs --winner client or --winner printer')
+// `dispute rule ID --printer-pct N [--note TEXT]` (or `--winner client|printer` = 0 / 100), the arbitrator's, once
+// the mediation has failed (lib/disputes).
+export async function disputeRule (ctx: Ctx, idText: string, winner: string | undefined, opts: { printerPct?: string, note?: string } = {}): Promise<Result> {
+  let ruling: number
+  if (opts.printerPct !== undefined) {
+    const n = Number(opts.printerPct)
+    if (!Number.isInteger(n) || n < 0 || n > 100) throw BAD_ARGUMENT('--printer-pct must be a whole percentage from 0 to 100')
+    if (winner !== undefined) throw BAD_ARGUMENT('give either --printer-pct or --winner, not both')
+    ruling = n
+  } else if (winner === 'client' || winner === 'printer') {
+    ruling = winner === 'printer' ? 100 : 0
+  } else {
+    throw BAD_ARGUMENT('dispute rule needs --printer-pct N (the printer\'s % of the bounty) or --winner client|printer')
+  }
+  const note = opts.note ?? ''
+  if (note.length > 1000) throw BAD_ARGUMENT('--note is longer than 1000 characters')
   return withMarket(ctx, async ({ market, escrow }) => {
     const v = await resolveJob(market, idText)
-    const { txid } = await escrow!.engine.rule(v.job.id, winner)
-    ctx.emit('ruled', { id: jobIdString(v.job.id), winner, txid })
-    return { kind: 'none', data: { id: jobIdString(v.job.id), winner, txid } }
+    const { txid, printerPct } = await escrow!.engine.rule(v.job.id, ruling, note)
+    const w = printerPct >= 50 ? 'printer' : 'client'
+    ctx.emit('ruled', { id: jobIdString(v.job.id), winner: w, printerPct, txid })
+    return { kind: 'none', data: { id: jobIdString(v.job.id), winner: w, printerPct, txid } }
   }, { escrow: 'required' })
 }
 

@@ -12,6 +12,8 @@ import { parseBtc } from '../btc.js'
 import { BAD_ARGUMENT, JOB_NOT_FOUND, AMBIGUOUS_JOB, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED, P2PrintError } from '../errors.js'
 import type { JobQuery } from '../market/view.js'
 import { loadModelFile } from './files.js'
+import { publishChatKey, grantDue } from '../chat/chat.js'
+import { jobRecords } from '../reputation/query.js'
 
 export interface JobFlags {
   title?: string
@@ -112,7 +114,7 @@ export async function jobsCommand (ctx: Ctx, flags: JobsFlags): Promise<Result> 
 export async function jobShow (ctx: Ctx, idText: string): Promise<Result> {
   return withMarket(ctx, async ({ market, peers }) => {
     const v = await resolveJob(market, idText)
-    return { kind: 'job', data: { ...jobToJSON(v.job, v.confirmed), peers } }
+    return { kind: 'job', data: { ...jobToJSON(v.job, v.confirmed), ...(await jobRecords(market.view, v.job)), peers } }
   })
 }
 
@@ -127,6 +129,7 @@ export async function jobCreate (ctx: Ctx, flags: JobFlags): Promise<Result> {
     }
     const file = model === null ? null : await market.files.attach(model.bytes, model.name, model.summary)
     const { jobId } = await market.append({ type: OP.JOB_CREATE, job: fields, file })
+    await publishChatKey(market) // so the printer can write to the client's chat as soon as it accepts
     await market.update()
     const v = jobId === null ? null : await market.getJob(jobId)
     if (v === null) throw OP_REJECTED('the market did not take the new job (see `p2print market info`)')
@@ -225,7 +228,13 @@ async function doTransition (ctx: Ctx, s: Session, before: JobView, action: OpTy
     if (precheck !== undefined) precheck(before)
     const op = await makeOp(before.job.id, s, before.job)
     if (op !== null) await market.append(op)
+    // the chat: a printer publishes its key when it accepts; opening a dispute lets its mediator and arbitrator in
+    if (action === OP.JOB_ACCEPT) await publishChatKey(market)
     await market.update()
+    if (action === OP.JOB_DISPUTE) {
+      const disputed = await market.getJob(before.job.id)
+      if (disputed !== null) await grantDue(market, disputed.job).catch(() => 0)
+    }
     const after = await market.getJob(before.job.id)
     const took = after !== null && after.job.history.slice(before.job.history.length).some(h => h.action === action)
     if (after === null || !took) throw OP_REJECTED('the market did not apply this change: the job changed meanwhile; run `p2print job show` and try again')

@@ -22,9 +22,12 @@
 //                  printer gets floor(rest × printerPct / 100), the client the remainder.
 //                  printer: printerBounty + deposit − printerFee;  client: clientBounty + deposit − clientFee;
 //                  mediator: mediatorFee
-//   ruling         arbitrated: the winner gets the whole bounty; the arbitration fee floor(bounty × pct / 100)
-//                  (pct = 5 by default, a market setting, at most depositPct) comes out of the LOSER's deposit
-//                  and goes to the arbitrator's address; each side gets the rest of its deposit back.
+//   ruling         arbitrated: the printer gets floor(bounty × printerPct / 100) of the bounty, the client the rest
+//                  (winner-takes-all is printerPct 0 = client, 100 = printer). The arbitration fee
+//                  floor(bounty × pct / 100) (pct = 5 by default, a market setting, at most depositPct) comes out of
+//                  the LOSER's deposit — the side that gets less than 50 % of the bounty; at exactly 50 % both
+//                  deposits pay half (printer floor(fee / 2), client the rest) — and goes to the arbitrator's
+//                  address; each side gets the rest of its deposit back.
 //
 // Outputs are listed in a fixed order: client, printer, then the mediator or arbitrator. An output whose value is
 // 0 is omitted; an output below DUST_SATS (546 sats, the P2PKH dust limit, used for every output type as the
@@ -66,7 +69,8 @@ export type PayoutPath =
   | { kind: 'cancel' }
   | { kind: 'refund' }
   | { kind: 'split', printerPct: bigint, mediatorFeeSats: bigint, mediatorAddress: string, maxMediatorFeePct?: bigint }
-  | { kind: 'ruling', winner: 'client' | 'printer', arbitratorAddress: string, arbitrationFeePct?: bigint }
+  // printerPct (0…100) is the arbitrator's split of the bounty; without it, winner: client = 0, printer = 100
+  | { kind: 'ruling', winner?: 'client' | 'printer', printerPct?: bigint, arbitratorAddress: string, arbitrationFeePct?: bigint }
 
 export type PayoutKind = PayoutPath['kind']
 
@@ -165,17 +169,32 @@ function grossFor (path: PayoutPath, a: EscrowAmounts): Gross {
     case 'ruling': {
       const pct = path.arbitrationFeePct ?? DEFAULT_ARBITRATION_FEE_PCT
       assertPct('arbitrationFeePct', pct, a.depositPct)
-      if (path.winner !== 'client' && path.winner !== 'printer') throw ESCROW_AMOUNTS('a ruling needs a winner: client or printer')
+      let printerPct: bigint
+      if (path.printerPct !== undefined) {
+        assertPct('printerPct', path.printerPct)
+        printerPct = path.printerPct
+      } else if (path.winner === 'client' || path.winner === 'printer') {
+        printerPct = path.winner === 'printer' ? 100n : 0n
+      } else {
+        throw ESCROW_AMOUNTS('a ruling needs a winner (client or printer) or printerPct')
+      }
       const fee = b * pct / 100n
       if (fee > 0n && (typeof path.arbitratorAddress !== 'string' || path.arbitratorAddress.length === 0)) {
         throw ESCROW_AMOUNTS('an arbitration fee needs the arbitrator\'s address')
       }
-      const clientWins = path.winner === 'client'
+      // who pays the arbitration fee: the side that gets less than half of the bounty; at exactly 50 % both pay
+      // half (the printer floor(fee / 2), the client the rest)
+      let clientFee = 0n
+      let printerFee = 0n
+      if (printerPct < 50n) printerFee = fee
+      else if (printerPct > 50n) clientFee = fee
+      else { printerFee = fee / 2n; clientFee = fee - printerFee }
+      const printerBounty = b * printerPct / 100n
       return {
-        clientBounty: clientWins ? b : 0n,
-        clientDeposit: a.clientDepositSats - (clientWins ? 0n : fee),
-        printerBounty: clientWins ? 0n : b,
-        printerDeposit: a.printerDepositSats - (clientWins ? fee : 0n),
+        clientBounty: b - printerBounty,
+        clientDeposit: a.clientDepositSats - clientFee,
+        printerBounty,
+        printerDeposit: a.printerDepositSats - printerFee,
         third: { role: 'arbitrator', address: path.arbitratorAddress, valueSats: fee }
       }
     }

@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_FEE_RATE, type Expected, type FundingParams, type FundingPlan, type PayoutTxParams, type FundingUtxo, type Finalized, type EscrowUtxo
 } from './psbt.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
+import { rulingPrinterPct, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
 import type { ChainBackend } from './chain.js'
 import { BAD_ESCROW, PSBT_REFUSED, NOT_ALLOWED, BAD_TRANSITION, JOB_NOT_FOUND } from '../errors.js'
 
@@ -45,8 +46,8 @@ export interface EngineOptions {
 
 export interface StepReport {
   jobId: string
-  action: 'propose' | 'sign' | 'broadcast' | 'funded' | 'paid' | 'lapse' | 'refuse' | 'error'
-  kind?: SignKind | 'refund' | 'cancel' | 'ruling' | 'funding'
+  action: 'propose' | 'sign' | 'broadcast' | 'funded' | 'paid' | 'lapse' | 'escalate' | 'refuse' | 'error'
+  kind?: SignKind | 'refund' | 'cancel' | 'ruling' | 'funding' | 'split'
   txid?: string
   detail?: string
 }
@@ -70,7 +71,7 @@ export interface EscrowSummary {
   fundingDepth: number | null // confirmations (describe only)
   requiredDepth: number
   paths: PathSummary[]
-  ruling: { winner: Winner, feeAddress: string } | null
+  ruling: { winner: Winner, printerPct: number, feeAddress: string } | null
   payout: { kind: string, txid: string } | null
   deadlines: { lapseAt: string, lockHeight: number | null, tipHeight: number | null }
 }
@@ -128,8 +129,14 @@ function pathFor (ctx: EscrowCtx, kind: SignKind, network: bitcoin.Network): Pay
   if (kind === 'refund' || kind === 'cancel' || kind === 'complete') return { kind }
   if (kind === 'ruling') {
     const r = ctx.e.ruling
-    if (r === null) return null
-    return { kind: 'ruling', winner: r.winner, arbitratorAddress: addressOf(r.feeScript, network), arbitrationFeePct: BigInt(ctx.e.arbitrationFeePct) }
+    const pct = rulingPrinterPct(ctx.job)
+    if (r === null || pct === null) return null
+    return { kind: 'ruling', printerPct: BigInt(pct), arbitratorAddress: addressOf(r.feeScript, network), arbitrationFeePct: BigInt(ctx.e.arbitrationFeePct) }
+  }
+  if (kind === 'split') {
+    const p = ctx.job.dispute?.proposal ?? null
+    if (p == null) return null
+    return { kind: 'split', printerPct: BigInt(p.printerPct), mediatorFeeSats: BigInt(p.feeSats), mediatorAddress: addressOf(p.feeScript, network), maxMediatorFeePct: BigInt(MAX_MEDIATOR_FEE_PCT) }
   }
   return null
 }
@@ -284,9 +291,7 @@ export class EscrowEngine {
       await this.payout(ctx, 'cancel', out)
       return
     }
-    if (job.status === 'disputed' && e.ruling !== null && e.ruling.winner === role) {
-      await this.payout(ctx, 'ruling', out)
-    }
+    if (job.status === 'disputed') await this.stepDispute(ctx, role, out)
   }
 
   // --- funding -----------------------------------------------------------------------------------------------------
@@ -503,18 +508,40 @@ export class EscrowEngine {
     return true
   }
 
-  private async payout (ctx: EscrowCtx, kind: 'cancel' | 'ruling', out: StepReport[]): Promise<void> {
+  // A dispute (lib/disputes): escalate when a deadline has passed by this engine's clock (apply checks the op's
+  // `at` against the same deadline), pay out a split both accepted, countersign the arbitrator's ruling.
+  private async stepDispute (ctx: EscrowCtx, role: 'client' | 'printer', out: StepReport[]): Promise<void> {
+    const d = ctx.job.dispute ?? null
+    if (ctx.e.ruling !== null && sigOf(ctx.e, 'ruling', 'arbitrator') !== undefined) {
+      // apply takes the payout countersigned by either party; this engine countersigns when its side gets at
+      // least half of the bounty (both at 50 %): the side that gains from it has every reason to, the other none
+      const pct = rulingPrinterPct(ctx.job) ?? 0
+      if ((role === 'printer' && pct >= 50) || (role === 'client' && pct <= 50)) await this.payout(ctx, 'ruling', out, role)
+      return
+    }
+    if (d === null) return
+    if (d.stage === 'settled' && pairOf(ctx.e, 'split') !== null) {
+      await this.payout(ctx, 'split', out, role)
+      return
+    }
+    const due = (d.stage === 'mediation' && this.now() >= d.proposeBy) ||
+      (d.stage === 'proposed' && d.proposal !== null && this.now() >= d.proposal.answerBy)
+    if (due && await this.appendOnce(ctx.job, 'escalate', { type: OP.DISPUTE_ESCALATE, jobId: ctx.job.id })) {
+      out.push({ jobId: ctx.id, action: 'escalate', detail: d.stage === 'mediation' ? 'the mediator missed its deadline' : 'the proposal was not accepted in time' })
+    }
+  }
+
+  private async payout (ctx: EscrowCtx, kind: 'cancel' | 'ruling' | 'split', out: StepReport[], role?: 'client' | 'printer'): Promise<void> {
     let tx: Finalized
     try {
-      if (kind === 'cancel') {
-        const pair = pairOf(ctx.e, 'cancel') as [EscrowSig, EscrowSig]
+      if (kind === 'cancel' || kind === 'split') {
+        const pair = pairOf(ctx.e, kind) as [EscrowSig, EscrowSig]
         tx = finalize(combine(this.verified(ctx, pair[0], 'client'), this.verified(ctx, pair[1], 'printer')))
       } else {
         const arb = sigOf(ctx.e, 'ruling', 'arbitrator')
-        const winner = ctx.e.ruling?.winner
-        if (arb === undefined || winner === undefined) return
+        if (arb === undefined || role === undefined) return
         const a = this.verified(ctx, arb, 'arbitrator')
-        tx = finalize(combine(a, this.signOwn(ctx, 'ruling', winner)))
+        tx = finalize(combine(a, this.signOwn(ctx, 'ruling', role)))
       }
     } catch (err) {
       this.refuse(out, ctx.id, kind, err)
@@ -634,20 +661,48 @@ export class EscrowEngine {
     return { txid: unsignedTx(psbt).getId() }
   }
 
-  // The arbitrator rules a disputed job: signs the ruling payout (the winner gets the bounty, the arbitration fee
-  // comes out of the loser's deposit to this wallet). The winner's engine countersigns and broadcasts.
-  async rule (jobId: Uint8Array | string, winner: Winner): Promise<{ txid: string }> {
+  // The arbitrator rules a disputed job (once mediation has ended: lib/disputes): signs the ruling payout — the
+  // printer gets printerPct % of the bounty (a winner is 0 or 100), the arbitration fee comes out of the deposit of
+  // the side that gets less than half (both halves at 50 %) to this wallet. Either party's engine countersigns and
+  // broadcasts.
+  async rule (jobId: Uint8Array | string, ruling: Winner | number, note = ''): Promise<{ txid: string, printerPct: number }> {
     const job = await this.jobFor(jobId)
     if (this.roleIn(job) !== 'arbitrator') throw NOT_ALLOWED('only the job\'s arbitrator rules')
     if (job.status !== 'disputed') throw BAD_TRANSITION(`cannot rule on a job that is ${job.status}`)
+    const d = job.dispute ?? null
+    if (d !== null && d.stage !== 'arbitration') throw BAD_TRANSITION(`the dispute is in ${d.stage}: the arbitrator rules only after the mediation has failed (a rejection or a missed deadline)`)
+    const printerPct = ruling === 'printer' ? 100 : ruling === 'client' ? 0 : ruling
+    if (!Number.isInteger(printerPct) || printerPct < 0 || printerPct > 100) throw BAD_ESCROW('the printer\'s share must be a whole percentage from 0 to 100')
     const e = job.escrow as EscrowRecord
     const key = arbitratorKey(this.wallet)
     if (!bytesEqual(key.publicKey, e.arbitratorPubkey)) throw NOT_ALLOWED('this wallet does not hold the arbitrator key named in the market settings')
     const feeScript = (await this.wallet.nextReceiveAddress()).script
-    const ctx = escrowContext({ ...job, escrow: { ...e, ruling: { winner, feeScript } } }, this.network)
+    const winner: Winner = printerPct >= 50 ? 'printer' : 'client'
+    const ruled: JobRecord = { ...job, escrow: { ...e, ruling: { winner, feeScript } }, dispute: d === null ? null : { ...d, ruling: { printerPct, note, at: 0 } } }
+    const ctx = escrowContext(ruled, this.network)
     const psbt = buildFor(ctx, 'ruling', this.network)
     signInputs(psbt, key, [0])
-    await this.market.append({ type: OP.DISPUTE_RULING, jobId: job.id, winner, feeScript, psbt: psbt.toBuffer() })
+    if (d === null && (printerPct === 0 || printerPct === 100)) {
+      await this.market.append({ type: OP.DISPUTE_RULING, jobId: job.id, winner, feeScript, psbt: psbt.toBuffer() })
+    } else {
+      await this.market.append({ type: OP.DISPUTE_RULE, jobId: job.id, printerPct, note, feeScript, psbt: psbt.toBuffer() })
+    }
+    return { txid: unsignedTx(psbt).getId(), printerPct }
+  }
+
+  // Client or printer accepts the mediator's proposal: signs the split payout (the mediator's fee included) and
+  // writes dispute/accept. With both signatures the engines pay it out. The payout is rebuilt from the record, so
+  // what is signed is exactly what the proposal says.
+  async acceptProposal (jobId: Uint8Array | string): Promise<{ txid: string }> {
+    const job = await this.jobFor(jobId)
+    const role = this.roleIn(job)
+    if (role !== 'client' && role !== 'printer') throw NOT_ALLOWED('only the client or the printer answers a proposal')
+    const d = job.dispute ?? null
+    if (job.status !== 'disputed' || d === null || d.stage !== 'proposed' || d.proposal === null) throw BAD_TRANSITION('there is no proposal waiting for an answer')
+    if (this.now() >= d.proposal.answerBy) throw BAD_TRANSITION('the time to answer this proposal is over')
+    const ctx = escrowContext(job, this.network)
+    const psbt = this.signOwn(ctx, 'split', role)
+    await this.market.append({ type: OP.DISPUTE_ACCEPT, jobId: job.id, psbt: psbt.toBuffer() })
     return { txid: unsignedTx(psbt).getId() }
   }
 
@@ -690,6 +745,7 @@ export function summarizeEscrow (job: JobRecord, network: bitcoin.Network | null
   if (ctx !== null && network !== null) {
     const kinds: SignKind[] = ['complete', 'cancel', 'refund']
     if (e.ruling !== null) kinds.push('ruling')
+    if (job.dispute?.proposal != null) kinds.push('split')
     for (const k of kinds) {
       try {
         const x = expectedFor(ctx, k, network)
@@ -712,7 +768,7 @@ export function summarizeEscrow (job: JobRecord, network: bitcoin.Network | null
     fundingDepth: null,
     requiredDepth: e.fundingDepth,
     paths,
-    ruling: e.ruling === null ? null : { winner: e.ruling.winner, feeAddress: network === null ? toHex(e.ruling.feeScript) : addressOf(e.ruling.feeScript, network) },
+    ruling: e.ruling === null ? null : { winner: e.ruling.winner, printerPct: rulingPrinterPct(job) ?? 0, feeAddress: network === null ? toHex(e.ruling.feeScript) : addressOf(e.ruling.feeScript, network) },
     payout: e.closed === null ? null : { kind: e.closed.kind, txid: toHex(e.closed.txid) },
     deadlines: { lapseAt: new Date(e.acceptedAt + e.fundingTimeoutSecs * 1000).toISOString(), lockHeight: e.client?.lockHeight ?? null, tipHeight: null }
   }

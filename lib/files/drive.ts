@@ -13,6 +13,9 @@ export const FILE_UNAVAILABLE = (name: string, have: number, total: number) =>
 export const FILE_MISMATCH = (name: string, why: string) =>
   new P2PrintError('FILE_MISMATCH', `${name}: ${why}; the file was not written`)
 
+// What a fetch needs of a reference: a job's FileRef, or a chat photo's (lib/chat).
+export type BlobRef = Pick<FileRef, 'drive' | 'path' | 'name' | 'byteLength' | 'sha256'>
+
 export interface FetchProgress {
   bytes: number // stored locally so far
   total: number
@@ -61,7 +64,7 @@ export class ModelDrives {
   }
 
   // How many connected peers hold the whole file (its drive entry and every block of its content).
-  async holders (ref: FileRef): Promise<number> {
+  async holders (ref: BlobRef): Promise<number> {
     const drive = await this.drive(ref.drive)
     const entry = await drive.entry(ref.path)
     if (entry === null || entry.value.blob === null) return 0
@@ -79,7 +82,7 @@ export class ModelDrives {
 
   // Waits until a connected peer holds the whole file, as long as some peer keeps fetching it: gives up when no
   // peer has received a block for `stallMs`.
-  async waitHeld (ref: FileRef, stallMs: number): Promise<boolean> {
+  async waitHeld (ref: BlobRef, stallMs: number): Promise<boolean> {
     const drive = await this.drive(ref.drive)
     const blobs = await drive.getBlobs()
     let best = -1
@@ -99,7 +102,7 @@ export class ModelDrives {
   }
 
   // Stored bytes of the file here, and whether all of it is.
-  async local (ref: FileRef): Promise<{ bytes: number, complete: boolean }> {
+  async local (ref: BlobRef): Promise<{ bytes: number, complete: boolean }> {
     const drive = await this.drive(ref.drive)
     const entry = await drive.entry(ref.path, { wait: false })
     if (entry === null || entry.value.blob === null) return { bytes: 0, complete: false }
@@ -112,7 +115,7 @@ export class ModelDrives {
   // Fetches the file from any peer that has it. The declared size is checked against the limit before anything
   // is downloaded and against the drive entry before the content; the sha256 after. Gives up when no block has
   // arrived for `stallMs`.
-  async fetch (ref: FileRef, opts: { maxBytes: number, stallMs: number, onProgress?: (p: FetchProgress) => void }): Promise<Uint8Array> {
+  async fetch (ref: BlobRef, opts: { maxBytes: number, stallMs: number, onProgress?: (p: FetchProgress) => void }): Promise<Uint8Array> {
     if (ref.byteLength > opts.maxBytes) throw FILE_TOO_LARGE(ref.name, ref.byteLength, opts.maxBytes)
     const drive = await this.drive(ref.drive)
     let entry = await drive.entry(ref.path, { wait: false }).catch(() => null)
@@ -174,12 +177,12 @@ export class ModelDrives {
   }
 
   // Downloads a file's entry and content into local storage and keeps its drive open, so this peer serves it.
-  async mirror (ref: FileRef, stallMs: number): Promise<void> {
+  async mirror (ref: BlobRef, stallMs: number): Promise<void> {
     await this.fetch(ref, { maxBytes: Number.MAX_SAFE_INTEGER, stallMs })
   }
 
   // Frees the content blocks of a file this peer mirrored (never the peer's own files).
-  async release (ref: FileRef): Promise<number> {
+  async release (ref: BlobRef): Promise<number> {
     const drive = await this.drive(ref.drive)
     if (drive.writable) return 0
     const entry = await drive.entry(ref.path, { wait: false })

@@ -4,6 +4,7 @@ import b4a from 'b4a'
 import type { Market } from '../market/market.js'
 import type { FileRef, JobRecord, Status } from '../schema.js'
 import { jobIdString } from '../ids.js'
+import { chatPhotoRefs } from '../chat/seed.js'
 
 const LIVE: readonly Status[] = ['open', 'accepted', 'active', 'shipped', 'disputed']
 
@@ -105,6 +106,26 @@ export class FileSeeder {
         const had = this.mirrored.delete(k)
         this.skipped.add(k) // never fetch a closed job's file again
         if (had || freed > 0) this.opts.emit('file-released', { job: jobIdString(job.id), name: ref.name, bytes: freed, status: job.status })
+      }
+    }
+    await this.mirrorChatPhotos()
+  }
+
+  // The encrypted chat photos of live jobs (lib/chat/seed.ts), within the same quota. Ciphertext only.
+  private async mirrorChatPhotos (): Promise<void> {
+    const own = (await this.market.files.own()).key
+    for (const { job, ref } of await chatPhotoRefs(this.market, LIVE)) {
+      if (this.stopped) return
+      const k = b4a.toString(ref.drive, 'hex') + ref.path
+      if (this.mirrored.has(k) || this.skipped.has(k) || b4a.equals(ref.drive, own)) continue
+      if (this.bytes + ref.byteLength > this.opts.quotaBytes) continue
+      const t0 = Date.now()
+      try {
+        await this.market.files.mirror(ref, this.opts.stallMs)
+        this.mirrored.set(k, ref.byteLength)
+        this.opts.emit('file-mirrored', { job, name: ref.name, bytes: ref.byteLength, ms: Date.now() - t0, totalBytes: this.bytes })
+      } catch (err) {
+        this.opts.emit('file-unavailable', { job, name: ref.name, message: (err as Error).message })
       }
     }
   }

@@ -5,6 +5,8 @@ import { peerId, jobIdString } from '../ids.js'
 import { formatBtc } from '../btc.js'
 import type { Network } from 'bitcoinjs-lib'
 import { summarizeEscrow, type EscrowSummary } from '../escrow/engine.js'
+import { disputeJSON, type DisputeJSON } from '../disputes/json.js'
+import type { PeerSummaryJSON } from '../reputation/query.js'
 
 export interface JobJSON {
   id: string
@@ -27,6 +29,11 @@ export interface JobJSON {
   // null for a job without escrow. Addresses need the chain's network (opts.network); without it they are null
   // and the paths are empty. State, txids, amounts and deadlines come from the record alone.
   escrow: EscrowSummary | null
+  // an escrowed dispute: stage, mediator (peer id), proposal, answers, deadlines, ruling (lib/disputes/json.ts)
+  dispute: DisputeJSON | null
+  // `job show` only: both sides' reputation summaries (lib/reputation/query.ts); printerRecord null without a printer
+  clientRecord?: PeerSummaryJSON
+  printerRecord?: PeerSummaryJSON | null
 }
 
 export interface FileJSON {
@@ -69,7 +76,8 @@ export function jobToJSON (job: JobRecord, confirmed: boolean, opts: { network?:
       at: isoTime(h.at),
       note: h.note
     })),
-    escrow: summarizeEscrow(job, opts.network ?? null)
+    escrow: summarizeEscrow(job, opts.network ?? null),
+    dispute: disputeJSON(job.dispute)
   }
 }
 

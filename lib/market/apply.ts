@@ -9,10 +9,13 @@ import type { ApplyNode, ApplyHost } from 'autobase'
 import * as bitcoin from 'bitcoinjs-lib'
 import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, STATUSES, type Op, type JobRecord, type WriterRecord, type HistoryEntry, type EscrowRecord, type EscrowParty, type MarketSettings, type SignKind, type SignerRole, type Status } from '../schema.js'
 import { checkTransition, checkJobFields, checkFileRef } from '../job/state.js'
+import { applyChatOp, isChatOp } from '../chat/apply.js'
 import { getJob, getWriter, getStats, putJob, putWriter, putStats, getMeta, putMeta, getSettings, putSettings, type View } from './view.js'
 import { escrowAmounts } from '../escrow/amounts.js'
 import { unsignedTx, MIN_FEE_RATE, DEFAULT_MAX_FEE_RATE } from '../escrow/psbt.js'
+import { registerMediator, openDispute, disputeStep, rulingAllowed, rulingPrinterPct, recordRuling } from '../disputes/apply.js'
 import type { BeeBatch } from 'hyperbee'
+import { applyReputation, reputationOnJob } from '../reputation/apply.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
 
@@ -67,6 +70,9 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
   if (op.type === OP.MARKET_INIT) return false
   if (op.type === OP.JOB_CREATE) return createJob(b, op, author, length, writer)
   if (op.type === OP.MARKET_SETTINGS) return applySettings(b, op, author, writer)
+  if (op.type === OP.MEDIATOR_REGISTER) return registerMediator(b, op, author, writer) // lib/disputes
+  if (isChatOp(op)) return applyChatOp(b, op, author, writer) // lib/chat/apply.ts
+  if (op.type === OP.JOB_REVIEW || op.type === OP.PRINTER_PROFILE) return applyReputation(b, op, author, writer)
 
   const found = await getJob(b, op.jobId)
   if (found === null) return false
@@ -77,21 +83,28 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
 
   let next: JobRecord
   let clientOpenDelta = 0
-  if (ESCROW_OPS.has(op.type)) {
+  if (DISPUTE_STEP_OPS.has(op.type)) {
+    const r = await disputeStep(b, job, op, author) // lib/disputes
+    if (r === null) return false
+    next = r
+  } else if (ESCROW_OPS.has(op.type)) {
     const r = escrowStep(job, op, author)
     if (r === null) return false
     next = r.next
     clientOpenDelta = r.clientOpenDelta
+    if (op.type === OP.DISPUTE_RULING && job.dispute != null) next.dispute = await recordRuling(b, job, op.winner === 'printer' ? 100 : 0, '', op.at)
   } else {
     const r = jobStep(job, op, author, escrowOn, settings)
     if (r === null) return false
     next = r.next
     clientOpenDelta = r.clientOpenDelta
+    if (op.type === OP.JOB_DISPUTE && next.escrow != null) next = await openDispute(b, next, op.at, author) // mediation (lib/disputes)
   }
   await commit(b, job, next, author, writer, clientOpenDelta)
   return true
 }
 
+const DISPUTE_STEP_OPS = new Set<number>([OP.DISPUTE_PROPOSE, OP.DISPUTE_ACCEPT, OP.DISPUTE_REJECT, OP.DISPUTE_ESCALATE, OP.DISPUTE_RULE])
 const ESCROW_OPS = new Set<number>([OP.ESCROW_PROPOSE, OP.ESCROW_SIGN, OP.ESCROW_FUNDED, OP.ESCROW_PAID, OP.JOB_LAPSE, OP.DISPUTE_RULING])
 
 type Step = { next: JobRecord, clientOpenDelta: number } | null
@@ -187,6 +200,7 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
 
 async function commit (b: Batch, job: JobRecord, next: JobRecord, author: Uint8Array, writer: WriterRecord, clientOpenDelta: number): Promise<void> {
   await putJob(b, job, next)
+  await reputationOnJob(b, job, next) // peer stats (lib/reputation)
   if (next.status !== job.status) {
     const stats = await getStats(b)
     const from = STATUSES.indexOf(job.status)
@@ -342,7 +356,7 @@ function reverse (b: Uint8Array): Uint8Array {
 // Parses a PSBT and checks that every signature in it is by a key of `role` in this job: on the escrow input its
 // escrow key; on a funding input, the key of a coin this role brought. At least one signature. Returns the record
 // entry (with the unsigned txid), or null.
-function inspectSig (e: EscrowRecord, bytes: Uint8Array, role: SignerRole, kind: SignKind): EscrowRecord['sigs'][number] | null {
+export function inspectSig (e: EscrowRecord, bytes: Uint8Array, role: SignerRole, kind: SignKind): EscrowRecord['sigs'][number] | null {
   if (sigOf(e, kind, role) !== undefined) return null
   let psbt: bitcoin.Psbt
   let txid: Uint8Array
@@ -441,9 +455,18 @@ function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
         move('cancelled', 'refund')
       } else if (op.kind === 'ruling') {
         const r = sigOf(e, 'ruling', 'arbitrator')
-        if (job.status !== 'disputed' || e.ruling === null || r === undefined || role !== e.ruling.winner || !b4a.equals(r.txid, op.txid)) return null
+        // countersigned by either party (lib/disputes): printer share ≥ 50 % → completed, else cancelled
+        if (job.status !== 'disputed' || e.ruling === null || r === undefined || role === null || !b4a.equals(r.txid, op.txid)) return null
+        const pct = rulingPrinterPct(job) ?? 0
         next.escrow = { ...e, closed: { kind: 'ruling', txid: op.txid } }
-        move(e.ruling.winner === 'printer' ? 'completed' : 'cancelled', `ruling: ${e.ruling.winner}`)
+        move(pct >= 50 ? 'completed' : 'cancelled', `ruling: printer ${pct} %`)
+      } else if (op.kind === 'split') {
+        // the mediator's proposal, accepted and signed by both (lib/disputes)
+        const pair = pairOf(e, 'split')
+        const d = job.dispute ?? null
+        if (role === null || job.status !== 'disputed' || d === null || d.stage !== 'settled' || d.proposal === null || pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
+        next.escrow = { ...e, closed: { kind: 'split', txid: op.txid } }
+        move(d.proposal.printerPct >= 50 ? 'completed' : 'cancelled', `split: printer ${d.proposal.printerPct} %`)
       } else {
         return null // complete is recorded by job/complete
       }
@@ -459,7 +482,7 @@ function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
       return { next, clientOpenDelta: 1 }
     }
     case OP.DISPUTE_RULING: {
-      if (job.status !== 'disputed' || !b4a.equals(author, e.arbitrator) || e.ruling !== null || e.fundingTxid === null) return null
+      if (job.status !== 'disputed' || !b4a.equals(author, e.arbitrator) || e.ruling !== null || e.fundingTxid === null || !rulingAllowed(job)) return null
       if (!isStandardPayout(op.feeScript)) return null
       const sig = inspectSig(e, op.psbt, 'arbitrator', 'ruling')
       if (sig === null) return null

@@ -6,6 +6,8 @@
 //   'm'                            → MarketMeta (name, creator)
 //   's'                            → MarketSettings (escrow chain, arbitrators, …; absent = DEFAULT_SETTINGS)
 //   'i' kind ...fields seqDesc id  → IndexValue  (one entry per index kind per job)
+//   'r' …                          → reputation: peer stats, reviews, printer profiles (lib/reputation/records.ts)
+//   't' …                          → job chat: public keys, sealed conversation keys, ciphertext (lib/chat/view.ts)
 //
 // seqDesc = 2^48 - 1 - seq, big-endian, so a forward range read yields newest first.
 import b4a from 'b4a'

@@ -1,0 +1,52 @@
+// Photo evidence: JPEG and PNG only, recognised by their bytes (never by the file name), at most 5 MB each.
+import fs from 'fs'
+import path from 'path'
+import { P2PrintError } from '../errors.js'
+import { CHAT_LIMITS, type PhotoType } from './codec.js'
+
+export const NOT_AN_IMAGE = (name: string, why: string) =>
+  new P2PrintError('NOT_AN_IMAGE', `${name} is not a JPEG or PNG image (${why}); attach photos as .jpg or .png files`)
+export const PHOTO_TOO_LARGE = (name: string, bytes: number) =>
+  new P2PrintError('PHOTO_TOO_LARGE', `${name} is ${bytes} bytes, more than the limit of ${CHAT_LIMITS.photoBytes} bytes (5 MB) for a photo`)
+export const TOO_MANY_PHOTOS = (have: number, adding: number) =>
+  new P2PrintError('TOO_MANY_PHOTOS', `a job's chat holds at most ${CHAT_LIMITS.photosPerJob} photos; it has ${have} and this message would add ${adding}`)
+
+const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+
+export function sniffImage (bytes: Uint8Array): PhotoType | null {
+  if (bytes.byteLength >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg'
+  if (bytes.byteLength >= PNG.length && PNG.every((b, i) => bytes[i] === b)) return 'png'
+  return null
+}
+
+export interface LoadedPhoto { name: string, type: PhotoType, bytes: Uint8Array }
+
+// The size is checked before the file is read, the kind on its first bytes.
+export async function loadPhoto (file: string): Promise<LoadedPhoto> {
+  const name = path.basename(file)
+  let st: fs.Stats
+  try {
+    st = await fs.promises.stat(file)
+  } catch (err) {
+    throw new P2PrintError('FILE_NOT_FOUND', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+  }
+  if (!st.isFile()) throw new P2PrintError('FILE_NOT_FOUND', `${file} is not a file`)
+  if (st.size > CHAT_LIMITS.photoBytes) throw PHOTO_TOO_LARGE(name, st.size)
+  const bytes = await fs.promises.readFile(file)
+  if (bytes.byteLength > CHAT_LIMITS.photoBytes) throw PHOTO_TOO_LARGE(name, bytes.byteLength)
+  if (bytes.byteLength === 0) throw NOT_AN_IMAGE(name, 'the file is empty')
+  const type = sniffImage(bytes)
+  if (type === null) throw NOT_AN_IMAGE(name, `it starts with bytes ${Buffer.from(bytes.subarray(0, 8)).toString('hex')}, not a JPEG or PNG signature`)
+  return { name: safeName(name, type), type, bytes }
+}
+
+// A file name that is safe to write anywhere and fits the payload limit.
+export function safeName (name: string, type: PhotoType): string {
+  let n = path.basename(name).replace(/[^\w.\-]+/g, '_').replace(/^\.+/, '')
+  if (n === '') n = 'photo.' + (type === 'jpeg' ? 'jpg' : 'png')
+  if (n.length > CHAT_LIMITS.photoNameChars) {
+    const ext = path.extname(n).slice(0, 8)
+    n = n.slice(0, CHAT_LIMITS.photoNameChars - ext.length) + ext
+  }
+  return n
+}

@@ -1,0 +1,167 @@
+// peer [ID] | printers [--material M] [--country CC] [--limit N] | job review ID --rating N [--note TEXT] |
+// printer profile --material M[,M…] --bed XxYxZ --country CC [--note TEXT] | printer unlist
+//
+// Each command is withMarket(ctx, …) around a function of an open Market (exported for tests that drive several
+// live peers without the command line).
+import { withMarket, share, type Ctx } from './context.js'
+import { resolveJob, parseMaterial } from './jobs.js'
+import type { Market } from '../market/market.js'
+import { OP, MATERIALS, REPUTATION_LIMITS, type Material, type PrinterProfile } from '../schema.js'
+import { parseKey, jobIdString, peerId } from '../ids.js'
+import { isCountryCode } from '../countries.js'
+import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED } from '../errors.js'
+import { reviewRefusal, profileRefusal } from '../reputation/apply.js'
+import { getReview, getProfile } from '../reputation/records.js'
+import { peerRecord, peerSummary, listPrinters, profileJSON, reviewJSON, type PeerJSON, type ProfileJSON, type ReviewJSON, type PeerSummaryJSON, type PrinterQuery } from '../reputation/query.js'
+
+export type ReputationResult =
+  | { kind: 'peer', data: PeerJSON & { peers?: number } }
+  | { kind: 'printers', data: { printers: Array<ProfileJSON & { record: PeerSummaryJSON }>, peers: number, total: number } }
+  | { kind: 'review', data: ReviewJSON & { subject: string, record: PeerSummaryJSON, shared: boolean, peers: number } }
+  | { kind: 'profile', data: { profile: ProfileJSON | null, shared: boolean, peers: number } }
+
+export interface PrintersFlags { material?: string, country?: string, limit?: string }
+export interface ProfileFlags { material?: string, bed?: string, country?: string, note?: string }
+
+// --- flag parsing (usage errors, before any network) -------------------------------------------------------------
+
+function parseCountry (text: string): string {
+  const cc = text.trim().toUpperCase()
+  if (!isCountryCode(cc)) throw BAD_ARGUMENT(`country ${JSON.stringify(text)} is not an ISO 3166 alpha-2 code (e.g. DE, US, JP)`)
+  return cc
+}
+
+export function parsePrinterQuery (flags: PrintersFlags): PrinterQuery {
+  const q: PrinterQuery = { limit: 50 }
+  if (flags.material !== undefined) q.material = parseMaterial(flags.material)
+  if (flags.country !== undefined) q.country = parseCountry(flags.country)
+  if (flags.limit !== undefined) {
+    const n = Number(flags.limit)
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw BAD_ARGUMENT('--limit must be a whole number from 1 to 1000')
+    q.limit = n
+  }
+  return q
+}
+
+export function parseRating (text: string | undefined): number {
+  if (text === undefined) throw BAD_ARGUMENT('job review needs --rating N (1 to 5)')
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw BAD_ARGUMENT('--rating must be a whole number from 1 to 5')
+  return n
+}
+
+export function parseBed (text: string): [number, number, number] {
+  const parts = text.trim().toLowerCase().split(/\s*[x×,]\s*/)
+  const n = parts.map(Number)
+  if (n.length !== 3 || n.some(v => !Number.isInteger(v) || v < 1 || v > REPUTATION_LIMITS.bedMmMax)) {
+    throw BAD_ARGUMENT(`--bed ${JSON.stringify(text)} must be XxYxZ in whole millimetres, each 1 to ${REPUTATION_LIMITS.bedMmMax} (e.g. 220x220x250)`)
+  }
+  return [n[0], n[1], n[2]]
+}
+
+export function parseProfile (flags: ProfileFlags): PrinterProfile {
+  if (flags.material === undefined) throw BAD_ARGUMENT(`printer profile needs --material M[,M…] (${MATERIALS.join(', ')})`)
+  if (flags.bed === undefined) throw BAD_ARGUMENT('printer profile needs --bed XxYxZ in millimetres')
+  if (flags.country === undefined) throw BAD_ARGUMENT('printer profile needs --country CC')
+  const materials: Material[] = []
+  for (const m of flags.material.split(',').map(s => s.trim()).filter(s => s.length > 0).map(parseMaterial)) {
+    if (!materials.includes(m)) materials.push(m)
+  }
+  if (materials.length === 0) throw BAD_ARGUMENT('--material needs at least one material')
+  const note = flags.note ?? ''
+  if (note.length > REPUTATION_LIMITS.profileNoteChars) throw BAD_ARGUMENT(`--note is longer than ${REPUTATION_LIMITS.profileNoteChars} characters`)
+  const p: PrinterProfile = { materials, bedMm: parseBed(flags.bed), country: parseCountry(flags.country), note }
+  const bad = profileRefusal(p)
+  if (bad !== null) throw BAD_ARGUMENT(bad)
+  return p
+}
+
+function parsePeer (market: Market, idText: string | undefined): Uint8Array {
+  if (idText === undefined) return market.writerKey
+  const key = parseKey(idText)
+  if (key === null || key.byteLength !== 32) throw BAD_ARGUMENT(`${JSON.stringify(idText)} is not a peer id (the 52-character id \`p2print id\` shows)`)
+  return key
+}
+
+// --- on an open market ----------------------------------------------------------------------------------------
+
+export async function peerOf (market: Market, idText?: string): Promise<PeerJSON> {
+  return peerRecord(market.view, parsePeer(market, idText))
+}
+
+export async function printersOf (market: Market, q: PrinterQuery): Promise<Array<ProfileJSON & { record: PeerSummaryJSON }>> {
+  const list = await listPrinters(market.view, q)
+  const out: Array<ProfileJSON & { record: PeerSummaryJSON }> = []
+  for (const p of list) out.push({ ...profileJSON(p), record: await peerSummary(market.view, p.writer) })
+  return out
+}
+
+export async function reviewOn (market: Market, idText: string, rating: number, text: string): Promise<ReviewJSON & { subject: string, record: PeerSummaryJSON }> {
+  if (text.length > REPUTATION_LIMITS.reviewChars) throw BAD_ARGUMENT(`--note is longer than ${REPUTATION_LIMITS.reviewChars} characters`)
+  const v = await resolveJob(market, idText)
+  const me = market.writerKey
+  const bad = reviewRefusal(v.job, me, rating)
+  if (bad !== null) throw bad.startsWith('only') || bad.startsWith('this job closed') ? NOT_ALLOWED(bad) : BAD_TRANSITION(bad)
+  if ((await getReview(market.view, v.job.id, me)) !== null) throw LIMIT_REACHED(`you already reviewed job ${jobIdString(v.job.id)}: a review is left once`)
+  await market.append({ type: OP.JOB_REVIEW, jobId: v.job.id, rating, text })
+  await market.update()
+  const r = await getReview(market.view, v.job.id, me)
+  if (r === null) throw OP_REJECTED('the market did not take the review; run `p2print job show` and try again')
+  return { ...reviewJSON(r), subject: peerId(r.subject), record: await peerSummary(market.view, r.subject) }
+}
+
+export async function publishProfile (market: Market, profile: PrinterProfile): Promise<ProfileJSON | null> {
+  const unlisting = profile.materials.length === 0
+  if (unlisting && (await getProfile(market.view, market.writerKey)) === null) return null
+  await market.append({ type: OP.PRINTER_PROFILE, profile })
+  await market.update()
+  const p = await getProfile(market.view, market.writerKey)
+  const took = unlisting
+    ? p === null
+    : p !== null && p.country === profile.country && p.note === profile.note && p.bedMm.every((n, i) => n === profile.bedMm[i]) &&
+      p.materials.join() === MATERIALS.filter(m => profile.materials.includes(m)).join()
+  if (!took) throw OP_REJECTED('the market did not take the profile')
+  return p === null ? null : profileJSON(p)
+}
+
+// --- commands ----------------------------------------------------------------------------------------------------
+
+export async function peerCommand (ctx: Ctx, idText?: string): Promise<ReputationResult> {
+  return withMarket(ctx, async ({ market, peers }) => ({ kind: 'peer', data: { ...(await peerOf(market, idText)), peers } }))
+}
+
+export async function printersCommand (ctx: Ctx, flags: PrintersFlags): Promise<ReputationResult> {
+  const q = parsePrinterQuery(flags)
+  return withMarket(ctx, async ({ market, peers }) => {
+    const printers = await printersOf(market, q)
+    return { kind: 'printers', data: { printers, peers, total: printers.length } }
+  })
+}
+
+export async function jobReview (ctx: Ctx, idText: string, ratingText: string | undefined, text = ''): Promise<ReputationResult> {
+  const rating = parseRating(ratingText)
+  if (text.length > REPUTATION_LIMITS.reviewChars) throw BAD_ARGUMENT(`--note is longer than ${REPUTATION_LIMITS.reviewChars} characters`)
+  return withMarket(ctx, async ({ market, peers }) => {
+    const r = await reviewOn(market, idText, rating, text)
+    ctx.emit('review-posted', { job: r.job, subject: r.subject, rating: r.rating })
+    const shared = await share(ctx, market)
+    return { kind: 'review', data: { ...r, shared, peers } }
+  })
+}
+
+export async function printerProfileCommand (ctx: Ctx, flags: ProfileFlags): Promise<ReputationResult> {
+  const profile = parseProfile(flags)
+  return withMarket(ctx, async ({ market, peers }) => {
+    const p = await publishProfile(market, profile)
+    const shared = await share(ctx, market)
+    return { kind: 'profile', data: { profile: p, shared, peers } }
+  })
+}
+
+export async function printerUnlist (ctx: Ctx): Promise<ReputationResult> {
+  return withMarket(ctx, async ({ market, peers }) => {
+    const p = await publishProfile(market, { materials: [], bedMm: [1, 1, 1], country: 'ZZ', note: '' })
+    const shared = await share(ctx, market)
+    return { kind: 'profile', data: { profile: p, shared, peers } }
+  })
+}

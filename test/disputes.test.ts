@@ -1,0 +1,308 @@
+// Mediation and arbitration end to end (lib/disputes, lib/escrow/PROTOCOL.md "Disputes"): four real Autobase peers
+// (client = the market's creator, printer, arbitrator, mediator) on a local testnet and an in-process bcoin regtest
+// node; every flow ends in a confirmed payout with the expected amounts. Then the revocation rules, through the
+// real reducer on constructed histories.
+import test from 'brittle'
+import b4a from 'b4a'
+import path from 'path'
+import Corestore from 'corestore'
+import Hyperbee from 'hyperbee'
+import * as bitcoin from 'bitcoinjs-lib'
+import * as ecc from 'tiny-secp256k1'
+import { ECPairFactory } from 'ecpair'
+import { openMarkets, eventually, sleep, tmpDir, type Test } from './helpers.js'
+import { startRegtest, type RegtestChain } from './regtest.js'
+import { OP, decodeOp, encodeOp, type JobRecord, type MarketSettings, type OpBody, type EscrowRecord } from '../lib/schema.js'
+import { getSettings, putJob, getJob, type View } from '../lib/market/view.js'
+import { applyOp } from '../lib/market/apply.js'
+import type { Market } from '../lib/market/market.js'
+import { EscrowEngine, arbitratorPubkey, escrowContext, buildFor, type StepReport } from '../lib/escrow/engine.js'
+import { Wallet } from '../lib/escrow/wallet.js'
+import { finalize, addressOf, unsignedTx } from '../lib/escrow/psbt.js'
+import { getMediators, revocationReason, DEADLINES } from '../lib/disputes/apply.js'
+
+bitcoin.initEccLib(ecc)
+const ECPair = ECPairFactory(ecc)
+const WAIT = 40_000
+const BOUNTY = 200_000
+const DEPOSIT = 30_000 // 15 %
+const TOTAL = BigInt(BOUNTY + 2 * DEPOSIT)
+const MED_FEE_PCT = 2
+
+interface Party { market: Market, wallet: Wallet, engine: EscrowEngine }
+interface Setup { chain: RegtestChain, client: Party, printer: Party, arbitrator: Party, mediator: Party, clock: { skew: number } }
+
+async function setup (t: Test): Promise<Setup> {
+  const chain = await startRegtest(t)
+  const clock = { skew: 0 }
+  const now = (): number => Date.now() + clock.skew
+  const { peers } = await openMarkets(t, 4, { ackInterval: 100, now })
+  const net = chain.network
+  const parties = peers.map(p => {
+    const wallet = Wallet.generate({ network: net })
+    return { market: p.market, wallet, engine: new EscrowEngine({ market: p.market, wallet, chain: chain.backend, network: net, now }) }
+  })
+  const [client, printer, arbitrator, mediator] = parties
+  await chain.fund((await client.wallet.nextReceiveAddress()).address, 400_000n)
+  await chain.fund((await printer.wallet.nextReceiveAddress()).address, 60_000n)
+  await chain.mine(1)
+  const settings: MarketSettings = {
+    chain: 'regtest',
+    arbitrators: [{ id: arbitrator.market.writerKey, pubkey: arbitratorPubkey(arbitrator.wallet) }],
+    depositPct: 15,
+    arbitrationFeePct: 5,
+    fundingDepth: 1,
+    fundingTimeoutSecs: 3600,
+    refundDelayBlocks: 20
+  }
+  await client.market.append({ type: OP.MARKET_SETTINGS, settings })
+  await mediator.market.append({ type: OP.MEDIATOR_REGISTER, feePct: MED_FEE_PCT })
+  for (const p of parties) {
+    const ok = await eventually(async () => {
+      await p.market.update()
+      return (await getSettings(p.market.view)).chain === 'regtest' && (await getMediators(p.market.view)).length === 1
+    }, WAIT)
+    if (!ok) throw new Error('settings / mediator did not replicate')
+  }
+  return { chain, client, printer, arbitrator, mediator, clock }
+}
+
+async function jobOn (m: Market, id: Uint8Array): Promise<{ job: JobRecord, confirmed: boolean } | null> {
+  await m.update()
+  return m.getJob(id)
+}
+
+async function until (m: Market, id: Uint8Array, pred: (j: JobRecord) => boolean, timeout = WAIT): Promise<boolean> {
+  return eventually(async () => {
+    const v = await jobOn(m, id)
+    return v !== null && v.confirmed && pred(v.job)
+  }, timeout, 100)
+}
+
+async function drive (s: Setup, engines: EscrowEngine[], done: () => Promise<boolean>, timeout = WAIT): Promise<StepReport[]> {
+  const deadline = Date.now() + timeout
+  const reports: StepReport[] = []
+  while (Date.now() < deadline) {
+    for (const e of engines) reports.push(...await e.step())
+    if ((await s.chain.backend.call<string[]>('getrawmempool', [false])).length > 0) await s.chain.mine(1)
+    if (await done()) return reports
+    await sleep(100)
+  }
+  throw new Error('drive: timed out; reports: ' + JSON.stringify(reports.slice(-8)))
+}
+
+// Posts, accepts, funds and disputes a job; returns it once everyone sees the dispute.
+async function disputed (s: Setup): Promise<Uint8Array> {
+  const { jobId } = await s.client.market.append({ type: OP.JOB_CREATE, job: { title: 'Benchy', material: 'PLA', colors: ['red'], bountySats: BOUNTY, country: 'DE', notes: '' } })
+  const id = jobId as Uint8Array
+  if (!await until(s.printer.market, id, j => j.status === 'open')) throw new Error('job did not reach the printer')
+  const escrow = await s.printer.engine.prepareAccept(id)
+  await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: id, escrow })
+  await drive(s, [s.client.engine, s.printer.engine], async () => {
+    const a = await jobOn(s.client.market, id)
+    const b = await jobOn(s.printer.market, id)
+    return a !== null && b !== null && a.confirmed && b.confirmed && a.job.status === 'active' && b.job.status === 'active'
+  })
+  await s.client.market.append({ type: OP.JOB_DISPUTE, jobId: id, reason: 'layer shift' })
+  for (const p of [s.printer, s.arbitrator, s.mediator]) {
+    if (!await until(p.market, id, j => j.status === 'disputed')) throw new Error('dispute did not replicate')
+  }
+  return id
+}
+
+async function propose (s: Setup, id: Uint8Array, printerPct: number): Promise<void> {
+  const feeScript = (await s.mediator.wallet.nextReceiveAddress()).script
+  await s.mediator.market.append({ type: OP.DISPUTE_PROPOSE, jobId: id, printerPct, note: 'fair split', feeScript })
+  for (const p of [s.client, s.printer]) {
+    if (!await until(p.market, id, j => j.dispute?.stage === 'proposed')) throw new Error('proposal did not replicate')
+  }
+}
+
+async function closedTx (s: Setup, id: Uint8Array, on: Market): Promise<{ job: JobRecord, tx: bitcoin.Transaction }> {
+  const job = (await jobOn(on, id))!.job
+  const txid = b4a.toString(job.escrow!.closed!.txid, 'hex')
+  if (!(await s.chain.backend.txStatus(txid)).confirmed) await s.chain.mine(1)
+  return { job, tx: bitcoin.Transaction.fromHex((await s.chain.backend.txHex(txid))!) }
+}
+
+async function paidTo (s: Setup, tx: bitcoin.Transaction, script: Uint8Array): Promise<bigint> {
+  const u = (await s.chain.backend.utxos(addressOf(script, s.chain.network))).find(x => x.txid === tx.getId())
+  return u === undefined || u.height === null ? -1n : u.valueSats
+}
+
+function feeOf (tx: bitcoin.Transaction): bigint {
+  return TOTAL - tx.outs.reduce((a, o) => a + o.value, 0n)
+}
+
+test('mediation accepted by both: the split is paid, the mediator gets its fee; a mediator + one party cannot spend', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const id = await disputed(s)
+  let job = (await jobOn(s.client.market, id))!.job
+  t.alike(job.dispute?.mediator, s.mediator.market.writerKey, 'the registered mediator was picked (job.dispute.mediator)')
+  t.is(job.dispute?.stage, 'mediation')
+  await t.exception(s.arbitrator.engine.rule(id, 50), /mediation/, 'the arbitrator cannot rule during mediation')
+  await propose(s, id, 60)
+
+  // the mediator has no key in the escrow: its signature with the printer's is no spend
+  job = (await jobOn(s.printer.market, id))!.job
+  const ctx = escrowContext(job, s.chain.network)
+  const psbt = buildFor(ctx, 'split', s.chain.network)
+  s.printer.wallet.signEscrow(psbt, ctx.id, 'printer')
+  const med = ECPair.makeRandom({ network: s.chain.network })
+  const utx = unsignedTx(psbt)
+  const hash = utx.hashForWitnessV0(0, ctx.script.witnessScript, ctx.escrow.valueSats, bitcoin.Transaction.SIGHASH_ALL)
+  const medSig = bitcoin.script.signature.encode(med.sign(hash), bitcoin.Transaction.SIGHASH_ALL)
+  await t.exception(async () => finalize(psbt.clone().updateInput(0, { partialSig: [{ pubkey: med.publicKey, signature: medSig }] })), /escrow keys/, 'mediator + printer does not finalize')
+  const forged = utx.clone()
+  forged.setWitness(0, [new Uint8Array(0), psbt.data.inputs[0].partialSig![0].signature, medSig, ctx.script.witnessScript])
+  await t.exception(s.chain.backend.broadcast(forged.toHex()), /did not accept/, 'the node rejects mediator + printer')
+
+  await s.client.engine.acceptProposal(id)
+  t.ok(await until(s.printer.market, id, j => j.dispute?.acceptedClient === true), 'the client accepted')
+  const one = await s.client.engine.step()
+  t.absent(one.some(r => r.kind === 'split'), 'one acceptance pays nothing')
+  await s.printer.engine.acceptProposal(id)
+  await drive(s, [s.client.engine, s.printer.engine], async () => {
+    const v = await jobOn(s.mediator.market, id)
+    return v !== null && v.confirmed && v.job.escrow?.closed != null
+  })
+  const { job: done, tx } = await closedTx(s, id, s.mediator.market)
+  t.is(done.escrow!.closed!.kind, 'split')
+  t.is(done.status, 'completed', 'printer got ≥ 50 %: completed')
+  const fee = feeOf(tx)
+  const medFee = BigInt(BOUNTY * MED_FEE_PCT / 100)
+  const rest = BigInt(BOUNTY) - medFee
+  const printerBounty = rest * 60n / 100n
+  t.is(await paidTo(s, tx, done.dispute!.proposal!.feeScript), medFee, `mediator: ${MED_FEE_PCT} % of the bounty (${medFee})`)
+  t.is(await paidTo(s, tx, done.escrow!.printer.payoutScript), printerBounty + BigInt(DEPOSIT) - fee / 2n, 'printer: 60 % of (bounty − mediator fee) + deposit − fee share')
+  t.is(await paidTo(s, tx, done.escrow!.client!.payoutScript), rest - printerBounty + BigInt(DEPOSIT) - (fee - fee / 2n), 'client: the rest + deposit − fee share')
+  const m = (await getMediators(s.mediator.market.view))[0]
+  t.is(m.taken, 1); t.is(m.proposed, 1); t.is(m.accepted, 1); t.is(m.overturned, 0)
+})
+
+test('mediation rejected → the arbitrator rules a percentage; paid with a party\'s signature; the proposal counts as overturned', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const id = await disputed(s)
+  await propose(s, id, 80)
+  await s.client.market.append({ type: OP.DISPUTE_REJECT, jobId: id, note: 'too generous' })
+  t.ok(await until(s.arbitrator.market, id, j => j.dispute?.stage === 'arbitration' && j.dispute.escalation === 'rejected'), 'to the arbitrator')
+  await s.arbitrator.engine.rule(id, 30, 'mostly unusable')
+  t.ok(await until(s.client.market, id, j => j.escrow?.ruling != null), 'ruling recorded')
+  t.absent((await s.printer.engine.step()).some(r => r.kind === 'ruling'), 'the side that gets less does not countersign')
+  await drive(s, [s.client.engine], async () => {
+    const v = await jobOn(s.arbitrator.market, id)
+    return v !== null && v.confirmed && v.job.escrow?.closed != null
+  })
+  const { job, tx } = await closedTx(s, id, s.arbitrator.market)
+  t.is(job.status, 'cancelled', 'printer got < 50 %: cancelled')
+  t.is(job.dispute?.ruling?.printerPct, 30)
+  const fee = feeOf(tx)
+  const arbFee = BigInt(BOUNTY) * 5n / 100n
+  const printerBounty = BigInt(BOUNTY) * 30n / 100n
+  t.is(await paidTo(s, tx, job.escrow!.ruling!.feeScript), arbFee, 'arbitrator: 5 % of the bounty')
+  t.is(await paidTo(s, tx, job.escrow!.printer.payoutScript), printerBounty + BigInt(DEPOSIT) - arbFee - fee / 2n, 'printer (< 50 %): 30 % + deposit − arbitration fee − fee share')
+  t.is(await paidTo(s, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY) - printerBounty + BigInt(DEPOSIT) - (fee - fee / 2n), 'client: 70 % + deposit − fee share')
+  const m = (await getMediators(s.arbitrator.market.view))[0]
+  t.is(m.overturned, 1, '80 % proposed, 30 % ruled: overturned')
+})
+
+test('the mediator misses its deadline → an engine escalates → the arbitrator rules for the printer', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const id = await disputed(s)
+  t.is((await s.client.engine.step()).filter(r => r.action === 'escalate').length, 0, 'nothing due before the deadline')
+  await s.client.market.append({ type: OP.DISPUTE_ESCALATE, jobId: id })
+  await sleep(500)
+  t.ok(await until(s.printer.market, id, j => j.dispute?.stage === 'mediation'), 'an early escalation is ignored by apply')
+  s.clock.skew = DEADLINES.proposeSecs * 1000 + 1000
+  const reports = await drive(s, [s.printer.engine], async () => {
+    const v = await jobOn(s.arbitrator.market, id)
+    return v !== null && v.confirmed && v.job.dispute?.stage === 'arbitration'
+  })
+  t.ok(reports.some(r => r.action === 'escalate'), 'the printer\'s engine escalated')
+  t.is((await jobOn(s.arbitrator.market, id))!.job.dispute?.escalation, 'missed-proposal')
+  const feeScript = (await s.mediator.wallet.nextReceiveAddress()).script
+  await s.mediator.market.append({ type: OP.DISPUTE_PROPOSE, jobId: id, printerPct: 50, note: 'late', feeScript })
+  await sleep(500)
+  t.absent((await jobOn(s.client.market, id))!.job.dispute?.proposal, 'a late proposal is ignored')
+  await s.arbitrator.engine.rule(id, 'printer')
+  await drive(s, [s.client.engine, s.printer.engine], async () => {
+    const v = await jobOn(s.arbitrator.market, id)
+    return v !== null && v.confirmed && v.job.escrow?.closed != null
+  })
+  const { job, tx } = await closedTx(s, id, s.arbitrator.market)
+  t.is(job.status, 'completed')
+  const fee = feeOf(tx)
+  const arbFee = BigInt(BOUNTY) * 5n / 100n
+  t.is(await paidTo(s, tx, job.escrow!.printer.payoutScript), BigInt(BOUNTY + DEPOSIT) - fee / 2n, 'printer: bounty + deposit − fee share')
+  t.is(await paidTo(s, tx, job.escrow!.client!.payoutScript), BigInt(DEPOSIT) - arbFee - (fee - fee / 2n), 'client: deposit − arbitration fee − fee share')
+  const m = (await getMediators(s.arbitrator.market.view))[0]
+  t.is(m.missed, 1, 'the missed deadline is on the mediator\'s record')
+})
+
+// --- revocation, through the reducer on constructed histories ---------------------------------------------------
+
+async function openBee (t: Test): Promise<View> {
+  const dir = await tmpDir(t)
+  const store = new Corestore(path.join(dir, 'store'))
+  const bee: View = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
+  t.teardown(async () => { await bee.close(); await store.close() }, { order: 10 })
+  await bee.ready()
+  return bee
+}
+
+async function run (bee: View, body: OpBody, author: Uint8Array, at: number): Promise<boolean> {
+  const batch = bee.batch()
+  const ok = await applyOp(batch, decodeOp(encodeOp(body, at)), author, 1)
+  await batch.flush()
+  return ok
+}
+
+const key = (n: number): Uint8Array => b4a.alloc(32, n)
+const CLIENT = key(1)
+const PRINTER = key(2)
+const ARB = key(3)
+
+// An active, funded escrowed job record (the escrow fields the mediation rules read; no real transactions).
+async function activeJob (bee: View, n: number): Promise<Uint8Array> {
+  const id = b4a.alloc(16, n)
+  const e = { arbitrator: ARB, arbitratorPubkey: b4a.alloc(33, 2), depositPct: 15, arbitrationFeePct: 5, fundingDepth: 1, fundingTimeoutSecs: 3600, refundDelayBlocks: 20, acceptedAt: 1, printer: { pubkey: b4a.alloc(33, 3), payoutScript: b4a.alloc(22), changeScript: b4a.alloc(22), inputs: [], feeRate: 1 }, client: null, sigs: [], fundingTxid: b4a.alloc(32, 9), ruling: null, closed: null } as EscrowRecord
+  const job: JobRecord = { id, seq: n, title: 't', material: 'PLA', colors: [], bountySats: BOUNTY, country: 'DE', notes: '', client: CLIENT, printer: PRINTER, status: 'active', createdAt: 1, updatedAt: 1, updates: 0, history: [], file: null, escrow: e, dispute: null }
+  const b = bee.batch()
+  await putJob(b, null, job)
+  await b.flush()
+  return id
+}
+
+test('revocation rules: pure, and recomputed in apply from a constructed history (two missed deadlines → revoked, no longer picked)', async (t) => {
+  t.is(revocationReason({ missed: 1, overturned: 1, accepted: 0, upheld: 0 }), '', 'one miss, one overturn: fine')
+  t.ok(revocationReason({ missed: 2, overturned: 0, accepted: 9, upheld: 0 }).startsWith('R1'), 'R1: two missed deadlines')
+  t.ok(revocationReason({ missed: 0, overturned: 2, accepted: 1, upheld: 1 }).startsWith('R2'), 'R2: 2 overturned ≥ 1 accepted + 1 upheld')
+  t.is(revocationReason({ missed: 0, overturned: 2, accepted: 3, upheld: 0 }), '', 'R2 not met when most proposals were accepted')
+
+  const bee = await openBee(t)
+  const MED = key(7)
+  t.ok(await run(bee, { type: OP.MEDIATOR_REGISTER, feePct: 3 }, MED, 10), 'registered')
+  t.absent(await run(bee, { type: OP.MEDIATOR_REGISTER, feePct: 6 }, key(8), 10), 'a fee above the 5 % cap is refused')
+  let at = 1_000
+  for (const n of [1, 2]) {
+    const id = await activeJob(bee, n)
+    t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id, reason: 'bad' }, CLIENT, at), `dispute ${n}`)
+    const j = (await getJob(bee, id))!
+    t.alike(j.dispute?.mediator, MED, 'picked')
+    t.absent(await run(bee, { type: OP.DISPUTE_ESCALATE, jobId: id }, PRINTER, j.dispute!.proposeBy - 1), 'escalation before the deadline is ignored')
+    t.absent(await run(bee, { type: OP.DISPUTE_ESCALATE, jobId: id }, MED, j.dispute!.proposeBy), 'only a party escalates')
+    t.ok(await run(bee, { type: OP.DISPUTE_ESCALATE, jobId: id }, PRINTER, j.dispute!.proposeBy), 'escalated at the deadline')
+    at += 10
+  }
+  const [m] = await getMediators(bee)
+  t.is(m.taken, 2); t.is(m.missed, 2)
+  t.ok(m.revoked.startsWith('R1'), `revoked: ${m.revoked}`)
+  const id3 = await activeJob(bee, 3)
+  t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id3, reason: 'bad' }, CLIENT, at))
+  const j3 = (await getJob(bee, id3))!
+  t.is(j3.dispute?.mediator, null, 'a revoked mediator is not picked')
+  t.is(j3.dispute?.stage, 'arbitration', 'no eligible mediator: straight to the arbitrator')
+  t.is(j3.dispute?.escalation, 'no-mediator')
+  t.ok(await run(bee, { type: OP.MEDIATOR_REGISTER, feePct: 1 }, MED, at), 're-registering changes the fee…')
+  t.ok((await getMediators(bee))[0].revoked.startsWith('R1'), '…but not the revocation')
+})
