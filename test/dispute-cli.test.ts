@@ -1,0 +1,70 @@
+// Mediation through the command line: separate peer processes (creator with a seeder, arbitrator, mediator,
+// client, printer), a real bcoin regtest node, one-shot commands only. A funded job is disputed, the market picks
+// the registered mediator, it proposes a split, both sides accept, and the split is paid on chain.
+import test from 'brittle'
+import path from 'path'
+import { tmpDir, testnet, p2print, startSeed, eventually } from './helpers.js'
+import { startRegtest } from './regtest.js'
+
+test('dispute cli: mediator registers, is picked, proposes 60 %; both accept; the split is paid', { timeout: 400_000 }, async (t) => {
+  const chain = await startRegtest(t)
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--bitcoin-rpc', chain.rpcUrl, '--sync-timeout', '8']
+  const [A, R, M, B, C] = [peer('creator'), peer('arbitrator'), peer('mediator'), peer('client'), peer('printer')]
+  const ok = async (args: string[]): Promise<any> => {
+    const r = await p2print(args)
+    if (r.code !== 0) t.fail(`${args.slice(-5).join(' ')}: ${r.stderr}`)
+    return r.json
+  }
+
+  const key = (await ok([...A, '--json', 'market', 'create'])).key
+  for (const p of [R, M, B, C]) await ok([...p, '--json', 'market', 'join', key])
+  const arb = await ok([...R, '--json', 'id'])
+  await ok([...A, '--json', 'market', 'settings', '--chain', 'regtest', '--arbitrator', `${arb.id}:${arb.arbitratorPubkey}`, '--funding-depth', '1'])
+  const seed = startSeed(t, A)
+  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000))
+
+  const reg = await ok([...M, '--json', 'mediator', 'register', '--fee-pct', '2'])
+  t.is(reg.feePct, 2, 'the mediator registered with a 2 % fee')
+  const tooHigh = await p2print([...M, '--json', 'mediator', 'register', '--fee-pct', '50'])
+  t.is(tooHigh.code, 2, 'a fee over the cap is refused')
+  const mediatorId = (await ok([...M, '--json', 'id'])).id
+  t.ok(await eventually(async () => ((await p2print([...B, '--json', 'mediator', 'list'])).json?.mediators ?? []).some((m: any) => m.id === mediatorId), 30_000, 500), 'the client sees the mediator in the list')
+
+  await chain.fund((await ok([...B, '--json', 'wallet', 'address'])).address, 2_000_000n)
+  await chain.fund((await ok([...C, '--json', 'wallet', 'address'])).address, 1_000_000n)
+  await chain.mine(1)
+  const job = await ok([...B, '--json', 'job', 'create', '--title', 'Bracket', '--material', 'PETG', '--bounty', '0.01', '--country', 'AT'])
+  await ok([...C, '--json', 'job', 'accept', job.id])
+  t.ok(await eventually(async () => {
+    await p2print([...B, 'sync'])
+    await p2print([...C, 'sync'])
+    await chain.mine(1)
+    return (await p2print([...B, '--json', 'job', 'show', job.id])).json?.status === 'active'
+  }, 200_000, 0), 'funded and active')
+
+  const disputed = await ok([...B, '--json', 'job', 'dispute', job.id, '--reason', 'warped corners'])
+  t.is(disputed.status, 'disputed')
+  t.is(disputed.dispute?.mediator, mediatorId, 'the market picked the registered mediator')
+
+  const notMediator = await p2print([...C, '--json', 'dispute', 'propose', job.id, '--printer-pct', '90'])
+  t.is(notMediator.code, 1, 'only the mediator proposes')
+  t.ok(await eventually(async () => (await p2print([...M, '--json', 'dispute', 'propose', job.id, '--printer-pct', '60', '--note', 'reprint the corners'])).code === 0, 60_000, 1000), 'the mediator proposes 60 % for the printer')
+  t.ok(await eventually(async () => (await p2print([...B, '--json', 'dispute', 'accept', job.id])).code === 0, 60_000, 1000), 'the client accepts')
+  t.ok(await eventually(async () => (await p2print([...C, '--json', 'dispute', 'accept', job.id])).code === 0, 60_000, 1000), 'the printer accepts')
+
+  const paid = await eventually(async () => {
+    await p2print([...B, 'sync'])
+    await p2print([...C, 'sync'])
+    await chain.mine(1)
+    const e = (await p2print([...B, '--json', 'escrow', job.id])).json
+    return e?.payout?.kind === 'split'
+  }, 120_000, 0)
+  t.ok(paid, 'the split was paid')
+  const e = (await p2print([...B, '--json', 'escrow', job.id])).json
+  t.ok((await chain.backend.txStatus(e.payoutTxid)).confirmed || (await chain.mine(1), (await chain.backend.txStatus(e.payoutTxid)).confirmed), 'the payout is confirmed')
+  const mediatorBalance = (await ok([...M, '--json', 'wallet', 'balance'])).confirmedSats
+  t.is(mediatorBalance, 20_000, 'the mediator got its 2 % of the bounty')
+})
