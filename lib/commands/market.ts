@@ -4,6 +4,8 @@ import { peerId, shortId, parseKey } from '../ids.js'
 import { UNKNOWN_MARKET, NO_MARKET, BAD_ARGUMENT } from '../errors.js'
 import { LIMITS } from '../schema.js'
 import { ensureWallet } from './wallet.js'
+import { networkFor } from '../escrow/networks.js'
+import { getSettings } from '../market/view.js'
 import { arbitratorPubkey } from '../escrow/engine.js'
 import { toHex } from '../escrow/script.js'
 import b4a from 'b4a'
@@ -53,7 +55,9 @@ export async function idCommand (ctx: Ctx): Promise<Result> {
     if (ctx.marketKey === null && peer.currentMarketKey === null) throw NO_MARKET()
     const market = await peer.openMarket(ctx.marketKey)
     const id = peerId(market.writerKey)
-    const { wallet } = await ensureWallet(peer.dir)
+    // the arbitrator key depends on the chain (BIP44 coin type): the market's, else --chain, else testnet's
+    const chain = (await getSettings(market.view)).chain || ctx.chain || 'testnet'
+    const { wallet } = await ensureWallet(peer.dir, networkFor(chain))
     return { kind: 'id', data: { id, short: shortId(id), arbitratorPubkey: toHex(arbitratorPubkey(wallet)) } }
   } finally {
     await peer.close()
