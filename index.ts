@@ -17,6 +17,7 @@ import { chatCommand } from './lib/commands/chat.js'
 import { walletMnemonic, walletRestore, walletAddress, walletBalance, walletSend, CHAINS } from './lib/commands/wallet.js'
 import type { ChainName } from './lib/escrow/chain.js'
 import { parseKey } from './lib/ids.js'
+import { STATUSES, type Status } from './lib/schema.js'
 import { HELP, renderEvent, renderResult, renderProgress } from './ui/text.js'
 import { analyzeCommand, jobDownload } from './lib/commands/files.js'
 
@@ -122,7 +123,14 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
     file: values.file
   }
   switch (cmd) {
-    case undefined: return summaryCommand(ctx)
+    case undefined:
+      // in a terminal: the interactive app; otherwise (pipes, scripts, tests) the summary and help
+      if (process.stdout.isTTY === true && process.stdin.isTTY === true && !ctx.json) return uiCommand(ctx, values)
+      return summaryCommand(ctx)
+    case 'ui':
+      tooMany(1)
+      if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) throw USAGE('`p2print ui` needs a terminal (stdin and stdout a TTY); in scripts use the commands, e.g. `p2print jobs`')
+      return uiCommand(ctx, values)
     case 'market':
       switch (sub) {
         case 'create': tooMany(2); return marketCreate(ctx, values.name ?? '')
@@ -220,6 +228,23 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
   }
 }
 
+// The terminal UI, loaded only when used (the commands do not pay for React and Ink).
+async function uiCommand (ctx: Ctx, values: Values): Promise<Result> {
+  const { runUi } = await import('./ui/run.js')
+  const status = values.status
+  if (status !== undefined && status !== 'all' && !(STATUSES as readonly string[]).includes(status)) throw BAD_ARGUMENT(`--status must be all or one of ${STATUSES.join(', ')}`)
+  await runUi({
+    storage: ctx.storage,
+    bootstrap: ctx.bootstrap,
+    marketKey: ctx.marketKey,
+    chain: ctx.chain,
+    bitcoinRpc: ctx.bitcoinRpc,
+    esplora: ctx.esplora,
+    filters: { status: status as Status | 'all' | undefined, material: values.material, country: values.country, minBounty: values['min-bounty'] }
+  })
+  return { kind: 'none', data: {} }
+}
+
 async function main (argv: string[]): Promise<number> {
   let json = argv.includes('--json')
   let stop: () => void = () => {}
@@ -238,6 +263,7 @@ async function main (argv: string[]): Promise<number> {
   let progressDone = false
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  process.on('SIGHUP', onSignal) // the terminal went away (the UI, a closed tmux pane)
 
   try {
     const { values, positionals } = parse(argv)

@@ -12,6 +12,12 @@ export const HELP = `p2print — a peer-to-peer market for 3D printing
 
 Usage: p2print [--storage DIR] [--bootstrap HOST:PORT[,…]] [--market KEY] [--json] [--sync-timeout SECS] <command>
 
+Terminal UI
+  (no command) in a terminal    the interactive app (market, job pages, posting, my jobs, chat); not a terminal:
+                                this summary and help
+  ui [--status S|all] [--material M] [--country CC] [--min-bounty BTC]
+                                the interactive app, with these market filters to start with
+
 Markets
   market create [--name NAME]   create a market (you become its first indexer) and make it current
   market join KEY               join the market with this key and make it current

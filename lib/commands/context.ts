@@ -23,6 +23,8 @@ export interface Ctx {
   emit: (tag: string, data?: Record<string, unknown>) => void
   // resolves when the user asks a long-running command to stop (SIGINT / SIGTERM)
   stopped: Promise<void>
+  // a long-lived session (the terminal UI, lib/app.ts): commands run on it instead of opening and closing a peer
+  session?: Session
 }
 
 // `kind` tells the text renderer how to show `data`; with --json, `data` is printed as it is.
@@ -87,6 +89,18 @@ export async function closeAllPeers (): Promise<void> {
 // In a market with escrow, this peer's due escrow steps run after the catch-up (before the command acts) and again
 // after it, so a flow driven by one-shot commands alone moves forward like one driven by running peers.
 export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, opts: { create?: boolean, name?: string, join?: Uint8Array, escrow?: 'optional' | 'required' } = {}): Promise<T> {
+  if (ctx.session !== undefined && opts.create !== true && opts.join === undefined) {
+    // the session stays open and connected: only the escrow steps after the command are this call's
+    const s = ctx.session
+    if (opts.escrow === 'required' && s.escrow === null) await openEscrow(ctx, s.peer, s.market, true)
+    await s.market.update()
+    const result = await fn({ ...s, peers: s.market.connections })
+    if (s.escrow !== null) {
+      await s.market.update()
+      await runEscrowSteps(ctx, s.escrow, 2000)
+    }
+    return result
+  }
   const peer = await openPeer(ctx)
   let escrow: EscrowSession | null = null
   try {

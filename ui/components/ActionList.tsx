@@ -1,0 +1,15 @@
+// The actions this peer may take on a job; the selected one runs on Enter.
+import { Box, Text } from 'ink'
+import type { ActionInfo } from '../../lib/app.js'
+
+export function ActionList ({ actions, selected, focused }: { actions: ActionInfo[], selected: number, focused: boolean }): React.JSX.Element {
+  return (
+    <Box flexDirection='column'>
+      <Text bold>Actions</Text>
+      {actions.length === 0 ? <Text dimColor>  none for you in this state</Text> : null}
+      {actions.map((a, i) => (
+        <Text key={a.action} inverse={focused && i === selected}>{focused && i === selected ? '› ' : '  '}{a.action.padEnd(9)} {a.label}</Text>
+      ))}
+    </Box>
+  )
+}

@@ -1,0 +1,29 @@
+// One line at the bottom: peers, sync state, market, job counts, wallet balance when a backend is configured.
+import { Box, Text } from 'ink'
+import type { AppState } from '../../lib/app.js'
+import { formatBtc } from '../../lib/app.js'
+
+const SYNC: Record<AppState['sync'], string> = {
+  'no-market': 'no market',
+  connecting: 'connecting…',
+  syncing: 'syncing…',
+  synced: 'synced',
+  offline: 'offline (changes stay local)'
+}
+
+export function StatusBar ({ state }: { state: AppState }): React.JSX.Element {
+  const m = state.market
+  const open = m?.byStatus.open ?? 0
+  const bal = state.balance
+  return (
+    <Box borderStyle='single' borderTop borderBottom={false} borderLeft={false} borderRight={false} paddingX={1}>
+      <Text>
+        <Text color={state.peers > 0 ? 'green' : 'yellow'}>peers {state.peers}</Text>
+        {' · '}{SYNC[state.sync]}
+        {m !== null ? ` · ${m.name === '' ? 'market ' + m.key.slice(0, 8) : m.name} · ${m.jobs} jobs, ${open} open` : ''}
+        {bal !== null ? ` · wallet ${formatBtc(bal.confirmedSats)} BTC${bal.unconfirmedSats !== 0 ? ` (+${formatBtc(bal.unconfirmedSats)} unconfirmed)` : ''} ${bal.chain}` : ''}
+        {' · ? help'}
+      </Text>
+    </Box>
+  )
+}

@@ -1,0 +1,136 @@
+// Job page: every field, the model summary, the client's record, the escrow, and the actions allowed to this peer.
+import { useEffect, useState } from 'react'
+import { Box, Text, useInput } from 'ink'
+import type { JobDetail, ActionInfo } from '../../lib/app.js'
+import { ActionList } from '../components/ActionList.js'
+import { TextField, editText } from '../components/TextField.js'
+import { fmtBytes, fmtRating } from '../components/JobTable.js'
+import type { KeyHelp } from '../components/HelpOverlay.js'
+import { run, type ScreenProps } from './types.js'
+import { useRefState } from '../components/useRefState.js'
+
+export const JOB_KEYS: KeyHelp[] = [
+  { keys: '↑ ↓', what: 'select an action' },
+  { keys: 'Enter', what: 'run the selected action (asks to confirm, or for a note/reason)' },
+  { keys: 'c', what: 'timeline and chat (client and printer)' },
+  { keys: 'Esc', what: 'back' }
+]
+
+function Field ({ name, children }: { name: string, children: React.ReactNode }): React.JSX.Element {
+  return <Box><Box width={14}><Text dimColor>{name}</Text></Box><Text>{children}</Text></Box>
+}
+
+export function JobDetails ({ d }: { d: JobDetail }): React.JSX.Element {
+  const j = d.job
+  const s = j.file?.summary
+  const cr = j.clientRecord
+  return (
+    <Box flexDirection='column'>
+      <Text bold>{j.title} <Text color='cyan'>[{j.status}]</Text>{j.confirmed ? '' : <Text color='yellow'> (not yet confirmed)</Text>}</Text>
+      <Field name='id'>{j.id}</Field>
+      <Field name='material'>{j.material}{j.colors.length > 0 ? ` · ${j.colors.join(', ')}` : ''}</Field>
+      <Field name='bounty'>{j.bountyBtc} BTC</Field>
+      <Field name='ship to'>{j.country}</Field>
+      <Field name='client'>{j.client.slice(0, 12)}{d.role === 'client' ? ' (you)' : ''}{cr !== undefined ? ` · ${fmtRating(cr.rating.average, cr.rating.count)} · ${cr.asClient.completed} completed, ${cr.asClient.cancelled} cancelled, ${cr.disputesOpened} disputes opened` : ''}</Field>
+      <Field name='printer'>{j.printer === null ? '—' : j.printer.slice(0, 12) + (d.role === 'printer' ? ' (you)' : '')}{j.printerRecord != null ? ` · ${fmtRating(j.printerRecord.rating.average, j.printerRecord.rating.count)} · ${j.printerRecord.asPrinter.completed} printed` : ''}</Field>
+      <Field name='posted'>{j.createdAt}{j.updates > 0 ? ` · edited ${j.updates}×` : ''}</Field>
+      {j.notes !== '' ? <Field name='notes'>{j.notes}</Field> : null}
+      {j.file !== null && s !== undefined
+        ? <Field name='model'>{j.file.name} · {fmtBytes(j.file.byteLength)} · {s.kind} · {s.models} model(s) · {s.facets} facets · {s.sizeMm.map(x => x.toFixed(1)).join('×')} mm · {s.volumeCm3.toFixed(1)} cm³ · {s.closed && s.manifold ? 'watertight' : 'NOT watertight'}{s.fits.length > 0 ? ` · fits ${s.fits.slice(0, 3).join(', ')}` : ''}</Field>
+        : <Field name='model'>no file attached</Field>}
+      {j.escrow !== null ? <EscrowBox d={d} /> : d.escrowChain !== '' ? <Field name='escrow'>on {d.escrowChain}, set up when a printer accepts</Field> : <Field name='escrow'>none (this market has no escrow)</Field>}
+      {j.dispute !== null ? <Field name='dispute'>{JSON.stringify(j.dispute).slice(0, 200)}</Field> : null}
+    </Box>
+  )
+}
+
+function EscrowBox ({ d }: { d: JobDetail }): React.JSX.Element {
+  const e = d.job.escrow!
+  const a = e.amounts
+  return (
+    <Box flexDirection='column'>
+      <Field name='escrow'>{e.state} on {d.escrowChain}{e.address !== null ? ` · ${e.address}` : ''}{e.fundingTxid !== null ? ` · funding ${e.fundingTxid.slice(0, 16)}…` : ''}{e.fundingDepth !== null ? ` · ${e.fundingDepth}/${e.requiredDepth} conf.` : ''}</Field>
+      {a !== null ? <Field name='amounts'>bounty {a.bountySats} · deposits {a.depositPct}% (client {a.clientDepositSats}, printer {a.printerDepositSats}) · client in {a.clientInSats} · printer in {a.printerInSats} · total {a.totalSats} sats</Field> : null}
+      {e.paths.map(p => <Field key={p.kind} name={'  ' + p.kind}>{p.outputs.map(o => `${o.role} ${o.valueSats}`).join(', ')} · fee {p.feeSats} sats</Field>)}
+      <Field name='deadlines'>lapses {e.deadlines.lapseAt}{e.deadlines.lockHeight !== null ? ` · refund from height ${e.deadlines.lockHeight}` : ''}{e.deadlines.tipHeight !== null ? ` (tip ${e.deadlines.tipHeight})` : ''}</Field>
+      {e.payout !== null ? <Field name='payout'>{e.payout.kind} · {e.payout.txid}</Field> : null}
+    </Box>
+  )
+}
+
+// Loads a job, refreshes it on every market update.
+export function useJob (core: ScreenProps['core'], id: string, version: number): { d: JobDetail | null, error: string | null, reload: () => void } {
+  const [d, setD] = useState<JobDetail | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [n, setN] = useState(0)
+  useEffect(() => {
+    let live = true
+    core.getJob(id).then(v => { if (live) { setD(v); setError(null) } }, (err: Error) => { if (live) setError(err.message) })
+    return () => { live = false }
+  }, [core, id, version, n])
+  return { d, error, reload: () => setN(x => x + 1) }
+}
+
+// The action list with its confirm / text prompt: shared by the job page and the active job.
+export function useActions (p: ScreenProps, id: string, d: JobDetail | null, reload: () => void, enabled: boolean): { view: React.JSX.Element, typing: boolean } {
+  const [sel, setSel, selRef] = useRefState(0)
+  const [pending, setPendingState, pendingRef] = useRefState<ActionInfo | null>(null)
+  const setPending = (a: ActionInfo | null): void => { setPendingState(a); p.setTyping(a !== null) } // a confirm prompt owns y, n and Esc
+  const [text, setText, textRef] = useRefState('')
+  const actions = d?.actions ?? []
+  const typing = pending !== null && pending.needsText !== 'none'
+  useInput((input, key) => {
+    const pending = pendingRef.current
+    const text = textRef.current
+    const sel = selRef.current
+    if (pending !== null) {
+      if (key.escape) { setPending(null); setText(''); return }
+      const go = pending.needsText === 'none' ? (input === 'y' || key.return) : key.return
+      if (go) {
+        if (pending.needsText === 'required' && text.trim() === '') { p.say({ kind: 'error', text: `${pending.action} needs a reason: type what went wrong, then Enter` }); return }
+        const a = pending
+        setPending(null)
+        setText('')
+        void run(p.say, `${a.action}…`, () => p.core.act(id, a.action, text.trim()), j => `${a.action}: the job is now ${j.status}`).then(reload)
+        return
+      }
+      if (pending.needsText === 'none') { if (input === 'n') setPending(null); return }
+      setText(t => editText(t, input, key))
+      return
+    }
+    if (key.downArrow) setSel(s => Math.min(s + 1, actions.length - 1))
+    else if (key.upArrow) setSel(s => Math.max(s - 1, 0))
+    else if (key.return && actions[sel] !== undefined) { setPending(actions[sel]); p.say(null) }
+  }, { isActive: p.active && enabled })
+  const view = (
+    <Box flexDirection='column'>
+      <ActionList actions={actions} selected={Math.min(sel, Math.max(0, actions.length - 1))} focused={enabled} />
+      {pending !== null && pending.needsText === 'none' ? <Text color='yellow'>{pending.label}? press y or Enter to confirm, n or Esc to cancel</Text> : null}
+      {pending !== null && pending.needsText !== 'none'
+        ? <Box flexDirection='column'><TextField label={pending.action === 'ship' ? 'note' : 'reason'} width={8} value={text} focused /><Text dimColor>Enter {pending.action} · Esc cancel{pending.needsText === 'optional' ? ' · the note may be empty' : ''}</Text></Box>
+        : null}
+    </Box>
+  )
+  return { view, typing }
+}
+
+export function JobScreen (p: ScreenProps & { id: string }): React.JSX.Element {
+  const { d, error, reload } = useJob(p.core, p.id, p.version)
+  const { view, typing } = useActions(p, p.id, d, reload, true)
+  useEffect(() => { p.setTyping(typing); return () => p.setTyping(false) }, [typing, p.setTyping])
+  useInput((input) => {
+    if (input === 'c' && d !== null) {
+      if (d.role === 'other' || d.job.printer === null) p.say({ kind: 'error', text: 'the timeline and chat open for the job\'s client and printer once a printer has accepted it' })
+      else p.go({ name: 'active', id: p.id })
+    }
+  }, { isActive: p.active && !typing })
+  if (error !== null && d === null) return <Text color='red'>✗ {error} — press Esc to go back</Text>
+  if (d === null) return <Text dimColor>loading job {p.id}…</Text>
+  return (
+    <Box flexDirection='column'>
+      <JobDetails d={d} />
+      <Box marginTop={1}>{view}</Box>
+      <Text dimColor>↑↓ action · Enter run · c timeline and chat · Esc back</Text>
+    </Box>
+  )
+}

@@ -1,0 +1,107 @@
+// Post a job: a form validated as you type (the CLI's own parsers), the model file analysed before posting.
+import { useEffect, useMemo, useState } from 'react'
+import { Box, Text, useInput } from 'ink'
+import type { JobDraft, FilePreview } from '../../lib/app.js'
+import { TextField, editText } from '../components/TextField.js'
+import { fmtBytes } from '../components/JobTable.js'
+import type { KeyHelp } from '../components/HelpOverlay.js'
+import { run, type ScreenProps } from './types.js'
+import { useRefState } from '../components/useRefState.js'
+
+export const POST_KEYS: KeyHelp[] = [
+  { keys: 'Tab ↑ ↓', what: 'next / previous field' },
+  { keys: 'Enter', what: 'next field; on the last field (or Ctrl-S anywhere): post the job' },
+  { keys: 'Esc', what: 'back to the market (the form is kept while the app runs)' }
+]
+
+const FIELDS: Array<{ f: keyof JobDraft, label: string, hint: string }> = [
+  { f: 'title', label: 'title', hint: 'what to print' },
+  { f: 'material', label: 'material', hint: 'PLA, ABS, PETG, TPU, Nylon, Resin, Other' },
+  { f: 'colors', label: 'colours', hint: 'e.g. red,black (optional)' },
+  { f: 'bounty', label: 'bounty BTC', hint: 'e.g. 0.0005' },
+  { f: 'country', label: 'country', hint: 'ISO code, e.g. DE' },
+  { f: 'notes', label: 'notes', hint: 'optional' },
+  { f: 'file', label: 'model file', hint: 'path to .stl/.obj/.3mf/.zip (optional)' }
+]
+
+export const EMPTY_DRAFT: JobDraft = { title: '', material: '', colors: '', bounty: '', country: '', notes: '', file: '' }
+
+export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDraft) => void }): React.JSX.Element {
+  const [draft, setDraftState, draftRef] = useRefState<JobDraft>(p.draft)
+  const setDraft = (d: JobDraft): void => { setDraftState(d); p.setDraft(d) }
+  const [focus, setFocus, focusRef] = useRefState(0)
+  const [touched, setTouched] = useState<Partial<Record<keyof JobDraft, boolean>>>({})
+  const [file, setFile] = useState<{ path: string, preview: FilePreview | null, error: string | null } | null>(null)
+  const errors = useMemo(() => p.core.validateDraft(draft), [p.core, draft])
+
+  useEffect(() => { p.setTyping(true); return () => p.setTyping(false) }, [p.setTyping])
+
+  // the model is analysed as soon as the file field is left with a path in it
+  const analyse = (path: string): void => {
+    if (path.trim() === '') { setFile(null); return }
+    if (file?.path === path) return
+    setFile({ path, preview: null, error: null })
+    p.core.analyzeFile(path).then(preview => setFile({ path, preview, error: null }), (err: Error) => setFile({ path, preview: null, error: err.message }))
+  }
+
+  const post = (): void => {
+    setTouched(Object.fromEntries(FIELDS.map(x => [x.f, true])))
+    const first = FIELDS.find(x => errors[x.f] !== undefined)
+    if (first !== undefined) { p.say({ kind: 'error', text: `fix the ${first.label} first: ${errors[first.f]!}` }); setFocus(FIELDS.indexOf(first)); return }
+    if (draft.file.trim() !== '' && file?.error != null) { p.say({ kind: 'error', text: `the model file cannot be posted: ${file.error}` }); return }
+    void run(p.say, 'posting…', () => p.core.createJob(draft), id => `job ${id} posted`).then((id) => {
+      if (id !== null) { setDraft(EMPTY_DRAFT); p.go({ name: 'job', id }) }
+    })
+  }
+
+  useInput((input, key) => {
+    // keys typed faster than they are read (a paste, a script) arrive as one chunk: Tab and Enter in it still move
+    if (input.length > 1 && /[\t\r]/.test(input)) {
+      for (const part of input.split(/([\t\r])/)) {
+        if (part === '\t') onKey('', { ...key, tab: true })
+        else if (part === '\r') onKey('', { ...key, return: true })
+        else if (part !== '') onKey(part, key)
+      }
+      return
+    }
+    onKey(input, key)
+  }, { isActive: p.active })
+
+  function onKey (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]): void {
+    const focus = focusRef.current
+    const draft = draftRef.current
+    const f = FIELDS[focus].f
+    if (key.escape) { p.back(); return }
+    if (key.ctrl && input === 's') { post(); return }
+    if (key.tab || key.downArrow || key.upArrow || key.return) {
+      setTouched(t => ({ ...t, [f]: true }))
+      if (f === 'file') analyse(draft.file)
+      if (key.return && focus === FIELDS.length - 1) { post(); return }
+      setFocus(i => (i + (key.upArrow || key.shift ? FIELDS.length - 1 : 1)) % FIELDS.length)
+      return
+    }
+    const value = editText(draft[f], input, key)
+    if (value !== draft[f]) {
+      setDraft({ ...draft, [f]: value })
+      setTouched(t => ({ ...t, [f]: true }))
+    }
+  }
+
+  const ok = Object.keys(errors).length === 0
+  return (
+    <Box flexDirection='column'>
+      <Text bold>Post a job</Text>
+      {FIELDS.map((x, i) => (
+        <TextField key={x.f} label={x.label} width={13} value={draft[x.f]} focused={focus === i} hint={x.hint} error={touched[x.f] === true ? errors[x.f] : undefined} />
+      ))}
+      {file !== null
+        ? file.error !== null
+          ? <Text color='red'>✗ {file.error}</Text>
+          : file.preview === null
+            ? <Text dimColor>analysing {file.path}…</Text>
+            : <Text color='green'>✓ {file.preview.name} · {fmtBytes(file.preview.bytes)} · {file.preview.summary.kind} · {file.preview.summary.models} model(s) · {file.preview.summary.facets} facets · {file.preview.summary.sizeMm.map(x => x.toFixed(1)).join('×')} mm · {file.preview.summary.volumeCm3.toFixed(1)} cm³ · {file.preview.summary.closed && file.preview.summary.manifold ? 'watertight' : 'NOT watertight'}</Text>
+        : null}
+      <Text dimColor>{ok ? 'ready: Enter on the last field or Ctrl-S posts' : 'Tab next field · Ctrl-S post · Esc back'}</Text>
+    </Box>
+  )
+}
