@@ -4,6 +4,7 @@
 // that version), and refuses trailing bytes, over-long strings and lists.
 import c from 'compact-encoding'
 import type { State } from 'compact-encoding'
+import { CodecError, boundedString, boundedArray, enumOf, optional, safeUint, finite, struct } from './codec.js'
 import { chatKeyBody, chatGrantBody, chatMessageBody, type ChatKeyBody, type ChatGrantBody, type ChatMessageBody } from './chat/codec.js'
 import { encodeDisputeBody, decodeDisputeBody, disputeOpCarriesPsbt, optionalDispute, type DisputeOpBody, type DisputeRecord } from './disputes/codec.js'
 
@@ -234,83 +235,14 @@ export type OpBody =
 
 export type Op = OpBody & { version: number, at: number }
 
-export class SchemaError extends Error {}
+export class SchemaError extends CodecError {}
 
 // --- bounded primitives --------------------------------------------------------------------------------------
 
-function boundedString (maxChars: number): c.Encoder<string> {
-  return {
-    preencode (state, s) { c.string.preencode(state, s) },
-    encode (state, s) { c.string.encode(state, s) },
-    decode (state) {
-      const s = c.string.decode(state)
-      if (s.length > maxChars) throw new SchemaError(`string longer than ${maxChars} characters`)
-      return s
-    }
-  }
-}
 
-function boundedArray<T> (enc: c.Encoder<T>, max: number): c.Encoder<T[]> {
-  return {
-    preencode (state, arr) {
-      c.uint.preencode(state, arr.length)
-      for (const v of arr) enc.preencode(state, v)
-    },
-    encode (state, arr) {
-      c.uint.encode(state, arr.length)
-      for (const v of arr) enc.encode(state, v)
-    },
-    decode (state) {
-      const n = c.uint.decode(state)
-      if (n > max) throw new SchemaError(`list longer than ${max}`)
-      const out: T[] = []
-      for (let i = 0; i < n; i++) out.push(enc.decode(state))
-      return out
-    }
-  }
-}
 
-function enumOf<T extends string> (values: readonly T[]): c.Encoder<T> {
-  return {
-    preencode (state, v) { c.uint.preencode(state, values.indexOf(v)) },
-    encode (state, v) {
-      const i = values.indexOf(v)
-      if (i === -1) throw new SchemaError(`unknown value ${v}`)
-      c.uint.encode(state, i)
-    },
-    decode (state) {
-      const i = c.uint.decode(state)
-      if (i >= values.length) throw new SchemaError(`unknown enum index ${i}`)
-      return values[i]
-    }
-  }
-}
 
-function optional<T> (enc: c.Encoder<T>): c.Encoder<T | null> {
-  return {
-    preencode (state, v) {
-      c.bool.preencode(state, v !== null)
-      if (v !== null) enc.preencode(state, v)
-    },
-    encode (state, v) {
-      c.bool.encode(state, v !== null)
-      if (v !== null) enc.encode(state, v)
-    },
-    decode (state) {
-      return c.bool.decode(state) ? enc.decode(state) : null
-    }
-  }
-}
 
-const safeUint: c.Encoder<number> = {
-  preencode (state, n) { c.uint.preencode(state, n) },
-  encode (state, n) { c.uint.encode(state, n) },
-  decode (state) {
-    const n = c.uint.decode(state)
-    if (!Number.isSafeInteger(n)) throw new SchemaError('integer out of range')
-    return n
-  }
-}
 
 const title = boundedString(LIMITS.titleChars)
 const notes = boundedString(LIMITS.notesChars)
@@ -384,15 +316,6 @@ function patchFlags (p: JobPatch): number {
   return flags
 }
 
-const finite: c.Encoder<number> = {
-  preencode (state, n) { c.float64.preencode(state, n) },
-  encode (state, n) { c.float64.encode(state, n) },
-  decode (state) {
-    const n = c.float64.decode(state)
-    if (!Number.isFinite(n)) throw new SchemaError('number is not finite')
-    return n
-  }
-}
 
 const fileKind = enumOf(MODEL_KINDS)
 const bedNames = boundedArray(boundedString(LIMITS.bedNameChars), LIMITS.bedNames)
@@ -497,17 +420,6 @@ const paidKind = enumOf(PAID_KINDS)
 const winner = enumOf(WINNERS)
 const signerRole = enumOf(SIGNER_ROLES)
 
-function struct<T> (fields: Array<[keyof T & string, c.Encoder<any>]>): c.Encoder<T> {
-  return {
-    preencode (state, v) { for (const [k, e] of fields) e.preencode(state, (v as any)[k]) },
-    encode (state, v) { for (const [k, e] of fields) e.encode(state, (v as any)[k]) },
-    decode (state) {
-      const out: Record<string, unknown> = {}
-      for (const [k, e] of fields) out[k] = e.decode(state)
-      return out as T
-    }
-  }
-}
 
 const arbitratorEntry = struct<ArbitratorEntry>([['id', key], ['pubkey', pubkey33]])
 export const marketSettings = struct<MarketSettings>([

@@ -3,6 +3,7 @@
 // Every decoder is strict: fixed sizes, bounded lengths and lists, safe integers; anything else throws (and
 // `apply` then ignores the op, identically on every peer).
 import c from 'compact-encoding'
+import { CodecError, boundedBytes, boundedArray, boundedString, safeUint, optional, struct } from '../codec.js'
 
 export const CHAT_LIMITS = {
   textBytes: 2048, // UTF-8 bytes of a message's text
@@ -23,75 +24,17 @@ export const KEY_BYTES = 32
 // a photo as stored in the drive: nonce || secretbox(image)
 export const PHOTO_STORED_MAX = CHAT_LIMITS.photoBytes + NONCE_BYTES + MAC_BYTES
 
-export class ChatCodecError extends Error {}
+export class ChatCodecError extends CodecError {}
 
-function bytes (min: number, max: number): c.Encoder<Uint8Array> {
-  return {
-    preencode (state, b) { c.buffer.preencode(state, b) },
-    encode (state, b) { c.buffer.encode(state, b) },
-    decode (state) {
-      const b = c.buffer.decode(state)
-      if (b === null || b.byteLength < min || b.byteLength > max) throw new ChatCodecError(`bytes outside ${min}..${max}`)
-      return b
-    }
-  }
-}
+const bytes = boundedBytes
+const list = boundedArray
+const text = boundedString
 
-function list<T> (enc: c.Encoder<T>, max: number): c.Encoder<T[]> {
-  return {
-    preencode (state, arr) { c.uint.preencode(state, arr.length); for (const v of arr) enc.preencode(state, v) },
-    encode (state, arr) { c.uint.encode(state, arr.length); for (const v of arr) enc.encode(state, v) },
-    decode (state) {
-      const n = c.uint.decode(state)
-      if (n > max) throw new ChatCodecError(`list longer than ${max}`)
-      const out: T[] = []
-      for (let i = 0; i < n; i++) out.push(enc.decode(state))
-      return out
-    }
-  }
-}
 
-function text (maxChars: number): c.Encoder<string> {
-  return {
-    preencode (state, s) { c.string.preencode(state, s) },
-    encode (state, s) { c.string.encode(state, s) },
-    decode (state) {
-      const s = c.string.decode(state)
-      if (s.length > maxChars) throw new ChatCodecError(`string longer than ${maxChars}`)
-      return s
-    }
-  }
-}
 
-const safeUint: c.Encoder<number> = {
-  preencode (state, n) { c.uint.preencode(state, n) },
-  encode (state, n) { c.uint.encode(state, n) },
-  decode (state) {
-    const n = c.uint.decode(state)
-    if (!Number.isSafeInteger(n)) throw new ChatCodecError('integer out of range')
-    return n
-  }
-}
 
-function optional<T> (enc: c.Encoder<T>): c.Encoder<T | null> {
-  return {
-    preencode (state, v) { c.bool.preencode(state, v !== null); if (v !== null) enc.preencode(state, v) },
-    encode (state, v) { c.bool.encode(state, v !== null); if (v !== null) enc.encode(state, v) },
-    decode (state) { return c.bool.decode(state) ? enc.decode(state) : null }
-  }
-}
 
-function struct<T> (fields: Array<[keyof T & string, c.Encoder<any>]>): c.Encoder<T> {
-  return {
-    preencode (state, v) { for (const [k, e] of fields) e.preencode(state, (v as any)[k]) },
-    encode (state, v) { for (const [k, e] of fields) e.encode(state, (v as any)[k]) },
-    decode (state) {
-      const out: Record<string, unknown> = {}
-      for (const [k, e] of fields) out[k] = e.decode(state)
-      return out as T
-    }
-  }
-}
+
 
 const key32 = c.fixed32
 const jobId16 = c.fixed(16)

@@ -3,6 +3,7 @@
 // The rules that read and write these records are in apply.ts (this folder); see lib/escrow/PROTOCOL.md.
 import c from 'compact-encoding'
 import type { State } from 'compact-encoding'
+import { CodecError, boundedBytes, boundedString, safeUint, enumOf, optional, struct } from '../codec.js'
 
 export const DISPUTE_OP = {
   MEDIATOR_REGISTER: 30,
@@ -73,77 +74,17 @@ export const DISPUTE_LIMITS = {
   scriptBytes: 64
 } as const
 
-export class DisputeCodecError extends Error {}
+export class DisputeCodecError extends CodecError {}
 
-const u: c.Encoder<number> = {
-  preencode (state, n) { c.uint.preencode(state, n) },
-  encode (state, n) { c.uint.encode(state, n) },
-  decode (state) {
-    const n = c.uint.decode(state)
-    if (!Number.isSafeInteger(n)) throw new DisputeCodecError('integer out of range')
-    return n
-  }
-}
+const u = safeUint
+const str = boundedString
+const bytes = (max: number, min = 0): c.Encoder<Uint8Array> => boundedBytes(min, max)
 
-function str (max: number): c.Encoder<string> {
-  return {
-    preencode (state, s) { c.string.preencode(state, s) },
-    encode (state, s) { c.string.encode(state, s) },
-    decode (state) {
-      const s = c.string.decode(state)
-      if (s.length > max) throw new DisputeCodecError(`string longer than ${max} characters`)
-      return s
-    }
-  }
-}
 
-function bytes (max: number, min = 0): c.Encoder<Uint8Array> {
-  return {
-    preencode (state, b) { c.buffer.preencode(state, b) },
-    encode (state, b) { c.buffer.encode(state, b) },
-    decode (state) {
-      const b = c.buffer.decode(state)
-      if (b === null || b.byteLength < min || b.byteLength > max) throw new DisputeCodecError('bad byte length')
-      return b
-    }
-  }
-}
 
-function enumOf<T extends string> (values: readonly T[]): c.Encoder<T> {
-  return {
-    preencode (state, v) { c.uint.preencode(state, values.indexOf(v)) },
-    encode (state, v) {
-      const i = values.indexOf(v)
-      if (i === -1) throw new DisputeCodecError(`unknown value ${v}`)
-      c.uint.encode(state, i)
-    },
-    decode (state) {
-      const i = c.uint.decode(state)
-      if (i >= values.length) throw new DisputeCodecError(`unknown enum index ${i}`)
-      return values[i]
-    }
-  }
-}
 
-function optional<T> (enc: c.Encoder<T>): c.Encoder<T | null> {
-  return {
-    preencode (state, v) { c.bool.preencode(state, v !== null); if (v !== null) enc.preencode(state, v) },
-    encode (state, v) { c.bool.encode(state, v !== null); if (v !== null) enc.encode(state, v) },
-    decode (state) { return c.bool.decode(state) ? enc.decode(state) : null }
-  }
-}
 
-function struct<T> (fields: Array<[keyof T & string, c.Encoder<any>]>): c.Encoder<T> {
-  return {
-    preencode (state, v) { for (const [k, e] of fields) e.preencode(state, (v as any)[k]) },
-    encode (state, v) { for (const [k, e] of fields) e.encode(state, (v as any)[k]) },
-    decode (state) {
-      const out: Record<string, unknown> = {}
-      for (const [k, e] of fields) out[k] = e.decode(state)
-      return out as T
-    }
-  }
-}
+
 
 const note = str(DISPUTE_LIMITS.noteChars)
 const script = bytes(DISPUTE_LIMITS.scriptBytes, 1)
