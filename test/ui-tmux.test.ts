@@ -40,7 +40,8 @@ test('ui in tmux: post on one peer, accept on the other', { skip: !hasTmux, time
   }
   start('a', a)
   start('b', b)
-  t.ok(await eventually(() => pane('a').includes('TITLE') && pane('b').includes('TITLE'), 20_000), 'both show the market table')
+  // a fresh clone compiles the UI on its first start (tsx, cold cache): give the first frame time on 2 cores
+  t.ok(await eventually(() => pane('a').includes('TITLE') && pane('b').includes('TITLE'), 120_000), 'both show the market table')
 
   // A posts a job through the form
   await keys('a', 'p')
