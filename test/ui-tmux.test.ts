@@ -22,7 +22,7 @@ async function keys (s: string, ...ks: string[]): Promise<void> {
   }
 }
 
-test('ui in tmux: post on one peer, accept on the other', { skip: !hasTmux, timeout: 90_000 }, async (t) => {
+test('ui in tmux: post on one peer, accept on the other', { skip: !hasTmux, timeout: 240_000 }, async (t) => {
   const tn = await testnet(t, 5)
   const root = await tmpDir(t)
   const boot = `127.0.0.1:${tn.bootstrap[0].port}`
