@@ -35,7 +35,8 @@ test('ui in tmux: post on one peer, accept on the other', { skip: !hasTmux, time
 
   t.teardown(() => { tmux('kill-server') }, { order: 5 })
   const start = (name: string, dir: string): void => {
-    const cmd = `cd ${ROOT} && ${process.execPath} --import tsx index.ts --storage ${dir} --bootstrap ${boot}; echo EXIT=$?; sleep 20`
+    // the pane is a person's terminal, not CI: Ink renders only a final frame when CI is set (is-in-ci)
+    const cmd = `cd ${ROOT} && env -u CI -u CONTINUOUS_INTEGRATION ${process.execPath} --import tsx index.ts --storage ${dir} --bootstrap ${boot}; echo EXIT=$?; sleep 20`
     tmux('new-session', '-d', '-s', name, '-x', '150', '-y', '45', cmd)
   }
   start('a', a)
