@@ -183,7 +183,7 @@ export interface JobQuery {
 interface IndexHit { key: Uint8Array, tail: Uint8Array, id: Uint8Array, value: IndexValue }
 
 // The first key after every key that starts with `prefix`.
-function prefixEnd (prefix: Uint8Array): Uint8Array {
+export function prefixEnd (prefix: Uint8Array): Uint8Array {
   const end = b4a.from(prefix)
   for (let i = end.byteLength - 1; i >= 0; i--) {
     if (end[i] < 0xff) {

@@ -170,17 +170,7 @@ export function profileIndexKeys (p: ProfileRecord): Uint8Array[] {
   return [...p.materials.map(m => keys.byMaterialCountry(m, p.country, p.writer)), keys.byCountry(p.country, p.writer)]
 }
 
-// The first key after every key that starts with `prefix`.
-export function prefixEnd (prefix: Uint8Array): Uint8Array {
-  const end = b4a.from(prefix)
-  for (let i = end.byteLength - 1; i >= 0; i--) {
-    if (end[i] < 0xff) {
-      end[i]++
-      return end.subarray(0, i + 1)
-    }
-  }
-  return b4a.concat([prefix, b4a.alloc(64, 0xff)])
-}
+export { prefixEnd } from '../market/view.js'
 
 // --- reads and writes -------------------------------------------------------------------------------------------
 
