@@ -11,6 +11,7 @@ import * as bitcoin from 'bitcoinjs-lib'
 import * as ecc from 'tiny-secp256k1'
 import { ECPairFactory } from 'ecpair'
 import { openMarkets, eventually, sleep, tmpDir, type Test } from './helpers.js'
+import { jobOn, until, drive, paidTo, WAIT } from './escrow-helpers.js'
 import { startRegtest, type RegtestChain } from './regtest.js'
 import { OP, decodeOp, encodeOp, type JobRecord, type MarketSettings, type OpBody, type EscrowRecord } from '../lib/schema.js'
 import { getSettings, putJob, getJob, type View } from '../lib/market/view.js'
@@ -18,12 +19,11 @@ import { applyOp } from '../lib/market/apply.js'
 import type { Market } from '../lib/market/market.js'
 import { EscrowEngine, arbitratorPubkey, escrowContext, buildFor, type StepReport } from '../lib/escrow/engine.js'
 import { Wallet } from '../lib/escrow/wallet.js'
-import { finalize, addressOf, unsignedTx } from '../lib/escrow/psbt.js'
+import { finalize, unsignedTx } from '../lib/escrow/psbt.js'
 import { getMediators, revocationReason, DEADLINES } from '../lib/disputes/apply.js'
 
 bitcoin.initEccLib(ecc)
 const ECPair = ECPairFactory(ecc)
-const WAIT = 40_000
 const BOUNTY = 200_000
 const DEPOSIT = 30_000 // 15 %
 const TOTAL = BigInt(BOUNTY + 2 * DEPOSIT)
@@ -67,29 +67,8 @@ async function setup (t: Test): Promise<Setup> {
   return { chain, client, printer, arbitrator, mediator, clock }
 }
 
-async function jobOn (m: Market, id: Uint8Array): Promise<{ job: JobRecord, confirmed: boolean } | null> {
-  await m.update()
-  return m.getJob(id)
-}
 
-async function until (m: Market, id: Uint8Array, pred: (j: JobRecord) => boolean, timeout = WAIT): Promise<boolean> {
-  return eventually(async () => {
-    const v = await jobOn(m, id)
-    return v !== null && v.confirmed && pred(v.job)
-  }, timeout, 100)
-}
 
-async function drive (s: Setup, engines: EscrowEngine[], done: () => Promise<boolean>, timeout = WAIT): Promise<StepReport[]> {
-  const deadline = Date.now() + timeout
-  const reports: StepReport[] = []
-  while (Date.now() < deadline) {
-    for (const e of engines) reports.push(...await e.step())
-    if ((await s.chain.backend.call<string[]>('getrawmempool', [false])).length > 0) await s.chain.mine(1)
-    if (await done()) return reports
-    await sleep(100)
-  }
-  throw new Error('drive: timed out; reports: ' + JSON.stringify(reports.slice(-8)))
-}
 
 // Posts, accepts, funds and disputes a job; returns it once everyone sees the dispute.
 async function disputed (s: Setup): Promise<Uint8Array> {
@@ -98,7 +77,7 @@ async function disputed (s: Setup): Promise<Uint8Array> {
   if (!await until(s.printer.market, id, j => j.status === 'open')) throw new Error('job did not reach the printer')
   const escrow = await s.printer.engine.prepareAccept(id)
   await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: id, escrow })
-  await drive(s, [s.client.engine, s.printer.engine], async () => {
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => {
     const a = await jobOn(s.client.market, id)
     const b = await jobOn(s.printer.market, id)
     return a !== null && b !== null && a.confirmed && b.confirmed && a.job.status === 'active' && b.job.status === 'active'
@@ -125,10 +104,6 @@ async function closedTx (s: Setup, id: Uint8Array, on: Market): Promise<{ job: J
   return { job, tx: bitcoin.Transaction.fromHex((await s.chain.backend.txHex(txid))!) }
 }
 
-async function paidTo (s: Setup, tx: bitcoin.Transaction, script: Uint8Array): Promise<bigint> {
-  const u = (await s.chain.backend.utxos(addressOf(script, s.chain.network))).find(x => x.txid === tx.getId())
-  return u === undefined || u.height === null ? -1n : u.valueSats
-}
 
 function feeOf (tx: bitcoin.Transaction): bigint {
   return TOTAL - tx.outs.reduce((a, o) => a + o.value, 0n)
@@ -162,7 +137,7 @@ test('mediation accepted by both: the split is paid, the mediator gets its fee; 
   const one = await s.client.engine.step()
   t.absent(one.some(r => r.kind === 'split'), 'one acceptance pays nothing')
   await s.printer.engine.acceptProposal(id)
-  await drive(s, [s.client.engine, s.printer.engine], async () => {
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => {
     const v = await jobOn(s.mediator.market, id)
     return v !== null && v.confirmed && v.job.escrow?.closed != null
   })
@@ -173,9 +148,9 @@ test('mediation accepted by both: the split is paid, the mediator gets its fee; 
   const medFee = BigInt(BOUNTY * MED_FEE_PCT / 100)
   const rest = BigInt(BOUNTY) - medFee
   const printerBounty = rest * 60n / 100n
-  t.is(await paidTo(s, tx, done.dispute!.proposal!.feeScript), medFee, `mediator: ${MED_FEE_PCT} % of the bounty (${medFee})`)
-  t.is(await paidTo(s, tx, done.escrow!.printer.payoutScript), printerBounty + BigInt(DEPOSIT) - fee / 2n, 'printer: 60 % of (bounty − mediator fee) + deposit − fee share')
-  t.is(await paidTo(s, tx, done.escrow!.client!.payoutScript), rest - printerBounty + BigInt(DEPOSIT) - (fee - fee / 2n), 'client: the rest + deposit − fee share')
+  t.is(await paidTo(s.chain, tx, done.dispute!.proposal!.feeScript), medFee, `mediator: ${MED_FEE_PCT} % of the bounty (${medFee})`)
+  t.is(await paidTo(s.chain, tx, done.escrow!.printer.payoutScript), printerBounty + BigInt(DEPOSIT) - fee / 2n, 'printer: 60 % of (bounty − mediator fee) + deposit − fee share')
+  t.is(await paidTo(s.chain, tx, done.escrow!.client!.payoutScript), rest - printerBounty + BigInt(DEPOSIT) - (fee - fee / 2n), 'client: the rest + deposit − fee share')
   const m = (await getMediators(s.mediator.market.view))[0]
   t.is(m.taken, 1); t.is(m.proposed, 1); t.is(m.accepted, 1); t.is(m.overturned, 0)
 })
@@ -189,7 +164,7 @@ test('mediation rejected → the arbitrator rules a percentage; paid with a part
   await s.arbitrator.engine.rule(id, 30, 'mostly unusable')
   t.ok(await until(s.client.market, id, j => j.escrow?.ruling != null), 'ruling recorded')
   t.absent((await s.printer.engine.step()).some(r => r.kind === 'ruling'), 'the side that gets less does not countersign')
-  await drive(s, [s.client.engine], async () => {
+  await drive(s.chain, [s.client.engine], async () => {
     const v = await jobOn(s.arbitrator.market, id)
     return v !== null && v.confirmed && v.job.escrow?.closed != null
   })
@@ -199,9 +174,9 @@ test('mediation rejected → the arbitrator rules a percentage; paid with a part
   const fee = feeOf(tx)
   const arbFee = BigInt(BOUNTY) * 5n / 100n
   const printerBounty = BigInt(BOUNTY) * 30n / 100n
-  t.is(await paidTo(s, tx, job.escrow!.ruling!.feeScript), arbFee, 'arbitrator: 5 % of the bounty')
-  t.is(await paidTo(s, tx, job.escrow!.printer.payoutScript), printerBounty + BigInt(DEPOSIT) - arbFee - fee / 2n, 'printer (< 50 %): 30 % + deposit − arbitration fee − fee share')
-  t.is(await paidTo(s, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY) - printerBounty + BigInt(DEPOSIT) - (fee - fee / 2n), 'client: 70 % + deposit − fee share')
+  t.is(await paidTo(s.chain, tx, job.escrow!.ruling!.feeScript), arbFee, 'arbitrator: 5 % of the bounty')
+  t.is(await paidTo(s.chain, tx, job.escrow!.printer.payoutScript), printerBounty + BigInt(DEPOSIT) - arbFee - fee / 2n, 'printer (< 50 %): 30 % + deposit − arbitration fee − fee share')
+  t.is(await paidTo(s.chain, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY) - printerBounty + BigInt(DEPOSIT) - (fee - fee / 2n), 'client: 70 % + deposit − fee share')
   const m = (await getMediators(s.arbitrator.market.view))[0]
   t.is(m.overturned, 1, '80 % proposed, 30 % ruled: overturned')
 })
@@ -214,7 +189,7 @@ test('the mediator misses its deadline → an engine escalates → the arbitrato
   await sleep(500)
   t.ok(await until(s.printer.market, id, j => j.dispute?.stage === 'mediation'), 'an early escalation is ignored by apply')
   s.clock.skew = DEADLINES.proposeSecs * 1000 + 1000
-  const reports = await drive(s, [s.printer.engine], async () => {
+  const reports = await drive(s.chain, [s.printer.engine], async () => {
     const v = await jobOn(s.arbitrator.market, id)
     return v !== null && v.confirmed && v.job.dispute?.stage === 'arbitration'
   })
@@ -225,7 +200,7 @@ test('the mediator misses its deadline → an engine escalates → the arbitrato
   await sleep(500)
   t.absent((await jobOn(s.client.market, id))!.job.dispute?.proposal, 'a late proposal is ignored')
   await s.arbitrator.engine.rule(id, 'printer')
-  await drive(s, [s.client.engine, s.printer.engine], async () => {
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => {
     const v = await jobOn(s.arbitrator.market, id)
     return v !== null && v.confirmed && v.job.escrow?.closed != null
   })
@@ -233,8 +208,8 @@ test('the mediator misses its deadline → an engine escalates → the arbitrato
   t.is(job.status, 'completed')
   const fee = feeOf(tx)
   const arbFee = BigInt(BOUNTY) * 5n / 100n
-  t.is(await paidTo(s, tx, job.escrow!.printer.payoutScript), BigInt(BOUNTY + DEPOSIT) - fee / 2n, 'printer: bounty + deposit − fee share')
-  t.is(await paidTo(s, tx, job.escrow!.client!.payoutScript), BigInt(DEPOSIT) - arbFee - (fee - fee / 2n), 'client: deposit − arbitration fee − fee share')
+  t.is(await paidTo(s.chain, tx, job.escrow!.printer.payoutScript), BigInt(BOUNTY + DEPOSIT) - fee / 2n, 'printer: bounty + deposit − fee share')
+  t.is(await paidTo(s.chain, tx, job.escrow!.client!.payoutScript), BigInt(DEPOSIT) - arbFee - (fee - fee / 2n), 'client: deposit − arbitration fee − fee share')
   const m = (await getMediators(s.arbitrator.market.view))[0]
   t.is(m.missed, 1, 'the missed deadline is on the mediator\'s record')
 })

@@ -7,18 +7,18 @@ import * as bitcoin from 'bitcoinjs-lib'
 import * as ecc from 'tiny-secp256k1'
 import { ECPairFactory } from 'ecpair'
 import { openMarkets, eventually, sleep, type Test } from './helpers.js'
+import { jobOn, until, drive, paidTo, WAIT } from './escrow-helpers.js'
 import { startRegtest, type RegtestChain } from './regtest.js'
 import { OP, type JobRecord, type MarketSettings, type Winner } from '../lib/schema.js'
 import { getSettings } from '../lib/market/view.js'
 import type { Market } from '../lib/market/market.js'
 import { EscrowEngine, arbitratorPubkey, escrowContext, buildFor, summarizeEscrow, type StepReport } from '../lib/escrow/engine.js'
 import { Wallet } from '../lib/escrow/wallet.js'
-import { buildFunding, buildPayout, finalize, addressOf, unsignedTx } from '../lib/escrow/psbt.js'
+import { buildFunding, buildPayout, finalize, unsignedTx } from '../lib/escrow/psbt.js'
 import { jobToJSON } from '../lib/job/json.js'
 
 bitcoin.initEccLib(ecc)
 const ECPair = ECPairFactory(ecc)
-const WAIT = 40_000
 const BOUNTY = 200_000
 const DEPOSIT = 30_000 // 15 %
 
@@ -56,30 +56,8 @@ async function setup (t: Test, over: Partial<MarketSettings> = {}): Promise<Setu
   return { chain, client, printer, arbitrator, clock }
 }
 
-async function jobOn (m: Market, id: Uint8Array): Promise<{ job: JobRecord, confirmed: boolean } | null> {
-  await m.update()
-  return m.getJob(id)
-}
 
-async function until (m: Market, id: Uint8Array, pred: (j: JobRecord) => boolean, timeout = WAIT): Promise<boolean> {
-  return eventually(async () => {
-    const v = await jobOn(m, id)
-    return v !== null && v.confirmed && pred(v.job)
-  }, timeout, 100)
-}
 
-// Runs the given engines (and mines a block whenever the mempool holds something) until `done`.
-async function drive (s: Setup, engines: EscrowEngine[], done: () => Promise<boolean>, timeout = WAIT, mine = true): Promise<StepReport[]> {
-  const deadline = Date.now() + timeout
-  const reports: StepReport[] = []
-  while (Date.now() < deadline) {
-    for (const e of engines) reports.push(...await e.step())
-    if (mine && (await s.chain.backend.call<string[]>('getrawmempool', [false])).length > 0) await s.chain.mine(1)
-    if (await done()) return reports
-    await sleep(100)
-  }
-  throw new Error('drive: timed out; reports: ' + JSON.stringify(reports.slice(-8)))
-}
 
 async function post (s: Setup, bountySats = BOUNTY): Promise<Uint8Array> {
   const { jobId } = await s.client.market.append({ type: OP.JOB_CREATE, job: { title: 'Benchy', material: 'PLA', colors: ['red'], bountySats, country: 'DE', notes: '' } })
@@ -95,7 +73,7 @@ async function accept (s: Setup, id: Uint8Array): Promise<void> {
 
 async function fund (s: Setup, id: Uint8Array): Promise<JobRecord> {
   await accept(s, id)
-  await drive(s, [s.client.engine, s.printer.engine], async () => {
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => {
     const a = await jobOn(s.client.market, id)
     const b = await jobOn(s.printer.market, id)
     return a !== null && b !== null && a.confirmed && b.confirmed && a.job.status === 'active' && b.job.status === 'active'
@@ -111,14 +89,6 @@ async function confirmedTx (s: Setup, txid: string): Promise<bitcoin.Transaction
   return bitcoin.Transaction.fromHex(hex)
 }
 
-// The value the tx pays to a script (and that it sits, confirmed and unspent, at that address).
-async function paidTo (s: Setup, tx: bitcoin.Transaction, script: Uint8Array): Promise<bigint> {
-  const addr = addressOf(script, s.chain.network)
-  const utxos = await s.chain.backend.utxos(addr)
-  const u = utxos.find(x => x.txid === tx.getId())
-  if (u === undefined || u.height === null) return -1n
-  return u.valueSats
-}
 
 function feeOf (tx: bitcoin.Transaction, inSats: bigint): bigint {
   return inSats - tx.outs.reduce((s, o) => s + o.value, 0n)
@@ -154,8 +124,8 @@ test('escrow happy path: accept, fund at depth, ship, complete → printer gets 
   const { txid } = await s.client.engine.complete(id)
   const tx = await confirmedTx(s, txid)
   const fee = feeOf(tx, TOTAL)
-  const printerGot = await paidTo(s, tx, e.printer.payoutScript)
-  const clientGot = await paidTo(s, tx, e.client!.payoutScript)
+  const printerGot = await paidTo(s.chain, tx, e.printer.payoutScript)
+  const clientGot = await paidTo(s.chain, tx, e.client!.payoutScript)
   t.is(printerGot, BigInt(BOUNTY + DEPOSIT) - fee / 2n, `printer: bounty + deposit − ${fee / 2n} fee share = ${printerGot}`)
   t.is(clientGot, BigInt(DEPOSIT) - (fee - fee / 2n), `client: deposit − ${fee - fee / 2n} fee share = ${clientGot}`)
   t.ok((await s.chain.backend.txStatus(txid)).confirmed, 'payout confirmed')
@@ -186,10 +156,10 @@ test('escrow cancel before shipping (both sign) → client gets bounty + deposit
 
   await s.client.engine.requestCancel(id)
   t.ok(await until(s.printer.market, id, j => j.escrow!.sigs.some(x => x.kind === 'cancel' && x.role === 'client')), 'printer sees the client\'s cancel signature')
-  const reports = await drive(s, [s.client.engine, s.printer.engine], async () => false, 1500, false).catch(() => [])
+  const reports = await drive(s.chain, [s.client.engine, s.printer.engine], async () => false, 1500, false).catch(() => [])
   t.absent(reports.some(r => r.action === 'broadcast'), 'one cancel signature moves nothing')
   await s.printer.engine.requestCancel(id)
-  await drive(s, [s.client.engine, s.printer.engine], async () => {
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => {
     const v = await jobOn(s.printer.market, id)
     return v !== null && v.confirmed && v.job.status === 'cancelled'
   })
@@ -197,8 +167,8 @@ test('escrow cancel before shipping (both sign) → client gets bounty + deposit
   t.is(done.escrow!.closed!.kind, 'cancel', 'closed by the cancel payout')
   const tx = await confirmedTx(s, b4a.toString(done.escrow!.closed!.txid, 'hex'))
   const fee = feeOf(tx, TOTAL)
-  t.is(await paidTo(s, tx, done.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
-  t.is(await paidTo(s, tx, done.escrow!.printer.payoutScript), BigInt(DEPOSIT) - fee / 2n, 'printer: deposit − fee share')
+  t.is(await paidTo(s.chain, tx, done.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
+  t.is(await paidTo(s.chain, tx, done.escrow!.printer.payoutScript), BigInt(DEPOSIT) - fee / 2n, 'printer: deposit − fee share')
 })
 
 test('escrow refund: everyone vanishes after funding; the refund is refused before lockHeight and accepted from it', { timeout: 120_000 }, async (t) => {
@@ -214,7 +184,7 @@ test('escrow refund: everyone vanishes after funding; the refund is refused befo
   await s.chain.mine(lockHeight - await s.chain.backend.tipHeight())
   t.is(await s.chain.backend.tipHeight(), lockHeight, 'tip at lockHeight')
   // only the printer comes back
-  const reports = await drive(s, [s.printer.engine], async () => {
+  const reports = await drive(s.chain, [s.printer.engine], async () => {
     const v = await jobOn(s.printer.market, id)
     return v !== null && v.confirmed && v.job.status === 'cancelled'
   })
@@ -222,8 +192,8 @@ test('escrow refund: everyone vanishes after funding; the refund is refused befo
   const tx = await confirmedTx(s, refund.txid)
   t.is(tx.locktime, lockHeight)
   const fee = feeOf(tx, TOTAL)
-  t.is(await paidTo(s, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
-  t.is(await paidTo(s, tx, job.escrow!.printer.payoutScript), BigInt(DEPOSIT) - fee / 2n, 'printer: deposit − fee share')
+  t.is(await paidTo(s.chain, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
+  t.is(await paidTo(s.chain, tx, job.escrow!.printer.payoutScript), BigInt(DEPOSIT) - fee / 2n, 'printer: deposit − fee share')
   t.is((await jobOn(s.client.market, id))!.job.escrow!.closed!.kind, 'refund')
 })
 
@@ -238,7 +208,7 @@ test('escrow lapse: the client never proposes; after the timeout the printer lap
   await sleep(1000)
   t.ok(await until(s.client.market, id, j => j.status === 'accepted' && j.printer !== null), 'an early lapse changes nothing')
   s.clock.skew = 601_000
-  const reports = await drive(s, [s.printer.engine], async () => {
+  const reports = await drive(s.chain, [s.printer.engine], async () => {
     const v = await jobOn(s.client.market, id)
     return v !== null && v.confirmed && v.job.status === 'open'
   }, WAIT, false)
@@ -263,7 +233,7 @@ for (const winner of ['printer', 'client'] as Winner[]) {
     const loserEngine = winner === 'printer' ? s.client.engine : s.printer.engine
     t.ok(await until(loserParty.market, id, j => j.escrow?.ruling !== null), 'ruling recorded')
     t.absent((await loserEngine.step()).some(r => r.kind === 'ruling'), 'the loser\'s engine does not act on it')
-    await drive(s, [winnerEngine], async () => {
+    await drive(s.chain, [winnerEngine], async () => {
       const v = await jobOn(s.arbitrator.market, id)
       return v !== null && v.confirmed && v.job.escrow?.closed !== null
     })
@@ -273,9 +243,9 @@ for (const winner of ['printer', 'client'] as Winner[]) {
     const fee = feeOf(tx, TOTAL)
     const arbFee = BigInt(BOUNTY) * 5n / 100n
     const e = j.escrow!
-    const client = await paidTo(s, tx, e.client!.payoutScript)
-    const printer = await paidTo(s, tx, e.printer.payoutScript)
-    t.is(await paidTo(s, tx, e.ruling!.feeScript), arbFee, `arbitrator: 5 % of the bounty (${arbFee})`)
+    const client = await paidTo(s.chain, tx, e.client!.payoutScript)
+    const printer = await paidTo(s.chain, tx, e.printer.payoutScript)
+    t.is(await paidTo(s.chain, tx, e.ruling!.feeScript), arbFee, `arbitrator: 5 % of the bounty (${arbFee})`)
     if (winner === 'printer') {
       t.is(printer, BigInt(BOUNTY + DEPOSIT) - fee / 2n, 'printer: bounty + deposit − fee share')
       t.is(client, BigInt(DEPOSIT) - arbFee - (fee - fee / 2n), 'client: deposit − arbitration fee − fee share')
@@ -294,14 +264,14 @@ test('escrow tampering: a changed refund output, a changed funding output and an
   // (a) the printer's refund signature pays the printer more: the client refuses and signs nothing
   const a = await post(s)
   await accept(s, a)
-  await drive(s, [s.client.engine], async () => (await until(s.printer.market, a, j => j.escrow != null && j.escrow.client !== null, 200)), WAIT, false)
+  await drive(s.chain, [s.client.engine], async () => (await until(s.printer.market, a, j => j.escrow != null && j.escrow.client !== null, 200)), WAIT, false)
   let job = (await jobOn(s.printer.market, a))!.job
   let ctx = escrowContext(job, net)
   const badRefund = buildPayout({ kind: 'refund' }, { ...ctx.payout, printerAddress: thief, lockHeight: ctx.client.lockHeight }).psbt
   s.printer.wallet.signEscrow(badRefund, ctx.id, 'printer')
   await s.printer.market.append({ type: OP.ESCROW_SIGN, jobId: a, kind: 'refund', psbt: badRefund.toBuffer() })
   t.ok(await until(s.client.market, a, j => j.escrow!.sigs.length === 1), 'the tampered refund signature is in the record')
-  const ra = await drive(s, [s.client.engine], async () => s.client.engine.refused.size > 0, 10_000, false)
+  const ra = await drive(s.chain, [s.client.engine], async () => s.client.engine.refused.size > 0, 10_000, false)
   const refusal = ra.find(r => r.action === 'refuse')
   t.ok(refusal !== undefined && /changed address/.test(refusal.detail ?? ''), `client refuses: ${refusal?.detail}`)
   await sleep(500)
@@ -311,8 +281,8 @@ test('escrow tampering: a changed refund output, a changed funding output and an
   // (b) the client's funding signature sends its change elsewhere: the printer refuses to sign the funding
   const b = await post(s)
   await accept(s, b)
-  await drive(s, [s.client.engine], async () => (await until(s.printer.market, b, j => j.escrow != null && j.escrow.client !== null, 200)), WAIT, false)
-  await drive(s, [s.printer.engine], async () => (await until(s.client.market, b, j => j.escrow!.sigs.length === 1, 200)), WAIT, false)
+  await drive(s.chain, [s.client.engine], async () => (await until(s.printer.market, b, j => j.escrow != null && j.escrow.client !== null, 200)), WAIT, false)
+  await drive(s.chain, [s.printer.engine], async () => (await until(s.client.market, b, j => j.escrow!.sigs.length === 1, 200)), WAIT, false)
   t.ok(await until(s.client.market, b, j => j.escrow!.sigs.length === 1), 'the printer signed the refund')
   job = (await jobOn(s.client.market, b))!.job
   ctx = escrowContext(job, net)
@@ -323,7 +293,7 @@ test('escrow tampering: a changed refund output, a changed funding output and an
   s.client.wallet.signPsbt(badFunding, ctx.fundingPlan.client.inputIndexes)
   await s.client.market.append({ type: OP.ESCROW_SIGN, jobId: b, kind: 'funding', psbt: badFunding.toBuffer() })
   t.ok(await until(s.printer.market, b, j => j.escrow!.sigs.length === 3), 'refunds and the tampered funding signature are in the record')
-  const rb = await drive(s, [s.printer.engine], async () => s.printer.engine.refused.size > 0, 10_000, false)
+  const rb = await drive(s.chain, [s.printer.engine], async () => s.printer.engine.refused.size > 0, 10_000, false)
   const r2 = rb.find(r => r.action === 'refuse')
   t.ok(r2 !== undefined && r2.kind === 'funding' && /changed address/.test(r2.detail ?? ''), `printer refuses the funding: ${r2?.detail}`)
   await sleep(500)
