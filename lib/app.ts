@@ -3,29 +3,41 @@
 // connected for its whole life, and every action it offers is a CLI command run on this session (lib/commands/*
 // through Ctx.session), so the UI can do nothing the command line cannot.
 import path from 'path'
-import { openPeer, type Ctx, type Session, type Bootstrap } from './commands/context.js'
+import b4a from 'b4a'
+import { openPeer, type Ctx, type Session, type Bootstrap, type Result } from './commands/context.js'
 import { marketInfo } from './commands/market.js'
 import { jobCreate, jobAccept, jobShip, jobComplete, jobCancel, jobDispute, jobWithdraw, resolveJob, parsePatch, parseMaterial, parseBounty } from './commands/jobs.js'
 import { chatCommand, type ChatData } from './commands/chat.js'
-import { openEscrow, runEscrowSteps } from './commands/escrow.js'
-import { loadModelFile } from './commands/files.js'
-import { openChain } from './commands/wallet.js'
+import { openEscrow, runEscrowSteps, disputeRule, type EscrowSession } from './commands/escrow.js'
+import { loadModelFile, jobDownload } from './commands/files.js'
+import { walletAddress, walletBalance, walletSend, walletSendPlan, parseSendAmount, type SendPlan } from './commands/wallet.js'
+import { mediatorRegister, disputePropose, disputeAccept, disputeReject, parsePct, revocationRules } from './commands/dispute.js'
+import { jobReview, parseRating } from './commands/reputation.js'
+import { SEED_DEFAULTS } from './commands/seed.js'
+import { FileSeeder, countServed } from './files/seeder.js'
 import { getSettings } from './market/view.js'
 import type { Peer } from './peer.js'
 import type { ChainName } from './escrow/chain.js'
+import { networkFor } from './escrow/networks.js'
 import { Wallet } from './escrow/wallet.js'
 import * as bitcoin from 'bitcoinjs-lib'
 import { jobToJSON, type JobJSON } from './job/json.js'
 import { checkTransition, roleOf, type Role } from './job/state.js'
 import { jobRecords, peerSummary } from './reputation/query.js'
-import { OP, MATERIALS, STATUSES, LIMITS, type JobRecord, type OpType, type Status, type FileSummary } from './schema.js'
+import { reviewRefusal } from './reputation/apply.js'
+import { getReview } from './reputation/records.js'
+import { getMediators, MAX_MEDIATOR_FEE_PCT } from './disputes/apply.js'
+import { mediatorJSON } from './disputes/json.js'
+import type { DisputeRecord } from './disputes/codec.js'
+import { OP, MATERIALS, STATUSES, LIMITS, REPUTATION_LIMITS, type JobRecord, type OpType, type Status, type FileSummary, type FileRef } from './schema.js'
 import type { JobQuery } from './market/view.js'
 import { parseKey, peerId, jobIdString } from './ids.js'
 import { parseBtc, formatBtc } from './btc.js'
+import { qrMatrix, qrTextForUri, type QrMatrix } from './qr.js'
 import { P2PrintError } from './errors.js'
 
 export { MATERIALS, STATUSES, formatBtc }
-export type { JobJSON, ChatData, Status, FileSummary }
+export type { JobJSON, ChatData, Status, FileSummary, QrMatrix, SendPlan }
 
 export interface AppOptions {
   storage: string
@@ -77,14 +89,112 @@ export interface JobRow {
 
 export interface JobPage { rows: JobRow[], page: number, pageSize: number, hasMore: boolean }
 
-export type ActionName = 'accept' | 'withdraw' | 'ship' | 'complete' | 'cancel' | 'dispute'
+export type ActionName = 'accept' | 'withdraw' | 'ship' | 'complete' | 'cancel' | 'dispute' | 'accept-proposal' | 'reject-proposal'
 export interface ActionInfo { action: ActionName, needsText: 'none' | 'optional' | 'required', label: string }
+
+// A job's dispute as the UI shows it (lib/disputes/codec.ts DisputeRecord, ids as strings, times as ISO).
+export interface DisputeInfo {
+  stage: DisputeRecord['stage']
+  openedAt: string
+  openedBy: string
+  mediator: string | null
+  mediatorFeePct: number
+  proposeBy: string // the mediator proposes before this
+  proposal: { printerPct: number, note: string, feeSats: number, at: string, answerBy: string } | null
+  accepted: { client: boolean, printer: boolean }
+  escalation: DisputeRecord['escalation']
+  ruling: { printerPct: number, note: string, at: string } | null
+}
+
+export interface ReviewState {
+  can: boolean // this peer may leave its review now
+  why: string | null // why not (when it cannot and has not reviewed)
+  mine: { rating: number, text: string } | null // the review this peer left
+}
 
 export interface JobDetail {
   job: JobJSON
   role: Role
-  actions: ActionInfo[] // allowed to this peer in this state (checkTransition)
+  actions: ActionInfo[] // allowed to this peer in this state (checkTransition, and answers to a proposal)
   escrowChain: string // '' in a market without escrow
+  dispute: DisputeInfo | null
+  review: ReviewState
+}
+
+export interface EscrowRow {
+  id: string
+  title: string
+  status: Status
+  role: Role
+  state: string // lib/escrow/engine.ts EscrowState
+  mySats: number | null // what this peer puts in (bounty + deposit, or the deposit)
+  totalSats: number | null
+  address: string | null
+  payoutTxid: string | null
+}
+
+export interface WalletInfo {
+  chain: string
+  backend: boolean // a Bitcoin backend (--bitcoin-rpc / --esplora) is configured
+  hint: string | null // without one: what to start p2print with
+  balance: { confirmedSats: number, unconfirmedSats: number } | null
+  balanceError: string | null
+  escrows: EscrowRow[]
+}
+
+export interface ReceiveInfo { address: string, uri: string, path: string, chain: string, qr: QrMatrix }
+export interface SentInfo { txid: string, address: string, sentSats: number, feeSats: number, feeRate: number }
+export type SendErrors = Partial<Record<'address' | 'amount', string>>
+
+export interface MediatorInfo {
+  id: string
+  feePct: number
+  taken: number
+  proposed: number
+  accepted: number
+  overturned: number
+  upheld: number
+  missed: number
+  avgResponseSecs: number | null
+  revoked: string | null
+}
+
+export type DisputeRole = 'client' | 'printer' | 'mediator' | 'arbitrator'
+export type DisputeMove = 'propose' | 'accept' | 'reject' | 'rule'
+
+export interface DisputeRow {
+  id: string
+  title: string
+  status: Status
+  bountyBtc: string
+  role: DisputeRole
+  dispute: DisputeInfo | null // null: a dispute without mediation (straight to the arbitrator)
+  moves: DisputeMove[] // what this peer may do on it now
+}
+
+export interface DisputesInfo {
+  mediator: MediatorInfo | null // this peer's record, if it registered
+  maxFeePct: number
+  rules: string[] // the revocation rules
+  disputes: DisputeRow[] // the disputes this peer mediates, is a party to or arbitrates
+}
+
+export type ReviewErrors = Partial<Record<'rating' | 'text', string>>
+
+export interface DownloadProgress { bytes: number, total: number, rate: number, etaSecs: number | null }
+export interface DownloadDone { file: string, files: string[], bytes: number, sha256: string, ms: number }
+
+export interface HeldInfo { job: string, name: string, bytes: number, complete: boolean, source: 'yours' | 'mirrored' | 'downloaded' }
+
+export interface SeederInfo {
+  running: boolean // this app seeds (the same FileSeeder `p2print seed` runs)
+  peers: number
+  quotaBytes: number
+  keepClosedDays: number
+  held: HeldInfo[] // model files stored here
+  bytesHeld: number
+  bytesServed: number // content bytes peers fetched from this peer since the app started
+  events: string[] // the seeder's latest events
 }
 
 export interface MyJobs {
@@ -113,8 +223,30 @@ export interface AppCore {
   createJob (draft: JobDraft): Promise<string>
   act (id: string, action: ActionName, text?: string): Promise<JobJSON>
   chat (id: string, send?: string): Promise<ChatData>
+  // wallet (`wallet balance`, `wallet address`, `wallet send`)
+  wallet (): Promise<WalletInfo>
+  receiveAddress (fresh?: boolean): Promise<ReceiveInfo>
+  validateSend (address: string, btc: string): SendErrors
+  planSend (address: string, btc: string): Promise<SendPlan>
+  send (plan: SendPlan): Promise<SentInfo>
+  // mediation (`mediator register`, `dispute propose|accept|reject`, `dispute rule`)
+  disputes (): Promise<DisputesInfo>
+  validatePct (text: string, what: 'fee' | 'printer'): string | null
+  registerMediator (feePct: string): Promise<MediatorInfo>
+  propose (id: string, printerPct: string, note: string): Promise<JobJSON>
+  answerProposal (id: string, accept: boolean, note?: string): Promise<JobJSON>
+  rule (id: string, printerPct: string, note: string): Promise<{ printerPct: number, txid: string }>
+  // job extras (`job download`, `job review`)
+  download (id: string, outDir: string, onProgress: (p: DownloadProgress) => void): Promise<DownloadDone>
+  validateReview (rating: string, text: string): ReviewErrors
+  review (id: string, rating: string, text: string): Promise<{ rating: number, subject: string }>
+  // files held and served (`p2print seed`)
+  seeder (): Promise<SeederInfo>
+  setSeeding (on: boolean): Promise<SeederInfo>
   close (): Promise<void>
 }
+
+export const NO_BACKEND_HINT = 'no Bitcoin backend is configured: quit (q) and start p2print again with --bitcoin-rpc URL (Bitcoin Core, or `npm run regtest` for a local test node) or --esplora URL'
 
 const ACTIONS: Array<{ op: OpType, action: ActionName, needsText: ActionInfo['needsText'], label: string }> = [
   { op: OP.JOB_ACCEPT, action: 'accept', needsText: 'none', label: 'accept this job (you print it)' },
@@ -126,7 +258,7 @@ const ACTIONS: Array<{ op: OpType, action: ActionName, needsText: ActionInfo['ne
 ]
 
 // Actions this peer may take on a job, in the order the UI lists them.
-export function allowedActions (job: Pick<JobRecord, 'client' | 'printer' | 'status'> & { escrow?: unknown }, me: Uint8Array, escrowMarket: boolean): ActionInfo[] {
+export function allowedActions (job: Pick<JobRecord, 'client' | 'printer' | 'status'> & { escrow?: unknown, dispute?: DisputeRecord | null }, me: Uint8Array, escrowMarket: boolean, now = Date.now()): ActionInfo[] {
   const escrowed = (job.escrow !== null && job.escrow !== undefined) || (job.status === 'open' && escrowMarket)
   const out: ActionInfo[] = []
   for (const a of ACTIONS) {
@@ -135,7 +267,82 @@ export function allowedActions (job: Pick<JobRecord, 'client' | 'printer' | 'sta
     if (!ok && a.action === 'cancel' && escrowed && (job.status === 'active' || job.status === 'shipped') && roleOf(job, me) !== 'other') ok = true
     if (ok) out.push({ action: a.action, needsText: a.needsText, label: a.label })
   }
+  // the mediator's proposal, until this side has answered it or its time is over (`dispute accept|reject`)
+  const d = job.dispute ?? null
+  const role = roleOf(job, me)
+  if (job.status === 'disputed' && d !== null && d.stage === 'proposed' && d.proposal !== null && role !== 'other' && now < d.proposal.answerBy) {
+    if (!(role === 'client' ? d.acceptedClient : d.acceptedPrinter)) {
+      out.push({ action: 'accept-proposal', needsText: 'none', label: `accept the mediator's proposal: the printer gets ${d.proposal.printerPct} % of the bounty` })
+      out.push({ action: 'reject-proposal', needsText: 'optional', label: 'reject the proposal (note): the arbitrator decides' })
+    }
+  }
   return out
+}
+
+export function disputeInfo (d: DisputeRecord | null | undefined): DisputeInfo | null {
+  if (d == null) return null
+  return {
+    stage: d.stage,
+    openedAt: iso(d.openedAt),
+    openedBy: peerId(d.openedBy),
+    mediator: d.mediator === null ? null : peerId(d.mediator),
+    mediatorFeePct: d.mediatorFeePct,
+    proposeBy: iso(d.proposeBy),
+    proposal: d.proposal === null ? null : { printerPct: d.proposal.printerPct, note: d.proposal.note, feeSats: d.proposal.feeSats, at: iso(d.proposal.at), answerBy: iso(d.proposal.answerBy) },
+    accepted: { client: d.acceptedClient, printer: d.acceptedPrinter },
+    escalation: d.escalation,
+    ruling: d.ruling === null ? null : { printerPct: d.ruling.printerPct, note: d.ruling.note, at: iso(d.ruling.at) }
+  }
+}
+
+function iso (ms: number): string {
+  const d = new Date(ms)
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString()
+}
+
+// What this peer may do on a dispute now, by its role in it (the commands check again).
+export function disputeMoves (job: Pick<JobRecord, 'status'> & { dispute?: DisputeRecord | null, escrow?: { ruling: unknown } | null }, role: DisputeRole, now = Date.now()): DisputeMove[] {
+  if (job.status !== 'disputed') return []
+  const d = job.dispute ?? null
+  if (role === 'arbitrator') return (d === null || d.stage === 'arbitration') && (job.escrow?.ruling ?? null) === null ? ['rule'] : []
+  if (d === null) return []
+  if (role === 'mediator') return d.stage === 'mediation' && now < d.proposeBy ? ['propose'] : []
+  if (d.stage !== 'proposed' || d.proposal === null || now >= d.proposal.answerBy) return []
+  return (role === 'client' ? d.acceptedClient : d.acceptedPrinter) ? [] : ['accept', 'reject']
+}
+
+// The send form, field by field, with `wallet send`'s own amount parser (the address needs the chain: planSend).
+export function validateSend (address: string, btc: string): SendErrors {
+  const errors: SendErrors = {}
+  if (address.trim() === '') errors.address = 'paste the address to pay'
+  else if (/\s/.test(address.trim())) errors.address = 'an address has no spaces: paste it again'
+  if (btc.trim() === '') errors.amount = 'an amount in BTC is needed, e.g. 0.001'
+  else {
+    try { parseSendAmount(btc) } catch (err) { errors.amount = (err as Error).message }
+  }
+  return errors
+}
+
+// A percentage typed into the mediation forms, with the commands' own parser and the mediator fee cap.
+export function validatePct (text: string, what: 'fee' | 'printer'): string | null {
+  const label = what === 'fee' ? 'the fee' : 'the printer\'s share'
+  if (text.trim() === '') return what === 'fee' ? `a fee is needed: a whole % of the bounty from 0 to ${MAX_MEDIATOR_FEE_PCT}` : 'the printer\'s share is needed: a whole % of the bounty from 0 to 100'
+  try {
+    const n = parsePct(text.trim(), label)
+    if (what === 'fee' && n > MAX_MEDIATOR_FEE_PCT) return `the fee is capped at ${MAX_MEDIATOR_FEE_PCT} % of the bounty`
+    return null
+  } catch (err) { return (err as Error).message }
+}
+
+// The review form with `job review`'s own rating parser.
+export function validateReview (rating: string, text: string): ReviewErrors {
+  const errors: ReviewErrors = {}
+  if (rating.trim() === '') errors.rating = 'a rating is needed: 1 (poor) to 5 (excellent)'
+  else {
+    try { parseRating(rating.trim()) } catch { errors.rating = 'the rating must be a whole number from 1 to 5' }
+  }
+  if (text.length > REPUTATION_LIMITS.reviewChars) errors.text = `the review is longer than ${REPUTATION_LIMITS.reviewChars} characters (${text.length})`
+  return errors
 }
 
 // Field-by-field validation of the post form, with the CLI's own parsers and messages.
@@ -171,7 +378,11 @@ function draftFlags (d: JobDraft): { title: string, material: string, color: str
 }
 
 function friendly (err: unknown): Error {
-  if (err instanceof P2PrintError) return err
+  if (err instanceof P2PrintError) {
+    // the commands name their flags; in the app the backend can only be given by starting it again
+    if (err.code === 'ESCROW_NEEDS_BACKEND' || /needs a Bitcoin backend/.test(err.message)) return new P2PrintError(err.code, NO_BACKEND_HINT)
+    return err
+  }
   const e = err as Error
   return new P2PrintError('INTERNAL', `something went wrong: ${e?.message ?? String(err)}. Try again; if it persists, run the same action with the CLI to see more.`)
 }
@@ -185,6 +396,11 @@ export class AppSession implements AppCore {
   private changeTimer: NodeJS.Timeout | null = null
   private balanceTimer: NodeJS.Timeout | null = null
   private escrowBusy = false
+  private escrowOpening: Promise<EscrowSession | null> | null = null
+  private receive: ReceiveInfo | null = null // one receive address per run unless a new one is asked for
+  private seederRun: { seeder: FileSeeder, events: string[] } | null = null
+  private ownServed = 0
+  private stopOwnCount: (() => void) | null = null
   private readonly ctx: Ctx
 
   private constructor (private readonly opts: AppOptions) {
@@ -226,7 +442,25 @@ export class AppSession implements AppCore {
     market.on('peer-add', () => this.changed())
     market.on('peer-remove', () => this.changed())
     market.on('warning', () => {})
+    // what peers fetch of this peer's own files while the app runs (the seeder view)
+    market.files.own().then(d => countServed(d, n => { this.ownServed += n })).then(off => {
+      if (this.closing) off()
+      else this.stopOwnCount = off
+    }, () => {})
     void this.catchUp()
+  }
+
+  // The escrow engine of a market with escrow when a backend is configured; opened once, shared by the session's
+  // commands (null otherwise: the commands that need it say what is missing).
+  private async ensureEscrow (): Promise<EscrowSession | null> {
+    const s = this.need()
+    if (s.escrow !== null) return s.escrow
+    if (this.ctx.bitcoinRpc === null && this.ctx.esplora === null) return null
+    if (this.escrowOpening === null) {
+      this.escrowOpening = openEscrow(this.ctx, s.peer, s.market, false).then(e => { s.escrow = e; return e })
+      this.escrowOpening.catch(() => { this.escrowOpening = null })
+    }
+    return this.escrowOpening
   }
 
   private async catchUp (): Promise<void> {
@@ -237,7 +471,7 @@ export class AppSession implements AppCore {
       this.st = { ...this.st, sync: peers === 0 ? 'offline' : 'synced' }
       // a market with escrow and a backend: the engine runs for the app's lifetime
       try {
-        s.escrow = await openEscrow(this.ctx, s.peer, s.market, false)
+        await this.ensureEscrow()
       } catch (err) {
         this.st = { ...this.st, notice: `escrow engine not running: ${(err as Error).message}` }
       }
@@ -253,16 +487,10 @@ export class AppSession implements AppCore {
   private async refreshBalance (): Promise<void> {
     if (this.ctx.bitcoinRpc === null && this.ctx.esplora === null) return
     try {
-      const conn = await openChain(this.ctx, { needBackend: true })
-      try {
-        const w = await Wallet.load(this.opts.storage, { network: conn.network })
-        const b = await w.balance(conn.backend!)
-        this.st = { ...this.st, balance: { confirmedSats: Number(b.confirmedSats), unconfirmedSats: Number(b.unconfirmedSats), chain: conn.chain } }
-      } finally {
-        await conn.backend?.close()
-      }
+      const b = data(await walletBalance(await this.walletCtx()), 'balance')
+      this.st = { ...this.st, balance: { confirmedSats: b.confirmedSats, unconfirmedSats: b.unconfirmedSats, chain: b.chain } }
     } catch (err) {
-      this.st = { ...this.st, notice: `wallet balance unavailable: ${(err as Error).message}` }
+      this.st = { ...this.st, notice: `wallet balance unavailable: ${friendly(err).message}` }
     }
   }
 
@@ -400,8 +628,25 @@ export class AppSession implements AppCore {
       const settings = await getSettings(s.market.view)
       const network = s.escrow?.conn.network
       const job: JobJSON = { ...jobToJSON(v.job, v.confirmed, network === undefined ? {} : { network }), ...(await jobRecords(s.market.view, v.job)) }
-      return { job, role: roleOf(v.job, s.market.writerKey), actions: allowedActions(v.job, s.market.writerKey, settings.chain !== ''), escrowChain: settings.chain }
+      return {
+        job,
+        role: roleOf(v.job, s.market.writerKey),
+        actions: allowedActions(v.job, s.market.writerKey, settings.chain !== ''),
+        escrowChain: settings.chain,
+        dispute: disputeInfo(v.job.dispute),
+        review: await this.reviewState(v.job)
+      }
     } catch (err) { throw friendly(err) }
+  }
+
+  private async reviewState (job: JobRecord): Promise<ReviewState> {
+    const s = this.need()
+    const me = s.market.writerKey
+    if (roleOf(job, me) === 'other') return { can: false, why: null, mine: null }
+    const r = await getReview(s.market.view, job.id, me)
+    if (r !== null) return { can: false, why: null, mine: { rating: r.rating, text: r.text } }
+    const why = reviewRefusal(job, me, 5)
+    return { can: why === null, why, mine: null }
   }
 
   validateDraft (d: JobDraft): DraftErrors { return validateDraft(d) }
@@ -427,6 +672,8 @@ export class AppSession implements AppCore {
   async act (id: string, action: ActionName, text = ''): Promise<JobJSON> {
     const ctx = this.cmdCtx()
     try {
+      if (action === 'accept-proposal') return await this.answerProposal(id, true)
+      if (action === 'reject-proposal') return await this.answerProposal(id, false, text)
       const r = action === 'accept' ? await jobAccept(ctx, id)
         : action === 'ship' ? await jobShip(ctx, id, text)
           : action === 'complete' ? await jobComplete(ctx, id)
@@ -446,15 +693,300 @@ export class AppSession implements AppCore {
     } catch (err) { throw friendly(err) }
   }
 
+  // --- wallet ------------------------------------------------------------------------------------------------------
+
+  // The wallet commands run on the session with the market's chain unless --chain named one.
+  private async walletCtx (): Promise<Ctx> {
+    const s = this.need()
+    await this.ensureEscrow().catch(() => null)
+    const chain = (await getSettings(s.market.view)).chain
+    return { ...this.cmdCtx(), chain: this.ctx.chain ?? (chain === '' ? null : chain as ChainName) }
+  }
+
+  async wallet (): Promise<WalletInfo> {
+    try {
+      const ctx = await this.walletCtx()
+      const backend = ctx.bitcoinRpc !== null || ctx.esplora !== null
+      let balance: WalletInfo['balance'] = null
+      let balanceError: string | null = null
+      let chain: string = ctx.chain ?? 'testnet'
+      if (backend) {
+        try {
+          const b = data(await walletBalance(ctx), 'balance')
+          balance = { confirmedSats: b.confirmedSats, unconfirmedSats: b.unconfirmedSats }
+          chain = b.chain
+          this.st = { ...this.st, balance: { ...balance, chain } }
+        } catch (err) {
+          balanceError = `the balance is unavailable: ${friendly(err).message}`
+        }
+      }
+      return { chain, backend, hint: backend ? null : NO_BACKEND_HINT, balance, balanceError, escrows: await this.escrowRows() }
+    } catch (err) { throw friendly(err) }
+  }
+
+  private async escrowRows (): Promise<EscrowRow[]> {
+    const s = this.need()
+    const me = s.market.writerKey
+    const chain = (await getSettings(s.market.view)).chain
+    if (chain === '') return []
+    const network = s.escrow?.conn.network ?? networkFor(chain as ChainName, 'core')
+    const list = await s.market.jobs({ mine: me, limit: 500 })
+    const rows: EscrowRow[] = []
+    for (const v of list) {
+      if (v.job.escrow == null) continue
+      const e = jobToJSON(v.job, v.confirmed, { network }).escrow
+      if (e === null) continue
+      const role = roleOf(v.job, me)
+      const mine = e.amounts === null ? null : Number(role === 'client' ? e.amounts.clientInSats : e.amounts.printerInSats)
+      rows.push({ id: jobIdString(v.job.id), title: v.job.title, status: v.job.status, role, state: e.state, mySats: mine, totalSats: e.amounts === null ? null : Number(e.amounts.totalSats), address: e.address, payoutTxid: e.payout?.txid ?? null })
+    }
+    return rows
+  }
+
+  async receiveAddress (fresh = false): Promise<ReceiveInfo> {
+    try {
+      if (this.receive !== null && !fresh) return this.receive
+      const a = data(await walletAddress(await this.walletCtx()), 'address')
+      this.receive = { ...a, qr: qrMatrix(qrTextForUri(a.uri)) }
+      return this.receive
+    } catch (err) { throw friendly(err) }
+  }
+
+  validateSend (address: string, btc: string): SendErrors { return validateSend(address, btc) }
+
+  async planSend (address: string, btc: string): Promise<SendPlan> {
+    const errors = validateSend(address, btc)
+    const first = errors.address ?? errors.amount
+    if (first !== undefined) throw new P2PrintError('BAD_ARGUMENT', first)
+    try {
+      return await walletSendPlan(await this.walletCtx(), address, btc)
+    } catch (err) { throw friendly(err) }
+  }
+
+  // Sends exactly what was confirmed: the same amount at the fee rate of the plan (`wallet send … --fee-rate`).
+  async send (plan: SendPlan): Promise<SentInfo> {
+    try {
+      const r = data(await walletSend(await this.walletCtx(), plan.address, formatBtc(plan.sentSats), String(plan.feeRate)), 'sent')
+      void this.refreshBalance().then(() => this.changed())
+      return { txid: r.txid, address: r.address, sentSats: r.sentSats, feeSats: r.feeSats, feeRate: r.feeRate }
+    } catch (err) { throw friendly(err) }
+  }
+
+  // --- mediation ---------------------------------------------------------------------------------------------------
+
+  async disputes (): Promise<DisputesInfo> {
+    try {
+      const s = this.need()
+      await s.market.update()
+      const me = s.market.writerKey
+      const mine = (await getMediators(s.market.view)).find(m => b4a.equals(m.key, me))
+      const disputes: DisputeRow[] = []
+      for (const v of await s.market.jobs({ status: 'disputed', limit: 1000 })) {
+        const j = v.job
+        const d = j.dispute ?? null
+        const party = roleOf(j, me)
+        const role: DisputeRole | null = party !== 'other' ? party
+          : d?.mediator != null && b4a.equals(d.mediator, me) ? 'mediator'
+            : j.escrow != null && b4a.equals(j.escrow.arbitrator, me) ? 'arbitrator' : null
+        if (role === null) continue
+        disputes.push({ id: jobIdString(j.id), title: j.title, status: j.status, bountyBtc: formatBtc(j.bountySats), role, dispute: disputeInfo(d), moves: disputeMoves(j, role) })
+      }
+      return { mediator: mine === undefined ? null : mediatorInfo(mediatorJSON(mine)), maxFeePct: MAX_MEDIATOR_FEE_PCT, rules: revocationRules(), disputes }
+    } catch (err) { throw friendly(err) }
+  }
+
+  validatePct (text: string, what: 'fee' | 'printer'): string | null { return validatePct(text, what) }
+
+  async registerMediator (feePct: string): Promise<MediatorInfo> {
+    const bad = validatePct(feePct, 'fee')
+    if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
+    try {
+      const r = data(await mediatorRegister(this.cmdCtx(), feePct.trim()), 'none')
+      this.changed()
+      return mediatorInfo(r)
+    } catch (err) { throw friendly(err) }
+  }
+
+  async propose (id: string, printerPct: string, note: string): Promise<JobJSON> {
+    const bad = validatePct(printerPct, 'printer')
+    if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
+    try {
+      await this.ensureEscrow().catch(() => null)
+      const r = data(await disputePropose(this.cmdCtx(), id, printerPct.trim(), note), 'job')
+      this.changed()
+      return r
+    } catch (err) { throw friendly(err) }
+  }
+
+  async answerProposal (id: string, accept: boolean, note = ''): Promise<JobJSON> {
+    try {
+      if (accept) await this.ensureEscrow()
+      const r = data(accept ? await disputeAccept(this.cmdCtx(), id) : await disputeReject(this.cmdCtx(), id, note), 'job')
+      this.changed()
+      return r
+    } catch (err) { throw friendly(err) }
+  }
+
+  async rule (id: string, printerPct: string, note: string): Promise<{ printerPct: number, txid: string }> {
+    const bad = validatePct(printerPct, 'printer')
+    if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
+    try {
+      await this.ensureEscrow()
+      const r = data(await disputeRule(this.cmdCtx(), id, undefined, { printerPct: printerPct.trim(), note }), 'none') as { printerPct: number, txid: string }
+      this.changed()
+      return { printerPct: r.printerPct, txid: r.txid }
+    } catch (err) { throw friendly(err) }
+  }
+
+  // --- job extras --------------------------------------------------------------------------------------------------
+
+  async download (id: string, outDir: string, onProgress: (p: DownloadProgress) => void): Promise<DownloadDone> {
+    try {
+      // `job download` reports its progress as events; here they go to the caller instead of the terminal
+      const ctx: Ctx = {
+        ...this.cmdCtx(),
+        emit: (tag, d) => {
+          if (tag === 'download-start') onProgress({ bytes: 0, total: Number(d?.total ?? 0), rate: 0, etaSecs: null })
+          else if (tag === 'download-progress') onProgress(d as unknown as DownloadProgress)
+          else this.ctx.emit(tag, d)
+        }
+      }
+      const r = data(await jobDownload(ctx, id, path.resolve(outDir.trim() === '' ? '.' : outDir.trim())), 'download')
+      return { file: r.file, files: r.files, bytes: r.bytes, sha256: r.sha256, ms: r.ms }
+    } catch (err) { throw friendly(err) }
+  }
+
+  validateReview (rating: string, text: string): ReviewErrors { return validateReview(rating, text) }
+
+  async review (id: string, rating: string, text: string): Promise<{ rating: number, subject: string }> {
+    const errors = validateReview(rating, text)
+    const first = errors.rating ?? errors.text
+    if (first !== undefined) throw new P2PrintError('BAD_ARGUMENT', first)
+    try {
+      const r = data(await jobReview(this.cmdCtx(), id, rating.trim(), text), 'review')
+      this.changed()
+      return { rating: r.rating, subject: r.subject }
+    } catch (err) { throw friendly(err) }
+  }
+
+  // --- files held and served ---------------------------------------------------------------------------------------
+
+  async seeder (): Promise<SeederInfo> {
+    try {
+      const s = this.need()
+      const me = s.market.writerKey
+      const own = (await s.market.files.own()).key
+      const held: HeldInfo[] = []
+      const seen = new Set<string>()
+      const add = (ref: FileRef, h: Omit<HeldInfo, 'name'>): void => {
+        const k = b4a.toString(ref.drive, 'hex') + ref.path
+        if (seen.has(k)) return
+        seen.add(k)
+        held.push({ ...h, name: ref.name })
+      }
+      // this peer's own models (its drive), and the models of jobs it prints that it downloaded
+      for (const v of await s.market.jobs({ mine: me, limit: 500 })) {
+        const ref = v.job.file
+        if (ref === null) continue
+        if (b4a.equals(ref.drive, own)) add(ref, { job: jobIdString(v.job.id), bytes: ref.byteLength, complete: true, source: 'yours' })
+        else if (roleOf(v.job, me) === 'printer') {
+          const l = await s.market.files.local(ref)
+          if (l.bytes > 0) add(ref, { job: jobIdString(v.job.id), bytes: l.bytes, complete: l.complete, source: 'downloaded' })
+        }
+      }
+      const run = this.seederRun
+      for (const f of run?.seeder.held() ?? []) {
+        if (!held.some(h => h.job === f.job && h.name === f.name)) held.push({ job: f.job, name: f.name, bytes: f.bytes, complete: true, source: 'mirrored' })
+      }
+      return {
+        running: run !== null,
+        peers: s.market.connections,
+        quotaBytes: SEED_DEFAULTS.quotaBytes,
+        keepClosedDays: SEED_DEFAULTS.keepClosedMs / 86_400_000,
+        held,
+        bytesHeld: held.reduce((n, h) => n + h.bytes, 0),
+        bytesServed: this.ownServed + (run?.seeder.bytesServed ?? 0),
+        events: run?.events.slice(-6) ?? []
+      }
+    } catch (err) { throw friendly(err) }
+  }
+
+  // Runs the FileSeeder of `p2print seed` (its default quota and retention) in this session while the app runs.
+  async setSeeding (on: boolean): Promise<SeederInfo> {
+    const s = this.need()
+    if (on && this.seederRun === null) {
+      const events: string[] = []
+      const seeder = new FileSeeder(s.market, {
+        ...SEED_DEFAULTS,
+        stallMs: Math.max(this.ctx.syncTimeoutMs, 5000),
+        countOwnUploads: false, // counted by the session itself (ownServed)
+        emit: (tag, d) => {
+          events.push(seederEvent(tag, d))
+          if (events.length > 50) events.shift()
+          this.changed()
+        }
+      })
+      this.seederRun = { seeder, events }
+      try {
+        await seeder.start()
+      } catch (err) {
+        this.seederRun = null
+        throw friendly(err)
+      }
+    } else if (!on && this.seederRun !== null) {
+      const run = this.seederRun
+      this.seederRun = null
+      await run.seeder.stop()
+    }
+    return this.seeder()
+  }
+
   async close (): Promise<void> {
     if (this.closing) return
     this.closing = true
     if (this.changeTimer !== null) clearTimeout(this.changeTimer)
     if (this.balanceTimer !== null) clearInterval(this.balanceTimer)
     this.listeners.clear()
+    if (this.seederRun !== null) await this.seederRun.seeder.stop().catch(() => {})
+    this.stopOwnCount?.()
     const s = this.session
     if (s?.escrow != null) await s.escrow.conn.backend?.close().catch(() => {})
     await this.peer?.close()
+  }
+}
+
+// The data of a command's result of one kind (the commands' Result union, narrowed).
+type DataOf<K extends Result['kind']> = Extract<Result, { kind: K }>['data']
+function data<K extends Result['kind']> (r: Result, kind: K): DataOf<K> {
+  if (r.kind !== kind) throw new P2PrintError('INTERNAL', `expected a ${kind} result, got ${r.kind}`)
+  const d: unknown = r.data
+  return d as DataOf<K>
+}
+
+function mediatorInfo (m: Record<string, unknown>): MediatorInfo {
+  return {
+    id: String(m.id),
+    feePct: Number(m.feePct),
+    taken: Number(m.taken),
+    proposed: Number(m.proposed),
+    accepted: Number(m.accepted),
+    overturned: Number(m.overturned),
+    upheld: Number(m.upheld),
+    missed: Number(m.missed),
+    avgResponseSecs: m.avgResponseSecs === null ? null : Number(m.avgResponseSecs),
+    revoked: m.revoked == null ? null : String(m.revoked)
+  }
+}
+
+function seederEvent (tag: string, d: Record<string, unknown>): string {
+  const job = typeof d.job === 'string' ? ` (job ${d.job.slice(0, 8)})` : ''
+  switch (tag) {
+    case 'file-mirrored': return `holding ${String(d.name)}${job}: ${String(d.bytes)} bytes`
+    case 'file-skipped': return `not held: ${String(d.name)}${job}: ${String(d.reason)}`
+    case 'file-unavailable': return `waiting for ${String(d.name)}${job}: ${String(d.message)}`
+    case 'file-released': return `freed ${String(d.name)}${job}: the job is ${String(d.status)}`
+    case 'warning': return `warning: ${String(d.message)}`
+    default: return tag
   }
 }
 

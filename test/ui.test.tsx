@@ -3,16 +3,29 @@ import test from 'brittle'
 import { render } from 'ink-testing-library'
 import b4a from 'b4a'
 import { App } from '../ui/App.js'
-import { validateDraft, allowedActions, formatBtc, type AppCore, type AppState, type JobRow, type JobFilters, type JobDetail, type JobJSON, type ActionName } from '../lib/app.js'
+import { validateDraft, validateSend, validatePct, validateReview, allowedActions, disputeInfo, disputeMoves, formatBtc, type AppCore, type AppState, type JobRow, type JobFilters, type JobDetail, type JobJSON, type ActionName, type DisputeRow, type SeederInfo, type SendPlan, type WalletInfo, type MyJobs } from '../lib/app.js'
+import { qrMatrix } from '../lib/qr.js'
+import { checkAddress } from '../lib/commands/wallet.js'
+import { networkFor } from '../lib/escrow/networks.js'
+import type { DisputeRecord } from '../lib/disputes/codec.js'
 import type { Status } from '../lib/schema.js'
 
-const KEY = { down: '\u001B[B', up: '\u001B[A', right: '\u001B[C', left: '\u001B[D', enter: '\r', esc: '\u001B', tab: '\t', ctrlC: '\u0003' }
+const KEY = { down: '\u001B[B', up: '\u001B[A', right: '\u001B[C', left: '\u001B[D', enter: '\r', esc: '\u001B', tab: '\t', ctrlC: '\u0003', backspace: '\u007f' }
 const ME = b4a.alloc(32, 1)
 const OTHER = b4a.alloc(32, 2)
 
-interface FakeJob extends JobRow { client: Uint8Array, printer: Uint8Array | null }
+interface FakeJob extends JobRow { client: Uint8Array, printer: Uint8Array | null, dispute?: DisputeRecord | null, hasFile?: boolean }
 
-function fakeCore (n = 40, state: Partial<AppState> = {}): AppCore & { calls: string[], jobs: FakeJob[], emit: () => void } {
+const VALID = 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx'
+const HOUR = 3_600_000
+
+function proposal (printerPct: number, answerBy = Date.now() + 48 * HOUR): DisputeRecord {
+  return { stage: 'proposed', openedAt: Date.now() - HOUR, openedBy: OTHER, mediator: b4a.alloc(32, 3), mediatorFeePct: 2, proposeBy: Date.now() + 71 * HOUR, proposal: { printerPct, note: 'reprint half', feeScript: b4a.alloc(22), feeSats: 200, at: Date.now() - HOUR / 2, answerBy }, acceptedClient: false, acceptedPrinter: false, escalation: 'none', ruling: null }
+}
+
+interface FakeOptions { backend?: boolean, mine?: FakeJob[], disputes?: DisputeRow[], mediatorFee?: number | null }
+
+function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): AppCore & { calls: string[], jobs: FakeJob[], emit: () => void, seeding: boolean } {
   const listeners = new Set<() => void>()
   const materials = ['PLA', 'PETG', 'ABS']
   const jobs: FakeJob[] = Array.from({ length: n }, (_, i) => ({
@@ -35,10 +48,30 @@ function fakeCore (n = 40, state: Partial<AppState> = {}): AppCore & { calls: st
   const calls: string[] = []
   const st: AppState = { storage: '/tmp/x', hasMarket: true, walletCreated: false, peers: 2, sync: 'synced', market: { key: 'k'.repeat(52), name: 'Test market', id: 'me', writer: true, jobs: n, byStatus: { open: n }, chain: '' }, balance: null, notice: null, ...state }
   const detail = (j: FakeJob): JobDetail => ({
-    job: { id: j.id, title: j.title, status: j.status, client: 'c'.repeat(52), printer: null, material: j.material, colors: j.colors, bountySats: j.bountySats, bountyBtc: j.bountyBtc, country: j.country, notes: '', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '', confirmed: true, updates: 0, file: null, history: [], escrow: null, dispute: null, clientRecord: { id: 'c', asClient: { completed: 3, cancelled: 0, rating: { average: 4.5, count: 2 } }, asPrinter: { completed: 0, cancelled: 0, shipped: 0, medianShipHours: null, shipSamples: 0, rating: { average: null, count: 0 } }, disputesOpened: 0, disputesLost: 0, disputesWon: 0, rating: { average: 4.5, count: 2 } } } as unknown as JobJSON,
+    job: { id: j.id, title: j.title, status: j.status, client: 'c'.repeat(52), printer: j.printer === null ? null : 'p'.repeat(52), material: j.material, colors: j.colors, bountySats: j.bountySats, bountyBtc: j.bountyBtc, country: j.country, notes: '', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '', confirmed: true, updates: 0, file: j.hasFile === true ? { name: 'gear.stl', drive: 'd', path: '/models/x/gear.stl', byteLength: 4096, sha256: '00', summary: { kind: 'stl', models: 1, facets: 12, sizeMm: [10, 10, 10], volumeCm3: 1, areaCm2: 6, shells: 1, closed: true, manifold: true, fits: [] } } : null, history: [], escrow: null, dispute: null, clientRecord: { id: 'c', asClient: { completed: 3, cancelled: 0, rating: { average: 4.5, count: 2 } }, asPrinter: { completed: 0, cancelled: 0, shipped: 0, medianShipHours: null, shipSamples: 0, rating: { average: null, count: 0 } }, disputesOpened: 0, disputesLost: 0, disputesWon: 0, rating: { average: 4.5, count: 2 } } } as unknown as JobJSON,
     role: j.role,
     actions: allowedActions(j, ME, false),
-    escrowChain: ''
+    escrowChain: '',
+    dispute: disputeInfo(j.dispute),
+    review: j.role === 'other'
+      ? { can: false, why: null, mine: null }
+      : reviews.has(j.id) ? { can: false, why: null, mine: reviews.get(j.id)! } : j.status === 'completed' ? { can: true, why: null, mine: null } : { can: false, why: `a job can be reviewed once it is closed (completed or cancelled); this one is ${j.status}`, mine: null }
+  })
+  const reviews = new Map<string, { rating: number, text: string }>()
+  const mine = o.mine ?? []
+  const all = (): FakeJob[] => [...jobs, ...mine]
+  let seeding = false
+  let mediatorFee = o.mediatorFee ?? null
+  const disputes = o.disputes ?? []
+  const seederInfo = (): SeederInfo => ({
+    running: seeding,
+    peers: 2,
+    quotaBytes: 10_240 * 1024 * 1024,
+    keepClosedDays: 7,
+    held: [{ job: 'job0000aaaa', name: 'benchy.stl', bytes: 2048, complete: true, source: 'yours' }, ...(seeding ? [{ job: 'job0001bbbb', name: 'vase.3mf', bytes: 8192, complete: true, source: 'mirrored' as const }] : [])],
+    bytesHeld: seeding ? 10_240 : 2048,
+    bytesServed: 4096,
+    events: seeding ? ['holding vase.3mf (job job0001bb): 8192 bytes'] : []
   })
   return {
     calls,
@@ -56,9 +89,9 @@ function fakeCore (n = 40, state: Partial<AppState> = {}): AppCore & { calls: st
       if (f.text) list = list.filter(j => j.title.toLowerCase().includes(f.text!.toLowerCase()))
       return { rows: list.slice(page * size, (page + 1) * size), page, pageSize: size, hasMore: list.length > (page + 1) * size }
     },
-    myJobs: async () => ({ needsAction: [], asClient: [], asPrinter: [] }),
+    myJobs: async (): Promise<MyJobs> => ({ needsAction: [], asClient: mine.map(j => ({ status: j.status, rows: [j] })), asPrinter: [] }),
     getJob: async (id: string) => {
-      const j = jobs.find(j => j.id.startsWith(id))
+      const j = all().find(j => j.id.startsWith(id))
       if (j === undefined) throw new Error(`no job ${id}`)
       return detail(j)
     },
@@ -67,11 +100,58 @@ function fakeCore (n = 40, state: Partial<AppState> = {}): AppCore & { calls: st
     createJob: async () => { calls.push('create'); return 'newjob' },
     act: async (id: string, action: ActionName) => {
       calls.push(`${action} ${id}`)
-      const j = jobs.find(j => j.id === id)!
-      j.status = 'accepted'
+      const j = all().find(j => j.id === id)!
+      if (action === 'accept-proposal') j.dispute = { ...j.dispute!, acceptedClient: true }
+      else j.status = 'accepted'
       return detail(j).job
     },
     chat: async () => ({ id: '', me: '', role: 'client', messages: [], unreadable: 0, sent: false, granted: 0, files: [], peers: 0 }),
+    wallet: async (): Promise<WalletInfo> => o.backend === false
+      ? { chain: 'testnet', backend: false, hint: 'no Bitcoin backend is configured: quit (q) and start p2print again with --bitcoin-rpc URL (Bitcoin Core, or `npm run regtest` for a local test node) or --esplora URL', balance: null, balanceError: null, escrows: [] }
+      : { chain: 'testnet', backend: true, hint: null, balance: { confirmedSats: 1_500_000, unconfirmedSats: 20_000 }, balanceError: null, escrows: [{ id: 'esc0000000000', title: 'Gear', status: 'active', role: 'client', state: 'funded', mySats: 11_500, totalSats: 13_000, address: 'tb1qescrowaddress', payoutTxid: null }] },
+    receiveAddress: async () => ({ address: VALID, uri: `bitcoin:${VALID}`, path: "m/84'/1'/0'/0/0", chain: 'testnet', qr: qrMatrix(`BITCOIN:${VALID.toUpperCase()}`) }),
+    validateSend,
+    planSend: async (address: string, btc: string): Promise<SendPlan> => {
+      calls.push(`plan ${address} ${btc}`)
+      if (!address.startsWith('tb1')) throw new Error(`"${address}" is not a testnet address (they start with tb1 or are base58 for this chain): check it and paste it again`)
+      return { address, chain: 'testnet', sentSats: Number(BigInt(Math.round(Number(btc) * 1e8))), feeSats: 141, changeSats: 5000, feeRate: 1, inputs: 1 }
+    },
+    send: async (plan: SendPlan) => { calls.push(`send ${plan.address} ${plan.sentSats} ${plan.feeRate}`); return { txid: 'ab'.repeat(32), address: plan.address, sentSats: plan.sentSats, feeSats: plan.feeSats, feeRate: plan.feeRate } },
+    disputes: async () => ({ mediator: mediatorFee === null ? null : { id: 'me', feePct: mediatorFee, taken: 1, proposed: 0, accepted: 0, overturned: 0, upheld: 0, missed: 0, avgResponseSecs: null, revoked: null }, maxFeePct: 5, rules: ['R1: 2 missed proposal deadlines'], disputes }),
+    validatePct,
+    registerMediator: async (fee: string) => { calls.push(`register ${fee}`); mediatorFee = Number(fee); return { id: 'me', feePct: Number(fee), taken: 0, proposed: 0, accepted: 0, overturned: 0, upheld: 0, missed: 0, avgResponseSecs: null, revoked: null } },
+    propose: async (id: string, pct: string, note: string) => {
+      calls.push(`propose ${id} ${pct} ${note}`)
+      const r = disputes.find(d => d.id === id)!
+      r.dispute = disputeInfo(proposal(Number(pct)))
+      r.moves = []
+      return detail(jobs[0]).job
+    },
+    answerProposal: async (id: string, accept: boolean, note = '') => {
+      calls.push(`${accept ? 'accept' : 'reject'} ${id}${note !== '' ? ' ' + note : ''}`)
+      const r = disputes.find(d => d.id === id)!
+      r.moves = []
+      return detail(jobs[0]).job
+    },
+    rule: async (id: string, pct: string) => { calls.push(`rule ${id} ${pct}`); return { printerPct: Number(pct), txid: 'cd'.repeat(32) } },
+    download: async (id, dir, onProgress) => {
+      calls.push(`download ${id} ${dir}`)
+      onProgress({ bytes: 0, total: 4096, rate: 0, etaSecs: null })
+      await new Promise(resolve => setTimeout(resolve, 150))
+      onProgress({ bytes: 2048, total: 4096, rate: 1024, etaSecs: 2 })
+      await new Promise(resolve => setTimeout(resolve, 300))
+      onProgress({ bytes: 4096, total: 4096, rate: 1024, etaSecs: 0 })
+      return { file: `/tmp/out/gear.stl`, files: ['/tmp/out/gear.stl'], bytes: 4096, sha256: '00', ms: 450 }
+    },
+    validateReview,
+    review: async (id: string, rating: string, text: string) => {
+      calls.push(`review ${id} ${rating} ${text}`)
+      reviews.set(id, { rating: Number(rating), text })
+      return { rating: Number(rating), subject: 'p'.repeat(52) }
+    },
+    seeder: async () => seederInfo(),
+    setSeeding: async (on: boolean) => { calls.push(`seeding ${String(on)}`); seeding = on; return seederInfo() },
+    get seeding () { return seeding },
     close: async () => {}
   }
 }
@@ -213,4 +293,231 @@ test('ui: first run offers create / join and shows a new wallet\'s words once', 
   await press(r.stdin, KEY.enter)
   f = await until(r.lastFrame, f => f.includes('TITLE'))
   t.ok(f.includes('Market'), 'then the market')
+})
+
+const CTRL_U = '\u0015'
+
+test('ui: wallet screen shows the balance, a QR code and the address; send refuses a bad address, then asks to confirm', async (t) => {
+  const core = fakeCore(2)
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  await until(r.lastFrame, f => f.includes('Part 1'))
+  await press(r.stdin, 'w')
+  let f = await until(r.lastFrame, f => f.includes(VALID) && f.includes('Your escrows'))
+  t.ok(f.includes('· Wallet'), 'w opens the wallet')
+  t.ok(f.includes(VALID) && f.includes(`bitcoin:${VALID}`), 'the receive address and its BIP21 URI')
+  t.ok(/[█▀▄]{7}/.test(f), 'a QR code drawn with half blocks')
+  t.ok(f.includes('0.015 BTC confirmed') && f.includes('0.0002 BTC unconfirmed'), 'balance')
+  t.ok(f.includes('Gear') && f.includes('funded') && f.includes('you put in 0.000115 of 0.00013 BTC') && f.includes('tb1qescrowaddress'), 'the escrows: job, state, amount, address')
+
+  // the amount is checked as it is typed, with wallet send's parser
+  await press(r.stdin, KEY.tab, 'n', 'o', 'p', 'e', KEY.tab, 'a', 'b', 'c')
+  f = await until(r.lastFrame, f => f.includes('not an amount in BTC'))
+  t.ok(f.includes('"abc" is not an amount in BTC'), 'a bad amount is refused as it is typed')
+  await press(r.stdin, CTRL_U, '0', '.', '0', '0', '1', KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('not a testnet address'))
+  t.ok(f.includes('"nope" is not a testnet address') && f.includes('paste it again'), 'a bad address is refused with what to do')
+  t.absent(core.calls.some(c => c.startsWith('send')), 'nothing sent')
+  t.ok(f.includes('to address') && f.includes('0.001'), 'the form is back with what was typed')
+
+  await press(r.stdin, CTRL_U, ...VALID.split(''), KEY.tab, KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('press y') || f.includes('Press y'))
+  t.ok(f.includes('Send 0.001 BTC to') && f.includes('miner fee 141 sats') && f.includes('1 sat/vB'), 'the confirmation shows the amount and the fee')
+  t.ok(f.includes('total 0.00100141'), 'and the total')
+  t.absent(core.calls.some(c => c.startsWith('send')), 'not sent before y')
+  // y here confirms the payment: it is not the global "my jobs" key
+  await press(r.stdin, 'y')
+  f = await until(r.lastFrame, f => f.includes('sent 0.001 BTC'))
+  t.ok(core.calls.includes(`send ${VALID} 100000 1`), 'sent through the core, at the fee rate shown')
+  t.ok(f.includes('· Wallet') && f.includes('abababab'), 'the txid is shown, still on the wallet')
+})
+
+test('ui: wallet screen without a Bitcoin backend says what to start with', async (t) => {
+  const core = fakeCore(1, {}, { backend: false })
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  await until(r.lastFrame, f => f.includes('Part 0'))
+  await press(r.stdin, 'w')
+  const f = await until(r.lastFrame, f => f.includes('--bitcoin-rpc'))
+  t.ok(f.includes('--bitcoin-rpc URL') && f.includes('--esplora URL'), 'names the flags')
+  t.ok(f.includes(VALID) && /[█▀▄]{7}/.test(f), 'the receive address and QR still work')
+  t.ok(f.includes('none: an escrow is set up'), 'no escrows')
+})
+
+test('ui: disputes screen: register, propose a split, accept a proposal', async (t) => {
+  const disputes: DisputeRow[] = [
+    { id: 'med000000000000', title: 'Bracket', status: 'disputed', bountyBtc: '0.01000000', role: 'mediator', dispute: disputeInfo({ ...proposal(0), stage: 'mediation', proposal: null }), moves: ['propose'] },
+    { id: 'cli000000000000', title: 'Vase', status: 'disputed', bountyBtc: '0.00200000', role: 'client', dispute: disputeInfo(proposal(60)), moves: ['accept', 'reject'] }
+  ]
+  const core = fakeCore(1, {}, { disputes })
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  await until(r.lastFrame, f => f.includes('Part 0'))
+  await press(r.stdin, 'd')
+  let f = await until(r.lastFrame, f => f.includes('Your disputes') && f.includes('Vase'))
+  t.ok(f.includes('You are not a mediator') && f.includes('press r') || f.includes('Press r'), 'not registered: says how')
+  t.ok(f.includes('Bracket') && f.includes('you: mediator') && f.includes('→ propose'), 'the dispute it mediates')
+  t.ok(f.includes('the mediator proposes by') && f.includes('(in 3 d)'), 'with its deadline')
+
+  // register: the fee is capped
+  await press(r.stdin, 'r', '9', KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('capped'))
+  t.ok(f.includes('the fee is capped at 5 % of the bounty'), 'fee above the cap refused')
+  await press(r.stdin, KEY.backspace, '2', KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('You mediate'))
+  t.ok(core.calls.includes('register 2') && f.includes('fee 2 %'), 'registered with 2 %')
+
+  // propose on the first dispute: a share over 100 is refused, then 60 % with a note
+  await press(r.stdin, KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('Propose a split'))
+  await press(r.stdin, '1', '5', '0', KEY.tab)
+  f = await until(r.lastFrame, f => f.includes('whole percentage'))
+  t.ok(f.includes('the printer\'s share must be a whole percentage from 0 to 100'), 'printer % checked as typed')
+  await press(r.stdin, KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('fix the printer %'))
+  t.absent(core.calls.some(c => c.startsWith('propose')), 'not proposed with a bad share')
+  await press(r.stdin, CTRL_U, '6', '0', KEY.tab, 'h', 'a', 'l', 'f', KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('proposed: the printer gets 60 %'))
+  t.ok(core.calls.includes('propose med000000000000 60 half'), 'proposal through the core')
+
+  // as the client of the second: accept, confirmed with y
+  await press(r.stdin, KEY.down)
+  f = await until(r.lastFrame, f => f.includes('a: accept the proposal'))
+  t.ok(f.includes('the printer gets 60 %') && f.includes('reprint half') && f.includes('answer by'), 'the proposal and its deadline')
+  await press(r.stdin, 'a')
+  f = await until(r.lastFrame, f => f.includes('Press y to accept'))
+  t.absent(core.calls.includes('accept cli000000000000'), 'asks first')
+  await press(r.stdin, 'y')
+  f = await until(r.lastFrame, f => f.includes('proposal accepted'))
+  t.ok(core.calls.includes('accept cli000000000000'), 'accepted through the core')
+  t.ok(f.includes('· Disputes'), 'y answered the prompt: still on the disputes screen')
+  await press(r.stdin, 'x')
+  f = await until(r.lastFrame, f => f.includes('you accepted') || f.includes('time to answer'))
+  t.absent(core.calls.some(c => c.startsWith('reject')), 'no second answer')
+})
+
+test('ui: active job offers accept / reject of a pending proposal', async (t) => {
+  const job: FakeJob = { ...fakeCore(1).jobs[0], id: 'disp0000000000000', title: 'Disputed gear', status: 'disputed', role: 'client', client: ME, printer: OTHER, dispute: proposal(70) }
+  const core = fakeCore(1, {}, { mine: [job] })
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  await until(r.lastFrame, f => f.includes('Part 0'))
+  await press(r.stdin, 'y')
+  await until(r.lastFrame, f => f.includes('Disputed gear'))
+  await press(r.stdin, KEY.enter)
+  let f = await until(r.lastFrame, f => f.includes('accept-proposal'))
+  t.ok(f.includes('reject-proposal') && f.includes('the printer gets 70 %'), 'both answers offered, with the split')
+  t.ok(f.includes('Dispute') && f.includes('reprint half'), 'the dispute shown')
+  // select accept-proposal
+  let guard = 0
+  while (!/› accept-proposal/.test(r.lastFrame() ?? '') && guard++ < 5) await press(r.stdin, KEY.down)
+  await press(r.stdin, KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('press y'))
+  await press(r.stdin, 'y')
+  f = await until(r.lastFrame, f => f.includes('accept-proposal: the job'))
+  t.ok(core.calls.includes('accept-proposal disp0000000000000'), 'accepted through the core')
+  f = await until(r.lastFrame, f => !f.includes('accept-proposal '))
+  t.absent(/accept-proposal\s+accept/.test(f), 'not offered again once accepted')
+})
+
+test('ui: seeder view renders what is held and can seed from the app', async (t) => {
+  const core = fakeCore(1)
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  await until(r.lastFrame, f => f.includes('Part 0'))
+  await press(r.stdin, 's')
+  let f = await until(r.lastFrame, f => f.includes('Held here'))
+  t.ok(f.includes('Files and seeding') && f.includes('peers 2'), 'title and peers')
+  t.ok(f.includes('benchy.stl') && f.includes('your file') && f.includes('2.0 KB'), 'the files held')
+  t.ok(f.includes('served to peers since the app started: 4.0 KB'), 'bytes served')
+  t.ok(f.includes('p2print seed'), 'explains p2print seed when not seeding')
+  await press(r.stdin, KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('Seeding from this app'))
+  t.ok(core.calls.includes('seeding true') && f.includes('vase.3mf') && f.includes('mirrored'), 'seeding: mirrored files listed')
+  t.ok(f.includes('holding vase.3mf'), 'the seeder\'s events')
+})
+
+test('ui: job page downloads the model with a progress bar', async (t) => {
+  const core = fakeCore(2)
+  core.jobs[1].hasFile = true
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  await until(r.lastFrame, f => f.includes('Part 1'))
+  await press(r.stdin, KEY.enter)
+  let f = await until(r.lastFrame, f => f.includes('Actions'))
+  await press(r.stdin, 'g')
+  f = await until(r.lastFrame, f => f.includes('no model file'))
+  t.ok(f.includes('this job has no model file to download'), 'a job without a file says so')
+  await press(r.stdin, KEY.esc)
+  await until(r.lastFrame, f => f.includes('TITLE'))
+  await press(r.stdin, KEY.down, KEY.enter)
+  await until(r.lastFrame, f => f.includes('gear.stl'))
+  await press(r.stdin, 'g')
+  f = await until(r.lastFrame, f => f.includes('Download gear.stl'))
+  await press(r.stdin, CTRL_U, 'o', 'u', 't', KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('50%'))
+  t.ok(f.includes('50%') && f.includes('2.0 KB of 4.0 KB') && f.includes('/s'), 'progress bar with bytes and rate')
+  f = await until(r.lastFrame, f => f.includes('downloaded /tmp/out/gear.stl'))
+  t.ok(f.includes('sha256 checked'), 'done, with where it went')
+  t.ok(core.calls.includes(`download ${core.jobs[1].id} out`), 'through the core, into the folder typed')
+})
+
+test('ui: review form on a closed job validates the rating', async (t) => {
+  const done: FakeJob = { ...fakeCore(1).jobs[0], id: 'done0000000000000', title: 'Finished part', status: 'completed', role: 'client', client: ME, printer: OTHER }
+  const core = fakeCore(1, {}, { mine: [done] })
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  await until(r.lastFrame, f => f.includes('Part 0'))
+  // an open job cannot be reviewed: the message says why
+  await press(r.stdin, KEY.enter)
+  let f = await until(r.lastFrame, f => f.includes('Actions'))
+  await press(r.stdin, 'r')
+  f = await until(r.lastFrame, f => f.includes('reviewed once it is closed'))
+  t.pass('an open job: review refused with the reason')
+  await press(r.stdin, 'y')
+  await until(r.lastFrame, f => f.includes('Finished part'))
+  await press(r.stdin, KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('Timeline'))
+  await press(r.stdin, 'r')
+  f = await until(r.lastFrame, f => f.includes('Review the printer'))
+  await press(r.stdin, '7')
+  f = await until(r.lastFrame, f => f.includes('whole number from 1 to 5'))
+  t.ok(f.includes('the rating must be a whole number from 1 to 5'), 'rating checked as typed')
+  await press(r.stdin, KEY.tab, 'o', 'k', KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('fix the rating first'))
+  t.absent(core.calls.some(c => c.startsWith('review')), 'not posted with a bad rating')
+  await press(r.stdin, CTRL_U, '4', KEY.tab, KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('review posted'))
+  t.ok(core.calls.includes('review done0000000000000 4 ok'), 'posted through the core')
+  f = await until(r.lastFrame, f => f.includes('Your review'))
+  t.ok(f.includes('★★★★☆') && f.includes('“ok”'), 'the review shown on the job')
+  await press(r.stdin, 'r')
+  f = await until(r.lastFrame, f => f.includes('already reviewed'))
+  t.pass('a second review is refused')
+})
+
+test('ui core helpers: the CLI parsers behind the forms, proposal actions, address check', async (t) => {
+  t.is(validateSend('', '').address, 'paste the address to pay')
+  t.ok(validateSend('x', '0.123456789').amount?.includes('not an amount in BTC'), 'nine decimals refused')
+  t.alike(validateSend(VALID, '0.001'), {}, 'a good form')
+  t.is(validatePct('101', 'printer'), 'the printer\'s share must be a whole percentage from 0 to 100')
+  t.is(validatePct('6', 'fee'), 'the fee is capped at 5 % of the bounty')
+  t.is(validatePct('5', 'fee'), null)
+  t.is(validateReview('0', '').rating, 'the rating must be a whole number from 1 to 5')
+  t.ok(validateReview('5', 'x'.repeat(281)).text?.includes('longer than 280'), 'review length')
+  t.alike(validateReview('5', 'fine'), {})
+
+  const job = { client: ME, printer: OTHER, status: 'disputed' as Status, dispute: proposal(40) }
+  t.alike(allowedActions(job, ME, true).map(a => a.action).filter(a => a.includes('proposal')), ['accept-proposal', 'reject-proposal'], 'the client may answer')
+  t.alike(allowedActions({ ...job, dispute: { ...proposal(40), acceptedClient: true } }, ME, true).filter(a => a.action.includes('proposal')), [], 'not after accepting')
+  t.alike(allowedActions({ ...job, dispute: proposal(40, Date.now() - 1) }, ME, true).filter(a => a.action.includes('proposal')), [], 'not after the deadline')
+  t.alike(allowedActions(job, b4a.alloc(32, 9), true).filter(a => a.action.includes('proposal')), [], 'not for others')
+  t.alike(disputeMoves({ status: 'disputed', dispute: { ...proposal(0), stage: 'mediation', proposal: null } }, 'mediator'), ['propose'])
+  t.alike(disputeMoves({ status: 'disputed', dispute: { ...proposal(0), stage: 'arbitration' }, escrow: { ruling: null } }, 'arbitrator'), ['rule'])
+  t.alike(disputeMoves({ status: 'disputed', dispute: proposal(0) }, 'arbitrator'), [], 'the arbitrator waits for the mediation')
+
+  const testnet = { chain: 'testnet' as const, network: networkFor('testnet') }
+  t.execution(() => checkAddress(VALID, testnet), 'a testnet address passes')
+  t.exception(() => checkAddress('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', testnet), /is not a testnet address.*tb1/, 'a mainnet address is refused on testnet, naming the prefix')
+  t.exception(() => checkAddress('hello', testnet), /paste it again/)
 })

@@ -9,6 +9,9 @@ export interface SeedFlags {
   keepClosedMs: number
 }
 
+// `seed` without --quota / --keep-closed (index.ts spells the same numbers in MB and days)
+export const SEED_DEFAULTS: SeedFlags = { quotaBytes: 10_240 * 1024 * 1024, keepClosedMs: 7 * 86_400_000 }
+
 export async function seedCommand (ctx: Ctx, flags: SeedFlags): Promise<Result> {
   const peer = await openPeer(ctx)
   try {

@@ -8,6 +8,8 @@ import { BitcoinRpc } from '../escrow/rpc.js'
 import { Esplora } from '../escrow/esplora.js'
 import { networkFor } from '../escrow/networks.js'
 import { sendPayment } from '../escrow/send.js'
+import { outputScriptFor, outputWeight, MIN_FEE_RATE } from '../escrow/psbt.js'
+import { DUST_SATS } from '../escrow/amounts.js'
 import type { ChainBackend, ChainName } from '../escrow/chain.js'
 import { parseBtc } from '../btc.js'
 import { BAD_ARGUMENT, P2PrintError } from '../errors.js'
@@ -33,7 +35,7 @@ export async function openChain (ctx: Ctx, opts: { needBackend: boolean }): Prom
   chain = chain ?? 'testnet'
   if (ctx.esplora !== null) return { chain, network: networkFor(chain, 'core'), backend: new Esplora({ baseUrl: ctx.esplora, chain }) }
   if (opts.needBackend) {
-    throw BAD_ARGUMENT('this command needs a Bitcoin backend: add --bitcoin-rpc URL (Bitcoin Core, or `npm run regtest` for a local test node) or --esplora URL')
+    throw BAD_ARGUMENT(NEEDS_BACKEND)
   }
   return { chain, network: networkFor(chain, 'core'), backend: null }
 }
@@ -50,7 +52,23 @@ export async function ensureWallet (dir: string, network: bitcoin.Network = bitc
   return { wallet, created: true }
 }
 
+const NEEDS_BACKEND = 'this command needs a Bitcoin backend: add --bitcoin-rpc URL (Bitcoin Core, or `npm run regtest` for a local test node) or --esplora URL'
+
 async function withWallet<T> (ctx: Ctx, needBackend: boolean, fn: (w: Wallet, c: ChainConnection) => Promise<T>): Promise<T> {
+  if (ctx.session !== undefined) {
+    // a long-lived session (the terminal UI) holds the storage's lock; its escrow engine holds the wallet, and
+    // using that one instance keeps the address indexes from going backwards when both save wallet.json
+    const s = ctx.session
+    if (s.escrow !== null) return await fn(s.escrow.engine.wallet, s.escrow.conn)
+    const conn = await openChain(ctx, { needBackend })
+    try {
+      const { wallet, created } = await ensureWallet(s.peer.dir, conn.network)
+      if (created) ctx.emit('wallet-created', { file: path.join(s.peer.dir, WALLET_FILE) })
+      return await fn(wallet, conn)
+    } finally {
+      if (conn.backend !== null) await conn.backend.close()
+    }
+  }
   const peer = await openPeer(ctx, { network: false })
   let conn: ChainConnection | null = null
   try {
@@ -105,16 +123,60 @@ export async function walletBalance (ctx: Ctx): Promise<Result> {
   })
 }
 
-export async function walletSend (ctx: Ctx, address: string, btc: string, feeRateText: string | undefined): Promise<Result> {
-  const sats = parseBtc(btc)
+export function parseSendAmount (btc: string): bigint {
+  const sats = parseBtc(btc.trim())
   if (sats === null || sats === 0) throw BAD_ARGUMENT(`${JSON.stringify(btc)} is not an amount in BTC: use a decimal number with at most 8 decimals`)
-  let feeRate: number | undefined
-  if (feeRateText !== undefined) {
-    feeRate = Number(feeRateText)
-    if (!Number.isFinite(feeRate) || feeRate < 1 || feeRate > 1000) throw BAD_ARGUMENT('--fee-rate must be a number of sat/vB from 1 to 1000')
+  return BigInt(sats)
+}
+
+export function parseFeeRate (text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const feeRate = Number(text)
+  if (!Number.isFinite(feeRate) || feeRate < 1 || feeRate > 1000) throw BAD_ARGUMENT('--fee-rate must be a number of sat/vB from 1 to 1000')
+  return feeRate
+}
+
+export function checkAddress (address: string, c: Pick<ChainConnection, 'chain' | 'network'>): void {
+  try {
+    outputScriptFor(address, c.network)
+  } catch {
+    throw BAD_ARGUMENT(`${JSON.stringify(address)} is not a ${c.chain} address (they start with ${c.network.bech32}1 or are base58 for this chain): check it and paste it again`)
   }
+}
+
+export interface SendPlan {
+  address: string
+  chain: string
+  sentSats: number
+  feeSats: number
+  changeSats: number
+  feeRate: number // sat/vB; `wallet send … --fee-rate` with it spends the same coins for the same fee
+  inputs: number
+}
+
+// What `wallet send ADDRESS BTC` would pay, without signing or broadcasting: the coin selection sendPayment
+// (lib/escrow/send.ts) makes, at a fee rate fixed here, so a confirmation can show the fee before anything is sent.
+export async function walletSendPlan (ctx: Ctx, address: string, btc: string, feeRateText?: string): Promise<SendPlan> {
+  const sats = parseSendAmount(btc)
+  const wantRate = parseFeeRate(feeRateText)
+  if (sats < DUST_SATS) throw BAD_ARGUMENT(`the amount is below the dust limit of ${DUST_SATS} sats`)
+  return withWallet(ctx, false, async (w, c) => {
+    checkAddress(address.trim(), c)
+    if (c.backend === null) throw BAD_ARGUMENT(NEEDS_BACKEND)
+    const script = outputScriptFor(address.trim(), w.network)
+    const feeRate = Math.max(MIN_FEE_RATE, wantRate ?? await c.backend.feeRate(6))
+    const utxos = await w.listUtxos(c.backend)
+    const fixedFeeSats = BigInt(Math.ceil(feeRate * (outputWeight(script) + 42) / 4))
+    const sel = w.selectCoins(utxos, { targetSats: sats, feeRate, fixedFeeSats, changeScriptLength: w.changeAddress(0).script.byteLength })
+    return { address: address.trim(), chain: c.chain, sentSats: Number(sats), feeSats: Number(sel.feeSats), changeSats: Number(sel.changeSats), feeRate, inputs: sel.utxos.length }
+  })
+}
+
+export async function walletSend (ctx: Ctx, address: string, btc: string, feeRateText: string | undefined): Promise<Result> {
+  const sats = parseSendAmount(btc)
+  const feeRate = parseFeeRate(feeRateText)
   return withWallet(ctx, true, async (w, c) => {
-    const r = await sendPayment(w, c.backend as ChainBackend, { address, sats: BigInt(sats), feeRate })
+    const r = await sendPayment(w, c.backend as ChainBackend, { address, sats, feeRate })
     return { kind: 'sent', data: { txid: r.txid, address, sentSats: Number(r.sentSats), feeSats: Number(r.feeSats), changeSats: Number(r.changeSats), feeRate: r.feeRate } }
   })
 }

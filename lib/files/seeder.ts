@@ -1,6 +1,7 @@
 // The file side of `p2print seed`: mirrors the payloads of jobs that are still in play so they stay available when
 // their client is offline, within a storage quota, and frees those of closed jobs after a retention period.
 import b4a from 'b4a'
+import type Hyperdrive from 'hyperdrive'
 import type { Market } from '../market/market.js'
 import type { FileRef, JobRecord, Status } from '../schema.js'
 import { jobIdString } from '../ids.js'
@@ -12,14 +13,28 @@ export interface SeederOptions {
   quotaBytes: number
   keepClosedMs: number
   stallMs: number
+  countOwnUploads?: boolean // bytesServed counts this peer's own drive too (default); off when the caller counts it
   emit: (tag: string, data: Record<string, unknown>) => void
   now?: () => number
+}
+
+export interface HeldFile { job: string, name: string, bytes: number }
+
+// Counts the content bytes peers fetch from a drive (hypercore 'upload' events on its blob core) until the
+// returned function is called.
+export async function countServed (drive: Hyperdrive, onBytes: (n: number) => void): Promise<() => void> {
+  const core = (await drive.getBlobs()).core
+  const onUpload = (_index: number, byteLength: number): void => onBytes(byteLength)
+  core.on('upload', onUpload)
+  return () => { core.off('upload', onUpload) }
 }
 
 export class FileSeeder {
   private readonly market: Market
   private readonly opts: SeederOptions
-  private readonly mirrored = new Map<string, number>() // file key → bytes held
+  private readonly mirrored = new Map<string, HeldFile>() // file key → what is held
+  private readonly watched = new Map<string, () => void>() // drive key → stops counting its uploads
+  private served = 0
   private readonly skipped = new Set<string>()
   private scanning: Promise<void> | null = null
   private again = false
@@ -33,12 +48,19 @@ export class FileSeeder {
 
   get bytes (): number {
     let n = 0
-    for (const b of this.mirrored.values()) n += b
+    for (const f of this.mirrored.values()) n += f.bytes
     return n
   }
 
+  // Bytes peers fetched since start from this peer's own drive and the drives it mirrors.
+  get bytesServed (): number { return this.served }
+
+  // The files mirrored now (not this peer's own), newest last.
+  held (): HeldFile[] { return [...this.mirrored.values()] }
+
   async start (): Promise<void> {
-    await this.market.files.own() // serve this peer's own files
+    const own = await this.market.files.own() // serve this peer's own files
+    if (this.opts.countOwnUploads !== false) await this.watch(own)
     this.market.on('update', this.onUpdate)
     this.schedule()
   }
@@ -47,6 +69,17 @@ export class FileSeeder {
     this.stopped = true
     this.market.off('update', this.onUpdate)
     if (this.scanning !== null) await this.scanning.catch(() => {})
+    for (const off of this.watched.values()) off()
+    this.watched.clear()
+  }
+
+  private async watch (drive: Hyperdrive): Promise<void> {
+    const k = b4a.toString(drive.key, 'hex')
+    if (this.watched.has(k) || this.stopped) return
+    this.watched.set(k, () => {}) // taken while the blob core opens
+    const off = await countServed(drive, n => { this.served += n })
+    if (this.stopped) off()
+    else this.watched.set(k, off)
   }
 
   // One scan at a time; updates during a scan ask for one more.
@@ -94,8 +127,9 @@ export class FileSeeder {
         const t0 = Date.now()
         try {
           await this.market.files.mirror(ref, this.opts.stallMs)
-          this.mirrored.set(k, ref.byteLength)
+          this.mirrored.set(k, { job: jobIdString(job.id), name: ref.name, bytes: ref.byteLength })
           this.skipped.delete(k)
+          await this.watch(await this.market.files.drive(ref.drive))
           this.opts.emit('file-mirrored', { job: jobIdString(job.id), name: ref.name, bytes: ref.byteLength, ms: Date.now() - t0, totalBytes: this.bytes })
         } catch (err) {
           this.opts.emit('file-unavailable', { job: jobIdString(job.id), name: ref.name, message: (err as Error).message })
@@ -122,7 +156,8 @@ export class FileSeeder {
       const t0 = Date.now()
       try {
         await this.market.files.mirror(ref, this.opts.stallMs)
-        this.mirrored.set(k, ref.byteLength)
+        this.mirrored.set(k, { job, name: ref.name, bytes: ref.byteLength })
+        await this.watch(await this.market.files.drive(ref.drive))
         this.opts.emit('file-mirrored', { job, name: ref.name, bytes: ref.byteLength, ms: Date.now() - t0, totalBytes: this.bytes })
       } catch (err) {
         this.opts.emit('file-unavailable', { job, name: ref.name, message: (err as Error).message })

@@ -8,6 +8,9 @@ export const GLOBAL_KEYS: KeyHelp[] = [
   { keys: 'm', what: 'market: open jobs' },
   { keys: 'p', what: 'post a job' },
   { keys: 'y', what: 'my jobs (as client and as printer)' },
+  { keys: 'w', what: 'wallet: balance, receive (QR code), send, escrows' },
+  { keys: 'd', what: 'disputes and mediation' },
+  { keys: 's', what: 'files held and served; seeding' },
   { keys: 'Esc', what: 'back (or leave a text field)' },
   { keys: 'q  Ctrl-C', what: 'quit (q only outside a text field)' }
 ]

@@ -5,13 +5,16 @@ import type { ChatData } from '../../lib/app.js'
 import { TextField, editText } from '../components/TextField.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
 import { useJob, useActions } from './JobScreen.js'
+import { useJobExtras, EXTRA_KEYS } from './JobExtras.js'
+import { DisputeBox } from '../components/DisputeBox.js'
 import { run, type ScreenProps } from './types.js'
 import { useRefState } from '../components/useRefState.js'
 
 export const ACTIVE_KEYS: KeyHelp[] = [
   { keys: 'Tab', what: 'switch between the actions and the chat message field' },
-  { keys: '↑ ↓ Enter', what: 'actions: select and run' },
+  { keys: '↑ ↓ Enter', what: 'actions: select and run (incl. accept / reject a mediator\'s proposal)' },
   { keys: 'Enter', what: 'chat: send the message' },
+  ...EXTRA_KEYS,
   { keys: 'Esc', what: 'leave the message field, then back' }
 ]
 
@@ -22,7 +25,11 @@ export function ActiveJob (p: ScreenProps & { id: string }): React.JSX.Element {
   const [text, setText, textRef] = useRefState('')
   const [chat, setChat] = useState<ChatData | null>(null)
   const [chatError, setChatError] = useState<string | null>(null)
-  const { view, typing } = useActions(p, p.id, d, reload, !chatFocus)
+  const [actionsBusy, setActionsBusy] = useState(false)
+  const extras = useJobExtras(p, p.id, d, reload, !chatFocus && !actionsBusy)
+  const { view, typing: actionTyping, busy } = useActions(p, p.id, d, reload, !chatFocus && !extras.typing)
+  useEffect(() => setActionsBusy(busy), [busy])
+  const typing = actionTyping || extras.typing
 
   useEffect(() => {
     let live = true
@@ -57,6 +64,7 @@ export function ActiveJob (p: ScreenProps & { id: string }): React.JSX.Element {
         <Box flexDirection='column' width='45%' marginRight={2}>
           <Text bold>Timeline</Text>
           {j.history.map((h, i) => <Text key={i}>{h.at.slice(0, 16).replace('T', ' ')} {h.action.replace('job/', '')} → {h.to}{h.note !== '' ? ` “${h.note}”` : ''}</Text>)}
+          {d.dispute !== null ? <Box marginTop={1} flexDirection='column'><Text bold>Dispute</Text><DisputeBox d={d.dispute} /></Box> : null}
           <Box marginTop={1}>{view}</Box>
         </Box>
         <Box flexDirection='column' flexGrow={1}>
@@ -68,7 +76,8 @@ export function ActiveJob (p: ScreenProps & { id: string }): React.JSX.Element {
           <TextField label='say' width={5} value={text} focused={chatFocus} hint='Tab to write' />
         </Box>
       </Box>
-      <Text dimColor>Tab chat/actions · ↑↓ Enter action · Esc back</Text>
+      {busy ? null : extras.view}
+      <Text dimColor>Tab chat/actions · ↑↓ Enter action · g download · r review · Esc back</Text>
     </Box>
   )
 }

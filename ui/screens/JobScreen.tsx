@@ -3,6 +3,8 @@ import { useEffect, useState } from 'react'
 import { Box, Text, useInput } from 'ink'
 import type { JobDetail, ActionInfo } from '../../lib/app.js'
 import { ActionList } from '../components/ActionList.js'
+import { DisputeBox } from '../components/DisputeBox.js'
+import { useJobExtras, EXTRA_KEYS } from './JobExtras.js'
 import { TextField, editText } from '../components/TextField.js'
 import { fmtBytes, fmtRating } from '../components/JobTable.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
@@ -13,6 +15,7 @@ export const JOB_KEYS: KeyHelp[] = [
   { keys: '↑ ↓', what: 'select an action' },
   { keys: 'Enter', what: 'run the selected action (asks to confirm, or for a note/reason)' },
   { keys: 'c', what: 'timeline and chat (client and printer)' },
+  ...EXTRA_KEYS,
   { keys: 'Esc', what: 'back' }
 ]
 
@@ -39,7 +42,7 @@ export function JobDetails ({ d }: { d: JobDetail }): React.JSX.Element {
         ? <Field name='model'>{j.file.name} · {fmtBytes(j.file.byteLength)} · {s.kind} · {s.models} model(s) · {s.facets} facets · {s.sizeMm.map(x => x.toFixed(1)).join('×')} mm · {s.volumeCm3.toFixed(1)} cm³ · {s.closed && s.manifold ? 'watertight' : 'NOT watertight'}{s.fits.length > 0 ? ` · fits ${s.fits.slice(0, 3).join(', ')}` : ''}</Field>
         : <Field name='model'>no file attached</Field>}
       {j.escrow !== null ? <EscrowBox d={d} /> : d.escrowChain !== '' ? <Field name='escrow'>on {d.escrowChain}, set up when a printer accepts</Field> : <Field name='escrow'>none (this market has no escrow)</Field>}
-      {j.dispute !== null ? <Field name='dispute'>{JSON.stringify(j.dispute).slice(0, 200)}</Field> : null}
+      {d.dispute !== null ? <Box><Box width={14}><Text dimColor>dispute</Text></Box><DisputeBox d={d.dispute} /></Box> : null}
     </Box>
   )
 }
@@ -72,7 +75,7 @@ export function useJob (core: ScreenProps['core'], id: string, version: number):
 }
 
 // The action list with its confirm / text prompt: shared by the job page and the active job.
-export function useActions (p: ScreenProps, id: string, d: JobDetail | null, reload: () => void, enabled: boolean): { view: React.JSX.Element, typing: boolean } {
+export function useActions (p: ScreenProps, id: string, d: JobDetail | null, reload: () => void, enabled: boolean): { view: React.JSX.Element, typing: boolean, busy: boolean } {
   const [sel, setSel, selRef] = useRefState(0)
   const [pending, setPendingState, pendingRef] = useRefState<ActionInfo | null>(null)
   const setPending = (a: ActionInfo | null): void => { setPendingState(a); p.setTyping(a !== null) } // a confirm prompt owns y, n and Esc
@@ -107,30 +110,36 @@ export function useActions (p: ScreenProps, id: string, d: JobDetail | null, rel
       <ActionList actions={actions} selected={Math.min(sel, Math.max(0, actions.length - 1))} focused={enabled} />
       {pending !== null && pending.needsText === 'none' ? <Text color='yellow'>{pending.label}? press y or Enter to confirm, n or Esc to cancel</Text> : null}
       {pending !== null && pending.needsText !== 'none'
-        ? <Box flexDirection='column'><TextField label={pending.action === 'ship' ? 'note' : 'reason'} width={8} value={text} focused /><Text dimColor>Enter {pending.action} · Esc cancel{pending.needsText === 'optional' ? ' · the note may be empty' : ''}</Text></Box>
+        ? <Box flexDirection='column'><TextField label={pending.action === 'dispute' ? 'reason' : 'note'} width={8} value={text} focused /><Text dimColor>Enter {pending.action} · Esc cancel{pending.needsText === 'optional' ? ' · the note may be empty' : ''}</Text></Box>
         : null}
     </Box>
   )
-  return { view, typing }
+  return { view, typing, busy: pending !== null }
 }
 
 export function JobScreen (p: ScreenProps & { id: string }): React.JSX.Element {
   const { d, error, reload } = useJob(p.core, p.id, p.version)
-  const { view, typing } = useActions(p, p.id, d, reload, true)
+  // the action prompt and the extras' forms take turns with the keyboard
+  const [actionsBusy, setActionsBusy] = useState(false)
+  const extras = useJobExtras(p, p.id, d, reload, !actionsBusy)
+  const { view, typing: actionTyping, busy } = useActions(p, p.id, d, reload, !extras.typing)
+  useEffect(() => setActionsBusy(busy), [busy])
+  const typing = actionTyping || extras.typing
   useEffect(() => { p.setTyping(typing); return () => p.setTyping(false) }, [typing, p.setTyping])
   useInput((input) => {
     if (input === 'c' && d !== null) {
       if (d.role === 'other' || d.job.printer === null) p.say({ kind: 'error', text: 'the timeline and chat open for the job\'s client and printer once a printer has accepted it' })
       else p.go({ name: 'active', id: p.id })
     }
-  }, { isActive: p.active && !typing })
+  }, { isActive: p.active && !typing && !busy })
   if (error !== null && d === null) return <Text color='red'>✗ {error} — press Esc to go back</Text>
   if (d === null) return <Text dimColor>loading job {p.id}…</Text>
   return (
     <Box flexDirection='column'>
       <JobDetails d={d} />
       <Box marginTop={1}>{view}</Box>
-      <Text dimColor>↑↓ action · Enter run · c timeline and chat · Esc back</Text>
+      {busy ? null : extras.view}
+      <Text dimColor>↑↓ action · Enter run · c timeline and chat · g download · r review · Esc back</Text>
     </Box>
   )
 }

@@ -14,7 +14,7 @@ export const MARKET_KEYS: KeyHelp[] = [
   { keys: '← →', what: 'previous / next page' },
   { keys: 'f', what: 'filters: material, country, min bounty, text (Tab: next field, Enter: apply)' },
   { keys: '/', what: 'search titles' },
-  { keys: 's', what: 'sort: newest, bounty, title' },
+  { keys: 'o', what: 'order (sort): newest, bounty, title' },
   { keys: 'a', what: 'open jobs only / all jobs' },
   { keys: 'r', what: 'reset the filters' }
 ]
@@ -82,7 +82,7 @@ export function MarketScreen ({ core, active, setTyping, say, go, version, pageS
     else if (key.return) { const r = rows[selected]; if (r !== undefined) { say(null); go({ name: 'job', id: r.id }) } }
     else if (input === 'f') setEditing('material')
     else if (input === '/') setEditing('text')
-    else if (input === 's') setFilters(f => ({ ...f, sort: SORTS[(SORTS.indexOf(f.sort ?? 'newest') + 1) % SORTS.length] }))
+    else if (input === 'o') setFilters(f => ({ ...f, sort: SORTS[(SORTS.indexOf(f.sort ?? 'newest') + 1) % SORTS.length] }))
     else if (input === 'a') { setFilters(f => ({ ...f, status: f.status === 'all' ? 'open' : 'all' })); setPage(0) }
     else if (input === 'r') { setDraft({ material: '', country: '', minBounty: '', text: '' }); setFilters({ sort: 'newest' }); setPage(0) }
   }, { isActive: active })
@@ -109,7 +109,7 @@ export function MarketScreen ({ core, active, setTyping, say, go, version, pageS
         : null}
       {error !== null ? <Text color='red'>✗ {error} — press f to fix the filter or r to reset</Text> : null}
       {loaded ? <JobTable rows={rows} selected={selected} showStatus={filters.status === 'all'} /> : <Text dimColor>loading jobs…</Text>}
-      <Text dimColor>↑↓ select · Enter open · ←→ page · f filter · / search · s sort · a all/open · p post · y my jobs</Text>
+      <Text dimColor>↑↓ select · Enter open · ←→ page · f filter · / search · o sort · a all/open · p post · y my jobs · w wallet</Text>
     </Box>
   )
 }

@@ -9,6 +9,9 @@ export type Route =
   | { name: 'active', id: string }
   | { name: 'post' }
   | { name: 'mine' }
+  | { name: 'wallet' }
+  | { name: 'disputes' }
+  | { name: 'seeder' }
 
 export interface ScreenProps {
   core: AppCore

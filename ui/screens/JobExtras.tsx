@@ -1,0 +1,75 @@
+// The job page's extras, shared by the job page and the active job: download the model with a progress bar (`job
+// download`), and the review of a closed job by its client or printer (`job review`).
+import { useEffect, useRef } from 'react'
+import { Box, Text, useInput } from 'ink'
+import type { JobDetail, DownloadProgress } from '../../lib/app.js'
+import { Form } from '../components/Form.js'
+import { ProgressBar } from '../components/ProgressBar.js'
+import { fmtBytes } from '../components/JobTable.js'
+import type { KeyHelp } from '../components/HelpOverlay.js'
+import { run, type ScreenProps } from './types.js'
+import { useRefState } from '../components/useRefState.js'
+
+export const EXTRA_KEYS: KeyHelp[] = [
+  { keys: 'g', what: 'get the model: download it into a folder (progress shown; resumes if cut off)' },
+  { keys: 'r', what: 'review the other side of a closed job (rating 1–5 and a text), once' }
+]
+
+type Mode = { m: 'none' } | { m: 'download-form' } | { m: 'downloading', progress: DownloadProgress | null } | { m: 'review-form' }
+
+const REVIEW_FIELDS = [
+  { name: 'rating', label: 'rating', hint: '1 (poor) to 5 (excellent)' },
+  { name: 'text', label: 'review', hint: 'what went well or not (optional)' }
+]
+
+export function useJobExtras (p: ScreenProps, id: string, d: JobDetail | null, reload: () => void, enabled: boolean): { view: React.JSX.Element, typing: boolean } {
+  const [mode, setMode, modeRef] = useRefState<Mode>({ m: 'none' })
+  const typing = mode.m === 'download-form' || mode.m === 'review-form'
+  const live = useRef(true) // a download goes on (and says when it is done) after the page is left
+  useEffect(() => () => { live.current = false }, [])
+
+  const close = (): void => { setMode({ m: 'none' }); p.say(null) }
+
+  const download = (dir: string): void => {
+    setMode({ m: 'downloading', progress: null })
+    void run(p.say, 'downloading the model…', () => p.core.download(id, dir, progress => { if (live.current && modeRef.current.m === 'downloading') setMode({ m: 'downloading', progress }) }), r => `downloaded ${r.file} (${fmtBytes(r.bytes)}, sha256 checked)${r.files.length > 1 ? ` and extracted ${r.files.length - 1} file(s)` : ''}`).then(() => { if (live.current) setMode({ m: 'none' }) })
+  }
+
+  const review = (rating: string, text: string): void => {
+    setMode({ m: 'none' })
+    void run(p.say, 'posting the review…', () => p.core.review(id, rating, text), r => `review posted: ${'★'.repeat(r.rating)} for ${r.subject.slice(0, 8)}`).then(reload)
+  }
+
+  useInput((input) => {
+    if (modeRef.current.m !== 'none' || d === null) return
+    if (input === 'g') {
+      if (d.job.file === null) p.say({ kind: 'error', text: 'this job has no model file to download' })
+      else { p.say(null); setMode({ m: 'download-form' }) }
+    } else if (input === 'r') {
+      if (d.review.can) { p.say(null); setMode({ m: 'review-form' }) } else p.say({ kind: 'error', text: reviewWhyNot(d) })
+    }
+  }, { isActive: p.active && enabled })
+
+  const invalid = (f: { label: string }, e: string): void => p.say({ kind: 'error', text: `fix the ${f.label} first: ${e}` })
+  const view = (
+    <Box flexDirection='column'>
+      {d?.review.mine != null ? <Text>Your review: <Text color='yellow'>{'★'.repeat(d.review.mine.rating)}{'☆'.repeat(5 - d.review.mine.rating)}</Text>{d.review.mine.text !== '' ? ` “${d.review.mine.text}”` : ''}</Text> : null}
+      {mode.m === 'download-form'
+        ? <Box flexDirection='column'><Text color='yellow'>Download {d?.job.file?.name ?? 'the model'} ({fmtBytes(d?.job.file?.byteLength ?? null)}) into a folder</Text><Form fields={[{ name: 'dir', label: 'folder', hint: 'relative to where p2print was started' }]} initial={{ dir: '.' }} width={8} active={p.active} onCancel={close} onInvalid={invalid} onSubmit={v => download(v.dir)} footer='Enter download · Esc cancel' /></Box>
+        : null}
+      {mode.m === 'downloading'
+        ? <Box flexDirection='column'><Text>Downloading {d?.job.file?.name ?? 'the model'}…</Text>{mode.progress !== null ? <ProgressBar bytes={mode.progress.bytes} total={mode.progress.total} rate={mode.progress.rate} etaSecs={mode.progress.etaSecs} /> : <Text dimColor>looking for a peer that has it…</Text>}</Box>
+        : null}
+      {mode.m === 'review-form'
+        ? <Box flexDirection='column'><Text color='yellow'>Review the {d?.role === 'client' ? 'printer' : 'client'} of this job (once; everyone sees it)</Text><Form fields={REVIEW_FIELDS} width={9} active={p.active} validate={v => p.core.validateReview(v.rating, v.text)} onCancel={close} onInvalid={invalid} onSubmit={v => review(v.rating, v.text)} /></Box>
+        : null}
+    </Box>
+  )
+  return { view, typing }
+}
+
+function reviewWhyNot (d: JobDetail): string {
+  if (d.review.mine !== null) return 'you already reviewed this job: a review is left once'
+  if (d.role === 'other') return 'only the client and the printer of a job can review it'
+  return d.review.why ?? 'this job cannot be reviewed now'
+}
