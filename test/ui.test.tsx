@@ -4,7 +4,13 @@ import { render } from 'ink-testing-library'
 import b4a from 'b4a'
 import { App } from '../ui/App.js'
 import { validateDraft, validateSend, validatePct, validateReview, allowedActions, disputeInfo, disputeMoves, formatBtc, type AppCore, type AppState, type JobRow, type JobFilters, type JobDetail, type JobJSON, type ActionName, type DisputeRow, type SeederInfo, type SendPlan, type WalletInfo, type MyJobs } from '../lib/app.js'
+import { AppSession } from '../lib/app.js'
 import { qrMatrix } from '../lib/qr.js'
+import { testnet, tmpDir } from './helpers.js'
+import { startRegtest } from './regtest.js'
+import { box, binaryStl } from './fixtures/meshes.js'
+import fs from 'fs'
+import path from 'path'
 import { checkAddress } from '../lib/commands/wallet.js'
 import { networkFor } from '../lib/escrow/networks.js'
 import type { DisputeRecord } from '../lib/disputes/codec.js'
@@ -520,4 +526,74 @@ test('ui core helpers: the CLI parsers behind the forms, proposal actions, addre
   t.execution(() => checkAddress(VALID, testnet), 'a testnet address passes')
   t.exception(() => checkAddress('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', testnet), /is not a testnet address.*tb1/, 'a mainnet address is refused on testnet, naming the prefix')
   t.exception(() => checkAddress('hello', testnet), /paste it again/)
+})
+
+// The real AppSession behind the new screens: every method runs the CLI's command code on the session (one peer
+// on a local DHT, a bcoin regtest chain). The ink tests above use a fake core; this one checks the core itself.
+test('app session: wallet, send with a planned fee, seeding, mediator registration, review and download refusals', async (t) => {
+  const tn = await testnet(t)
+  const chain = await startRegtest(t)
+  const dir = await tmpDir(t)
+  const app = await AppSession.open({ storage: dir, bootstrap: tn.bootstrap, bitcoinRpc: chain.rpcUrl, syncTimeoutMs: 1000 })
+  t.teardown(() => app.close(), { order: 5 })
+  await app.createMarket('Session test')
+
+  const recv = await app.receiveAddress()
+  t.ok(recv.address.startsWith('rb1') && recv.uri === `bitcoin:${recv.address}`, `a regtest receive address (${recv.address})`)
+  t.is(recv.qr.size, 17 + 4 * recv.qr.version, 'with its QR matrix')
+  t.is((await app.receiveAddress()).address, recv.address, 'the same address until a new one is asked for')
+  t.not((await app.receiveAddress(true)).address, recv.address, 'a new one on request')
+
+  let w = await app.wallet()
+  t.ok(w.backend && w.hint === null && w.chain === 'regtest', 'backend configured, chain from the node')
+  t.alike(w.balance, { confirmedSats: 0, unconfirmedSats: 0 })
+  await chain.fund(recv.address, 50_000_000)
+  await chain.mine(1)
+  w = await app.wallet()
+  t.alike(w.balance, { confirmedSats: 50_000_000, unconfirmedSats: 0 }, 'funded and confirmed')
+  t.is(app.state().balance?.confirmedSats, 50_000_000, 'the status bar balance follows')
+
+  await t.exception(app.planSend('rb1notanaddress', '0.1'), /is not a regtest address/, 'a bad address refused before anything else')
+  await t.exception(app.planSend(chain.minerAddress, '0.123456789'), /not an amount in BTC/)
+  await t.exception(app.planSend(chain.minerAddress, '2'), /not enough funds/)
+  const plan = await app.planSend(chain.minerAddress, '0.1')
+  t.ok(plan.sentSats === 10_000_000 && plan.feeSats > 0 && plan.inputs === 1, `planned: fee ${plan.feeSats} sats at ${plan.feeRate} sat/vB`)
+  const sent = await app.send(plan)
+  t.is(sent.feeSats, plan.feeSats, 'the fee paid is the fee confirmed')
+  t.ok(/^[0-9a-f]{64}$/.test(sent.txid), 'broadcast')
+
+  let s = await app.seeder()
+  t.ok(!s.running && s.held.length === 0 && s.bytesServed === 0, 'not seeding, nothing held yet')
+  s = await app.setSeeding(true)
+  t.ok(s.running && s.quotaBytes === 10_240 * 1024 * 1024 && s.keepClosedDays === 7, 'seeding with `seed`\'s defaults')
+  s = await app.setSeeding(false)
+  t.absent(s.running, 'stopped')
+
+  await t.exception(app.registerMediator('9'), /capped at 5/)
+  const m = await app.registerMediator('2')
+  t.is(m.feePct, 2, 'registered through `mediator register`')
+  const d = await app.disputes()
+  t.is(d.mediator?.feePct, 2, 'the disputes screen sees the registration')
+  t.alike(d.disputes, [])
+
+  const id = await app.createJob({ title: 'Session part', material: 'PLA', colors: '', bounty: '0.001', country: 'DE', notes: '', file: '' })
+  const job = await app.getJob(id)
+  t.ok(!job.review.can && job.review.why?.includes('once it is closed'), 'an open job cannot be reviewed yet')
+  t.is(job.dispute, null)
+  await t.exception(app.review(id, '5', ''), /reviewed once it is closed/, '`job review` refuses it')
+  await t.exception(app.download(id, dir, () => {}), /no model file/, '`job download` refuses a job without a file')
+
+  // a job with a model: held in this peer's drive, downloaded with progress reports
+  const stl = path.join(dir, 'cube.stl')
+  await fs.promises.writeFile(stl, binaryStl(box(20, 20, 20)))
+  const withFile = await app.createJob({ title: 'Cube', material: 'PLA', colors: '', bounty: '0.001', country: 'DE', notes: '', file: stl })
+  s = await app.seeder()
+  t.alike(s.held.map(h => [h.name, h.source, h.complete]), [['cube.stl', 'yours', true]], 'the model is held here, as this peer\'s own')
+  t.is(s.bytesHeld, fs.statSync(stl).size)
+  const progress: number[] = []
+  const out = path.join(dir, 'out')
+  const got = await app.download(withFile, out, p => progress.push(p.bytes))
+  t.is(got.file, path.join(out, 'cube.stl'))
+  t.alike(fs.readFileSync(got.file), fs.readFileSync(stl), 'the same bytes')
+  t.ok(progress.length > 0 && progress[progress.length - 1] === got.bytes, `progress reported (${progress.join(', ')})`)
 })
