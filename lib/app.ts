@@ -709,7 +709,7 @@ export class AppSession implements AppCore {
       const backend = ctx.bitcoinRpc !== null || ctx.esplora !== null
       let balance: WalletInfo['balance'] = null
       let balanceError: string | null = null
-      let chain: string = ctx.chain ?? 'testnet'
+      let chain: string = ctx.chain ?? this.receive?.chain ?? (ctx.bitcoinRpc !== null ? 'the node\'s chain' : 'testnet')
       if (backend) {
         try {
           const b = data(await walletBalance(ctx), 'balance')

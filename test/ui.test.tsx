@@ -348,6 +348,9 @@ test('ui: wallet screen without a Bitcoin backend says what to start with', asyn
   t.ok(f.includes('--bitcoin-rpc URL') && f.includes('--esplora URL'), 'names the flags')
   t.ok(f.includes(VALID) && /[█▀▄]{7}/.test(f), 'the receive address and QR still work')
   t.ok(f.includes('none: an escrow is set up'), 'no escrows')
+  await press(r.stdin, '?')
+  const h = await until(r.lastFrame, f => f.includes('Help — Wallet'))
+  t.ok(h.includes('a new receive address') && h.includes('confirm the payment') && h.includes('w ') && h.includes('disputes and mediation') && h.includes('files held and served'), 'help: the wallet\'s keys and the new global ones')
 })
 
 test('ui: disputes screen: register, propose a split, accept a proposal', async (t) => {

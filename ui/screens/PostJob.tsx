@@ -45,6 +45,9 @@ export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDr
   }
 
   const post = (): void => {
+    // keys can arrive faster than renders: check the latest draft, not the one this render saw
+    const draft = draftRef.current
+    const errors = p.core.validateDraft(draft)
     setTouched(Object.fromEntries(FIELDS.map(x => [x.f, true])))
     const first = FIELDS.find(x => errors[x.f] !== undefined)
     if (first !== undefined) { p.say({ kind: 'error', text: `fix the ${first.label} first: ${errors[first.f]!}` }); setFocus(FIELDS.indexOf(first)); return }

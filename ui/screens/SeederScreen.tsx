@@ -48,9 +48,8 @@ export function SeederScreen (p: ScreenProps): React.JSX.Element {
         ? <Text color='green'>Seeding from this app: the models of live jobs are kept (up to {fmtBytes(info.quotaBytes)}), those of closed jobs freed after {info.keepClosedDays} days. Enter stops it.</Text>
         : (
           <Box flexDirection='column'>
-            <Text>This app serves your own files while it runs. It is not seeding the market's other files.</Text>
-            <Text dimColor>To keep every live job's model available while you are away, run a seeder: `p2print seed [--quota MB] [--keep-closed DAYS]`</Text>
-            <Text dimColor>(in a shell, on an always-on machine, with its own --storage). Or press Enter to seed from this app while it runs.</Text>
+            <Text>This app serves your own files while it runs; it is not seeding the market's other files.</Text>
+            <Text dimColor wrap='wrap'>To keep every live job's model available while you are away, run a seeder on an always-on machine with its own storage: `p2print seed [--quota MB] [--keep-closed DAYS]`. Or press Enter to seed from this app while it runs.</Text>
           </Box>
           )}
       <Box flexDirection='column' marginTop={1}>
