@@ -457,7 +457,12 @@ export class AppSession implements AppCore {
     if (s.escrow !== null) return s.escrow
     if (this.ctx.bitcoinRpc === null && this.ctx.esplora === null) return null
     if (this.escrowOpening === null) {
-      this.escrowOpening = openEscrow(this.ctx, s.peer, s.market, false).then(e => { s.escrow = e; return e })
+      this.escrowOpening = openEscrow(this.ctx, s.peer, s.market, false).then(e => {
+        if (this.closing) { void e?.conn.backend?.close().catch(() => {}); return null }
+        s.escrow = e
+        if (e === null) this.escrowOpening = null // no chain yet: the creator may set one later
+        return e
+      })
       this.escrowOpening.catch(() => { this.escrowOpening = null })
     }
     return this.escrowOpening

@@ -6,7 +6,9 @@ import { App } from '../ui/App.js'
 import { validateDraft, validateSend, validatePct, validateReview, allowedActions, disputeInfo, disputeMoves, formatBtc, type AppCore, type AppState, type JobRow, type JobFilters, type JobDetail, type JobJSON, type ActionName, type DisputeRow, type SeederInfo, type SendPlan, type WalletInfo, type MyJobs } from '../lib/app.js'
 import { AppSession } from '../lib/app.js'
 import { qrMatrix } from '../lib/qr.js'
-import { testnet, tmpDir } from './helpers.js'
+import { testnet, tmpDir, openMarket, eventually } from './helpers.js'
+import { parseKey } from '../lib/ids.js'
+import { resolveJob } from '../lib/commands/jobs.js'
 import { startRegtest } from './regtest.js'
 import { box, binaryStl } from './fixtures/meshes.js'
 import fs from 'fs'
@@ -599,4 +601,12 @@ test('app session: wallet, send with a planned fee, seeding, mediator registrati
   t.is(got.file, path.join(out, 'cube.stl'))
   t.alike(fs.readFileSync(got.file), fs.readFileSync(stl), 'the same bytes')
   t.ok(progress.length > 0 && progress[progress.length - 1] === got.bytes, `progress reported (${progress.join(', ')})`)
+
+  // another peer fetches the model from this one: the seeder view counts the bytes served
+  const other = await openMarket(t, path.join(dir, 'other'), parseKey(app.state().market!.key)!, { bootstrap: tn.bootstrap })
+  await other.market.sync(10_000)
+  t.ok(await eventually(async () => { await other.market.update(); return await resolveJob(other.market, withFile).then(() => true, () => false) }), 'the other peer sees the job')
+  const rec = (await resolveJob(other.market, withFile)).job
+  await other.market.files.fetch(rec.file!, { maxBytes: 1_000_000, stallMs: 10_000 })
+  t.ok(await eventually(async () => (await app.seeder()).bytesServed >= got.bytes), 'bytes served counted')
 })
