@@ -358,7 +358,9 @@ test('ui: wallet screen without a Bitcoin backend says what to start with', asyn
 test('ui: disputes screen: register, propose a split, accept a proposal', async (t) => {
   const disputes: DisputeRow[] = [
     { id: 'med000000000000', title: 'Bracket', status: 'disputed', bountyBtc: '0.01000000', role: 'mediator', dispute: disputeInfo({ ...proposal(0), stage: 'mediation', proposal: null }), moves: ['propose'] },
-    { id: 'cli000000000000', title: 'Vase', status: 'disputed', bountyBtc: '0.00200000', role: 'client', dispute: disputeInfo(proposal(60)), moves: ['accept', 'reject'] }
+    { id: 'cli000000000000', title: 'Vase', status: 'disputed', bountyBtc: '0.00200000', role: 'client', dispute: disputeInfo(proposal(60)), moves: ['accept', 'reject'] },
+    { id: 'prn000000000000', title: 'Hinge', status: 'disputed', bountyBtc: '0.00300000', role: 'printer', dispute: disputeInfo(proposal(10)), moves: ['accept', 'reject'] },
+    { id: 'arb000000000000', title: 'Lamp', status: 'disputed', bountyBtc: '0.00400000', role: 'arbitrator', dispute: disputeInfo({ ...proposal(10), stage: 'arbitration', escalation: 'rejected' }), moves: ['rule'] }
   ]
   const core = fakeCore(1, {}, { disputes })
   const r = render(<App core={core} onQuit={() => {}} />)
@@ -405,6 +407,23 @@ test('ui: disputes screen: register, propose a split, accept a proposal', async 
   await press(r.stdin, 'x')
   f = await until(r.lastFrame, f => f.includes('you accepted') || f.includes('time to answer'))
   t.absent(core.calls.some(c => c.startsWith('reject')), 'no second answer')
+
+  // as the printer of the third: reject with a note; the arbitrator decides
+  await press(r.stdin, KEY.down, 'x')
+  f = await until(r.lastFrame, f => f.includes('Reject the proposal'))
+  await press(r.stdin, 't', 'o', 'o', ' ', 'l', 'o', 'w', KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('proposal rejected'))
+  t.ok(core.calls.includes('reject prn000000000000 too low'), 'rejected through the core, with the note')
+
+  // as the arbitrator of the fourth: rule
+  await press(r.stdin, KEY.down)
+  f = await until(r.lastFrame, f => f.includes('Enter: rule on this dispute'))
+  t.ok(f.includes('escalated: rejected'), 'why it reached the arbitrator')
+  await press(r.stdin, KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('Rule: the printer gets'))
+  await press(r.stdin, '3', '0', KEY.tab, 'o', 'k', KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('ruled: the printer gets 30 %'))
+  t.ok(core.calls.includes('rule arb000000000000 30'), 'ruled through the core')
 })
 
 test('ui: active job offers accept / reject of a pending proposal', async (t) => {

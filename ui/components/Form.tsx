@@ -1,7 +1,6 @@
 // A small keyboard form: labelled one-line fields, validated as you type, Tab/↑↓ to move, Enter on the last field
 // (or Ctrl-S) to submit, Esc to cancel. The hook owns the keys while `active`; the screen owns what submit does.
-import { useInput } from 'ink'
-import { Box, Text } from 'ink'
+import { Box, Text, useInput } from 'ink'
 import { TextField, editText } from './TextField.js'
 import { useRefState } from './useRefState.js'
 

@@ -1,6 +1,6 @@
 // First run (no market in this storage): create a market or join one by its key; then, if this run created the
 // wallet, its recovery phrase once.
-import { useEffect, useState } from 'react'
+import { useEffect } from 'react'
 import { Box, Text, useInput } from 'ink'
 import { TextField, editText } from '../components/TextField.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
