@@ -8,12 +8,7 @@ import path from 'path'
 import { tmpDir, testnet, p2print, startSeed, eventually } from './helpers.js'
 import { startRegtest } from './regtest.js'
 
-// SKIPPED — a known defect found by this test, to fix next: in a market without mediators the arbitrator's
-// `dispute rule` through the CLI succeeds, but the winner's `sync` never pays the ruling out (the job stays
-// disputed, no payout). The engine-level ruling tests in test/escrow-flow.test.ts and test/disputes.test.ts pass,
-// so the gap is between the CLI's rule (op dispute/rule on a dispute that went straight to arbitration) and what
-// apply/the winner's engine accept. Unskip once fixed; the test takes ~4 minutes when it passes.
-test('escrow cli: printer vanishes after funding; client vanishes after shipping — the arbitrator and the other side close', { timeout: 400_000, skip: true }, async (t) => {
+test('escrow cli: printer vanishes after funding; client vanishes after shipping — the arbitrator and the other side close', { timeout: 400_000 }, async (t) => {
   const chain = await startRegtest(t)
   const tn = await testnet(t)
   const dir = await tmpDir(t)

@@ -119,6 +119,9 @@ export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, o
       await market.update()
       await runEscrowSteps(ctx, escrow, 2000)
     }
+    // whatever this run wrote (the command's op, or an escrow step's after it) must reach a peer before the process
+    // exits, or it waits in this storage until the next run
+    if (market.connections > 0 && !market.flushed && !(await market.waitFlushed(ctx.syncTimeoutMs))) ctx.emit('stored-locally', {})
     return result
   } finally {
     if (escrow !== null) await escrow.conn.backend?.close().catch(() => {})

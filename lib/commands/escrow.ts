@@ -1,7 +1,7 @@
 // The escrow on the command line: opening the engine for a market with escrow, running this peer's due steps,
 // and the commands `escrow ID`, `market settings`, `dispute rule`.
 import type { Ctx, Result, Session } from './context.js'
-import { withMarket } from './context.js'
+import { withMarket, share } from './context.js'
 import type { Peer } from '../peer.js'
 import type { Market } from '../market/market.js'
 import { EscrowEngine, summarizeEscrow, arbitratorPubkey, type StepReport } from '../escrow/engine.js'
@@ -83,7 +83,8 @@ export async function disputeRule (ctx: Ctx, idText: string, winner: string | un
     const { txid, printerPct } = await escrow!.engine.rule(v.job.id, ruling, note)
     const w = printerPct >= 50 ? 'printer' : 'client'
     ctx.emit('ruled', { id: jobIdString(v.job.id), winner: w, printerPct, txid })
-    return { kind: 'none', data: { id: jobIdString(v.job.id), winner: w, printerPct, txid } }
+    const shared = await share(ctx, market)
+    return { kind: 'none', data: { id: jobIdString(v.job.id), winner: w, printerPct, txid, shared } }
   }, { escrow: 'required' })
 }
 
