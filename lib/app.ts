@@ -26,7 +26,7 @@ import { checkTransition, roleOf, type Role } from './job/state.js'
 import { jobRecords, peerSummary } from './reputation/query.js'
 import { reviewRefusal } from './reputation/apply.js'
 import { getReview } from './reputation/records.js'
-import { getMediators, MAX_MEDIATOR_FEE_PCT } from './disputes/apply.js'
+import { getMediators, cancelAllowed, MAX_MEDIATOR_FEE_PCT } from './disputes/apply.js'
 import { mediatorJSON } from './disputes/json.js'
 import type { DisputeRecord } from './disputes/codec.js'
 import { OP, MATERIALS, STATUSES, LIMITS, REPUTATION_LIMITS, type JobRecord, type OpType, type Status, type FileSummary, type FileRef } from './schema.js'
@@ -263,8 +263,9 @@ export function allowedActions (job: Pick<JobRecord, 'client' | 'printer' | 'sta
   const out: ActionInfo[] = []
   for (const a of ACTIONS) {
     let ok = checkTransition(job, a.op, me, escrowed).ok
-    // an escrowed, funded job is cancelled by agreement of both sides (`job cancel` signs the cancel payout)
-    if (!ok && a.action === 'cancel' && escrowed && (job.status === 'active' || job.status === 'shipped') && roleOf(job, me) !== 'other') ok = true
+    // an escrowed, funded job (or an unsettled dispute) is cancelled by agreement of both sides (`job cancel` signs
+    // the cancel payout)
+    if (!ok && a.action === 'cancel' && escrowed && roleOf(job, me) !== 'other' && cancelAllowed({ status: job.status, escrow: (job.escrow ?? null) as JobRecord['escrow'], dispute: job.dispute ?? null })) ok = true
     if (ok) out.push({ action: a.action, needsText: a.needsText, label: a.label })
   }
   // the mediator's proposal, until this side has answered it or its time is over (`dispute accept|reject`)

@@ -214,6 +214,29 @@ test('the mediator misses its deadline → an engine escalates → the arbitrato
   t.is(m.missed, 1, 'the missed deadline is on the mediator\'s record')
 })
 
+test('the arbitrator vanishes: client and printer settle the dispute by agreement (both sign the cancel) and get back what they put in', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const id = await disputed(s)
+  await propose(s, id, 90)
+  await s.client.market.append({ type: OP.DISPUTE_REJECT, jobId: id, note: 'no' })
+  t.ok(await until(s.printer.market, id, j => j.dispute?.stage === 'arbitration'), 'in arbitration; the arbitrator never comes back')
+  await s.client.engine.requestCancel(id)
+  t.ok(await until(s.printer.market, id, j => (j.escrow?.sigs ?? []).some(x => x.kind === 'cancel')), 'the client signed the cancel')
+  t.absent((await s.client.engine.step()).some(r => r.kind === 'cancel' && r.action === 'broadcast'), 'one signature pays nothing')
+  await s.printer.engine.requestCancel(id)
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => {
+    const v = await jobOn(s.mediator.market, id)
+    return v !== null && v.confirmed && v.job.escrow?.closed != null
+  })
+  const { job, tx } = await closedTx(s, id, s.mediator.market)
+  t.is(job.escrow!.closed!.kind, 'cancel')
+  t.is(job.status, 'cancelled')
+  const fee = feeOf(tx)
+  t.is(await paidTo(s.chain, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
+  t.is(await paidTo(s.chain, tx, job.escrow!.printer.payoutScript), BigInt(DEPOSIT) - fee / 2n, 'printer: its deposit − fee share')
+  await t.exception(s.arbitrator.engine.rule(id, 'printer'), /cannot rule|cancelled/, 'nothing left to rule on')
+})
+
 // --- revocation, through the reducer on constructed histories ---------------------------------------------------
 
 async function openBee (t: Test): Promise<View> {
@@ -238,9 +261,9 @@ const PRINTER = key(2)
 const ARB = key(3)
 
 // An active, funded escrowed job record (the escrow fields the mediation rules read; no real transactions).
-async function activeJob (bee: View, n: number): Promise<Uint8Array> {
+async function activeJob (bee: View, n: number, arbitratorPubkey: Uint8Array = b4a.alloc(33, 2)): Promise<Uint8Array> {
   const id = b4a.alloc(16, n)
-  const e = { arbitrator: ARB, arbitratorPubkey: b4a.alloc(33, 2), depositPct: 15, arbitrationFeePct: 5, fundingDepth: 1, fundingTimeoutSecs: 3600, refundDelayBlocks: 20, acceptedAt: 1, printer: { pubkey: b4a.alloc(33, 3), payoutScript: b4a.alloc(22), changeScript: b4a.alloc(22), inputs: [], feeRate: 1 }, client: null, sigs: [], fundingTxid: b4a.alloc(32, 9), ruling: null, closed: null } as EscrowRecord
+  const e = { arbitrator: ARB, arbitratorPubkey, depositPct: 15, arbitrationFeePct: 5, fundingDepth: 1, fundingTimeoutSecs: 3600, refundDelayBlocks: 20, acceptedAt: 1, printer: { pubkey: b4a.alloc(33, 3), payoutScript: b4a.alloc(22), changeScript: b4a.alloc(22), inputs: [], feeRate: 1 }, client: null, sigs: [], fundingTxid: b4a.alloc(32, 9), ruling: null, closed: null } as EscrowRecord
   const job: JobRecord = { id, seq: n, title: 't', material: 'PLA', colors: [], bountySats: BOUNTY, country: 'DE', notes: '', client: CLIENT, printer: PRINTER, status: 'active', createdAt: 1, updatedAt: 1, updates: 0, history: [], file: null, escrow: e, dispute: null }
   const b = bee.batch()
   await putJob(b, null, job)
@@ -280,4 +303,44 @@ test('revocation rules: pure, and recomputed in apply from a constructed history
   t.is(j3.dispute?.escalation, 'no-mediator')
   t.ok(await run(bee, { type: OP.MEDIATOR_REGISTER, feePct: 1 }, MED, at), 're-registering changes the fee…')
   t.ok((await getMediators(bee))[0].revoked.startsWith('R1'), '…but not the revocation')
+})
+
+// A PSBT that carries one partial signature by `signer` (apply checks whose key signed, the engines check the rest).
+function signedBy (signer: ReturnType<typeof ECPair.makeRandom>): Uint8Array {
+  const psbt = new bitcoin.Psbt()
+  psbt.addInput({ hash: b4a.alloc(32, 5), index: 0, witnessUtxo: { script: b4a.concat([b4a.from([0, 32]), b4a.alloc(32, 6)]), value: 100_000n } })
+  psbt.addOutput({ script: b4a.concat([b4a.from([0, 20]), b4a.alloc(20, 7)]), value: 90_000n })
+  const sig = bitcoin.script.signature.encode(signer.sign(b4a.alloc(32, 8)), bitcoin.Transaction.SIGHASH_ALL)
+  psbt.updateInput(0, { partialSig: [{ pubkey: signer.publicKey, signature: sig }] })
+  return psbt.toBuffer()
+}
+
+test('a proposal nobody answers in 48 h escalates; R2 (overturned ≥ accepted + upheld, at least 2) revokes through apply', async (t) => {
+  const bee = await openBee(t)
+  const MED = key(9)
+  const arb = ECPair.makeRandom()
+  const feeScript = b4a.concat([b4a.from([0, 20]), b4a.alloc(20, 4)])
+  t.ok(await run(bee, { type: OP.MEDIATOR_REGISTER, feePct: 2 }, MED, 10))
+  let at = 1_000
+  for (const n of [11, 12]) {
+    const id = await activeJob(bee, n, arb.publicKey)
+    t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id, reason: 'bad' }, CLIENT, at), `dispute ${n}`)
+    t.ok(await run(bee, { type: OP.DISPUTE_PROPOSE, jobId: id, printerPct: 90, note: 'n', feeScript }, MED, at + 1), 'proposed 90 %')
+    const j = (await getJob(bee, id))!
+    t.is(j.dispute!.proposal!.answerBy, at + 1 + DEADLINES.answerSecs * 1000, 'answer by 48 h after the proposal')
+    t.absent(await run(bee, { type: OP.DISPUTE_ESCALATE, jobId: id }, CLIENT, j.dispute!.proposal!.answerBy - 1), 'no escalation before 48 h')
+    t.absent(await run(bee, { type: OP.DISPUTE_ACCEPT, jobId: id, psbt: signedBy(ECPair.makeRandom()) }, CLIENT, j.dispute!.proposal!.answerBy), 'an answer after 48 h is refused')
+    t.ok(await run(bee, { type: OP.DISPUTE_ESCALATE, jobId: id }, CLIENT, j.dispute!.proposal!.answerBy), 'escalated at 48 h')
+    t.is((await getJob(bee, id))!.dispute?.escalation, 'no-answer')
+    t.absent(await run(bee, { type: OP.DISPUTE_RULE, jobId: id, printerPct: 10, note: 'r', feeScript, psbt: signedBy(ECPair.makeRandom()) }, ARB, at + 5), 'a ruling signed by another key is refused')
+    t.ok(await run(bee, { type: OP.DISPUTE_RULE, jobId: id, printerPct: 10, note: 'r', feeScript, psbt: signedBy(arb) }, ARB, at + 5), 'the arbitrator rules 10 %')
+    t.is((await getJob(bee, id))!.dispute?.stage, 'ruled')
+    at += 10
+  }
+  const [m] = await getMediators(bee)
+  t.is(m.proposed, 2); t.is(m.overturned, 2); t.is(m.missed, 0)
+  t.ok(m.revoked.startsWith('R2'), `revoked by R2: ${m.revoked}`)
+  const id = await activeJob(bee, 13, arb.publicKey)
+  t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id, reason: 'bad' }, CLIENT, at))
+  t.is((await getJob(bee, id))!.dispute?.mediator, null, 'a mediator revoked by R2 is not picked')
 })

@@ -124,6 +124,15 @@ function roleIn (job: JobRecord, author: Uint8Array): 'client' | 'printer' | nul
 
 // Whether the arbitrator may rule now: a disputed job without a dispute record (logs from before v4), or one
 // whose mediation has ended without agreement.
+// Client and printer may still cancel by agreement (both sign: everyone gets back what they put in) while a
+// dispute is open and nothing else has settled it: the way out when the arbitrator (or the mediator) is gone.
+export function cancelAllowed (job: Pick<JobRecord, 'status' | 'escrow' | 'dispute'>): boolean {
+  if (job.status === 'active') return true
+  if (job.status !== 'disputed') return false
+  const d = job.dispute ?? null
+  return (job.escrow?.ruling ?? null) === null && (d === null || d.stage === 'mediation' || d.stage === 'proposed' || d.stage === 'arbitration')
+}
+
 export function rulingAllowed (job: JobRecord): boolean {
   const d = job.dispute ?? null
   return d === null || d.stage === 'arbitration'

@@ -18,7 +18,7 @@ import {
   DEFAULT_MAX_FEE_RATE, type Expected, type FundingParams, type FundingPlan, type PayoutTxParams, type FundingUtxo, type Finalized, type EscrowUtxo
 } from './psbt.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
-import { rulingPrinterPct, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
+import { rulingPrinterPct, cancelAllowed, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
 import type { ChainBackend } from './chain.js'
 import { BAD_ESCROW, PSBT_REFUSED, NOT_ALLOWED, BAD_TRANSITION, JOB_NOT_FOUND } from '../errors.js'
 
@@ -287,7 +287,7 @@ export class EscrowEngine {
       await this.stepFunding(ctx, role, out)
       return
     }
-    if (job.status === 'active' && pairOf(e, 'cancel') !== null) {
+    if (cancelAllowed(job) && pairOf(e, 'cancel') !== null) {
       await this.payout(ctx, 'cancel', out)
       return
     }
@@ -648,13 +648,13 @@ export class EscrowEngine {
     return { txid: tx.txid }
   }
 
-  // Client or printer asks to cancel an active (funded, not shipped) job: signs the cancel payout. With both
-  // signatures the engines pay it out.
+  // Client or printer asks to cancel an active (funded, not shipped) job, or a disputed one nobody has ruled or
+  // settled: signs the cancel payout. With both signatures the engines pay it out.
   async requestCancel (jobId: Uint8Array | string): Promise<{ txid: string }> {
     const job = await this.jobFor(jobId)
     const role = this.roleIn(job)
     if (role !== 'client' && role !== 'printer') throw NOT_ALLOWED('only the client or the printer can cancel an escrowed job')
-    if (job.status !== 'active') throw BAD_TRANSITION(`an escrowed job can be cancelled by both only while active; it is ${job.status}`)
+    if (!cancelAllowed(job)) throw BAD_TRANSITION(job.status === 'disputed' ? 'this dispute is already ruled or settled: it can no longer be cancelled' : `an escrowed job can be cancelled by both only while active (funded, not shipped) or disputed; it is ${job.status}`)
     const ctx = escrowContext(job, this.network)
     const psbt = this.signOwn(ctx, 'cancel', role)
     await this.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'cancel', psbt: psbt.toBuffer() })

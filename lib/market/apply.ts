@@ -13,7 +13,7 @@ import { applyChatOp, isChatOp } from '../chat/apply.js'
 import { getJob, getWriter, getStats, putJob, putWriter, putStats, getMeta, putMeta, getSettings, putSettings, type View } from './view.js'
 import { escrowAmounts } from '../escrow/amounts.js'
 import { unsignedTx, MIN_FEE_RATE, DEFAULT_MAX_FEE_RATE } from '../escrow/psbt.js'
-import { registerMediator, openDispute, disputeStep, rulingAllowed, rulingPrinterPct, recordRuling } from '../disputes/apply.js'
+import { registerMediator, openDispute, disputeStep, rulingAllowed, cancelAllowed, rulingPrinterPct, recordRuling } from '../disputes/apply.js'
 import type { BeeBatch } from 'hyperbee'
 import { applyReputation, reputationOnJob } from '../reputation/apply.js'
 
@@ -424,7 +424,7 @@ function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
       if (op.kind === 'refund') ok = job.status === 'accepted' && e.client !== null
       // the funding is signed only once both have signed the refund: money is never locked without a way back
       else if (op.kind === 'funding') ok = job.status === 'accepted' && pairOf(e, 'refund') !== null
-      else if (op.kind === 'cancel') ok = job.status === 'active'
+      else if (op.kind === 'cancel') ok = cancelAllowed(job)
       if (!ok) return null
       const sig = inspectSig(e, op.psbt, role, op.kind)
       if (sig === null) return null
@@ -443,7 +443,7 @@ function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
     case OP.ESCROW_PAID: {
       if (op.kind === 'cancel') {
         const pair = pairOf(e, 'cancel')
-        if (role === null || job.status !== 'active' || pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
+        if (role === null || !cancelAllowed(job) || pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
         next.escrow = { ...e, closed: { kind: 'cancel', txid: op.txid } }
         move('cancelled', 'cancel')
       } else if (op.kind === 'refund') {
