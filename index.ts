@@ -14,7 +14,7 @@ import { escrowCommand, disputeRule, marketSettings } from './lib/commands/escro
 import { mediatorRegister, mediatorList, disputePropose, disputeAccept, disputeReject } from './lib/commands/dispute.js'
 import { peerCommand, printersCommand, jobReview, printerProfileCommand, printerUnlist } from './lib/commands/reputation.js'
 import { chatCommand } from './lib/commands/chat.js'
-import { walletMnemonic, walletRestore, walletAddress, walletBalance, walletSend, CHAINS } from './lib/commands/wallet.js'
+import { walletMnemonic, walletRestore, walletAddress, walletBalance, walletSend, walletSendPlan, CHAINS } from './lib/commands/wallet.js'
 import type { ChainName } from './lib/escrow/chain.js'
 import { parseKey } from './lib/ids.js'
 import { STATUSES, type Status } from './lib/schema.js'
@@ -55,6 +55,7 @@ const OPTIONS = {
   esplora: { type: 'string' },
   mnemonic: { type: 'string' },
   'fee-rate': { type: 'string' },
+  'dry-run': { type: 'boolean' },
   arbitrator: { type: 'string', multiple: true },
   'arbitration-fee': { type: 'string' },
   deposit: { type: 'string' },
@@ -174,7 +175,10 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'restore': tooMany(2); return walletRestore(ctx, values.mnemonic ?? null)
         case 'address': tooMany(2); return walletAddress(ctx)
         case 'balance': tooMany(2); return walletBalance(ctx)
-        case 'send': tooMany(4); return walletSend(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate'])
+        case 'send':
+          tooMany(4)
+          if (values['dry-run'] === true) return { kind: 'send-plan', data: await walletSendPlan(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate']) }
+          return walletSend(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate'])
         default: throw USAGE(`unknown command \`wallet ${sub ?? ''}\`: use wallet mnemonic, restore, address, balance or send`)
       }
     case 'analyze': {

@@ -29,8 +29,15 @@ test('wallet: address, balance, send, restore on regtest', { timeout: 180_000 },
   t.alike([confirmed.json.confirmedSats, confirmed.json.unconfirmedSats], [50_000_000, 0], 'confirmed after a block')
 
   const addrB = (await p2print([...B, '--json', 'wallet', 'address'])).json.address
+  const plan = await p2print([...A, '--json', 'wallet', 'send', addrB, '0.1', '--fee-rate', '2', '--dry-run'])
+  t.is(plan.code, 0, plan.stderr)
+  t.is(plan.json.sentSats, 10_000_000)
+  const afterPlan = (await p2print([...A, '--json', 'wallet', 'balance'])).json
+  t.alike([afterPlan.confirmedSats, afterPlan.unconfirmedSats], [50_000_000, 0], 'a dry run sends nothing')
+  t.is((await p2print([...B, '--json', 'wallet', 'balance'])).json.unconfirmedSats, 0, 'nothing arrives from a dry run')
   const sent = await p2print([...A, '--json', 'wallet', 'send', addrB, '0.1', '--fee-rate', '2'])
   t.is(sent.code, 0, sent.stderr)
+  t.is(sent.json.feeSats, plan.json.feeSats, 'the dry run showed the fee the payment paid')
   t.is(sent.json.sentSats, 10_000_000)
   t.ok(sent.json.feeSats > 0 && sent.json.feeSats < 1000, `fee ${sent.json.feeSats} sat at 2 sat/vB`)
   t.ok((await chain.backend.txStatus(sent.json.txid)).found, 'the payment is in the node\'s mempool')

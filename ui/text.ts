@@ -62,7 +62,7 @@ Wallet (Bitcoin; --chain mainnet|testnet|signet|regtest, default testnet or the 
   wallet restore [--mnemonic W] restore from a recovery phrase (from stdin without --mnemonic)
   wallet address                a new receive address and its bitcoin: URI
   wallet balance                confirmed and unconfirmed balance
-  wallet send ADDRESS BTC [--fee-rate SAT_PER_VB]
+  wallet send ADDRESS BTC [--fee-rate SAT_PER_VB] [--dry-run]
 
 Escrow (in a market whose creator set a chain; needs --bitcoin-rpc or --esplora)
   market settings [--chain C] [--arbitrator ID:PUBKEY]... [--arbitration-fee PCT] [--funding-depth N]
@@ -154,6 +154,7 @@ export function renderResult (r: Result): string {
     case 'restored': return r.data.unchanged ? `This storage already holds that wallet (fingerprint ${r.data.fingerprint}).` : `Restored the wallet (fingerprint ${r.data.fingerprint}).${r.data.movedTo === null ? '' : `\nThe wallet that was here is kept in ${r.data.movedTo}.`}`
     case 'address': return `${r.data.address}\n${r.data.uri}`
     case 'balance': return `${formatBtc(r.data.confirmedSats)} BTC confirmed, ${formatBtc(r.data.unconfirmedSats)} BTC unconfirmed (${r.data.chain})`
+    case 'send-plan': return `Would send ${formatBtc(r.data.sentSats)} BTC to ${r.data.address} (${r.data.chain}), nothing sent\n  fee  ${r.data.feeSats} sat (${r.data.feeRate} sat/vB) from ${r.data.inputs} coin(s)${r.data.changeSats > 0 ? `, change ${r.data.changeSats} sat` : ''}\n  send it with the same command without --dry-run (and --fee-rate ${r.data.feeRate} for this exact fee)`
     case 'sent': return `Sent ${formatBtc(r.data.sentSats)} BTC to ${r.data.address}\n  txid ${r.data.txid}\n  fee  ${r.data.feeSats} sat (${r.data.feeRate} sat/vB)${r.data.changeSats > 0 ? `, change ${r.data.changeSats} sat` : ''}`
     case 'escrow': return renderEscrow(r.data)
     case 'chat': return renderChat(r.data)

@@ -8,6 +8,7 @@ import type { ChainName } from '../escrow/chain.js'
 import { openEscrow, runEscrowSteps, type EscrowSession } from './escrow.js'
 import type { ReputationResult } from './reputation.js'
 import type { ChatData } from './chat.js'
+import type { SendPlan } from './wallet.js'
 
 export interface Bootstrap { host: string, port: number }
 
@@ -41,6 +42,7 @@ export type Result =
   | { kind: 'restored', data: { fingerprint: string, movedTo: string | null, unchanged: boolean } }
   | { kind: 'address', data: { address: string, uri: string, path: string, chain: string } }
   | { kind: 'balance', data: { confirmedSats: number, unconfirmedSats: number, chain: string } }
+  | { kind: 'send-plan', data: SendPlan }
   | { kind: 'sent', data: { txid: string, address: string, sentSats: number, feeSats: number, changeSats: number, feeRate: number } }
   | { kind: 'escrow', data: Record<string, unknown> }
   | { kind: 'chat', data: ChatData }

@@ -7,8 +7,8 @@ import { Wallet, WALLET_FILE, checkMnemonic } from '../escrow/wallet.js'
 import { BitcoinRpc } from '../escrow/rpc.js'
 import { Esplora } from '../escrow/esplora.js'
 import { networkFor } from '../escrow/networks.js'
-import { sendPayment } from '../escrow/send.js'
-import { outputScriptFor, outputWeight, MIN_FEE_RATE } from '../escrow/psbt.js'
+import { sendPayment, planPayment } from '../escrow/send.js'
+import { outputScriptFor } from '../escrow/psbt.js'
 import { DUST_SATS } from '../escrow/amounts.js'
 import type { ChainBackend, ChainName } from '../escrow/chain.js'
 import { parseBtc } from '../btc.js'
@@ -154,8 +154,8 @@ export interface SendPlan {
   inputs: number
 }
 
-// What `wallet send ADDRESS BTC` would pay, without signing or broadcasting: the coin selection sendPayment
-// (lib/escrow/send.ts) makes, at a fee rate fixed here, so a confirmation can show the fee before anything is sent.
+// What `wallet send ADDRESS BTC` would pay, without signing or broadcasting (`wallet send --dry-run`, and the UI's
+// confirmation before it sends at this same fee rate).
 export async function walletSendPlan (ctx: Ctx, address: string, btc: string, feeRateText?: string): Promise<SendPlan> {
   const sats = parseSendAmount(btc)
   const wantRate = parseFeeRate(feeRateText)
@@ -163,12 +163,8 @@ export async function walletSendPlan (ctx: Ctx, address: string, btc: string, fe
   return withWallet(ctx, false, async (w, c) => {
     checkAddress(address.trim(), c)
     if (c.backend === null) throw BAD_ARGUMENT(NEEDS_BACKEND)
-    const script = outputScriptFor(address.trim(), w.network)
-    const feeRate = Math.max(MIN_FEE_RATE, wantRate ?? await c.backend.feeRate(6))
-    const utxos = await w.listUtxos(c.backend)
-    const fixedFeeSats = BigInt(Math.ceil(feeRate * (outputWeight(script) + 42) / 4))
-    const sel = w.selectCoins(utxos, { targetSats: sats, feeRate, fixedFeeSats, changeScriptLength: w.changeAddress(0).script.byteLength })
-    return { address: address.trim(), chain: c.chain, sentSats: Number(sats), feeSats: Number(sel.feeSats), changeSats: Number(sel.changeSats), feeRate, inputs: sel.utxos.length }
+    const plan = await planPayment(w, c.backend, { address: address.trim(), sats, feeRate: wantRate })
+    return { address: address.trim(), chain: c.chain, sentSats: Number(sats), feeSats: Number(plan.feeSats), changeSats: Number(plan.changeSats), feeRate: plan.feeRate, inputs: plan.utxos.length }
   })
 }
 

@@ -18,7 +18,17 @@ export interface SendResult {
   feeRate: number
 }
 
-export async function sendPayment (wallet: Wallet, chain: ChainBackend, opts: { address: string, sats: bigint, feeRate?: number }): Promise<SendResult> {
+export interface PaymentPlan {
+  script: Uint8Array
+  feeRate: number
+  utxos: Awaited<ReturnType<Wallet['listUtxos']>>
+  feeSats: bigint
+  changeSats: bigint
+}
+
+// The coin selection of a payment at a fixed fee rate, with nothing signed, saved or sent: what `wallet send
+// --dry-run` and the UI's confirmation show, and what sendPayment then pays.
+export async function planPayment (wallet: Wallet, chain: ChainBackend, opts: { address: string, sats: bigint, feeRate?: number }): Promise<PaymentPlan> {
   if (opts.sats < DUST_SATS) throw BAD_ARGUMENT(`the amount is below the dust limit of ${DUST_SATS} sats`)
   let script: Uint8Array
   try {
@@ -28,10 +38,18 @@ export async function sendPayment (wallet: Wallet, chain: ChainBackend, opts: { 
   }
   const feeRate = Math.max(MIN_FEE_RATE, opts.feeRate ?? await chain.feeRate(6))
   const utxos = await wallet.listUtxos(chain)
-  const change = await wallet.nextChangeAddress()
-  // the payment output and the transaction's own overhead are paid on top of the coins' inputs
+  // the payment output and the transaction's own overhead are paid on top of the coins' inputs; every change
+  // address is P2WPKH, so the first one's length is every one's
   const fixedFeeSats = BigInt(Math.ceil(feeRate * (outputWeight(script) + 42) / 4))
-  const sel = selectCoins(utxos, { targetSats: opts.sats, feeRate, fixedFeeSats, changeScriptLength: change.script.byteLength })
+  const sel = selectCoins(utxos, { targetSats: opts.sats, feeRate, fixedFeeSats, changeScriptLength: wallet.changeAddress(0).script.byteLength })
+  return { script, feeRate, utxos: sel.utxos, feeSats: sel.feeSats, changeSats: sel.changeSats }
+}
+
+export async function sendPayment (wallet: Wallet, chain: ChainBackend, opts: { address: string, sats: bigint, feeRate?: number }): Promise<SendResult> {
+  const plan = await planPayment(wallet, chain, opts)
+  const { script, feeRate } = plan
+  const sel = plan
+  const change = await wallet.nextChangeAddress()
   const psbt = new bitcoin.Psbt({ network: wallet.network })
   psbt.setVersion(TX_VERSION)
   for (const u of sel.utxos) {
