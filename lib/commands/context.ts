@@ -94,7 +94,8 @@ export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, o
   if (ctx.session !== undefined && opts.create !== true && opts.join === undefined) {
     // the session stays open and connected: only the escrow steps after the command are this call's
     const s = ctx.session
-    if (opts.escrow === 'required' && s.escrow === null) await openEscrow(ctx, s.peer, s.market, true)
+    // kept on the session, so its engine (and its backend) is the session's from now on and closed with it
+    if (opts.escrow === 'required' && s.escrow === null) s.escrow = await openEscrow(ctx, s.peer, s.market, true)
     await s.market.update()
     const result = await fn({ ...s, peers: s.market.connections })
     if (s.escrow !== null) {
