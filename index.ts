@@ -11,7 +11,7 @@ import { seedCommand } from './lib/commands/seed.js'
 import { testnetCommand } from './lib/commands/testnet.js'
 import { regtestCommand } from './lib/commands/regtest.js'
 import { escrowCommand, disputeRule, marketSettings } from './lib/commands/escrow.js'
-import { mediatorRegister, mediatorList, disputePropose, disputeAccept, disputeReject } from './lib/commands/dispute.js'
+import { mediatorRegister, mediatorList, disputePropose, disputeAccept, disputeReject, disputeList } from './lib/commands/dispute.js'
 import { peerCommand, printersCommand, jobReview, printerProfileCommand, printerUnlist } from './lib/commands/reputation.js'
 import { chatCommand } from './lib/commands/chat.js'
 import { walletMnemonic, walletRestore, walletAddress, walletBalance, walletSend, walletSendPlan, CHAINS } from './lib/commands/wallet.js'
@@ -151,7 +151,8 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'propose': return disputePropose(ctx, need(arg, 'the job ID'), values['printer-pct'], values.note ?? '')
         case 'accept': return disputeAccept(ctx, need(arg, 'the job ID'))
         case 'reject': return disputeReject(ctx, need(arg, 'the job ID'), values.note ?? '')
-        default: throw USAGE('use `p2print dispute propose|accept|reject|rule ID`')
+        case 'list': tooMany(2); return disputeList(ctx)
+        default: throw USAGE('use `p2print dispute list` or `p2print dispute propose|accept|reject|rule ID`')
       }
     case 'mediator':
       tooMany(2)

@@ -11,7 +11,7 @@ import { chatCommand, type ChatData } from './commands/chat.js'
 import { openEscrow, runEscrowSteps, disputeRule, type EscrowSession } from './commands/escrow.js'
 import { loadModelFile, jobDownload } from './commands/files.js'
 import { walletAddress, walletBalance, walletSend, walletSendPlan, parseSendAmount, type SendPlan } from './commands/wallet.js'
-import { mediatorRegister, disputePropose, disputeAccept, disputeReject, parsePct, revocationRules } from './commands/dispute.js'
+import { mediatorRegister, disputePropose, disputeAccept, disputeReject, disputeList, parsePct } from './commands/dispute.js'
 import { jobReview, parseRating } from './commands/reputation.js'
 import { SEED_DEFAULTS } from './commands/seed.js'
 import { FileSeeder, countServed } from './files/seeder.js'
@@ -27,7 +27,7 @@ import { jobRecords, peerSummary } from './reputation/query.js'
 import { reviewRefusal } from './reputation/apply.js'
 import { getReview } from './reputation/records.js'
 import { getMediators, cancelAllowed, MAX_MEDIATOR_FEE_PCT } from './disputes/apply.js'
-import { mediatorJSON } from './disputes/json.js'
+import { disputeJSON, type DisputeJSON as DisputeInfo, type MediatorJSON as MediatorInfo, type DisputeList as DisputesInfo } from './disputes/json.js'
 import type { DisputeRecord } from './disputes/codec.js'
 import { OP, MATERIALS, STATUSES, LIMITS, REPUTATION_LIMITS, type JobRecord, type OpType, type Status, type FileSummary, type FileRef } from './schema.js'
 import type { JobQuery } from './market/view.js'
@@ -92,20 +92,6 @@ export interface JobPage { rows: JobRow[], page: number, pageSize: number, hasMo
 export type ActionName = 'accept' | 'withdraw' | 'ship' | 'complete' | 'cancel' | 'dispute' | 'accept-proposal' | 'reject-proposal'
 export interface ActionInfo { action: ActionName, needsText: 'none' | 'optional' | 'required', label: string }
 
-// A job's dispute as the UI shows it (lib/disputes/codec.ts DisputeRecord, ids as strings, times as ISO).
-export interface DisputeInfo {
-  stage: DisputeRecord['stage']
-  openedAt: string
-  openedBy: string
-  mediator: string | null
-  mediatorFeePct: number
-  proposeBy: string // the mediator proposes before this
-  proposal: { printerPct: number, note: string, feeSats: number, at: string, answerBy: string } | null
-  accepted: { client: boolean, printer: boolean }
-  escalation: DisputeRecord['escalation']
-  ruling: { printerPct: number, note: string, at: string } | null
-}
-
 export interface ReviewState {
   can: boolean // this peer may leave its review now
   why: string | null // why not (when it cannot and has not reviewed)
@@ -146,38 +132,9 @@ export interface ReceiveInfo { address: string, uri: string, path: string, chain
 export interface SentInfo { txid: string, address: string, sentSats: number, feeSats: number, feeRate: number }
 export type SendErrors = Partial<Record<'address' | 'amount', string>>
 
-export interface MediatorInfo {
-  id: string
-  feePct: number
-  taken: number
-  proposed: number
-  accepted: number
-  overturned: number
-  upheld: number
-  missed: number
-  avgResponseSecs: number | null
-  revoked: string | null
-}
-
-export type DisputeRole = 'client' | 'printer' | 'mediator' | 'arbitrator'
-export type DisputeMove = 'propose' | 'accept' | 'reject' | 'rule'
-
-export interface DisputeRow {
-  id: string
-  title: string
-  status: Status
-  bountyBtc: string
-  role: DisputeRole
-  dispute: DisputeInfo | null // null: a dispute without mediation (straight to the arbitrator)
-  moves: DisputeMove[] // what this peer may do on it now
-}
-
-export interface DisputesInfo {
-  mediator: MediatorInfo | null // this peer's record, if it registered
-  maxFeePct: number
-  rules: string[] // the revocation rules
-  disputes: DisputeRow[] // the disputes this peer mediates, is a party to or arbitrates
-}
+// The dispute shapes are lib/disputes/json.ts's, the same the CLI prints with --json.
+export type { DisputeJSON as DisputeInfo, MediatorJSON as MediatorInfo, DisputeRow, DisputeRole, DisputeMove, DisputeList as DisputesInfo } from './disputes/json.js'
+export { disputeJSON as disputeInfo, disputeMoves } from './disputes/json.js'
 
 export type ReviewErrors = Partial<Record<'rating' | 'text', string>>
 
@@ -278,38 +235,6 @@ export function allowedActions (job: Pick<JobRecord, 'client' | 'printer' | 'sta
     }
   }
   return out
-}
-
-export function disputeInfo (d: DisputeRecord | null | undefined): DisputeInfo | null {
-  if (d == null) return null
-  return {
-    stage: d.stage,
-    openedAt: iso(d.openedAt),
-    openedBy: peerId(d.openedBy),
-    mediator: d.mediator === null ? null : peerId(d.mediator),
-    mediatorFeePct: d.mediatorFeePct,
-    proposeBy: iso(d.proposeBy),
-    proposal: d.proposal === null ? null : { printerPct: d.proposal.printerPct, note: d.proposal.note, feeSats: d.proposal.feeSats, at: iso(d.proposal.at), answerBy: iso(d.proposal.answerBy) },
-    accepted: { client: d.acceptedClient, printer: d.acceptedPrinter },
-    escalation: d.escalation,
-    ruling: d.ruling === null ? null : { printerPct: d.ruling.printerPct, note: d.ruling.note, at: iso(d.ruling.at) }
-  }
-}
-
-function iso (ms: number): string {
-  const d = new Date(ms)
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString()
-}
-
-// What this peer may do on a dispute now, by its role in it (the commands check again).
-export function disputeMoves (job: Pick<JobRecord, 'status'> & { dispute?: DisputeRecord | null, escrow?: { ruling: unknown } | null }, role: DisputeRole, now = Date.now()): DisputeMove[] {
-  if (job.status !== 'disputed') return []
-  const d = job.dispute ?? null
-  if (role === 'arbitrator') return (d === null || d.stage === 'arbitration') && (job.escrow?.ruling ?? null) === null ? ['rule'] : []
-  if (d === null) return []
-  if (role === 'mediator') return d.stage === 'mediation' && now < d.proposeBy ? ['propose'] : []
-  if (d.stage !== 'proposed' || d.proposal === null || now >= d.proposal.answerBy) return []
-  return (role === 'client' ? d.acceptedClient : d.acceptedPrinter) ? [] : ['accept', 'reject']
 }
 
 // The send form, field by field, with `wallet send`'s own amount parser (the address needs the chain: planSend).
@@ -639,7 +564,7 @@ export class AppSession implements AppCore {
         role: roleOf(v.job, s.market.writerKey),
         actions: allowedActions(v.job, s.market.writerKey, settings.chain !== ''),
         escrowChain: settings.chain,
-        dispute: disputeInfo(v.job.dispute),
+        dispute: disputeJSON(v.job.dispute),
         review: await this.reviewState(v.job)
       }
     } catch (err) { throw friendly(err) }
@@ -782,22 +707,7 @@ export class AppSession implements AppCore {
 
   async disputes (): Promise<DisputesInfo> {
     try {
-      const s = this.need()
-      await s.market.update()
-      const me = s.market.writerKey
-      const mine = (await getMediators(s.market.view)).find(m => b4a.equals(m.key, me))
-      const disputes: DisputeRow[] = []
-      for (const v of await s.market.jobs({ status: 'disputed', limit: 1000 })) {
-        const j = v.job
-        const d = j.dispute ?? null
-        const party = roleOf(j, me)
-        const role: DisputeRole | null = party !== 'other' ? party
-          : d?.mediator != null && b4a.equals(d.mediator, me) ? 'mediator'
-            : j.escrow != null && b4a.equals(j.escrow.arbitrator, me) ? 'arbitrator' : null
-        if (role === null) continue
-        disputes.push({ id: jobIdString(j.id), title: j.title, status: j.status, bountyBtc: formatBtc(j.bountySats), role, dispute: disputeInfo(d), moves: disputeMoves(j, role) })
-      }
-      return { mediator: mine === undefined ? null : mediatorInfo(mediatorJSON(mine)), maxFeePct: MAX_MEDIATOR_FEE_PCT, rules: revocationRules(), disputes }
+      return data(await disputeList(this.cmdCtx()), 'disputes')
     } catch (err) { throw friendly(err) }
   }
 
@@ -807,9 +717,9 @@ export class AppSession implements AppCore {
     const bad = validatePct(feePct, 'fee')
     if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
     try {
-      const r = data(await mediatorRegister(this.cmdCtx(), feePct.trim()), 'none')
+      const r = data(await mediatorRegister(this.cmdCtx(), feePct.trim()), 'mediator')
       this.changed()
-      return mediatorInfo(r)
+      return r
     } catch (err) { throw friendly(err) }
   }
 
@@ -838,7 +748,7 @@ export class AppSession implements AppCore {
     if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
     try {
       await this.ensureEscrow()
-      const r = data(await disputeRule(this.cmdCtx(), id, undefined, { printerPct: printerPct.trim(), note }), 'none') as { printerPct: number, txid: string }
+      const r = data(await disputeRule(this.cmdCtx(), id, undefined, { printerPct: printerPct.trim(), note }), 'ruled')
       this.changed()
       return { printerPct: r.printerPct, txid: r.txid }
     } catch (err) { throw friendly(err) }
@@ -967,21 +877,6 @@ function data<K extends Result['kind']> (r: Result, kind: K): DataOf<K> {
   if (r.kind !== kind) throw new P2PrintError('INTERNAL', `expected a ${kind} result, got ${r.kind}`)
   const d: unknown = r.data
   return d as DataOf<K>
-}
-
-function mediatorInfo (m: Record<string, unknown>): MediatorInfo {
-  return {
-    id: String(m.id),
-    feePct: Number(m.feePct),
-    taken: Number(m.taken),
-    proposed: Number(m.proposed),
-    accepted: Number(m.accepted),
-    overturned: Number(m.overturned),
-    upheld: Number(m.upheld),
-    missed: Number(m.missed),
-    avgResponseSecs: m.avgResponseSecs === null ? null : Number(m.avgResponseSecs),
-    revoked: m.revoked == null ? null : String(m.revoked)
-  }
 }
 
 function seederEvent (tag: string, d: Record<string, unknown>): string {

@@ -49,6 +49,18 @@ test('dispute cli: mediator registers, is picked, proposes 60 %; both accept; th
   t.is(disputed.status, 'disputed')
   t.is(disputed.dispute?.mediator, mediatorId, 'the market picked the registered mediator')
 
+  // `dispute list` names each side's next step, in JSON and as text
+  t.ok(await eventually(async () => {
+    const l = (await p2print([...M, '--json', 'dispute', 'list'])).json
+    return l?.disputes?.some((d: any) => d.id === job.id && d.role === 'mediator' && d.moves.includes('propose')) === true
+  }, 60_000, 500), 'the mediator\'s dispute list shows the dispute and its next step: propose')
+  const text = await p2print([...M, 'dispute', 'list'])
+  const listed = text.stdout.includes(`next: p2print dispute propose ${job.id}`) && text.stdout.includes('You are a mediator (fee 2 %)')
+  t.ok(listed, listed ? 'dispute list as text' : `dispute list as text, not JSON:\n${text.stdout}`)
+  const mediators = await p2print([...B, 'mediator', 'list'])
+  const mediatorText = mediators.stdout.includes(`${mediatorId}  fee 2 %`) && !mediators.stdout.trimStart().startsWith('{')
+  t.ok(mediatorText, mediatorText ? 'mediator list as text' : `mediator list as text:\n${mediators.stdout}`)
+
   const notMediator = await p2print([...C, '--json', 'dispute', 'propose', job.id, '--printer-pct', '90'])
   t.is(notMediator.code, 1, 'only the mediator proposes')
   t.ok(await eventually(async () => (await p2print([...M, '--json', 'dispute', 'propose', job.id, '--printer-pct', '60', '--note', 'reprint the corners'])).code === 0, 60_000, 1000), 'the mediator proposes 60 % for the printer')

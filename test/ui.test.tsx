@@ -33,8 +33,11 @@ function proposal (printerPct: number, answerBy = Date.now() + 48 * HOUR): Dispu
 
 interface FakeOptions { backend?: boolean, mine?: FakeJob[], disputes?: DisputeRow[], mediatorFee?: number | null }
 
-function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): AppCore & { calls: string[], jobs: FakeJob[], emit: () => void, seeding: boolean } {
+function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): AppCore & { calls: string[], jobs: FakeJob[], emit: () => void, seeding: boolean, finishDownload: () => void } {
   const listeners = new Set<() => void>()
+  // the fake download stays at 50 % until the test has seen it (a timer would race a loaded machine)
+  let finishDownload = (): void => {}
+  const downloadGate = new Promise<void>(resolve => { finishDownload = resolve })
   const materials = ['PLA', 'PETG', 'ABS']
   const jobs: FakeJob[] = Array.from({ length: n }, (_, i) => ({
     id: `job${String(i).padStart(4, '0')}xxxxxxxxxxxxxxxxxxxx`,
@@ -85,6 +88,7 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
     calls,
     jobs,
     emit: () => { for (const fn of listeners) fn() },
+    finishDownload: () => finishDownload(),
     state: () => st,
     subscribe: (fn) => { listeners.add(fn); return () => listeners.delete(fn) },
     createMarket: async () => {},
@@ -125,9 +129,9 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
       return { address, chain: 'testnet', sentSats: Number(BigInt(Math.round(Number(btc) * 1e8))), feeSats: 141, changeSats: 5000, feeRate: 1, inputs: 1 }
     },
     send: async (plan: SendPlan) => { calls.push(`send ${plan.address} ${plan.sentSats} ${plan.feeRate}`); return { txid: 'ab'.repeat(32), address: plan.address, sentSats: plan.sentSats, feeSats: plan.feeSats, feeRate: plan.feeRate } },
-    disputes: async () => ({ mediator: mediatorFee === null ? null : { id: 'me', feePct: mediatorFee, taken: 1, proposed: 0, accepted: 0, overturned: 0, upheld: 0, missed: 0, avgResponseSecs: null, revoked: null }, maxFeePct: 5, rules: ['R1: 2 missed proposal deadlines'], disputes }),
+    disputes: async () => ({ mediator: mediatorFee === null ? null : { id: 'me', feePct: mediatorFee, registeredAt: '2026-01-01T00:00:00.000Z', taken: 1, proposed: 0, accepted: 0, overturned: 0, upheld: 0, missed: 0, avgResponseSecs: null, revoked: null }, maxFeePct: 5, rules: ['R1: 2 missed proposal deadlines'], disputes }),
     validatePct,
-    registerMediator: async (fee: string) => { calls.push(`register ${fee}`); mediatorFee = Number(fee); return { id: 'me', feePct: Number(fee), taken: 0, proposed: 0, accepted: 0, overturned: 0, upheld: 0, missed: 0, avgResponseSecs: null, revoked: null } },
+    registerMediator: async (fee: string) => { calls.push(`register ${fee}`); mediatorFee = Number(fee); return { id: 'me', feePct: Number(fee), registeredAt: '2026-01-01T00:00:00.000Z', taken: 0, proposed: 0, accepted: 0, overturned: 0, upheld: 0, missed: 0, avgResponseSecs: null, revoked: null } },
     propose: async (id: string, pct: string, note: string) => {
       calls.push(`propose ${id} ${pct} ${note}`)
       const r = disputes.find(d => d.id === id)!
@@ -147,7 +151,7 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
       onProgress({ bytes: 0, total: 4096, rate: 0, etaSecs: null })
       await new Promise(resolve => setTimeout(resolve, 150))
       onProgress({ bytes: 2048, total: 4096, rate: 1024, etaSecs: 2 })
-      await new Promise(resolve => setTimeout(resolve, 300))
+      await downloadGate
       onProgress({ bytes: 4096, total: 4096, rate: 1024, etaSecs: 0 })
       return { file: `/tmp/out/gear.stl`, files: ['/tmp/out/gear.stl'], bytes: 4096, sha256: '00', ms: 450 }
     },
@@ -193,18 +197,20 @@ test('ui: market table pages, filters and opens a job', async (t) => {
   f = await until(r.lastFrame, f => f.includes('Part 10'))
   t.ok(f.includes('Part 19') && !f.includes('Part 9 ') && f.includes('page 2'), 'next page'); if (!f.includes('page 2')) console.log(f)
   await press(r.stdin, KEY.left)
-  f = await until(r.lastFrame, f => f.includes('page 1'))
-  t.ok(f.includes('Part 0'), 'previous page')
+  // the page label changes before the page's rows arrive: wait for both
+  f = await until(r.lastFrame, f => f.includes('page 1') && f.includes('Part 0'))
+  t.ok(f.includes('Part 0') && !f.includes('Part 19'), 'previous page')
 
   // filters: material PETG, country US
   await press(r.stdin, 'f', 'P', 'E', 'T', 'G', KEY.tab, 'u', 's', KEY.enter)
-  f = await until(r.lastFrame, f => f.includes('material PETG'))
+  const rowsOf = (f: string): number[] => [...f.matchAll(/Part (\d+)/g)].map(m => Number(m[1]))
+  f = await until(r.lastFrame, f => f.includes('material PETG') && f.includes('country US') && !rowsOf(f).includes(0))
   t.ok(f.includes('country US'), 'filter summary')
-  const shown = [...f.matchAll(/Part (\d+)/g)].map(m => Number(m[1]))
+  const shown = rowsOf(f)
   t.ok(shown.length > 0 && shown.every(i => i % 3 === 1 && i % 2 === 1), `only PETG jobs in US (${shown.join(',')})`)
   // text search, then reset
   await press(r.stdin, 'r', '/', '3', '3', KEY.enter)
-  f = await until(r.lastFrame, f => f.includes('“33”'))
+  f = await until(r.lastFrame, f => f.includes('“33”') && f.includes('Part 33'))
   t.ok(f.includes('Part 33') && !f.includes('Part 0 '), 'text search')
   await press(r.stdin, 'r')
   f = await until(r.lastFrame, f => f.includes('Part 0 '))
@@ -487,6 +493,7 @@ test('ui: job page downloads the model with a progress bar', async (t) => {
   await press(r.stdin, CTRL_U, 'o', 'u', 't', KEY.enter)
   f = await until(r.lastFrame, f => f.includes('50%'))
   t.ok(f.includes('50%') && f.includes('2.0 KB of 4.0 KB') && f.includes('/s'), 'progress bar with bytes and rate')
+  core.finishDownload()
   f = await until(r.lastFrame, f => f.includes('downloaded /tmp/out/gear.stl'))
   t.ok(f.includes('sha256 checked'), 'done, with where it went')
   t.ok(core.calls.includes(`download ${core.jobs[1].id} out`), 'through the core, into the folder typed')

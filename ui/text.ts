@@ -7,6 +7,8 @@ import { renderReputation, recordLine } from '../lib/reputation/render.js'
 import { renderChat } from './chat.js'
 import { formatBtc } from '../lib/btc.js'
 import type { FileSummary } from '../lib/schema.js'
+import type { SettingsJSON } from '../lib/commands/escrow.js'
+import type { MediatorJSON, DisputeJSON, DisputeList, DisputeRow } from '../lib/disputes/json.js'
 
 export const HELP = `p2print — a peer-to-peer market for 3D printing
 
@@ -69,6 +71,7 @@ Escrow (in a market whose creator set a chain; needs --bitcoin-rpc or --esplora)
                   [--funding-timeout SECS] [--refund-delay BLOCKS]      (the market's creator)
   escrow ID                     address, amounts, who signed, txids, depth, each path's payout, deadlines
   mediator register --fee-pct N | mediator list
+  dispute list                  the disputes you are in (any role), their stage, deadlines and your next step
   dispute propose ID --printer-pct N [--note TEXT]                     (the job's mediator)
   dispute accept ID | dispute reject ID [--note TEXT]                  (client or printer)
   dispute rule ID --printer-pct N | --winner client|printer [--note TEXT]   (the arbitrator, after mediation fails)
@@ -159,6 +162,11 @@ export function renderResult (r: Result): string {
     case 'escrow': return renderEscrow(r.data)
     case 'chat': return renderChat(r.data)
     case 'peer': case 'printers': case 'review': case 'profile': return renderReputation(r)
+    case 'settings': return renderSettings(r.data)
+    case 'ruled': return `Ruled on job ${r.data.id}: the printer gets ${r.data.printerPct} % of the bounty (${r.data.winner === 'printer' ? 'for the printer' : 'for the client'}).\n  The ${r.data.winner}'s peer countersigns and broadcasts payout ${r.data.txid.slice(0, 16)}… when it next runs.${r.data.shared ? '' : '\n  Stored locally: run `p2print sync` when a peer is online.'}`
+    case 'mediator': return `Registered as a mediator with a fee of ${r.data.feePct} % of the bounty.\n  ${mediatorLine(r.data)}`
+    case 'mediators': return (r.data.mediators.length === 0 ? 'No mediators registered: disputes go straight to the arbitrator.' : r.data.mediators.map(m => `${m.id}  fee ${m.feePct} %\n  ${mediatorLine(m)}`).join('\n')) + `\nRevoked by: ${r.data.rules.join('; ')}`
+    case 'disputes': return renderDisputes(r.data)
     case 'none': return Object.keys(r.data).length === 0 ? '' : JSON.stringify(r.data, null, 2)
   }
 }
@@ -212,6 +220,56 @@ function renderMarket (m: MarketInfo): string {
   ].join('\n')
 }
 
+function renderSettings (s: SettingsJSON): string {
+  return [
+    `Escrow settings: chain ${s.chain === '' ? 'none (no escrow)' : s.chain}`,
+    `  arbitrators     ${s.arbitrators.length === 0 ? 'none' : s.arbitrators.map(a => `${a.id} (${a.pubkey.slice(0, 12)}…)`).join(', ')}`,
+    `  deposits        ${s.depositPct} % of the bounty from each side; arbitration fee ${s.arbitrationFeePct} %`,
+    `  funding         ${s.fundingDepth} confirmation(s), within ${Math.round(s.fundingTimeoutSecs / 60)} min of the acceptance; refund after ${s.refundDelayBlocks} blocks`
+  ].join('\n')
+}
+
+function mediatorLine (m: MediatorJSON): string {
+  return `${m.taken} taken, ${m.proposed} proposed, ${m.accepted} accepted by both, ${m.overturned} overturned, ${m.upheld} upheld, ${m.missed} deadlines missed` +
+    `${m.avgResponseSecs === null ? '' : `, answers in ${Math.round(m.avgResponseSecs / 3600)} h on average`}${m.revoked === null ? '' : `; REVOKED (${m.revoked})`}`
+}
+
+const STAGE_TEXT: Record<DisputeJSON['stage'], string> = {
+  mediation: 'waiting for the mediator\'s proposal',
+  proposed: 'a proposal waits for both sides',
+  settled: 'both accepted the proposal: being paid out',
+  arbitration: 'waiting for the arbitrator\'s ruling',
+  ruled: 'ruled: being paid out'
+}
+
+function disputeLines (d: DisputeJSON, indent: string): string[] {
+  const lines = [`${indent}stage     ${d.stage}: ${STAGE_TEXT[d.stage]}${d.escalation !== 'none' ? ` (${d.escalation})` : ''}`]
+  lines.push(`${indent}opened    ${d.openedAt} by ${shortId(d.openedBy)}`)
+  if (d.mediator !== null) lines.push(`${indent}mediator  ${shortId(d.mediator)}, fee ${d.mediatorFeePct} %${d.stage === 'mediation' ? `; proposes by ${d.proposeBy}` : ''}`)
+  if (d.proposal !== null) lines.push(`${indent}proposal  printer ${d.proposal.printerPct} %${d.proposal.note !== '' ? ` "${d.proposal.note}"` : ''}; accepted: client ${d.accepted.client ? 'yes' : 'no'}, printer ${d.accepted.printer ? 'yes' : 'no'}${d.stage === 'proposed' ? `; answer by ${d.proposal.answerBy}` : ''}`)
+  if (d.ruling !== null) lines.push(`${indent}ruling    printer ${d.ruling.printerPct} %${d.ruling.note !== '' ? ` "${d.ruling.note}"` : ''} (${d.ruling.at})`)
+  return lines
+}
+
+const MOVE_TEXT: Record<DisputeRow['moves'][number], (id: string) => string> = {
+  propose: id => `p2print dispute propose ${id} --printer-pct N --note TEXT`,
+  accept: id => `p2print dispute accept ${id}`,
+  reject: id => `p2print dispute reject ${id} --note TEXT`,
+  rule: id => `p2print dispute rule ${id} --printer-pct N --note TEXT`
+}
+
+function renderDisputes (l: DisputeList): string {
+  const out: string[] = []
+  if (l.mediator !== null) out.push(`You are a mediator (fee ${l.mediator.feePct} %): ${mediatorLine(l.mediator)}`)
+  if (l.disputes.length === 0) out.push('No disputes you are part of.')
+  for (const r of l.disputes) {
+    out.push(`${r.title} — job ${r.id}, ${r.bountyBtc} BTC; you are its ${r.role}`)
+    if (r.dispute !== null) out.push(...disputeLines(r.dispute, '  '))
+    for (const m of r.moves) out.push(`  next: ${MOVE_TEXT[m](r.id)}`)
+  }
+  return out.join('\n')
+}
+
 function renderJob (j: JobJSON & { shared?: boolean }): string {
   const lines = [
     `${j.title}`,
@@ -228,6 +286,7 @@ function renderJob (j: JobJSON & { shared?: boolean }): string {
   if (j.printerRecord != null) lines.push(`  printer's record  ${recordLine(j.printerRecord, 'printer')}`)
   if (j.notes.length > 0) lines.push(`  notes     ${j.notes}`)
   if (j.file !== null) lines.push(`  model     ${j.file.name} (${j.file.byteLength} bytes): ${summaryLine(j.file.summary)}`)
+  if (j.dispute !== null) lines.push('  dispute', ...disputeLines(j.dispute, '    '))
   lines.push('  history')
   for (const h of j.history) {
     lines.push(`    ${h.at}  ${h.action.padEnd(13)} ${h.from ?? '—'} → ${h.to}  by ${shortId(h.by)}${h.note.length > 0 ? `  "${h.note}"` : ''}`)

@@ -9,6 +9,8 @@ import { openEscrow, runEscrowSteps, type EscrowSession } from './escrow.js'
 import type { ReputationResult } from './reputation.js'
 import type { ChatData } from './chat.js'
 import type { SendPlan } from './wallet.js'
+import type { SettingsJSON } from './escrow.js'
+import type { MediatorJSON, DisputeList } from '../disputes/json.js'
 
 export interface Bootstrap { host: string, port: number }
 
@@ -47,6 +49,11 @@ export type Result =
   | { kind: 'escrow', data: Record<string, unknown> }
   | { kind: 'chat', data: ChatData }
   | ReputationResult
+  | { kind: 'settings', data: SettingsJSON }
+  | { kind: 'ruled', data: { id: string, winner: 'client' | 'printer', printerPct: number, txid: string, shared: boolean } }
+  | { kind: 'mediator', data: MediatorJSON & { shared: boolean } }
+  | { kind: 'mediators', data: { mediators: MediatorJSON[], rules: string[] } }
+  | { kind: 'disputes', data: DisputeList }
   | { kind: 'none', data: Record<string, unknown> }
 
 export interface MarketInfo {

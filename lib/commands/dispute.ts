@@ -10,7 +10,8 @@ import { ensureWallet } from './wallet.js'
 import { getSettings } from '../market/view.js'
 import { OP, type OpBody } from '../schema.js'
 import { getMediators, MAX_MEDIATOR_FEE_PCT, revocationReason } from '../disputes/apply.js'
-import { mediatorJSON, disputeJSON } from '../disputes/json.js'
+import { mediatorJSON, disputeJSON, disputeMoves, type DisputeRow, type DisputeRole } from '../disputes/json.js'
+import { formatBtc } from '../btc.js'
 import { networkFor } from '../escrow/networks.js'
 import { jobIdString } from '../ids.js'
 import { jobToJSON } from '../job/json.js'
@@ -47,14 +48,35 @@ export async function mediatorRegister (ctx: Ctx, feePctText: string | undefined
     const m = (await getMediators(s.market.view)).find(x => b4a.equals(x.key, s.market.writerKey))
     if (m === undefined || m.feePct !== feePct) throw OP_REJECTED('the market did not take the registration (the mediator list may be full)')
     const shared = await share(ctx, s.market)
-    return { kind: 'none', data: { ...mediatorJSON(m), shared } }
+    return { kind: 'mediator', data: { ...mediatorJSON(m), shared } }
   })
 }
 
 export async function mediatorList (ctx: Ctx): Promise<Result> {
   return withMarket(ctx, async (s) => {
     const list = await getMediators(s.market.view)
-    return { kind: 'none', data: { mediators: list.map(mediatorJSON), rules: revocationRules() } }
+    return { kind: 'mediators', data: { mediators: list.map(mediatorJSON), rules: revocationRules() } }
+  })
+}
+
+// `dispute list`: the disputes this peer is in (as client, printer, mediator or arbitrator), what it may do on each
+// now, and its own mediator record.
+export async function disputeList (ctx: Ctx): Promise<Result> {
+  return withMarket(ctx, async (s) => {
+    const me = s.market.writerKey
+    const mine = (await getMediators(s.market.view)).find(m => b4a.equals(m.key, me))
+    const disputes: DisputeRow[] = []
+    for (const v of await s.market.jobs({ status: 'disputed', limit: 1000 })) {
+      const j = v.job
+      const d = j.dispute ?? null
+      const role: DisputeRole | null = b4a.equals(j.client, me) ? 'client'
+        : j.printer !== null && b4a.equals(j.printer, me) ? 'printer'
+          : d?.mediator != null && b4a.equals(d.mediator, me) ? 'mediator'
+            : j.escrow != null && b4a.equals(j.escrow.arbitrator, me) ? 'arbitrator' : null
+      if (role === null) continue
+      disputes.push({ id: jobIdString(j.id), title: j.title, status: j.status, bountyBtc: formatBtc(j.bountySats), role, dispute: disputeJSON(d), moves: disputeMoves(j, role) })
+    }
+    return { kind: 'disputes', data: { mediator: mine === undefined ? null : mediatorJSON(mine), maxFeePct: MAX_MEDIATOR_FEE_PCT, rules: revocationRules(), disputes } }
   })
 }
 

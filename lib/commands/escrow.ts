@@ -84,7 +84,7 @@ export async function disputeRule (ctx: Ctx, idText: string, winner: string | un
     const w = printerPct >= 50 ? 'printer' : 'client'
     ctx.emit('ruled', { id: jobIdString(v.job.id), winner: w, printerPct, txid })
     const shared = await share(ctx, market)
-    return { kind: 'none', data: { id: jobIdString(v.job.id), winner: w, printerPct, txid, shared } }
+    return { kind: 'ruled', data: { id: jobIdString(v.job.id), winner: w, printerPct, txid, shared } }
   }, { escrow: 'required' })
 }
 
@@ -132,11 +132,13 @@ export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<R
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) (next as unknown as Record<string, number>)[k] = v
     await market.append({ type: OP.MARKET_SETTINGS, settings: next })
     await market.update()
-    return { kind: 'none', data: settingsJSON(await getSettings(market.view)) }
+    return { kind: 'settings', data: settingsJSON(await getSettings(market.view)) }
   })
 }
 
-export function settingsJSON (s: MarketSettings): Record<string, unknown> {
+export type SettingsJSON = Omit<MarketSettings, 'arbitrators'> & { arbitrators: Array<{ id: string, pubkey: string }> }
+
+export function settingsJSON (s: MarketSettings): SettingsJSON {
   return { ...s, arbitrators: s.arbitrators.map(a => ({ id: peerId(a.id), pubkey: toHex(a.pubkey) })) }
 }
 

@@ -1,15 +1,62 @@
-// The JSON shapes of a job's dispute record and of a mediator's record (job JSON `dispute`, `mediator list`).
+// The JSON shapes of a job's dispute record and of a mediator's record (job JSON `dispute`, `mediator list`,
+// `dispute list`), and what a peer may do on a dispute by its role in it.
 import { peerId } from '../ids.js'
 import type { DisputeRecord, MediatorRecord } from './codec.js'
+import type { JobRecord, Status } from '../schema.js'
 
 function isoTime (ms: number): string {
   const d = new Date(ms)
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString()
 }
 
-export type DisputeJSON = Record<string, unknown>
+export interface MediatorJSON {
+  id: string
+  feePct: number
+  registeredAt: string
+  taken: number
+  proposed: number
+  accepted: number
+  overturned: number
+  upheld: number
+  missed: number
+  avgResponseSecs: number | null
+  revoked: string | null
+}
 
-export function mediatorJSON (m: MediatorRecord): Record<string, unknown> {
+export interface DisputeJSON {
+  stage: DisputeRecord['stage']
+  openedAt: string
+  openedBy: string
+  mediator: string | null
+  mediatorFeePct: number
+  proposeBy: string // the mediator proposes before this
+  proposal: { printerPct: number, note: string, feeSats: number, at: string, answerBy: string } | null
+  accepted: { client: boolean, printer: boolean }
+  escalation: DisputeRecord['escalation']
+  ruling: { printerPct: number, note: string, at: string } | null
+}
+
+export type DisputeRole = 'client' | 'printer' | 'mediator' | 'arbitrator'
+export type DisputeMove = 'propose' | 'accept' | 'reject' | 'rule'
+
+export interface DisputeRow {
+  id: string
+  title: string
+  status: Status
+  bountyBtc: string
+  role: DisputeRole
+  dispute: DisputeJSON | null // null: a dispute opened before mediation existed (straight to the arbitrator)
+  moves: DisputeMove[] // what this peer may do on it now
+}
+
+export interface DisputeList {
+  mediator: MediatorJSON | null // this peer's record, if it registered
+  maxFeePct: number
+  rules: string[] // the revocation rules
+  disputes: DisputeRow[] // the disputes this peer mediates, is a party to or arbitrates
+}
+
+export function mediatorJSON (m: MediatorRecord): MediatorJSON {
   return {
     id: peerId(m.key),
     feePct: m.feePct,
@@ -41,3 +88,14 @@ export function disputeJSON (d: DisputeRecord | null | undefined): DisputeJSON |
   }
 }
 
+// What this peer may do on a dispute now, by its role in it (the commands check again). Settling by agreement
+// (`job cancel` on each side) is a job action, not listed here.
+export function disputeMoves (job: Pick<JobRecord, 'status'> & { dispute?: DisputeRecord | null, escrow?: { ruling: unknown } | null }, role: DisputeRole, now = Date.now()): DisputeMove[] {
+  if (job.status !== 'disputed') return []
+  const d = job.dispute ?? null
+  if (role === 'arbitrator') return (d === null || d.stage === 'arbitration') && (job.escrow?.ruling ?? null) === null ? ['rule'] : []
+  if (d === null) return []
+  if (role === 'mediator') return d.stage === 'mediation' && now < d.proposeBy ? ['propose'] : []
+  if (d.stage !== 'proposed' || d.proposal === null || now >= d.proposal.answerBy) return []
+  return (role === 'client' ? d.acceptedClient : d.acceptedPrinter) ? [] : ['accept', 'reject']
+}
