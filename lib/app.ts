@@ -17,6 +17,7 @@ import { SEED_DEFAULTS } from './commands/seed.js'
 import { FileSeeder, countServed } from './files/seeder.js'
 import { getSettings } from './market/view.js'
 import type { Peer } from './peer.js'
+import type { JobView } from './market/market.js'
 import type { ChainName } from './escrow/chain.js'
 import { networkFor } from './escrow/networks.js'
 import { Wallet } from './escrow/wallet.js'
@@ -68,7 +69,7 @@ export interface JobFilters {
   country?: string
   minBounty?: string // BTC
   text?: string // in the title (applied to the index hits read, see queryJobs)
-  sort?: 'newest' | 'bounty' | 'title'
+  sort?: 'newest' | 'bounty'
 }
 
 export interface JobRow {
@@ -303,6 +304,12 @@ function draftFlags (d: JobDraft): { title: string, material: string, color: str
   }
 }
 
+function titleHas (title: string, text: string | undefined): boolean {
+  if (text === undefined) return true
+  const t = title.toLowerCase()
+  return text.split(/\s+/).every(w => t.includes(w))
+}
+
 function friendly (err: unknown): Error {
   if (err instanceof P2PrintError) {
     // the commands name their flags; in the app the backend can only be given by starting it again
@@ -322,6 +329,9 @@ export class AppSession implements AppCore {
   private changeTimer: NodeJS.Timeout | null = null
   private balanceTimer: NodeJS.Timeout | null = null
   private escrowBusy = false
+  private version = 0 // bumps on every market change
+  // where each page of the current filter starts (newest first), and its bounty order (by bounty)
+  private pages: { filterKey: string, cursors: Array<Uint8Array | null>, sorted: Array<{ id: Uint8Array, bountySats: number, key: Uint8Array }> | null, version?: number } | null = null
   private escrowOpening: Promise<EscrowSession | null> | null = null
   private receive: ReceiveInfo | null = null // one receive address per run unless a new one is asked for
   private seederRun: { seeder: FileSeeder, events: string[] } | null = null
@@ -440,6 +450,7 @@ export class AppSession implements AppCore {
 
   // market 'update' and connection changes arrive in bursts: one refresh and one notification per 100 ms
   private changed (): void {
+    this.version++
     if (this.closing || this.changeTimer !== null) return
     this.changeTimer = setTimeout(() => {
       this.changeTimer = null
@@ -515,29 +526,76 @@ export class AppSession implements AppCore {
   // Newest first from the view's indexes (range reads): page p reads (p + 1) × size + 1 matching index entries,
   // never the job records of other pages. The text filter applies to the entries read, widening the read up to
   // 1 000 entries; the bounty and title sorts order the page's window.
+  private jobQuery (f: JobFilters): JobQuery {
+    const q: JobQuery = {}
+    if (f.status !== 'all') q.status = f.status ?? 'open'
+    if (f.material !== undefined && f.material.trim() !== '') q.material = parseMaterial(f.material)
+    if (f.country !== undefined && f.country.trim() !== '') {
+      q.country = f.country.trim().toUpperCase()
+      const bad = parsePatchError({ country: q.country })
+      if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
+    }
+    if (f.minBounty !== undefined && f.minBounty.trim() !== '') q.minBountySats = parseBounty(f.minBounty.trim(), 'min bounty')
+    const text = (f.text ?? '').trim().toLowerCase()
+    if (text !== '') q.text = text
+    return q
+  }
+
+  // Up to n hits from a cursor; a title search may stop on its read budget before n, so it goes on from there.
+  private async fillPage (q: JobQuery, start: Uint8Array | null, n: number): Promise<Array<JobView & { key: Uint8Array }>> {
+    const s = this.need()
+    const items: Array<JobView & { key: Uint8Array }> = []
+    let after = start
+    while (items.length < n) {
+      const got = await s.market.jobPage({ ...q, limit: n - items.length }, after)
+      items.push(...got.items)
+      if (got.next === null) break
+      after = got.next
+    }
+    return items
+  }
+
+  // Newest first: each page starts from the index key the page before it ended on (kept per filter), so page 200
+  // costs what page 1 does; jobs that arrive meanwhile show on page 1 without shifting the pages already seen.
+  // By bounty: the filter's index entries (no records) sorted once per market change, then one page of records.
   async queryJobs (f: JobFilters, page: number, pageSize: number): Promise<JobPage> {
     try {
       const s = this.need()
-      const q: JobQuery = {}
-      if (f.status !== 'all') q.status = f.status ?? 'open'
-      if (f.material !== undefined && f.material.trim() !== '') q.material = parseMaterial(f.material)
-      if (f.country !== undefined && f.country.trim() !== '') {
-        q.country = f.country.trim().toUpperCase()
-        const bad = parsePatchError({ country: q.country })
-        if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
+      const q = this.jobQuery(f)
+      const filterKey = JSON.stringify({ ...q, sort: f.sort ?? 'newest', pageSize })
+      if (this.pages === null || this.pages.filterKey !== filterKey) this.pages = { filterKey, cursors: [null], sorted: null }
+      const cache = this.pages
+      if (f.sort === 'bounty') {
+        if (cache.sorted === null || cache.version !== this.version) {
+          const hits = await s.market.jobBounties(q)
+          hits.sort((a, b) => b.bountySats - a.bountySats || b4a.compare(a.key, b.key))
+          cache.sorted = hits
+          cache.version = this.version
+        }
+        const from = page * pageSize
+        const found: JobView[] = []
+        let matched = 0
+        // without a title search the order is the page; with one, records are read in bounty order until it is full
+        for (let i = q.text === undefined ? from : 0; i < cache.sorted.length && found.length <= pageSize; i++) {
+          const v = await s.market.getJob(cache.sorted[i].id)
+          if (v === null || (q.status !== undefined && v.job.status !== q.status) || !titleHas(v.job.title, q.text)) continue
+          if (q.text !== undefined && matched++ < from) continue
+          found.push(v)
+        }
+        const rows = await Promise.all(found.slice(0, pageSize).map(v => this.row(v.job, v.confirmed)))
+        return { rows, page, pageSize, hasMore: found.length > pageSize }
       }
-      if (f.minBounty !== undefined && f.minBounty.trim() !== '') q.minBountySats = parseBounty(f.minBounty.trim(), 'min bounty')
-      const text = (f.text ?? '').trim().toLowerCase()
-      const want = (page + 1) * pageSize + 1
-      q.limit = text === '' ? want : 1000
-      let list = await s.market.jobs(q)
-      if (text !== '') list = list.filter(v => v.job.title.toLowerCase().includes(text)).slice(0, want)
-      const hasMore = list.length > (page + 1) * pageSize
-      let window = list.slice(page * pageSize, (page + 1) * pageSize)
-      if (f.sort === 'bounty') window = window.slice().sort((a, b) => b.job.bountySats - a.job.bountySats)
-      else if (f.sort === 'title') window = window.slice().sort((a, b) => a.job.title.localeCompare(b.job.title))
-      const rows = await Promise.all(window.map(v => this.row(v.job, v.confirmed)))
-      return { rows, page, pageSize, hasMore }
+      // walk forward from the nearest page whose start is known
+      for (let k = Math.min(page, cache.cursors.length - 1); k <= page; k++) {
+        const items = await this.fillPage(q, cache.cursors[k] ?? null, pageSize + 1)
+        if (items.length > pageSize) cache.cursors[k + 1] = items[pageSize - 1].key
+        if (k === page) {
+          const rows = await Promise.all(items.slice(0, pageSize).map(v => this.row(v.job, v.confirmed)))
+          return { rows, page, pageSize, hasMore: items.length > pageSize }
+        }
+        if (items.length <= pageSize) break // fewer pages than asked for
+      }
+      return { rows: [], page, pageSize, hasMore: false }
     } catch (err) { throw friendly(err) }
   }
 

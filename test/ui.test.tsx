@@ -168,13 +168,14 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
   }
 }
 
-async function until (frame: () => string | undefined, fn: (f: string) => boolean, ms = 3000): Promise<string> {
+async function until (frame: () => string | undefined, fn: (f: string) => boolean, ms = 10_000): Promise<string> {
   const end = Date.now() + ms
   while (Date.now() < end) {
     const f = frame() ?? ''
     if (fn(f)) return f
     await new Promise(resolve => setTimeout(resolve, 10))
   }
+  console.log(`# until: timed out after ${ms} ms waiting for ${fn.toString()}; the last frame:\n${frame() ?? ''}`)
   return frame() ?? ''
 }
 
@@ -445,8 +446,12 @@ test('ui: active job offers accept / reject of a pending proposal', async (t) =>
   t.ok(f.includes('reject-proposal') && f.includes('the printer gets 70 %'), 'both answers offered, with the split')
   t.ok(f.includes('Dispute') && f.includes('reprint half'), 'the dispute shown')
   // select accept-proposal
-  let guard = 0
-  while (!/› accept-proposal/.test(r.lastFrame() ?? '') && guard++ < 5) await press(r.stdin, KEY.down)
+  // one step at a time, each after the selection has moved (a loaded machine renders late)
+  for (let guard = 0; guard < 5 && !/› accept-proposal/.test(r.lastFrame() ?? ''); guard++) {
+    const before = (r.lastFrame() ?? '').match(/› \S+/)?.[0]
+    await press(r.stdin, KEY.down)
+    await until(r.lastFrame, f => f.match(/› \S+/)?.[0] !== before)
+  }
   await press(r.stdin, KEY.enter)
   f = await until(r.lastFrame, f => f.includes('press y'))
   await press(r.stdin, 'y')

@@ -1,7 +1,8 @@
 // The app shell: routes, global keys (? help, q / Ctrl-C quit, m p y w d s Esc), the message line and the status bar.
 // It renders and handles keys only; everything else goes through the AppCore it is given (lib/app.ts).
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from './components/useKeys.js'
 import type { AppCore, AppState, JobDraft, JobFilters } from '../lib/app.js'
 import { StatusBar } from './components/StatusBar.js'
 import { Message, type Msg } from './components/Message.js'
@@ -67,7 +68,7 @@ export function App ({ core, onQuit, pageSize, initialFilters, onMarketLoaded }:
   const go = useCallback((r: Route) => setStack(s => [...s, r]), [])
   const back = useCallback(() => setStack(s => s.length > 1 ? s.slice(0, -1) : s), [])
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (key.ctrl && input === 'c') { onQuit(); return }
     const route = stackRef.current[stackRef.current.length - 1]
     if (helpRef.current) {

@@ -10,7 +10,7 @@ import b4a from 'b4a'
 import { apply, jobIdFor } from './apply.js'
 import { ModelDrives } from '../files/drive.js'
 import { encodeOp, OP, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
-import { getJobEntry, queryJobs, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, allJobs, type View, type JobQuery } from './view.js'
+import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, allJobs, type View, type JobQuery } from './view.js'
 
 export interface MarketOptions {
   bootstrap?: Array<{ host: string, port: number }> | null
@@ -176,6 +176,16 @@ export class Market extends ReadyResource {
   async jobs (q: JobQuery): Promise<JobView[]> {
     const list = await queryJobs(this.view, q)
     return list.map(e => ({ job: e.job, confirmed: this.isConfirmed(e.seq) }))
+  }
+
+  // A page continuing after a cursor (lib/market/view.ts queryJobPage).
+  async jobPage (q: JobQuery, after: Uint8Array | null): Promise<{ items: Array<JobView & { key: Uint8Array }>, next: Uint8Array | null }> {
+    const r = await queryJobPage(this.view, q, after)
+    return { items: r.items.map(e => ({ job: e.job, confirmed: this.isConfirmed(e.seq), key: e.key })), next: r.next }
+  }
+
+  async jobBounties (q: JobQuery): Promise<Array<{ id: Uint8Array, bountySats: number, key: Uint8Array }>> {
+    return queryBounties(this.view, q)
   }
 
   async * allJobs (): AsyncGenerator<JobRecord> {

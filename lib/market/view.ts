@@ -178,7 +178,11 @@ export interface JobQuery {
   minBountySats?: number
   mine?: Uint8Array // jobs where this key is the client or the printer
   limit?: number
+  text?: string // lower-case words that must all appear in the title (checked on the records read)
 }
+
+// A page of a query read from a cursor: `next` is the index key to continue after (null: the end was reached).
+export interface JobPageResult { items: Array<{ job: JobRecord, seq: number, key: Uint8Array }>, next: Uint8Array | null }
 
 interface IndexHit { key: Uint8Array, tail: Uint8Array, id: Uint8Array, value: IndexValue }
 
@@ -196,8 +200,8 @@ export function prefixEnd (prefix: Uint8Array): Uint8Array {
 
 // Reads a key range in chunks. Hyperbee preloads a large part of an unlimited range up front, which costs more
 // than the 50 entries a page needs; a `limit` per chunk keeps reads proportional to what the caller consumes.
-async function * range (view: View, gte: Uint8Array, lt: Uint8Array, chunk = 64): AsyncGenerator<{ key: Uint8Array, value: Uint8Array }> {
-  let from: { gte?: Uint8Array, gt?: Uint8Array } = { gte }
+async function * range (view: View, gte: Uint8Array, lt: Uint8Array, chunk = 64, after: Uint8Array | null = null): AsyncGenerator<{ key: Uint8Array, value: Uint8Array }> {
+  let from: { gte?: Uint8Array, gt?: Uint8Array } = after === null ? { gte } : { gt: after }
   while (true) {
     let n = 0
     let last: Uint8Array | null = null
@@ -212,8 +216,11 @@ async function * range (view: View, gte: Uint8Array, lt: Uint8Array, chunk = 64)
   }
 }
 
-async function * scan (view: View, prefix: Uint8Array): AsyncGenerator<IndexHit> {
-  for await (const e of range(view, prefix, prefixEnd(prefix))) {
+async function * scan (view: View, prefix: Uint8Array, after?: Uint8Array): AsyncGenerator<IndexHit> {
+  const end = prefixEnd(prefix)
+  // a cursor from another index (or outside this one) restarts at the index's start
+  const from = after !== undefined && b4a.compare(after, prefix) >= 0 && b4a.compare(after, end) < 0 ? after : null
+  for await (const e of range(view, prefix, end, 64, from)) {
     const tail = e.key.subarray(e.key.byteLength - 6 - JOB_ID_BYTES)
     yield { key: e.key, tail, id: tail.subarray(6), value: c.decode(indexValue, e.value) }
   }
@@ -234,14 +241,20 @@ async function * merge (a: AsyncGenerator<IndexHit>, b: AsyncGenerator<IndexHit>
   }
 }
 
-function pickIndex (view: View, q: JobQuery): AsyncGenerator<IndexHit> {
+function pickIndex (view: View, q: JobQuery, after?: Uint8Array): AsyncGenerator<IndexHit> {
   if (q.mine !== undefined) return merge(scan(view, indexPrefix(IDX.CLIENT, [q.mine])), scan(view, indexPrefix(IDX.PRINTER, [q.mine])))
-  if (q.status === undefined) return scan(view, indexPrefix(IDX.ALL, []))
+  if (q.status === undefined) return scan(view, indexPrefix(IDX.ALL, []), after)
   const s = statusByte(q.status)
   // with both material and country, the country index: there are far more countries than materials
-  if (q.country !== undefined) return scan(view, indexPrefix(IDX.STATUS_COUNTRY, [s, q.country]))
-  if (q.material !== undefined) return scan(view, indexPrefix(IDX.STATUS_MATERIAL, [s, materialByte(q.material)]))
-  return scan(view, indexPrefix(IDX.STATUS, [s]))
+  if (q.country !== undefined) return scan(view, indexPrefix(IDX.STATUS_COUNTRY, [s, q.country]), after)
+  if (q.material !== undefined) return scan(view, indexPrefix(IDX.STATUS_MATERIAL, [s, materialByte(q.material)]), after)
+  return scan(view, indexPrefix(IDX.STATUS, [s]), after)
+}
+
+function titleMatches (job: JobRecord, q: JobQuery): boolean {
+  if (q.text === undefined || q.text === '') return true
+  const title = job.title.toLowerCase()
+  return q.text.split(/\s+/).every(w => title.includes(w))
 }
 
 function matches (v: IndexValue, q: JobQuery): boolean {
@@ -260,9 +273,38 @@ export async function queryJobs (view: View, q: JobQuery): Promise<Array<{ job: 
   for await (const hit of pickIndex(view, q)) {
     if (!matches(hit.value, q)) continue
     const e = await getJobEntry(view, hit.id)
-    if (e === null || (q.status !== undefined && e.job.status !== q.status)) continue
+    if (e === null || (q.status !== undefined && e.job.status !== q.status) || !titleMatches(e.job, q)) continue
     out.push(e)
     if (out.length >= limit) break
+  }
+  return out
+}
+
+// One page, newest first, continuing after `after` (the `next` of the previous page), so page N costs what page 1
+// does. A title search reads a record per candidate: after `budget` index entries it returns what it has, with a
+// cursor to go on from. (`mine` queries merge two indexes and are not paged: they use queryJobs.)
+export async function queryJobPage (view: View, q: JobQuery, after: Uint8Array | null, budget = 5000): Promise<JobPageResult> {
+  const limit = q.limit ?? 50
+  const items: JobPageResult['items'] = []
+  let last: Uint8Array | null = null
+  let read = 0
+  for await (const hit of pickIndex(view, { ...q, mine: undefined }, after ?? undefined)) {
+    last = hit.key
+    read++
+    if (matches(hit.value, q)) {
+      const e = await getJobEntry(view, hit.id)
+      if (e !== null && (q.status === undefined || e.job.status === q.status) && titleMatches(e.job, q)) items.push({ ...e, key: hit.key })
+    }
+    if (items.length >= limit || read >= budget) return { items, next: last }
+  }
+  return { items, next: null }
+}
+
+// Every hit of a query (index entries only, no records) with its bounty: what a sort by bounty orders.
+export async function queryBounties (view: View, q: JobQuery): Promise<Array<{ id: Uint8Array, bountySats: number, key: Uint8Array }>> {
+  const out: Array<{ id: Uint8Array, bountySats: number, key: Uint8Array }> = []
+  for await (const hit of pickIndex(view, { ...q, mine: undefined })) {
+    if (matches(hit.value, q)) out.push({ id: hit.id, bountySats: hit.value.bountySats, key: hit.key })
   }
   return out
 }

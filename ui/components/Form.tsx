@@ -1,6 +1,7 @@
 // A small keyboard form: labelled one-line fields, validated as you type, Tab/↑↓ to move, Enter on the last field
 // (or Ctrl-S) to submit, Esc to cancel. The hook owns the keys while `active`; the screen owns what submit does.
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from './useKeys.js'
 import { TextField, editText } from './TextField.js'
 import { useRefState } from './useRefState.js'
 
@@ -20,7 +21,7 @@ export interface FormOptions {
 
 export interface FormHandle { values: FormValues, focus: number, errors: FormErrors, touched: Record<string, boolean> }
 
-type Key = Parameters<Parameters<typeof useInput>[0]>[1]
+type Key = Parameters<Parameters<typeof useKeys>[0]>[1]
 
 export function useForm (o: FormOptions): FormHandle {
   const blank = (): FormValues => Object.fromEntries(o.fields.map(f => [f.name, o.initial?.[f.name] ?? '']))
@@ -57,7 +58,7 @@ export function useForm (o: FormOptions): FormHandle {
     }
   }
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     // keys typed faster than they are read (a paste, a script) arrive as one chunk: Tab and Enter in it still act
     if (input.length > 1 && /[\t\r]/.test(input)) {
       for (const part of input.split(/([\t\r])/)) {

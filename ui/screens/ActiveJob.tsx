@@ -1,6 +1,7 @@
 // Active job: the timeline, the end-to-end encrypted chat and the actions, on one screen.
 import { useEffect, useState } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../components/useKeys.js'
 import type { ChatData } from '../../lib/app.js'
 import { TextField, editText } from '../components/TextField.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
@@ -38,7 +39,7 @@ export function ActiveJob (p: ScreenProps & { id: string }): React.JSX.Element {
   }, [p.core, p.id, p.version])
   useEffect(() => { p.setTyping(chatFocus || typing); return () => p.setTyping(false) }, [chatFocus, typing, p.setTyping])
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const chatFocus = chatFocusRef.current
     const text = textRef.current
     if (key.tab) { setChatFocus(!chatFocus); return }

@@ -1,7 +1,8 @@
 // Disputes and mediation: register as a mediator; the disputes this peer mediates (propose a split before the
 // deadline), is a party to (accept or reject the proposal) or arbitrates (rule once mediation has failed).
 import { useEffect, useState } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../components/useKeys.js'
 import type { DisputesInfo, DisputeRow, MediatorInfo } from '../../lib/app.js'
 import { Form, type FormValues } from '../components/Form.js'
 import { DisputeBox } from '../components/DisputeBox.js'
@@ -59,7 +60,7 @@ export function DisputesScreen (p: ScreenProps): React.JSX.Element {
   const invalid = (f: { label: string }, e: string): void => p.say({ kind: 'error', text: `fix the ${f.label} first: ${e}` })
   const cancel = (): void => { setMode({ m: 'view' }); p.say(null) }
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const mode = modeRef.current
     const r = rowsRef.current[selRef.current]
     if (mode.m === 'accept') {

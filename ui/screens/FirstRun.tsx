@@ -1,7 +1,8 @@
 // First run (no market in this storage): create a market or join one by its key; then, if this run created the
 // wallet, its recovery phrase once.
 import { useEffect } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../components/useKeys.js'
 import { TextField, editText } from '../components/TextField.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
 import { run, type ScreenProps } from './types.js'
@@ -29,7 +30,7 @@ export function FirstRun (p: ScreenProps & { walletCreated: boolean, storage: st
     p.onDone()
   }
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const step = stepRef.current
     if (step.s === 'choose') {
       if (input === 'c') setStep({ s: 'create', name: '' })

@@ -1,7 +1,8 @@
 // The job page's extras, shared by the job page and the active job: download the model with a progress bar (`job
 // download`), and the review of a closed job by its client or printer (`job review`).
 import { useEffect, useRef } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../components/useKeys.js'
 import type { JobDetail, DownloadProgress } from '../../lib/app.js'
 import { Form } from '../components/Form.js'
 import { ProgressBar } from '../components/ProgressBar.js'
@@ -40,7 +41,7 @@ export function useJobExtras (p: ScreenProps, id: string, d: JobDetail | null, r
     void run(p.say, 'posting the review…', () => p.core.review(id, rating, text), r => `review posted: ${'★'.repeat(r.rating)} for ${r.subject.slice(0, 8)}`).then(reload)
   }
 
-  useInput((input) => {
+  useKeys((input) => {
     if (modeRef.current.m !== 'none' || d === null) return
     if (input === 'g') {
       if (d.job.file === null) p.say({ kind: 'error', text: 'this job has no model file to download' })

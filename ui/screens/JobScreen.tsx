@@ -1,6 +1,7 @@
 // Job page: every field, the model summary, the client's record, the escrow, and the actions allowed to this peer.
 import { useEffect, useState } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../components/useKeys.js'
 import type { JobDetail, ActionInfo } from '../../lib/app.js'
 import { ActionList } from '../components/ActionList.js'
 import { DisputeBox } from '../components/DisputeBox.js'
@@ -82,7 +83,7 @@ export function useActions (p: ScreenProps, id: string, d: JobDetail | null, rel
   const [text, setText, textRef] = useRefState('')
   const actions = d?.actions ?? []
   const typing = pending !== null && pending.needsText !== 'none'
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const pending = pendingRef.current
     const text = textRef.current
     const sel = selRef.current
@@ -126,7 +127,7 @@ export function JobScreen (p: ScreenProps & { id: string }): React.JSX.Element {
   useEffect(() => setActionsBusy(busy), [busy])
   const typing = actionTyping || extras.typing
   useEffect(() => { p.setTyping(typing); return () => p.setTyping(false) }, [typing, p.setTyping])
-  useInput((input) => {
+  useKeys((input) => {
     if (input === 'c' && d !== null) {
       if (d.role === 'other' || d.job.printer === null) p.say({ kind: 'error', text: 'the timeline and chat open for the job\'s client and printer once a printer has accepted it' })
       else p.go({ name: 'active', id: p.id })

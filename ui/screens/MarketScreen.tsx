@@ -1,6 +1,7 @@
 // Market: the live table of jobs (open by default), filters, sort and paging.
 import { useEffect, useState } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../components/useKeys.js'
 import type { JobFilters, JobRow } from '../../lib/app.js'
 import { JobTable } from '../components/JobTable.js'
 import { TextField, editText } from '../components/TextField.js'
@@ -14,7 +15,7 @@ export const MARKET_KEYS: KeyHelp[] = [
   { keys: '← →', what: 'previous / next page' },
   { keys: 'f', what: 'filters: material, country, min bounty, text (Tab: next field, Enter: apply)' },
   { keys: '/', what: 'search titles' },
-  { keys: 'o', what: 'order (sort): newest, bounty, title' },
+  { keys: 'o', what: 'order: newest first, or highest bounty first (over every matching job)' },
   { keys: 'a', what: 'open jobs only / all jobs' },
   { keys: 'r', what: 'reset the filters' }
 ]
@@ -22,7 +23,7 @@ export const MARKET_KEYS: KeyHelp[] = [
 const FIELDS = ['material', 'country', 'minBounty', 'text'] as const
 type Field = typeof FIELDS[number]
 const LABELS: Record<Field, string> = { material: 'material', country: 'country', minBounty: 'min BTC', text: 'text' }
-const SORTS: Array<NonNullable<JobFilters['sort']>> = ['newest', 'bounty', 'title']
+const SORTS: Array<NonNullable<JobFilters['sort']>> = ['newest', 'bounty']
 
 export function MarketScreen ({ core, active, setTyping, say, go, version, pageSize = 15, initial = {}, onLoaded }: ScreenProps & { pageSize?: number, initial?: JobFilters, onLoaded?: () => void }): React.JSX.Element {
   const [filters, setFilters] = useState<JobFilters>({ sort: 'newest', ...initial })
@@ -60,7 +61,7 @@ export function MarketScreen ({ core, active, setTyping, say, go, version, pageS
     setEditing(null)
   }
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const editing = editingRef.current
     const rows = rowsRef.current
     const selected = selectedRef.current

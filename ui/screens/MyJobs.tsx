@@ -1,6 +1,7 @@
 // My jobs: as client and as printer, grouped by state, the ones waiting for me first.
 import { useEffect, useState } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../components/useKeys.js'
 import type { JobRow, MyJobs as Mine } from '../../lib/app.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
 import type { ScreenProps } from './types.js'
@@ -26,7 +27,7 @@ export function MyJobs (p: ScreenProps): React.JSX.Element {
         ...mine.asPrinter.map(g => ({ title: `As printer — ${g.status}`, rows: g.rows }))
       ].filter(s => s.rows.length > 0)
   const flat = sections.flatMap(s => s.rows)
-  useInput((_input, key) => {
+  useKeys((_input, key) => {
     if (key.downArrow) setSel(s => Math.min(s + 1, flat.length - 1))
     else if (key.upArrow) setSel(s => Math.max(s - 1, 0))
     else if (key.return && flat[sel] !== undefined) {

@@ -1,6 +1,7 @@
 // Post a job: a form validated as you type (the CLI's own parsers), the model file analysed before posting.
 import { useEffect, useMemo, useState } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../components/useKeys.js'
 import type { JobDraft, FilePreview } from '../../lib/app.js'
 import { TextField, editText } from '../components/TextField.js'
 import { fmtBytes } from '../components/JobTable.js'
@@ -57,7 +58,7 @@ export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDr
     })
   }
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     // keys typed faster than they are read (a paste, a script) arrive as one chunk: Tab and Enter in it still move
     if (input.length > 1 && /[\t\r]/.test(input)) {
       for (const part of input.split(/([\t\r])/)) {
@@ -70,7 +71,7 @@ export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDr
     onKey(input, key)
   }, { isActive: p.active })
 
-  function onKey (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]): void {
+  function onKey (input: string, key: Parameters<Parameters<typeof useKeys>[0]>[1]): void {
     const focus = focusRef.current
     const draft = draftRef.current
     const f = FIELDS[focus].f

@@ -1,7 +1,8 @@
 // Files and seeding: the model files this peer holds, the bytes peers fetched from it, the peers connected; and the
 // seeder of `p2print seed`, which this app can run while it is open.
 import { useEffect, useState } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../components/useKeys.js'
 import type { SeederInfo } from '../../lib/app.js'
 import { fmtBytes } from '../components/JobTable.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
@@ -27,7 +28,7 @@ export function SeederScreen (p: ScreenProps): React.JSX.Element {
     return () => { live = false }
   }, [p.core, p.version, reload])
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (key.return && info !== null && !busy) {
       const on = !info.running
       setBusy(true)

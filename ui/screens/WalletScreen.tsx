@@ -1,7 +1,8 @@
 // Wallet: balance, a receive address with its BIP21 URI and QR code, a send form with a confirmation that shows the
 // fee before anything is sent, and this peer's escrows. Without a Bitcoin backend it says what to start with.
 import { useEffect, useState } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../components/useKeys.js'
 import { formatBtc, type WalletInfo, type ReceiveInfo, type SendPlan, type EscrowRow } from '../../lib/app.js'
 import { QrCode } from '../components/QrCode.js'
 import { Form, type FormValues } from '../components/Form.js'
@@ -66,7 +67,7 @@ export function WalletScreen (p: ScreenProps): React.JSX.Element {
     })
   }
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const mode = modeRef.current
     if (mode.m === 'confirm') {
       if (input === 'y') send(mode.plan)
