@@ -298,7 +298,7 @@ async function main (argv: string[]): Promise<number> {
         }
         // with --json, stdout carries only the result; warnings a person must see still go to stderr
         if (json && !WARNINGS.has(tag)) return
-        if (tag === 'download-progress') {
+        if (tag === 'download-progress' || tag === 'upload-progress') {
           const d = data as { bytes: number, total: number, rate: number, etaSecs: number | null }
           if (process.stderr.isTTY !== true || progressDone) return
           progressDone = d.bytes >= d.total

@@ -178,7 +178,7 @@ export interface AppCore {
   getJob (id: string): Promise<JobDetail>
   validateDraft (draft: JobDraft): DraftErrors
   analyzeFile (file: string): Promise<FilePreview>
-  createJob (draft: JobDraft): Promise<string>
+  createJob (draft: JobDraft, onUpload?: (p: DownloadProgress) => void): Promise<string> // onUpload: a peer taking the model
   act (id: string, action: ActionName, text?: string): Promise<JobJSON>
   chat (id: string, send?: string): Promise<ChatData>
   // wallet (`wallet balance`, `wallet address`, `wallet send`)
@@ -647,12 +647,14 @@ export class AppSession implements AppCore {
     } catch (err) { throw friendly(err) }
   }
 
-  async createJob (d: JobDraft): Promise<string> {
+  async createJob (d: JobDraft, onUpload?: (p: DownloadProgress) => void): Promise<string> {
     const errors = validateDraft(d)
     const first = Object.values(errors)[0]
     if (first !== undefined) throw new P2PrintError('BAD_ARGUMENT', first)
     try {
-      const r = await jobCreate(this.cmdCtx(), draftFlags(d))
+      // `job create --file` reports a peer taking the model as events; here they go to the caller
+      const ctx: Ctx = { ...this.cmdCtx(), emit: (tag, data) => { if (tag === 'upload-progress') onUpload?.(data as unknown as DownloadProgress); else this.ctx.emit(tag, data) } }
+      const r = await jobCreate(ctx, draftFlags(d))
       this.changed()
       return (r.data as JobJSON).id
     } catch (err) { throw friendly(err) }

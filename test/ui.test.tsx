@@ -3,7 +3,7 @@ import test from 'brittle'
 import { render } from 'ink-testing-library'
 import b4a from 'b4a'
 import { App } from '../ui/App.js'
-import { validateDraft, validateSend, validatePct, validateReview, allowedActions, disputeInfo, disputeMoves, formatBtc, type AppCore, type AppState, type JobRow, type JobFilters, type JobDetail, type JobJSON, type ActionName, type DisputeRow, type SeederInfo, type SendPlan, type WalletInfo, type MyJobs } from '../lib/app.js'
+import { validateDraft, validateSend, validatePct, validateReview, allowedActions, disputeInfo, disputeMoves, formatBtc, type AppCore, type AppState, type JobRow, type JobFilters, type JobDetail, type JobJSON, type ActionName, type DisputeRow, type SeederInfo, type SendPlan, type WalletInfo, type MyJobs, type FilePreview } from '../lib/app.js'
 import { AppSession } from '../lib/app.js'
 import { qrMatrix } from '../lib/qr.js'
 import { testnet, tmpDir, openMarket, eventually } from './helpers.js'
@@ -16,7 +16,7 @@ import path from 'path'
 import { checkAddress } from '../lib/commands/wallet.js'
 import { networkFor } from '../lib/escrow/networks.js'
 import type { DisputeRecord } from '../lib/disputes/codec.js'
-import type { Status } from '../lib/schema.js'
+import type { Status, JobRecord } from '../lib/schema.js'
 
 const KEY = { down: '\u001B[B', up: '\u001B[A', right: '\u001B[C', left: '\u001B[D', enter: '\r', esc: '\u001B', tab: '\t', ctrlC: '\u0003', backspace: '\u007f' }
 const ME = b4a.alloc(32, 1)
@@ -33,11 +33,13 @@ function proposal (printerPct: number, answerBy = Date.now() + 48 * HOUR): Dispu
 
 interface FakeOptions { backend?: boolean, mine?: FakeJob[], disputes?: DisputeRow[], mediatorFee?: number | null }
 
-function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): AppCore & { calls: string[], jobs: FakeJob[], emit: () => void, seeding: boolean, finishDownload: () => void } {
+function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): AppCore & { calls: string[], jobs: FakeJob[], emit: () => void, seeding: boolean, finishDownload: () => void, finishUpload: () => void } {
   const listeners = new Set<() => void>()
   // the fake download stays at 50 % until the test has seen it (a timer would race a loaded machine)
   let finishDownload = (): void => {}
   const downloadGate = new Promise<void>(resolve => { finishDownload = resolve })
+  let finishUpload = (): void => {}
+  const uploadGate = new Promise<void>(resolve => { finishUpload = resolve })
   const materials = ['PLA', 'PETG', 'ABS']
   const jobs: FakeJob[] = Array.from({ length: n }, (_, i) => ({
     id: `job${String(i).padStart(4, '0')}xxxxxxxxxxxxxxxxxxxx`,
@@ -89,6 +91,7 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
     jobs,
     emit: () => { for (const fn of listeners) fn() },
     finishDownload: () => finishDownload(),
+    finishUpload: () => finishUpload(),
     state: () => st,
     subscribe: (fn) => { listeners.add(fn); return () => listeners.delete(fn) },
     createMarket: async () => {},
@@ -108,8 +111,19 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
       return detail(j)
     },
     validateDraft,
-    analyzeFile: async () => { throw new Error('cannot read x.stl: no such file') },
-    createJob: async () => { calls.push('create'); return 'newjob' },
+    analyzeFile: async (file: string) => {
+      if (!file.endsWith('gear.stl')) throw new Error('cannot read x.stl: no such file')
+      return { name: 'gear.stl', bytes: 4096, summary: { kind: 'stl', models: 1, facets: 12, sizeMm: [20, 20, 20], volumeCm3: 8, closed: true, manifold: true, fits: [] } as unknown as FilePreview['summary'] }
+    },
+    createJob: async (d, onUpload) => {
+      calls.push('create')
+      if (d.file !== '') {
+        onUpload?.({ bytes: 1024, total: 4096, rate: 2048, etaSecs: 2 })
+        await uploadGate // held at 25 % until the test has seen it
+        onUpload?.({ bytes: 4096, total: 4096, rate: 2048, etaSecs: 0 })
+      }
+      return 'newjob'
+    },
     act: async (id: string, action: ActionName) => {
       calls.push(`${action} ${id}`)
       const j = all().find(j => j.id === id)!
@@ -265,7 +279,6 @@ test('ui: post form validates as you type', async (t) => {
   t.ok(f.includes('unknown material "wood"'), 'material message')
   t.ok(f.includes('not an amount in BTC'), 'bounty message')
   t.ok(f.includes('not an ISO 3166'), 'country message')
-  t.ok(f.includes('q') || true)
   // q inside a text field is text, not quit
   await press(r.stdin, 'q')
   f = await until(r.lastFrame, f => f.includes('notes') && f.includes('q▏'))
@@ -275,6 +288,25 @@ test('ui: post form validates as you type', async (t) => {
   f = await until(r.lastFrame, f => f.includes('fix the material'))
   t.ok(f.includes('fix the material'), 'post refused with a message')
   t.alike(core.calls, [], 'nothing posted')
+})
+
+test('ui: posting a job with a model shows a peer taking it', async (t) => {
+  const core = fakeCore(1)
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  await until(r.lastFrame, f => f.includes('Part 0'))
+  await press(r.stdin, 'p')
+  await until(r.lastFrame, f => f.includes('Post a job') && f.includes('bounty BTC'))
+  await press(r.stdin, 'G', 'e', 'a', 'r', KEY.tab, 'P', 'L', 'A', KEY.tab, KEY.tab, '0', '.', '0', '0', '1', KEY.tab, 'D', 'E', KEY.tab, KEY.tab, ...'/tmp/gear.stl'.split(''), KEY.tab)
+  let f = await until(r.lastFrame, f => f.includes('✓ gear.stl'))
+  t.ok(f.includes('watertight'), 'the model analysed before posting')
+  await press(r.stdin, '\u0013')
+  f = await until(r.lastFrame, f => f.includes('sending the model to a peer'))
+  t.ok(f.includes('25%') && f.includes('1.0 KB of 4.0 KB'), 'upload progress bar while a peer takes the model')
+  core.finishUpload()
+  f = await until(r.lastFrame, f => f.includes('job newjob posted'))
+  t.absent(f.includes('sending the model'), 'the bar is gone once posted')
+  t.alike(core.calls, ['create'])
 })
 
 test('ui: help overlay and quitting', async (t) => {
@@ -640,4 +672,20 @@ test('app session: wallet, send with a planned fee, seeding, mediator registrati
   const rec = (await resolveJob(other.market, withFile)).job
   await other.market.files.fetch(rec.file!, { maxBytes: 1_000_000, stallMs: 10_000 })
   t.ok(await eventually(async () => (await app.seeder()).bytesServed >= got.bytes), 'bytes served counted')
+
+  // posting while a peer is connected: the upload is reported until that peer holds the whole model
+  const stl2 = path.join(dir, 'big.stl')
+  await fs.promises.writeFile(stl2, binaryStl(box(30, 30, 30)))
+  const uploads: Array<{ bytes: number, total: number }> = []
+  const posting = app.createJob({ title: 'Big cube', material: 'PLA', colors: '', bounty: '0.001', country: 'DE', notes: '', file: stl2 }, p => uploads.push(p))
+  let big: JobRecord | undefined
+  t.ok(await eventually(async () => {
+    await other.market.update()
+    big = (await other.market.jobs({ status: 'open', limit: 20 })).find(v => v.job.title === 'Big cube')?.job
+    return big !== undefined
+  }), 'the other peer sees the new job while it is being posted')
+  if (big?.file != null) await other.market.files.fetch(big.file, { maxBytes: 1_000_000, stallMs: 10_000 })
+  await posting
+  const size = fs.statSync(stl2).size
+  t.ok(uploads.length > 0 && uploads.every(u => u.total === size) && uploads[uploads.length - 1].bytes === size, `upload progress up to the whole file (${uploads.map(u => u.bytes).join(', ')})`)
 })

@@ -137,7 +137,7 @@ export async function jobCreate (ctx: Ctx, flags: JobFlags): Promise<Result> {
     let shared = await share(ctx, market)
     if (file !== null && market.connections > 0) {
       ctx.emit('sharing-file', { name: file.name, bytes: file.byteLength })
-      const held = await market.files.waitHeld(file, Math.max(ctx.syncTimeoutMs, 5000))
+      const held = await market.files.waitHeld(file, Math.max(ctx.syncTimeoutMs, 5000), p => ctx.emit('upload-progress', p))
       ctx.emit(held ? 'file-shared' : 'file-stored-locally', { name: file.name })
       shared = shared && held
     }

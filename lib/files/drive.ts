@@ -82,14 +82,27 @@ export class ModelDrives {
 
   // Waits until a connected peer holds the whole file, as long as some peer keeps fetching it: gives up when no
   // peer has received a block for `stallMs`.
-  async waitHeld (ref: BlobRef, stallMs: number): Promise<boolean> {
+  // Waits until a peer holds the whole file; gives up when no peer has taken a block for `stallMs`. onProgress gets
+  // how far the furthest peer has come (bytes, estimated from the blocks it holds of this file), about 10 times a
+  // second.
+  async waitHeld (ref: BlobRef, stallMs: number, onProgress?: (p: { bytes: number, total: number, rate: number, etaSecs: number | null }) => void): Promise<boolean> {
     const drive = await this.drive(ref.drive)
     const blobs = await drive.getBlobs()
+    const entry = await drive.entry(ref.path, { wait: false })
+    const blob = entry?.value.blob ?? null
+    const started = Date.now()
     let best = -1
     let last = Date.now()
     while (!this.closed) {
-      if (await this.holders(ref) > 0) return true
+      const held = await this.holders(ref) > 0
       const now = Math.max(0, ...blobs.core.peers.map(p => p.remoteContiguousLength))
+      if (onProgress !== undefined && blob !== null) {
+        const blocks = held ? blob.blockLength : Math.min(blob.blockLength, Math.max(0, now - blob.blockOffset))
+        const bytes = blob.blockLength === 0 ? blob.byteLength : Math.floor(blob.byteLength * blocks / blob.blockLength)
+        const rate = bytes / Math.max(0.001, (Date.now() - started) / 1000)
+        onProgress({ bytes, total: blob.byteLength, rate, etaSecs: rate > 0 ? (blob.byteLength - bytes) / rate : null })
+      }
+      if (held) return true
       if (now > best) {
         best = now
         last = Date.now()

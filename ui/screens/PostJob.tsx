@@ -2,7 +2,8 @@
 import { useEffect, useMemo, useState } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../components/useKeys.js'
-import type { JobDraft, FilePreview } from '../../lib/app.js'
+import type { JobDraft, FilePreview, DownloadProgress } from '../../lib/app.js'
+import { ProgressBar } from '../components/ProgressBar.js'
 import { TextField, editText } from '../components/TextField.js'
 import { fmtBytes } from '../components/JobTable.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
@@ -33,6 +34,7 @@ export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDr
   const [focus, setFocus, focusRef] = useRefState(0)
   const [touched, setTouched] = useState<Partial<Record<keyof JobDraft, boolean>>>({})
   const [file, setFile] = useState<{ path: string, preview: FilePreview | null, error: string | null } | null>(null)
+  const [upload, setUpload] = useState<DownloadProgress | null>(null) // a peer taking the model while it posts
   const errors = useMemo(() => p.core.validateDraft(draft), [p.core, draft])
 
   useEffect(() => { p.setTyping(true); return () => p.setTyping(false) }, [p.setTyping])
@@ -53,7 +55,8 @@ export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDr
     const first = FIELDS.find(x => errors[x.f] !== undefined)
     if (first !== undefined) { p.say({ kind: 'error', text: `fix the ${first.label} first: ${errors[first.f]!}` }); setFocus(FIELDS.indexOf(first)); return }
     if (draft.file.trim() !== '' && file?.error != null) { p.say({ kind: 'error', text: `the model file cannot be posted: ${file.error}` }); return }
-    void run(p.say, 'posting…', () => p.core.createJob(draft), id => `job ${id} posted`).then((id) => {
+    void run(p.say, 'posting…', () => p.core.createJob(draft, setUpload), id => `job ${id} posted`).then((id) => {
+      setUpload(null)
       if (id !== null) { setDraft(EMPTY_DRAFT); p.go({ name: 'job', id }) }
     })
   }
@@ -105,6 +108,7 @@ export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDr
             ? <Text dimColor>analysing {file.path}…</Text>
             : <Text color='green'>✓ {file.preview.name} · {fmtBytes(file.preview.bytes)} · {file.preview.summary.kind} · {file.preview.summary.models} model(s) · {file.preview.summary.facets} facets · {file.preview.summary.sizeMm.map(x => x.toFixed(1)).join('×')} mm · {file.preview.summary.volumeCm3.toFixed(1)} cm³ · {file.preview.summary.closed && file.preview.summary.manifold ? 'watertight' : 'NOT watertight'}</Text>
         : null}
+      {upload !== null ? <Box><Text>sending the model to a peer </Text><ProgressBar {...upload} /></Box> : null}
       <Text dimColor>{ok ? 'ready: Enter on the last field or Ctrl-S posts' : 'Tab next field · Ctrl-S post · Esc back'}</Text>
     </Box>
   )
