@@ -59,7 +59,7 @@ export interface AppState {
   peers: number
   sync: SyncState
   market: { key: string, name: string, id: string, writer: boolean, jobs: number, byStatus: Record<string, number>, chain: string } | null
-  balance: { confirmedSats: number, unconfirmedSats: number, chain: string } | null
+  balance: { confirmedSats: number, unconfirmedSats: number, chain: string, tipHeight: number } | null
   notice: string | null // a background problem, said once (e.g. the Bitcoin backend is unreachable)
 }
 
@@ -429,7 +429,7 @@ export class AppSession implements AppCore {
     if (this.ctx.bitcoinRpc === null && this.ctx.esplora === null) return
     try {
       const b = data(await walletBalance(await this.walletCtx()), 'balance')
-      this.st = { ...this.st, balance: { confirmedSats: b.confirmedSats, unconfirmedSats: b.unconfirmedSats, chain: b.chain } }
+      this.st = { ...this.st, balance: { confirmedSats: b.confirmedSats, unconfirmedSats: b.unconfirmedSats, chain: b.chain, tipHeight: b.tipHeight } }
     } catch (err) {
       this.st = { ...this.st, notice: `wallet balance unavailable: ${friendly(err).message}` }
     }
@@ -706,7 +706,7 @@ export class AppSession implements AppCore {
           const b = data(await walletBalance(ctx), 'balance')
           balance = { confirmedSats: b.confirmedSats, unconfirmedSats: b.unconfirmedSats }
           chain = b.chain
-          this.st = { ...this.st, balance: { ...balance, chain } }
+          this.st = { ...this.st, balance: { ...balance, chain, tipHeight: b.tipHeight } }
         } catch (err) {
           balanceError = `the balance is unavailable: ${friendly(err).message}`
         }

@@ -309,6 +309,15 @@ test('ui: posting a job with a model shows a peer taking it', async (t) => {
   t.alike(core.calls, ['create'])
 })
 
+test('ui: status bar: a spinner while syncing, the wallet balance and the chain tip', async (t) => {
+  const core = fakeCore(1, { sync: 'syncing', balance: { confirmedSats: 150_000, unconfirmedSats: 0, chain: 'regtest', tipHeight: 812 } })
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  const f = await until(r.lastFrame, f => f.includes('syncing'))
+  t.ok(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] syncing/.test(f), 'spinner before the sync state')
+  t.ok(f.includes('wallet 0.0015 BTC') && f.includes('regtest block 812'), 'balance and chain tip')
+})
+
 test('ui: help overlay and quitting', async (t) => {
   const core = fakeCore(2)
   let quits = 0

@@ -43,7 +43,7 @@ export type Result =
   | { kind: 'mnemonic', data: { mnemonic: string, fingerprint: string } }
   | { kind: 'restored', data: { fingerprint: string, movedTo: string | null, unchanged: boolean } }
   | { kind: 'address', data: { address: string, uri: string, path: string, chain: string } }
-  | { kind: 'balance', data: { confirmedSats: number, unconfirmedSats: number, chain: string } }
+  | { kind: 'balance', data: { confirmedSats: number, unconfirmedSats: number, chain: string, tipHeight: number } }
   | { kind: 'send-plan', data: SendPlan }
   | { kind: 'sent', data: { txid: string, address: string, sentSats: number, feeSats: number, changeSats: number, feeRate: number } }
   | { kind: 'escrow', data: Record<string, unknown> }

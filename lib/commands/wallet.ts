@@ -118,8 +118,9 @@ export async function walletAddress (ctx: Ctx): Promise<Result> {
 export async function walletBalance (ctx: Ctx): Promise<Result> {
   return withWallet(ctx, true, async (w, c) => {
     const b = await w.balance(c.backend as ChainBackend)
+    const tipHeight = await (c.backend as ChainBackend).tipHeight()
     await w.save()
-    return { kind: 'balance', data: { confirmedSats: Number(b.confirmedSats), unconfirmedSats: Number(b.unconfirmedSats), chain: c.chain } }
+    return { kind: 'balance', data: { confirmedSats: Number(b.confirmedSats), unconfirmedSats: Number(b.unconfirmedSats), chain: c.chain, tipHeight } }
   })
 }
 

@@ -1,7 +1,9 @@
-// One line at the bottom: peers, sync state, market, job counts, wallet balance when a backend is configured.
+// One line at the bottom: peers, sync state (with a spinner while it works), market, job counts, and the wallet
+// balance and chain tip when a backend is configured.
 import { Box, Text } from 'ink'
 import type { AppState } from '../../lib/app.js'
 import { formatBtc } from '../../lib/app.js'
+import { Spinner } from './Spinner.js'
 
 const SYNC: Record<AppState['sync'], string> = {
   'no-market': 'no market',
@@ -19,9 +21,9 @@ export function StatusBar ({ state }: { state: AppState }): React.JSX.Element {
     <Box borderStyle='single' borderTop borderBottom={false} borderLeft={false} borderRight={false} paddingX={1}>
       <Text>
         <Text color={state.peers > 0 ? 'green' : 'yellow'}>peers {state.peers}</Text>
-        {' · '}{SYNC[state.sync]}
+        {' · '}{state.sync === 'connecting' || state.sync === 'syncing' ? <><Spinner /> </> : null}{SYNC[state.sync]}
         {m !== null ? ` · ${m.name === '' ? 'market ' + m.key.slice(0, 8) : m.name} · ${m.jobs} jobs, ${open} open` : ''}
-        {bal !== null ? ` · wallet ${formatBtc(bal.confirmedSats)} BTC${bal.unconfirmedSats !== 0 ? ` (+${formatBtc(bal.unconfirmedSats)} unconfirmed)` : ''} ${bal.chain}` : ''}
+        {bal !== null ? ` · wallet ${formatBtc(bal.confirmedSats)} BTC${bal.unconfirmedSats !== 0 ? ` (+${formatBtc(bal.unconfirmedSats)} unconfirmed)` : ''} · ${bal.chain} block ${bal.tipHeight}` : ''}
         {' · ? help'}
       </Text>
     </Box>
