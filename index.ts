@@ -19,7 +19,7 @@ import type { ChainName } from './lib/escrow/chain.js'
 import { parseKey } from './lib/ids.js'
 import { STATUSES, type Status } from './lib/schema.js'
 import { HELP, renderEvent, renderResult, renderProgress } from './ui/text.js'
-import { analyzeCommand, jobDownload } from './lib/commands/files.js'
+import { analyzeCommand, jobDownload, jobPreview } from './lib/commands/files.js'
 
 const OPTIONS = {
   storage: { type: 'string' },
@@ -225,8 +225,9 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'complete': return jobComplete(ctx, id())
         case 'dispute': return jobDispute(ctx, id(), values.reason)
         case 'download': return jobDownload(ctx, id(), path.resolve(values.out ?? '.'))
+        case 'preview': return jobPreview(ctx, id(), { width: Math.max(20, (process.stdout.columns ?? 80) - 1), color: process.stdout.isTTY === true })
         case 'review': return jobReview(ctx, id(), values.rating, values.note ?? '')
-        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute or download`)
+        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute, download, preview or review`)
       }
     }
     default: throw USAGE(`unknown command ${JSON.stringify(cmd)}. Run \`p2print --help\` for usage.`)

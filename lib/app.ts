@@ -9,7 +9,7 @@ import { marketInfo } from './commands/market.js'
 import { jobCreate, jobAccept, jobShip, jobComplete, jobCancel, jobDispute, jobWithdraw, resolveJob, parsePatch, parseMaterial, parseBounty } from './commands/jobs.js'
 import { chatCommand, type ChatData } from './commands/chat.js'
 import { openEscrow, runEscrowSteps, disputeRule, type EscrowSession } from './commands/escrow.js'
-import { loadModelFile, jobDownload } from './commands/files.js'
+import { loadModelFile, jobDownload, jobPreview } from './commands/files.js'
 import { walletAddress, walletBalance, walletSend, walletSendPlan, parseSendAmount, type SendPlan } from './commands/wallet.js'
 import { mediatorRegister, disputePropose, disputeAccept, disputeReject, disputeList, parsePct } from './commands/dispute.js'
 import { jobReview, parseRating } from './commands/reputation.js'
@@ -140,6 +140,7 @@ export { disputeJSON as disputeInfo, disputeMoves } from './disputes/json.js'
 export type ReviewErrors = Partial<Record<'rating' | 'text', string>>
 
 export interface DownloadProgress { bytes: number, total: number, rate: number, etaSecs: number | null }
+export interface ModelPreview { name: string, previews: Array<{ name: string, text: string }> }
 export interface DownloadDone { file: string, files: string[], bytes: number, sha256: string, ms: number }
 
 export interface HeldInfo { job: string, name: string, bytes: number, complete: boolean, source: 'yours' | 'mirrored' | 'downloaded' }
@@ -196,6 +197,7 @@ export interface AppCore {
   rule (id: string, printerPct: string, note: string): Promise<{ printerPct: number, txid: string }>
   // job extras (`job download`, `job review`)
   download (id: string, outDir: string, onProgress: (p: DownloadProgress) => void): Promise<DownloadDone>
+  previewJob (id: string, width: number, onProgress: (p: DownloadProgress) => void): Promise<ModelPreview> // `job preview`
   validateReview (rating: string, text: string): ReviewErrors
   review (id: string, rating: string, text: string): Promise<{ rating: number, subject: string }>
   // files held and served (`p2print seed`)
@@ -815,6 +817,21 @@ export class AppSession implements AppCore {
   }
 
   // --- job extras --------------------------------------------------------------------------------------------------
+
+  async previewJob (id: string, width: number, onProgress: (p: DownloadProgress) => void): Promise<ModelPreview> {
+    try {
+      const ctx: Ctx = {
+        ...this.cmdCtx(),
+        emit: (tag, d) => {
+          if (tag === 'download-start') onProgress({ bytes: 0, total: Number(d?.total ?? 0), rate: 0, etaSecs: null })
+          else if (tag === 'download-progress') onProgress(d as unknown as DownloadProgress)
+          else this.ctx.emit(tag, d)
+        }
+      }
+      const r = data(await jobPreview(ctx, id, { width: Math.max(20, Math.min(width, 100)), color: false }), 'analysis')
+      return { name: r.file, previews: r.previews }
+    } catch (err) { throw friendly(err) }
+  }
 
   async download (id: string, outDir: string, onProgress: (p: DownloadProgress) => void): Promise<DownloadDone> {
     try {

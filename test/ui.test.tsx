@@ -160,6 +160,11 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
       return detail(jobs[0]).job
     },
     rule: async (id: string, pct: string) => { calls.push(`rule ${id} ${pct}`); return { printerPct: Number(pct), txid: 'cd'.repeat(32) } },
+    previewJob: async (id: string, width: number, onProgress) => {
+      calls.push(`preview ${id} ${width}`)
+      onProgress({ bytes: 4096, total: 4096, rate: 4096, etaSecs: 0 })
+      return { name: 'gear.stl', previews: [{ name: 'gear.stl', text: '⣿⣿⣿⣿\n⣿⠛⠛⣿\n⣿⣿⣿⣿' }] }
+    },
     download: async (id, dir, onProgress) => {
       calls.push(`download ${id} ${dir}`)
       onProgress({ bytes: 0, total: 4096, rate: 0, etaSecs: null })
@@ -545,6 +550,23 @@ test('ui: job page downloads the model with a progress bar', async (t) => {
   t.ok(core.calls.includes(`download ${core.jobs[1].id} out`), 'through the core, into the folder typed')
 })
 
+test('ui: job page draws the model on v and hides it on v again', async (t) => {
+  const core = fakeCore(2)
+  core.jobs[1].hasFile = true
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  await until(r.lastFrame, f => f.includes('Part 1'))
+  await press(r.stdin, KEY.down, KEY.enter)
+  await until(r.lastFrame, f => f.includes('gear.stl'))
+  await press(r.stdin, 'v')
+  let f = await until(r.lastFrame, f => f.includes('⣿⠛⠛⣿'))
+  t.ok(f.includes('⣿⠛⠛⣿') && f.includes('v hides the preview'), 'the preview drawn on the job page')
+  t.ok(core.calls.some(c => c.startsWith(`preview ${core.jobs[1].id}`)), 'through the core (`job preview`)')
+  await press(r.stdin, 'v')
+  f = await until(r.lastFrame, f => !f.includes('⣿⠛⠛⣿'))
+  t.absent(f.includes('⣿⠛⠛⣿'), 'hidden again')
+})
+
 test('ui: review form on a closed job validates the rating', async (t) => {
   const done: FakeJob = { ...fakeCore(1).jobs[0], id: 'done0000000000000', title: 'Finished part', status: 'completed', role: 'client', client: ME, printer: OTHER }
   const core = fakeCore(1, {}, { mine: [done] })
@@ -673,6 +695,8 @@ test('app session: wallet, send with a planned fee, seeding, mediator registrati
   t.is(got.file, path.join(out, 'cube.stl'))
   t.alike(fs.readFileSync(got.file), fs.readFileSync(stl), 'the same bytes')
   t.ok(progress.length > 0 && progress[progress.length - 1] === got.bytes, `progress reported (${progress.join(', ')})`)
+  const pv = await app.previewJob(withFile, 40, () => {})
+  t.ok(pv.previews.length === 1 && /[\u2801-\u28ff]/.test(pv.previews[0].text) && pv.previews[0].text.split('\n').every(l => l.length <= 40), 'a braille preview of the cube, 40 columns wide (`job preview`)')
 
   // another peer fetches the model from this one: the seeder view counts the bytes served
   const other = await openMarket(t, path.join(dir, 'other'), parseKey(app.state().market!.key)!, { bootstrap: tn.bootstrap })

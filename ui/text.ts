@@ -43,6 +43,7 @@ Jobs
   job ship ID [--note TEXT]
   job dispute ID --reason TEXT
   job download ID [--out DIR]   fetch the job's model from any peer that has it (size and sha256 checked)
+  job preview ID                fetch it into memory and draw it in the terminal (nothing written to disk)
   job review ID --rating 1-5 [--note TEXT]
                                 once the job is completed or cancelled: rate the other side, once (note ≤ 280 chars)
   chat ID [MESSAGE] [--photo PATH]...

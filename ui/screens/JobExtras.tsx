@@ -1,9 +1,10 @@
 // The job page's extras, shared by the job page and the active job: download the model with a progress bar (`job
-// download`), and the review of a closed job by its client or printer (`job review`).
-import { useEffect, useRef } from 'react'
-import { Box, Text } from 'ink'
+// download`), its terminal preview (`job preview`), and the review of a closed job by its client or printer (`job
+// review`).
+import { useEffect, useRef, useState } from 'react'
+import { Box, Text, useStdout } from 'ink'
 import { useKeys } from '../components/useKeys.js'
-import type { JobDetail, DownloadProgress } from '../../lib/app.js'
+import type { JobDetail, DownloadProgress, ModelPreview } from '../../lib/app.js'
 import { Form } from '../components/Form.js'
 import { ProgressBar } from '../components/ProgressBar.js'
 import { fmtBytes } from '../components/JobTable.js'
@@ -13,10 +14,11 @@ import { useRefState } from '../components/useRefState.js'
 
 export const EXTRA_KEYS: KeyHelp[] = [
   { keys: 'g', what: 'get the model: download it into a folder (progress shown; resumes if cut off)' },
+  { keys: 'v', what: 'view the model: fetch it and draw it here (again: hide it)' },
   { keys: 'r', what: 'review the other side of a closed job (rating 1–5 and a text), once' }
 ]
 
-type Mode = { m: 'none' } | { m: 'download-form' } | { m: 'downloading', progress: DownloadProgress | null } | { m: 'review-form' }
+type Mode = { m: 'none' } | { m: 'download-form' } | { m: 'downloading', progress: DownloadProgress | null } | { m: 'review-form' } | { m: 'previewing', progress: DownloadProgress | null }
 
 const REVIEW_FIELDS = [
   { name: 'rating', label: 'rating', hint: '1 (poor) to 5 (excellent)' },
@@ -26,6 +28,8 @@ const REVIEW_FIELDS = [
 export function useJobExtras (p: ScreenProps, id: string, d: JobDetail | null, reload: () => void, enabled: boolean): { view: React.JSX.Element, typing: boolean } {
   const [mode, setMode, modeRef] = useRefState<Mode>({ m: 'none' })
   const typing = mode.m === 'download-form' || mode.m === 'review-form'
+  const [shown, setShown] = useState<ModelPreview | null>(null)
+  const { stdout } = useStdout()
   const live = useRef(true) // a download goes on (and says when it is done) after the page is left
   useEffect(() => () => { live.current = false }, [])
 
@@ -41,9 +45,22 @@ export function useJobExtras (p: ScreenProps, id: string, d: JobDetail | null, r
     void run(p.say, 'posting the review…', () => p.core.review(id, rating, text), r => `review posted: ${'★'.repeat(r.rating)} for ${r.subject.slice(0, 8)}`).then(reload)
   }
 
+  const preview = (): void => {
+    setMode({ m: 'previewing', progress: null })
+    void run(p.say, 'fetching the model…', () => p.core.previewJob(id, Math.max(20, Math.min((stdout.columns ?? 80) - 4, 100)), progress => { if (live.current && modeRef.current.m === 'previewing') setMode({ m: 'previewing', progress }) }), () => null).then(v => {
+      if (!live.current) return
+      setShown(v)
+      setMode({ m: 'none' })
+    })
+  }
+
   useKeys((input) => {
     if (modeRef.current.m !== 'none' || d === null) return
-    if (input === 'g') {
+    if (input === 'v') {
+      if (d.job.file === null) p.say({ kind: 'error', text: 'this job has no model file to view' })
+      else if (shown !== null) setShown(null)
+      else { p.say(null); preview() }
+    } else if (input === 'g') {
       if (d.job.file === null) p.say({ kind: 'error', text: 'this job has no model file to download' })
       else { p.say(null); setMode({ m: 'download-form' }) }
     } else if (input === 'r') {
@@ -60,6 +77,12 @@ export function useJobExtras (p: ScreenProps, id: string, d: JobDetail | null, r
         : null}
       {mode.m === 'downloading'
         ? <Box flexDirection='column'><Text>Downloading {d?.job.file?.name ?? 'the model'}…</Text>{mode.progress !== null ? <ProgressBar bytes={mode.progress.bytes} total={mode.progress.total} rate={mode.progress.rate} etaSecs={mode.progress.etaSecs} /> : <Text dimColor>looking for a peer that has it…</Text>}</Box>
+        : null}
+      {mode.m === 'previewing'
+        ? <Box flexDirection='column'><Text>Fetching {d?.job.file?.name ?? 'the model'} to draw it…</Text>{mode.progress !== null ? <ProgressBar bytes={mode.progress.bytes} total={mode.progress.total} rate={mode.progress.rate} etaSecs={mode.progress.etaSecs} /> : <Text dimColor>looking for a peer that has it…</Text>}</Box>
+        : null}
+      {shown !== null
+        ? <Box flexDirection='column'>{shown.previews.map(pv => <Box key={pv.name} flexDirection='column'><Text bold>{pv.name}</Text><Text>{pv.text}</Text></Box>)}<Text dimColor>v hides the preview</Text></Box>
         : null}
       {mode.m === 'review-form'
         ? <Box flexDirection='column'><Text color='yellow'>Review the {d?.role === 'client' ? 'printer' : 'client'} of this job (once; everyone sees it)</Text><Form fields={REVIEW_FIELDS} width={9} active={p.active} validate={v => p.core.validateReview(v.rating, v.text)} onCancel={close} onInvalid={invalid} onSubmit={v => review(v.rating, v.text)} /></Box>
