@@ -6,7 +6,8 @@ import b4a from 'b4a'
 import * as bitcoin from 'bitcoinjs-lib'
 import * as ecc from 'tiny-secp256k1'
 import { ECPairFactory } from 'ecpair'
-import { openMarkets, eventually, sleep, type Test } from './helpers.js'
+import { openMarkets, eventually, sleep, tmpDir, type Test } from './helpers.js'
+import { planPayment } from '../lib/escrow/send.js'
 import { jobOn, until, drive, paidTo, WAIT } from './escrow-helpers.js'
 import { startRegtest, type RegtestChain } from './regtest.js'
 import { OP, type JobRecord, type MarketSettings, type Winner } from '../lib/schema.js'
@@ -255,6 +256,24 @@ for (const winner of ['printer', 'client'] as Winner[]) {
     }
   })
 }
+
+test('coins put into an accept stay reserved: a restarted engine and wallet send leave them for that escrow', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const dir = await tmpDir(t)
+  await s.printer.wallet.save(dir)
+  const id = await post(s)
+  const escrow = await s.printer.engine.prepareAccept(id)
+  t.is(escrow.inputs.length, 1, 'one of the printer\'s two 60 000 sat coins covers its deposit')
+  const held = `${b4a.toString(b4a.from(escrow.inputs[0].txid), 'hex')}:${escrow.inputs[0].vout}`
+  // a restart: a new engine over the same wallet directory, before the accept was ever written
+  const wallet = await Wallet.load(dir, { network: s.chain.network })
+  const again = new EscrowEngine({ market: s.printer.market, wallet, chain: s.chain.backend, network: s.chain.network })
+  const other = await again.prepareAccept(await post(s))
+  t.not(`${b4a.toString(b4a.from(other.inputs[0].txid), 'hex')}:${other.inputs[0].vout}`, held, 'the restarted engine picks the other coin')
+  // both coins are now held: an ordinary payment cannot take them
+  const to = (await s.client.wallet.nextReceiveAddress()).address
+  await t.exception(planPayment(wallet, s.chain.backend, { address: to, sats: 10_000n }), /held for escrows/, 'wallet send leaves reserved coins alone, and says why')
+})
 
 test('escrow tampering: a changed refund output, a changed funding output and an inflated payout fee are refused; nothing is signed', { timeout: 150_000 }, async (t) => {
   const s = await setup(t)

@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_FEE_RATE, type Expected, type FundingParams, type FundingPlan, type PayoutTxParams, type FundingUtxo, type Finalized, type EscrowUtxo
 } from './psbt.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
+import { reservedCoins, reserveCoins } from './reservations.js'
 import { rulingPrinterPct, cancelAllowed, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
 import type { ChainBackend } from './chain.js'
 import { BAD_ESCROW, PSBT_REFUSED, NOT_ALLOWED, BAD_TRANSITION, JOB_NOT_FOUND } from '../errors.js'
@@ -317,7 +318,7 @@ export class EscrowEngine {
       }
       // the whole escrow must build before anything is written
       escrowContext({ ...job, escrow: { ...e, client: escrow } }, this.network)
-      for (const u of sel.utxos) this.reserved.add(`${u.txid}:${u.vout}`)
+      await this.reserve(sel.utxos, id, e.acceptedAt + e.fundingTimeoutSecs * 1000)
       if (await this.appendOnce(job, 'propose', { type: OP.ESCROW_PROPOSE, jobId: job.id, escrow })) out.push({ jobId: id, action: 'propose' })
     } catch (err) {
       if (this.now() >= e.acceptedAt + e.fundingTimeoutSecs * 1000) await this.maybeLapse(job, null, out)
@@ -584,9 +585,17 @@ export class EscrowEngine {
     return v.job
   }
 
+  // Coins put into an accept or a proposal: held in memory and in reserved.json until the funding timeout has
+  // passed (plus an hour), so neither this engine after a restart nor `wallet send` spends them meanwhile.
+  private async reserve (utxos: Array<{ txid: string, vout: number }>, jobId: string, fundingDeadline: number): Promise<void> {
+    const keys = utxos.map(u => `${u.txid}:${u.vout}`)
+    for (const k of keys) this.reserved.add(k)
+    await reserveCoins(this.wallet.dir, keys, jobId, fundingDeadline + 3600_000, this.now())
+  }
+
   // Coins this wallet can put into a new escrow: confirmed, and not already in an accept or proposal.
   private async spendable (): Promise<Awaited<ReturnType<Wallet['listUtxos']>>> {
-    const used = new Set(this.reserved)
+    const used = new Set([...this.reserved, ...await reservedCoins(this.wallet.dir, this.now())])
     for await (const j of this.market.allJobs()) {
       const e = j.escrow
       if (e == null || e.closed !== null || e.fundingTxid !== null) continue
@@ -610,7 +619,7 @@ export class EscrowEngine {
     const feeRate = effectiveFeeRate(await this.chain.feeRate(this.feeTarget))
     if (feeRate > this.maxFeeRate) throw BAD_ESCROW(`the fee estimate ${feeRate} sat/vB is above the cap of ${this.maxFeeRate} sat/vB`)
     const sel = selectFundingCoins(await this.spendable(), 'printer', amounts, feeRate)
-    for (const u of sel.utxos) this.reserved.add(`${u.txid}:${u.vout}`)
+    await this.reserve(sel.utxos, id, this.now() + settings.fundingTimeoutSecs * 1000)
     return {
       pubkey: this.wallet.escrowPubkey(id, 'printer'),
       payoutScript: (await this.wallet.nextReceiveAddress()).script,

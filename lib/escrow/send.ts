@@ -3,6 +3,7 @@
 import * as bitcoin from 'bitcoinjs-lib'
 import type { Wallet } from './wallet.js'
 import { selectCoins } from './wallet.js'
+import { reservedCoins } from './reservations.js'
 import type { ChainBackend } from './chain.js'
 import { outputScriptFor, outputWeight, finalize, verifyTx, TX_VERSION, MIN_FEE_RATE } from './psbt.js'
 import { DUST_SATS } from './amounts.js'
@@ -37,11 +38,21 @@ export async function planPayment (wallet: Wallet, chain: ChainBackend, opts: { 
     throw BAD_ARGUMENT(`${JSON.stringify(opts.address)} is not a ${wallet.network.bech32} address`)
   }
   const feeRate = Math.max(MIN_FEE_RATE, opts.feeRate ?? await chain.feeRate(6))
-  const utxos = await wallet.listUtxos(chain)
+  // coins an escrow op of this wallet has put up (an accept, a proposal) stay for that escrow
+  const reserved = await reservedCoins(wallet.dir, Date.now())
+  const utxos = (await wallet.listUtxos(chain)).filter(u => !reserved.has(`${u.txid}:${u.vout}`))
   // the payment output and the transaction's own overhead are paid on top of the coins' inputs; every change
   // address is P2WPKH, so the first one's length is every one's
   const fixedFeeSats = BigInt(Math.ceil(feeRate * (outputWeight(script) + 42) / 4))
-  const sel = selectCoins(utxos, { targetSats: opts.sats, feeRate, fixedFeeSats, changeScriptLength: wallet.changeAddress(0).script.byteLength })
+  let sel: ReturnType<typeof selectCoins<(typeof utxos)[number]>>
+  try {
+    sel = selectCoins(utxos, { targetSats: opts.sats, feeRate, fixedFeeSats, changeScriptLength: wallet.changeAddress(0).script.byteLength })
+  } catch (err) {
+    if ((err as P2PrintError).code === 'INSUFFICIENT_FUNDS' && reserved.size > 0) {
+      throw new P2PrintError('INSUFFICIENT_FUNDS', `${(err as Error).message}; ${reserved.size} coin(s) are held for escrows you accepted or proposed until they are funded or time out`)
+    }
+    throw err
+  }
   return { script, feeRate, utxos: sel.utxos, feeSats: sel.feeSats, changeSats: sel.changeSats }
 }
 

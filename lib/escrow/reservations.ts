@@ -1,0 +1,34 @@
+// Coins this wallet has put into an escrow op (an accept, a proposal) that is not funded yet, kept next to
+// wallet.json (reserved.json) so a restarted peer, or an ordinary `wallet send`, does not spend them meanwhile. A
+// reservation ends when its job's funding timeout (plus an hour) has passed; the engine also skips every coin an
+// unfunded record in the view names, so an expired reservation whose job is still pending stays unspent.
+import fs from 'fs'
+import path from 'path'
+import { writeFileAtomic } from './wallet.js'
+
+export const RESERVED_FILE = 'reserved.json'
+
+interface ReservedFile { version: 1, coins: Record<string, { job: string, until: number }> }
+
+async function read (dir: string): Promise<ReservedFile> {
+  try {
+    const data = JSON.parse(await fs.promises.readFile(path.join(dir, RESERVED_FILE), 'utf8')) as ReservedFile
+    if (data?.version === 1 && data.coins !== null && typeof data.coins === 'object') return data
+  } catch {}
+  return { version: 1, coins: {} } // missing or unreadable: nothing reserved (the view's records still are)
+}
+
+// Outpoints ("txid:vout") reserved and not expired at `now`.
+export async function reservedCoins (dir: string | null, now: number): Promise<Set<string>> {
+  if (dir === null) return new Set()
+  const data = await read(dir)
+  return new Set(Object.entries(data.coins).filter(([, r]) => r.until > now).map(([k]) => k))
+}
+
+export async function reserveCoins (dir: string | null, outpoints: string[], job: string, until: number, now: number): Promise<void> {
+  if (dir === null || outpoints.length === 0) return
+  const data = await read(dir)
+  for (const [k, r] of Object.entries(data.coins)) if (r.until <= now) delete data.coins[k]
+  for (const k of outpoints) data.coins[k] = { job, until }
+  await writeFileAtomic(path.join(dir, RESERVED_FILE), JSON.stringify(data, null, 2) + '\n', 0o600)
+}
