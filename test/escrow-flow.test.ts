@@ -15,7 +15,7 @@ import { getSettings } from '../lib/market/view.js'
 import type { Market } from '../lib/market/market.js'
 import { EscrowEngine, arbitratorPubkey, escrowContext, buildFor, summarizeEscrow, type StepReport } from '../lib/escrow/engine.js'
 import { Wallet } from '../lib/escrow/wallet.js'
-import { buildFunding, buildPayout, finalize, unsignedTx } from '../lib/escrow/psbt.js'
+import { buildFunding, buildPayout, finalize, unsignedTx, combine } from '../lib/escrow/psbt.js'
 import { jobToJSON } from '../lib/job/json.js'
 
 bitcoin.initEccLib(ecc)
@@ -273,6 +273,46 @@ test('coins put into an accept stay reserved: a restarted engine and wallet send
   // both coins are now held: an ordinary payment cannot take them
   const to = (await s.client.wallet.nextReceiveAddress()).address
   await t.exception(planPayment(wallet, s.chain.backend, { address: to, sats: 10_000n }), /held for escrows/, 'wallet send leaves reserved coins alone, and says why')
+})
+
+test('a funding broadcast outside the protocol after the acceptance lapsed: the client\'s kept refund brings the money home', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  await s.client.wallet.save(await tmpDir(t))
+  const id = await post(s)
+  await accept(s, id)
+  // the printer signs the refund; the client the refund and its funding inputs; the printer's engine never runs again
+  const signed = (j: JobRecord | undefined, kind: string, role: string): boolean => (j?.escrow?.sigs ?? []).some(x => x.kind === kind && x.role === role)
+  t.ok(await eventually(async () => {
+    await s.client.engine.step()
+    if (!signed((await jobOn(s.printer.market, id))?.job, 'refund', 'printer')) await s.printer.engine.step()
+    const v = await jobOn(s.printer.market, id)
+    return v !== null && v.confirmed && signed(v.job, 'funding', 'client')
+  }, WAIT), 'the client signed its funding inputs')
+  // the printer completes the funding privately, broadcasts it, and lapses the acceptance as if nothing was funded
+  const job = (await jobOn(s.printer.market, id))!.job
+  const ctx = escrowContext(job, s.chain.network)
+  const mine = buildFor(ctx, 'funding', s.chain.network)
+  s.printer.wallet.signPsbt(mine, ctx.fundingPlan.printer.inputIndexes)
+  const theirs = bitcoin.Psbt.fromBuffer(b4a.from(job.escrow!.sigs.find(x => x.kind === 'funding' && x.role === 'client')!.psbt), { network: s.chain.network })
+  const funding = finalize(combine(theirs, mine))
+  await s.chain.backend.broadcast(funding.hex)
+  await s.chain.mine(1)
+  s.clock.skew = 3600_000 + 1000
+  await s.printer.market.append({ type: OP.JOB_LAPSE, jobId: id })
+  t.ok(await until(s.client.market, id, j => j.status === 'open' && j.escrow === null), 'the acceptance lapsed: the job is open again, its escrow gone from the record')
+  t.absent((await s.client.engine.step()).some(r => r.kind === 'refund' && r.action === 'broadcast'), 'no refund before its lock height')
+  await s.chain.mine(ctx.client.lockHeight - await s.chain.backend.tipHeight())
+  const reports = await s.client.engine.step()
+  const sent = reports.find(r => r.action === 'broadcast' && r.kind === 'refund')
+  t.ok(sent !== undefined, `the client's engine broadcast its kept refund (${JSON.stringify(reports)})`)
+  if (sent === undefined) return
+  const tx = await confirmedTx(s, sent.txid!)
+  t.is(b4a.toString(b4a.from(tx.ins[0].hash).reverse(), 'hex'), funding.txid, 'it spends the escrow of that funding')
+  const fee = feeOf(tx, TOTAL)
+  t.is(await paidTo(s.chain, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
+  t.is(await paidTo(s.chain, tx, job.escrow!.printer.payoutScript), BigInt(DEPOSIT) - fee / 2n, 'printer: deposit − fee share')
+  await s.client.engine.step()
+  t.absent((await s.client.engine.step()).some(r => r.kind === 'refund'), 'done: the kept refund is dropped once out')
 })
 
 test('escrow tampering: a changed refund output, a changed funding output and an inflated payout fee are refused; nothing is signed', { timeout: 150_000 }, async (t) => {

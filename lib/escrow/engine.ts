@@ -7,7 +7,7 @@
 import b4a from 'b4a'
 import * as bitcoin from 'bitcoinjs-lib'
 import type { Market } from '../market/market.js'
-import { OP, type JobRecord, type EscrowRecord, type EscrowParty, type EscrowCoin, type EscrowSig, type SignKind, type Winner, type ProposeEscrow } from '../schema.js'
+import { OP, JOB_ID_BYTES, type JobRecord, type EscrowRecord, type EscrowParty, type EscrowCoin, type EscrowSig, type SignKind, type Winner, type ProposeEscrow } from '../schema.js'
 import { pairOf, sigOf } from '../market/apply.js'
 import { getSettings } from '../market/view.js'
 import { jobIdString, parseJobIdPrefix } from '../ids.js'
@@ -18,7 +18,7 @@ import {
   DEFAULT_MAX_FEE_RATE, type Expected, type FundingParams, type FundingPlan, type PayoutTxParams, type FundingUtxo, type Finalized, type EscrowUtxo
 } from './psbt.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
-import { reservedCoins, reserveCoins } from './reservations.js'
+import { reservedCoins, reserveCoins, keepRefund, keptRefunds, dropRefund } from './reservations.js'
 import { rulingPrinterPct, cancelAllowed, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
 import type { ChainBackend } from './chain.js'
 import { BAD_ESCROW, PSBT_REFUSED, NOT_ALLOWED, BAD_TRANSITION, JOB_NOT_FOUND } from '../errors.js'
@@ -213,6 +213,7 @@ export class EscrowEngine {
         out.push({ jobId: jobIdString(id), action: 'error', detail: (err as Error).message })
       }
     }
+    await this.stepKeptRefunds(out)
     return out
   }
 
@@ -411,7 +412,15 @@ export class EscrowEngine {
       }
       await this.sign(ctx, 'refund', role, out)
       // the client signs its funding inputs in the same pass: apply takes them once both refund signatures are in
-      if (role === 'client') await this.sign(ctx, 'funding', role, out)
+      if (role === 'client') {
+        try {
+          await this.keepRefund(ctx, role)
+        } catch (err) {
+          this.refuse(out, ctx.id, 'funding', err)
+          return
+        }
+        await this.sign(ctx, 'funding', role, out)
+      }
       return
     }
     if (mine('funding') !== undefined) return
@@ -425,11 +434,58 @@ export class EscrowEngine {
       finalize(combine(a, own))
       const tf = theirs('funding')
       if (tf !== undefined) this.verified(ctx, tf, other)
+      await this.keepRefund(ctx, role)
     } catch (err) {
       this.refuse(out, ctx.id, 'funding', err)
       return
     }
     await this.sign(ctx, 'funding', role, out)
+  }
+
+  // Before this side signs a funding: the complete refund, finalized from the other side's verified signature and
+  // this side's own, saved beside the wallet (lib/escrow/reservations.ts) in case the job's record loses it.
+  private async keepRefund (ctx: EscrowCtx, role: 'client' | 'printer'): Promise<void> {
+    const t = sigOf(ctx.e, 'refund', role === 'client' ? 'printer' : 'client')
+    if (t === undefined) throw PSBT_REFUSED('the refund is not signed by both sides yet')
+    const tx = finalize(combine(this.verified(ctx, t, role === 'client' ? 'printer' : 'client'), this.signOwn(ctx, 'refund', role)))
+    await keepRefund(this.wallet.dir, { job: ctx.id, fundingTxid: ctx.fundingTxid, vout: ctx.escrow.vout, lockHeight: ctx.client.lockHeight, hex: tx.hex })
+  }
+
+  // Kept refunds whose job no longer carries that escrow (its acceptance lapsed): if the funding reached the chain
+  // anyway, the refund goes out at its lock height. Entries are dropped once their escrow closed, the refund is
+  // out, or the funding never appeared a week of blocks after the lock height.
+  private async stepKeptRefunds (out: StepReport[]): Promise<void> {
+    for (const r of await keptRefunds(this.wallet.dir)) {
+      try {
+        const id = parseJobIdPrefix(r.job)
+        const v = id === null || id.bytes.byteLength !== JOB_ID_BYTES ? null : await this.market.getJob(id.bytes)
+        const e = v?.job.escrow ?? null
+        if (v !== null && e !== null) {
+          const ctx = (() => { try { return escrowContext(v.job, this.network) } catch { return null } })()
+          if (ctx !== null && ctx.fundingTxid === r.fundingTxid) {
+            if (e.closed !== null) await dropRefund(this.wallet.dir, r.fundingTxid)
+            continue // the record still has it: the ordinary steps handle it
+          }
+        }
+        const tip = await this.chain.tipHeight()
+        const st = await this.chain.txStatus(r.fundingTxid)
+        if (!st.confirmed) {
+          if (!st.found && tip > r.lockHeight + 1008) await dropRefund(this.wallet.dir, r.fundingTxid)
+          continue
+        }
+        if (tip < r.lockHeight) continue
+        const refundTxid = bitcoin.Transaction.fromHex(r.hex).getId()
+        const spent = await this.chain.outspend(r.fundingTxid, r.vout)
+        if (spent === null) {
+          await this.chain.broadcast(r.hex)
+          out.push({ jobId: r.job, action: 'broadcast', kind: 'refund', txid: refundTxid, detail: 'the funding reached the chain after the acceptance lapsed' })
+        } else {
+          await dropRefund(this.wallet.dir, r.fundingTxid) // refunded, or spent by a payout both signed
+        }
+      } catch (err) {
+        out.push({ jobId: r.job, action: 'error', kind: 'refund', detail: (err as Error).message })
+      }
+    }
   }
 
   // The printer's checks of the client's proposal (its own side is its accept, already in the record).

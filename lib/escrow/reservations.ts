@@ -1,7 +1,8 @@
-// Coins this wallet has put into an escrow op (an accept, a proposal) that is not funded yet, kept next to
-// wallet.json (reserved.json) so a restarted peer, or an ordinary `wallet send`, does not spend them meanwhile. A
-// reservation ends when its job's funding timeout (plus an hour) has passed; the engine also skips every coin an
-// unfunded record in the view names, so an expired reservation whose job is still pending stays unspent.
+// What a wallet keeps beside wallet.json for its escrows.
+// Reserved coins: coins this wallet has put into an escrow op (an accept, a proposal) that is not funded yet
+// (reserved.json), so a restarted peer, or an ordinary `wallet send`, does not spend them meanwhile. A reservation
+// ends when its job's funding timeout (plus an hour) has passed; the engine also skips every coin an unfunded record
+// in the view names, so an expired reservation whose job is still pending stays unspent.
 import fs from 'fs'
 import path from 'path'
 import { writeFileAtomic } from './wallet.js'
@@ -31,4 +32,42 @@ export async function reserveCoins (dir: string | null, outpoints: string[], job
   for (const [k, r] of Object.entries(data.coins)) if (r.until <= now) delete data.coins[k]
   for (const k of outpoints) data.coins[k] = { job, until }
   await writeFileAtomic(path.join(dir, RESERVED_FILE), JSON.stringify(data, null, 2) + '\n', 0o600)
+}
+
+// Refunds kept by a party when it signs a funding: the complete, time-locked refund transaction (both refund
+// signatures are in before anyone signs the funding). The log keeps them too, but a job whose acceptance lapsed no
+// longer carries its escrow; if the other side then broadcasts the funding outside the protocol, this copy is how
+// the money goes home (EscrowEngine.stepKeptRefunds). Kept in refunds.json beside wallet.json.
+export const REFUNDS_FILE = 'refunds.json'
+
+export interface KeptRefund { job: string, fundingTxid: string, vout: number, lockHeight: number, hex: string }
+
+interface RefundsFile { version: 1, refunds: KeptRefund[] }
+
+async function readRefunds (dir: string): Promise<RefundsFile> {
+  try {
+    const data = JSON.parse(await fs.promises.readFile(path.join(dir, REFUNDS_FILE), 'utf8')) as RefundsFile
+    if (data?.version === 1 && Array.isArray(data.refunds)) return data
+  } catch {}
+  return { version: 1, refunds: [] }
+}
+
+export async function keptRefunds (dir: string | null): Promise<KeptRefund[]> {
+  return dir === null ? [] : (await readRefunds(dir)).refunds
+}
+
+export async function keepRefund (dir: string | null, r: KeptRefund): Promise<void> {
+  if (dir === null) return
+  const data = await readRefunds(dir)
+  if (data.refunds.some(x => x.fundingTxid === r.fundingTxid && x.vout === r.vout)) return
+  data.refunds.push(r)
+  await writeFileAtomic(path.join(dir, REFUNDS_FILE), JSON.stringify(data, null, 2) + '\n', 0o600)
+}
+
+export async function dropRefund (dir: string | null, fundingTxid: string): Promise<void> {
+  if (dir === null) return
+  const data = await readRefunds(dir)
+  const left = data.refunds.filter(x => x.fundingTxid !== fundingTxid)
+  if (left.length === data.refunds.length) return
+  await writeFileAtomic(path.join(dir, REFUNDS_FILE), JSON.stringify({ version: 1, refunds: left }, null, 2) + '\n', 0o600)
 }
