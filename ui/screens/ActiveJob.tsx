@@ -65,6 +65,10 @@ export function ActiveJob (p: ScreenProps & { id: string }): React.JSX.Element {
         <Box flexDirection='column' width='45%' marginRight={2}>
           <Text bold>Timeline</Text>
           {j.history.map((h, i) => <Text key={i}>{h.at.slice(0, 16).replace('T', ' ')} {h.action.replace('job/', '')} → {h.to}{h.note !== '' ? ` “${h.note}”` : ''}</Text>)}
+          {j.confirmed ? null : <Text color='yellow'>the last change is not confirmed yet (the market's indexer has not taken it)</Text>}
+          {j.escrow !== null
+            ? <Text>escrow <Text color='cyan'>{j.escrow.state}</Text>{j.escrow.fundingDepth !== null ? ` · funding ${j.escrow.fundingDepth}/${j.escrow.requiredDepth} confirmation(s)` : ''}{j.escrow.payout !== null ? ` · paid (${j.escrow.payout.kind}) ${j.escrow.payout.txid.slice(0, 16)}…` : ''}</Text>
+            : null}
           {d.dispute !== null ? <Box marginTop={1} flexDirection='column'><Text bold>Dispute</Text><DisputeBox d={d.dispute} /></Box> : null}
           <Box marginTop={1}>{view}</Box>
         </Box>
