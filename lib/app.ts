@@ -20,6 +20,7 @@ import type { Peer } from './peer.js'
 import type { JobView } from './market/market.js'
 import type { ChainName } from './escrow/chain.js'
 import { networkFor } from './escrow/networks.js'
+import { escrowAmounts } from './escrow/amounts.js'
 import { Wallet } from './escrow/wallet.js'
 import * as bitcoin from 'bitcoinjs-lib'
 import { jobToJSON, type JobJSON } from './job/json.js'
@@ -58,7 +59,7 @@ export interface AppState {
   walletCreated: boolean // this run created the wallet: show its recovery phrase once
   peers: number
   sync: SyncState
-  market: { key: string, name: string, id: string, writer: boolean, jobs: number, byStatus: Record<string, number>, chain: string } | null
+  market: { key: string, name: string, id: string, writer: boolean, jobs: number, byStatus: Record<string, number>, chain: string, depositPct: number } | null
   balance: { confirmedSats: number, unconfirmedSats: number, chain: string, tipHeight: number } | null
   notice: string | null // a background problem, said once (e.g. the Bitcoin backend is unreachable)
 }
@@ -274,6 +275,20 @@ export function validateReview (rating: string, text: string): ReviewErrors {
   return errors
 }
 
+// What posting a job with this bounty puts into its escrow (null: not a valid bounty, or no escrow in this market),
+// with the escrow's own arithmetic (lib/escrow/amounts.ts). Miner fees come on top.
+export function depositSummary (bountyText: string, market: AppState['market']): string | null {
+  if (market === null || market.chain === '') return null
+  const sats = parseBtc(bountyText.trim())
+  if (sats === null || sats === 0) return null
+  try {
+    const a = escrowAmounts({ bountySats: BigInt(sats), depositPct: BigInt(market.depositPct) })
+    return `escrow on ${market.chain}: you put in ${formatBtc(Number(a.clientIn))} BTC (bounty + ${market.depositPct} % deposit of ${formatBtc(Number(a.clientDepositSats))}), the printer ${formatBtc(Number(a.printerIn))} BTC; miner fees on top, each side pays its own share`
+  } catch (err) {
+    return (err as Error).message
+  }
+}
+
 // Field-by-field validation of the post form, with the CLI's own parsers and messages.
 export function validateDraft (d: JobDraft): DraftErrors {
   const errors: DraftErrors = {}
@@ -446,7 +461,7 @@ export class AppSession implements AppCore {
       ...this.st,
       peers: s.market.connections,
       sync: this.st.sync === 'synced' || this.st.sync === 'offline' ? (s.market.connections > 0 ? 'synced' : this.st.sync === 'synced' ? 'synced' : 'offline') : this.st.sync,
-      market: { key: info.key, name: info.name, id: info.id, writer: info.writer, jobs: info.jobs, byStatus: info.byStatus, chain: settings.chain }
+      market: { key: info.key, name: info.name, id: info.id, writer: info.writer, jobs: info.jobs, byStatus: info.byStatus, chain: settings.chain, depositPct: settings.depositPct }
     }
   }
 

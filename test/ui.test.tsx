@@ -3,7 +3,7 @@ import test from 'brittle'
 import { render } from 'ink-testing-library'
 import b4a from 'b4a'
 import { App } from '../ui/App.js'
-import { validateDraft, validateSend, validatePct, validateReview, allowedActions, disputeInfo, disputeMoves, formatBtc, type AppCore, type AppState, type JobRow, type JobFilters, type JobDetail, type JobJSON, type ActionName, type DisputeRow, type SeederInfo, type SendPlan, type WalletInfo, type MyJobs, type FilePreview } from '../lib/app.js'
+import { depositSummary, validateDraft, validateSend, validatePct, validateReview, allowedActions, disputeInfo, disputeMoves, formatBtc, type AppCore, type AppState, type JobRow, type JobFilters, type JobDetail, type JobJSON, type ActionName, type DisputeRow, type SeederInfo, type SendPlan, type WalletInfo, type MyJobs, type FilePreview } from '../lib/app.js'
 import { AppSession } from '../lib/app.js'
 import { qrMatrix } from '../lib/qr.js'
 import { testnet, tmpDir, openMarket, eventually } from './helpers.js'
@@ -59,7 +59,7 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
     printer: null
   }))
   const calls: string[] = []
-  const st: AppState = { storage: '/tmp/x', hasMarket: true, walletCreated: false, peers: 2, sync: 'synced', market: { key: 'k'.repeat(52), name: 'Test market', id: 'me', writer: true, jobs: n, byStatus: { open: n }, chain: '' }, balance: null, notice: null, ...state }
+  const st: AppState = { storage: '/tmp/x', hasMarket: true, walletCreated: false, peers: 2, sync: 'synced', market: { key: 'k'.repeat(52), name: 'Test market', id: 'me', writer: true, jobs: n, byStatus: { open: n }, chain: '', depositPct: 15 }, balance: null, notice: null, ...state }
   const detail = (j: FakeJob): JobDetail => ({
     job: { id: j.id, title: j.title, status: j.status, client: 'c'.repeat(52), printer: j.printer === null ? null : 'p'.repeat(52), material: j.material, colors: j.colors, bountySats: j.bountySats, bountyBtc: j.bountyBtc, country: j.country, notes: '', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '', confirmed: true, updates: 0, file: j.hasFile === true ? { name: 'gear.stl', drive: 'd', path: '/models/x/gear.stl', byteLength: 4096, sha256: '00', summary: { kind: 'stl', models: 1, facets: 12, sizeMm: [10, 10, 10], volumeCm3: 1, areaCm2: 6, shells: 1, closed: true, manifold: true, fits: [] } } : null, history: [], escrow: null, dispute: null, clientRecord: { id: 'c', asClient: { completed: 3, cancelled: 0, rating: { average: 4.5, count: 2 } }, asPrinter: { completed: 0, cancelled: 0, shipped: 0, medianShipHours: null, shipSamples: 0, rating: { average: null, count: 0 } }, disputesOpened: 0, disputesLost: 0, disputesWon: 0, rating: { average: 4.5, count: 2 } } } as unknown as JobJSON,
     role: j.role,
@@ -293,6 +293,18 @@ test('ui: post form validates as you type', async (t) => {
   f = await until(r.lastFrame, f => f.includes('fix the material'))
   t.ok(f.includes('fix the material'), 'post refused with a message')
   t.alike(core.calls, [], 'nothing posted')
+})
+
+test('ui: post form shows what the escrow takes for the bounty typed', async (t) => {
+  const core = fakeCore(1, { market: { key: 'k'.repeat(52), name: 'Escrow market', id: 'me', writer: true, jobs: 1, byStatus: { open: 1 }, chain: 'regtest', depositPct: 15 } })
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  await until(r.lastFrame, f => f.includes('Part 0'))
+  await press(r.stdin, 'p')
+  await until(r.lastFrame, f => f.includes('Post a job') && f.includes('bounty BTC'))
+  await press(r.stdin, KEY.tab, KEY.tab, KEY.tab, '0', '.', '0', '1')
+  const f = await until(r.lastFrame, f => f.includes('you put in'))
+  t.ok(f.includes('you put in 0.0115 BTC') && f.includes('15 % deposit of 0.0015') && f.includes('the printer 0.0015 BTC'), 'bounty + 15 % from the client, 15 % from the printer')
 })
 
 test('ui: posting a job with a model shows a peer taking it', async (t) => {

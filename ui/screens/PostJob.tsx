@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../components/useKeys.js'
 import type { JobDraft, FilePreview, DownloadProgress } from '../../lib/app.js'
+import { depositSummary } from '../../lib/app.js'
 import { ProgressBar } from '../components/ProgressBar.js'
 import { TextField, editText } from '../components/TextField.js'
 import { fmtBytes } from '../components/JobTable.js'
@@ -101,6 +102,10 @@ export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDr
       {FIELDS.map((x, i) => (
         <TextField key={x.f} label={x.label} width={13} value={draft[x.f]} focused={focus === i} hint={x.hint} error={touched[x.f] === true ? errors[x.f] : undefined} />
       ))}
+      {(() => {
+        const deposit = errors.bounty === undefined ? depositSummary(draft.bounty, p.core.state().market) : null
+        return deposit !== null ? <Text dimColor>{deposit}</Text> : null
+      })()}
       {file !== null
         ? file.error !== null
           ? <Text color='red'>✗ {file.error}</Text>
