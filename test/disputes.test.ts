@@ -181,6 +181,31 @@ test('mediation rejected → the arbitrator rules a percentage; paid with a part
   t.is(m.overturned, 1, '80 % proposed, 30 % ruled: overturned')
 })
 
+test('mediation rejected by the printer → the arbitrator rules 90 % for the printer; the printer countersigns', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const id = await disputed(s)
+  await propose(s, id, 20)
+  await s.printer.market.append({ type: OP.DISPUTE_REJECT, jobId: id, note: 'I printed it twice' })
+  t.ok(await until(s.arbitrator.market, id, j => j.dispute?.stage === 'arbitration' && j.dispute.escalation === 'rejected'), 'to the arbitrator')
+  await s.arbitrator.engine.rule(id, 90, 'the photos show a good print')
+  t.ok(await until(s.client.market, id, j => j.escrow?.ruling != null), 'ruling recorded')
+  t.absent((await s.client.engine.step()).some(r => r.kind === 'ruling'), 'the side that gets less does not countersign')
+  await drive(s.chain, [s.printer.engine], async () => {
+    const v = await jobOn(s.arbitrator.market, id)
+    return v !== null && v.confirmed && v.job.escrow?.closed != null
+  })
+  const { job, tx } = await closedTx(s, id, s.arbitrator.market)
+  t.is(job.status, 'completed', 'printer got ≥ 50 %: completed')
+  const fee = feeOf(tx)
+  const arbFee = BigInt(BOUNTY) * 5n / 100n
+  const printerBounty = BigInt(BOUNTY) * 90n / 100n
+  t.is(await paidTo(s.chain, tx, job.escrow!.ruling!.feeScript), arbFee, 'arbitrator: 5 % of the bounty')
+  t.is(await paidTo(s.chain, tx, job.escrow!.printer.payoutScript), printerBounty + BigInt(DEPOSIT) - fee / 2n, 'printer: 90 % + deposit − fee share')
+  t.is(await paidTo(s.chain, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY) - printerBounty + BigInt(DEPOSIT) - arbFee - (fee - fee / 2n), 'client (< 50 %): 10 % + deposit − arbitration fee − fee share')
+  const m = (await getMediators(s.arbitrator.market.view))[0]
+  t.is(m.overturned, 1, '20 % proposed, 90 % ruled: overturned')
+})
+
 test('the mediator misses its deadline → an engine escalates → the arbitrator rules for the printer', { timeout: 120_000 }, async (t) => {
   const s = await setup(t)
   const id = await disputed(s)
