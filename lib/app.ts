@@ -833,16 +833,21 @@ export class AppSession implements AppCore {
 
   // --- job extras --------------------------------------------------------------------------------------------------
 
+  // `job download` / `job preview` report their progress as events; here they go to the caller, not the terminal
+  private progressCtx (onProgress: (p: DownloadProgress) => void): Ctx {
+    return {
+      ...this.cmdCtx(),
+      emit: (tag, d) => {
+        if (tag === 'download-start') onProgress({ bytes: 0, total: Number(d?.total ?? 0), rate: 0, etaSecs: null })
+        else if (tag === 'download-progress') onProgress(d as unknown as DownloadProgress)
+        else this.ctx.emit(tag, d)
+      }
+    }
+  }
+
   async previewJob (id: string, width: number, onProgress: (p: DownloadProgress) => void): Promise<ModelPreview> {
     try {
-      const ctx: Ctx = {
-        ...this.cmdCtx(),
-        emit: (tag, d) => {
-          if (tag === 'download-start') onProgress({ bytes: 0, total: Number(d?.total ?? 0), rate: 0, etaSecs: null })
-          else if (tag === 'download-progress') onProgress(d as unknown as DownloadProgress)
-          else this.ctx.emit(tag, d)
-        }
-      }
+      const ctx = this.progressCtx(onProgress)
       const r = data(await jobPreview(ctx, id, { width: Math.max(20, Math.min(width, 100)), color: false }), 'analysis')
       return { name: r.file, previews: r.previews }
     } catch (err) { throw friendly(err) }
@@ -850,15 +855,7 @@ export class AppSession implements AppCore {
 
   async download (id: string, outDir: string, onProgress: (p: DownloadProgress) => void): Promise<DownloadDone> {
     try {
-      // `job download` reports its progress as events; here they go to the caller instead of the terminal
-      const ctx: Ctx = {
-        ...this.cmdCtx(),
-        emit: (tag, d) => {
-          if (tag === 'download-start') onProgress({ bytes: 0, total: Number(d?.total ?? 0), rate: 0, etaSecs: null })
-          else if (tag === 'download-progress') onProgress(d as unknown as DownloadProgress)
-          else this.ctx.emit(tag, d)
-        }
-      }
+      const ctx = this.progressCtx(onProgress)
       const r = data(await jobDownload(ctx, id, path.resolve(outDir.trim() === '' ? '.' : outDir.trim())), 'download')
       return { file: r.file, files: r.files, bytes: r.bytes, sha256: r.sha256, ms: r.ms }
     } catch (err) { throw friendly(err) }

@@ -1,7 +1,7 @@
 // A small keyboard form: labelled one-line fields, validated as you type, Tab/↑↓ to move, Enter on the last field
 // (or Ctrl-S) to submit, Esc to cancel. The hook owns the keys while `active`; the screen owns what submit does.
 import { Box, Text } from 'ink'
-import { useKeys } from './useKeys.js'
+import { useKeys, useFieldKeys } from './useKeys.js'
 import { TextField, editText } from './TextField.js'
 import { useRefState } from './useRefState.js'
 
@@ -58,18 +58,7 @@ export function useForm (o: FormOptions): FormHandle {
     }
   }
 
-  useKeys((input, key) => {
-    // keys typed faster than they are read (a paste, a script) arrive as one chunk: Tab and Enter in it still act
-    if (input.length > 1 && /[\t\r]/.test(input)) {
-      for (const part of input.split(/([\t\r])/)) {
-        if (part === '\t') onKey('', { ...key, tab: true })
-        else if (part === '\r') onKey('', { ...key, return: true })
-        else if (part !== '') onKey(part, key)
-      }
-      return
-    }
-    onKey(input, key)
-  }, { isActive: o.active })
+  useFieldKeys(onKey, { isActive: o.active })
 
   return { values, focus, errors, touched }
 }

@@ -12,3 +12,19 @@ export function useKeys (handler: (input: string, key: Key) => void, opts: { isA
     if (latest.current.active) latest.current.handler(input, key)
   })
 }
+
+// useKeys for text forms: keys typed faster than they are read (a paste, a script) arrive as one chunk; Tab and
+// Enter inside it still move between fields, each in its turn.
+export function useFieldKeys (onKey: (input: string, key: Key) => void, opts: { isActive?: boolean } = {}): void {
+  useKeys((input, key) => {
+    if (input.length > 1 && /[\t\r]/.test(input)) {
+      for (const part of input.split(/([\t\r])/)) {
+        if (part === '\t') onKey('', { ...key, tab: true })
+        else if (part === '\r') onKey('', { ...key, return: true })
+        else if (part !== '') onKey(part, key)
+      }
+      return
+    }
+    onKey(input, key)
+  }, opts)
+}

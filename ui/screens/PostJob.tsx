@@ -1,7 +1,7 @@
 // Post a job: a form validated as you type (the CLI's own parsers), the model file analysed before posting.
 import { useEffect, useMemo, useState } from 'react'
 import { Box, Text } from 'ink'
-import { useKeys } from '../components/useKeys.js'
+import { useKeys, useFieldKeys } from '../components/useKeys.js'
 import type { JobDraft, FilePreview, DownloadProgress } from '../../lib/app.js'
 import { depositSummary } from '../../lib/app.js'
 import { ProgressBar } from '../components/ProgressBar.js'
@@ -62,18 +62,7 @@ export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDr
     })
   }
 
-  useKeys((input, key) => {
-    // keys typed faster than they are read (a paste, a script) arrive as one chunk: Tab and Enter in it still move
-    if (input.length > 1 && /[\t\r]/.test(input)) {
-      for (const part of input.split(/([\t\r])/)) {
-        if (part === '\t') onKey('', { ...key, tab: true })
-        else if (part === '\r') onKey('', { ...key, return: true })
-        else if (part !== '') onKey(part, key)
-      }
-      return
-    }
-    onKey(input, key)
-  }, { isActive: p.active })
+  useFieldKeys(onKey, { isActive: p.active })
 
   function onKey (input: string, key: Parameters<Parameters<typeof useKeys>[0]>[1]): void {
     const focus = focusRef.current
