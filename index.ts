@@ -56,6 +56,7 @@ const OPTIONS = {
   mnemonic: { type: 'string' },
   'fee-rate': { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'max-fee': { type: 'string' },
   arbitrator: { type: 'string', multiple: true },
   'arbitration-fee': { type: 'string' },
   deposit: { type: 'string' },
@@ -179,7 +180,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'send':
           tooMany(4)
           if (values['dry-run'] === true) return { kind: 'send-plan', data: await walletSendPlan(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate']) }
-          return walletSend(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate'])
+          return walletSend(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate'], values['max-fee'])
         default: throw USAGE(`unknown command \`wallet ${sub ?? ''}\`: use wallet mnemonic, restore, address, balance or send`)
       }
     case 'analyze': {

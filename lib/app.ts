@@ -37,6 +37,7 @@ import { parseKey, peerId, jobIdString } from './ids.js'
 import { parseBtc, formatBtc } from './btc.js'
 import { qrMatrix, qrTextForUri, type QrMatrix } from './qr.js'
 import { P2PrintError } from './errors.js'
+import { printable } from './text.js'
 
 export { MATERIALS, STATUSES, formatBtc }
 export type { JobJSON, ChatData, Status, FileSummary, QrMatrix, SendPlan }
@@ -69,7 +70,7 @@ export interface JobFilters {
   material?: string
   country?: string
   minBounty?: string // BTC
-  text?: string // in the title (applied to the index hits read, see queryJobs)
+  text?: string // words that must all be in the title (searched over every job the other filters match)
   sort?: 'newest' | 'bounty'
 }
 
@@ -388,7 +389,7 @@ export class AppSession implements AppCore {
 
   private async attach (market: Session['market']): Promise<void> {
     const peer = this.peer!
-    this.session = { peer, market, peers: 0, escrow: null }
+    this.session = { peer, market, peers: 0, escrow: null, openEscrow: async () => await this.ensureEscrow() }
     this.st = { ...this.st, hasMarket: true, sync: 'connecting' }
     await this.refreshMarket()
     market.on('update', () => this.changed())
@@ -525,10 +526,10 @@ export class AppSession implements AppCore {
     const client = await peerSummary(s.market.view, job.client)
     return {
       id: jobIdString(job.id),
-      title: job.title,
+      title: printable(job.title),
       status: job.status,
       material: job.material,
-      colors: job.colors,
+      colors: job.colors.map(c => printable(c)),
       bountySats: job.bountySats,
       bountyBtc: formatBtc(job.bountySats),
       country: job.country,
@@ -540,9 +541,7 @@ export class AppSession implements AppCore {
     }
   }
 
-  // Newest first from the view's indexes (range reads): page p reads (p + 1) × size + 1 matching index entries,
-  // never the job records of other pages. The text filter applies to the entries read, widening the read up to
-  // 1 000 entries; the bounty and title sorts order the page's window.
+  // The view query of the market table's filters (the CLI's own parsers and messages).
   private jobQuery (f: JobFilters): JobQuery {
     const q: JobQuery = {}
     if (f.status !== 'all') q.status = f.status ?? 'open'
@@ -774,7 +773,8 @@ export class AppSession implements AppCore {
   // Sends exactly what was confirmed: the same amount at the fee rate of the plan (`wallet send … --fee-rate`).
   async send (plan: SendPlan): Promise<SentInfo> {
     try {
-      const r = data(await walletSend(await this.walletCtx(), plan.address, formatBtc(plan.sentSats), String(plan.feeRate)), 'sent')
+      // at the fee rate shown, and never for a higher fee than the one confirmed
+      const r = data(await walletSend(await this.walletCtx(), plan.address, formatBtc(plan.sentSats), String(plan.feeRate), String(plan.feeSats)), 'sent')
       void this.refreshBalance().then(() => this.changed())
       return { txid: r.txid, address: r.address, sentSats: r.sentSats, feeSats: r.feeSats, feeRate: r.feeRate }
     } catch (err) { throw friendly(err) }

@@ -315,6 +315,49 @@ test('a funding broadcast outside the protocol after the acceptance lapsed: the 
   t.absent((await s.client.engine.step()).some(r => r.kind === 'refund'), 'done: the kept refund is dropped once out')
 })
 
+test('a funding completed and broadcast privately, never recorded: the client\'s engine refunds it at the lock height and the job is cancelled', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const id = await post(s)
+  await accept(s, id)
+  const signed = (j: JobRecord | undefined, kind: string, role: string): boolean => (j?.escrow?.sigs ?? []).some(x => x.kind === kind && x.role === role)
+  t.ok(await eventually(async () => {
+    await s.client.engine.step()
+    if (!signed((await jobOn(s.printer.market, id))?.job, 'refund', 'printer')) await s.printer.engine.step()
+    const v = await jobOn(s.printer.market, id)
+    return v !== null && v.confirmed && signed(v.job, 'funding', 'client')
+  }, WAIT), 'the client signed its funding inputs')
+  // the printer completes the funding, broadcasts it, and then writes nothing more
+  const job = (await jobOn(s.printer.market, id))!.job
+  const ctx = escrowContext(job, s.chain.network)
+  const mine = buildFor(ctx, 'funding', s.chain.network)
+  s.printer.wallet.signPsbt(mine, ctx.fundingPlan.printer.inputIndexes)
+  const theirs = bitcoin.Psbt.fromBuffer(b4a.from(job.escrow!.sigs.find(x => x.kind === 'funding' && x.role === 'client')!.psbt), { network: s.chain.network })
+  await s.chain.backend.broadcast(finalize(combine(theirs, mine)).hex)
+  s.clock.skew = 3600_000 + 1000 // past the funding timeout: the client's engine must not lapse a funded escrow
+  await s.chain.mine(ctx.client.lockHeight - await s.chain.backend.tipHeight())
+  const reports = await drive(s.chain, [s.client.engine], async () => {
+    const v = await jobOn(s.arbitrator.market, id)
+    return v !== null && v.confirmed && v.job.status === 'cancelled'
+  })
+  t.absent(reports.some(r => r.action === 'lapse'), 'no lapse of an escrow whose funding is on chain')
+  const sent = reports.find(r => r.action === 'broadcast' && r.kind === 'refund')
+  t.ok(sent !== undefined, 'the refund went out from the record alone')
+  const v = (await jobOn(s.arbitrator.market, id))!
+  t.is(v.job.escrow?.closed?.kind, 'refund', 'recorded as refunded: the job is cancelled')
+  const tx = await confirmedTx(s, sent!.txid!)
+  const fee = feeOf(tx, TOTAL)
+  t.is(await paidTo(s.chain, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
+})
+
+test('a printer that signed the cancel cannot ship (the client could take a refund after delivery)', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t)
+  const id = await post(s)
+  await fund(s, id)
+  await s.printer.engine.requestCancel(id)
+  t.ok(await until(s.printer.market, id, j => (j.escrow?.sigs ?? []).some(x => x.kind === 'cancel' && x.role === 'printer')), 'the printer asked to cancel')
+  await t.exception(s.printer.engine.prepareShip(id), /signed a cancel/, 'shipping is refused, with the reason')
+})
+
 test('escrow tampering: a changed refund output, a changed funding output and an inflated payout fee are refused; nothing is signed', { timeout: 150_000 }, async (t) => {
   const s = await setup(t)
   const net = s.chain.network

@@ -35,7 +35,9 @@ test('wallet: address, balance, send, restore on regtest', { timeout: 180_000 },
   const afterPlan = (await p2print([...A, '--json', 'wallet', 'balance'])).json
   t.alike([afterPlan.confirmedSats, afterPlan.unconfirmedSats], [50_000_000, 0], 'a dry run sends nothing')
   t.is((await p2print([...B, '--json', 'wallet', 'balance'])).json.unconfirmedSats, 0, 'nothing arrives from a dry run')
-  const sent = await p2print([...A, '--json', 'wallet', 'send', addrB, '0.1', '--fee-rate', '2'])
+  const capped = await p2print([...A, '--json', 'wallet', 'send', addrB, '0.1', '--fee-rate', '2', '--max-fee', String(plan.json.feeSats - 1)])
+  t.is(capped.json?.error?.code, 'FEE_CHANGED', 'a fee above --max-fee is refused')
+  const sent = await p2print([...A, '--json', 'wallet', 'send', addrB, '0.1', '--fee-rate', '2', '--max-fee', String(plan.json.feeSats)])
   t.is(sent.code, 0, sent.stderr)
   t.is(sent.json.feeSats, plan.json.feeSats, 'the dry run showed the fee the payment paid')
   t.is(sent.json.sentSats, 10_000_000)

@@ -65,7 +65,7 @@ Wallet (Bitcoin; --chain mainnet|testnet|signet|regtest, default testnet or the 
   wallet restore [--mnemonic W] restore from a recovery phrase (from stdin without --mnemonic)
   wallet address                a new receive address and its bitcoin: URI
   wallet balance                confirmed and unconfirmed balance
-  wallet send ADDRESS BTC [--fee-rate SAT_PER_VB] [--dry-run]
+  wallet send ADDRESS BTC [--fee-rate SAT_PER_VB] [--dry-run] [--max-fee SATS]
 
 Escrow (in a market whose creator set a chain; needs --bitcoin-rpc or --esplora)
   market settings [--chain C] [--arbitrator ID:PUBKEY]... [--arbitration-fee PCT] [--funding-depth N]
@@ -123,7 +123,6 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'escrow-offline': return `This market holds escrows on ${String(data.chain)}: without --bitcoin-rpc or --esplora, this peer's escrow steps do not run.`
     case 'payout-broadcast': return `Payout (${String(data.kind)}) broadcast: ${String(data.txid)}`
     case 'cancel-signed': return `Signed the cancel payout of job ${shortId(String(data.id))}; the escrow pays everyone back once the other side signs too.`
-    case 'ruled': return `Ruled job ${shortId(String(data.id))} for the ${String(data.winner)}: ${String(data.txid)}`
     case 'review-posted': return `Reviewed ${shortId(String(data.subject))}: ${String(data.rating)}/5 for job ${shortId(String(data.job))}`
     case 'chat-sent': return `Sent to the chat of job ${shortId(String(data.id))}${Number(data.photos) > 0 ? ` with ${String(data.photos)} photo(s)` : ''}.`
     case 'chat-photo-saved': return `Saved ${String(data.file)} (${String(data.bytes)} bytes)`
@@ -158,13 +157,13 @@ export function renderResult (r: Result): string {
     case 'restored': return r.data.unchanged ? `This storage already holds that wallet (fingerprint ${r.data.fingerprint}).` : `Restored the wallet (fingerprint ${r.data.fingerprint}).${r.data.movedTo === null ? '' : `\nThe wallet that was here is kept in ${r.data.movedTo}.`}`
     case 'address': return `${r.data.address}\n${r.data.uri}`
     case 'balance': return `${formatBtc(r.data.confirmedSats)} BTC confirmed, ${formatBtc(r.data.unconfirmedSats)} BTC unconfirmed (${r.data.chain})`
-    case 'send-plan': return `Would send ${formatBtc(r.data.sentSats)} BTC to ${r.data.address} (${r.data.chain}), nothing sent\n  fee  ${r.data.feeSats} sat (${r.data.feeRate} sat/vB) from ${r.data.inputs} coin(s)${r.data.changeSats > 0 ? `, change ${r.data.changeSats} sat` : ''}\n  send it with the same command without --dry-run (and --fee-rate ${r.data.feeRate} for this exact fee)`
+    case 'send-plan': return `Would send ${formatBtc(r.data.sentSats)} BTC to ${r.data.address} (${r.data.chain}), nothing sent\n  fee  ${r.data.feeSats} sat (${r.data.feeRate} sat/vB) from ${r.data.inputs} coin(s)${r.data.changeSats > 0 ? `, change ${r.data.changeSats} sat` : ''}\n  send it with the same command without --dry-run, with --fee-rate ${r.data.feeRate} --max-fee ${r.data.feeSats} to pay no more than this`
     case 'sent': return `Sent ${formatBtc(r.data.sentSats)} BTC to ${r.data.address}\n  txid ${r.data.txid}\n  fee  ${r.data.feeSats} sat (${r.data.feeRate} sat/vB)${r.data.changeSats > 0 ? `, change ${r.data.changeSats} sat` : ''}`
     case 'escrow': return renderEscrow(r.data)
     case 'chat': return renderChat(r.data)
     case 'peer': case 'printers': case 'review': case 'profile': return renderReputation(r)
     case 'settings': return renderSettings(r.data)
-    case 'ruled': return `Ruled on job ${r.data.id}: the printer gets ${r.data.printerPct} % of the bounty (${r.data.winner === 'printer' ? 'for the printer' : 'for the client'}).\n  The ${r.data.winner}'s peer countersigns and broadcasts payout ${r.data.txid.slice(0, 16)}… when it next runs.${r.data.shared ? '' : '\n  Stored locally: run `p2print sync` when a peer is online.'}`
+    case 'ruled': return `Ruled on job ${r.data.id}: the printer gets ${r.data.printerPct} % of the bounty (${r.data.printerPct === 50 ? 'an even split' : r.data.winner === 'printer' ? 'for the printer' : 'for the client'}).\n  The ${r.data.winner}'s peer countersigns and broadcasts payout ${r.data.txid.slice(0, 16)}… when it next runs.${r.data.shared ? '' : '\n  Stored locally: run `p2print sync` when a peer is online.'}`
     case 'mediator': return `Registered as a mediator with a fee of ${r.data.feePct} % of the bounty.\n  ${mediatorLine(r.data)}`
     case 'mediators': return (r.data.mediators.length === 0 ? 'No mediators registered: disputes go straight to the arbitrator.' : r.data.mediators.map(m => `${m.id}  fee ${m.feePct} %\n  ${mediatorLine(m)}`).join('\n')) + `\nRevoked by: ${r.data.rules.join('; ')}`
     case 'disputes': return renderDisputes(r.data)
@@ -232,7 +231,7 @@ function renderSettings (s: SettingsJSON): string {
 
 function mediatorLine (m: MediatorJSON): string {
   return `${m.taken} taken, ${m.proposed} proposed, ${m.accepted} accepted by both, ${m.overturned} overturned, ${m.upheld} upheld, ${m.missed} deadlines missed` +
-    `${m.avgResponseSecs === null ? '' : `, answers in ${Math.round(m.avgResponseSecs / 3600)} h on average`}${m.revoked === null ? '' : `; REVOKED (${m.revoked})`}`
+    `${m.avgResponseSecs === null ? '' : `, answers in ${m.avgResponseSecs < 3600 ? `${Math.max(1, Math.round(m.avgResponseSecs / 60))} min` : `${Math.round(m.avgResponseSecs / 3600)} h`} on average`}${m.revoked === null ? '' : `; REVOKED (${m.revoked})`}`
 }
 
 const STAGE_TEXT: Record<DisputeJSON['stage'], string> = {

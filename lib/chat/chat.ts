@@ -13,6 +13,7 @@ import { chatKeyPairFrom, newConversationKey, keyIdOf, sealKey, openKey, encrypt
 import { chatParticipants, chatRoleOf, type ChatRole } from './roles.js'
 import { getChatPublicKey, getChatJob, grantsFor, chatMessages } from './view.js'
 import { sniffImage, TOO_MANY_PHOTOS, type LoadedPhoto } from './photos.js'
+import { printable } from '../text.js'
 
 const keyPairs = new WeakMap<Market, ChatKeyPair>()
 
@@ -171,9 +172,9 @@ async function readAll (market: Market, job: JobRecord): Promise<Readable[]> {
         const p = decodePlaintext(plainBytes)
         // the payload names its author and job: a ciphertext copied into another op or job does not read
         if (b4a.equals(p.author, m.author) && b4a.equals(p.jobId, job.id) && p.photos.length === m.photos.length) {
-          entry.text = p.text
+          entry.text = printable(p.text, true)
           entry.at = isoTime(p.at)
-          entry.photos = p.photos.map(ph => ({ name: ph.name, type: ph.type, byteLength: ph.byteLength }))
+          entry.photos = p.photos.map(ph => ({ name: printable(ph.name), type: ph.type, byteLength: ph.byteLength }))
         }
       } catch {}
     }

@@ -75,6 +75,7 @@ export interface Session {
   market: Market
   peers: number // peers connected during the catch-up
   escrow: EscrowSession | null // the escrow engine, in a market with escrow when a Bitcoin backend was given
+  openEscrow?: () => Promise<EscrowSession | null> // a long-lived session's own way to open it once (lib/app.ts)
 }
 
 const openPeers = new Set<Peer>()
@@ -102,7 +103,8 @@ export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, o
     // the session stays open and connected: only the escrow steps after the command are this call's
     const s = ctx.session
     // kept on the session, so its engine (and its backend) is the session's from now on and closed with it
-    if (opts.escrow === 'required' && s.escrow === null) s.escrow = await openEscrow(ctx, s.peer, s.market, true)
+    // (when the session's own opener has none, openEscrow says what is missing)
+    if (opts.escrow === 'required' && s.escrow === null) s.escrow = (await s.openEscrow?.()) ?? await openEscrow(ctx, s.peer, s.market, true)
     await s.market.update()
     const result = await fn({ ...s, peers: s.market.connections })
     if (s.escrow !== null) {
@@ -131,7 +133,7 @@ export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, o
     }
     // whatever this run wrote (the command's op, or an escrow step's after it) must reach a peer before the process
     // exits, or it waits in this storage until the next run
-    if (market.connections > 0 && !market.flushed && !(await market.waitFlushed(ctx.syncTimeoutMs))) ctx.emit('stored-locally', {})
+    if (market.connections > 0 && !market.flushed && market.base.local.length > market.waitedLength && !(await market.waitFlushed(ctx.syncTimeoutMs))) ctx.emit('stored-locally', {})
     return result
   } finally {
     if (escrow !== null) await escrow.conn.backend?.close().catch(() => {})

@@ -17,6 +17,7 @@ import { jobIdString } from '../ids.js'
 import { jobToJSON } from '../job/json.js'
 import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED } from '../errors.js'
 import type { ChainName } from '../escrow/chain.js'
+import { printable } from '../text.js'
 
 export function parsePct (text: string | undefined, flag: string): number {
   if (text === undefined) throw BAD_ARGUMENT(`${flag} N is required (a whole percentage from 0 to 100)`)
@@ -74,7 +75,7 @@ export async function disputeList (ctx: Ctx): Promise<Result> {
           : d?.mediator != null && b4a.equals(d.mediator, me) ? 'mediator'
             : j.escrow != null && b4a.equals(j.escrow.arbitrator, me) ? 'arbitrator' : null
       if (role === null) continue
-      disputes.push({ id: jobIdString(j.id), title: j.title, status: j.status, bountyBtc: formatBtc(j.bountySats), role, dispute: disputeJSON(d), moves: disputeMoves(j, role) })
+      disputes.push({ id: jobIdString(j.id), title: printable(j.title), status: j.status, bountyBtc: formatBtc(j.bountySats), role, dispute: disputeJSON(d), moves: disputeMoves(j, role) })
     }
     return { kind: 'disputes', data: { mediator: mine === undefined ? null : mediatorJSON(mine), maxFeePct: MAX_MEDIATOR_FEE_PCT, rules: revocationRules(), disputes } }
   })

@@ -82,7 +82,6 @@ export async function disputeRule (ctx: Ctx, idText: string, winner: string | un
     const v = await resolveJob(market, idText)
     const { txid, printerPct } = await escrow!.engine.rule(v.job.id, ruling, note)
     const w = printerPct >= 50 ? 'printer' : 'client'
-    ctx.emit('ruled', { id: jobIdString(v.job.id), winner: w, printerPct, txid })
     const shared = await share(ctx, market)
     return { kind: 'ruled', data: { id: jobIdString(v.job.id), winner: w, printerPct, txid, shared } }
   }, { escrow: 'required' })

@@ -9,6 +9,7 @@ import { getSettings } from '../market/view.js'
 import { arbitratorPubkey } from '../escrow/engine.js'
 import { toHex } from '../escrow/script.js'
 import b4a from 'b4a'
+import { printable } from '../text.js'
 
 export async function marketInfo ({ peer, market, peers }: Session): Promise<MarketInfo> {
   const hex = b4a.toString(market.key, 'hex')
@@ -17,7 +18,7 @@ export async function marketInfo ({ peer, market, peers }: Session): Promise<Mar
   const meta = await market.meta()
   return {
     key: peerId(market.key),
-    name: meta?.name ?? '',
+    name: printable(meta?.name ?? ''),
     id: peerId(market.writerKey),
     writer: market.isWriter(),
     indexer: market.isIndexer(),

@@ -169,11 +169,16 @@ export async function walletSendPlan (ctx: Ctx, address: string, btc: string, fe
   })
 }
 
-export async function walletSend (ctx: Ctx, address: string, btc: string, feeRateText: string | undefined): Promise<Result> {
+export async function walletSend (ctx: Ctx, address: string, btc: string, feeRateText: string | undefined, maxFeeText?: string): Promise<Result> {
   const sats = parseSendAmount(btc)
   const feeRate = parseFeeRate(feeRateText)
+  let maxFeeSats: bigint | undefined
+  if (maxFeeText !== undefined) {
+    if (!/^\d+$/.test(maxFeeText.trim())) throw BAD_ARGUMENT('--max-fee must be a whole number of sats')
+    maxFeeSats = BigInt(maxFeeText.trim())
+  }
   return withWallet(ctx, true, async (w, c) => {
-    const r = await sendPayment(w, c.backend as ChainBackend, { address, sats, feeRate })
+    const r = await sendPayment(w, c.backend as ChainBackend, { address, sats, feeRate, maxFeeSats })
     return { kind: 'sent', data: { txid: r.txid, address, sentSats: Number(r.sentSats), feeSats: Number(r.feeSats), changeSats: Number(r.changeSats), feeRate: r.feeRate } }
   })
 }

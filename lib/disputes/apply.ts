@@ -9,7 +9,7 @@ import * as bitcoin from 'bitcoinjs-lib'
 import type { BeeBatch } from 'hyperbee'
 import { OP, type JobRecord, type Op, type WriterRecord } from '../schema.js'
 import { putWriter } from '../market/view.js'
-import { inspectSig } from '../market/apply.js'
+import { inspectSig, pairOf } from '../market/apply.js'
 import { mediatorList, DISPUTE_LIMITS, type DisputeRecord, type MediatorRecord } from './codec.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
@@ -133,9 +133,14 @@ export function cancelAllowed (job: Pick<JobRecord, 'status' | 'escrow' | 'dispu
   return (job.escrow?.ruling ?? null) === null && (d === null || d.stage === 'mediation' || d.stage === 'proposed' || d.stage === 'arbitration')
 }
 
+// Once both sides signed the cancel, its payout can go out at any time: nothing else may settle the escrow.
+export function cancelAgreed (job: Pick<JobRecord, 'escrow'>): boolean {
+  return job.escrow != null && pairOf(job.escrow, 'cancel') !== null
+}
+
 export function rulingAllowed (job: JobRecord): boolean {
   const d = job.dispute ?? null
-  return d === null || d.stage === 'arbitration'
+  return (d === null || d.stage === 'arbitration') && !cancelAgreed(job)
 }
 
 // The printer's share of the bounty in the arbitrator's ruling.
@@ -189,7 +194,7 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
       return next
     }
     case OP.DISPUTE_ACCEPT: {
-      if (role === null || d.stage !== 'proposed' || d.proposal === null || op.at >= d.proposal.answerBy) return null
+      if (role === null || d.stage !== 'proposed' || d.proposal === null || op.at >= d.proposal.answerBy || cancelAgreed(job)) return null
       if (role === 'client' ? d.acceptedClient : d.acceptedPrinter) return null
       const sig = inspectSig(e, op.psbt, role, 'split')
       if (sig === null) return null

@@ -1,6 +1,7 @@
 // The JSON shapes of a job's dispute record and of a mediator's record (job JSON `dispute`, `mediator list`,
 // `dispute list`), and what a peer may do on a dispute by its role in it.
 import { peerId } from '../ids.js'
+import { printable } from '../text.js'
 import type { DisputeRecord, MediatorRecord } from './codec.js'
 import type { JobRecord, Status } from '../schema.js'
 
@@ -81,10 +82,10 @@ export function disputeJSON (d: DisputeRecord | null | undefined): DisputeJSON |
     mediator: d.mediator === null ? null : peerId(d.mediator),
     mediatorFeePct: d.mediatorFeePct,
     proposeBy: isoTime(d.proposeBy),
-    proposal: d.proposal === null ? null : { printerPct: d.proposal.printerPct, note: d.proposal.note, feeSats: d.proposal.feeSats, at: isoTime(d.proposal.at), answerBy: isoTime(d.proposal.answerBy) },
+    proposal: d.proposal === null ? null : { printerPct: d.proposal.printerPct, note: printable(d.proposal.note, true), feeSats: d.proposal.feeSats, at: isoTime(d.proposal.at), answerBy: isoTime(d.proposal.answerBy) },
     accepted: { client: d.acceptedClient, printer: d.acceptedPrinter },
     escalation: d.escalation,
-    ruling: d.ruling === null ? null : { printerPct: d.ruling.printerPct, note: d.ruling.note, at: isoTime(d.ruling.at) }
+    ruling: d.ruling === null ? null : { printerPct: d.ruling.printerPct, note: printable(d.ruling.note, true), at: isoTime(d.ruling.at) }
   }
 }
 

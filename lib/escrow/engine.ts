@@ -19,7 +19,7 @@ import {
 } from './psbt.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
 import { reservedCoins, reserveCoins, keepRefund, keptRefunds, dropRefund } from './reservations.js'
-import { rulingPrinterPct, cancelAllowed, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
+import { rulingPrinterPct, cancelAllowed, cancelAgreed, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
 import type { ChainBackend } from './chain.js'
 import { BAD_ESCROW, PSBT_REFUSED, NOT_ALLOWED, BAD_TRANSITION, JOB_NOT_FOUND } from '../errors.js'
 
@@ -174,7 +174,7 @@ export class EscrowEngine {
   // ops appended and not yet visible in the confirmed record: key → when
   private readonly pending = new Map<string, number>()
   // coins put into an accept or proposal that the record may not show yet
-  private readonly reserved = new Set<string>()
+  private readonly reserved = new Map<string, number>() // outpoint → reserved until (ms)
 
   constructor (o: EngineOptions) {
     this.market = o.market
@@ -197,7 +197,15 @@ export class EscrowEngine {
 
   // --- the loop ----------------------------------------------------------------------------------------------------
 
+  // One pass at a time: a UI session's background steps and a command's steps may ask at once.
+  private stepping: Promise<unknown> = Promise.resolve()
   async step (): Promise<StepReport[]> {
+    const run = this.stepping.then(async () => await this.stepOnce(), async () => await this.stepOnce())
+    this.stepping = run.catch(() => {})
+    return await run
+  }
+
+  private async stepOnce (): Promise<StepReport[]> {
     await this.market.update()
     const out: StepReport[] = []
     const ids: Uint8Array[] = []
@@ -416,7 +424,7 @@ export class EscrowEngine {
         try {
           await this.keepRefund(ctx, role)
         } catch (err) {
-          this.refuse(out, ctx.id, 'funding', err)
+          out.push({ jobId: ctx.id, action: 'error', kind: 'funding', detail: `the refund could not be kept beside the wallet, so the funding is not signed yet: ${(err as Error).message}` })
           return
         }
         await this.sign(ctx, 'funding', role, out)
@@ -434,9 +442,14 @@ export class EscrowEngine {
       finalize(combine(a, own))
       const tf = theirs('funding')
       if (tf !== undefined) this.verified(ctx, tf, other)
-      await this.keepRefund(ctx, role)
     } catch (err) {
       this.refuse(out, ctx.id, 'funding', err)
+      return
+    }
+    try {
+      await this.keepRefund(ctx, role)
+    } catch (err) {
+      out.push({ jobId: ctx.id, action: 'error', kind: 'funding', detail: `the refund could not be kept beside the wallet, so the funding is not signed yet: ${(err as Error).message}` })
       return
     }
     await this.sign(ctx, 'funding', role, out)
@@ -448,14 +461,27 @@ export class EscrowEngine {
     const t = sigOf(ctx.e, 'refund', role === 'client' ? 'printer' : 'client')
     if (t === undefined) throw PSBT_REFUSED('the refund is not signed by both sides yet')
     const tx = finalize(combine(this.verified(ctx, t, role === 'client' ? 'printer' : 'client'), this.signOwn(ctx, 'refund', role)))
-    await keepRefund(this.wallet.dir, { job: ctx.id, fundingTxid: ctx.fundingTxid, vout: ctx.escrow.vout, lockHeight: ctx.client.lockHeight, hex: tx.hex })
+    const mine = role === 'client' ? ctx.e.client?.inputs ?? [] : ctx.e.printer.inputs
+    await keepRefund(this.wallet.dir, {
+      market: b4a.toString(this.market.key, 'hex'),
+      network: this.network.bech32,
+      job: ctx.id,
+      fundingTxid: ctx.fundingTxid,
+      vout: ctx.escrow.vout,
+      inputs: mine.map(c => `${toHex(c.txid)}:${c.vout}`),
+      lockHeight: ctx.client.lockHeight,
+      hex: tx.hex
+    })
   }
 
   // Kept refunds whose job no longer carries that escrow (its acceptance lapsed): if the funding reached the chain
-  // anyway, the refund goes out at its lock height. Entries are dropped once their escrow closed, the refund is
-  // out, or the funding never appeared a week of blocks after the lock height.
+  // anyway, the refund goes out at its lock height. Entries are dropped once their escrow closed, the escrow output
+  // is spent (by the refund or a payout), or one of this wallet's inputs to the funding was spent elsewhere (then
+  // that funding can never confirm).
   private async stepKeptRefunds (out: StepReport[]): Promise<void> {
+    const market = b4a.toString(this.market.key, 'hex')
     for (const r of await keptRefunds(this.wallet.dir)) {
+      if (r.market !== market || r.network !== this.network.bech32) continue
       try {
         const id = parseJobIdPrefix(r.job)
         const v = id === null || id.bytes.byteLength !== JOB_ID_BYTES ? null : await this.market.getJob(id.bytes)
@@ -470,7 +496,13 @@ export class EscrowEngine {
         const tip = await this.chain.tipHeight()
         const st = await this.chain.txStatus(r.fundingTxid)
         if (!st.confirmed) {
-          if (!st.found && tip > r.lockHeight + 1008) await dropRefund(this.wallet.dir, r.fundingTxid)
+          if (!st.found && tip >= r.lockHeight) {
+            for (const k of r.inputs) {
+              const [txid, vout] = k.split(':')
+              const spender = await this.chain.outspend(txid, Number(vout))
+              if (spender !== null && spender.txid !== r.fundingTxid) { await dropRefund(this.wallet.dir, r.fundingTxid); break }
+            }
+          }
           continue
         }
         if (tip < r.lockHeight) continue
@@ -536,7 +568,8 @@ export class EscrowEngine {
   private async maybeRefund (ctx: EscrowCtx, out: StepReport[]): Promise<boolean> {
     const e = ctx.e
     if (pairOf(e, 'refund') === null) return false
-    if (e.fundingTxid === null && pairOf(e, 'funding') === null) return false
+    // no funding pair in the record does not mean no funding: a party may have completed and broadcast it outside
+    // the protocol; the chain says (below) whether the escrow output exists
     const tip = await this.chain.tipHeight()
     if (tip < ctx.client.lockHeight) return false
     const st = await this.chain.txStatus(ctx.fundingTxid)
@@ -645,13 +678,15 @@ export class EscrowEngine {
   // passed (plus an hour), so neither this engine after a restart nor `wallet send` spends them meanwhile.
   private async reserve (utxos: Array<{ txid: string, vout: number }>, jobId: string, fundingDeadline: number): Promise<void> {
     const keys = utxos.map(u => `${u.txid}:${u.vout}`)
-    for (const k of keys) this.reserved.add(k)
+    for (const k of keys) this.reserved.set(k, fundingDeadline + 3600_000)
     await reserveCoins(this.wallet.dir, keys, jobId, fundingDeadline + 3600_000, this.now())
   }
 
   // Coins this wallet can put into a new escrow: confirmed, and not already in an accept or proposal.
   private async spendable (): Promise<Awaited<ReturnType<Wallet['listUtxos']>>> {
-    const used = new Set([...this.reserved, ...await reservedCoins(this.wallet.dir, this.now())])
+    const now = this.now()
+    for (const [k, until] of this.reserved) if (until <= now) this.reserved.delete(k)
+    const used = new Set([...this.reserved.keys(), ...await reservedCoins(this.wallet.dir, now)])
     for await (const j of this.market.allJobs()) {
       const e = j.escrow
       if (e == null || e.closed !== null || e.fundingTxid !== null) continue
@@ -690,6 +725,9 @@ export class EscrowEngine {
     const job = await this.jobFor(jobId)
     if (this.roleIn(job) !== 'printer') throw NOT_ALLOWED('only the job\'s printer ships it')
     if (job.status !== 'active') throw BAD_TRANSITION(`cannot ship a job that is ${job.status}`)
+    // a signature cannot be taken back: with the printer's cancel signature the client could pay itself back after
+    // the print arrived
+    if (sigOf(job.escrow as EscrowRecord, 'cancel', 'printer') !== undefined) throw NOT_ALLOWED('you signed a cancel of this job, and a signature cannot be withdrawn: with it the client could take the bounty back after delivery. Do not ship; ask the client to sign the cancel too (`job cancel`), or open a dispute')
     const ctx = escrowContext(job, this.network)
     const psbt = this.signOwn(ctx, 'complete', 'printer')
     return { psbt: psbt.toBuffer(), txid: unsignedTx(psbt).getId() }
@@ -736,6 +774,7 @@ export class EscrowEngine {
     if (job.status !== 'disputed') throw BAD_TRANSITION(`cannot rule on a job that is ${job.status}`)
     const d = job.dispute ?? null
     if (d !== null && d.stage !== 'arbitration') throw BAD_TRANSITION(`the dispute is in ${d.stage}: the arbitrator rules only after the mediation has failed (a rejection or a missed deadline)`)
+    if (cancelAgreed(job)) throw BAD_TRANSITION('client and printer both signed the cancel of this job: it is being paid back, there is nothing to rule')
     const printerPct = ruling === 'printer' ? 100 : ruling === 'client' ? 0 : ruling
     if (!Number.isInteger(printerPct) || printerPct < 0 || printerPct > 100) throw BAD_ESCROW('the printer\'s share must be a whole percentage from 0 to 100')
     const e = job.escrow as EscrowRecord
@@ -765,6 +804,7 @@ export class EscrowEngine {
     const d = job.dispute ?? null
     if (job.status !== 'disputed' || d === null || d.stage !== 'proposed' || d.proposal === null) throw BAD_TRANSITION('there is no proposal waiting for an answer')
     if (this.now() >= d.proposal.answerBy) throw BAD_TRANSITION('the time to answer this proposal is over')
+    if (cancelAgreed(job)) throw BAD_TRANSITION('both sides signed the cancel of this job: it is being paid back instead')
     const ctx = escrowContext(job, this.network)
     const psbt = this.signOwn(ctx, 'split', role)
     await this.market.append({ type: OP.DISPUTE_ACCEPT, jobId: job.id, psbt: psbt.toBuffer() })

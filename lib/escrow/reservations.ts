@@ -6,17 +6,47 @@
 import fs from 'fs'
 import path from 'path'
 import { writeFileAtomic } from './wallet.js'
+import { P2PrintError } from '../errors.js'
 
 export const RESERVED_FILE = 'reserved.json'
 
 interface ReservedFile { version: 1, coins: Record<string, { job: string, until: number }> }
 
-async function read (dir: string): Promise<ReservedFile> {
+// Only a missing file is empty: anything else unreadable is an error, never overwritten with an empty copy.
+async function readJson<T> (file: string, empty: T, valid: (data: any) => boolean): Promise<T> {
+  let text: string
   try {
-    const data = JSON.parse(await fs.promises.readFile(path.join(dir, RESERVED_FILE), 'utf8')) as ReservedFile
-    if (data?.version === 1 && data.coins !== null && typeof data.coins === 'object') return data
-  } catch {}
-  return { version: 1, coins: {} } // missing or unreadable: nothing reserved (the view's records still are)
+    text = await fs.promises.readFile(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return empty
+    throw err
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (err) {
+    throw new P2PrintError('BAD_WALLET_FILE', `${file} is not valid JSON (${(err as Error).message}); move it aside to start it afresh`)
+  }
+  if (!valid(data)) throw new P2PrintError('BAD_WALLET_FILE', `${file} is not a file this version of p2print can read; move it aside to start it afresh`)
+  return data as T
+}
+
+// Read-modify-write of one file at a time in this process (two engine steps may overlap).
+const locks = new Map<string, Promise<unknown>>()
+async function locked<T> (file: string, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(file) ?? Promise.resolve()
+  const run = prev.then(fn, fn)
+  const tail = run.catch(() => {})
+  locks.set(file, tail)
+  try {
+    return await run
+  } finally {
+    if (locks.get(file) === tail) locks.delete(file)
+  }
+}
+
+async function read (dir: string): Promise<ReservedFile> {
+  return readJson<ReservedFile>(path.join(dir, RESERVED_FILE), { version: 1, coins: {} }, d => d?.version === 1 && d.coins !== null && typeof d.coins === 'object')
 }
 
 // Outpoints ("txid:vout") reserved and not expired at `now`.
@@ -28,10 +58,12 @@ export async function reservedCoins (dir: string | null, now: number): Promise<S
 
 export async function reserveCoins (dir: string | null, outpoints: string[], job: string, until: number, now: number): Promise<void> {
   if (dir === null || outpoints.length === 0) return
-  const data = await read(dir)
-  for (const [k, r] of Object.entries(data.coins)) if (r.until <= now) delete data.coins[k]
-  for (const k of outpoints) data.coins[k] = { job, until }
-  await writeFileAtomic(path.join(dir, RESERVED_FILE), JSON.stringify(data, null, 2) + '\n', 0o600)
+  await locked(path.join(dir, RESERVED_FILE), async () => {
+    const data = await read(dir)
+    for (const [k, r] of Object.entries(data.coins)) if (r.until <= now) delete data.coins[k]
+    for (const k of outpoints) data.coins[k] = { job, until }
+    await writeFileAtomic(path.join(dir, RESERVED_FILE), JSON.stringify(data, null, 2) + '\n', 0o600)
+  })
 }
 
 // Refunds kept by a party when it signs a funding: the complete, time-locked refund transaction (both refund
@@ -40,16 +72,21 @@ export async function reserveCoins (dir: string | null, outpoints: string[], job
 // the money goes home (EscrowEngine.stepKeptRefunds). Kept in refunds.json beside wallet.json.
 export const REFUNDS_FILE = 'refunds.json'
 
-export interface KeptRefund { job: string, fundingTxid: string, vout: number, lockHeight: number, hex: string }
+export interface KeptRefund {
+  market: string // hex key: one storage holds several markets, each engine handles its own
+  network: string // the chain's bech32 prefix: a refund is only ever sent to its own chain
+  job: string
+  fundingTxid: string
+  vout: number
+  inputs: string[] // this wallet's inputs to that funding ("txid:vout"): spent elsewhere, the funding can never be
+  lockHeight: number
+  hex: string
+}
 
 interface RefundsFile { version: 1, refunds: KeptRefund[] }
 
 async function readRefunds (dir: string): Promise<RefundsFile> {
-  try {
-    const data = JSON.parse(await fs.promises.readFile(path.join(dir, REFUNDS_FILE), 'utf8')) as RefundsFile
-    if (data?.version === 1 && Array.isArray(data.refunds)) return data
-  } catch {}
-  return { version: 1, refunds: [] }
+  return readJson<RefundsFile>(path.join(dir, REFUNDS_FILE), { version: 1, refunds: [] }, d => d?.version === 1 && Array.isArray(d.refunds))
 }
 
 export async function keptRefunds (dir: string | null): Promise<KeptRefund[]> {
@@ -58,16 +95,20 @@ export async function keptRefunds (dir: string | null): Promise<KeptRefund[]> {
 
 export async function keepRefund (dir: string | null, r: KeptRefund): Promise<void> {
   if (dir === null) return
-  const data = await readRefunds(dir)
-  if (data.refunds.some(x => x.fundingTxid === r.fundingTxid && x.vout === r.vout)) return
-  data.refunds.push(r)
-  await writeFileAtomic(path.join(dir, REFUNDS_FILE), JSON.stringify(data, null, 2) + '\n', 0o600)
+  await locked(path.join(dir, REFUNDS_FILE), async () => {
+    const data = await readRefunds(dir)
+    if (data.refunds.some(x => x.fundingTxid === r.fundingTxid && x.vout === r.vout)) return
+    data.refunds.push(r)
+    await writeFileAtomic(path.join(dir, REFUNDS_FILE), JSON.stringify(data, null, 2) + '\n', 0o600)
+  })
 }
 
 export async function dropRefund (dir: string | null, fundingTxid: string): Promise<void> {
   if (dir === null) return
-  const data = await readRefunds(dir)
-  const left = data.refunds.filter(x => x.fundingTxid !== fundingTxid)
-  if (left.length === data.refunds.length) return
-  await writeFileAtomic(path.join(dir, REFUNDS_FILE), JSON.stringify({ version: 1, refunds: left }, null, 2) + '\n', 0o600)
+  await locked(path.join(dir, REFUNDS_FILE), async () => {
+    const data = await readRefunds(dir)
+    const left = data.refunds.filter(x => x.fundingTxid !== fundingTxid)
+    if (left.length === data.refunds.length) return
+    await writeFileAtomic(path.join(dir, REFUNDS_FILE), JSON.stringify({ version: 1, refunds: left }, null, 2) + '\n', 0o600)
+  })
 }

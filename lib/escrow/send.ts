@@ -56,8 +56,11 @@ export async function planPayment (wallet: Wallet, chain: ChainBackend, opts: { 
   return { script, feeRate, utxos: sel.utxos, feeSats: sel.feeSats, changeSats: sel.changeSats }
 }
 
-export async function sendPayment (wallet: Wallet, chain: ChainBackend, opts: { address: string, sats: bigint, feeRate?: number }): Promise<SendResult> {
+// maxFeeSats: what the payer saw and agreed to (a dry run, the UI's confirmation); a plan that now costs more (the
+// coins changed meanwhile) is refused instead of sent.
+export async function sendPayment (wallet: Wallet, chain: ChainBackend, opts: { address: string, sats: bigint, feeRate?: number, maxFeeSats?: bigint }): Promise<SendResult> {
   const plan = await planPayment(wallet, chain, opts)
+  if (opts.maxFeeSats !== undefined && plan.feeSats > opts.maxFeeSats) throw new P2PrintError('FEE_CHANGED', `this payment would now pay ${plan.feeSats} sats in fees, more than the ${opts.maxFeeSats} sats agreed: nothing was sent; look at it again (--dry-run) and send again`)
   const { script, feeRate } = plan
   const sel = plan
   const change = await wallet.nextChangeAddress()

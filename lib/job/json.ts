@@ -1,4 +1,5 @@
 // The plain-object form of a job that the command line prints with --json and the renderers read.
+import { printable } from '../text.js'
 import b4a from 'b4a'
 import { OP_NAMES, ACTION_AUTO_ACTIVATE, type JobRecord, type Status, type Material, type OpType, type FileSummary } from '../schema.js'
 import { peerId, jobIdString } from '../ids.js'
@@ -53,28 +54,28 @@ export function actionName (action: number): string {
 export function jobToJSON (job: JobRecord, confirmed: boolean, opts: { network?: Network } = {}): JobJSON {
   return {
     id: jobIdString(job.id),
-    title: job.title,
+    title: printable(job.title),
     status: job.status,
     client: peerId(job.client),
     printer: job.printer === null ? null : peerId(job.printer),
     material: job.material,
-    colors: job.colors,
+    colors: job.colors.map(x => printable(x)),
     bountySats: job.bountySats,
     bountyBtc: formatBtc(job.bountySats),
     country: job.country,
-    notes: job.notes,
+    notes: printable(job.notes, true),
     createdAt: isoTime(job.createdAt),
     updatedAt: isoTime(job.updatedAt),
     confirmed,
     updates: job.updates,
-    file: job.file === null ? null : { name: job.file.name, drive: peerId(job.file.drive), path: job.file.path, byteLength: job.file.byteLength, sha256: b4a.toString(job.file.sha256, 'hex'), summary: job.file.summary },
+    file: job.file === null ? null : { name: printable(job.file.name), drive: peerId(job.file.drive), path: job.file.path, byteLength: job.file.byteLength, sha256: b4a.toString(job.file.sha256, 'hex'), summary: job.file.summary },
     history: job.history.map(h => ({
       action: actionName(h.action),
       from: h.from,
       to: h.to,
       by: peerId(h.by),
       at: isoTime(h.at),
-      note: h.note
+      note: printable(h.note, true)
     })),
     escrow: summarizeEscrow(job, opts.network ?? null),
     dispute: disputeJSON(job.dispute)

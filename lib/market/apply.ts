@@ -443,14 +443,16 @@ function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
     case OP.ESCROW_PAID: {
       if (op.kind === 'cancel') {
         const pair = pairOf(e, 'cancel')
-        if (role === null || !cancelAllowed(job) || pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
+        if (role === null || (job.status !== 'active' && job.status !== 'disputed') || pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
         next.escrow = { ...e, closed: { kind: 'cancel', txid: op.txid } }
         move('cancelled', 'cancel')
       } else if (op.kind === 'refund') {
         const pair = pairOf(e, 'refund')
         if (role === null || pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
         if (!['accepted', 'active', 'shipped', 'disputed'].includes(job.status)) return null
-        if (e.fundingTxid === null && pairOf(e, 'funding') === null) return null
+        // without a funding pair the funding can still have been completed and broadcast outside the protocol: its
+        // refund is taken once the acceptance could lapse anyway (no more power than job/lapse gives either side)
+        if (e.fundingTxid === null && pairOf(e, 'funding') === null && op.at < e.acceptedAt + e.fundingTimeoutSecs * 1000) return null
         next.escrow = { ...e, closed: { kind: 'refund', txid: op.txid } }
         move('cancelled', 'refund')
       } else if (op.kind === 'ruling') {

@@ -156,9 +156,13 @@ export class Market extends ReadyResource {
     return local.length === 0 || local.peers.some(p => p.remoteContiguousLength >= local.length)
   }
 
+  // The local length the last waitFlushed ended at (a second wait for the same writes would only wait again).
+  waitedLength = -1
+
   async waitFlushed (timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs
     while (!this.flushed && Date.now() < deadline) await sleep(50)
+    this.waitedLength = this.base.local.length
     return this.flushed
   }
 

@@ -4,6 +4,7 @@ import type { Material, JobRecord } from '../schema.js'
 import { peerId, jobIdString } from '../ids.js'
 import { isoTime } from '../job/json.js'
 import { keys, prefixEnd, getPeerStats, getProfile, reviewRecord, profileRecord, type View, type Reader, type PeerStats, type ProfileRecord, type ReviewRecord } from './records.js'
+import { printable } from '../text.js'
 
 export interface RatingJSON { average: number | null, count: number }
 
@@ -59,11 +60,11 @@ export function summaryJSON (peer: Uint8Array, s: PeerStats): PeerSummaryJSON {
 }
 
 export function reviewJSON (r: ReviewRecord): ReviewJSON {
-  return { job: jobIdString(r.jobId), by: peerId(r.author), role: r.role, rating: r.rating, text: r.text, at: isoTime(r.at) }
+  return { job: jobIdString(r.jobId), by: peerId(r.author), role: r.role, rating: r.rating, text: printable(r.text, true), at: isoTime(r.at) }
 }
 
 export function profileJSON (p: ProfileRecord): ProfileJSON {
-  return { id: peerId(p.writer), materials: p.materials, bedMm: p.bedMm, country: p.country, note: p.note, updatedAt: isoTime(p.updatedAt) }
+  return { id: peerId(p.writer), materials: p.materials, bedMm: p.bedMm, country: p.country, note: printable(p.note, true), updatedAt: isoTime(p.updatedAt) }
 }
 
 export async function peerSummary (v: Reader, peer: Uint8Array): Promise<PeerSummaryJSON> {
