@@ -5,19 +5,14 @@ import test from 'brittle'
 import path from 'path'
 import { tmpDir, testnet, p2print, startSeed, eventually } from './helpers.js'
 import { startRegtest } from './regtest.js'
+import { cliPeers } from './escrow-helpers.js'
 
 test('escrow cli: post, accept, fund by sync, ship, complete — confirmed payouts', { timeout: 300_000 }, async (t) => {
   const chain = await startRegtest(t)
   const tn = await testnet(t)
   const dir = await tmpDir(t)
-  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
-  const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--bitcoin-rpc', chain.rpcUrl, '--sync-timeout', '8']
+  const { peer, ok, bootstrap } = cliPeers(t, dir, tn.bootstrap, chain.rpcUrl)
   const [A, R, B, C] = [peer('creator'), peer('arbitrator'), peer('client'), peer('printer')]
-  const ok = async (args: string[]): Promise<any> => {
-    const r = await p2print(args)
-    if (r.code !== 0) t.fail(`${args.slice(-4).join(' ')}: ${r.stderr}`)
-    return r.json
-  }
 
   const key = (await ok([...A, '--json', 'market', 'create', '--name', 'escrowed'])).key
   await ok([...R, '--json', 'market', 'join', key])

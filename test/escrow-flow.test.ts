@@ -82,6 +82,27 @@ async function fund (s: Setup, id: Uint8Array): Promise<JobRecord> {
   return (await jobOn(s.client.market, id))!.job
 }
 
+// The printer signs the refund, the client the refund and its funding inputs, and the printer's engine never runs
+// again: the printer then completes the funding itself, outside the protocol, and broadcasts it.
+async function fundPrivately (s: Setup, id: Uint8Array): Promise<{ job: JobRecord, ctx: ReturnType<typeof escrowContext>, funding: ReturnType<typeof finalize> }> {
+  const signed = (j: JobRecord | undefined, kind: string, role: string): boolean => (j?.escrow?.sigs ?? []).some(x => x.kind === kind && x.role === role)
+  const ok = await eventually(async () => {
+    await s.client.engine.step()
+    if (!signed((await jobOn(s.printer.market, id))?.job, 'refund', 'printer')) await s.printer.engine.step()
+    const v = await jobOn(s.printer.market, id)
+    return v !== null && v.confirmed && signed(v.job, 'funding', 'client')
+  }, WAIT)
+  if (!ok) throw new Error('the client did not sign its funding inputs')
+  const job = (await jobOn(s.printer.market, id))!.job
+  const ctx = escrowContext(job, s.chain.network)
+  const mine = buildFor(ctx, 'funding', s.chain.network)
+  s.printer.wallet.signPsbt(mine, ctx.fundingPlan.printer.inputIndexes)
+  const theirs = bitcoin.Psbt.fromBuffer(b4a.from(job.escrow!.sigs.find(x => x.kind === 'funding' && x.role === 'client')!.psbt), { network: s.chain.network })
+  const funding = finalize(combine(theirs, mine))
+  await s.chain.backend.broadcast(funding.hex)
+  return { job, ctx, funding }
+}
+
 async function confirmedTx (s: Setup, txid: string): Promise<bitcoin.Transaction> {
   const st = await s.chain.backend.txStatus(txid)
   if (!st.confirmed) await s.chain.mine(1)
@@ -280,22 +301,8 @@ test('a funding broadcast outside the protocol after the acceptance lapsed: the 
   await s.client.wallet.save(await tmpDir(t))
   const id = await post(s)
   await accept(s, id)
-  // the printer signs the refund; the client the refund and its funding inputs; the printer's engine never runs again
-  const signed = (j: JobRecord | undefined, kind: string, role: string): boolean => (j?.escrow?.sigs ?? []).some(x => x.kind === kind && x.role === role)
-  t.ok(await eventually(async () => {
-    await s.client.engine.step()
-    if (!signed((await jobOn(s.printer.market, id))?.job, 'refund', 'printer')) await s.printer.engine.step()
-    const v = await jobOn(s.printer.market, id)
-    return v !== null && v.confirmed && signed(v.job, 'funding', 'client')
-  }, WAIT), 'the client signed its funding inputs')
   // the printer completes the funding privately, broadcasts it, and lapses the acceptance as if nothing was funded
-  const job = (await jobOn(s.printer.market, id))!.job
-  const ctx = escrowContext(job, s.chain.network)
-  const mine = buildFor(ctx, 'funding', s.chain.network)
-  s.printer.wallet.signPsbt(mine, ctx.fundingPlan.printer.inputIndexes)
-  const theirs = bitcoin.Psbt.fromBuffer(b4a.from(job.escrow!.sigs.find(x => x.kind === 'funding' && x.role === 'client')!.psbt), { network: s.chain.network })
-  const funding = finalize(combine(theirs, mine))
-  await s.chain.backend.broadcast(funding.hex)
+  const { job, ctx, funding } = await fundPrivately(s, id)
   await s.chain.mine(1)
   s.clock.skew = 3600_000 + 1000
   await s.printer.market.append({ type: OP.JOB_LAPSE, jobId: id })
@@ -319,20 +326,8 @@ test('a funding completed and broadcast privately, never recorded: the client\'s
   const s = await setup(t)
   const id = await post(s)
   await accept(s, id)
-  const signed = (j: JobRecord | undefined, kind: string, role: string): boolean => (j?.escrow?.sigs ?? []).some(x => x.kind === kind && x.role === role)
-  t.ok(await eventually(async () => {
-    await s.client.engine.step()
-    if (!signed((await jobOn(s.printer.market, id))?.job, 'refund', 'printer')) await s.printer.engine.step()
-    const v = await jobOn(s.printer.market, id)
-    return v !== null && v.confirmed && signed(v.job, 'funding', 'client')
-  }, WAIT), 'the client signed its funding inputs')
   // the printer completes the funding, broadcasts it, and then writes nothing more
-  const job = (await jobOn(s.printer.market, id))!.job
-  const ctx = escrowContext(job, s.chain.network)
-  const mine = buildFor(ctx, 'funding', s.chain.network)
-  s.printer.wallet.signPsbt(mine, ctx.fundingPlan.printer.inputIndexes)
-  const theirs = bitcoin.Psbt.fromBuffer(b4a.from(job.escrow!.sigs.find(x => x.kind === 'funding' && x.role === 'client')!.psbt), { network: s.chain.network })
-  await s.chain.backend.broadcast(finalize(combine(theirs, mine)).hex)
+  const { job, ctx } = await fundPrivately(s, id)
   s.clock.skew = 3600_000 + 1000 // past the funding timeout: the client's engine must not lapse a funded escrow
   await s.chain.mine(ctx.client.lockHeight - await s.chain.backend.tipHeight())
   const reports = await drive(s.chain, [s.client.engine], async () => {

@@ -1,6 +1,7 @@
 // Helpers shared by the engine-level escrow tests (test/escrow-flow.test.ts, test/disputes.test.ts).
 import type * as bitcoin from 'bitcoinjs-lib'
-import { eventually, sleep } from './helpers.js'
+import path from 'path'
+import { eventually, sleep, p2print } from './helpers.js'
 import type { RegtestChain } from './regtest.js'
 import type { Market } from '../lib/market/market.js'
 import type { JobRecord } from '../lib/schema.js'
@@ -40,4 +41,19 @@ export async function drive (chain: RegtestChain, engines: EscrowEngine[], done:
 export async function paidTo (chain: RegtestChain, tx: bitcoin.Transaction, script: Uint8Array): Promise<bigint> {
   const u = (await chain.backend.utxos(addressOf(script, chain.network))).find(x => x.txid === tx.getId())
   return u === undefined || u.height === null ? -1n : u.valueSats
+}
+
+// The peers of a CLI escrow test: `peer(name)` is the storage, testnet and node flags of one peer process, and
+// `ok(args)` runs p2print and fails the test (with its stderr) on a non-zero exit, returning the --json result.
+export function cliPeers (t: { fail: (message: string) => void }, dir: string, bootstrap: Array<{ host: string, port: number }>, rpcUrl: string): { peer: (name: string) => string[], ok: (args: string[]) => Promise<any>, bootstrap: string } {
+  const boot = bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  return {
+    bootstrap: boot,
+    peer: (name) => ['--storage', path.join(dir, name), '--bootstrap', boot, '--bitcoin-rpc', rpcUrl, '--sync-timeout', '8'],
+    ok: async (args) => {
+      const r = await p2print(args)
+      if (r.code !== 0) t.fail(`${args.slice(-5).join(' ')}: ${r.stderr}`)
+      return r.json
+    }
+  }
 }
