@@ -4,329 +4,45 @@
 // through Ctx.session), so the UI can do nothing the command line cannot.
 import path from 'path'
 import b4a from 'b4a'
-import { openPeer, type Ctx, type Session, type Bootstrap, type Result } from './commands/context.js'
+import { openPeer, type Ctx, type Session, type Result } from './commands/context.js'
 import { marketInfo } from './commands/market.js'
 import { jobCreate, jobAccept, jobShip, jobComplete, jobCancel, jobDispute, jobWithdraw, resolveJob, parsePatch, parseMaterial, parseBounty } from './commands/jobs.js'
 import { chatCommand, type ChatData } from './commands/chat.js'
 import { openEscrow, runEscrowSteps, disputeRule, type EscrowSession } from './commands/escrow.js'
 import { loadModelFile, jobDownload, jobPreview } from './commands/files.js'
-import { walletAddress, walletBalance, walletSend, walletSendPlan, parseSendAmount, type SendPlan } from './commands/wallet.js'
-import { mediatorRegister, disputePropose, disputeAccept, disputeReject, disputeList, parsePct } from './commands/dispute.js'
-import { jobReview, parseRating } from './commands/reputation.js'
+import { walletAddress, walletBalance, walletSend, walletSendPlan, type SendPlan } from './commands/wallet.js'
+import { mediatorRegister, disputePropose, disputeAccept, disputeReject, disputeList } from './commands/dispute.js'
+import { jobReview } from './commands/reputation.js'
 import { SEED_DEFAULTS } from './commands/seed.js'
 import { FileSeeder, countServed } from './files/seeder.js'
-import { getSettings } from './market/view.js'
+import { getSettings, titleMatches } from './market/view.js'
 import type { Peer } from './peer.js'
 import type { JobView } from './market/market.js'
 import type { ChainName } from './escrow/chain.js'
 import { networkFor } from './escrow/networks.js'
-import { escrowAmounts } from './escrow/amounts.js'
 import { Wallet } from './escrow/wallet.js'
 import * as bitcoin from 'bitcoinjs-lib'
 import { jobToJSON, type JobJSON } from './job/json.js'
-import { checkTransition, roleOf, type Role } from './job/state.js'
+import { roleOf, type Role } from './job/state.js'
 import { jobRecords, peerSummary } from './reputation/query.js'
 import { reviewRefusal } from './reputation/apply.js'
 import { getReview } from './reputation/records.js'
-import { getMediators, cancelAllowed, MAX_MEDIATOR_FEE_PCT } from './disputes/apply.js'
-import { disputeJSON, type DisputeJSON as DisputeInfo, type MediatorJSON as MediatorInfo, type DisputeList as DisputesInfo } from './disputes/json.js'
-import type { DisputeRecord } from './disputes/codec.js'
-import { OP, MATERIALS, STATUSES, LIMITS, REPUTATION_LIMITS, type JobRecord, type OpType, type Status, type FileSummary, type FileRef } from './schema.js'
+import { disputeJSON, type MediatorJSON as MediatorInfo, type DisputeList as DisputesInfo } from './disputes/json.js'
+import { MATERIALS, STATUSES, LIMITS, type JobRecord, type Status, type FileSummary, type FileRef } from './schema.js'
 import type { JobQuery } from './market/view.js'
 import { parseKey, peerId, jobIdString } from './ids.js'
-import { parseBtc, formatBtc } from './btc.js'
+import { formatBtc } from './btc.js'
 import { qrMatrix, qrTextForUri, type QrMatrix } from './qr.js'
 import { P2PrintError } from './errors.js'
 import { printable } from './text.js'
+import { NO_BACKEND_HINT, type AppOptions, type AppState, type JobFilters, type JobRow, type JobPage, type ActionName, type ReviewState, type JobDetail, type EscrowRow, type WalletInfo, type ReceiveInfo, type SentInfo, type SendErrors, type ReviewErrors, type DownloadProgress, type ModelPreview, type DownloadDone, type HeldInfo, type SeederInfo, type MyJobs, type JobDraft, type DraftErrors, type FilePreview, type AppCore } from './app/types.js'
+import { allowedActions, validateSend, validatePct, validateReview, validateDraft, draftFlags } from './app/forms.js'
 
 export { MATERIALS, STATUSES, formatBtc }
+export * from './app/types.js'
+export { allowedActions, validateSend, validatePct, validateReview, depositSummary, validateDraft } from './app/forms.js'
 export type { JobJSON, ChatData, Status, FileSummary, QrMatrix, SendPlan }
 
-export interface AppOptions {
-  storage: string
-  bootstrap: Bootstrap[] | null
-  marketKey?: Uint8Array | null
-  chain?: ChainName | null
-  bitcoinRpc?: string | null
-  esplora?: string | null
-  syncTimeoutMs?: number // how long an action waits for a peer to take what it wrote (default 5 s)
-}
-
-export type SyncState = 'no-market' | 'connecting' | 'syncing' | 'synced' | 'offline'
-
-export interface AppState {
-  storage: string
-  hasMarket: boolean
-  walletCreated: boolean // this run created the wallet: show its recovery phrase once
-  peers: number
-  sync: SyncState
-  market: { key: string, name: string, id: string, writer: boolean, jobs: number, byStatus: Record<string, number>, chain: string, depositPct: number } | null
-  balance: { confirmedSats: number, unconfirmedSats: number, chain: string, tipHeight: number } | null
-  notice: string | null // a background problem, said once (e.g. the Bitcoin backend is unreachable)
-}
-
-export interface JobFilters {
-  status?: Status | 'all' // default open
-  material?: string
-  country?: string
-  minBounty?: string // BTC
-  text?: string // words that must all be in the title (searched over every job the other filters match)
-  sort?: 'newest' | 'bounty'
-}
-
-export interface JobRow {
-  id: string
-  title: string
-  status: Status
-  material: string
-  colors: string[]
-  bountySats: number
-  bountyBtc: string
-  country: string
-  fileBytes: number | null
-  clientRating: number | null
-  clientRatings: number
-  role: Role
-  confirmed: boolean
-}
-
-export interface JobPage { rows: JobRow[], page: number, pageSize: number, hasMore: boolean }
-
-export type ActionName = 'accept' | 'withdraw' | 'ship' | 'complete' | 'cancel' | 'dispute' | 'accept-proposal' | 'reject-proposal'
-export interface ActionInfo { action: ActionName, needsText: 'none' | 'optional' | 'required', label: string }
-
-export interface ReviewState {
-  can: boolean // this peer may leave its review now
-  why: string | null // why not (when it cannot and has not reviewed)
-  mine: { rating: number, text: string } | null // the review this peer left
-}
-
-export interface JobDetail {
-  job: JobJSON
-  role: Role
-  actions: ActionInfo[] // allowed to this peer in this state (checkTransition, and answers to a proposal)
-  escrowChain: string // '' in a market without escrow
-  dispute: DisputeInfo | null
-  review: ReviewState
-}
-
-export interface EscrowRow {
-  id: string
-  title: string
-  status: Status
-  role: Role
-  state: string // lib/escrow/engine.ts EscrowState
-  mySats: number | null // what this peer puts in (bounty + deposit, or the deposit)
-  totalSats: number | null
-  address: string | null
-  payoutTxid: string | null
-}
-
-export interface WalletInfo {
-  chain: string
-  backend: boolean // a Bitcoin backend (--bitcoin-rpc / --esplora) is configured
-  hint: string | null // without one: what to start p2print with
-  balance: { confirmedSats: number, unconfirmedSats: number } | null
-  balanceError: string | null
-  escrows: EscrowRow[]
-}
-
-export interface ReceiveInfo { address: string, uri: string, path: string, chain: string, qr: QrMatrix }
-export interface SentInfo { txid: string, address: string, sentSats: number, feeSats: number, feeRate: number }
-export type SendErrors = Partial<Record<'address' | 'amount', string>>
-
-// The dispute shapes are lib/disputes/json.ts's, the same the CLI prints with --json.
-export type { DisputeJSON as DisputeInfo, MediatorJSON as MediatorInfo, DisputeRow, DisputeRole, DisputeMove, DisputeList as DisputesInfo } from './disputes/json.js'
-export { disputeJSON as disputeInfo, disputeMoves } from './disputes/json.js'
-
-export type ReviewErrors = Partial<Record<'rating' | 'text', string>>
-
-export interface DownloadProgress { bytes: number, total: number, rate: number, etaSecs: number | null }
-export interface ModelPreview { name: string, previews: Array<{ name: string, text: string }> }
-export interface DownloadDone { file: string, files: string[], bytes: number, sha256: string, ms: number }
-
-export interface HeldInfo { job: string, name: string, bytes: number, complete: boolean, source: 'yours' | 'mirrored' | 'downloaded' }
-
-export interface SeederInfo {
-  running: boolean // this app seeds (the same FileSeeder `p2print seed` runs)
-  peers: number
-  quotaBytes: number
-  keepClosedDays: number
-  held: HeldInfo[] // model files stored here
-  bytesHeld: number
-  bytesServed: number // content bytes peers fetched from this peer since the app started
-  events: string[] // the seeder's latest events
-}
-
-export interface MyJobs {
-  needsAction: JobRow[] // jobs waiting for this peer (ship as printer, complete as client)
-  asClient: Array<{ status: Status, rows: JobRow[] }>
-  asPrinter: Array<{ status: Status, rows: JobRow[] }>
-}
-
-export interface JobDraft { title: string, material: string, colors: string, bounty: string, country: string, notes: string, file: string }
-export type DraftErrors = Partial<Record<keyof JobDraft, string>>
-
-export interface FilePreview { name: string, bytes: number, summary: FileSummary }
-
-// What ui/ needs; AppSession implements it, tests implement it with a fake.
-export interface AppCore {
-  state (): AppState
-  subscribe (onChange: () => void): () => void
-  createMarket (name: string): Promise<void>
-  joinMarket (keyText: string): Promise<void>
-  mnemonic (): Promise<string>
-  queryJobs (filters: JobFilters, page: number, pageSize: number): Promise<JobPage>
-  myJobs (): Promise<MyJobs>
-  getJob (id: string): Promise<JobDetail>
-  validateDraft (draft: JobDraft): DraftErrors
-  analyzeFile (file: string): Promise<FilePreview>
-  createJob (draft: JobDraft, onUpload?: (p: DownloadProgress) => void): Promise<string> // onUpload: a peer taking the model
-  act (id: string, action: ActionName, text?: string): Promise<JobJSON>
-  chat (id: string, send?: string): Promise<ChatData>
-  // wallet (`wallet balance`, `wallet address`, `wallet send`)
-  wallet (): Promise<WalletInfo>
-  receiveAddress (fresh?: boolean): Promise<ReceiveInfo>
-  validateSend (address: string, btc: string): SendErrors
-  planSend (address: string, btc: string): Promise<SendPlan>
-  send (plan: SendPlan): Promise<SentInfo>
-  // mediation (`mediator register`, `dispute propose|accept|reject`, `dispute rule`)
-  disputes (): Promise<DisputesInfo>
-  validatePct (text: string, what: 'fee' | 'printer'): string | null
-  registerMediator (feePct: string): Promise<MediatorInfo>
-  propose (id: string, printerPct: string, note: string): Promise<JobJSON>
-  answerProposal (id: string, accept: boolean, note?: string): Promise<JobJSON>
-  rule (id: string, printerPct: string, note: string): Promise<{ printerPct: number, txid: string }>
-  // job extras (`job download`, `job review`)
-  download (id: string, outDir: string, onProgress: (p: DownloadProgress) => void): Promise<DownloadDone>
-  previewJob (id: string, width: number, onProgress: (p: DownloadProgress) => void): Promise<ModelPreview> // `job preview`
-  validateReview (rating: string, text: string): ReviewErrors
-  review (id: string, rating: string, text: string): Promise<{ rating: number, subject: string }>
-  // files held and served (`p2print seed`)
-  seeder (): Promise<SeederInfo>
-  setSeeding (on: boolean): Promise<SeederInfo>
-  close (): Promise<void>
-}
-
-export const NO_BACKEND_HINT = 'no Bitcoin backend is configured: quit (q) and start p2print again with --bitcoin-rpc URL (Bitcoin Core, or `npm run regtest` for a local test node) or --esplora URL'
-
-const ACTIONS: Array<{ op: OpType, action: ActionName, needsText: ActionInfo['needsText'], label: string }> = [
-  { op: OP.JOB_ACCEPT, action: 'accept', needsText: 'none', label: 'accept this job (you print it)' },
-  { op: OP.JOB_SHIP, action: 'ship', needsText: 'optional', label: 'mark as shipped (note: tracking…)' },
-  { op: OP.JOB_COMPLETE, action: 'complete', needsText: 'none', label: 'confirm receipt: complete' },
-  { op: OP.JOB_WITHDRAW, action: 'withdraw', needsText: 'none', label: 'withdraw (give the job back)' },
-  { op: OP.JOB_CANCEL, action: 'cancel', needsText: 'none', label: 'cancel the job' },
-  { op: OP.JOB_DISPUTE, action: 'dispute', needsText: 'required', label: 'open a dispute (reason)' }
-]
-
-// Actions this peer may take on a job, in the order the UI lists them.
-export function allowedActions (job: Pick<JobRecord, 'client' | 'printer' | 'status'> & { escrow?: unknown, dispute?: DisputeRecord | null }, me: Uint8Array, escrowMarket: boolean, now = Date.now()): ActionInfo[] {
-  const escrowed = (job.escrow !== null && job.escrow !== undefined) || (job.status === 'open' && escrowMarket)
-  const out: ActionInfo[] = []
-  for (const a of ACTIONS) {
-    let ok = checkTransition(job, a.op, me, escrowed).ok
-    // an escrowed, funded job (or an unsettled dispute) is cancelled by agreement of both sides (`job cancel` signs
-    // the cancel payout)
-    if (!ok && a.action === 'cancel' && escrowed && roleOf(job, me) !== 'other' && cancelAllowed({ status: job.status, escrow: (job.escrow ?? null) as JobRecord['escrow'], dispute: job.dispute ?? null })) ok = true
-    if (ok) out.push({ action: a.action, needsText: a.needsText, label: a.label })
-  }
-  // the mediator's proposal, until this side has answered it or its time is over (`dispute accept|reject`)
-  const d = job.dispute ?? null
-  const role = roleOf(job, me)
-  if (job.status === 'disputed' && d !== null && d.stage === 'proposed' && d.proposal !== null && role !== 'other' && now < d.proposal.answerBy) {
-    if (!(role === 'client' ? d.acceptedClient : d.acceptedPrinter)) {
-      out.push({ action: 'accept-proposal', needsText: 'none', label: `accept the mediator's proposal: the printer gets ${d.proposal.printerPct} % of the bounty` })
-      out.push({ action: 'reject-proposal', needsText: 'optional', label: 'reject the proposal (note): the arbitrator decides' })
-    }
-  }
-  return out
-}
-
-// The send form, field by field, with `wallet send`'s own amount parser (the address needs the chain: planSend).
-export function validateSend (address: string, btc: string): SendErrors {
-  const errors: SendErrors = {}
-  if (address.trim() === '') errors.address = 'paste the address to pay'
-  else if (/\s/.test(address.trim())) errors.address = 'an address has no spaces: paste it again'
-  if (btc.trim() === '') errors.amount = 'an amount in BTC is needed, e.g. 0.001'
-  else {
-    try { parseSendAmount(btc) } catch (err) { errors.amount = (err as Error).message }
-  }
-  return errors
-}
-
-// A percentage typed into the mediation forms, with the commands' own parser and the mediator fee cap.
-export function validatePct (text: string, what: 'fee' | 'printer'): string | null {
-  const label = what === 'fee' ? 'the fee' : 'the printer\'s share'
-  if (text.trim() === '') return what === 'fee' ? `a fee is needed: a whole % of the bounty from 0 to ${MAX_MEDIATOR_FEE_PCT}` : 'the printer\'s share is needed: a whole % of the bounty from 0 to 100'
-  try {
-    const n = parsePct(text.trim(), label)
-    if (what === 'fee' && n > MAX_MEDIATOR_FEE_PCT) return `the fee is capped at ${MAX_MEDIATOR_FEE_PCT} % of the bounty`
-    return null
-  } catch (err) { return (err as Error).message }
-}
-
-// The review form with `job review`'s own rating parser.
-export function validateReview (rating: string, text: string): ReviewErrors {
-  const errors: ReviewErrors = {}
-  if (rating.trim() === '') errors.rating = 'a rating is needed: 1 (poor) to 5 (excellent)'
-  else {
-    try { parseRating(rating.trim()) } catch { errors.rating = 'the rating must be a whole number from 1 to 5' }
-  }
-  if (text.length > REPUTATION_LIMITS.reviewChars) errors.text = `the review is longer than ${REPUTATION_LIMITS.reviewChars} characters (${text.length})`
-  return errors
-}
-
-// What posting a job with this bounty puts into its escrow (null: not a valid bounty, or no escrow in this market),
-// with the escrow's own arithmetic (lib/escrow/amounts.ts). Miner fees come on top.
-export function depositSummary (bountyText: string, market: AppState['market']): string | null {
-  if (market === null || market.chain === '') return null
-  const sats = parseBtc(bountyText.trim())
-  if (sats === null || sats === 0) return null
-  try {
-    const a = escrowAmounts({ bountySats: BigInt(sats), depositPct: BigInt(market.depositPct) })
-    return `escrow on ${market.chain}: you put in ${formatBtc(Number(a.clientIn))} BTC (bounty + ${market.depositPct} % deposit of ${formatBtc(Number(a.clientDepositSats))}), the printer ${formatBtc(Number(a.printerIn))} BTC; miner fees on top, each side pays its own share`
-  } catch (err) {
-    return (err as Error).message
-  }
-}
-
-// Field-by-field validation of the post form, with the CLI's own parsers and messages.
-export function validateDraft (d: JobDraft): DraftErrors {
-  const errors: DraftErrors = {}
-  const one = (field: keyof JobDraft, fn: () => unknown): void => {
-    try { fn() } catch (err) { errors[field] = (err as Error).message }
-  }
-  if (d.title.trim().length === 0) errors.title = 'a title is needed'
-  else one('title', () => parsePatch({ title: d.title }))
-  if (d.material.trim().length === 0) errors.material = `a material is needed: one of ${MATERIALS.join(', ')}`
-  else one('material', () => parseMaterial(d.material))
-  if (d.colors.trim().length > 0) one('colors', () => parsePatch({ color: [d.colors] }))
-  if (d.bounty.trim().length === 0) errors.bounty = 'a bounty in BTC is needed, e.g. 0.0005'
-  else if (parseBtc(d.bounty.trim()) === null) errors.bounty = `${JSON.stringify(d.bounty)} is not an amount in BTC: a decimal number with at most 8 decimals, e.g. 0.0005`
-  else one('bounty', () => parseBounty(d.bounty.trim()))
-  if (d.country.trim().length === 0) errors.country = 'a country is needed: an ISO 3166 code such as DE, US, JP'
-  else one('country', () => parsePatch({ country: d.country }))
-  if (d.notes.length > 0) one('notes', () => parsePatch({ notes: d.notes }))
-  return errors
-}
-
-function draftFlags (d: JobDraft): { title: string, material: string, color: string[], bounty: string, country: string, notes: string, file?: string } {
-  return {
-    title: d.title,
-    material: d.material,
-    color: d.colors.trim().length === 0 ? [] : [d.colors],
-    bounty: d.bounty.trim(),
-    country: d.country,
-    notes: d.notes,
-    ...(d.file.trim().length > 0 ? { file: path.resolve(d.file.trim()) } : {})
-  }
-}
-
-function titleHas (title: string, text: string | undefined): boolean {
-  if (text === undefined) return true
-  const t = title.toLowerCase()
-  return text.split(/\s+/).every(w => t.includes(w))
-}
 
 function friendly (err: unknown): Error {
   if (err instanceof P2PrintError) {
@@ -594,7 +310,7 @@ export class AppSession implements AppCore {
         // without a title search the order is the page; with one, records are read in bounty order until it is full
         for (let i = q.text === undefined ? from : 0; i < cache.sorted.length && found.length <= pageSize; i++) {
           const v = await s.market.getJob(cache.sorted[i].id)
-          if (v === null || (q.status !== undefined && v.job.status !== q.status) || !titleHas(v.job.title, q.text)) continue
+          if (v === null || (q.status !== undefined && v.job.status !== q.status) || !titleMatches(v.job, q)) continue
           if (q.text !== undefined && matched++ < from) continue
           found.push(v)
         }

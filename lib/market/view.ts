@@ -251,7 +251,7 @@ function pickIndex (view: View, q: JobQuery, after?: Uint8Array): AsyncGenerator
   return scan(view, indexPrefix(IDX.STATUS, [s]), after)
 }
 
-function titleMatches (job: JobRecord, q: JobQuery): boolean {
+export function titleMatches (job: Pick<JobRecord, 'title'>, q: Pick<JobQuery, 'text'>): boolean {
   if (q.text === undefined || q.text === '') return true
   const title = job.title.toLowerCase()
   return q.text.split(/\s+/).every(w => title.includes(w))

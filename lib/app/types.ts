@@ -1,0 +1,179 @@
+// The shapes the terminal UI gets from the core: the AppCore interface (lib/app.ts implements it, the UI tests fake
+// it) and everything its methods take and return.
+import type { Bootstrap } from '../commands/context.js'
+import type { ChatData } from '../commands/chat.js'
+import type { SendPlan } from '../commands/wallet.js'
+import type { ChainName } from '../escrow/chain.js'
+import type { JobJSON } from '../job/json.js'
+import type { Role } from '../job/state.js'
+import type { Status, FileSummary } from '../schema.js'
+import type { QrMatrix } from '../qr.js'
+import type { DisputeJSON as DisputeInfo, MediatorJSON as MediatorInfo, DisputeList as DisputesInfo } from '../disputes/json.js'
+
+export interface AppOptions {
+  storage: string
+  bootstrap: Bootstrap[] | null
+  marketKey?: Uint8Array | null
+  chain?: ChainName | null
+  bitcoinRpc?: string | null
+  esplora?: string | null
+  syncTimeoutMs?: number // how long an action waits for a peer to take what it wrote (default 5 s)
+}
+
+export type SyncState = 'no-market' | 'connecting' | 'syncing' | 'synced' | 'offline'
+
+export interface AppState {
+  storage: string
+  hasMarket: boolean
+  walletCreated: boolean // this run created the wallet: show its recovery phrase once
+  peers: number
+  sync: SyncState
+  market: { key: string, name: string, id: string, writer: boolean, jobs: number, byStatus: Record<string, number>, chain: string, depositPct: number } | null
+  balance: { confirmedSats: number, unconfirmedSats: number, chain: string, tipHeight: number } | null
+  notice: string | null // a background problem, said once (e.g. the Bitcoin backend is unreachable)
+}
+
+export interface JobFilters {
+  status?: Status | 'all' // default open
+  material?: string
+  country?: string
+  minBounty?: string // BTC
+  text?: string // words that must all be in the title (searched over every job the other filters match)
+  sort?: 'newest' | 'bounty'
+}
+
+export interface JobRow {
+  id: string
+  title: string
+  status: Status
+  material: string
+  colors: string[]
+  bountySats: number
+  bountyBtc: string
+  country: string
+  fileBytes: number | null
+  clientRating: number | null
+  clientRatings: number
+  role: Role
+  confirmed: boolean
+}
+
+export interface JobPage { rows: JobRow[], page: number, pageSize: number, hasMore: boolean }
+
+export type ActionName = 'accept' | 'withdraw' | 'ship' | 'complete' | 'cancel' | 'dispute' | 'accept-proposal' | 'reject-proposal'
+export interface ActionInfo { action: ActionName, needsText: 'none' | 'optional' | 'required', label: string }
+
+export interface ReviewState {
+  can: boolean // this peer may leave its review now
+  why: string | null // why not (when it cannot and has not reviewed)
+  mine: { rating: number, text: string } | null // the review this peer left
+}
+
+export interface JobDetail {
+  job: JobJSON
+  role: Role
+  actions: ActionInfo[] // allowed to this peer in this state (checkTransition, and answers to a proposal)
+  escrowChain: string // '' in a market without escrow
+  dispute: DisputeInfo | null
+  review: ReviewState
+}
+
+export interface EscrowRow {
+  id: string
+  title: string
+  status: Status
+  role: Role
+  state: string // lib/escrow/engine.ts EscrowState
+  mySats: number | null // what this peer puts in (bounty + deposit, or the deposit)
+  totalSats: number | null
+  address: string | null
+  payoutTxid: string | null
+}
+
+export interface WalletInfo {
+  chain: string
+  backend: boolean // a Bitcoin backend (--bitcoin-rpc / --esplora) is configured
+  hint: string | null // without one: what to start p2print with
+  balance: { confirmedSats: number, unconfirmedSats: number } | null
+  balanceError: string | null
+  escrows: EscrowRow[]
+}
+
+export interface ReceiveInfo { address: string, uri: string, path: string, chain: string, qr: QrMatrix }
+export interface SentInfo { txid: string, address: string, sentSats: number, feeSats: number, feeRate: number }
+export type SendErrors = Partial<Record<'address' | 'amount', string>>
+
+// The dispute shapes are lib/disputes/json.ts's, the same the CLI prints with --json.
+export type { DisputeJSON as DisputeInfo, MediatorJSON as MediatorInfo, DisputeRow, DisputeRole, DisputeMove, DisputeList as DisputesInfo } from '../disputes/json.js'
+export { disputeJSON as disputeInfo, disputeMoves } from '../disputes/json.js'
+
+export type ReviewErrors = Partial<Record<'rating' | 'text', string>>
+
+export interface DownloadProgress { bytes: number, total: number, rate: number, etaSecs: number | null }
+export interface ModelPreview { name: string, previews: Array<{ name: string, text: string }> }
+export interface DownloadDone { file: string, files: string[], bytes: number, sha256: string, ms: number }
+
+export interface HeldInfo { job: string, name: string, bytes: number, complete: boolean, source: 'yours' | 'mirrored' | 'downloaded' }
+
+export interface SeederInfo {
+  running: boolean // this app seeds (the same FileSeeder `p2print seed` runs)
+  peers: number
+  quotaBytes: number
+  keepClosedDays: number
+  held: HeldInfo[] // model files stored here
+  bytesHeld: number
+  bytesServed: number // content bytes peers fetched from this peer since the app started
+  events: string[] // the seeder's latest events
+}
+
+export interface MyJobs {
+  needsAction: JobRow[] // jobs waiting for this peer (ship as printer, complete as client)
+  asClient: Array<{ status: Status, rows: JobRow[] }>
+  asPrinter: Array<{ status: Status, rows: JobRow[] }>
+}
+
+export interface JobDraft { title: string, material: string, colors: string, bounty: string, country: string, notes: string, file: string }
+export type DraftErrors = Partial<Record<keyof JobDraft, string>>
+
+export interface FilePreview { name: string, bytes: number, summary: FileSummary }
+
+// What ui/ needs; AppSession implements it, tests implement it with a fake.
+export interface AppCore {
+  state (): AppState
+  subscribe (onChange: () => void): () => void
+  createMarket (name: string): Promise<void>
+  joinMarket (keyText: string): Promise<void>
+  mnemonic (): Promise<string>
+  queryJobs (filters: JobFilters, page: number, pageSize: number): Promise<JobPage>
+  myJobs (): Promise<MyJobs>
+  getJob (id: string): Promise<JobDetail>
+  validateDraft (draft: JobDraft): DraftErrors
+  analyzeFile (file: string): Promise<FilePreview>
+  createJob (draft: JobDraft, onUpload?: (p: DownloadProgress) => void): Promise<string> // onUpload: a peer taking the model
+  act (id: string, action: ActionName, text?: string): Promise<JobJSON>
+  chat (id: string, send?: string): Promise<ChatData>
+  // wallet (`wallet balance`, `wallet address`, `wallet send`)
+  wallet (): Promise<WalletInfo>
+  receiveAddress (fresh?: boolean): Promise<ReceiveInfo>
+  validateSend (address: string, btc: string): SendErrors
+  planSend (address: string, btc: string): Promise<SendPlan>
+  send (plan: SendPlan): Promise<SentInfo>
+  // mediation (`mediator register`, `dispute propose|accept|reject`, `dispute rule`)
+  disputes (): Promise<DisputesInfo>
+  validatePct (text: string, what: 'fee' | 'printer'): string | null
+  registerMediator (feePct: string): Promise<MediatorInfo>
+  propose (id: string, printerPct: string, note: string): Promise<JobJSON>
+  answerProposal (id: string, accept: boolean, note?: string): Promise<JobJSON>
+  rule (id: string, printerPct: string, note: string): Promise<{ printerPct: number, txid: string }>
+  // job extras (`job download`, `job review`)
+  download (id: string, outDir: string, onProgress: (p: DownloadProgress) => void): Promise<DownloadDone>
+  previewJob (id: string, width: number, onProgress: (p: DownloadProgress) => void): Promise<ModelPreview> // `job preview`
+  validateReview (rating: string, text: string): ReviewErrors
+  review (id: string, rating: string, text: string): Promise<{ rating: number, subject: string }>
+  // files held and served (`p2print seed`)
+  seeder (): Promise<SeederInfo>
+  setSeeding (on: boolean): Promise<SeederInfo>
+  close (): Promise<void>
+}
+
+export const NO_BACKEND_HINT = 'no Bitcoin backend is configured: quit (q) and start p2print again with --bitcoin-rpc URL (Bitcoin Core, or `npm run regtest` for a local test node) or --esplora URL'
