@@ -420,15 +420,7 @@ export class EscrowEngine {
       }
       await this.sign(ctx, 'refund', role, out)
       // the client signs its funding inputs in the same pass: apply takes them once both refund signatures are in
-      if (role === 'client') {
-        try {
-          await this.keepRefund(ctx, role)
-        } catch (err) {
-          out.push({ jobId: ctx.id, action: 'error', kind: 'funding', detail: `the refund could not be kept beside the wallet, so the funding is not signed yet: ${(err as Error).message}` })
-          return
-        }
-        await this.sign(ctx, 'funding', role, out)
-      }
+      if (role === 'client') await this.signFunding(ctx, role, out)
       return
     }
     if (mine('funding') !== undefined) return
@@ -446,6 +438,12 @@ export class EscrowEngine {
       this.refuse(out, ctx.id, 'funding', err)
       return
     }
+    await this.signFunding(ctx, role, out)
+  }
+
+  // Signs this side's funding inputs, but only once the complete refund is kept beside the wallet (a disk error
+  // is retried on the next pass, not a refusal).
+  private async signFunding (ctx: EscrowCtx, role: 'client' | 'printer', out: StepReport[]): Promise<void> {
     try {
       await this.keepRefund(ctx, role)
     } catch (err) {
