@@ -58,6 +58,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   'max-fee': { type: 'string' },
   arbitrator: { type: 'string', multiple: true },
+  mediator: { type: 'string', multiple: true },
   'arbitration-fee': { type: 'string' },
   deposit: { type: 'string' },
   'funding-depth': { type: 'string' },
@@ -140,7 +141,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'info': tooMany(2); return marketInfoCommand(ctx)
         case 'settings':
           tooMany(2)
-          return marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'] })
+          return marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, mediator: values.mediator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'] })
         default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY, market info or market settings`)
       }
     case 'id': tooMany(1); return idCommand(ctx)

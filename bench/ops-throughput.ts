@@ -145,7 +145,11 @@ function rawJob (i: number, client: Uint8Array, rand: () => number): JobRecord {
     updatedAt: Date.now(),
     updates: 0,
     history: [{ action: OP.JOB_CREATE, from: null, to: 'open', by: client, at: Date.now(), note: '' }],
-    file: null
+    file: null,
+    rev: 1,
+    accepts: 0,
+    leavers: [],
+    claims: []
   }
 }
 

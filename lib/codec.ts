@@ -104,3 +104,38 @@ export function struct<T> (fields: Array<[keyof T & string, c.Encoder<any>]>): c
     }
   }
 }
+
+// A safe integer no larger than `max` (counts, heights, percentages: every derived sum stays far below 2^53).
+export function boundedUint (max: number): c.Encoder<number> {
+  return {
+    preencode (state, n) { c.uint.preencode(state, n) },
+    encode (state, n) { c.uint.encode(state, n) },
+    decode (state) {
+      const n = c.uint.decode(state)
+      if (!Number.isSafeInteger(n) || n > max) throw new CodecError(`integer above ${max}`)
+      return n
+    }
+  }
+}
+
+// Times are milliseconds since 1970, the author's own statement: at most MAX_TIME_MS (the year 2286), so a deadline
+// computed from one (a time plus days) is still an exact integer.
+export const MAX_TIME_MS = 10_000_000_000_000
+export const time = boundedUint(MAX_TIME_MS)
+
+// Amounts in satoshis: at most 21 million BTC.
+export const MAX_SATS = 2_100_000_000_000_000
+export const sats = boundedUint(MAX_SATS)
+
+// A finite float within [min, max] (fee rates, sizes).
+export function boundedFinite (min: number, max: number): c.Encoder<number> {
+  return {
+    preencode (state, n) { c.float64.preencode(state, n) },
+    encode (state, n) { c.float64.encode(state, n) },
+    decode (state) {
+      const n = c.float64.decode(state)
+      if (!Number.isFinite(n) || n < min || n > max) throw new CodecError(`number outside ${min}…${max}`)
+      return n
+    }
+  }
+}

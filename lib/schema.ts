@@ -4,14 +4,15 @@
 // that version), and refuses trailing bytes, over-long strings and lists.
 import c from 'compact-encoding'
 import type { State } from 'compact-encoding'
-import { CodecError, boundedString, boundedArray, enumOf, optional, safeUint, finite, struct } from './codec.js'
+import { CodecError, boundedString, boundedArray, boundedUint, boundedFinite, enumOf, optional, safeUint, struct, time, sats } from './codec.js'
 import { chatKeyBody, chatGrantBody, chatMessageBody, type ChatKeyBody, type ChatGrantBody, type ChatMessageBody } from './chat/codec.js'
 import { encodeDisputeBody, decodeDisputeBody, disputeOpCarriesPsbt, optionalDispute, type DisputeOpBody, type DisputeRecord } from './disputes/codec.js'
 
 // 1: the market core. 2: job/create may carry a model file reference. 3: escrow (market/settings, escrow/* ops,
 // job/lapse, dispute/ruling; job/accept, job/ship and job/complete append their escrow fields). 4: chat (ops 20–29),
-// mediation (30–39), reviews and profiles (40–49).
-export const SCHEMA_VERSION = 4
+// mediation (30–39), reviews and profiles (40–49). 5: job/complete carries the client's signature of the payout;
+// market/settings names the mediators (lib/escrow/PROTOCOL.md).
+export const SCHEMA_VERSION = 5
 
 export const MATERIALS = ['PLA', 'ABS', 'PETG', 'TPU', 'Nylon', 'Resin', 'Other'] as const
 export type Material = typeof MATERIALS[number]
@@ -91,6 +92,11 @@ export const LIMITS = {
   fundingInputs: 20, // coins per side in a funding transaction
   scriptBytes: 64, // payout / change / fee output scripts
   arbitrators: 16,
+  mediators: 16, // named in the market settings
+  history: 32, // a job record keeps its first history entry and the latest ones
+  leavers: 16, // the latest printers to leave a job (withdraw, or a lapse they caused), kept in its record
+  acceptsPerPrinter: 2, // a printer that left a job this often may not accept it again
+  maxFeeRate: 500, // sat/vB: no escrow is built at a higher fee rate
   titleChars: 120,
   marketNameChars: 80,
   notesChars: 2000,
@@ -168,7 +174,17 @@ export interface MarketSettings {
   fundingDepth: number // confirmations before a job is active
   fundingTimeoutSecs: number // accepted → open (lapse) after this long without funding
   refundDelayBlocks: number // lockHeight = tip at proposal + this
+  mediators: Uint8Array[] // writer keys of the mediators the creator names (schema v5; none before)
 }
+
+// What apply accepts in market/settings (the command line has the same bounds).
+export const SETTINGS_BOUNDS = {
+  depositPct: [1, 100],
+  arbitrationFeePct: [0, 15],
+  fundingDepth: [1, 100],
+  fundingTimeoutSecs: [60, 30 * 86400],
+  refundDelayBlocks: [6, 52_560]
+} as const
 
 export const DEFAULT_SETTINGS: MarketSettings = {
   chain: '',
@@ -177,7 +193,8 @@ export const DEFAULT_SETTINGS: MarketSettings = {
   arbitrationFeePct: 5,
   fundingDepth: 1,
   fundingTimeoutSecs: 24 * 3600,
-  refundDelayBlocks: 4320
+  refundDelayBlocks: 4320,
+  mediators: []
 }
 
 // A coin one side brings to the funding transaction. txid in display (RPC) byte order.
@@ -216,7 +233,7 @@ export type OpBody =
   | { type: typeof OP.JOB_ACCEPT, jobId: Uint8Array, escrow?: EscrowParty | null }
   | { type: typeof OP.JOB_WITHDRAW, jobId: Uint8Array }
   | { type: typeof OP.JOB_SHIP, jobId: Uint8Array, note: string, psbt?: Uint8Array | null }
-  | { type: typeof OP.JOB_COMPLETE, jobId: Uint8Array, payoutTxid?: Uint8Array | null }
+  | { type: typeof OP.JOB_COMPLETE, jobId: Uint8Array, payoutTxid?: Uint8Array | null, psbt?: Uint8Array | null }
   | { type: typeof OP.JOB_DISPUTE, jobId: Uint8Array, reason: string }
   | { type: typeof OP.MARKET_INIT, name: string }
   | { type: typeof OP.MARKET_SETTINGS, settings: MarketSettings }
@@ -260,7 +277,7 @@ const jobFields: c.Encoder<JobFields> = {
     title.preencode(state, j.title)
     material.preencode(state, j.material)
     colors.preencode(state, j.colors)
-    safeUint.preencode(state, j.bountySats)
+    sats.preencode(state, j.bountySats)
     country.preencode(state, j.country)
     notes.preencode(state, j.notes)
   },
@@ -268,7 +285,7 @@ const jobFields: c.Encoder<JobFields> = {
     title.encode(state, j.title)
     material.encode(state, j.material)
     colors.encode(state, j.colors)
-    safeUint.encode(state, j.bountySats)
+    sats.encode(state, j.bountySats)
     country.encode(state, j.country)
     notes.encode(state, j.notes)
   },
@@ -277,7 +294,7 @@ const jobFields: c.Encoder<JobFields> = {
       title: title.decode(state),
       material: material.decode(state),
       colors: colors.decode(state),
-      bountySats: safeUint.decode(state),
+      bountySats: sats.decode(state),
       country: country.decode(state),
       notes: notes.decode(state)
     }
@@ -287,7 +304,7 @@ const jobFields: c.Encoder<JobFields> = {
 // A patch is a bitfield of present fields followed by those fields, in jobFields order.
 const PATCH_FIELDS = ['title', 'material', 'colors', 'bountySats', 'country', 'notes'] as const
 const PATCH_ENCODERS: { [K in keyof JobFields]: c.Encoder<JobFields[K]> } = {
-  title, material, colors, bountySats: safeUint, country, notes
+  title, material, colors, bountySats: sats, country, notes
 }
 
 const jobPatch: c.Encoder<JobPatch> = {
@@ -318,6 +335,8 @@ function patchFlags (p: JobPatch): number {
 
 
 const fileKind = enumOf(MODEL_KINDS)
+const count32 = boundedUint(0xffffffff)
+const measure = boundedFinite(-1e15, 1e15)
 const bedNames = boundedArray(boundedString(LIMITS.bedNameChars), LIMITS.bedNames)
 
 const fileSummary: c.Encoder<FileSummary> = {
@@ -325,9 +344,9 @@ const fileSummary: c.Encoder<FileSummary> = {
     fileKind.preencode(state, f.kind)
     c.uint.preencode(state, f.models)
     c.uint.preencode(state, f.facets)
-    for (let i = 0; i < 3; i++) finite.preencode(state, f.sizeMm[i])
-    finite.preencode(state, f.volumeCm3)
-    finite.preencode(state, f.areaCm2)
+    for (let i = 0; i < 3; i++) measure.preencode(state, f.sizeMm[i])
+    measure.preencode(state, f.volumeCm3)
+    measure.preencode(state, f.areaCm2)
     c.uint.preencode(state, f.shells)
     c.bool.preencode(state, f.closed)
     c.bool.preencode(state, f.manifold)
@@ -337,9 +356,9 @@ const fileSummary: c.Encoder<FileSummary> = {
     fileKind.encode(state, f.kind)
     c.uint.encode(state, f.models)
     c.uint.encode(state, f.facets)
-    for (let i = 0; i < 3; i++) finite.encode(state, f.sizeMm[i])
-    finite.encode(state, f.volumeCm3)
-    finite.encode(state, f.areaCm2)
+    for (let i = 0; i < 3; i++) measure.encode(state, f.sizeMm[i])
+    measure.encode(state, f.volumeCm3)
+    measure.encode(state, f.areaCm2)
     c.uint.encode(state, f.shells)
     c.bool.encode(state, f.closed)
     c.bool.encode(state, f.manifold)
@@ -348,12 +367,12 @@ const fileSummary: c.Encoder<FileSummary> = {
   decode (state) {
     return {
       kind: fileKind.decode(state),
-      models: safeUint.decode(state),
-      facets: safeUint.decode(state),
-      sizeMm: [finite.decode(state), finite.decode(state), finite.decode(state)],
-      volumeCm3: finite.decode(state),
-      areaCm2: finite.decode(state),
-      shells: safeUint.decode(state),
+      models: count32.decode(state),
+      facets: count32.decode(state),
+      sizeMm: [measure.decode(state), measure.decode(state), measure.decode(state)],
+      volumeCm3: measure.decode(state),
+      areaCm2: measure.decode(state),
+      shells: count32.decode(state),
       closed: c.bool.decode(state),
       manifold: c.bool.decode(state),
       fits: bedNames.decode(state)
@@ -386,7 +405,7 @@ export const fileRef: c.Encoder<FileRef> = {
       drive: key.decode(state),
       path: filePath.decode(state),
       name: fileName.decode(state),
-      byteLength: safeUint.decode(state),
+      byteLength: boundedUint(2 ** 48).decode(state),
       sha256: c.fixed32.decode(state),
       summary: fileSummary.decode(state)
     }
@@ -422,25 +441,35 @@ const signerRole = enumOf(SIGNER_ROLES)
 
 
 const arbitratorEntry = struct<ArbitratorEntry>([['id', key], ['pubkey', pubkey33]])
-export const marketSettings = struct<MarketSettings>([
+const settingsCore = struct<Omit<MarketSettings, 'mediators'>>([
   ['chain', chainSetting],
   ['arbitrators', boundedArray(arbitratorEntry, LIMITS.arbitrators)],
-  ['depositPct', safeUint],
-  ['arbitrationFeePct', safeUint],
-  ['fundingDepth', safeUint],
-  ['fundingTimeoutSecs', safeUint],
-  ['refundDelayBlocks', safeUint]
+  ['depositPct', boundedUint(100)],
+  ['arbitrationFeePct', boundedUint(100)],
+  ['fundingDepth', boundedUint(1_000_000)],
+  ['fundingTimeoutSecs', boundedUint(0xffffffff)],
+  ['refundDelayBlocks', boundedUint(0xffffffff)]
 ])
-const escrowCoin = struct<EscrowCoin>([['txid', txid32], ['vout', safeUint], ['valueSats', safeUint], ['script', script]])
+const mediatorKeys = boundedArray(key, LIMITS.mediators)
+// The mediators were appended in schema v5: a settings op or record without them names none.
+export const marketSettings: c.Encoder<MarketSettings> = {
+  preencode (state, s) { settingsCore.preencode(state, s); mediatorKeys.preencode(state, s.mediators ?? []) },
+  encode (state, s) { settingsCore.encode(state, s); mediatorKeys.encode(state, s.mediators ?? []) },
+  decode (state) {
+    const core = settingsCore.decode(state)
+    return { ...core, mediators: state.start < state.end ? mediatorKeys.decode(state) : [] }
+  }
+}
+const escrowCoin = struct<EscrowCoin>([['txid', txid32], ['vout', boundedUint(0xffffffff)], ['valueSats', sats], ['script', script]])
 const partyFields: Array<[keyof EscrowParty & string, c.Encoder<any>]> = [
   ['pubkey', pubkey33],
   ['payoutScript', script],
   ['changeScript', script],
   ['inputs', boundedArray(escrowCoin, LIMITS.fundingInputs)],
-  ['feeRate', finite]
+  ['feeRate', boundedFinite(0, 1_000_000)]
 ]
 export const escrowParty = struct<EscrowParty>(partyFields)
-const proposeEscrow = struct<ProposeEscrow>([...partyFields, ['lockHeight', safeUint]] as Array<[keyof ProposeEscrow & string, c.Encoder<any>]>)
+const proposeEscrow = struct<ProposeEscrow>([...partyFields, ['lockHeight', boundedUint(499_999_999)]] as Array<[keyof ProposeEscrow & string, c.Encoder<any>]>)
 const optionalParty = optional(escrowParty)
 const optionalPsbt = optional(psbtBytes)
 const optionalTxid = optional(txid32)
@@ -509,25 +538,27 @@ export interface PrinterProfile {
 }
 
 const reviewText = boundedString(REPUTATION_LIMITS.reviewChars)
+const rating = boundedUint(255)
+const bedMm = boundedUint(0xffffffff)
 const profileMaterials = boundedArray(material, MATERIALS.length)
 const profileNote = boundedString(REPUTATION_LIMITS.profileNoteChars)
 export const printerProfile: c.Encoder<PrinterProfile> = {
   preencode (state, p) {
     profileMaterials.preencode(state, p.materials)
-    for (let i = 0; i < 3; i++) safeUint.preencode(state, p.bedMm[i])
+    for (let i = 0; i < 3; i++) bedMm.preencode(state, p.bedMm[i])
     country.preencode(state, p.country)
     profileNote.preencode(state, p.note)
   },
   encode (state, p) {
     profileMaterials.encode(state, p.materials)
-    for (let i = 0; i < 3; i++) safeUint.encode(state, p.bedMm[i])
+    for (let i = 0; i < 3; i++) bedMm.encode(state, p.bedMm[i])
     country.encode(state, p.country)
     profileNote.encode(state, p.note)
   },
   decode (state) {
     return {
       materials: profileMaterials.decode(state),
-      bedMm: [safeUint.decode(state), safeUint.decode(state), safeUint.decode(state)],
+      bedMm: [bedMm.decode(state), bedMm.decode(state), bedMm.decode(state)],
       country: country.decode(state),
       note: profileNote.decode(state)
     }
@@ -544,7 +575,7 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
     case OP.JOB_DISPUTE: jobId[pass](state, op.jobId); note[pass](state, op.reason); return
     case OP.MARKET_INIT: marketName[pass](state, op.name); return
     case OP.JOB_ACCEPT: jobId[pass](state, op.jobId); optionalParty[pass](state, op.escrow ?? null); return
-    case OP.JOB_COMPLETE: jobId[pass](state, op.jobId); optionalTxid[pass](state, op.payoutTxid ?? null); return
+    case OP.JOB_COMPLETE: jobId[pass](state, op.jobId); optionalTxid[pass](state, op.payoutTxid ?? null); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.MARKET_SETTINGS: marketSettings[pass](state, op.settings); return
     case OP.ESCROW_PROPOSE: jobId[pass](state, op.jobId); proposeEscrow[pass](state, op.escrow); return
     case OP.ESCROW_SIGN: jobId[pass](state, op.jobId); signKind[pass](state, op.kind); psbtBytes[pass](state, op.psbt); return
@@ -554,7 +585,7 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
     case OP.CHAT_KEY: chatKeyBody[pass](state, op); return
     case OP.CHAT_GRANT: chatGrantBody[pass](state, op); return
     case OP.CHAT_MESSAGE: chatMessageBody[pass](state, op); return
-    case OP.JOB_REVIEW: jobId[pass](state, op.jobId); c.uint[pass](state, op.rating); reviewText[pass](state, op.text); return
+    case OP.JOB_REVIEW: jobId[pass](state, op.jobId); rating[pass](state, op.rating); reviewText[pass](state, op.text); return
     case OP.PRINTER_PROFILE: printerProfile[pass](state, op.profile); return
     case OP.MEDIATOR_REGISTER: case OP.DISPUTE_PROPOSE: case OP.DISPUTE_ACCEPT: case OP.DISPUTE_REJECT: case OP.DISPUTE_ESCALATE: case OP.DISPUTE_RULE:
       encodeDisputeBody(state, op, pass, psbtBytes); return
@@ -573,7 +604,7 @@ function decodeBody (state: State, type: number, version: number): OpBody {
     case OP.JOB_DISPUTE: return { type, jobId: jobId.decode(state), reason: note.decode(state) }
     case OP.MARKET_INIT: return { type, name: marketName.decode(state) }
     case OP.JOB_ACCEPT: return { type, jobId: jobId.decode(state), escrow: version >= 3 ? optionalParty.decode(state) : null }
-    case OP.JOB_COMPLETE: return { type, jobId: jobId.decode(state), payoutTxid: version >= 3 ? optionalTxid.decode(state) : null }
+    case OP.JOB_COMPLETE: return { type, jobId: jobId.decode(state), payoutTxid: version >= 3 ? optionalTxid.decode(state) : null, psbt: version >= 5 ? optionalPsbt.decode(state) : null }
     case OP.MARKET_SETTINGS: if (version < 3) break; return { type, settings: marketSettings.decode(state) }
     case OP.ESCROW_PROPOSE: if (version < 3) break; return { type, jobId: jobId.decode(state), escrow: proposeEscrow.decode(state) }
     case OP.ESCROW_SIGN: if (version < 3) break; return { type, jobId: jobId.decode(state), kind: signKind.decode(state), psbt: psbtBytes.decode(state) }
@@ -584,7 +615,7 @@ function decodeBody (state: State, type: number, version: number): OpBody {
     case OP.CHAT_KEY: if (version < 4) break; return { type, ...chatKeyBody.decode(state) }
     case OP.CHAT_GRANT: if (version < 4) break; return { type, ...chatGrantBody.decode(state) }
     case OP.CHAT_MESSAGE: if (version < 4) break; return { type, ...chatMessageBody.decode(state) }
-    case OP.JOB_REVIEW: if (version < 4) break; return { type, jobId: jobId.decode(state), rating: c.uint.decode(state), text: reviewText.decode(state) }
+    case OP.JOB_REVIEW: if (version < 4) break; return { type, jobId: jobId.decode(state), rating: rating.decode(state), text: reviewText.decode(state) }
     case OP.PRINTER_PROFILE: if (version < 4) break; return { type, profile: printerProfile.decode(state) }
     case OP.MEDIATOR_REGISTER: case OP.DISPUTE_PROPOSE: case OP.DISPUTE_ACCEPT: case OP.DISPUTE_REJECT: case OP.DISPUTE_ESCALATE: case OP.DISPUTE_RULE:
       if (version < 4) break; return decodeDisputeBody(state, type, psbtBytes)
@@ -597,19 +628,19 @@ function decodeBody (state: State, type: number, version: number): OpBody {
 
 // The byte bound of an op of this type (see LIMITS).
 export function opBytesFor (type: number): number {
-  return type === OP.ESCROW_SIGN || type === OP.DISPUTE_RULING || type === OP.JOB_SHIP || disputeOpCarriesPsbt(type) ? LIMITS.escrowOpBytes : LIMITS.opBytes
+  return type === OP.ESCROW_SIGN || type === OP.DISPUTE_RULING || type === OP.JOB_SHIP || type === OP.JOB_COMPLETE || disputeOpCarriesPsbt(type) ? LIMITS.escrowOpBytes : LIMITS.opBytes
 }
 
 export function encodeOp (op: OpBody, at: number): Uint8Array {
   const state = c.state()
   c.uint.preencode(state, SCHEMA_VERSION)
   c.uint.preencode(state, op.type)
-  safeUint.preencode(state, at)
+  time.preencode(state, at)
   encodeBody(state, op, 'preencode')
   state.buffer = new Uint8Array(state.end)
   c.uint.encode(state, SCHEMA_VERSION)
   c.uint.encode(state, op.type)
-  safeUint.encode(state, at)
+  time.encode(state, at)
   encodeBody(state, op, 'encode')
   const max = opBytesFor(op.type)
   if (state.start > max) throw new SchemaError(`operation is ${state.start} bytes, over the ${max}-byte limit`)
@@ -625,7 +656,7 @@ export function decodeOp (buf: Uint8Array): Op {
   if (version < 1 || version > SCHEMA_VERSION) throw new SchemaError(`unknown schema version ${version}`)
   const type = c.uint.decode(state)
   if (buf.byteLength > opBytesFor(type)) throw new SchemaError('operation too large')
-  const at = safeUint.decode(state)
+  const at = time.decode(state)
   const body = decodeBody(state, type, version)
   if (state.start !== state.end) throw new SchemaError('trailing bytes')
   return { ...body, version, at }
@@ -655,7 +686,15 @@ export interface JobRecord extends JobFields {
   file: FileRef | null
   escrow?: EscrowRecord | null // null/absent: a market without escrow, or a job not (or no longer) accepted
   dispute?: DisputeRecord | null // mediation and arbitration of an escrowed dispute (lib/disputes); null/absent: none
+  // appended in schema v5 (a record without them reads as rev = history length, accepts = 0 or 1, none left):
+  rev: number // history entries ever written; `history` keeps the first and the latest LIMITS.history - 1
+  accepts: number // acceptances so far: the chat's epoch (lib/chat), so a new printer gets a new conversation
+  leavers: Uint8Array[] // printers that left this job (withdrew, or their acceptance lapsed): they may not accept it again
+  claims: PaidClaim[] // escrow/paid claims that apply cannot check alone (a refund): one per role
 }
+
+// A party's word that a payout reached the chain. Only a claim: each engine checks its own node.
+export interface PaidClaim { kind: PaidKind, role: SignerRole, txid: Uint8Array }
 
 const historyEntry: c.Encoder<HistoryEntry> = {
   preencode (state, h) {
@@ -688,6 +727,9 @@ const historyEntry: c.Encoder<HistoryEntry> = {
 
 const optionalKey = optional(key)
 const history = c.array(historyEntry)
+const leavers = c.array(key)
+const paidClaim = struct<PaidClaim>([['kind', paidKind], ['role', signerRole], ['txid', txid32]])
+const claims = c.array(paidClaim)
 
 export const jobRecord: c.Encoder<JobRecord> = {
   preencode (state, j) {
@@ -704,6 +746,10 @@ export const jobRecord: c.Encoder<JobRecord> = {
     optionalFileRef.preencode(state, j.file)
     optionalEscrow.preencode(state, j.escrow ?? null)
     optionalDispute.preencode(state, j.dispute ?? null)
+    c.uint.preencode(state, j.rev)
+    c.uint.preencode(state, j.accepts)
+    leavers.preencode(state, j.leavers)
+    claims.preencode(state, j.claims)
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -719,12 +765,16 @@ export const jobRecord: c.Encoder<JobRecord> = {
     optionalFileRef.encode(state, j.file)
     optionalEscrow.encode(state, j.escrow ?? null)
     optionalDispute.encode(state, j.dispute ?? null)
+    c.uint.encode(state, j.rev)
+    c.uint.encode(state, j.accepts)
+    leavers.encode(state, j.leavers)
+    claims.encode(state, j.claims)
   },
   decode (state) {
     const id = jobId.decode(state)
     const seq = c.uint.decode(state)
     const fields = jobFields.decode(state)
-    return {
+    const j: JobRecord = {
       id,
       seq,
       ...fields,
@@ -737,8 +787,17 @@ export const jobRecord: c.Encoder<JobRecord> = {
       history: history.decode(state),
       file: state.start < state.end ? optionalFileRef.decode(state) : null,
       escrow: state.start < state.end ? optionalEscrow.decode(state) : null,
-      dispute: state.start < state.end ? optionalDispute.decode(state) : null
+      dispute: state.start < state.end ? optionalDispute.decode(state) : null,
+      rev: 0,
+      accepts: 0,
+      leavers: [],
+      claims: []
     }
+    j.rev = state.start < state.end ? c.uint.decode(state) : j.history.length
+    j.accepts = state.start < state.end ? c.uint.decode(state) : j.printer === null ? 0 : 1
+    if (state.start < state.end) j.leavers = leavers.decode(state)
+    if (state.start < state.end) j.claims = claims.decode(state)
+    return j
   }
 }
 

@@ -17,7 +17,12 @@ test('dispute cli: mediator registers, is picked, proposes 60 %; both accept; th
   const key = (await ok([...A, '--json', 'market', 'create'])).key
   for (const p of [R, M, B, C]) await ok([...p, '--json', 'market', 'join', key])
   const arb = await ok([...R, '--json', 'id'])
-  await ok([...A, '--json', 'market', 'settings', '--chain', 'regtest', '--arbitrator', `${arb.id}:${arb.arbitratorPubkey}`, '--funding-depth', '1'])
+  const mediatorId = (await ok([...M, '--json', 'id'])).id
+  const unnamed = await p2print([...M, '--json', 'mediator', 'register', '--fee-pct', '2'])
+  t.is(unnamed.code, 1, 'a mediator the creator has not named cannot register')
+  t.ok(unnamed.stderr.includes(`market settings --mediator ${mediatorId}`), 'and is told what the creator must run')
+  const settings = await ok([...A, '--json', 'market', 'settings', '--chain', 'regtest', '--arbitrator', `${arb.id}:${arb.arbitratorPubkey}`, '--mediator', mediatorId, '--funding-depth', '1'])
+  t.alike(settings.mediators, [mediatorId], 'the creator names the mediator')
   const seed = startSeed(t, A)
   t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000))
 
@@ -25,7 +30,6 @@ test('dispute cli: mediator registers, is picked, proposes 60 %; both accept; th
   t.is(reg.feePct, 2, 'the mediator registered with a 2 % fee')
   const tooHigh = await p2print([...M, '--json', 'mediator', 'register', '--fee-pct', '50'])
   t.is(tooHigh.code, 2, 'a fee over the cap is refused')
-  const mediatorId = (await ok([...M, '--json', 'id'])).id
   t.ok(await eventually(async () => ((await p2print([...B, '--json', 'mediator', 'list'])).json?.mediators ?? []).some((m: any) => m.id === mediatorId), 30_000, 500), 'the client sees the mediator in the list')
 
   await chain.fund((await ok([...B, '--json', 'wallet', 'address'])).address, 2_000_000n)

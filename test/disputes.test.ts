@@ -13,8 +13,9 @@ import { ECPairFactory } from 'ecpair'
 import { openMarkets, eventually, sleep, tmpDir, type Test } from './helpers.js'
 import { jobOn, until, drive, paidTo, WAIT } from './escrow-helpers.js'
 import { startRegtest, type RegtestChain } from './regtest.js'
-import { OP, decodeOp, encodeOp, type JobRecord, type MarketSettings, type OpBody, type EscrowRecord } from '../lib/schema.js'
-import { getSettings, putJob, getJob, type View } from '../lib/market/view.js'
+import { OP, decodeOp, encodeOp, DEFAULT_SETTINGS, type JobRecord, type MarketSettings, type OpBody, type EscrowRecord } from '../lib/schema.js'
+import { getSettings, putJob, getJob, putSettings, type View } from '../lib/market/view.js'
+import { escrowParties } from './escrow-fixture.js'
 import { applyOp } from '../lib/market/apply.js'
 import type { Market } from '../lib/market/market.js'
 import { EscrowEngine, arbitratorPubkey, escrowContext, buildFor, type StepReport } from '../lib/escrow/engine.js'
@@ -53,7 +54,8 @@ async function setup (t: Test): Promise<Setup> {
     arbitrationFeePct: 5,
     fundingDepth: 1,
     fundingTimeoutSecs: 3600,
-    refundDelayBlocks: 20
+    refundDelayBlocks: 20,
+    mediators: [mediator.market.writerKey]
   }
   await client.market.append({ type: OP.MARKET_SETTINGS, settings })
   await mediator.market.append({ type: OP.MEDIATOR_REGISTER, feePct: MED_FEE_PCT })
@@ -155,7 +157,7 @@ test('mediation accepted by both: the split is paid, the mediator gets its fee; 
   t.is(m.taken, 1); t.is(m.proposed, 1); t.is(m.accepted, 1); t.is(m.overturned, 0)
 })
 
-test('mediation rejected → the arbitrator rules a percentage; paid with a party\'s signature; the proposal counts as overturned', { timeout: 120_000 }, async (t) => {
+test('mediation rejected → the arbitrator rules a percentage; the side that gets less pays it out; the proposal counts as overturned', { timeout: 120_000 }, async (t) => {
   const s = await setup(t)
   const id = await disputed(s)
   await propose(s, id, 80)
@@ -163,8 +165,8 @@ test('mediation rejected → the arbitrator rules a percentage; paid with a part
   t.ok(await until(s.arbitrator.market, id, j => j.dispute?.stage === 'arbitration' && j.dispute.escalation === 'rejected'), 'to the arbitrator')
   await s.arbitrator.engine.rule(id, 30, 'mostly unusable')
   t.ok(await until(s.client.market, id, j => j.escrow?.ruling != null), 'ruling recorded')
-  t.absent((await s.printer.engine.step()).some(r => r.kind === 'ruling'), 'the side that gets less does not countersign')
-  await drive(s.chain, [s.client.engine], async () => {
+  // the ruling is final: the side that gets less pays it out too (the client may be gone)
+  await drive(s.chain, [s.printer.engine], async () => {
     const v = await jobOn(s.arbitrator.market, id)
     return v !== null && v.confirmed && v.job.escrow?.closed != null
   })
@@ -189,7 +191,6 @@ test('mediation rejected by the printer → the arbitrator rules 90 % for the pr
   t.ok(await until(s.arbitrator.market, id, j => j.dispute?.stage === 'arbitration' && j.dispute.escalation === 'rejected'), 'to the arbitrator')
   await s.arbitrator.engine.rule(id, 90, 'the photos show a good print')
   t.ok(await until(s.client.market, id, j => j.escrow?.ruling != null), 'ruling recorded')
-  t.absent((await s.client.engine.step()).some(r => r.kind === 'ruling'), 'the side that gets less does not countersign')
   await drive(s.chain, [s.printer.engine], async () => {
     const v = await jobOn(s.arbitrator.market, id)
     return v !== null && v.confirmed && v.job.escrow?.closed != null
@@ -285,15 +286,25 @@ const CLIENT = key(1)
 const PRINTER = key(2)
 const ARB = key(3)
 
-// An active, funded escrowed job record (the escrow fields the mediation rules read; no real transactions).
-async function activeJob (bee: View, n: number, arbitratorPubkey: Uint8Array = b4a.alloc(33, 2)): Promise<Uint8Array> {
+// An active escrowed job record with real keys (escrow-fixture.ts), as if funded: the coins are made up, the
+// signatures the ops carry are real.
+const FIX = escrowParties('disputes test')
+async function activeJob (bee: View, n: number): Promise<Uint8Array> {
   const id = b4a.alloc(16, n)
-  const e = { arbitrator: ARB, arbitratorPubkey, depositPct: 15, arbitrationFeePct: 5, fundingDepth: 1, fundingTimeoutSecs: 3600, refundDelayBlocks: 20, acceptedAt: 1, printer: { pubkey: b4a.alloc(33, 3), payoutScript: b4a.alloc(22), changeScript: b4a.alloc(22), inputs: [], feeRate: 1 }, client: null, sigs: [], fundingTxid: b4a.alloc(32, 9), ruling: null, closed: null } as EscrowRecord
-  const job: JobRecord = { id, seq: n, title: 't', material: 'PLA', colors: [], bountySats: BOUNTY, country: 'DE', notes: '', client: CLIENT, printer: PRINTER, status: 'active', createdAt: 1, updatedAt: 1, updates: 0, history: [], file: null, escrow: e, dispute: null }
+  const e: EscrowRecord = { arbitrator: ARB, arbitratorPubkey: FIX.arbitrator.publicKey, depositPct: 15, arbitrationFeePct: 5, fundingDepth: 1, fundingTimeoutSecs: 3600, refundDelayBlocks: 20, acceptedAt: 1, printer: FIX.printerSide(), client: FIX.clientSide(500), sigs: [], fundingTxid: null, ruling: null, closed: null }
+  const job: JobRecord = { id, seq: n, title: 't', material: 'PLA', colors: [], bountySats: BOUNTY, country: 'DE', notes: '', client: CLIENT, printer: PRINTER, status: 'active', createdAt: 1, updatedAt: 1, updates: 0, history: [], file: null, escrow: e, dispute: null, rev: 0, accepts: 1, leavers: [], claims: [] }
+  e.fundingTxid = b4a.from(escrowContext(job).fundingTxid, 'hex')
   const b = bee.batch()
   await putJob(b, null, job)
   await b.flush()
   return id
+}
+
+// The market's creator names these mediators (apply takes mediator/register from them only).
+async function nameMediators (bee: View, keys: Uint8Array[]): Promise<void> {
+  const b = bee.batch()
+  await putSettings(b, { ...DEFAULT_SETTINGS, chain: 'regtest', mediators: keys })
+  await b.flush()
 }
 
 test('revocation rules: pure, and recomputed in apply from a constructed history (two missed deadlines → revoked, no longer picked)', async (t) => {
@@ -304,6 +315,8 @@ test('revocation rules: pure, and recomputed in apply from a constructed history
 
   const bee = await openBee(t)
   const MED = key(7)
+  t.absent(await run(bee, { type: OP.MEDIATOR_REGISTER, feePct: 3 }, MED, 10), 'a writer the creator has not named cannot register')
+  await nameMediators(bee, [MED, key(8)])
   t.ok(await run(bee, { type: OP.MEDIATOR_REGISTER, feePct: 3 }, MED, 10), 'registered')
   t.absent(await run(bee, { type: OP.MEDIATOR_REGISTER, feePct: 6 }, key(8), 10), 'a fee above the 5 % cap is refused')
   let at = 1_000
@@ -330,7 +343,7 @@ test('revocation rules: pure, and recomputed in apply from a constructed history
   t.ok((await getMediators(bee))[0].revoked.startsWith('R1'), '…but not the revocation')
 })
 
-// A PSBT that carries one partial signature by `signer` (apply checks whose key signed, the engines check the rest).
+// A PSBT that carries one partial signature by `signer`, on a made-up transaction.
 function signedBy (signer: ReturnType<typeof ECPair.makeRandom>): Uint8Array {
   const psbt = new bitcoin.Psbt()
   psbt.addInput({ hash: b4a.alloc(32, 5), index: 0, witnessUtxo: { script: b4a.concat([b4a.from([0, 32]), b4a.alloc(32, 6)]), value: 100_000n } })
@@ -343,12 +356,12 @@ function signedBy (signer: ReturnType<typeof ECPair.makeRandom>): Uint8Array {
 test('a proposal nobody answers in 48 h escalates; R2 (overturned ≥ accepted + upheld, at least 2) revokes through apply', async (t) => {
   const bee = await openBee(t)
   const MED = key(9)
-  const arb = ECPair.makeRandom()
   const feeScript = b4a.concat([b4a.from([0, 20]), b4a.alloc(20, 4)])
+  await nameMediators(bee, [MED])
   t.ok(await run(bee, { type: OP.MEDIATOR_REGISTER, feePct: 2 }, MED, 10))
   let at = 1_000
   for (const n of [11, 12]) {
-    const id = await activeJob(bee, n, arb.publicKey)
+    const id = await activeJob(bee, n)
     t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id, reason: 'bad' }, CLIENT, at), `dispute ${n}`)
     t.ok(await run(bee, { type: OP.DISPUTE_PROPOSE, jobId: id, printerPct: 90, note: 'n', feeScript }, MED, at + 1), 'proposed 90 %')
     const j = (await getJob(bee, id))!
@@ -357,15 +370,17 @@ test('a proposal nobody answers in 48 h escalates; R2 (overturned ≥ accepted +
     t.absent(await run(bee, { type: OP.DISPUTE_ACCEPT, jobId: id, psbt: signedBy(ECPair.makeRandom()) }, CLIENT, j.dispute!.proposal!.answerBy), 'an answer after 48 h is refused')
     t.ok(await run(bee, { type: OP.DISPUTE_ESCALATE, jobId: id }, CLIENT, j.dispute!.proposal!.answerBy), 'escalated at 48 h')
     t.is((await getJob(bee, id))!.dispute?.escalation, 'no-answer')
+    const j2 = (await getJob(bee, id))!
     t.absent(await run(bee, { type: OP.DISPUTE_RULE, jobId: id, printerPct: 10, note: 'r', feeScript, psbt: signedBy(ECPair.makeRandom()) }, ARB, at + 5), 'a ruling signed by another key is refused')
-    t.ok(await run(bee, { type: OP.DISPUTE_RULE, jobId: id, printerPct: 10, note: 'r', feeScript, psbt: signedBy(arb) }, ARB, at + 5), 'the arbitrator rules 10 %')
+    t.absent(await run(bee, { type: OP.DISPUTE_RULE, jobId: id, ...FIX.rule(j2, 90, 'r', at + 5, feeScript), printerPct: 10 }, ARB, at + 5), 'a ruling whose signature is on another split is refused')
+    t.ok(await run(bee, { type: OP.DISPUTE_RULE, jobId: id, ...FIX.rule(j2, 10, 'r', at + 5, feeScript) }, ARB, at + 5), 'the arbitrator rules 10 %, signing that ruling\'s payout')
     t.is((await getJob(bee, id))!.dispute?.stage, 'ruled')
     at += 10
   }
   const [m] = await getMediators(bee)
   t.is(m.proposed, 2); t.is(m.overturned, 2); t.is(m.missed, 0)
   t.ok(m.revoked.startsWith('R2'), `revoked by R2: ${m.revoked}`)
-  const id = await activeJob(bee, 13, arb.publicKey)
+  const id = await activeJob(bee, 13)
   t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id, reason: 'bad' }, CLIENT, at))
   t.is((await getJob(bee, id))!.dispute?.mediator, null, 'a mediator revoked by R2 is not picked')
 })

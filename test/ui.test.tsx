@@ -16,7 +16,8 @@ import path from 'path'
 import { checkAddress } from '../lib/commands/wallet.js'
 import { networkFor } from '../lib/escrow/networks.js'
 import type { DisputeRecord } from '../lib/disputes/codec.js'
-import type { Status, JobRecord } from '../lib/schema.js'
+import { OP, DEFAULT_SETTINGS, type Status, type JobRecord } from '../lib/schema.js'
+import type { Market } from '../lib/market/market.js'
 
 const KEY = { down: '\u001B[B', up: '\u001B[A', right: '\u001B[C', left: '\u001B[D', enter: '\r', esc: '\u001B', tab: '\t', ctrlC: '\u0003', backspace: '\u007f' }
 const ME = b4a.alloc(32, 1)
@@ -681,6 +682,9 @@ test('app session: wallet, send with a planned fee, seeding, mediator registrati
   t.absent(s.running, 'stopped')
 
   await t.exception(app.registerMediator('9'), /capped at 5/)
+  await t.exception(app.registerMediator('2'), /has not named you a mediator/, 'only a mediator the market\'s creator names can register')
+  const market = (app as unknown as { session: { market: Market } }).session.market
+  await market.append({ type: OP.MARKET_SETTINGS, settings: { ...DEFAULT_SETTINGS, mediators: [market.writerKey] } })
   const m = await app.registerMediator('2')
   t.is(m.feePct, 2, 'registered through `mediator register`')
   const d = await app.disputes()

@@ -68,10 +68,10 @@ Wallet (Bitcoin; --chain mainnet|testnet|signet|regtest, default testnet or the 
   wallet send ADDRESS BTC [--fee-rate SAT_PER_VB] [--dry-run] [--max-fee SATS]
 
 Escrow (in a market whose creator set a chain; needs --bitcoin-rpc or --esplora)
-  market settings [--chain C] [--arbitrator ID:PUBKEY]... [--arbitration-fee PCT] [--funding-depth N]
-                  [--funding-timeout SECS] [--refund-delay BLOCKS]      (the market's creator)
+  market settings [--chain C] [--arbitrator ID:PUBKEY]... [--mediator ID]... [--arbitration-fee PCT]
+                  [--funding-depth N] [--funding-timeout SECS] [--refund-delay BLOCKS]   (the market's creator)
   escrow ID                     address, amounts, who signed, txids, depth, each path's payout, deadlines
-  mediator register --fee-pct N | mediator list
+  mediator register --fee-pct N | mediator list   (mediators are named by the market's creator)
   dispute list                  the disputes you are in (any role), their stage, deadlines and your next step
   dispute propose ID --printer-pct N [--note TEXT]                     (the job's mediator)
   dispute accept ID | dispute reject ID [--note TEXT]                  (client or printer)
@@ -163,7 +163,7 @@ export function renderResult (r: Result): string {
     case 'chat': return renderChat(r.data)
     case 'peer': case 'printers': case 'review': case 'profile': return renderReputation(r)
     case 'settings': return renderSettings(r.data)
-    case 'ruled': return `Ruled on job ${r.data.id}: the printer gets ${r.data.printerPct} % of the bounty (${r.data.printerPct === 50 ? 'an even split' : r.data.winner === 'printer' ? 'for the printer' : 'for the client'}).\n  The ${r.data.winner}'s peer countersigns and broadcasts payout ${r.data.txid.slice(0, 16)}… when it next runs.${r.data.shared ? '' : '\n  Stored locally: run `p2print sync` when a peer is online.'}`
+    case 'ruled': return `Ruled on job ${r.data.id}: the printer gets ${r.data.printerPct} % of the bounty (${r.data.printerPct === 50 ? 'an even split' : r.data.winner === 'printer' ? 'for the printer' : 'for the client'}).\n  The client's and the printer's peers countersign and broadcast payout ${r.data.txid.slice(0, 16)}… when they next run.${r.data.shared ? '' : '\n  Stored locally: run `p2print sync` when a peer is online.'}`
     case 'mediator': return `Registered as a mediator with a fee of ${r.data.feePct} % of the bounty.\n  ${mediatorLine(r.data)}`
     case 'mediators': return (r.data.mediators.length === 0 ? 'No mediators registered: disputes go straight to the arbitrator.' : r.data.mediators.map(m => `${m.id}  fee ${m.feePct} %\n  ${mediatorLine(m)}`).join('\n')) + `\nRevoked by: ${r.data.rules.join('; ')}`
     case 'disputes': return renderDisputes(r.data)
@@ -182,7 +182,9 @@ function renderEscrow (d: Record<string, any>): string {
   if (d.amounts != null) lines.push(`  amounts      bounty ${sats(d.amounts.bountySats)}; client puts in ${sats(d.amounts.clientInSats)}, printer ${sats(d.amounts.printerInSats)} (deposits ${String(d.amounts.depositPct)} %)`)
   lines.push(`  signed       refund: client ${d.refundSigned?.client === true ? 'yes' : 'no'}, printer ${d.refundSigned?.printer === true ? 'yes' : 'no'}; funding: client ${d.fundedBy?.client === true ? 'yes' : 'no'}, printer ${d.fundedBy?.printer === true ? 'yes' : 'no'}`)
   lines.push(`  funding      ${d.fundingTxid ?? '—'}${d.fundingDepth != null ? `, ${String(d.fundingDepth)} of ${String(d.requiredDepth)} confirmations` : ''}`)
+  if (d.agreed != null && d.payout == null) lines.push(`  signed by all ${String(d.agreed.kind)} payout ${String(d.agreed.txid)}: any peer of the job broadcasts it`)
   if (d.payout != null) lines.push(`  payout       ${String(d.payout.kind)}: ${String(d.payout.txid)}`)
+  if (Array.isArray(d.refundClaims) && d.refundClaims.length > 0 && d.payout == null) lines.push(`  refund       reported paid by the ${(d.refundClaims as string[]).join(' and the ')} (a claim: each peer checks its own Bitcoin node)`)
   if (d.ruling != null) lines.push(`  ruling       for the ${String(d.ruling.winner)}`)
   lines.push(`  deadlines    lapses if unfunded at ${String(d.deadlines?.lapseAt)}; refund valid from block ${d.deadlines?.lockHeight ?? '—'}${d.deadlines?.tipHeight != null ? ` (tip ${String(d.deadlines.tipHeight)})` : ''}`)
   for (const p of (d.paths ?? []) as Array<{ kind: string, outputs: Array<{ role: string, valueSats: string }>, feeSats: string }>) {
@@ -224,6 +226,7 @@ function renderSettings (s: SettingsJSON): string {
   return [
     `Escrow settings: chain ${s.chain === '' ? 'none (no escrow)' : s.chain}`,
     `  arbitrators     ${s.arbitrators.length === 0 ? 'none' : s.arbitrators.map(a => `${a.id} (${a.pubkey.slice(0, 12)}…)`).join(', ')}`,
+    `  mediators       ${s.mediators.length === 0 ? 'none named (disputes go straight to the arbitrator)' : s.mediators.join(', ')}`,
     `  deposits        ${s.depositPct} % of the bounty from each side; arbitration fee ${s.arbitrationFeePct} %`,
     `  funding         ${s.fundingDepth} confirmation(s), within ${Math.round(s.fundingTimeoutSecs / 60)} min of the acceptance; refund after ${s.refundDelayBlocks} blocks`
   ].join('\n')

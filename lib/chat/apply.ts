@@ -8,7 +8,7 @@ import { OP, type Op, type WriterRecord } from '../schema.js'
 import { getJob, putWriter } from '../market/view.js'
 import { CHAT_LIMITS, NONCE_BYTES, MAC_BYTES, PHOTO_STORED_MAX } from './codec.js'
 import { chatRoleOf } from './roles.js'
-import { getChatJob, putChatJob, putChatPublicKey, getChatPublicKey, putGrant, putMessage } from './view.js'
+import { getChatJob, putChatJob, putChatPublicKey, getChatPublicKey, putGrant, putMessage, getChatKey, putChatKey } from './view.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
 export type ChatOp = Extract<Op, { type: typeof OP.CHAT_KEY | typeof OP.CHAT_GRANT | typeof OP.CHAT_MESSAGE }>
@@ -31,8 +31,13 @@ async function step (b: Batch, op: ChatOp, author: Uint8Array): Promise<boolean>
   }
   const job = await getJob(b, op.jobId)
   if (job === null || chatRoleOf(job, author) === null) return false
-  const chat = await getChatJob(b, op.jobId)
+  // the conversation of the job's current printer (epoch = acceptances so far): keys of an earlier epoch are
+  // never wrapped for anyone again nor written with, so each printer's conversation stays between its parties
+  const epoch = job.accepts
+  const stored = await getChatJob(b, op.jobId)
+  const chat = stored.epoch === epoch ? stored : { ...stored, keys: [], photos: 0, epoch }
   const known = chat.keys.some(k => b4a.equals(k.id, op.keyId))
+  if (!known && ((await getChatKey(b, op.jobId, op.keyId)) !== null || stored.keys.some(k => b4a.equals(k.id, op.keyId)))) return false
 
   if (op.type === OP.CHAT_GRANT) {
     if (op.wraps.length === 0) return false
@@ -45,7 +50,10 @@ async function step (b: Batch, op: ChatOp, author: Uint8Array): Promise<boolean>
       if (publicKey === null) return false // sealed to a key the reader never published
       wraps.push({ reader: w.reader, publicKey, sealed: w.sealed })
     }
-    if (!known) await putChatJob(b, op.jobId, { ...chat, keys: [...chat.keys, { id: op.keyId, creator: author }] })
+    if (!known) {
+      await putChatJob(b, op.jobId, { ...chat, keys: [...chat.keys, { id: op.keyId, creator: author }] })
+      await putChatKey(b, op.jobId, op.keyId, { epoch, creator: author })
+    }
     for (const w of wraps) await putGrant(b, op.jobId, op.keyId, w.reader, author, { publicKey: w.publicKey, sealed: w.sealed })
     return true
   }

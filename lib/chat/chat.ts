@@ -11,7 +11,7 @@ import type { BlobRef } from '../files/drive.js'
 import { CHAT_LIMITS, PHOTO_STORED_MAX, encodePlaintext, decodePlaintext, type ChatWrap, type PhotoType, type ChatPhotoRef } from './codec.js'
 import { chatKeyPairFrom, newConversationKey, keyIdOf, sealKey, openKey, encrypt, decrypt, sealPhoto, openPhoto, type ChatKeyPair } from './crypto.js'
 import { chatParticipants, chatRoleOf, type ChatRole } from './roles.js'
-import { getChatPublicKey, getChatJob, grantsFor, chatMessages } from './view.js'
+import { getChatPublicKey, getChatJob, grantsFor, chatMessages, chatKeys } from './view.js'
 import { sniffImage, TOO_MANY_PHOTOS, type LoadedPhoto } from './photos.js'
 import { printable } from '../text.js'
 
@@ -41,12 +41,14 @@ export async function publishChatKey (market: Market): Promise<boolean> {
 
 const hex = (b: Uint8Array): string => b4a.toString(b, 'hex')
 
-// The conversation keys of a job this peer can open, in the order they were created: keyId hex → K.
-export async function conversationKeys (market: Market, jobId: Uint8Array): Promise<Map<string, Uint8Array>> {
+// The conversation keys of a job this peer can open (of every epoch it took part in): keyId hex → K. With
+// `currentOnly`, only the keys of the job's current conversation (its current printer's), oldest first.
+export async function conversationKeys (market: Market, jobId: Uint8Array, currentOnly = false): Promise<Map<string, Uint8Array>> {
   const kp = chatKeyPair(market)
   const chat = await getChatJob(market.view, jobId)
+  const list = currentOnly ? chat.keys : await chatKeys(market.view, jobId)
   const out = new Map<string, Uint8Array>()
-  for (const k of chat.keys) {
+  for (const k of list) {
     for (const g of await grantsFor(market.view, jobId, k.id, market.writerKey)) {
       if (!b4a.equals(g.publicKey, kp.publicKey)) continue
       const key = openKey(g.sealed, k.id, kp)
@@ -59,13 +61,15 @@ export async function conversationKeys (market: Market, jobId: Uint8Array): Prom
   return out
 }
 
-// Seals every key this peer holds to every participant that has no wrap of it for its current public key yet: the
-// other party once it has published its key, and, once a dispute is open, the mediator and the arbitrator. This is
-// how a newcomer to a dispute reads the whole history: one wrap of each key, and every earlier message opens.
-// Returns the number of wraps written.
-export async function grantDue (market: Market, job: JobRecord, keys?: Map<string, Uint8Array>): Promise<number> {
+// Seals every key of the current conversation this peer holds to every participant that has no wrap of it for its
+// current public key yet: the other party once it has published its key, and, once a dispute is open, the mediator
+// and the arbitrator. A newcomer to a dispute reads the conversation of this printer with the client, from its
+// start, and nothing of an earlier printer's. Returns the number of wraps written.
+export async function grantDue (market: Market, job: JobRecord): Promise<number> {
   if (chatRoleOf(job, market.writerKey) === null) return 0
-  const held = keys ?? await conversationKeys(market, job.id)
+  const chat = await getChatJob(market.view, job.id)
+  if (chat.epoch !== job.accepts) return 0
+  const held = await conversationKeys(market, job.id, true)
   let n = 0
   for (const [idHex, k] of held) {
     const keyId = b4a.from(idHex, 'hex')
@@ -88,7 +92,8 @@ export async function grantDue (market: Market, job: JobRecord, keys?: Map<strin
 // The key this peer writes with: the oldest it can open, or a new one sealed to every participant whose key is
 // published (this peer's own included).
 async function writingKey (market: Market, job: JobRecord): Promise<{ keyId: Uint8Array, key: Uint8Array }> {
-  const held = await conversationKeys(market, job.id)
+  const chat = await getChatJob(market.view, job.id)
+  const held = chat.epoch === job.accepts ? await conversationKeys(market, job.id, true) : new Map<string, Uint8Array>()
   const first = held.entries().next()
   if (first.done !== true) return { keyId: b4a.from(first.value[0], 'hex'), key: first.value[1] }
   const key = newConversationKey()
@@ -154,8 +159,12 @@ function isoTime (ms: number): string {
 
 async function readAll (market: Market, job: JobRecord): Promise<Readable[]> {
   const keys = await conversationKeys(market, job.id)
+  const current = (await getChatJob(market.view, job.id))
+  const ofNow = (id: Uint8Array): boolean => current.epoch === job.accepts && current.keys.some(k => b4a.equals(k.id, id))
   const out: Readable[] = []
   for (const m of await chatMessages(market.view, job.id)) {
+    // another printer's conversation this peer was not part of is not listed at all
+    if (!keys.has(hex(m.keyId)) && !ofNow(m.keyId)) continue
     const entry: ChatEntry = {
       pos: m.pos,
       author: peerId(m.author),

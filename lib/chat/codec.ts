@@ -9,11 +9,11 @@ export const CHAT_LIMITS = {
   textBytes: 2048, // UTF-8 bytes of a message's text
   plaintextBytes: 3072, // the whole encrypted payload: text, photo names, header
   photosPerMessage: 10,
-  photosPerJob: 10,
+  photosPerJob: 10, // per epoch: each printer's conversation with the client has its own allowance
   photoBytes: 5 * 1024 * 1024, // an image before encryption
   photoNameChars: 64,
   wrapsPerGrant: 4, // client, printer, mediator, arbitrator
-  keysPerJob: 8, // conversation keys (two parties may start the chat at once; a key is never rotated otherwise)
+  keysPerJob: 8, // conversation keys per epoch (two parties may start the chat at once; a key is never rotated otherwise)
   messagesPerJob: 10_000
 } as const
 
@@ -142,14 +142,30 @@ export const chatMessageRecord = struct<ChatMessageRecord>([
   ['author', key32], ['at', c.uint], ['keyId', key32], ['nonce', nonce], ['ciphertext', c.buffer], ['drive', optional(key32)], ['photos', c.array(photoRef)]
 ])
 
+// A job's conversation keys belong to an epoch: the job's acceptance count when the key was granted. A new
+// printer is a new epoch, with new keys that only its participants get: a printer that left reads nothing written
+// after it left, and the next one reads nothing written before it came.
 export interface ChatJobRecord {
   messages: number // also the next message's position
-  photos: number
-  keys: Array<{ id: Uint8Array, creator: Uint8Array }>
+  photos: number // in the current epoch
+  keys: Array<{ id: Uint8Array, creator: Uint8Array }> // the current epoch's keys
+  epoch: number // appended in schema v5 (a record without it is of epoch 1, the first acceptance)
 }
-export const chatJobRecord = struct<ChatJobRecord>([
-  ['messages', c.uint], ['photos', c.uint], ['keys', c.array(struct<{ id: Uint8Array, creator: Uint8Array }>([['id', key32], ['creator', key32]]))]
-])
+const chatKeyEntry = struct<{ id: Uint8Array, creator: Uint8Array }>([['id', key32], ['creator', key32]])
+export const chatJobRecord: c.Encoder<ChatJobRecord> = {
+  preencode (state, r) { c.uint.preencode(state, r.messages); c.uint.preencode(state, r.photos); c.array(chatKeyEntry).preencode(state, r.keys); c.uint.preencode(state, r.epoch) },
+  encode (state, r) { c.uint.encode(state, r.messages); c.uint.encode(state, r.photos); c.array(chatKeyEntry).encode(state, r.keys); c.uint.encode(state, r.epoch) },
+  decode (state) {
+    const messages = c.uint.decode(state)
+    const photos = c.uint.decode(state)
+    const keys = c.array(chatKeyEntry).decode(state)
+    return { messages, photos, keys, epoch: state.start < state.end ? c.uint.decode(state) : 1 }
+  }
+}
+
+// Every conversation key a job ever had, with its epoch, so an old key is never taken for a new one.
+export interface ChatKeyRecord { epoch: number, creator: Uint8Array }
+export const chatKeyRecord = struct<ChatKeyRecord>([['epoch', c.uint], ['creator', key32]])
 
 // A sealed wrap as the view keeps it: with the reader's public key it was sealed to (a reader whose key changed
 // needs a new one).

@@ -17,7 +17,7 @@ export function mediatorOf (job: JobRecord): Uint8Array | null {
 }
 
 export function disputeOpened (job: JobRecord): boolean {
-  return job.status === 'disputed' || job.history.some(h => h.action === OP.JOB_DISPUTE) || mediatorOf(job) !== null
+  return job.status === 'disputed' || (job as { dispute?: unknown }).dispute != null || job.history.some(h => h.action === OP.JOB_DISPUTE)
 }
 
 // Every participant of the chat now, with its role (one key may not hold two roles; the first listed wins).

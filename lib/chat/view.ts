@@ -4,13 +4,14 @@
 //   't' 1 jobId16                               → ChatJobRecord   (message and photo counts, conversation keys)
 //   't' 2 jobId16 keyId32 reader32 granter32    → ChatGrantRecord (K sealed to the reader, by that granter)
 //   't' 3 jobId16 pos6                          → ChatMessageRecord (pos = the message's place in log order)
+//   't' 4 jobId16 keyId32                       → ChatKeyRecord   (every conversation key of the job, with its epoch)
 //
 // Everything under 't' is public market data: public keys, sealed keys and ciphertext only.
 import b4a from 'b4a'
 import c from 'compact-encoding'
 import type Hyperbee from 'hyperbee'
 import type { BeeBatch } from 'hyperbee'
-import { chatKeyBody, chatJobRecord, chatGrantRecord, chatMessageRecord, type ChatJobRecord, type ChatGrantRecord, type ChatMessageRecord } from './codec.js'
+import { chatKeyBody, chatJobRecord, chatGrantRecord, chatMessageRecord, chatKeyRecord, type ChatJobRecord, type ChatGrantRecord, type ChatMessageRecord, type ChatKeyRecord } from './codec.js'
 
 type View = Hyperbee<Uint8Array, Uint8Array>
 type Batch = BeeBatch<Uint8Array, Uint8Array>
@@ -21,6 +22,7 @@ const K_PUBKEY = 0
 const K_JOB = 1
 const K_GRANT = 2
 const K_MESSAGE = 3
+const K_KEY = 4
 
 function pos6 (n: number): Uint8Array {
   const out = new Uint8Array(6)
@@ -39,6 +41,7 @@ export const pubkeyKey = (writer: Uint8Array): Uint8Array => k(P_CHAT, K_PUBKEY,
 export const chatJobKey = (jobId: Uint8Array): Uint8Array => k(P_CHAT, K_JOB, jobId)
 export const grantKey = (jobId: Uint8Array, keyId: Uint8Array, reader: Uint8Array, granter: Uint8Array): Uint8Array => k(P_CHAT, K_GRANT, jobId, keyId, reader, granter)
 export const messageKey = (jobId: Uint8Array, pos: number): Uint8Array => k(P_CHAT, K_MESSAGE, jobId, pos6(pos))
+export const keyRecordKey = (jobId: Uint8Array, keyId: Uint8Array): Uint8Array => k(P_CHAT, K_KEY, jobId, keyId)
 
 export async function getChatPublicKey (v: Reader, writer: Uint8Array): Promise<Uint8Array | null> {
   const e = await v.get(pubkeyKey(writer))
@@ -47,7 +50,28 @@ export async function getChatPublicKey (v: Reader, writer: Uint8Array): Promise<
 
 export async function getChatJob (v: Reader, jobId: Uint8Array): Promise<ChatJobRecord> {
   const e = await v.get(chatJobKey(jobId))
-  return e === null ? { messages: 0, photos: 0, keys: [] } : c.decode(chatJobRecord, e.value)
+  return e === null ? { messages: 0, photos: 0, keys: [], epoch: 0 } : c.decode(chatJobRecord, e.value)
+}
+
+export async function getChatKey (v: Reader, jobId: Uint8Array, keyId: Uint8Array): Promise<ChatKeyRecord | null> {
+  const e = await v.get(keyRecordKey(jobId, keyId))
+  return e === null ? null : c.decode(chatKeyRecord, e.value)
+}
+
+export async function putChatKey (b: Batch, jobId: Uint8Array, keyId: Uint8Array, r: ChatKeyRecord): Promise<void> {
+  await b.put(keyRecordKey(jobId, keyId), c.encode(chatKeyRecord, r))
+}
+
+// Every conversation key of a job, with its epoch (keys of records from before epochs: the record's own list).
+export async function chatKeys (view: View, jobId: Uint8Array): Promise<Array<{ id: Uint8Array } & ChatKeyRecord>> {
+  const prefix = k(P_CHAT, K_KEY, jobId)
+  const out: Array<{ id: Uint8Array } & ChatKeyRecord> = []
+  for await (const e of view.createReadStream({ gte: prefix, lt: k(prefix, 0xff) })) {
+    out.push({ id: b4a.from(e.key.subarray(prefix.byteLength)), ...c.decode(chatKeyRecord, e.value) })
+  }
+  const chat = await getChatJob(view, jobId)
+  for (const key of chat.keys) if (!out.some(x => b4a.equals(x.id, key.id))) out.push({ id: key.id, epoch: chat.epoch, creator: key.creator })
+  return out
 }
 
 export async function getGrant (v: Reader, jobId: Uint8Array, keyId: Uint8Array, reader: Uint8Array, granter: Uint8Array): Promise<ChatGrantRecord | null> {

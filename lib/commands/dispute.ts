@@ -13,8 +13,9 @@ import { getMediators, MAX_MEDIATOR_FEE_PCT, revocationReason } from '../dispute
 import { mediatorJSON, disputeJSON, disputeMoves, type DisputeRow, type DisputeRole } from '../disputes/json.js'
 import { formatBtc } from '../btc.js'
 import { networkFor } from '../escrow/networks.js'
-import { jobIdString } from '../ids.js'
+import { jobIdString, peerId } from '../ids.js'
 import { jobToJSON } from '../job/json.js'
+import { newEntries } from '../job/state.js'
 import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED } from '../errors.js'
 import type { ChainName } from '../escrow/chain.js'
 import { printable } from '../text.js'
@@ -31,7 +32,7 @@ async function appendAndCheck (ctx: Ctx, s: Session, idText: string, op: OpBody,
   await s.market.append(op)
   await s.market.update()
   const after = await s.market.getJob(before.job.id)
-  if (after === null || !after.job.history.slice(before.job.history.length).some(h => h.action === action)) {
+  if (after === null || !newEntries(before.job, after.job).some(h => h.action === action)) {
     throw OP_REJECTED('the market did not apply this change: the dispute changed meanwhile or a deadline passed; run `p2print job show` and try again')
   }
   const shared = await share(ctx, s.market)
@@ -44,6 +45,9 @@ export async function mediatorRegister (ctx: Ctx, feePctText: string | undefined
   return withMarket(ctx, async (s) => {
     const before = (await getMediators(s.market.view)).find(m => b4a.equals(m.key, s.market.writerKey))
     if (before !== undefined && before.revoked !== '') throw NOT_ALLOWED(`your mediator privilege was revoked (${before.revoked})`)
+    if (!(await getSettings(s.market.view)).mediators.some(k => b4a.equals(k, s.market.writerKey))) {
+      throw NOT_ALLOWED(`the market's creator has not named you a mediator: ask it to run \`p2print market settings --mediator ${peerId(s.market.writerKey)}\` (with the mediators it already names)`)
+    }
     await s.market.append({ type: OP.MEDIATOR_REGISTER, feePct })
     await s.market.update()
     const m = (await getMediators(s.market.view)).find(x => b4a.equals(x.key, s.market.writerKey))

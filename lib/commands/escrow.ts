@@ -7,7 +7,7 @@ import type { Market } from '../market/market.js'
 import { EscrowEngine, summarizeEscrow, arbitratorPubkey, type StepReport } from '../escrow/engine.js'
 import { openChain, ensureWallet, CHAINS, type ChainConnection } from './wallet.js'
 import { getSettings } from '../market/view.js'
-import { OP, DEFAULT_SETTINGS, type MarketSettings, type ArbitratorEntry } from '../schema.js'
+import { OP, DEFAULT_SETTINGS, LIMITS, SETTINGS_BOUNDS, type MarketSettings, type ArbitratorEntry } from '../schema.js'
 import { resolveJob } from './jobs.js'
 import { parseKey, peerId, jobIdString } from '../ids.js'
 import { BAD_ARGUMENT, NOT_ALLOWED, P2PrintError } from '../errors.js'
@@ -90,6 +90,7 @@ export async function disputeRule (ctx: Ctx, idText: string, winner: string | un
 export interface SettingsFlags {
   chain?: string
   arbitrator?: string[] // ID:PUBKEYHEX
+  mediator?: string[] // ID (writer key) of a mediator the creator names
   arbitrationFee?: string
   depositPct?: string
   fundingDepth?: string
@@ -113,12 +114,19 @@ export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<R
     if (key === null || pub === undefined || !/^(02|03)[0-9a-f]{64}$/i.test(pub)) throw BAD_ARGUMENT(`--arbitrator ${JSON.stringify(a)} must be ID:PUBKEY (the arbitrator's id and the compressed public key \`p2print id\` shows it)`)
     return { id: key, pubkey: fromHex(pub.toLowerCase()) }
   })
+  const mediators: Uint8Array[] | undefined = flags.mediator?.map(m => {
+    const key = parseKey(m)
+    if (key === null) throw BAD_ARGUMENT(`--mediator ${JSON.stringify(m)} must be a peer's ID (as \`p2print id\` shows it)`)
+    return key
+  })
+  if (mediators !== undefined && mediators.length > LIMITS.mediators) throw BAD_ARGUMENT(`at most ${LIMITS.mediators} mediators`)
+  const b = SETTINGS_BOUNDS
   const patch = {
-    arbitrationFeePct: count(flags.arbitrationFee, '--arbitration-fee', 0, 15),
-    depositPct: count(flags.depositPct, '--deposit', 1, 100),
-    fundingDepth: count(flags.fundingDepth, '--funding-depth', 1, 100),
-    fundingTimeoutSecs: count(flags.fundingTimeout, '--funding-timeout', 60, 30 * 86400),
-    refundDelayBlocks: count(flags.refundDelay, '--refund-delay', 6, 52_560)
+    arbitrationFeePct: count(flags.arbitrationFee, '--arbitration-fee', ...b.arbitrationFeePct),
+    depositPct: count(flags.depositPct, '--deposit', ...b.depositPct),
+    fundingDepth: count(flags.fundingDepth, '--funding-depth', ...b.fundingDepth),
+    fundingTimeoutSecs: count(flags.fundingTimeout, '--funding-timeout', ...b.fundingTimeoutSecs),
+    refundDelayBlocks: count(flags.refundDelay, '--refund-delay', ...b.refundDelayBlocks)
   }
   return withMarket(ctx, async ({ market }) => {
     const meta = await market.meta()
@@ -128,17 +136,19 @@ export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<R
     const next: MarketSettings = { ...DEFAULT_SETTINGS, ...current }
     if (flags.chain !== undefined) next.chain = flags.chain as MarketSettings['chain']
     if (arbitrators !== undefined) next.arbitrators = arbitrators
+    if (mediators !== undefined) next.mediators = mediators
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) (next as unknown as Record<string, number>)[k] = v
+    if (next.arbitrationFeePct > next.depositPct) throw BAD_ARGUMENT(`the arbitration fee (${next.arbitrationFeePct} %) cannot be more than the deposit (${next.depositPct} %)`)
     await market.append({ type: OP.MARKET_SETTINGS, settings: next })
     await market.update()
     return { kind: 'settings', data: settingsJSON(await getSettings(market.view)) }
   })
 }
 
-export type SettingsJSON = Omit<MarketSettings, 'arbitrators'> & { arbitrators: Array<{ id: string, pubkey: string }> }
+export type SettingsJSON = Omit<MarketSettings, 'arbitrators' | 'mediators'> & { arbitrators: Array<{ id: string, pubkey: string }>, mediators: string[] }
 
 export function settingsJSON (s: MarketSettings): SettingsJSON {
-  return { ...s, arbitrators: s.arbitrators.map(a => ({ id: peerId(a.id), pubkey: toHex(a.pubkey) })) }
+  return { ...s, arbitrators: s.arbitrators.map(a => ({ id: peerId(a.id), pubkey: toHex(a.pubkey) })), mediators: s.mediators.map(k => peerId(k)) }
 }
 
 export async function arbitratorKeyOf (ctx: Ctx, s: Session): Promise<string> {

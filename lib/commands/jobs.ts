@@ -1,11 +1,12 @@
 // jobs [filters] | job create | job show | job update | job cancel | job accept | job withdraw | job ship |
 // job complete | job dispute
+import b4a from 'b4a'
 import { withMarket, share, type Ctx, type Result, type Session } from './context.js'
 import { ESCROW_NEEDS_BACKEND, runEscrowSteps, type EscrowSession } from './escrow.js'
 import { getSettings } from '../market/view.js'
 import type { Market, JobView } from '../market/market.js'
 import { OP, MATERIALS, STATUSES, LIMITS, type JobRecord, type OpBody, type OpType, type JobFields, type JobPatch, type Material, type Status } from '../schema.js'
-import { checkTransition, checkJobFields } from '../job/state.js'
+import { checkTransition, checkJobFields, newEntries } from '../job/state.js'
 import { jobToJSON } from '../job/json.js'
 import { parseJobIdPrefix, jobIdString } from '../ids.js'
 import { parseBtc } from '../btc.js'
@@ -160,6 +161,8 @@ export const jobAccept = (ctx: Ctx, id: string): Promise<Result> => transition(c
   if (!(await marketHasEscrow(s))) return { type: OP.JOB_ACCEPT, jobId }
   if (s.escrow === null) throw ESCROW_NEEDS_BACKEND((await getSettings(s.market.view)).chain)
   return { type: OP.JOB_ACCEPT, jobId, escrow: await s.escrow.engine.prepareAccept(jobId) }
+}, (v, s) => {
+  if (v.job.leavers.filter(k => b4a.equals(k, s.market.writerKey)).length >= LIMITS.acceptsPerPrinter) throw NOT_ALLOWED(`you left this job ${LIMITS.acceptsPerPrinter} times (withdrew, or let its funding lapse): you cannot accept it again`)
 })
 
 // Shipping an escrowed job carries the printer's signature on the payout the client's completion will release.
@@ -215,17 +218,17 @@ export function jobDispute (ctx: Ctx, id: string, reason: string | undefined): P
 // makeOp returns the op to append, or null when the escrow engine appended it itself.
 type MakeOp = (jobId: Uint8Array, s: Session, job: JobRecord) => Promise<OpBody | null>
 
-async function transition (ctx: Ctx, idText: string, action: OpType, makeOp: MakeOp, precheck?: (v: JobView) => void): Promise<Result> {
+async function transition (ctx: Ctx, idText: string, action: OpType, makeOp: MakeOp, precheck?: (v: JobView, s: Session) => void): Promise<Result> {
   return withMarket(ctx, async (s) => doTransition(ctx, s, await resolveJob(s.market, idText), action, makeOp, precheck))
 }
 
-async function doTransition (ctx: Ctx, s: Session, before: JobView, action: OpType, makeOp: MakeOp, precheck?: (v: JobView) => void): Promise<Result> {
+async function doTransition (ctx: Ctx, s: Session, before: JobView, action: OpType, makeOp: MakeOp, precheck?: (v: JobView, s: Session) => void): Promise<Result> {
   {
     const { market, peers } = s
     const escrowed = before.job.escrow !== null || (before.job.status === 'open' && await marketHasEscrow(s))
     const check = checkTransition(before.job, action, market.writerKey, escrowed)
     if (!check.ok) throw check.code === 'NOT_ALLOWED' ? NOT_ALLOWED(check.reason) : BAD_TRANSITION(check.reason)
-    if (precheck !== undefined) precheck(before)
+    if (precheck !== undefined) precheck(before, s)
     const op = await makeOp(before.job.id, s, before.job)
     if (op !== null) await market.append(op)
     // the chat: a printer publishes its key when it accepts; opening a dispute lets its mediator and arbitrator in
@@ -236,7 +239,7 @@ async function doTransition (ctx: Ctx, s: Session, before: JobView, action: OpTy
       if (disputed !== null) await grantDue(market, disputed.job).catch(() => 0)
     }
     const after = await market.getJob(before.job.id)
-    const took = after !== null && after.job.history.slice(before.job.history.length).some(h => h.action === action)
+    const took = after !== null && newEntries(before.job, after.job).some(h => h.action === action)
     if (after === null || !took) throw OP_REJECTED('the market did not apply this change: the job changed meanwhile; run `p2print job show` and try again')
     ctx.emit('job-changed', { id: jobIdString(after.job.id), status: after.job.status, confirmed: after.confirmed })
     const shared = await share(ctx, market)

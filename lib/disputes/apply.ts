@@ -5,12 +5,17 @@
 // README.md ("Mediation").
 import b4a from 'b4a'
 import c from 'compact-encoding'
-import * as bitcoin from 'bitcoinjs-lib'
 import type { BeeBatch } from 'hyperbee'
 import { OP, type JobRecord, type Op, type WriterRecord } from '../schema.js'
-import { putWriter } from '../market/view.js'
-import { inspectSig, pairOf } from '../market/apply.js'
+import { putWriter, getSettings } from '../market/view.js'
+import { addHistory } from '../job/state.js'
+import { roleIn, isStandardPayout, pickIndex, cancelAgreed, rulingAllowed } from '../escrow/record.js'
+import { verifySig } from '../escrow/verify.js'
+import { MAX_MEDIATOR_FEE_PCT } from '../escrow/context.js'
 import { mediatorList, DISPUTE_LIMITS, type DisputeRecord, type MediatorRecord } from './codec.js'
+
+export { MAX_MEDIATOR_FEE_PCT }
+export { cancelAllowed, cancelAgreed, rulingAllowed, rulingPrinterPct } from '../escrow/record.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
 type Reader = { get: (key: Uint8Array) => Promise<{ value: Uint8Array } | null> }
@@ -20,8 +25,6 @@ export const DEADLINES = {
   proposeSecs: 72 * 3600, // the mediator proposes within 72 h of job/dispute
   answerSecs: 48 * 3600 // both parties accept within 48 h of the proposal
 } as const
-// A mediator's fee is at most this % of the bounty (amounts.ts DEFAULT_MAX_MEDIATOR_FEE_PCT).
-export const MAX_MEDIATOR_FEE_PCT = 5
 // A rejected (or unanswered) proposal is "overturned" when the ruling's printer % differs from it by more than this.
 export const OVERTURN_PCT = 10
 
@@ -56,18 +59,14 @@ async function updateMediator (b: Batch, key: Uint8Array, fn: (m: MediatorRecord
   await putMediators(b, list)
 }
 
-function isStandardPayout (s: Uint8Array): boolean {
-  if (s.byteLength === 22) return s[0] === 0x00 && s[1] === 0x14
-  if (s.byteLength === 34) return (s[0] === 0x00 || s[0] === 0x51) && s[1] === 0x20
-  return false
-}
-
 type Of<T extends number> = Extract<Op, { type: T }>
 
-// mediator/register: any writer; the fee is capped; registering again changes the fee (for later picks only).
+// mediator/register: only a writer the market's creator names in the settings (so nobody can register mediators by
+// the thousand and take the picks); the fee is capped; registering again changes the fee (for later picks only).
 // A revoked mediator stays revoked.
 export async function registerMediator (b: Batch, op: Of<typeof OP.MEDIATOR_REGISTER>, author: Uint8Array, writer: WriterRecord): Promise<boolean> {
   if (!Number.isInteger(op.feePct) || op.feePct < 0 || op.feePct > MAX_MEDIATOR_FEE_PCT) return false
+  if (!(await getSettings(b)).mediators.some(k => b4a.equals(k, author))) return false
   const list = await getMediators(b)
   const m = list.find(x => b4a.equals(x.key, author))
   if (m !== undefined) m.feePct = op.feePct
@@ -87,8 +86,7 @@ export async function registerMediator (b: Batch, op: Of<typeof OP.MEDIATOR_REGI
 export function pickMediator (jobId: Uint8Array, eligible: MediatorRecord[]): MediatorRecord | null {
   if (eligible.length === 0) return null
   const sorted = eligible.slice().sort((x, y) => b4a.compare(x.key, y.key))
-  const h = bitcoin.crypto.sha256(b4a.concat([b4a.from('p2print/mediator'), jobId]))
-  return sorted[(((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0) % sorted.length]
+  return sorted[pickIndex(b4a.concat([b4a.from('p2print/mediator'), jobId]), sorted.length)]
 }
 
 // job/dispute of an escrowed job (after jobStep moved it to disputed): opens mediation, or goes straight to the
@@ -96,8 +94,9 @@ export function pickMediator (jobId: Uint8Array, eligible: MediatorRecord[]): Me
 export async function openDispute (b: Batch, next: JobRecord, at: number, author: Uint8Array): Promise<JobRecord> {
   const e = next.escrow ?? null
   if (e === null) return next
+  const named = (await getSettings(b)).mediators
   const list = await getMediators(b)
-  const eligible = list.filter(m => m.revoked === '' && !b4a.equals(m.key, next.client) && !(next.printer !== null && b4a.equals(m.key, next.printer)) && !b4a.equals(m.key, e.arbitrator))
+  const eligible = list.filter(m => m.revoked === '' && named.some(k => b4a.equals(k, m.key)) && !b4a.equals(m.key, next.client) && !(next.printer !== null && b4a.equals(m.key, next.printer)) && !b4a.equals(m.key, e.arbitrator))
   const m = pickMediator(next.id, eligible)
   const d: DisputeRecord = {
     stage: m === null ? 'arbitration' : 'mediation',
@@ -114,41 +113,6 @@ export async function openDispute (b: Batch, next: JobRecord, at: number, author
   }
   if (m !== null) await updateMediator(b, m.key, x => { x.taken++ })
   return { ...next, dispute: d }
-}
-
-function roleIn (job: JobRecord, author: Uint8Array): 'client' | 'printer' | null {
-  if (b4a.equals(job.client, author)) return 'client'
-  if (job.printer !== null && b4a.equals(job.printer, author)) return 'printer'
-  return null
-}
-
-// Whether the arbitrator may rule now: a disputed job without a dispute record (logs from before v4), or one
-// whose mediation has ended without agreement.
-// Client and printer may still cancel by agreement (both sign: everyone gets back what they put in) while a
-// dispute is open and nothing else has settled it: the way out when the arbitrator (or the mediator) is gone.
-export function cancelAllowed (job: Pick<JobRecord, 'status' | 'escrow' | 'dispute'>): boolean {
-  if (job.status === 'active') return true
-  if (job.status !== 'disputed') return false
-  const d = job.dispute ?? null
-  return (job.escrow?.ruling ?? null) === null && (d === null || d.stage === 'mediation' || d.stage === 'proposed' || d.stage === 'arbitration')
-}
-
-// Once both sides signed the cancel, its payout can go out at any time: nothing else may settle the escrow.
-export function cancelAgreed (job: Pick<JobRecord, 'escrow'>): boolean {
-  return job.escrow != null && pairOf(job.escrow, 'cancel') !== null
-}
-
-export function rulingAllowed (job: JobRecord): boolean {
-  const d = job.dispute ?? null
-  return (d === null || d.stage === 'arbitration') && !cancelAgreed(job)
-}
-
-// The printer's share of the bounty in the arbitrator's ruling.
-export function rulingPrinterPct (job: JobRecord): number | null {
-  const d = job.dispute ?? null
-  if (d?.ruling != null) return d.ruling.printerPct
-  const r = job.escrow?.ruling ?? null
-  return r === null ? null : r.winner === 'printer' ? 100 : 0
 }
 
 // Records a ruling (dispute/rule or the legacy dispute/ruling) in the dispute record and the mediator's record.
@@ -169,13 +133,16 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
   if (e === null || e.closed !== null || job.status !== 'disputed' || e.fundingTxid === null) return null
   const role = roleIn(job, author)
   const next: JobRecord = { ...job, updatedAt: op.at, history: job.history.slice() }
-  const log = (note: string): void => { next.history.push({ action: op.type, from: job.status, to: job.status, by: author, at: op.at, note }) }
+  const log = (note: string): void => addHistory(next, { action: op.type, from: job.status, to: job.status, by: author, at: op.at, note })
   if (op.type === OP.DISPUTE_RULE) {
     if (!b4a.equals(author, e.arbitrator) || !rulingAllowed(job) || e.ruling !== null) return null
     if (!isStandardPayout(op.feeScript)) return null
-    const sig = inspectSig(e, op.psbt, 'arbitrator', 'ruling')
+    // the arbitrator's signature must be on the ruling payout this ruling defines
+    const ruling = { winner: op.printerPct >= 50 ? 'printer' as const : 'client' as const, feeScript: op.feeScript }
+    const ruled: JobRecord = { ...job, escrow: { ...e, ruling }, dispute: job.dispute == null ? null : { ...job.dispute, ruling: { printerPct: op.printerPct, note: op.note, at: op.at } } }
+    const sig = verifySig(ruled, 'ruling', 'arbitrator', op.psbt)
     if (sig === null) return null
-    next.escrow = { ...e, ruling: { winner: op.printerPct >= 50 ? 'printer' : 'client', feeScript: op.feeScript }, sigs: [...e.sigs, sig] }
+    next.escrow = { ...e, ruling, sigs: [...e.sigs, sig] }
     next.dispute = await recordRuling(b, job, op.printerPct, op.note, op.at)
     log(`printer ${op.printerPct} %`)
     return next
@@ -189,14 +156,15 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
       const feeSats = Math.floor(job.bountySats * d.mediatorFeePct / 100)
       const at = Math.max(op.at, d.openedAt)
       next.dispute = { ...d, stage: 'proposed', proposal: { printerPct: op.printerPct, note: op.note, feeScript: op.feeScript, feeSats, at: op.at, answerBy: at + DEADLINES.answerSecs * 1000 } }
-      await updateMediator(b, d.mediator, x => { x.proposed++; x.responseMsTotal += at - d.openedAt })
+      await updateMediator(b, d.mediator, x => { x.proposed++; x.responseMsTotal = Math.min(Number.MAX_SAFE_INTEGER, x.responseMsTotal + (at - d.openedAt)) })
       log(`printer ${op.printerPct} %`)
       return next
     }
     case OP.DISPUTE_ACCEPT: {
       if (role === null || d.stage !== 'proposed' || d.proposal === null || op.at >= d.proposal.answerBy || cancelAgreed(job)) return null
       if (role === 'client' ? d.acceptedClient : d.acceptedPrinter) return null
-      const sig = inspectSig(e, op.psbt, role, 'split')
+      // the author's signature of exactly the split this proposal defines: an accept commits to that payout
+      const sig = verifySig(job, 'split', role, op.psbt)
       if (sig === null) return null
       const nd: DisputeRecord = { ...d, acceptedClient: d.acceptedClient || role === 'client', acceptedPrinter: d.acceptedPrinter || role === 'printer' }
       if (nd.acceptedClient && nd.acceptedPrinter) {

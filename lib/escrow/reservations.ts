@@ -112,3 +112,27 @@ export async function dropRefund (dir: string | null, fundingTxid: string): Prom
     await writeFileAtomic(path.join(dir, REFUNDS_FILE), JSON.stringify({ version: 1, refunds: left }, null, 2) + '\n', 0o600)
   })
 }
+
+// Escrows this wallet's engine saw spent at depth on its own node (settled.json): it stops watching them. Keyed by
+// market and funding txid; the value is the spending txid.
+export const SETTLED_FILE = 'settled.json'
+
+interface SettledFile { version: 1, escrows: Record<string, string> }
+
+async function readSettled (dir: string): Promise<SettledFile> {
+  return readJson<SettledFile>(path.join(dir, SETTLED_FILE), { version: 1, escrows: {} }, d => d?.version === 1 && d.escrows !== null && typeof d.escrows === 'object')
+}
+
+export async function settledEscrows (dir: string | null): Promise<Map<string, string>> {
+  return dir === null ? new Map() : new Map(Object.entries((await readSettled(dir)).escrows))
+}
+
+export async function markSettled (dir: string | null, key: string, spentBy: string): Promise<void> {
+  if (dir === null) return
+  await locked(path.join(dir, SETTLED_FILE), async () => {
+    const data = await readSettled(dir)
+    if (data.escrows[key] === spentBy) return
+    data.escrows[key] = spentBy
+    await writeFileAtomic(path.join(dir, SETTLED_FILE), JSON.stringify(data, null, 2) + '\n', 0o600)
+  })
+}

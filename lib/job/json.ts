@@ -5,7 +5,7 @@ import { OP_NAMES, ACTION_AUTO_ACTIVATE, type JobRecord, type Status, type Mater
 import { peerId, jobIdString } from '../ids.js'
 import { formatBtc } from '../btc.js'
 import type { Network } from 'bitcoinjs-lib'
-import { summarizeEscrow, type EscrowSummary } from '../escrow/engine.js'
+import { summarizeEscrow, type EscrowSummary } from '../escrow/summary.js'
 import { disputeJSON, type DisputeJSON } from '../disputes/json.js'
 import type { PeerSummaryJSON } from '../reputation/query.js'
 

@@ -1,7 +1,7 @@
 // The job lifecycle as pure data and functions: who may do what from which state. `apply` and the command line
 // use the same checks, so a command refuses locally what every peer's `apply` would ignore.
 import b4a from 'b4a'
-import { OP, LIMITS, MATERIALS, type JobFields, type JobPatch, type JobRecord, type OpType, type Status, type FileRef } from '../schema.js'
+import { OP, LIMITS, MATERIALS, type JobPatch, type JobRecord, type OpType, type Status, type FileRef, type HistoryEntry } from '../schema.js'
 import { isCountryCode } from '../countries.js'
 
 export type Role = 'client' | 'printer' | 'other'
@@ -97,9 +97,18 @@ export function checkJobFields (f: JobPatch): string | null {
   return null
 }
 
-export function isCompleteJob (f: JobPatch): f is JobFields {
-  return f.title !== undefined && f.material !== undefined && f.colors !== undefined &&
-    f.bountySats !== undefined && f.country !== undefined && f.notes !== undefined
+// Appends to a job's history (a record being built by apply): the record keeps the first entry and the latest
+// LIMITS.history - 1, so it stays the same size however many ops a job sees; `rev` counts every entry ever written.
+export function addHistory (next: JobRecord, entry: HistoryEntry): void {
+  next.history.push(entry)
+  next.rev++
+  if (next.history.length > LIMITS.history) next.history.splice(1, next.history.length - LIMITS.history)
+}
+
+// The history entries `next` has that `prev` (an earlier state of the same job) did not.
+export function newEntries (prev: Pick<JobRecord, 'rev'>, next: Pick<JobRecord, 'rev' | 'history'>): HistoryEntry[] {
+  const n = Math.min(next.rev - prev.rev, next.history.length)
+  return n <= 0 ? [] : next.history.slice(next.history.length - n)
 }
 
 // A file reference is checked for sanity only: whether the bytes behind it are a model is checked by every peer

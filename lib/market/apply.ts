@@ -1,25 +1,30 @@
 // The market reducer. Autobase calls it with linearised nodes; it may undo and re-run any suffix on reorder, so it
-// must be deterministic: no clock, no randomness, no I/O besides the view, and no throwing on bad input.
-// Every op is decoded strictly and checked against the author (node.from.key) and the job's state; an op that
-// fails any check changes nothing.
+// must be deterministic: no clock, no randomness, no I/O besides the view. Every op in every log may have been
+// written by an attacker's modified client: each is decoded strictly (every number bounded, lib/codec.ts) and
+// checked against its author (node.from.key) and the job's state, and each runs on its own OpBatch, so an op that
+// fails a check, or whose handler throws for a reason no check foresaw, leaves the view exactly as it was. Nothing
+// here may throw out of `apply`: that would close the base on every peer.
 import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import c from 'compact-encoding'
 import type { ApplyNode, ApplyHost } from 'autobase'
-import * as bitcoin from 'bitcoinjs-lib'
-import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, STATUSES, type Op, type JobRecord, type WriterRecord, type HistoryEntry, type EscrowRecord, type EscrowParty, type MarketSettings, type SignKind, type SignerRole, type Status } from '../schema.js'
-import { checkTransition, checkJobFields, checkFileRef } from '../job/state.js'
+import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, STATUSES, SETTINGS_BOUNDS, type Op, type JobRecord, type WriterRecord, type HistoryEntry, type MarketSettings } from '../schema.js'
+import { checkTransition, checkJobFields, checkFileRef, addHistory } from '../job/state.js'
 import { applyChatOp, isChatOp } from '../chat/apply.js'
 import { getJob, getWriter, getStats, putJob, putWriter, putStats, getMeta, putMeta, getSettings, putSettings, type View } from './view.js'
-import { escrowAmounts } from '../escrow/amounts.js'
-import { unsignedTx, MIN_FEE_RATE, DEFAULT_MAX_FEE_RATE } from '../escrow/psbt.js'
-import { registerMediator, openDispute, disputeStep, rulingAllowed, cancelAllowed, rulingPrinterPct, recordRuling } from '../disputes/apply.js'
+import { OpBatch } from './overlay.js'
+import { registerMediator, openDispute, disputeStep, recordRuling } from '../disputes/apply.js'
 import type { BeeBatch } from 'hyperbee'
 import { applyReputation, reputationOnJob } from '../reputation/apply.js'
+import { escrowStep, acceptEscrow } from './escrow-apply.js'
+import { sigOf, pickIndex, isCompressedKey } from '../escrow/record.js'
+import { verifySig } from '../escrow/verify.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
 
-const MAX_HISTORY = 256
+// Ops whose handler threw (caught, and the op left out as if it were not in the log). Every refusal is meant to be
+// a check that returns, so this stays 0; the fuzz tests assert it. Not part of the view.
+export const applyFaults = { count: 0, last: '' }
 
 // A job's id is derived from the op that created it: the author's writer key and the op's position in that
 // writer's log. Both are fixed by the log itself, so every peer derives the same id however ops are ordered.
@@ -43,13 +48,26 @@ export async function apply (nodes: ApplyNode[], view: View, host: ApplyHost): P
     if (node.value === null) continue
     const op = safeDecode(node.value)
     if (op === null) continue
-    if (node.optimistic) await host.addWriter(node.from.key, { indexer: false })
-    if (op.type === OP.MARKET_INIT) {
-      // only a node written as a writer (the creator's, at creation) can name the market, and only once
-      if (!node.optimistic && (await getMeta(batch)) === null) await putMeta(batch, { name: op.name, creator: node.from.key, createdAt: op.at })
-      continue
+    if (node.optimistic) {
+      try {
+        await host.addWriter(node.from.key, { indexer: false })
+      } catch {
+        continue // not admitted: Autobase drops the node
+      }
     }
-    await applyOp(batch, op, node.from.key, node.length)
+    const tx = new OpBatch(batch)
+    try {
+      if (op.type === OP.MARKET_INIT) {
+        // only a node written as a writer (the creator's, at creation) can name the market, and only once
+        if (!node.optimistic && (await getMeta(tx)) === null) await putMeta(tx, { name: op.name, creator: node.from.key, createdAt: op.at })
+      } else {
+        await applyOp(tx, op, node.from.key, node.length)
+      }
+      await tx.commit()
+    } catch (err) {
+      applyFaults.count++
+      applyFaults.last = `op ${op.type}: ${(err as Error)?.stack ?? String(err)}`
+    }
   }
   await batch.flush()
 }
@@ -62,7 +80,8 @@ function safeDecode (value: Uint8Array): Op | null {
   }
 }
 
-// Exported for tests that drive the reducer without Autobase. Returns whether the op took effect.
+// Exported for tests that drive the reducer without Autobase. Returns whether the op took effect. Throws only on a
+// bug; `apply` runs it on an OpBatch so that even then nothing of the op is kept.
 export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: number): Promise<boolean> {
   const writer = await getWriter(b, author)
   if (writer.ops >= LIMITS.opsPerWriter) return false
@@ -77,7 +96,6 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
   const found = await getJob(b, op.jobId)
   if (found === null) return false
   const job: JobRecord = { ...found, escrow: found.escrow ?? null }
-  if (job.history.length >= MAX_HISTORY) return false
   const settings = job.status === 'open' && op.type === OP.JOB_ACCEPT ? await getSettings(b) : null
   const escrowOn = job.escrow !== null || (settings !== null && settings.chain !== '')
 
@@ -88,7 +106,7 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
     if (r === null) return false
     next = r
   } else if (ESCROW_OPS.has(op.type)) {
-    const r = escrowStep(job, op, author)
+    const r = escrowStep(job, op, author) // ./escrow-apply.ts
     if (r === null) return false
     next = r.next
     clientOpenDelta = r.clientOpenDelta
@@ -124,15 +142,18 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       if (checkJobFields(op.patch) !== null) return null
       Object.assign(next, op.patch)
       next.updates = job.updates + 1
-      next.history.push(entry(op.type))
+      addHistory(next, entry(op.type))
       break
     }
     case OP.JOB_CANCEL:
-      next.history.push(entry(op.type))
+      // always possible for the client of an open job: nothing (no full history, no count) may stop it
+      addHistory(next, entry(op.type))
       next.status = check.to
       clientOpenDelta = -1
       break
     case OP.JOB_ACCEPT:
+      // a printer that left this job twice may not accept it again: no accept/withdraw cycles
+      if (job.leavers.filter(k => b4a.equals(k, author)).length >= LIMITS.acceptsPerPrinter) return null
       if (escrowOn) {
         const e = op.escrow ?? null
         if (e === null || settings === null) return null
@@ -142,54 +163,64 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       } else if (op.escrow !== undefined && op.escrow !== null) {
         return null // escrow fields in a market without escrow: the printer expects money to be locked; it will not be
       }
-      next.history.push(entry(op.type))
+      addHistory(next, entry(op.type))
       next.status = check.to
       next.printer = author
+      next.accepts = job.accepts + 1
+      next.claims = []
       clientOpenDelta = -1
       if (!escrowOn) {
-        next.history.push({ action: ACTION_AUTO_ACTIVATE, from: 'accepted', to: 'active', by: author, at: op.at, note: 'no escrow in this market' })
+        addHistory(next, { action: ACTION_AUTO_ACTIVATE, from: 'accepted', to: 'active', by: author, at: op.at, note: 'no escrow in this market' })
         next.status = 'active'
       }
       break
     case OP.JOB_WITHDRAW:
       if (esc !== null && sigOf(esc, 'funding', 'printer') !== undefined) return null
-      next.history.push(entry(op.type))
+      addHistory(next, entry(op.type))
       next.status = check.to
       next.printer = null
       next.escrow = null
+      next.claims = []
+      next.leavers = [...job.leavers, author].slice(-LIMITS.leavers)
       clientOpenDelta = 1
       break
     case OP.JOB_SHIP: {
       const psbt = op.psbt ?? null
       if (esc !== null) {
-        // the printer's signature on the `complete` payout travels with the ship
-        if (psbt === null) return null
-        const sig = inspectSig(esc, psbt, 'printer', 'complete')
+        // the printer's signature on the `complete` payout travels with the ship; a printer that signed the cancel
+        // may not ship (with that signature the client could take everything back after delivery)
+        if (psbt === null || sigOf(esc, 'cancel', 'printer') !== undefined || sigOf(esc, 'complete', 'printer') !== undefined) return null
+        const sig = verifySig(job, 'complete', 'printer', psbt)
         if (sig === null) return null
         next.escrow = { ...esc, sigs: [...esc.sigs, sig] }
       } else if (psbt !== null) {
         return null
       }
-      next.history.push(entry(op.type, op.note))
+      addHistory(next, entry(op.type, op.note))
       next.status = check.to
       break
     }
     case OP.JOB_COMPLETE: {
       const txid = op.payoutTxid ?? null
+      const psbt = op.psbt ?? null
       if (esc !== null) {
-        const sig = sigOf(esc, 'complete', 'printer')
-        if (txid === null || sig === undefined || !b4a.equals(sig.txid, txid)) return null
-        next.escrow = { ...esc, closed: { kind: 'complete', txid } }
-      } else if (txid !== null) {
+        // the client's countersignature of the printer's payout: with both in the record the payout is complete and
+        // the printer (or anyone) can broadcast it, so "completed" never depends on the client having done so
+        const theirs = sigOf(esc, 'complete', 'printer')
+        if (psbt === null || theirs === undefined || sigOf(esc, 'complete', 'client') !== undefined) return null
+        const sig = verifySig(job, 'complete', 'client', psbt)
+        if (sig === null || !b4a.equals(sig.txid, theirs.txid) || (txid !== null && !b4a.equals(txid, sig.txid))) return null
+        next.escrow = { ...esc, sigs: [...esc.sigs, sig], closed: { kind: 'complete', txid: sig.txid } }
+      } else if (txid !== null || psbt !== null) {
         return null
       }
-      next.history.push(entry(op.type))
+      addHistory(next, entry(op.type))
       next.status = check.to
       break
     }
     case OP.JOB_DISPUTE:
       if (op.reason.trim().length === 0) return null
-      next.history.push(entry(op.type, op.reason))
+      addHistory(next, entry(op.type, op.reason))
       next.status = check.to
       break
     default:
@@ -239,7 +270,11 @@ async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE
     updates: 0,
     file,
     escrow: null,
-    history: [{ action: OP.JOB_CREATE, from: null, to: 'open', by: author, at: op.at, note: '' }]
+    history: [{ action: OP.JOB_CREATE, from: null, to: 'open', by: author, at: op.at, note: '' }],
+    rev: 1,
+    accepts: 0,
+    leavers: [],
+    claims: []
   }
   await putJob(b, null, job)
   stats.jobs++
@@ -249,249 +284,33 @@ async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE
   return true
 }
 
-// --- escrow (lib/escrow/PROTOCOL.md) ----------------------------------------------------------------------------
-// Everything here is structural: who may write what in which state, sizes, and that a PSBT carries signatures by
-// the author's keys only. Whether a transaction is the one the job's record defines is checked by each party's
-// engine (checkPsbt against its own rebuild) before it signs anything further; apply never touches the chain.
-
+// market/settings: only the market's creator; the chain is set once; every number within SETTINGS_BOUNDS (what the
+// command line allows); arbitrators and mediators distinct. A job keeps the settings in force at its accept.
 async function applySettings (b: Batch, op: Extract<Op, { type: typeof OP.MARKET_SETTINGS }>, author: Uint8Array, writer: WriterRecord): Promise<boolean> {
   const meta = await getMeta(b)
   if (meta === null || !b4a.equals(meta.creator, author)) return false
   const s = op.settings
   const prev = await getSettings(b)
   if (prev.chain !== '' && s.chain !== prev.chain) return false // the chain is set once
-  if (s.depositPct < 1 || s.depositPct > 100 || s.arbitrationFeePct > s.depositPct) return false
-  if (s.fundingDepth < 1 || s.fundingDepth > 1000 || s.refundDelayBlocks < 1 || s.refundDelayBlocks > 100_000) return false
-  if (s.fundingTimeoutSecs < 1) return false
+  for (const [k, [min, max]] of Object.entries(SETTINGS_BOUNDS)) {
+    const v = s[k as keyof typeof SETTINGS_BOUNDS]
+    if (v < min || v > max) return false
+  }
+  if (s.arbitrationFeePct > s.depositPct) return false
   for (let i = 0; i < s.arbitrators.length; i++) {
     const a = s.arbitrators[i]
     if (!isCompressedKey(a.pubkey)) return false
     for (let k = 0; k < i; k++) if (b4a.equals(s.arbitrators[k].id, a.id) || b4a.equals(s.arbitrators[k].pubkey, a.pubkey)) return false
+  }
+  for (let i = 0; i < s.mediators.length; i++) {
+    for (let k = 0; k < i; k++) if (b4a.equals(s.mediators[k], s.mediators[i])) return false
   }
   await putSettings(b, s)
   await putWriter(b, author, { ...writer, ops: writer.ops + 1 })
   return true
 }
 
-function isCompressedKey (k: Uint8Array): boolean {
-  return k.byteLength === 33 && (k[0] === 0x02 || k[0] === 0x03)
-}
-
-function isP2wpkh (s: Uint8Array): boolean {
-  return s.byteLength === 22 && s[0] === 0x00 && s[1] === 0x14
-}
-
-function isStandardPayout (s: Uint8Array): boolean {
-  // P2WPKH, P2WSH, P2TR (segwit v0/v1 programs of 20 or 32 bytes)
-  if (s.byteLength === 22) return s[0] === 0x00 && s[1] === 0x14
-  if (s.byteLength === 34) return (s[0] === 0x00 || s[0] === 0x51) && s[1] === 0x20
-  return false
-}
-
-function checkParty (e: EscrowParty): boolean {
-  if (!isCompressedKey(e.pubkey)) return false
-  if (!isP2wpkh(e.payoutScript) || !isP2wpkh(e.changeScript)) return false
-  if (e.inputs.length < 1) return false
-  if (!(e.feeRate >= MIN_FEE_RATE && e.feeRate <= DEFAULT_MAX_FEE_RATE)) return false
-  const seen = new Set<string>()
-  for (const c of e.inputs) {
-    if (!isP2wpkh(c.script) || c.valueSats < 1 || c.vout > 0xffffffff) return false
-    const k = b4a.toString(c.txid, 'hex') + ':' + c.vout
-    if (seen.has(k)) return false
-    seen.add(k)
-  }
-  return true
-}
-
 // The arbitrator of a job: arbitrators[u32be(sha256(jobId)) mod n] of the settings in force at the accept.
 export function arbitratorIndex (jobId: Uint8Array, n: number): number {
-  const h = bitcoin.crypto.sha256(jobId)
-  return (((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0) % n
-}
-
-function acceptEscrow (job: JobRecord, e: EscrowParty, author: Uint8Array, at: number, s: MarketSettings): EscrowRecord | null {
-  if (s.arbitrators.length === 0) return null // no third key: no escrow can be built
-  try {
-    escrowAmounts({ bountySats: BigInt(job.bountySats), depositPct: BigInt(s.depositPct) })
-  } catch {
-    return null
-  }
-  if (!checkParty(e)) return null
-  const arb = s.arbitrators[arbitratorIndex(job.id, s.arbitrators.length)]
-  if (b4a.equals(arb.pubkey, e.pubkey) || b4a.equals(arb.id, author) || b4a.equals(arb.id, job.client)) return null
-  return {
-    arbitrator: arb.id,
-    arbitratorPubkey: arb.pubkey,
-    depositPct: s.depositPct,
-    arbitrationFeePct: s.arbitrationFeePct,
-    fundingDepth: s.fundingDepth,
-    fundingTimeoutSecs: s.fundingTimeoutSecs,
-    refundDelayBlocks: s.refundDelayBlocks,
-    acceptedAt: at,
-    printer: e,
-    client: null,
-    sigs: [],
-    fundingTxid: null,
-    ruling: null,
-    closed: null
-  }
-}
-
-export function sigOf (e: EscrowRecord, kind: SignKind, role: SignerRole): EscrowRecord['sigs'][number] | undefined {
-  return e.sigs.find(s => s.kind === kind && s.role === role)
-}
-
-// Both parties' signatures of a kind, when they are for the same transaction.
-export function pairOf (e: EscrowRecord, kind: SignKind): [EscrowRecord['sigs'][number], EscrowRecord['sigs'][number]] | null {
-  const c = sigOf(e, kind, 'client')
-  const p = sigOf(e, kind, 'printer')
-  if (c === undefined || p === undefined || !b4a.equals(c.txid, p.txid)) return null
-  return [c, p]
-}
-
-function reverse (b: Uint8Array): Uint8Array {
-  return b4a.from(b).reverse()
-}
-
-// Parses a PSBT and checks that every signature in it is by a key of `role` in this job: on the escrow input its
-// escrow key; on a funding input, the key of a coin this role brought. At least one signature. Returns the record
-// entry (with the unsigned txid), or null.
-export function inspectSig (e: EscrowRecord, bytes: Uint8Array, role: SignerRole, kind: SignKind): EscrowRecord['sigs'][number] | null {
-  if (sigOf(e, kind, role) !== undefined) return null
-  let psbt: bitcoin.Psbt
-  let txid: Uint8Array
-  try {
-    psbt = bitcoin.Psbt.fromBuffer(b4a.from(bytes))
-    txid = reverse(unsignedTx(psbt).getHash())
-  } catch {
-    return null
-  }
-  const escrowKey = role === 'client' ? e.client?.pubkey : role === 'printer' ? e.printer.pubkey : e.arbitratorPubkey
-  if (escrowKey === undefined) return null
-  const coins = role === 'client' ? e.client?.inputs ?? [] : role === 'printer' ? e.printer.inputs : []
-  let count = 0
-  for (let i = 0; i < psbt.inputCount; i++) {
-    const d = psbt.data.inputs[i]
-    const inp = psbt.txInputs[i]
-    if (d.finalScriptWitness !== undefined || d.finalScriptSig !== undefined) return null
-    for (const ps of d.partialSig ?? []) {
-      count++
-      if (kind === 'funding') {
-        const id = reverse(inp.hash)
-        const coin = coins.find(c => b4a.equals(c.txid, id) && c.vout === inp.index)
-        if (coin === undefined) return null
-        if (!b4a.equals(bitcoin.crypto.hash160(b4a.from(ps.pubkey)), coin.script.subarray(2))) return null
-      } else if (!b4a.equals(ps.pubkey, escrowKey)) {
-        return null
-      }
-    }
-  }
-  if (count === 0) return null
-  return { kind, role, psbt: bytes, txid }
-}
-
-function roleIn (job: JobRecord, author: Uint8Array): 'client' | 'printer' | null {
-  if (b4a.equals(job.client, author)) return 'client'
-  if (job.printer !== null && b4a.equals(job.printer, author)) return 'printer'
-  return null
-}
-
-function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
-  const e = job.escrow ?? null
-  if (e === null || e.closed !== null) return null
-  const role = roleIn(job, author)
-  const next: JobRecord = { ...job, updatedAt: op.at, history: job.history.slice() }
-  const move = (to: Status, note = ''): void => {
-    next.history.push({ action: op.type, from: job.status, to, by: author, at: op.at, note })
-    next.status = to
-  }
-  switch (op.type) {
-    case OP.ESCROW_PROPOSE: {
-      if (role !== 'client' || job.status !== 'accepted' || e.client !== null) return null
-      const p = op.escrow
-      if (!checkParty(p) || p.lockHeight < 1 || p.lockHeight >= 500_000_000) return null
-      if (b4a.equals(p.pubkey, e.printer.pubkey) || b4a.equals(p.pubkey, e.arbitratorPubkey)) return null
-      for (const c of p.inputs) {
-        if (e.printer.inputs.some(q => b4a.equals(q.txid, c.txid) && q.vout === c.vout)) return null
-      }
-      next.escrow = { ...e, client: p }
-      next.history.push({ action: op.type, from: job.status, to: job.status, by: author, at: op.at, note: '' })
-      return { next, clientOpenDelta: 0 }
-    }
-    case OP.ESCROW_SIGN: {
-      if (role === null) return null
-      let ok = false
-      if (op.kind === 'refund') ok = job.status === 'accepted' && e.client !== null
-      // the funding is signed only once both have signed the refund: money is never locked without a way back
-      else if (op.kind === 'funding') ok = job.status === 'accepted' && pairOf(e, 'refund') !== null
-      else if (op.kind === 'cancel') ok = cancelAllowed(job)
-      if (!ok) return null
-      const sig = inspectSig(e, op.psbt, role, op.kind)
-      if (sig === null) return null
-      next.escrow = { ...e, sigs: [...e.sigs, sig] }
-      next.history.push({ action: op.type, from: job.status, to: job.status, by: author, at: op.at, note: op.kind })
-      return { next, clientOpenDelta: 0 }
-    }
-    case OP.ESCROW_FUNDED: {
-      if (role === null || job.status !== 'accepted' || pairOf(e, 'refund') === null) return null
-      const f = pairOf(e, 'funding')
-      if (f === null || !b4a.equals(f[0].txid, op.txid)) return null
-      next.escrow = { ...e, fundingTxid: op.txid }
-      move('active')
-      return { next, clientOpenDelta: 0 }
-    }
-    case OP.ESCROW_PAID: {
-      if (op.kind === 'cancel') {
-        const pair = pairOf(e, 'cancel')
-        if (role === null || (job.status !== 'active' && job.status !== 'disputed') || pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
-        next.escrow = { ...e, closed: { kind: 'cancel', txid: op.txid } }
-        move('cancelled', 'cancel')
-      } else if (op.kind === 'refund') {
-        const pair = pairOf(e, 'refund')
-        if (role === null || pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
-        if (!['accepted', 'active', 'shipped', 'disputed'].includes(job.status)) return null
-        // without a funding pair the funding can still have been completed and broadcast outside the protocol: its
-        // refund is taken once the acceptance could lapse anyway (no more power than job/lapse gives either side)
-        if (e.fundingTxid === null && pairOf(e, 'funding') === null && op.at < e.acceptedAt + e.fundingTimeoutSecs * 1000) return null
-        next.escrow = { ...e, closed: { kind: 'refund', txid: op.txid } }
-        move('cancelled', 'refund')
-      } else if (op.kind === 'ruling') {
-        const r = sigOf(e, 'ruling', 'arbitrator')
-        // countersigned by either party (lib/disputes): printer share ≥ 50 % → completed, else cancelled
-        if (job.status !== 'disputed' || e.ruling === null || r === undefined || role === null || !b4a.equals(r.txid, op.txid)) return null
-        const pct = rulingPrinterPct(job) ?? 0
-        next.escrow = { ...e, closed: { kind: 'ruling', txid: op.txid } }
-        move(pct >= 50 ? 'completed' : 'cancelled', `ruling: printer ${pct} %`)
-      } else if (op.kind === 'split') {
-        // the mediator's proposal, accepted and signed by both (lib/disputes)
-        const pair = pairOf(e, 'split')
-        const d = job.dispute ?? null
-        if (role === null || job.status !== 'disputed' || d === null || d.stage !== 'settled' || d.proposal === null || pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
-        next.escrow = { ...e, closed: { kind: 'split', txid: op.txid } }
-        move(d.proposal.printerPct >= 50 ? 'completed' : 'cancelled', `split: printer ${d.proposal.printerPct} %`)
-      } else {
-        return null // complete is recorded by job/complete
-      }
-      return { next, clientOpenDelta: 0 }
-    }
-    case OP.JOB_LAPSE: {
-      if (role === null || job.status !== 'accepted') return null
-      if (op.at < e.acceptedAt + e.fundingTimeoutSecs * 1000) return null
-      if (pairOf(e, 'funding') !== null) return null // fully signed: it is funded or will be refunded, not lapsed
-      move('open')
-      next.printer = null
-      next.escrow = null
-      return { next, clientOpenDelta: 1 }
-    }
-    case OP.DISPUTE_RULING: {
-      if (job.status !== 'disputed' || !b4a.equals(author, e.arbitrator) || e.ruling !== null || e.fundingTxid === null || !rulingAllowed(job)) return null
-      if (!isStandardPayout(op.feeScript)) return null
-      const sig = inspectSig(e, op.psbt, 'arbitrator', 'ruling')
-      if (sig === null) return null
-      next.escrow = { ...e, ruling: { winner: op.winner, feeScript: op.feeScript }, sigs: [...e.sigs, sig] }
-      next.history.push({ action: op.type, from: job.status, to: job.status, by: author, at: op.at, note: op.winner })
-      return { next, clientOpenDelta: 0 }
-    }
-  }
-  return null
+  return pickIndex(jobId, n)
 }

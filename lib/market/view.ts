@@ -6,6 +6,8 @@
 //   'm'                            → MarketMeta (name, creator)
 //   's'                            → MarketSettings (escrow chain, arbitrators, …; absent = DEFAULT_SETTINGS)
 //   'i' kind ...fields seqDesc id  → IndexValue  (one entry per index kind per job)
+//   'e' party32 id16               → role byte   (escrowed jobs by party: client, printer, arbitrator, mediator)
+//   'x/mediators'                  → the mediators' records (lib/disputes)
 //   'r' …                          → reputation: peer stats, reviews, printer profiles (lib/reputation/records.ts)
 //   't' …                          → job chat: public keys, sealed conversation keys, ciphertext (lib/chat/view.ts)
 //
@@ -23,6 +25,7 @@ type Reader = Pick<View, 'get'> | Pick<Batch, 'get'>
 const P_JOB = 0x6a // 'j'
 const P_WRITER = 0x77 // 'w'
 const P_INDEX = 0x69 // 'i'
+const P_ESCROW = 0x65 // 'e'
 const STATS_KEY = b4a.from('c')
 const META_KEY = b4a.from('m')
 const SETTINGS_KEY = b4a.from('s')
@@ -95,6 +98,25 @@ function sameSummary (a: JobRecord, b: JobRecord): boolean {
 
 // --- writes (used by apply, inside one batch) -----------------------------------------------------------------
 
+export const ESCROW_ROLES = ['client', 'printer', 'arbitrator', 'mediator'] as const
+export type EscrowRole = typeof ESCROW_ROLES[number]
+
+function escrowKey (party: Uint8Array, id: Uint8Array): Uint8Array {
+  return b4a.concat([b4a.from([P_ESCROW]), party, id])
+}
+
+// Who is in a job's escrow: what each party's engine looks up instead of reading every job.
+function escrowParties (j: JobRecord): Array<{ key: Uint8Array, role: EscrowRole }> {
+  const e = j.escrow ?? null
+  if (e === null) return []
+  const out: Array<{ key: Uint8Array, role: EscrowRole }> = [{ key: j.client, role: 'client' }]
+  if (j.printer !== null) out.push({ key: j.printer, role: 'printer' })
+  out.push({ key: e.arbitrator, role: 'arbitrator' })
+  const m = j.dispute?.mediator ?? null
+  if (m !== null) out.push({ key: m, role: 'mediator' })
+  return out
+}
+
 // Writes a job and moves its index entries: only entries whose key or value changed are touched.
 export async function putJob (b: Batch, prev: JobRecord | null, next: JobRecord): Promise<void> {
   const nextKeys = indexKeys(next)
@@ -108,6 +130,13 @@ export async function putJob (b: Batch, prev: JobRecord | null, next: JobRecord)
     if (valueChanged || !prevKeys.some(p => b4a.equals(p, k))) await b.put(k, value)
   }
   await b.put(jobKey(next.id), c.encode(jobRecord, next))
+  const before = prev === null ? [] : escrowParties(prev)
+  const after = escrowParties(next)
+  for (const p of before) if (!after.some(q => b4a.equals(q.key, p.key))) await b.del(escrowKey(p.key, next.id))
+  for (const p of after) {
+    const old = before.find(q => b4a.equals(q.key, p.key))
+    if (old === undefined || old.role !== p.role) await b.put(escrowKey(p.key, next.id), b4a.from([ESCROW_ROLES.indexOf(p.role)]))
+  }
 }
 
 export async function putWriter (b: Batch, key: Uint8Array, w: WriterRecord): Promise<void> {
@@ -327,6 +356,16 @@ export async function * allJobs (view: View): AsyncGenerator<{ job: JobRecord, s
   for await (const e of range(view, b4a.from([P_JOB]), b4a.from([P_JOB + 1]), 256)) {
     yield { job: c.decode(jobRecord, e.value), seq: (e as { seq?: number }).seq ?? 0 }
   }
+}
+
+// The ids of the escrowed jobs this key is a party to (as client, printer, arbitrator or mediator), with its role.
+export async function escrowsOf (view: View, party: Uint8Array): Promise<Array<{ id: Uint8Array, role: EscrowRole }>> {
+  const prefix = b4a.concat([b4a.from([P_ESCROW]), party])
+  const out: Array<{ id: Uint8Array, role: EscrowRole }> = []
+  for await (const e of range(view, prefix, prefixEnd(prefix))) {
+    out.push({ id: b4a.from(e.key.subarray(prefix.byteLength)), role: ESCROW_ROLES[e.value[0]] ?? 'client' })
+  }
+  return out
 }
 
 // Jobs whose id starts with the given bytes (for short ids typed on the command line).

@@ -9,7 +9,7 @@
 import b4a from 'b4a'
 import c from 'compact-encoding'
 import { OP, MATERIALS, REPUTATION_LIMITS, type Op, type JobRecord, type WriterRecord } from '../schema.js'
-import { FINAL_STATUSES, roleOf } from '../job/state.js'
+import { FINAL_STATUSES, roleOf, newEntries } from '../job/state.js'
 import { isCountryCode } from '../countries.js'
 import { getJob, putWriter } from '../market/view.js'
 import {
@@ -114,7 +114,8 @@ export async function reputationOnJob (b: Batch, prev: JobRecord, next: JobRecor
     return t.stats
   }
 
-  for (let i = prev.history.length; i < next.history.length; i++) {
+  const added = newEntries(prev, next)
+  for (let i = next.history.length - added.length; i < next.history.length; i++) {
     const h = next.history[i]
     if (h.action === OP.JOB_SHIP && next.printer !== null) {
       let acceptedAt: number | null = null

@@ -1,0 +1,167 @@
+// The escrow steps a person starts (the command line and the app call them through EscrowEngine): accept, ship,
+// complete, cancel, rule, accept a mediator's proposal. Each checks what this peer can check — the record, and its
+// own Bitcoin node — before it signs or writes anything.
+import b4a from 'b4a'
+import { OP, LIMITS, type EscrowParty, type EscrowRecord, type JobRecord, type Winner } from '../schema.js'
+import type { EscrowEngine } from './engine.js'
+import { getSettings } from '../market/view.js'
+import { jobIdString } from '../ids.js'
+import { escrowAmounts } from './amounts.js'
+import { fromHex, bytesEqual } from './script.js'
+import { combine, finalize, effectiveFeeRate, signInputs, unsignedTx } from './psbt.js'
+import { escrowContext, buildFor, MAX_MEDIATOR_FEE_PCT } from './context.js'
+import { sigOf, cancelAllowed, cancelAgreed } from './record.js'
+import { unpayablePath, minPayableBounty } from './verify.js'
+import { selectFundingCoins, type Wallet } from './wallet.js'
+import { BAD_ESCROW, NOT_ALLOWED, BAD_TRANSITION } from '../errors.js'
+
+// The arbitrator's key is one key per wallet (named in the market settings), not per job: it is derived at the
+// escrow path of this fixed label in the arbitrator role (wallet.ts).
+export const ARBITRATOR_KEY_LABEL = 'p2print/arbitrator'
+
+export function arbitratorKey (wallet: Wallet): ReturnType<Wallet['escrowKey']> {
+  return wallet.escrowKey(ARBITRATOR_KEY_LABEL, 'arbitrator')
+}
+
+export function arbitratorPubkey (wallet: Wallet): Uint8Array {
+  return arbitratorKey(wallet).publicKey
+}
+
+function sats (n: number | bigint): string {
+  return `${Number(n).toLocaleString('en-US')} sats`
+}
+
+// The printer's side of a job/accept in a market with escrow: its key, addresses and coins for its deposit and
+// its share of the funding fee, at this node's fee estimate. Refused when some payout path (a ruling, a split…)
+// could not be paid at that rate: then the arbitrator could never rule. Append as { type: OP.JOB_ACCEPT, jobId,
+// escrow }.
+export async function prepareAccept (engine: EscrowEngine, jobId: Uint8Array | string): Promise<EscrowParty> {
+  const job = await engine.jobFor(jobId, { confirmed: false })
+  if (job.status !== 'open') throw BAD_TRANSITION(`cannot accept a job that is ${job.status}`)
+  if (b4a.equals(job.client, engine.me)) throw NOT_ALLOWED('you are its client')
+  if (job.leavers.filter(k => b4a.equals(k, engine.me)).length >= LIMITS.acceptsPerPrinter) throw NOT_ALLOWED(`you left this job ${LIMITS.acceptsPerPrinter} times (withdrew, or let its funding lapse): you cannot accept it again`)
+  const settings = await getSettings(engine.market.view)
+  if (settings.chain === '') throw BAD_ESCROW('this market has no escrow (no chain in its settings)')
+  if (settings.arbitrators.length === 0) throw BAD_ESCROW('this market has no arbitrator: escrowed jobs cannot be accepted')
+  const id = jobIdString(job.id)
+  const amounts = escrowAmounts({ bountySats: BigInt(job.bountySats), depositPct: BigInt(settings.depositPct) })
+  const feeRate = effectiveFeeRate(await engine.chain.feeRate(engine.feeTarget))
+  if (feeRate > engine.maxFeeRate) throw BAD_ESCROW(`the fee estimate ${feeRate} sat/vB is above the cap of ${engine.maxFeeRate} sat/vB`)
+  const terms = { depositPct: settings.depositPct, arbitrationFeePct: settings.arbitrationFeePct, feeRate, maxMediatorFeePct: MAX_MEDIATOR_FEE_PCT }
+  const why = unpayablePath({ ...terms, bountySats: job.bountySats })
+  if (why !== null) {
+    const min = minPayableBounty(terms)
+    throw BAD_ESCROW(`this bounty is too small to escrow at today's fee rate: ${why}. ${min === null ? '' : `At ${feeRate} sat/vB the smallest bounty every payout can be paid from is ${sats(min)}.`}`.trim())
+  }
+  const sel = selectFundingCoins(await engine.spendable(), 'printer', amounts, feeRate)
+  await engine.reserve(sel.utxos, id, engine.now() + settings.fundingTimeoutSecs * 1000)
+  return {
+    pubkey: engine.wallet.escrowPubkey(id, 'printer'),
+    payoutScript: (await engine.wallet.nextReceiveAddress()).script,
+    changeScript: (await engine.wallet.nextChangeAddress()).script,
+    inputs: sel.utxos.map(u => ({ txid: fromHex(u.txid), vout: u.vout, valueSats: Number(u.valueSats), script: fromHex(u.scriptPubKeyHex) })),
+    feeRate
+  }
+}
+
+// The printer's signature on the `complete` payout, to carry in job/ship: { type: OP.JOB_SHIP, jobId, note, psbt }.
+// Refused unless this peer's own node shows the funding confirmed at the market's depth and the escrow unspent: a
+// job marked active by someone's `funded` claim alone has no money behind it.
+export async function prepareShip (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ psbt: Uint8Array, txid: string }> {
+  const job = await engine.jobFor(jobId)
+  if (engine.roleIn(job) !== 'printer') throw NOT_ALLOWED('only the job\'s printer ships it')
+  if (job.status !== 'active') throw BAD_TRANSITION(`cannot ship a job that is ${job.status}`)
+  // a signature cannot be taken back: with the printer's cancel signature the client could pay itself back after
+  // the print arrived
+  if (sigOf(job.escrow as EscrowRecord, 'cancel', 'printer') !== undefined) throw NOT_ALLOWED('you signed a cancel of this job, and a signature cannot be withdrawn: with it the client could take the bounty back after delivery. Do not ship; ask the client to sign the cancel too (`job cancel`), or open a dispute')
+  const ctx = escrowContext(job, engine.network)
+  const st = await engine.chain.txStatus(ctx.fundingTxid)
+  const depth = (job.escrow as EscrowRecord).fundingDepth
+  if (!st.confirmed || st.depth < depth) {
+    throw BAD_ESCROW(`do not ship yet: your Bitcoin node ${st.found ? `sees the escrow's funding ${ctx.fundingTxid} at ${st.depth} of ${depth} confirmations` : `does not know the escrow's funding ${ctx.fundingTxid}`}; the job is marked active on the client's word only`)
+  }
+  const spent = await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout)
+  if (spent !== null) throw BAD_ESCROW(`do not ship: the escrow output is already spent by ${spent.txid}`)
+  const psbt = engine.signOwn(ctx, 'complete', 'printer')
+  return { psbt: psbt.toBuffer(), txid: unsignedTx(psbt).getId() }
+}
+
+// The client completes a shipped job: checks the printer's payout signature, countersigns, broadcasts the payout,
+// and records it with job/complete, which carries the countersignature (so the printer can broadcast the payout
+// itself). Throws PSBT_REFUSED (and signs nothing) if the payout is not the agreed one.
+export async function complete (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ txid: string }> {
+  const job = await engine.jobFor(jobId)
+  if (engine.roleIn(job) !== 'client') throw NOT_ALLOWED('only the job\'s client completes it')
+  if (job.status !== 'shipped') throw BAD_TRANSITION(`cannot complete a job that is ${job.status}`)
+  const ctx = escrowContext(job, engine.network)
+  const sig = sigOf(ctx.e, 'complete', 'printer')
+  if (sig === undefined) throw BAD_ESCROW('the printer\'s payout signature is missing')
+  const theirs = engine.verified(ctx, sig, 'printer')
+  const mine = engine.signOwn(ctx, 'complete', 'client')
+  const tx = finalize(combine(theirs, mine))
+  const spent = await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout)
+  if (spent === null) await engine.chain.broadcast(tx.hex)
+  else if (spent.txid !== tx.txid) throw BAD_ESCROW(`the escrow output is already spent by ${spent.txid}`)
+  await engine.market.append({ type: OP.JOB_COMPLETE, jobId: job.id, payoutTxid: fromHex(tx.txid), psbt: mine.toBuffer() })
+  return { txid: tx.txid }
+}
+
+// Client or printer asks to cancel an active (funded, not shipped) job, or a disputed one nobody has ruled or
+// settled: signs the cancel payout. With both signatures the engines pay it out.
+export async function requestCancel (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ txid: string }> {
+  const job = await engine.jobFor(jobId)
+  const role = engine.roleIn(job)
+  if (role !== 'client' && role !== 'printer') throw NOT_ALLOWED('only the client or the printer can cancel an escrowed job')
+  if (!cancelAllowed(job)) throw BAD_TRANSITION(job.status === 'disputed' ? 'this dispute is already ruled or settled: it can no longer be cancelled' : `an escrowed job can be cancelled by both only while active (funded, not shipped) or disputed; it is ${job.status}`)
+  const ctx = escrowContext(job, engine.network)
+  const psbt = engine.signOwn(ctx, 'cancel', role)
+  await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'cancel', psbt: psbt.toBuffer() })
+  return { txid: unsignedTx(psbt).getId() }
+}
+
+// The arbitrator rules a disputed job (once mediation has ended: lib/disputes): signs the ruling payout — the
+// printer gets printerPct % of the bounty (a winner is 0 or 100), the arbitration fee comes out of the deposit of
+// the side that gets less than half (both halves at 50 %) to this wallet. The parties' engines countersign and
+// broadcast.
+export async function rule (engine: EscrowEngine, jobId: Uint8Array | string, ruling: Winner | number, note = ''): Promise<{ txid: string, printerPct: number }> {
+  const job = await engine.jobFor(jobId)
+  if (engine.roleIn(job) !== 'arbitrator') throw NOT_ALLOWED('only the job\'s arbitrator rules')
+  if (job.status !== 'disputed') throw BAD_TRANSITION(`cannot rule on a job that is ${job.status}`)
+  const d = job.dispute ?? null
+  if (d !== null && d.stage !== 'arbitration') throw BAD_TRANSITION(`the dispute is in ${d.stage}: the arbitrator rules only after the mediation has failed (a rejection or a missed deadline)`)
+  if (cancelAgreed(job)) throw BAD_TRANSITION('client and printer both signed the cancel of this job: it is being paid back, there is nothing to rule')
+  const printerPct = ruling === 'printer' ? 100 : ruling === 'client' ? 0 : ruling
+  if (!Number.isInteger(printerPct) || printerPct < 0 || printerPct > 100) throw BAD_ESCROW('the printer\'s share must be a whole percentage from 0 to 100')
+  const e = job.escrow as EscrowRecord
+  const key = arbitratorKey(engine.wallet)
+  if (!bytesEqual(key.publicKey, e.arbitratorPubkey)) throw NOT_ALLOWED('this wallet does not hold the arbitrator key named in the market settings')
+  const feeScript = (await engine.wallet.nextReceiveAddress()).script
+  const winner: Winner = printerPct >= 50 ? 'printer' : 'client'
+  const ruled: JobRecord = { ...job, escrow: { ...e, ruling: { winner, feeScript } }, dispute: d === null ? null : { ...d, ruling: { printerPct, note, at: 0 } } }
+  const ctx = escrowContext(ruled, engine.network)
+  const psbt = buildFor(ctx, 'ruling', engine.network)
+  signInputs(psbt, key, [0])
+  if (d === null && (printerPct === 0 || printerPct === 100)) {
+    await engine.market.append({ type: OP.DISPUTE_RULING, jobId: job.id, winner, feeScript, psbt: psbt.toBuffer() })
+  } else {
+    await engine.market.append({ type: OP.DISPUTE_RULE, jobId: job.id, printerPct, note, feeScript, psbt: psbt.toBuffer() })
+  }
+  return { txid: unsignedTx(psbt).getId(), printerPct }
+}
+
+// Client or printer accepts the mediator's proposal: signs the split payout (the mediator's fee included) and
+// writes dispute/accept. With both signatures the engines pay it out. The payout is rebuilt from the record, so
+// what is signed is exactly what the proposal says.
+export async function acceptProposal (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ txid: string }> {
+  const job = await engine.jobFor(jobId)
+  const role = engine.roleIn(job)
+  if (role !== 'client' && role !== 'printer') throw NOT_ALLOWED('only the client or the printer answers a proposal')
+  const d = job.dispute ?? null
+  if (job.status !== 'disputed' || d === null || d.stage !== 'proposed' || d.proposal === null) throw BAD_TRANSITION('there is no proposal waiting for an answer')
+  if (engine.now() >= d.proposal.answerBy) throw BAD_TRANSITION('the time to answer this proposal is over')
+  if (cancelAgreed(job)) throw BAD_TRANSITION('both sides signed the cancel of this job: it is being paid back instead')
+  const ctx = escrowContext(job, engine.network)
+  const psbt = engine.signOwn(ctx, 'split', role)
+  await engine.market.append({ type: OP.DISPUTE_ACCEPT, jobId: job.id, psbt: psbt.toBuffer() })
+  return { txid: unsignedTx(psbt).getId() }
+}

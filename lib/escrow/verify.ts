@@ -1,0 +1,121 @@
+// What apply checks of money, from the log alone: that a signature an op carries is the author's, on exactly the
+// transaction every peer rebuilds from the job's record (context.ts), valid for its sighash; and that every payout
+// path of an escrow can be paid at its fee rate with an output for each party. Pure and deterministic.
+import * as bitcoin from 'bitcoinjs-lib'
+import b4a from 'b4a'
+import type { JobRecord, EscrowSig, SignKind, SignerRole } from '../schema.js'
+import { escrowContext, buildFor, signerKey } from './context.js'
+import { unsignedTx, checkSignature, feeForVsize, txOverheadWeight, WEIGHT, effectiveFeeRate } from './psbt.js'
+import { bytesEqual } from './script.js'
+import { escrowAmounts, payoutOutputs, DUST_SATS, type EscrowAmounts, type PayoutPath } from './amounts.js'
+
+// The author's signature of `kind` for this job, checked against the rebuilt transaction: the PSBT must be of
+// exactly that unsigned transaction, carry no finalized input, and hold exactly one valid SIGHASH_ALL signature on
+// each input the author signs (the escrow input, by its escrow key; for the funding, each coin it brought, by the
+// key that owns it) and none elsewhere. Returns the record's entry — the rebuilt PSBT with the author's signatures
+// only, so nothing else the op carried is kept — or null.
+export function verifySig (job: JobRecord, kind: SignKind, role: SignerRole, bytes: Uint8Array): EscrowSig | null {
+  try {
+    const ctx = escrowContext(job)
+    const want = buildFor(ctx, kind)
+    const got = bitcoin.Psbt.fromBuffer(b4a.from(bytes))
+    const tx = unsignedTx(want)
+    if (!bytesEqual(unsignedTx(got).toBuffer(), tx.toBuffer())) return null
+    let signs: number[]
+    if (kind === 'funding') {
+      if (role === 'arbitrator') return null
+      signs = role === 'client' ? ctx.fundingPlan.client.inputIndexes : ctx.fundingPlan.printer.inputIndexes
+    } else {
+      signs = [0]
+    }
+    const key = kind === 'funding' ? null : signerKey(ctx, role)
+    for (let i = 0; i < want.inputCount; i++) {
+      const d = got.data.inputs[i]
+      if (d.finalScriptWitness !== undefined || d.finalScriptSig !== undefined) return null
+      const ps = d.partialSig ?? []
+      if (!signs.includes(i)) {
+        if (ps.length > 0) return null
+        continue
+      }
+      if (ps.length !== 1) return null
+      const sig = ps[0]
+      if (key !== null && !bytesEqual(sig.pubkey, key)) return null
+      const prev = want.data.inputs[i].witnessUtxo
+      if (prev === undefined) return null
+      if (checkSignature(tx, i, prev.script, prev.value, want.data.inputs[i].witnessScript, sig.pubkey, sig.signature) !== null) return null
+      want.updateInput(i, { partialSig: [{ pubkey: b4a.from(sig.pubkey), signature: b4a.from(sig.signature) }] })
+    }
+    return { kind, role, psbt: want.toBuffer(), txid: b4a.from(tx.getHash()).reverse() }
+  } catch {
+    return null
+  }
+}
+
+// --- every payout path payable ------------------------------------------------------------------------------------
+
+// Weights of the largest payouts (the refund, complete and cancel have two P2WPKH outputs; a split or ruling adds a
+// third output of up to a 34-byte script), so a check at these sizes holds for every real payout.
+const TWO_OUTPUTS = txOverheadWeight(1, 2) + WEIGHT.escrowInput + 2 * 124
+const THREE_OUTPUTS = txOverheadWeight(1, 3) + WEIGHT.escrowInput + 2 * 124 + 172
+
+export interface PathTerms {
+  bountySats: number
+  depositPct: number
+  arbitrationFeePct: number
+  feeRate: number // sat/vB, the funding's: every payout pays it
+  maxMediatorFeePct: number
+}
+
+// Why some payout path of these terms cannot be paid with an output of at least the dust limit to both the client
+// and the printer (so each can bump its payout with CPFP), or null when all can: complete, cancel, refund, and the
+// split and the ruling at every whole percentage (the split with the largest mediator fee allowed).
+export function unpayablePath (t: PathTerms): string | null {
+  let amounts: EscrowAmounts
+  let rate: number
+  try {
+    amounts = escrowAmounts({ bountySats: BigInt(t.bountySats), depositPct: BigInt(t.depositPct) })
+    rate = effectiveFeeRate(t.feeRate)
+  } catch (err) {
+    return (err as Error).message
+  }
+  const two = feeForVsize(TWO_OUTPUTS, rate)
+  const three = feeForVsize(THREE_OUTPUTS, rate)
+  const mediatorFee = amounts.bountySats * BigInt(t.maxMediatorFeePct) / 100n
+  const check = (path: PayoutPath, feeSats: bigint, what: string): string | null => {
+    try {
+      const plan = payoutOutputs(path, { amounts, feeSats, clientAddress: 'client', printerAddress: 'printer' })
+      for (const role of ['client', 'printer'] as const) {
+        const o = plan.outputs.find(x => x.role === role)
+        if (o === undefined || o.valueSats < DUST_SATS) return `the ${what} would leave the ${role} no output of at least ${DUST_SATS} sats at ${rate} sat/vB`
+      }
+      return null
+    } catch (err) {
+      return `the ${what} cannot be paid at ${rate} sat/vB: ${(err as Error).message}`
+    }
+  }
+  for (const kind of ['complete', 'cancel', 'refund'] as const) {
+    const why = check({ kind }, two, kind === 'complete' ? 'completion payout' : kind)
+    if (why !== null) return why
+  }
+  for (let pct = 0; pct <= 100; pct++) {
+    const p = BigInt(pct)
+    const split = check({ kind: 'split', printerPct: p, mediatorFeeSats: mediatorFee, mediatorAddress: 'mediator', maxMediatorFeePct: BigInt(t.maxMediatorFeePct) }, three, `mediated split at ${pct} %`)
+    if (split !== null) return split
+    const ruling = check({ kind: 'ruling', printerPct: p, arbitratorAddress: 'arbitrator', arbitrationFeePct: BigInt(t.arbitrationFeePct) }, three, `ruling at ${pct} %`)
+    if (ruling !== null) return ruling
+  }
+  return null
+}
+
+// The smallest bounty (sats) whose every path is payable at this fee rate, or null above 21 million BTC.
+export function minPayableBounty (t: Omit<PathTerms, 'bountySats'>): number | null {
+  let lo = 1
+  let hi = Math.floor(2_100_000_000_000_000 * 100 / (100 + 2 * t.depositPct)) // the largest bounty whose escrow fits in 21 M BTC
+  if (unpayablePath({ ...t, bountySats: hi }) !== null) return null
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2)
+    if (unpayablePath({ ...t, bountySats: mid }) === null) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}

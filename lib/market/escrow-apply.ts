@@ -1,0 +1,205 @@
+// The escrow part of the reducer (lib/escrow/PROTOCOL.md). Two kinds of op reach it:
+//  - commitments: a signature that commits its author to a transaction (escrow/sign, and the signatures job/ship,
+//    job/complete, dispute/accept and dispute/rule carry). Each is checked here against the transaction every peer
+//    rebuilds from the record (lib/escrow/verify.ts); the record keeps only the author's verified signatures.
+//  - claims: what only a Bitcoin node can confirm (escrow/funded, escrow/paid). apply records them when they name
+//    the transaction the record defines, but a claim never closes an escrow on its own word unless the payout it
+//    names is fully signed in the record (anyone can broadcast it), and each party's engine checks its own node.
+import b4a from 'b4a'
+import { OP, LIMITS, type Op, type JobRecord, type EscrowRecord, type EscrowParty, type MarketSettings, type Status, type PaidClaim } from '../schema.js'
+import { addHistory } from '../job/state.js'
+import { sigOf, pairOf, roleIn, agreedPayout, cancelAllowed, rulingAllowed, rulingPrinterPct, isCompressedKey, isP2wpkh, isStandardPayout, pickIndex } from '../escrow/record.js'
+import { escrowContext, MAX_MEDIATOR_FEE_PCT } from '../escrow/context.js'
+import { verifySig, unpayablePath } from '../escrow/verify.js'
+import { escrowAmounts } from '../escrow/amounts.js'
+import { MIN_FEE_RATE } from '../escrow/psbt.js'
+
+export type Step = { next: JobRecord, clientOpenDelta: number } | null
+
+export function checkParty (e: EscrowParty): boolean {
+  if (!isCompressedKey(e.pubkey)) return false
+  if (!isP2wpkh(e.payoutScript) || !isP2wpkh(e.changeScript)) return false
+  if (e.inputs.length < 1) return false
+  if (!(e.feeRate >= MIN_FEE_RATE && e.feeRate <= LIMITS.maxFeeRate)) return false
+  const seen = new Set<string>()
+  for (const c of e.inputs) {
+    if (!isP2wpkh(c.script) || c.valueSats < 1) return false
+    const k = b4a.toString(c.txid, 'hex') + ':' + c.vout
+    if (seen.has(k)) return false
+    seen.add(k)
+  }
+  return true
+}
+
+function inputSats (e: EscrowParty): bigint {
+  let sum = 0n
+  for (const c of e.inputs) sum += BigInt(c.valueSats)
+  return sum
+}
+
+// The printer's side of an accept: the settings in force now are copied into the record, and every payout path
+// must be payable at the printer's fee rate (otherwise a ruling or a split could never be built, and the
+// arbitrator could not rule).
+export function acceptEscrow (job: JobRecord, e: EscrowParty, author: Uint8Array, at: number, s: MarketSettings): EscrowRecord | null {
+  if (s.arbitrators.length === 0) return null // no third key: no escrow can be built
+  if (!checkParty(e)) return null
+  let amounts
+  try {
+    amounts = escrowAmounts({ bountySats: BigInt(job.bountySats), depositPct: BigInt(s.depositPct) })
+  } catch {
+    return null
+  }
+  if (inputSats(e) < amounts.printerIn) return null
+  if (unpayablePath({ bountySats: job.bountySats, depositPct: s.depositPct, arbitrationFeePct: s.arbitrationFeePct, feeRate: e.feeRate, maxMediatorFeePct: MAX_MEDIATOR_FEE_PCT }) !== null) return null
+  const arb = s.arbitrators[pickIndex(job.id, s.arbitrators.length)]
+  if (b4a.equals(arb.pubkey, e.pubkey) || b4a.equals(arb.id, author) || b4a.equals(arb.id, job.client)) return null
+  return {
+    arbitrator: arb.id,
+    arbitratorPubkey: arb.pubkey,
+    depositPct: s.depositPct,
+    arbitrationFeePct: s.arbitrationFeePct,
+    fundingDepth: s.fundingDepth,
+    fundingTimeoutSecs: s.fundingTimeoutSecs,
+    refundDelayBlocks: s.refundDelayBlocks,
+    acceptedAt: at,
+    printer: e,
+    client: null,
+    sigs: [],
+    fundingTxid: null,
+    ruling: null,
+    closed: null
+  }
+}
+
+// Whether the signature that is due next in the funding is the printer's (then a lapse is the printer's doing).
+function printerStalled (e: EscrowRecord): boolean {
+  if (e.client === null) return false
+  if (sigOf(e, 'refund', 'printer') === undefined) return true
+  return sigOf(e, 'refund', 'client') !== undefined && sigOf(e, 'funding', 'client') !== undefined && sigOf(e, 'funding', 'printer') === undefined
+}
+
+function lapseAt (e: EscrowRecord): number {
+  return e.acceptedAt + e.fundingTimeoutSecs * 1000
+}
+
+export function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
+  const e = job.escrow ?? null
+  if (e === null || e.closed !== null) return null
+  const role = roleIn(job, author)
+  const next: JobRecord = { ...job, updatedAt: op.at, history: job.history.slice() }
+  const note = (n: string): void => addHistory(next, { action: op.type, from: job.status, to: job.status, by: author, at: op.at, note: n })
+  const move = (to: Status, n = ''): void => {
+    addHistory(next, { action: op.type, from: job.status, to, by: author, at: op.at, note: n })
+    next.status = to
+  }
+  switch (op.type) {
+    case OP.ESCROW_PROPOSE: {
+      if (role !== 'client' || job.status !== 'accepted' || e.client !== null) return null
+      const p = op.escrow
+      if (!checkParty(p) || p.lockHeight < 1) return null
+      // the printer chose its coins for its own fee rate: the funding may pay less, never more
+      if (p.feeRate > e.printer.feeRate) return null
+      if (b4a.equals(p.pubkey, e.printer.pubkey) || b4a.equals(p.pubkey, e.arbitratorPubkey)) return null
+      for (const c of p.inputs) {
+        if (e.printer.inputs.some(q => b4a.equals(q.txid, c.txid) && q.vout === c.vout)) return null
+      }
+      next.escrow = { ...e, client: p }
+      try {
+        escrowContext(next) // the funding, and with it every payout, must build from the record
+      } catch {
+        return null
+      }
+      note('')
+      return { next, clientOpenDelta: 0 }
+    }
+    case OP.ESCROW_SIGN: {
+      if (role === null || sigOf(e, op.kind, role) !== undefined) return null // a party's first signature of a kind is final
+      let ok = false
+      if (op.kind === 'refund') ok = job.status === 'accepted' && e.client !== null
+      // the funding is signed only once both have signed the refund: money is never locked without a way back
+      else if (op.kind === 'funding') ok = job.status === 'accepted' && pairOf(e, 'refund') !== null
+      else if (op.kind === 'cancel') ok = cancelAllowed(job) && sigOf(e, 'complete', 'client') === undefined
+      // a party countersigns the arbitrator's ruling: then anyone can broadcast it
+      else if (op.kind === 'ruling') ok = job.status === 'disputed' && e.ruling !== null && sigOf(e, 'ruling', 'arbitrator') !== undefined && agreedPayout(job) === null
+      if (!ok) return null
+      const sig = verifySig(job, op.kind, role, op.psbt)
+      if (sig === null) return null
+      next.escrow = { ...e, sigs: [...e.sigs, sig] }
+      note(op.kind)
+      return { next, clientOpenDelta: 0 }
+    }
+    case OP.ESCROW_FUNDED: {
+      // a claim: each engine checks the funding on its own node before it acts on an active job
+      if (role === null || job.status !== 'accepted' || pairOf(e, 'refund') === null) return null
+      const f = pairOf(e, 'funding')
+      if (f === null || !b4a.equals(f[0].txid, op.txid)) return null
+      next.escrow = { ...e, fundingTxid: op.txid }
+      move('active')
+      return { next, clientOpenDelta: 0 }
+    }
+    case OP.ESCROW_PAID:
+      return paid(job, next, e, op, role, move, note)
+    case OP.JOB_LAPSE: {
+      if (role === null || job.status !== 'accepted') return null
+      if (op.at < lapseAt(e)) return null
+      if (pairOf(e, 'funding') !== null) return null // fully signed: it is funded or will be refunded, not lapsed
+      move('open')
+      next.printer = null
+      next.escrow = null
+      next.claims = []
+      if (printerStalled(e) && job.printer !== null) next.leavers = [...job.leavers, job.printer].slice(-LIMITS.leavers)
+      return { next, clientOpenDelta: 1 }
+    }
+    case OP.DISPUTE_RULING: {
+      // the arbitrator's winner-takes-all ruling of schema v3 (dispute/rule replaces it)
+      if (job.status !== 'disputed' || !b4a.equals(author, e.arbitrator) || e.ruling !== null || e.fundingTxid === null || !rulingAllowed(job)) return null
+      if (!isStandardPayout(op.feeScript)) return null
+      const pct = op.winner === 'printer' ? 100 : 0
+      const ruling = { winner: op.winner, feeScript: op.feeScript }
+      const ruled: JobRecord = { ...job, escrow: { ...e, ruling }, dispute: job.dispute == null ? null : { ...job.dispute, ruling: { printerPct: pct, note: '', at: op.at } } }
+      const sig = verifySig(ruled, 'ruling', 'arbitrator', op.psbt)
+      if (sig === null) return null
+      next.escrow = { ...e, ruling, sigs: [...e.sigs, sig] }
+      note(op.winner)
+      return { next, clientOpenDelta: 0 }
+    }
+  }
+  return null
+}
+
+// escrow/paid. A payout fully signed in the record (cancel, split, a countersigned ruling) closes the job: whoever
+// claims it, the transaction is the agreed one and any party can broadcast it. The refund is signed by both before
+// the funding, so its being signed proves nothing about the chain: one party's claim is recorded, and the job
+// closes only on both parties' claims, except in `accepted` (nobody can ship or dispute yet) once the funding is
+// signed by both or the acceptance could have lapsed anyway (no more than job/lapse gives either side).
+function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op, { type: typeof OP.ESCROW_PAID }>, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void, note: (n: string) => void): Step {
+  if (role === null) return null
+  const agreed = agreedPayout(job)
+  if (op.kind === 'cancel' || op.kind === 'split' || op.kind === 'ruling') {
+    if (agreed === null || agreed.kind !== op.kind || !b4a.equals(agreed.sigs[0].txid, op.txid) || job.status === 'accepted') return null
+    if (op.kind === 'split' && job.dispute?.stage !== 'settled') return null
+    let pct = 0
+    if (op.kind === 'split') pct = job.dispute?.proposal?.printerPct ?? 0
+    if (op.kind === 'ruling') pct = rulingPrinterPct(job) ?? 0
+    next.escrow = { ...e, closed: { kind: op.kind, txid: op.txid } }
+    move(op.kind === 'cancel' ? 'cancelled' : pct >= 50 ? 'completed' : 'cancelled', op.kind === 'cancel' ? 'cancel' : `${op.kind}: printer ${pct} %`)
+    return { next, clientOpenDelta: 0 }
+  }
+  if (op.kind !== 'refund') return null // complete is recorded by job/complete, with the client's signature
+  const pair = pairOf(e, 'refund')
+  if (pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
+  if (!['accepted', 'active', 'shipped', 'disputed'].includes(job.status)) return null
+  if (job.claims.some(x => x.kind === 'refund' && x.role === role)) return null
+  const claims: PaidClaim[] = [...job.claims, { kind: 'refund', role, txid: op.txid }]
+  const both = claims.some(x => x.kind === 'refund' && x.role === 'client') && claims.some(x => x.kind === 'refund' && x.role === 'printer')
+  // in `accepted` nobody can ship or dispute yet: one party's word ends the deal (the engines still watch the chain)
+  const lapsed = job.status === 'accepted' && (pairOf(e, 'funding') !== null || op.at >= lapseAt(e))
+  next.claims = claims
+  if (both || lapsed) {
+    next.escrow = { ...e, closed: { kind: 'refund', txid: op.txid } }
+    move('cancelled', 'refund')
+  } else {
+    note(`refund claimed by the ${role}`)
+  }
+  return { next, clientOpenDelta: 0 }
+}

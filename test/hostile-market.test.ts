@@ -1,0 +1,307 @@
+// Hostile peers against the market itself (issue: hostile peers; lib/escrow/PROTOCOL.md "Attacks and defences"): a
+// peer running a modified client (test/hostile.ts) appends raw ops to its log. Each test first proves the op reached
+// the honest peer (and decoded there, or failed to decode there), then asserts the defence in the honest peers'
+// views, and that their bases stay open and keep applying honest ops. Escrow states are reached with raw ops signed
+// by real keys (test/escrow-raw.ts); no test here needs a Bitcoin node.
+import test from 'brittle'
+import b4a from 'b4a'
+import c from 'compact-encoding'
+import path from 'path'
+import Corestore from 'corestore'
+import Hyperbee from 'hyperbee'
+import { openMarkets, tmpDir, eventually, type Test, type TestPeer } from './helpers.js'
+import { Hostile, baseOpen, faults } from './hostile.js'
+import { escrowParties } from './escrow-fixture.js'
+import { escrowTo, postRaw, waitJob, JOB } from './escrow-raw.js'
+import { OP, LIMITS, DEFAULT_SETTINGS, encodeOp, decodeOp, jobRecord, type MarketSettings, type OpBody } from '../lib/schema.js'
+import { MAX_TIME_MS } from '../lib/codec.js'
+import { getSettings, getJob, getWriter, putSettings, type View } from '../lib/market/view.js'
+import { apply, applyOp } from '../lib/market/apply.js'
+import { getMediators, DEADLINES } from '../lib/disputes/apply.js'
+import { publishChatKey, sendMessage, readConversation, grantDue, conversationKeys } from '../lib/chat/chat.js'
+import type { Market } from '../lib/market/market.js'
+import type { ApplyHost, ApplyNode } from 'autobase'
+
+// An escrow market: peers[0] creates it and is the arbitrator; `mediators` are named in its settings.
+async function escrowMarket (t: Test, n: number, f = escrowParties('hostile market'), mediators: (peers: TestPeer[]) => Uint8Array[] = () => []): Promise<TestPeer[]> {
+  const { peers } = await openMarkets(t, n, { ackInterval: 100 })
+  const settings: MarketSettings = { ...DEFAULT_SETTINGS, chain: 'regtest', arbitrators: [{ id: peers[0].market.writerKey, pubkey: f.arbitrator.publicKey }], mediators: mediators(peers) }
+  await peers[0].market.append({ type: OP.MARKET_SETTINGS, settings })
+  for (const p of peers) {
+    const ok = await eventually(async () => { await p.market.update(); return (await getSettings(p.market.view)).chain === 'regtest' }, 30_000)
+    if (!ok) throw new Error('settings did not replicate')
+  }
+  return peers
+}
+
+// Honest peers still apply honest ops: `from` posts a job and every market in `all` shows it.
+async function stillWorks (t: Test & { ok: (v: unknown, m?: string) => void }, from: Market, all: Market[], title: string): Promise<void> {
+  const { jobId } = await from.append({ type: OP.JOB_CREATE, job: { ...JOB, title } })
+  for (const m of all) {
+    t.ok(baseOpen(m), 'the base is open')
+    await waitJob(m, jobId!, j => j.status === 'open', `"${title}" reaches every peer`)
+  }
+  t.ok(true, `an honest job posted afterwards ("${title}") reached every peer`)
+}
+
+test('attack 1: an op whose times or amounts would overflow cannot stop a market; the largest allowed values apply', { timeout: 180_000 }, async (t) => {
+  const f = escrowParties('attack 1')
+  const [a, b, cPeer] = await escrowMarket(t, 3, f)
+  const client = new Hostile(b.market)
+  const printer = new Hostile(cPeer.market)
+  const before = faults()
+  const id = await postRaw(client)
+  await escrowTo('active', client, printer, id, f)
+
+  // a dispute stated at 2^53 - 1: refused where it is decoded, on every peer
+  const i1 = await client.raw({ type: OP.JOB_DISPUTE, jobId: id, reason: 'overflow' }, Number.MAX_SAFE_INTEGER)
+  const bytes = await client.reachedBytes(a.market, i1)
+  t.exception(() => decodeOp(bytes), /integer above/, 'the op reached the indexer and does not decode there (its time is out of range)')
+  for (const at of [MAX_TIME_MS + 1, Number.MAX_SAFE_INTEGER - 1]) await client.raw({ type: OP.JOB_DISPUTE, jobId: id, reason: 'overflow' }, at)
+  for (const at of [2n ** 53n, 2n ** 53n + 1n, 2n ** 64n - 1n]) {
+    const raw = await client.reachedBytes(a.market, await client.rawAt({ type: OP.JOB_DISPUTE, jobId: id, reason: 'overflow' }, at))
+    t.exception(() => decodeOp(raw), /integer|range|uint must be/, `a time of ${at} reached the indexer and does not decode`)
+  }
+  await client.applied(a.market)
+  t.is((await getJob(a.market.view, id))!.status, 'active', 'the job is untouched')
+
+  // at the largest time the codec takes, every derived deadline is still exact
+  const i2 = await client.raw({ type: OP.JOB_DISPUTE, jobId: id, reason: 'at the edge of time' }, MAX_TIME_MS)
+  t.is((await client.reached(a.market, i2)).at, MAX_TIME_MS, 'a dispute at the largest allowed time decodes at the indexer')
+  const disputed = await waitJob(a.market, id, j => j.status === 'disputed', 'the dispute')
+  t.is(disputed.dispute!.proposeBy, MAX_TIME_MS + DEADLINES.proposeSecs * 1000, 'its deadline is computed exactly')
+
+  // the largest amounts: a bounty of 21 million BTC is refused at the accept (its deposits do not fit), not a crash
+  const big = await postRaw(client, { bountySats: 2_100_000_000_000_000, title: 'all the bitcoin' })
+  const i3 = await printer.raw({ type: OP.JOB_ACCEPT, jobId: big, escrow: f.printerSide({ valueSats: 2_100_000_000_000_000, coins: 20 }) })
+  t.is((await printer.reached(a.market, i3)).type, OP.JOB_ACCEPT, 'an accept with 20 coins of 21 million BTC decodes at the indexer')
+  await printer.applied(a.market)
+  t.is((await getJob(a.market.view, big))!.status, 'open', 'and is refused')
+
+  t.is(faults() - before, 0, 'no handler threw')
+  for (const m of [a.market, b.market, cPeer.market]) t.ok(baseOpen(m), 'every base is open')
+  await stillWorks(t, cPeer.market, [a.market, b.market, cPeer.market], 'after the overflow attempts')
+})
+
+async function openBee (t: Test): Promise<View> {
+  const dir = await tmpDir(t)
+  const store = new Corestore(path.join(dir, 'store'))
+  const bee: View = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
+  t.teardown(async () => { await bee.close(); await store.close() }, { order: 10 })
+  await bee.ready()
+  return bee
+}
+
+test('attack 1: an op whose handler throws leaves the view as if it had not been applied (and apply does not throw)', async (t) => {
+  const bee = await openBee(t)
+  const client = b4a.alloc(32, 1)
+  const host: ApplyHost = { addWriter: async () => {}, removeWriter: async () => {}, ackWriter: async () => {}, interrupt: () => {} }
+  const node = (body: OpBody, length: number): ApplyNode => ({ value: encodeOp(body, 1000), from: { key: client } as ApplyNode['from'], length, indexed: false, optimistic: false })
+  await apply([node({ type: OP.JOB_CREATE, job: JOB }, 1)], bee, host)
+  const { jobIdFor } = await import('../lib/market/apply.js')
+  const id = jobIdFor(client, 1)
+  const snapshot = async (): Promise<string[]> => {
+    const out: string[] = []
+    for await (const e of bee.createReadStream()) out.push(b4a.toString(e.key, 'hex') + '=' + b4a.toString(e.value, 'hex'))
+    return out
+  }
+  const before = await snapshot()
+  // a view whose batch fails a read midway through the cancel (after the job record was rewritten in the op's batch)
+  let reads = 0
+  const failing = new Proxy(bee, {
+    get (target, prop) {
+      if (prop !== 'batch') return Reflect.get(target, prop)
+      return () => {
+        const b = target.batch()
+        return new Proxy(b, {
+          get (bt, p) {
+            if (p !== 'get') return Reflect.get(bt, p)
+            return async (key: Uint8Array) => {
+              if (key.byteLength === 1 && key[0] === 0x63 && ++reads === 1) throw new Error('a read fails midway')
+              return await bt.get(key)
+            }
+          }
+        })
+      }
+    }
+  })
+  const faultsBefore = faults()
+  await t.execution(apply([node({ type: OP.JOB_CANCEL, jobId: id }, 2)], failing, host), 'apply does not throw')
+  t.is(faults() - faultsBefore, 1, 'the failure was caught and counted')
+  t.alike(await snapshot(), before, 'the view is byte for byte what it was')
+  await apply([node({ type: OP.JOB_CANCEL, jobId: id }, 2)], bee, host)
+  t.is((await getJob(bee, id))!.status, 'cancelled', 'the same op applies normally afterwards')
+})
+
+test('attack 7: accept/withdraw cycles and a full history cannot freeze a job; its client can always cancel it', { timeout: 180_000 }, async (t) => {
+  const { peers } = await openMarkets(t, 3, { ackInterval: 100 }) // a market without escrow: withdraw is always possible
+  const [a, b, cPeer] = peers
+  const printer = new Hostile(cPeer.market)
+  const { jobId } = await b.market.append({ type: OP.JOB_CREATE, job: JOB })
+  const id = jobId!
+  await waitJob(cPeer.market, id, j => j.status === 'open', 'the job reaches the printer')
+  let first = -1
+  for (let i = 0; i < 85; i++) {
+    const k = await printer.raw({ type: OP.JOB_ACCEPT, jobId: id })
+    if (first < 0) first = k
+    await printer.raw({ type: OP.JOB_WITHDRAW, jobId: id })
+  }
+  t.is((await printer.reached(a.market, first)).type, OP.JOB_ACCEPT, 'the first accept reached the indexer and decodes')
+  await printer.applied(b.market)
+  const j = (await getJob(b.market.view, id))!
+  t.is(j.status, 'open', 'the job is open')
+  t.is(j.accepts, LIMITS.acceptsPerPrinter, `${LIMITS.acceptsPerPrinter} accepts took effect: a printer that left the job that often may not accept it again`)
+  t.ok(j.leavers.some(k => b4a.equals(k, printer.key)), 'the printer is among those who left')
+  // the client edits its job as often as it may: the history stays bounded
+  for (let i = 0; i < LIMITS.updatesPerJob + 5; i++) await b.market.append({ type: OP.JOB_UPDATE, jobId: id, patch: { notes: `edit ${i}` } })
+  const edited = await waitJob(b.market, id, x => x.updates === LIMITS.updatesPerJob, 'the edits')
+  t.ok(edited.history.length <= LIMITS.history, `the history keeps ${edited.history.length} of ${edited.rev} entries`)
+  t.is(edited.history[0].action, OP.JOB_CREATE, 'the first entry (the creation) is kept')
+  await b.market.append({ type: OP.JOB_CANCEL, jobId: id })
+  await waitJob(a.market, id, x => x.status === 'cancelled', 'the cancel reaches the indexer')
+  t.is((await getWriter(b.market.view, b.market.writerKey)).openJobs, 0, 'it no longer counts against the client\'s open jobs')
+  await stillWorks(t, b.market, [a.market, b.market, cPeer.market], 'after the cycles')
+})
+
+test('attack 7 at scale: 300 printers cycling on one job through the reducer; the record stays bounded and the client cancels', async (t) => {
+  const bee = await openBee(t)
+  const client = b4a.alloc(32, 1)
+  let len = 1
+  const run = async (body: OpBody, author: Uint8Array): Promise<boolean> => {
+    const batch = bee.batch()
+    const ok = await applyOp(batch, decodeOp(encodeOp(body, 1000 + len)), author, len++)
+    await batch.flush()
+    return ok
+  }
+  t.ok(await run({ type: OP.JOB_CREATE, job: JOB }, client))
+  const { jobIdFor } = await import('../lib/market/apply.js')
+  const id = jobIdFor(client, 1)
+  let accepted = 0
+  for (let i = 0; i < 300; i++) {
+    const p = Buffer.alloc(32); p.writeUInt32BE(i + 10, 0)
+    if (await run({ type: OP.JOB_ACCEPT, jobId: id }, p)) accepted++
+    await run({ type: OP.JOB_WITHDRAW, jobId: id }, p)
+    if (i < 3) {
+      t.ok(await run({ type: OP.JOB_ACCEPT, jobId: id }, p), 'a printer may accept again once…')
+      t.ok(await run({ type: OP.JOB_WITHDRAW, jobId: id }, p))
+      t.absent(await run({ type: OP.JOB_ACCEPT, jobId: id }, p), '…but not after leaving twice')
+    }
+  }
+  t.is(accepted, 300, 'each fresh key accepts')
+  const j = (await getJob(bee, id))!
+  t.is(j.leavers.length, LIMITS.leavers, `the record keeps the last ${LIMITS.leavers} leavers`)
+  t.is(j.history.length, LIMITS.history, `the history keeps ${LIMITS.history} entries of ${j.rev}`)
+  t.ok(c.encode(jobRecord, j).byteLength < 4096, `the record is ${c.encode(jobRecord, j).byteLength} bytes`)
+  t.ok(await run({ type: OP.JOB_CANCEL, jobId: id }, client), 'the client cancels')
+})
+
+test('attack 8: nobody can register as a mediator unless the market\'s creator names it; picks go to named mediators only', { timeout: 180_000 }, async (t) => {
+  const f = escrowParties('attack 8')
+  const peers = await escrowMarket(t, 6, f, ps => [ps[5].market.writerKey])
+  const [a, b, cPeer, x, y, m] = peers
+  const sybils = [new Hostile(x.market), new Hostile(y.market), new Hostile(cPeer.market)]
+  for (const s of sybils) {
+    const i = await s.raw({ type: OP.MEDIATOR_REGISTER, feePct: 0 })
+    t.is((await s.reached(a.market, i)).type, OP.MEDIATOR_REGISTER, 'a sybil registration reached the indexer and decodes')
+    await s.applied(a.market)
+  }
+  t.is((await getMediators(a.market.view)).length, 0, 'no registration by an unnamed writer was taken')
+  await m.market.append({ type: OP.MEDIATOR_REGISTER, feePct: 2 })
+  await eventually(async () => { await b.market.update(); return (await getMediators(b.market.view)).length === 1 }, 30_000)
+  t.alike((await getMediators(b.market.view)).map(r => r.key), [m.market.writerKey], 'the named mediator is the only one')
+  const client = new Hostile(b.market)
+  const id = await postRaw(client)
+  const disputed = await escrowTo('disputed', client, new Hostile(cPeer.market), id, f)
+  t.alike(disputed.dispute!.mediator, m.market.writerKey, 'and it is picked')
+  await stillWorks(t, x.market, peers.map(p => p.market), 'after the sybils')
+})
+
+test('attack 8 at scale: 1 000 fresh keys registering through the reducer change nothing', async (t) => {
+  const bee = await openBee(t)
+  const named = b4a.alloc(32, 7)
+  const batch = bee.batch()
+  await putSettings(batch, { ...DEFAULT_SETTINGS, chain: 'regtest', mediators: [named] })
+  await batch.flush()
+  let taken = 0
+  for (let i = 0; i < 1000; i++) {
+    const k = Buffer.alloc(32); k.writeUInt32BE(i + 100, 0)
+    const bt = bee.batch()
+    if (await applyOp(bt, decodeOp(encodeOp({ type: OP.MEDIATOR_REGISTER, feePct: 0 }, 1000)), k, 1)) taken++
+    await bt.flush()
+  }
+  t.is(taken, 0, 'none of 1 000 registrations was taken')
+  const bt = bee.batch()
+  t.ok(await applyOp(bt, decodeOp(encodeOp({ type: OP.MEDIATOR_REGISTER, feePct: 1 }, 1000)), named, 1), 'the named mediator registers')
+  await bt.flush()
+  t.is((await getMediators(bee)).length, 1)
+})
+
+test('attack 6: chat keys follow the parties: a printer that left reads nothing after it left, the next reads nothing before, a mediator reads only this printer\'s conversation', { timeout: 240_000 }, async (t) => {
+  const f1 = escrowParties('attack 6 first printer')
+  const f2 = escrowParties('attack 6 second printer')
+  const f2arb = f2.arbitrator
+  // one arbitrator key for both deals: the market names it once
+  f1.arbitrator = f2arb
+  const faultsBefore = faults()
+  const peers = await escrowMarket(t, 5, f2, ps => [ps[4].market.writerKey])
+  const [a, b, p1, p2, m] = peers
+  await m.market.append({ type: OP.MEDIATOR_REGISTER, feePct: 1 })
+  for (const p of [b, p1, p2, m]) await publishChatKey(p.market)
+  const client = new Hostile(b.market)
+  const first = new Hostile(p1.market)
+  const id = await postRaw(client)
+  let job = await escrowTo('accepted', client, first, id, f1)
+  const say = async (who: TestPeer, text: string): Promise<void> => {
+    const j = await waitJob(who.market, id, x => x.printer !== null, 'a printer')
+    await sendMessage(who.market, j, text, [], Date.now())
+  }
+  const texts = async (who: TestPeer): Promise<Array<string | null>> => {
+    await who.market.update()
+    const j = (await getJob(who.market.view, id))!
+    return (await readConversation(who.market, j)).messages.map(x => x.text)
+  }
+  await say(b, 'hello first printer, my address is 1 Old Street')
+  await eventually(async () => (await texts(p1)).includes('hello first printer, my address is 1 Old Street'), 30_000)
+  await say(p1, 'hi from the first printer')
+  await eventually(async () => (await texts(b)).length === 2, 30_000)
+  const oldKeys = await conversationKeys(b.market, id)
+  t.is(oldKeys.size, 1, 'one conversation key in the first printer\'s epoch')
+
+  // the first printer withdraws; the second accepts and the deal goes on to a dispute
+  await first.raw({ type: OP.JOB_WITHDRAW, jobId: id })
+  await waitJob(b.market, id, x => x.status === 'open', 'the withdrawal')
+  const second = new Hostile(p2.market)
+  job = await escrowTo('active', client, second, id, f2)
+  t.is(job.accepts, 2, 'a second acceptance: a new chat epoch')
+  await say(b, 'hello second printer, my new address is 2 New Road')
+  await eventually(async () => (await texts(p2)).includes('hello second printer, my new address is 2 New Road'), 30_000)
+  t.alike(await texts(p2), ['hello second printer, my new address is 2 New Road'], 'the second printer reads only its own conversation')
+  const p1sees = await texts(p1)
+  t.absent(p1sees.includes('hello second printer, my new address is 2 New Road'), 'the first printer cannot read what was written after it left')
+  t.ok(p1sees.includes('hello first printer, my address is 1 Old Street'), 'it still reads its own old conversation')
+
+  // raw attempts: the old printer writes or grants into the job; the client wraps the old key for the new printer
+  const [oldId, oldK] = [...oldKeys.entries()][0]
+  const { sealKey } = await import('../lib/chat/crypto.js')
+  const { getChatPublicKey } = await import('../lib/chat/view.js')
+  const p2pk = (await getChatPublicKey(b.market.view, p2.market.writerKey))!
+  const i1 = await first.raw({ type: OP.CHAT_GRANT, jobId: id, keyId: b4a.alloc(32, 9), wraps: [{ reader: p1.market.writerKey, sealed: sealKey(b4a.alloc(32, 1), (await getChatPublicKey(b.market.view, p1.market.writerKey))!) }] })
+  const i2 = await client.raw({ type: OP.CHAT_GRANT, jobId: id, keyId: b4a.from(oldId, 'hex'), wraps: [{ reader: p2.market.writerKey, sealed: sealKey(oldK, p2pk) }] })
+  t.is((await first.reached(a.market, i1)).type, OP.CHAT_GRANT, 'the old printer\'s grant reached the indexer')
+  t.is((await client.reached(a.market, i2)).type, OP.CHAT_GRANT, 'the old key wrapped for the new printer reached the indexer')
+  await first.applied(p2.market)
+  await client.applied(p2.market)
+  t.alike(await texts(p2), ['hello second printer, my new address is 2 New Road'], 'neither grant was taken: the new printer still reads only its own conversation')
+
+  // a dispute brings the mediator in: it gets this printer's conversation, not the first printer's
+  await client.raw({ type: OP.JOB_DISPUTE, jobId: id, reason: 'no print yet' })
+  const d = await waitJob(b.market, id, x => x.status === 'disputed', 'the dispute')
+  t.alike(d.dispute!.mediator, m.market.writerKey, 'the named mediator is picked')
+  await grantDue(b.market, d)
+  await eventually(async () => (await texts(m)).includes('hello second printer, my new address is 2 New Road'), 30_000)
+  const ms = await texts(m)
+  t.absent(ms.some(x => x !== null && x.includes('Old Street')), 'the mediator does not read the first printer\'s conversation')
+  t.absent(ms.includes(null), 'and is not even shown it as unreadable')
+  t.is(faults() - faultsBefore, 0, 'no handler threw')
+  await stillWorks(t, p1.market, peers.map(p => p.market), 'after the chat attempts')
+})
