@@ -211,6 +211,9 @@ export interface EscrowParty {
   changeScript: Uint8Array
   inputs: EscrowCoin[]
   feeRate: number // accept: the highest funding fee rate its coins were chosen for; propose: the agreed rate
+  // in the op only (schema v5), not in the record: the escrow key's signature binding it to this job and author
+  // (lib/escrow/verify.ts keyBinding), so nobody can put another party's key (and its signatures) in a job of its own
+  keyProof?: Uint8Array | null
 }
 
 export interface ProposeEscrow extends EscrowParty {
@@ -471,6 +474,7 @@ const partyFields: Array<[keyof EscrowParty & string, c.Encoder<any>]> = [
 export const escrowParty = struct<EscrowParty>(partyFields)
 const proposeEscrow = struct<ProposeEscrow>([...partyFields, ['lockHeight', boundedUint(499_999_999)]] as Array<[keyof ProposeEscrow & string, c.Encoder<any>]>)
 const optionalParty = optional(escrowParty)
+const keyProof = optional(c.fixed64)
 const optionalPsbt = optional(psbtBytes)
 const optionalTxid = optional(txid32)
 
@@ -574,10 +578,10 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
     case OP.JOB_SHIP: jobId[pass](state, op.jobId); note[pass](state, op.note); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.JOB_DISPUTE: jobId[pass](state, op.jobId); note[pass](state, op.reason); return
     case OP.MARKET_INIT: marketName[pass](state, op.name); return
-    case OP.JOB_ACCEPT: jobId[pass](state, op.jobId); optionalParty[pass](state, op.escrow ?? null); return
+    case OP.JOB_ACCEPT: jobId[pass](state, op.jobId); optionalParty[pass](state, op.escrow ?? null); keyProof[pass](state, op.escrow?.keyProof ?? null); return
     case OP.JOB_COMPLETE: jobId[pass](state, op.jobId); optionalTxid[pass](state, op.payoutTxid ?? null); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.MARKET_SETTINGS: marketSettings[pass](state, op.settings); return
-    case OP.ESCROW_PROPOSE: jobId[pass](state, op.jobId); proposeEscrow[pass](state, op.escrow); return
+    case OP.ESCROW_PROPOSE: jobId[pass](state, op.jobId); proposeEscrow[pass](state, op.escrow); keyProof[pass](state, op.escrow.keyProof ?? null); return
     case OP.ESCROW_SIGN: jobId[pass](state, op.jobId); signKind[pass](state, op.kind); psbtBytes[pass](state, op.psbt); return
     case OP.ESCROW_FUNDED: jobId[pass](state, op.jobId); txid32[pass](state, op.txid); return
     case OP.ESCROW_PAID: jobId[pass](state, op.jobId); paidKind[pass](state, op.kind); txid32[pass](state, op.txid); return
@@ -603,10 +607,20 @@ function decodeBody (state: State, type: number, version: number): OpBody {
     case OP.JOB_SHIP: return { type, jobId: jobId.decode(state), note: note.decode(state), psbt: version >= 3 ? optionalPsbt.decode(state) : null }
     case OP.JOB_DISPUTE: return { type, jobId: jobId.decode(state), reason: note.decode(state) }
     case OP.MARKET_INIT: return { type, name: marketName.decode(state) }
-    case OP.JOB_ACCEPT: return { type, jobId: jobId.decode(state), escrow: version >= 3 ? optionalParty.decode(state) : null }
+    case OP.JOB_ACCEPT: {
+      const id = jobId.decode(state)
+      const escrow = version >= 3 ? optionalParty.decode(state) : null
+      const proof = version >= 5 ? keyProof.decode(state) : null
+      return { type, jobId: id, escrow: escrow === null ? null : { ...escrow, keyProof: proof } }
+    }
     case OP.JOB_COMPLETE: return { type, jobId: jobId.decode(state), payoutTxid: version >= 3 ? optionalTxid.decode(state) : null, psbt: version >= 5 ? optionalPsbt.decode(state) : null }
     case OP.MARKET_SETTINGS: if (version < 3) break; return { type, settings: marketSettings.decode(state) }
-    case OP.ESCROW_PROPOSE: if (version < 3) break; return { type, jobId: jobId.decode(state), escrow: proposeEscrow.decode(state) }
+    case OP.ESCROW_PROPOSE: {
+      if (version < 3) break
+      const id = jobId.decode(state)
+      const escrow = proposeEscrow.decode(state)
+      return { type, jobId: id, escrow: { ...escrow, keyProof: version >= 5 ? keyProof.decode(state) : null } }
+    }
     case OP.ESCROW_SIGN: if (version < 3) break; return { type, jobId: jobId.decode(state), kind: signKind.decode(state), psbt: psbtBytes.decode(state) }
     case OP.ESCROW_FUNDED: if (version < 3) break; return { type, jobId: jobId.decode(state), txid: txid32.decode(state) }
     case OP.ESCROW_PAID: if (version < 3) break; return { type, jobId: jobId.decode(state), kind: paidKind.decode(state), txid: txid32.decode(state) }

@@ -11,6 +11,7 @@ import { ECPairFactory, type ECPairInterface } from 'ecpair'
 import crypto from 'crypto'
 import type { JobRecord, EscrowParty, ProposeEscrow, SignKind, SignerRole, Winner } from '../lib/schema.js'
 import { escrowContext, buildFor } from '../lib/escrow/context.js'
+import { keyBindingHash } from '../lib/escrow/verify.js'
 
 bitcoin.initEccLib(ecc)
 const ECPair = ECPairFactory(ecc)
@@ -23,8 +24,13 @@ function p2wpkh (k: ECPairInterface): Uint8Array {
   return bitcoin.payments.p2wpkh({ pubkey: k.publicKey }).output as Uint8Array
 }
 
-// feeRate in sat/vB; coins: how many coins the side brings (each worth valueSats)
-export interface Side { feeRate?: number, valueSats?: number, coins?: number }
+// feeRate in sat/vB; coins: how many coins the side brings (each worth valueSats); with jobId and author (the
+// writer key that puts it in the job), the escrow key's proof binding it to them (apply requires it)
+export interface Side { feeRate?: number, valueSats?: number, coins?: number, jobId?: Uint8Array, author?: Uint8Array }
+
+function proof (k: ECPairInterface, o: Side, role: 'client' | 'printer'): Uint8Array | null {
+  return o.jobId === undefined || o.author === undefined ? null : k.sign(keyBindingHash(o.jobId, o.author, role))
+}
 
 function coins (seed: string, o: Side, value: number, key: ECPairInterface): ProposeEscrow['inputs'] {
   return Array.from({ length: o.coins ?? 1 }, (_, i) => ({ txid: crypto.createHash('sha256').update(`${seed}/${i}`).digest(), vout: i % 3, valueSats: o.valueSats ?? value, script: p2wpkh(key) }))
@@ -56,7 +62,8 @@ export function escrowParties (seed = 'p2print test'): EscrowParties {
       payoutScript: p2wpkh(k('printer-payout')),
       changeScript: p2wpkh(k('printer-change')),
       inputs: coins(`${seed}/printer-coin-tx`, o, 5_000_000, f.printerCoin),
-      feeRate: o.feeRate ?? 2
+      feeRate: o.feeRate ?? 2,
+      keyProof: proof(f.printer, o, 'printer')
     }),
     clientSide: (lockHeight, o = {}) => ({
       pubkey: f.client.publicKey,
@@ -64,7 +71,8 @@ export function escrowParties (seed = 'p2print test'): EscrowParties {
       changeScript: p2wpkh(k('client-change')),
       inputs: coins(`${seed}/client-coin-tx`, o, 50_000_000, f.clientCoin),
       feeRate: o.feeRate ?? 2,
-      lockHeight
+      lockHeight,
+      keyProof: proof(f.client, o, 'client')
     }),
     sign: (job, kind, role) => {
       const ctx = escrowContext(job)

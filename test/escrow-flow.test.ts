@@ -18,6 +18,7 @@ import { Wallet } from '../lib/escrow/wallet.js'
 import { buildFunding, buildPayout, finalize, unsignedTx, combine } from '../lib/escrow/psbt.js'
 import { jobToJSON } from '../lib/job/json.js'
 import { Hostile, baseOpen } from './hostile.js'
+import { psbtOf } from '../lib/escrow/context.js'
 
 bitcoin.initEccLib(ecc)
 const ECPair = ECPairFactory(ecc)
@@ -99,7 +100,7 @@ async function fundPrivately (s: Setup, id: Uint8Array): Promise<{ job: JobRecor
   const ctx = escrowContext(job, s.chain.network)
   const mine = buildFor(ctx, 'funding', s.chain.network)
   s.printer.wallet.signPsbt(mine, ctx.fundingPlan.printer.inputIndexes)
-  const theirs = bitcoin.Psbt.fromBuffer(b4a.from(job.escrow!.sigs.find(x => x.kind === 'funding' && x.role === 'client')!.psbt), { network: s.chain.network })
+  const theirs = psbtOf(job.escrow!.sigs.find(x => x.kind === 'funding' && x.role === 'client')!, ctx, s.chain.network)
   const funding = finalize(combine(theirs, mine))
   await s.chain.backend.broadcast(funding.hex)
   return { job, ctx, funding }

@@ -40,10 +40,10 @@ export async function escrowTo (stage: Stage, client: Hostile, printer: Hostile,
   const cm = client.market
   const pm = printer.market
   await waitJob(pm, id, j => j.status === 'open', 'the printer sees the open job')
-  await printer.raw({ type: OP.JOB_ACCEPT, jobId: id, escrow: f.printerSide({ feeRate: o.feeRate }) })
+  await printer.raw({ type: OP.JOB_ACCEPT, jobId: id, escrow: f.printerSide({ feeRate: o.feeRate, jobId: id, author: printer.key }) })
   let job = await waitJob(cm, id, j => j.status === 'accepted' && j.printer !== null && b4a.equals(j.printer, printer.key), 'the accept')
   if (upto < 1) return job
-  await client.raw({ type: OP.ESCROW_PROPOSE, jobId: id, escrow: f.clientSide(o.lockHeight ?? 1000, { feeRate: o.feeRate }) })
+  await client.raw({ type: OP.ESCROW_PROPOSE, jobId: id, escrow: f.clientSide(o.lockHeight ?? 1000, { feeRate: o.feeRate, jobId: id, author: client.key }) })
   job = await waitJob(pm, id, j => j.escrow?.client != null, 'the proposal')
   if (upto < 2) return job
   await printer.raw({ type: OP.ESCROW_SIGN, jobId: id, kind: 'refund', psbt: f.sign(job, 'refund', 'printer') })

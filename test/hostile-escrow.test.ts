@@ -11,10 +11,10 @@ import { jobOn, drive, paidTo, WAIT } from './escrow-helpers.js'
 import { escrowSetup, post, accept, fund, ship, dispute, confirmed, BOUNTY, DEPOSIT, type EscrowSetup } from './escrow-setup.js'
 import { Hostile, baseOpen, faults } from './hostile.js'
 import { OP, type JobRecord } from '../lib/schema.js'
-import { escrowContext, buildFor } from '../lib/escrow/context.js'
+import { escrowContext, buildFor, psbtOf } from '../lib/escrow/context.js'
 import { buildPayout, finalize, combine } from '../lib/escrow/psbt.js'
 import { sigOf } from '../lib/escrow/record.js'
-import { unpayablePath, minPayableBounty } from '../lib/escrow/verify.js'
+import { unpayablePath, minPayableBounty, keyBindingHash } from '../lib/escrow/verify.js'
 import { escrowsOf } from '../lib/market/view.js'
 
 const TOTAL = BigInt(BOUNTY + 2 * DEPOSIT)
@@ -116,7 +116,7 @@ test('attack 2: a client that countersigns the payout but never broadcasts it: t
   t.is(await paidTo(s.chain, tx, funded.escrow!.client!.payoutScript), BigInt(DEPOSIT) - (fee - fee / 2n), 'client: its deposit − fee share')
 })
 
-test('attack 3: a funding claimed but double-spent: the job shows active on the client\'s word, the printer\'s engine and ship refuse, its coins stay its own', { timeout: 180_000 }, async (t) => {
+test('attack 3: a funding double-spent after both signed, then claimed: the job shows active on the client\'s word, the printer\'s ship refuses, its coins stay its own', { timeout: 180_000 }, async (t) => {
   const s = await escrowSetup(t, { mediator: false })
   const id = await post(s)
   await accept(s, id)
@@ -125,6 +125,8 @@ test('attack 3: a funding claimed but double-spent: the job shows active on the 
   await drive(s.chain, [s.client.engine], async () => confirmed([s.printer.market], id, j => j.escrow?.client != null), WAIT, false)
   await drive(s.chain, [s.printer.engine], async () => confirmed([s.client.market], id, j => sigOf(j.escrow!, 'refund', 'printer') !== undefined), WAIT, false)
   await drive(s.chain, [s.client.engine], async () => confirmed([s.printer.market], id, j => sigOf(j.escrow!, 'funding', 'client') !== undefined), WAIT, false)
+  // the printer's engine checks the client's coins once more and signs its funding inputs
+  await drive(s.chain, [s.printer.engine], async () => confirmed([s.client.market], id, j => sigOf(j.escrow!, 'funding', 'printer') !== undefined), WAIT, false)
   const job = (await jobOn(s.client.market, id))!.job
   const coin = job.escrow!.client!.inputs[0]
   const spend = new bitcoin.Psbt({ network: s.chain.network })
@@ -133,11 +135,10 @@ test('attack 3: a funding claimed but double-spent: the job shows active on the 
   s.client.wallet.signPsbt(spend, [0])
   await s.chain.backend.broadcast(finalize(spend).hex)
   await s.chain.mine(1)
-  // the printer's engine signs the funding and fails to broadcast it; the client claims it funded anyway
-  const reports = await drive(s.chain, [s.printer.engine], async () => confirmed([s.client.market], id, j => sigOf(j.escrow!, 'funding', 'printer') !== undefined), WAIT, false)
+  // the printer's engine fails to broadcast the funding; the client claims it funded anyway
+  const reports = await drive(s.chain, [s.printer.engine], async () => false, 2000, false).catch(() => [] as Awaited<ReturnType<typeof drive>>)
   const after = (await jobOn(s.client.market, id))!.job
   const ctx = escrowContext(after, s.chain.network)
-  await drive(s.chain, [s.printer.engine], async () => false, 2000, false).catch(() => [])
   const client = new Hostile(s.client.market)
   const i = await client.raw({ type: OP.ESCROW_FUNDED, jobId: id, txid: b4a.from(ctx.fundingTxid, 'hex') })
   t.is((await client.reached(s.printer.market, i)).type, OP.ESCROW_FUNDED, 'the funded claim reached the printer and decodes')
@@ -230,7 +231,11 @@ test('attack 5: fees: a bounty too small for the fee rate is refused with the sm
 
 test('attack 9: an engine finds its escrows through the view\'s index, not by reading every job; a padded signature is stored small', { timeout: 180_000 }, async (t) => {
   const s = await escrowSetup(t, { mediator: false })
-  for (let i = 0; i < 200; i++) await s.client.market.append({ type: OP.JOB_CREATE, job: { title: `filler ${i}`, material: 'PLA', colors: [], bountySats: 10_000, country: 'DE', notes: '' } })
+  // 200 other jobs (a client may hold 20 open at once: these are posted and cancelled)
+  for (let i = 0; i < 200; i++) {
+    const { jobId } = await s.client.market.append({ type: OP.JOB_CREATE, job: { title: `filler ${i}`, material: 'PLA', colors: [], bountySats: 10_000, country: 'DE', notes: '' } })
+    await s.client.market.append({ type: OP.JOB_CANCEL, jobId: jobId! })
+  }
   const id = await post(s)
   await accept(s, id)
   // the printer's refund signature, padded with 30 000 bytes the PSBT format allows
@@ -246,7 +251,7 @@ test('attack 9: an engine finds its escrows through the view\'s index, not by re
   t.ok((await printer.reachedBytes(s.client.market, i)).byteLength > 30_000, `a ${padded.byteLength}-byte signature op reached the client`)
   t.ok(await eventually(async () => confirmed([s.client.market], id, j => sigOf(j.escrow!, 'refund', 'printer') !== undefined), WAIT), 'its signature is valid and taken')
   const stored = sigOf((await jobOn(s.client.market, id))!.job.escrow!, 'refund', 'printer')!
-  t.ok(stored.psbt.byteLength < 1000, `the record keeps ${stored.psbt.byteLength} bytes of it: the rebuilt transaction and the signature`)
+  t.ok(stored.psbt.byteLength < 200, `the record keeps ${stored.psbt.byteLength} bytes of it: the signature and its key`)
 
   const mine = await escrowsOf(s.client.market.view, s.client.market.writerKey)
   t.is(mine.length, 1, 'the client\'s index holds its one escrow (of 201 jobs)')
@@ -255,6 +260,86 @@ test('attack 9: an engine finds its escrows through the view\'s index, not by re
   s.client.market.getJob = async (jobId: Uint8Array) => { reads++; return await getJob(jobId) }
   await s.client.engine.step()
   t.ok(reads <= 2, `one engine pass read ${reads} job record(s)`)
-  const combined = finalize(combine(bitcoin.Psbt.fromBuffer(b4a.from(stored.psbt)), s.client.engine.signOwn(ctx, 'refund', 'client')))
+  const combined = finalize(combine(psbtOf(stored, ctx, s.chain.network), s.client.engine.signOwn(ctx, 'refund', 'client')))
   t.ok(combined.txid.length === 64, 'the stored signature completes the refund')
+})
+
+test('attack 10 (review): a printer copies its client\'s escrow into a job of its own, to have it ruled there: the copied key is not bound to that job; the real job pays out', { timeout: 240_000 }, async (t) => {
+  const s = await escrowSetup(t, { mediator: false })
+  const id = await post(s)
+  const funded = await fund(s, id)
+  // the printer's second identity (here the unnamed mediator's peer) posts a job X with the same bounty
+  const accomplice = new Hostile(s.mediator.market)
+  const printer = new Hostile(s.printer.market)
+  const { jobId: x } = await s.mediator.market.append({ type: OP.JOB_CREATE, job: { title: 'decoy', material: 'PLA', colors: [], bountySats: BOUNTY, country: 'DE', notes: '' } })
+  t.ok(await eventually(async () => (await jobOn(s.printer.market, x!))?.job.status === 'open', WAIT), 'the decoy job reached the printer')
+  // the printer accepts X with its own side of the real escrow (its own key: it can bind that one to X)
+  const mine = funded.escrow!.printer
+  const ownKey = s.printer.wallet.escrowKey(escrowContext(funded, s.chain.network).id, 'printer')
+  await printer.raw({ type: OP.JOB_ACCEPT, jobId: x!, escrow: { ...mine, keyProof: ownKey.sign(keyBindingHash(x!, printer.key, 'printer')) } })
+  t.ok(await eventually(async () => confirmed([s.mediator.market], x!, j => j.status === 'accepted'), WAIT), 'X accepted with the printer\'s real escrow key')
+  // the accomplice proposes X with the client's side of the real escrow: the client's proof from the log is bound
+  // to the real job and the client's writer key, not to X and the accomplice
+  const theirs = funded.escrow!.client!
+  let logged: Uint8Array | null = null
+  for (let i = 0; i < s.client.market.base.local.length; i++) {
+    const op = await new Hostile(s.client.market).reached(s.indexer, i).catch(() => null)
+    if (op !== null && op.type === OP.ESCROW_PROPOSE && b4a.equals(op.jobId, id)) logged = op.escrow.keyProof ?? null
+  }
+  t.ok(logged !== null, 'the client\'s proof is public in its log')
+  for (const keyProof of [logged, null, b4a.alloc(64, 1)]) {
+    const i = await accomplice.raw({ type: OP.ESCROW_PROPOSE, jobId: x!, escrow: { ...theirs, keyProof } })
+    t.is((await accomplice.reached(s.printer.market, i)).type, OP.ESCROW_PROPOSE, 'a copied proposal reached the printer')
+  }
+  await accomplice.applied(s.printer.market)
+  t.is((await jobOn(s.printer.market, x!))!.job.escrow!.client, null, 'none was taken: X has no client side, no funding, nothing to rule')
+  // the real job goes on and pays out as agreed
+  await ship(s, id)
+  const { txid } = await s.client.engine.complete(id)
+  const tx = await paidTx(s, txid)
+  const fee = feeOf(tx)
+  t.is(await paidTo(s.chain, tx, funded.escrow!.client!.payoutScript), BigInt(DEPOSIT) - (fee - fee / 2n), 'the client gets its deposit back from the real escrow')
+  t.is(await paidTo(s.chain, tx, funded.escrow!.printer.payoutScript), BigInt(BOUNTY + DEPOSIT) - fee / 2n, 'the printer is paid for the real job')
+})
+
+test('attack 11 (review): an acceptance with coins that do not exist: the client\'s engine signs nothing, the acceptance lapses, its coins are free again', { timeout: 180_000 }, async (t) => {
+  const s = await escrowSetup(t, { mediator: false, settings: { fundingTimeoutSecs: 600 } })
+  const id = await post(s)
+  const escrow = await s.printer.engine.prepareAccept(id)
+  const fake = { ...escrow, inputs: escrow.inputs.map(c => ({ ...c, txid: b4a.alloc(32, 7) })) }
+  const printer = new Hostile(s.printer.market)
+  const i = await printer.raw({ type: OP.JOB_ACCEPT, jobId: id, escrow: fake })
+  t.is((await printer.reached(s.client.market, i)).type, OP.JOB_ACCEPT, 'the accept with made-up coins reached the client')
+  t.ok(await eventually(async () => confirmed([s.client.market], id, j => j.status === 'accepted'), WAIT), 'apply cannot tell: accepted')
+  // the printer's side signs the refund as if all were well; the client's engine checks the coins on its node
+  await drive(s.chain, [s.client.engine], async () => confirmed([s.printer.market], id, j => j.escrow?.client != null), WAIT, false)
+  const job = (await jobOn(s.printer.market, id))!.job
+  const ctx = escrowContext(job, s.chain.network)
+  const refund = buildFor(ctx, 'refund', s.chain.network)
+  s.printer.wallet.signEscrow(refund, ctx.id, 'printer')
+  await printer.raw({ type: OP.ESCROW_SIGN, jobId: id, kind: 'refund', psbt: refund.toBuffer() })
+  const reports = await drive(s.chain, [s.client.engine], async () => s.client.engine.refused.size > 0, WAIT, false)
+  t.ok(reports.some(r => r.action === 'refuse' && /not confirmed on this node's chain/.test(r.detail ?? '')), 'the client\'s engine refuses: the printer\'s coin is not on its chain')
+  t.absent((await jobOn(s.printer.market, id))!.job.escrow!.sigs.some(x => x.role === 'client'), 'the client signed nothing')
+  s.clock.skew = 601_000
+  await drive(s.chain, [s.client.engine], async () => confirmed([s.client.market], id, j => j.status === 'open'), WAIT, false)
+  t.pass('after the funding timeout the client\'s engine lapses the acceptance: the job is open again')
+  const before = (await s.client.wallet.balance(s.chain.backend)).confirmedSats
+  const free = await s.client.engine.spendable()
+  t.is(free.reduce((sum, u) => sum + Number(u.valueSats), 0), before, 'every coin of the client\'s is free for the next escrow')
+})
+
+test('attack 12 (review): a post-dated acceptance would hold the client\'s coins for centuries: the client\'s engine does not fund it and lapses it at once', { timeout: 180_000 }, async (t) => {
+  const s = await escrowSetup(t, { mediator: false })
+  const id = await post(s)
+  const escrow = await s.printer.engine.prepareAccept(id)
+  const printer = new Hostile(s.printer.market)
+  const at = Date.now() + 200 * 365 * 86_400_000
+  const i = await printer.raw({ type: OP.JOB_ACCEPT, jobId: id, escrow }, at)
+  t.is((await printer.reached(s.client.market, i)).at, at, 'an accept dated 200 years ahead reached the client')
+  const reports = await drive(s.chain, [s.client.engine], async () => confirmed([s.client.market], id, j => j.status === 'open'), WAIT, false)
+  t.ok(reports.some(r => r.action === 'refuse' && /in the future/.test(r.detail ?? '')), 'the client\'s engine refuses to fund it, and says why')
+  t.ok(reports.some(r => r.action === 'lapse'), 'and lapses it at once, stating the time the acceptance itself implies')
+  t.absent(reports.some(r => r.action === 'propose'), 'nothing was proposed: no coin was held')
+  t.is((await jobOn(s.client.market, id))!.job.printer, null, 'the job is open again, without a printer')
 })

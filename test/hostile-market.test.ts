@@ -19,6 +19,7 @@ import { getSettings, getJob, getWriter, putSettings, type View } from '../lib/m
 import { apply, applyOp } from '../lib/market/apply.js'
 import { getMediators, DEADLINES } from '../lib/disputes/apply.js'
 import { publishChatKey, sendMessage, readConversation, grantDue, conversationKeys } from '../lib/chat/chat.js'
+import { getChatJob } from '../lib/chat/view.js'
 import type { Market } from '../lib/market/market.js'
 import type { ApplyHost, ApplyNode } from 'autobase'
 
@@ -73,7 +74,7 @@ test('attack 1: an op whose times or amounts would overflow cannot stop a market
 
   // the largest amounts: a bounty of 21 million BTC is refused at the accept (its deposits do not fit), not a crash
   const big = await postRaw(client, { bountySats: 2_100_000_000_000_000, title: 'all the bitcoin' })
-  const i3 = await printer.raw({ type: OP.JOB_ACCEPT, jobId: big, escrow: f.printerSide({ valueSats: 2_100_000_000_000_000, coins: 20 }) })
+  const i3 = await printer.raw({ type: OP.JOB_ACCEPT, jobId: big, escrow: f.printerSide({ valueSats: 2_100_000_000_000_000, coins: 20, jobId: big, author: printer.key }) })
   t.is((await printer.reached(a.market, i3)).type, OP.JOB_ACCEPT, 'an accept with 20 coins of 21 million BTC decodes at the indexer')
   await printer.applied(a.market)
   t.is((await getJob(a.market.view, big))!.status, 'open', 'and is refused')
@@ -216,6 +217,64 @@ test('attack 8: nobody can register as a mediator unless the market\'s creator n
   await stillWorks(t, x.market, peers.map(p => p.market), 'after the sybils')
 })
 
+test('attack 9: the largest job record apply can be made to write stays under 64 KiB', async (t) => {
+  const bee = await openBee(t)
+  const f = escrowParties('largest record')
+  const CLIENT = b4a.alloc(32, 1)
+  const PRINTER = b4a.alloc(32, 2)
+  const ARB = b4a.alloc(32, 3)
+  const MED = b4a.alloc(32, 4)
+  const settingsBatch = bee.batch()
+  await putSettings(settingsBatch, { ...DEFAULT_SETTINGS, chain: 'regtest', arbitrators: [{ id: ARB, pubkey: f.arbitrator.publicKey }], mediators: [MED] })
+  await settingsBatch.flush()
+  let len = 1
+  let at = 1_700_000_000_000
+  const run = async (body: OpBody, author: Uint8Array): Promise<boolean> => {
+    const batch = bee.batch()
+    const ok = await applyOp(batch, decodeOp(encodeOp(body, at++)), author, len++)
+    await batch.flush()
+    return ok
+  }
+  const { jobIdFor } = await import('../lib/market/apply.js')
+  t.ok(await run({ type: OP.MEDIATOR_REGISTER, feePct: 5 }, MED))
+  // every text as long as the op bound allows, in three-byte characters
+  const big = (n: number): string => '€'.repeat(n)
+  const createdAt = len
+  t.ok(await run({ type: OP.JOB_CREATE, job: { title: big(LIMITS.titleChars), material: 'PLA', colors: Array.from({ length: LIMITS.colors }, () => big(LIMITS.colorChars)), bountySats: 1_000_000, country: 'DE', notes: big(900) } }, CLIENT))
+  const id = jobIdFor(CLIENT, createdAt)
+  for (let i = 0; i < LIMITS.leavers + 4; i++) {
+    const p = Buffer.alloc(32); p.writeUInt32BE(i + 100, 0)
+    await run({ type: OP.JOB_ACCEPT, jobId: id, escrow: f.printerSide({ coins: 20, jobId: id, author: p }) }, p)
+    await run({ type: OP.JOB_WITHDRAW, jobId: id }, p)
+  }
+  t.ok(await run({ type: OP.JOB_ACCEPT, jobId: id, escrow: f.printerSide({ coins: LIMITS.fundingInputs, jobId: id, author: PRINTER }) }, PRINTER), 'accepted with 20 coins')
+  t.ok(await run({ type: OP.ESCROW_PROPOSE, jobId: id, escrow: f.clientSide(1000, { coins: LIMITS.fundingInputs, jobId: id, author: CLIENT }) }, CLIENT), 'proposed with 20 coins')
+  let job = (await getJob(bee, id))!
+  for (const [kind, who, key] of [['refund', 'printer', PRINTER], ['refund', 'client', CLIENT], ['funding', 'client', CLIENT], ['funding', 'printer', PRINTER]] as const) {
+    t.ok(await run({ type: OP.ESCROW_SIGN, jobId: id, kind, psbt: f.sign(job, kind, who) }, key), `${who} signs the ${kind}`)
+    job = (await getJob(bee, id))!
+  }
+  const { escrowContext } = await import('../lib/escrow/context.js')
+  t.ok(await run({ type: OP.ESCROW_FUNDED, jobId: id, txid: b4a.from(escrowContext(job).fundingTxid, 'hex') }, CLIENT))
+  job = (await getJob(bee, id))!
+  t.ok(await run({ type: OP.JOB_SHIP, jobId: id, note: big(LIMITS.noteChars), psbt: f.sign(job, 'complete', 'printer') }, PRINTER))
+  t.ok(await run({ type: OP.JOB_DISPUTE, jobId: id, reason: big(LIMITS.noteChars) }, CLIENT))
+  t.ok(await run({ type: OP.DISPUTE_PROPOSE, jobId: id, printerPct: 50, note: big(1000), feeScript: b4a.concat([b4a.from([0x51, 32]), b4a.alloc(32, 9)]) }, MED))
+  job = (await getJob(bee, id))!
+  t.ok(await run({ type: OP.DISPUTE_ACCEPT, jobId: id, psbt: f.sign(job, 'split', 'printer') }, PRINTER))
+  t.ok(await run({ type: OP.ESCROW_SIGN, jobId: id, kind: 'cancel', psbt: f.sign(job, 'cancel', 'client') }, CLIENT))
+  t.ok(await run({ type: OP.DISPUTE_REJECT, jobId: id, note: big(1000) }, CLIENT))
+  job = (await getJob(bee, id))!
+  t.ok(await run({ type: OP.DISPUTE_RULE, jobId: id, ...f.rule(job, 40, big(1000), at, b4a.concat([b4a.from([0x51, 32]), b4a.alloc(32, 8)])) }, ARB))
+  job = (await getJob(bee, id))!
+  t.ok(await run({ type: OP.ESCROW_SIGN, jobId: id, kind: 'ruling', psbt: f.sign(job, 'ruling', 'client') }, CLIENT))
+  t.ok(await run({ type: OP.ESCROW_PAID, jobId: id, kind: 'refund', txid: job.escrow!.sigs.find(x => x.kind === 'refund')!.txid }, PRINTER))
+  job = (await getJob(bee, id))!
+  const size = c.encode(jobRecord, job).byteLength
+  t.comment(`the largest record built: ${size} bytes (${job.escrow!.sigs.length} signatures, ${job.history.length} of ${job.rev} history entries, ${job.leavers.length} leavers)`)
+  t.ok(size <= 64 * 1024, `${size} bytes ≤ 64 KiB`)
+})
+
 test('attack 8 at scale: 1 000 fresh keys registering through the reducer change nothing', async (t) => {
   const bee = await openBee(t)
   const named = b4a.alloc(32, 7)
@@ -266,6 +325,18 @@ test('attack 6: chat keys follow the parties: a printer that left reads nothing 
   await eventually(async () => (await texts(b)).length === 2, 30_000)
   const oldKeys = await conversationKeys(b.market, id)
   t.is(oldKeys.size, 1, 'one conversation key in the first printer\'s epoch')
+  // the printer tries to fill the epoch's keys with its own, to lock the client out of creating one
+  const { sealKey: seal } = await import('../lib/chat/crypto.js')
+  const { getChatPublicKey: pkOf } = await import('../lib/chat/view.js')
+  const p1pk = (await pkOf(b.market.view, p1.market.writerKey))!
+  for (let k = 0; k < 4; k++) {
+    const keyId = b4a.alloc(32, 0x40 + k)
+    await first.raw({ type: OP.CHAT_GRANT, jobId: id, keyId, wraps: [{ reader: p1.market.writerKey, sealed: seal(b4a.alloc(32, k), p1pk) }] })
+  }
+  await first.applied(b.market)
+  const keysNow = (await getChatJob(b.market.view, id)).keys
+  t.is(keysNow.filter(k => b4a.equals(k.creator, p1.market.writerKey)).length, 2, 'the printer created 2 keys of its 4 tries: the per-author cap')
+  t.ok(keysNow.length < 8, 'the epoch has room for the client\'s keys')
 
   // the first printer withdraws; the second accepts and the deal goes on to a dispute
   await first.raw({ type: OP.JOB_WITHDRAW, jobId: id })

@@ -144,7 +144,7 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
       return { address, chain: 'testnet', sentSats: Number(BigInt(Math.round(Number(btc) * 1e8))), feeSats: 141, changeSats: 5000, feeRate: 1, inputs: 1 }
     },
     send: async (plan: SendPlan) => { calls.push(`send ${plan.address} ${plan.sentSats} ${plan.feeRate}`); return { txid: 'ab'.repeat(32), address: plan.address, sentSats: plan.sentSats, feeSats: plan.feeSats, feeRate: plan.feeRate } },
-    disputes: async () => ({ mediator: mediatorFee === null ? null : { id: 'me', feePct: mediatorFee, registeredAt: '2026-01-01T00:00:00.000Z', taken: 1, proposed: 0, accepted: 0, overturned: 0, upheld: 0, missed: 0, avgResponseSecs: null, revoked: null }, maxFeePct: 5, rules: ['R1: 2 missed proposal deadlines'], disputes }),
+    disputes: async () => ({ mediator: mediatorFee === null ? null : { id: 'me', feePct: mediatorFee, registeredAt: '2026-01-01T00:00:00.000Z', taken: 1, proposed: 0, accepted: 0, overturned: 0, upheld: 0, missed: 0, avgResponseSecs: null, revoked: null }, maxFeePct: 5, rules: ['R2: at least 2 proposals overturned'], disputes }),
     validatePct,
     registerMediator: async (fee: string) => { calls.push(`register ${fee}`); mediatorFee = Number(fee); return { id: 'me', feePct: Number(fee), registeredAt: '2026-01-01T00:00:00.000Z', taken: 0, proposed: 0, accepted: 0, overturned: 0, upheld: 0, missed: 0, avgResponseSecs: null, revoked: null } },
     propose: async (id: string, pct: string, note: string) => {

@@ -35,13 +35,13 @@ async function step (b: Batch, op: ChatOp, author: Uint8Array): Promise<boolean>
   // never wrapped for anyone again nor written with, so each printer's conversation stays between its parties
   const epoch = job.accepts
   const stored = await getChatJob(b, op.jobId)
-  const chat = stored.epoch === epoch ? stored : { ...stored, keys: [], photos: 0, epoch }
+  const chat = stored.epoch === epoch ? stored : { ...stored, keys: [], photos: 0, epoch, counts: [] }
   const known = chat.keys.some(k => b4a.equals(k.id, op.keyId))
   if (!known && ((await getChatKey(b, op.jobId, op.keyId)) !== null || stored.keys.some(k => b4a.equals(k.id, op.keyId)))) return false
 
   if (op.type === OP.CHAT_GRANT) {
     if (op.wraps.length === 0) return false
-    if (!known && chat.keys.length >= CHAT_LIMITS.keysPerJob) return false
+    if (!known && (chat.keys.length >= CHAT_LIMITS.keysPerJob || chat.keys.filter(k => b4a.equals(k.creator, author)).length >= CHAT_LIMITS.keysPerAuthor)) return false
     const wraps: Array<{ reader: Uint8Array, publicKey: Uint8Array, sealed: Uint8Array }> = []
     for (const w of op.wraps) {
       if (wraps.some(x => b4a.equals(x.reader, w.reader))) return false
@@ -60,15 +60,17 @@ async function step (b: Batch, op: ChatOp, author: Uint8Array): Promise<boolean>
 
   // chat/message
   if (!known) return false
-  if (chat.messages >= CHAT_LIMITS.messagesPerJob) return false
+  const mine = chat.counts.find(x => b4a.equals(x.author, author)) ?? { author, messages: 0, photos: 0 }
+  if (mine.messages >= CHAT_LIMITS.messagesPerJob) return false
   if ((op.photos.length === 0) !== (op.drive === null)) return false
-  if (chat.photos + op.photos.length > CHAT_LIMITS.photosPerJob) return false
+  if (mine.photos + op.photos.length > CHAT_LIMITS.photosPerJob) return false
   for (const p of op.photos) {
     if (p.byteLength <= NONCE_BYTES + MAC_BYTES || p.byteLength > PHOTO_STORED_MAX) return false
   }
   await putMessage(b, op.jobId, chat.messages, {
     author, at: op.at, keyId: op.keyId, nonce: op.nonce, ciphertext: op.ciphertext, drive: op.drive, photos: op.photos
   })
-  await putChatJob(b, op.jobId, { ...chat, messages: chat.messages + 1, photos: chat.photos + op.photos.length })
+  const counts = [...chat.counts.filter(x => !b4a.equals(x.author, author)), { author, messages: mine.messages + 1, photos: mine.photos + op.photos.length }]
+  await putChatJob(b, op.jobId, { ...chat, messages: chat.messages + 1, photos: chat.photos + op.photos.length, counts })
   return true
 }

@@ -112,7 +112,8 @@ async function writingKey (market: Market, job: JobRecord): Promise<{ keyId: Uin
 export async function sendMessage (market: Market, job: JobRecord, text: string, photos: LoadedPhoto[], now: number): Promise<{ pos: number, photos: BlobRef[] }> {
   const me = market.writerKey
   const chat = await getChatJob(market.view, job.id)
-  if (chat.photos + photos.length > CHAT_LIMITS.photosPerJob) throw TOO_MANY_PHOTOS(chat.photos, photos.length)
+  const sent = chat.epoch === job.accepts ? chat.counts.find(x => b4a.equals(x.author, me))?.photos ?? 0 : 0
+  if (sent + photos.length > CHAT_LIMITS.photosPerJob) throw TOO_MANY_PHOTOS(sent, photos.length)
   const plain = encodePlaintext({ author: me, jobId: job.id, at: now, text, photos: photos.map(p => ({ name: p.name, type: p.type, byteLength: p.bytes.byteLength })) })
   if (plain.byteLength > CHAT_LIMITS.plaintextBytes) throw new P2PrintError('MESSAGE_TOO_LONG', `the message is ${plain.byteLength} bytes with its photo names, more than the limit of ${CHAT_LIMITS.plaintextBytes}`)
   const { keyId, key } = await writingKey(market, job)

@@ -9,12 +9,13 @@ export const CHAT_LIMITS = {
   textBytes: 2048, // UTF-8 bytes of a message's text
   plaintextBytes: 3072, // the whole encrypted payload: text, photo names, header
   photosPerMessage: 10,
-  photosPerJob: 10, // per epoch: each printer's conversation with the client has its own allowance
+  photosPerJob: 10, // per author per epoch: nobody can use up the others' allowance
   photoBytes: 5 * 1024 * 1024, // an image before encryption
   photoNameChars: 64,
   wrapsPerGrant: 4, // client, printer, mediator, arbitrator
   keysPerJob: 8, // conversation keys per epoch (two parties may start the chat at once; a key is never rotated otherwise)
-  messagesPerJob: 10_000
+  keysPerAuthor: 2, // per author per epoch: nobody can fill the epoch's keys and lock the others out
+  messagesPerJob: 10_000, // per author per epoch (positions in the job keep counting)
 } as const
 
 export const NONCE_BYTES = 24 // crypto_secretbox_NONCEBYTES
@@ -150,16 +151,19 @@ export interface ChatJobRecord {
   photos: number // in the current epoch
   keys: Array<{ id: Uint8Array, creator: Uint8Array }> // the current epoch's keys
   epoch: number // appended in schema v5 (a record without it is of epoch 1, the first acceptance)
+  counts: Array<{ author: Uint8Array, messages: number, photos: number }> // per author in the current epoch (v5)
 }
 const chatKeyEntry = struct<{ id: Uint8Array, creator: Uint8Array }>([['id', key32], ['creator', key32]])
+const authorCount = struct<{ author: Uint8Array, messages: number, photos: number }>([['author', key32], ['messages', c.uint], ['photos', c.uint]])
 export const chatJobRecord: c.Encoder<ChatJobRecord> = {
-  preencode (state, r) { c.uint.preencode(state, r.messages); c.uint.preencode(state, r.photos); c.array(chatKeyEntry).preencode(state, r.keys); c.uint.preencode(state, r.epoch) },
-  encode (state, r) { c.uint.encode(state, r.messages); c.uint.encode(state, r.photos); c.array(chatKeyEntry).encode(state, r.keys); c.uint.encode(state, r.epoch) },
+  preencode (state, r) { c.uint.preencode(state, r.messages); c.uint.preencode(state, r.photos); c.array(chatKeyEntry).preencode(state, r.keys); c.uint.preencode(state, r.epoch); c.array(authorCount).preencode(state, r.counts) },
+  encode (state, r) { c.uint.encode(state, r.messages); c.uint.encode(state, r.photos); c.array(chatKeyEntry).encode(state, r.keys); c.uint.encode(state, r.epoch); c.array(authorCount).encode(state, r.counts) },
   decode (state) {
     const messages = c.uint.decode(state)
     const photos = c.uint.decode(state)
     const keys = c.array(chatKeyEntry).decode(state)
-    return { messages, photos, keys, epoch: state.start < state.end ? c.uint.decode(state) : 1 }
+    const epoch = state.start < state.end ? c.uint.decode(state) : 1
+    return { messages, photos, keys, epoch, counts: state.start < state.end ? c.array(authorCount).decode(state) : [] }
   }
 }
 

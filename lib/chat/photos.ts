@@ -9,7 +9,7 @@ export const NOT_AN_IMAGE = (name: string, why: string) =>
 export const PHOTO_TOO_LARGE = (name: string, bytes: number) =>
   new P2PrintError('PHOTO_TOO_LARGE', `${name} is ${bytes} bytes, more than the limit of ${CHAT_LIMITS.photoBytes} bytes (5 MB) for a photo`)
 export const TOO_MANY_PHOTOS = (have: number, adding: number) =>
-  new P2PrintError('TOO_MANY_PHOTOS', `a job's chat holds at most ${CHAT_LIMITS.photosPerJob} photos; it has ${have} and this message would add ${adding}`)
+  new P2PrintError('TOO_MANY_PHOTOS', `each side of a job's chat sends at most ${CHAT_LIMITS.photosPerJob} photos; you sent ${have} and this message would add ${adding}`)
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 

@@ -50,7 +50,7 @@ export async function getChatPublicKey (v: Reader, writer: Uint8Array): Promise<
 
 export async function getChatJob (v: Reader, jobId: Uint8Array): Promise<ChatJobRecord> {
   const e = await v.get(chatJobKey(jobId))
-  return e === null ? { messages: 0, photos: 0, keys: [], epoch: 0 } : c.decode(chatJobRecord, e.value)
+  return e === null ? { messages: 0, photos: 0, keys: [], epoch: 0, counts: [] } : c.decode(chatJobRecord, e.value)
 }
 
 export async function getChatKey (v: Reader, jobId: Uint8Array, keyId: Uint8Array): Promise<ChatKeyRecord | null> {

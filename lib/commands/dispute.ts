@@ -87,7 +87,7 @@ export async function disputeList (ctx: Ctx): Promise<Result> {
 
 export function revocationRules (): string[] {
   void revocationReason
-  return ['R1: 2 missed proposal deadlines', 'R2: at least 2 proposals overturned and overturned ≥ accepted + upheld']
+  return ['R2: at least 2 proposals overturned and overturned ≥ accepted + upheld (missed deadlines are shown; the market\'s creator removes a mediator that misses them)']
 }
 
 export async function disputePropose (ctx: Ctx, idText: string, printerPctText: string | undefined, note = ''): Promise<Result> {

@@ -11,7 +11,7 @@ import { putWriter, getSettings } from '../market/view.js'
 import { addHistory } from '../job/state.js'
 import { roleIn, isStandardPayout, pickIndex, cancelAgreed, rulingAllowed } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
-import { MAX_MEDIATOR_FEE_PCT } from '../escrow/context.js'
+import { MAX_MEDIATOR_FEE_PCT, escrowContext, buildFor } from '../escrow/context.js'
 import { mediatorList, DISPUTE_LIMITS, type DisputeRecord, type MediatorRecord } from './codec.js'
 
 export { MAX_MEDIATOR_FEE_PCT }
@@ -28,13 +28,15 @@ export const DEADLINES = {
 // A rejected (or unanswered) proposal is "overturned" when the ruling's printer % differs from it by more than this.
 export const OVERTURN_PCT = 10
 
-// The revocation rules (README "Mediation"): a mediator loses its privilege, for good, when
-//   R1  it has missed 2 proposal deadlines, or
+// The revocation rule (README "Mediation"): a mediator loses its privilege, for good, when
 //   R2  at least 2 of its proposals were overturned and overturned ≥ accepted + upheld (at least half of its
 //       decided proposals went against it).
+// Missed deadlines are counted and shown, but no longer revoke (R1 was withdrawn): a deadline is measured on times
+// the parties state, so any two peers could fake a dispute with a deadline in 1970 and strike out an honest
+// mediator. Only the arbitrators, named by the market's creator, can overturn a proposal. The creator removes a
+// mediator that misses its deadlines from the settings.
 // Returns '' for a mediator in good standing, otherwise the rule.
 export function revocationReason (m: Pick<MediatorRecord, 'missed' | 'overturned' | 'accepted' | 'upheld'>): string {
-  if (m.missed >= 2) return `R1: missed ${m.missed} proposal deadlines`
   if (m.overturned >= 2 && m.overturned >= m.accepted + m.upheld) return `R2: ${m.overturned} proposals overturned against ${m.accepted} accepted and ${m.upheld} upheld`
   return ''
 }
@@ -156,6 +158,12 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
       const feeSats = Math.floor(job.bountySats * d.mediatorFeePct / 100)
       const at = Math.max(op.at, d.openedAt)
       next.dispute = { ...d, stage: 'proposed', proposal: { printerPct: op.printerPct, note: op.note, feeScript: op.feeScript, feeSats, at: op.at, answerBy: at + DEADLINES.answerSecs * 1000 } }
+      // the split it proposes must be a transaction the parties can sign (a fee script that is no address is not)
+      try {
+        buildFor(escrowContext(next), 'split')
+      } catch {
+        return null
+      }
       await updateMediator(b, d.mediator, x => { x.proposed++; x.responseMsTotal = Math.min(Number.MAX_SAFE_INTEGER, x.responseMsTotal + (at - d.openedAt)) })
       log(`printer ${op.printerPct} %`)
       return next

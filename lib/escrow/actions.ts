@@ -11,7 +11,7 @@ import { fromHex, bytesEqual } from './script.js'
 import { combine, finalize, effectiveFeeRate, signInputs, unsignedTx } from './psbt.js'
 import { escrowContext, buildFor, MAX_MEDIATOR_FEE_PCT } from './context.js'
 import { sigOf, cancelAllowed, cancelAgreed } from './record.js'
-import { unpayablePath, minPayableBounty } from './verify.js'
+import { unpayablePath, minPayableBounty, keyBindingHash } from './verify.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
 import { BAD_ESCROW, NOT_ALLOWED, BAD_TRANSITION } from '../errors.js'
 
@@ -55,12 +55,14 @@ export async function prepareAccept (engine: EscrowEngine, jobId: Uint8Array | s
   }
   const sel = selectFundingCoins(await engine.spendable(), 'printer', amounts, feeRate)
   await engine.reserve(sel.utxos, id, engine.now() + settings.fundingTimeoutSecs * 1000)
+  const key = engine.wallet.escrowKey(id, 'printer')
   return {
-    pubkey: engine.wallet.escrowPubkey(id, 'printer'),
+    pubkey: key.publicKey,
     payoutScript: (await engine.wallet.nextReceiveAddress()).script,
     changeScript: (await engine.wallet.nextChangeAddress()).script,
     inputs: sel.utxos.map(u => ({ txid: fromHex(u.txid), vout: u.vout, valueSats: Number(u.valueSats), script: fromHex(u.scriptPubKeyHex) })),
-    feeRate
+    feeRate,
+    keyProof: key.sign(keyBindingHash(job.id, engine.me, 'printer'))
   }
 }
 

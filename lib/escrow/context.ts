@@ -2,13 +2,14 @@
 // the funding transaction and every payout. apply rebuilds these to check each signature an op carries; the engine
 // rebuilds them before it signs anything. Pure: no chain, no clock.
 import b4a from 'b4a'
+import c from 'compact-encoding'
 import * as bitcoin from 'bitcoinjs-lib'
 import type { JobRecord, EscrowRecord, EscrowCoin, EscrowSig, ProposeEscrow, SignKind } from '../schema.js'
 import { jobIdString } from '../ids.js'
 import { escrowAmounts, type EscrowAmounts, type PayoutPath } from './amounts.js'
 import { escrowScript, toHex, type EscrowScript } from './script.js'
 import {
-  buildFunding, buildPayout, escrowUtxoOf, addressOf,
+  buildFunding, buildPayout, fundingTx, addressOf,
   type Expected, type FundingParams, type FundingPlan, type PayoutTxParams, type FundingUtxo, type EscrowUtxo
 } from './psbt.js'
 import { rulingPrinterPct } from './record.js'
@@ -31,6 +32,8 @@ export interface EscrowCtx {
   funding: FundingParams
   fundingPlan: FundingPlan
   fundingTxid: string
+  fundingTx: bitcoin.Transaction // unsigned
+  fundingPrevouts: Array<{ script: Uint8Array, value: bigint }> // the coin each funding input spends
   escrow: EscrowUtxo
   payout: PayoutTxParams
 }
@@ -56,8 +59,10 @@ export function escrowContext (job: JobRecord, network: bitcoin.Network = REBUIL
     feeRate: e.client.feeRate,
     network
   }
-  const built = buildFunding(funding)
-  const escrow = escrowUtxoOf(built.psbt, script)
+  const built = fundingTx(funding)
+  const vout = built.tx.outs.findIndex(o => b4a.equals(o.script, script.outputScript))
+  if (vout < 0) throw BAD_ESCROW('the funding transaction has no output to this escrow')
+  const escrow: EscrowUtxo = { txid: built.tx.getId(), vout, valueSats: built.tx.outs[vout].value, script }
   const payout: PayoutTxParams = {
     escrow,
     amounts,
@@ -66,7 +71,7 @@ export function escrowContext (job: JobRecord, network: bitcoin.Network = REBUIL
     feeRate: e.client.feeRate,
     network
   }
-  return { id: jobIdString(job.id), job, e, amounts, client: e.client, script, funding, fundingPlan: built.plan, fundingTxid: escrow.txid, escrow, payout }
+  return { id: jobIdString(job.id), job, e, amounts, client: e.client, script, funding, fundingPlan: built.plan, fundingTxid: escrow.txid, fundingTx: built.tx, fundingPrevouts: built.prevouts, escrow, payout }
 }
 
 function pathFor (ctx: EscrowCtx, kind: SignKind, network: bitcoin.Network): PayoutPath | null {
@@ -105,8 +110,27 @@ export function signerKey (ctx: EscrowCtx, who: Signer): Uint8Array {
   return who === 'client' ? ctx.client.pubkey : who === 'printer' ? ctx.e.printer.pubkey : ctx.e.arbitratorPubkey
 }
 
-// A recorded signature as a PSBT of the transaction it signs (apply stores each as the rebuilt PSBT plus the
-// signer's partial signatures only).
-export function psbtOf (sig: EscrowSig, network: bitcoin.Network = REBUILD_NETWORK): bitcoin.Psbt {
-  return bitcoin.Psbt.fromBuffer(b4a.from(sig.psbt), { network })
+// How a record keeps a signature: the signer's partial signatures only ({ input, pubkey, signature }…), behind a
+// 0x00 byte; the transaction they sign is the record's to rebuild. (Records written before this held a PSBT.)
+export interface PartialSig { input: number, pubkey: Uint8Array, signature: Uint8Array }
+const sigSet = c.array({
+  preencode (state: c.State, s: PartialSig) { c.uint.preencode(state, s.input); c.fixed(33).preencode(state, s.pubkey); c.buffer.preencode(state, s.signature) },
+  encode (state: c.State, s: PartialSig) { c.uint.encode(state, s.input); c.fixed(33).encode(state, s.pubkey); c.buffer.encode(state, s.signature) },
+  decode (state: c.State): PartialSig { return { input: c.uint.decode(state), pubkey: c.fixed(33).decode(state), signature: c.buffer.decode(state) as Uint8Array } }
+})
+
+export function encodeSigSet (sigs: PartialSig[]): Uint8Array {
+  return b4a.concat([b4a.from([0]), c.encode(sigSet, sigs)])
+}
+
+export function decodeSigSet (bytes: Uint8Array): PartialSig[] {
+  return c.decode(sigSet, bytes.subarray(1))
+}
+
+// A recorded signature as a PSBT of the transaction it signs, rebuilt from the record.
+export function psbtOf (sig: EscrowSig, ctx: EscrowCtx, network: bitcoin.Network = REBUILD_NETWORK): bitcoin.Psbt {
+  if (sig.psbt[0] !== 0) return bitcoin.Psbt.fromBuffer(b4a.from(sig.psbt), { network })
+  const psbt = buildFor(ctx, sig.kind, network)
+  for (const s of decodeSigSet(sig.psbt)) psbt.updateInput(s.input, { partialSig: [{ pubkey: b4a.from(s.pubkey), signature: b4a.from(s.signature) }] })
+  return psbt
 }

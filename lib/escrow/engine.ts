@@ -133,12 +133,12 @@ export class EscrowEngine {
   }
 
   // Appends once per confirmed record state (retries after 30 s if the op never shows).
-  async appendOnce (job: JobRecord, what: string, op: Parameters<Market['append']>[0]): Promise<boolean> {
+  async appendOnce (job: JobRecord, what: string, op: Parameters<Market['append']>[0], o: { at?: number } = {}): Promise<boolean> {
     const k = this.pendingKey(job, what)
     const at = this.pending.get(k)
     if (at !== undefined && Date.now() - at < 30_000) return false
     this.pending.set(k, Date.now())
-    await this.market.append(op)
+    await this.market.append(op, o)
     return true
   }
 
@@ -169,8 +169,8 @@ export class EscrowEngine {
     for (const k of [...this.pending.keys()]) if (k.startsWith(b4a.toString(job.id, 'hex') + ':') && !k.startsWith(prefix)) this.pending.delete(k)
 
     if (e.client === null) {
-      if (!confirmed || job.status !== 'accepted' || this.isRefused(id)) return
-      if (role === 'client') await funding.propose(this, job, out)
+      if (!confirmed || job.status !== 'accepted') return
+      if (role === 'client' && !this.isRefused(id)) await funding.propose(this, job, out)
       else await funding.maybeLapse(this, job, null, out)
       return
     }
@@ -185,7 +185,12 @@ export class EscrowEngine {
 
     // the chain first: a live escrow is paid out by whatever is fully signed, or refunded from its lock height
     if (await this.watchChain(ctx, role, confirmed, out)) return
-    if (!confirmed || e.closed !== null || this.isRefused(id)) return
+    if (!confirmed || e.closed !== null) return
+    if (this.isRefused(id)) {
+      // nothing more is signed for it, but an acceptance this peer refused still lapses in time
+      if (job.status === 'accepted') await funding.maybeLapse(this, job, ctx, out)
+      return
+    }
     if (job.status === 'accepted') await funding.stepFunding(this, ctx, role, out)
     else if (job.status === 'disputed') await this.stepDispute(ctx, out)
   }
@@ -194,7 +199,20 @@ export class EscrowEngine {
   // was broadcast.
   private async watchChain (ctx: EscrowCtx, role: 'client' | 'printer', confirmed: boolean, out: StepReport[]): Promise<boolean> {
     const funding = await this.chain.txStatus(ctx.fundingTxid)
-    if (!funding.confirmed) return false
+    if (!funding.confirmed) {
+      // active on someone's claim while the funding both signed is nowhere: put it out (accepted jobs: stepFunding)
+      const pair = pairOf(ctx.e, 'funding')
+      if (!funding.found && pair !== null && ctx.job.status !== 'accepted' && ctx.e.closed === null) {
+        try {
+          const tx = finalize(combine(this.verified(ctx, pair[0], 'client'), this.verified(ctx, pair[1], 'printer')))
+          await this.chain.broadcast(tx.hex)
+          out.push({ jobId: ctx.id, action: 'broadcast', kind: 'funding', txid: tx.txid })
+        } catch (err) {
+          this.refuse(out, ctx.id, 'funding', err) // reported once (an input spent elsewhere: it never will confirm)
+        }
+      }
+      return false
+    }
     const spent = await this.chain.outspend(ctx.escrow.txid, ctx.escrow.vout)
     if (spent !== null) {
       const st = await this.chain.txStatus(spent.txid)
@@ -295,7 +313,7 @@ export class EscrowEngine {
 
   // A signature from the record, checked against this engine's own rebuild; throws PSBT_REFUSED.
   verified (ctx: EscrowCtx, sig: EscrowSig, who: Signer): bitcoin.Psbt {
-    const psbt = psbtOf(sig, this.network)
+    const psbt = psbtOf(sig, ctx, this.network)
     checkPsbt(expectedFor(ctx, sig.kind, this.network), psbt, { maxFeeRate: this.maxFeeRate })
     if (sig.kind === 'funding') {
       const idx = who === 'client' ? ctx.fundingPlan.client.inputIndexes : ctx.fundingPlan.printer.inputIndexes
@@ -384,8 +402,15 @@ export class EscrowEngine {
     const used = new Set([...this.reserved.keys(), ...await reservedCoins(this.wallet.dir, now)])
     for (const { id, role } of await escrowsOf(this.market.view, this.me)) {
       if (role !== 'client' && role !== 'printer') continue
-      const e = (await this.market.getJob(id))?.job.escrow ?? null
-      if (e == null || e.closed !== null || e.fundingTxid !== null) continue
+      const job = (await this.market.getJob(id))?.job ?? null
+      const e = job?.escrow ?? null
+      if (job === null || e == null || e.closed !== null || e.fundingTxid !== null || job.status !== 'accepted') continue
+      // an acceptance that could have lapsed holds its coins only if its funding is out there
+      if (now > e.acceptedAt + e.fundingTimeoutSecs * 1000 + 3600_000) {
+        if (e.client === null) continue
+        const txid = (() => { try { return escrowContext(job, this.network).fundingTxid } catch { return null } })()
+        if (txid === null || !(await this.chain.txStatus(txid)).found) continue
+      }
       for (const c of [...e.printer.inputs, ...(e.client?.inputs ?? [])]) used.add(`${toHex(c.txid)}:${c.vout}`)
     }
     const coins = await this.wallet.listUtxos(this.chain)

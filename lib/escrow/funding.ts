@@ -12,14 +12,24 @@ import { buildPayout, checkPsbt, combine, finalize, effectiveFeeRate, type Final
 import { escrowContext, expectedFor, buildFor, type EscrowCtx, type Signer } from './context.js'
 import { sigOf, pairOf } from './record.js'
 import { selectFundingCoins } from './wallet.js'
+import { keyBindingHash } from './verify.js'
 import { keepRefund as keep, keptRefunds, dropRefund } from './reservations.js'
 import type { EscrowEngine, StepReport } from './engine.js'
 import { PSBT_REFUSED } from '../errors.js'
+
+// How far ahead of this peer's clock another party's stated time may be before it is taken as post-dated.
+export const CLOCK_TOLERANCE_MS = 10 * 60_000
 
 export async function propose (engine: EscrowEngine, job: JobRecord, out: StepReport[]): Promise<void> {
   const e = job.escrow as EscrowRecord
   const id = jobIdString(job.id)
   if (engine.isPending(job, 'propose')) return
+  if (e.acceptedAt > engine.now() + CLOCK_TOLERANCE_MS) {
+    // a post-dated acceptance would hold this wallet's coins until its far-off funding timeout: no proposal
+    engine.refuse(out, id, 'funding', new Error(`the printer dated its acceptance ${new Date(e.acceptedAt).toISOString()}, in the future: not funding it`))
+    await maybeLapse(engine, job, null, out)
+    return
+  }
   try {
     // the funding never pays more than twice this node's own estimate: a printer that names more gets this
     // node's estimate proposed instead (its coins, chosen for its higher rate, still cover it)
@@ -35,13 +45,15 @@ export async function propose (engine: EscrowEngine, job: JobRecord, out: StepRe
     const tip = await engine.chain.tipHeight()
     const coins = await engine.spendable()
     const sel = selectFundingCoins(coins, 'client', amounts, feeRate)
+    const key = engine.wallet.escrowKey(id, 'client')
     const escrow: ProposeEscrow = {
-      pubkey: engine.wallet.escrowPubkey(id, 'client'),
+      pubkey: key.publicKey,
       payoutScript: (await engine.wallet.nextReceiveAddress()).script,
       changeScript: (await engine.wallet.nextChangeAddress()).script,
       inputs: sel.utxos.map(u => ({ txid: fromHex(u.txid), vout: u.vout, valueSats: Number(u.valueSats), script: fromHex(u.scriptPubKeyHex) })),
       feeRate,
-      lockHeight: tip + e.refundDelayBlocks
+      lockHeight: tip + e.refundDelayBlocks,
+      keyProof: key.sign(keyBindingHash(job.id, engine.me, 'client'))
     }
     // the whole escrow must build before anything is written
     escrowContext({ ...job, escrow: { ...e, client: escrow } }, engine.network)
@@ -97,6 +109,7 @@ export async function stepFunding (engine: EscrowEngine, ctx: EscrowCtx, role: '
         const t = theirs('refund')
         if (t === undefined) return // the printer signs the refund first
         engine.verified(ctx, t, 'printer')
+        await checkCoins(engine, ctx.e.printer.inputs, 'printer')
       }
     } catch (err) {
       engine.refuse(out, ctx.id, 'refund', err)
@@ -116,6 +129,7 @@ export async function stepFunding (engine: EscrowEngine, ctx: EscrowCtx, role: '
     finalize(combine(engine.verified(ctx, tr, other), engine.verified(ctx, mine('refund') as EscrowSig, role)))
     const tf = theirs('funding')
     if (tf !== undefined) engine.verified(ctx, tf, other)
+    await checkCoins(engine, role === 'client' ? ctx.e.printer.inputs : ctx.client.inputs, other as 'client' | 'printer')
   } catch (err) {
     engine.refuse(out, ctx.id, 'funding', err)
     return
@@ -197,7 +211,23 @@ export async function stepKeptRefunds (engine: EscrowEngine, out: StepReport[]):
 }
 
 // The printer's checks of the client's proposal (its own side is its accept, already in the record).
+// The other side's coins, as this peer's own node sees them: confirmed, unspent, of the value and script the record
+// states. Coins that do not exist would make a funding that can never confirm, and keep this side's coins held.
+export async function checkCoins (engine: EscrowEngine, coins: EscrowRecord['printer']['inputs'], who: 'client' | 'printer'): Promise<void> {
+  for (const c of coins) {
+    const txid = toHex(c.txid)
+    const where = `the ${who}'s coin ${txid}:${c.vout}`
+    const st = await engine.chain.txStatus(txid)
+    const hex = st.confirmed ? await engine.chain.txHex(txid) : null
+    if (hex === null) throw PSBT_REFUSED(`${where} is not confirmed on this node's chain`)
+    const out = bitcoin.Transaction.fromHex(hex).outs[c.vout]
+    if (out === undefined || out.value !== BigInt(c.valueSats) || toHex(out.script) !== toHex(c.script)) throw PSBT_REFUSED(`${where} is not the output the record says (value or script differ)`)
+    if (await engine.chain.outspend(txid, c.vout) !== null) throw PSBT_REFUSED(`${where} is already spent`)
+  }
+}
+
 export async function checkProposal (engine: EscrowEngine, ctx: EscrowCtx): Promise<void> {
+  await checkCoins(engine, ctx.client.inputs, 'client')
   const c = ctx.client
   const rate = effectiveFeeRate(c.feeRate)
   if (rate > effectiveFeeRate(ctx.e.printer.feeRate)) throw PSBT_REFUSED(`the proposed fee rate ${rate} sat/vB is above the ${ctx.e.printer.feeRate} sat/vB the printer accepted`)
@@ -215,14 +245,18 @@ export async function checkProposal (engine: EscrowEngine, ctx: EscrowCtx): Prom
   if (mine === undefined || mine.valueSats < ctx.amounts.printerDepositSats - refund.printerFeeSats) throw PSBT_REFUSED('the refund does not return the printer\'s deposit')
 }
 
+// A job whose acceptance was not funded in time goes back to open. An acceptance dated in the future is lapsed at
+// once, in its own terms (the lapse states the time apply requires: acceptedAt + the timeout).
 export async function maybeLapse (engine: EscrowEngine, job: JobRecord, ctx: EscrowCtx | null, out: StepReport[]): Promise<boolean> {
   const e = job.escrow as EscrowRecord
   if (job.status !== 'accepted' || pairOf(e, 'funding') !== null) return false
-  if (engine.now() < e.acceptedAt + e.fundingTimeoutSecs * 1000) return false
+  const lapseAt = e.acceptedAt + e.fundingTimeoutSecs * 1000
+  const postDated = e.acceptedAt > engine.now() + CLOCK_TOLERANCE_MS
+  if (!postDated && engine.now() < lapseAt) return false
   if (ctx !== null) {
     const st = await engine.chain.txStatus(ctx.fundingTxid)
     if (st.found) return false // never lapse a job whose funding is out there
   }
-  if (await engine.appendOnce(job, 'lapse', { type: OP.JOB_LAPSE, jobId: job.id })) out.push({ jobId: jobIdString(job.id), action: 'lapse' })
+  if (await engine.appendOnce(job, 'lapse', { type: OP.JOB_LAPSE, jobId: job.id }, { at: postDated ? lapseAt : undefined })) out.push({ jobId: jobIdString(job.id), action: 'lapse', detail: postDated ? 'the acceptance was dated in the future' : undefined })
   return true
 }

@@ -2,9 +2,10 @@
 // transaction every peer rebuilds from the job's record (context.ts), valid for its sighash; and that every payout
 // path of an escrow can be paid at its fee rate with an output for each party. Pure and deterministic.
 import * as bitcoin from 'bitcoinjs-lib'
+import * as ecc from 'tiny-secp256k1'
 import b4a from 'b4a'
 import type { JobRecord, EscrowSig, SignKind, SignerRole } from '../schema.js'
-import { escrowContext, buildFor, signerKey } from './context.js'
+import { escrowContext, buildFor, signerKey, encodeSigSet, type PartialSig } from './context.js'
 import { unsignedTx, checkSignature, feeForVsize, txOverheadWeight, WEIGHT, effectiveFeeRate } from './psbt.js'
 import { bytesEqual } from './script.js'
 import { escrowAmounts, payoutOutputs, DUST_SATS, type EscrowAmounts, type PayoutPath } from './amounts.js'
@@ -12,27 +13,35 @@ import { escrowAmounts, payoutOutputs, DUST_SATS, type EscrowAmounts, type Payou
 // The author's signature of `kind` for this job, checked against the rebuilt transaction: the PSBT must be of
 // exactly that unsigned transaction, carry no finalized input, and hold exactly one valid SIGHASH_ALL signature on
 // each input the author signs (the escrow input, by its escrow key; for the funding, each coin it brought, by the
-// key that owns it) and none elsewhere. Returns the record's entry — the rebuilt PSBT with the author's signatures
-// only, so nothing else the op carried is kept — or null.
+// key that owns it) and none elsewhere. Returns the record's entry — the author's signatures only (context.ts
+// encodeSigSet), so nothing else the op carried is kept — or null. Cheap checks come first: bytes that are not a
+// PSBT of the right shape cost no rebuild.
 export function verifySig (job: JobRecord, kind: SignKind, role: SignerRole, bytes: Uint8Array): EscrowSig | null {
   try {
-    const ctx = escrowContext(job)
-    const want = buildFor(ctx, kind)
+    const e = job.escrow ?? null
+    if (e === null || e.client === null) return null
     const got = bitcoin.Psbt.fromBuffer(b4a.from(bytes))
-    const tx = unsignedTx(want)
-    if (!bytesEqual(unsignedTx(got).toBuffer(), tx.toBuffer())) return null
+    const inputs = kind === 'funding' ? e.client.inputs.length + e.printer.inputs.length : 1
+    if (got.inputCount !== inputs || (kind === 'funding' && role === 'arbitrator')) return null
+    for (const d of got.data.inputs) if (d.finalScriptWitness !== undefined || d.finalScriptSig !== undefined || (d.partialSig ?? []).length > 1) return null
+    const ctx = escrowContext(job)
+    let tx: bitcoin.Transaction
+    let prevouts: Array<{ script: Uint8Array, value: bigint, witnessScript?: Uint8Array }>
     let signs: number[]
     if (kind === 'funding') {
-      if (role === 'arbitrator') return null
+      tx = ctx.fundingTx
+      prevouts = ctx.fundingPrevouts
       signs = role === 'client' ? ctx.fundingPlan.client.inputIndexes : ctx.fundingPlan.printer.inputIndexes
     } else {
+      tx = unsignedTx(buildFor(ctx, kind))
+      prevouts = [{ script: ctx.escrow.script.outputScript, value: ctx.escrow.valueSats, witnessScript: ctx.escrow.script.witnessScript }]
       signs = [0]
     }
+    if (!bytesEqual(unsignedTx(got).toBuffer(), tx.toBuffer())) return null
     const key = kind === 'funding' ? null : signerKey(ctx, role)
-    for (let i = 0; i < want.inputCount; i++) {
-      const d = got.data.inputs[i]
-      if (d.finalScriptWitness !== undefined || d.finalScriptSig !== undefined) return null
-      const ps = d.partialSig ?? []
+    const sigs: PartialSig[] = []
+    for (let i = 0; i < inputs; i++) {
+      const ps = got.data.inputs[i].partialSig ?? []
       if (!signs.includes(i)) {
         if (ps.length > 0) return null
         continue
@@ -40,14 +49,31 @@ export function verifySig (job: JobRecord, kind: SignKind, role: SignerRole, byt
       if (ps.length !== 1) return null
       const sig = ps[0]
       if (key !== null && !bytesEqual(sig.pubkey, key)) return null
-      const prev = want.data.inputs[i].witnessUtxo
-      if (prev === undefined) return null
-      if (checkSignature(tx, i, prev.script, prev.value, want.data.inputs[i].witnessScript, sig.pubkey, sig.signature) !== null) return null
-      want.updateInput(i, { partialSig: [{ pubkey: b4a.from(sig.pubkey), signature: b4a.from(sig.signature) }] })
+      const prev = prevouts[i]
+      if (checkSignature(tx, i, prev.script, prev.value, prev.witnessScript, sig.pubkey, sig.signature) !== null) return null
+      sigs.push({ input: i, pubkey: b4a.from(sig.pubkey), signature: b4a.from(sig.signature) })
     }
-    return { kind, role, psbt: want.toBuffer(), txid: b4a.from(tx.getHash()).reverse() }
+    return { kind, role, psbt: encodeSigSet(sigs), txid: b4a.from(tx.getHash()).reverse() }
   } catch {
     return null
+  }
+}
+
+// --- escrow keys bound to their job ---------------------------------------------------------------------------------
+
+// What a party's escrow key signs when it is put into a job (the printer's accept, the client's proposal): the job,
+// the writer that puts it there and the role. Without it, anyone could copy another party's key, coins and
+// signatures from one job into a job of its own, where the same funding would be spendable by other rulings.
+export function keyBindingHash (jobId: Uint8Array, author: Uint8Array, role: 'client' | 'printer'): Uint8Array {
+  return bitcoin.crypto.sha256(b4a.concat([b4a.from('p2print/escrow-key/v1'), jobId, author, b4a.from(role)]))
+}
+
+export function keyBound (pubkey: Uint8Array, proof: Uint8Array | null | undefined, jobId: Uint8Array, author: Uint8Array, role: 'client' | 'printer'): boolean {
+  if (proof == null || proof.byteLength !== 64) return false
+  try {
+    return ecc.verify(keyBindingHash(jobId, author, role), pubkey, proof, true)
+  } catch {
+    return false
   }
 }
 

@@ -10,9 +10,10 @@ import { OP, LIMITS, type Op, type JobRecord, type EscrowRecord, type EscrowPart
 import { addHistory } from '../job/state.js'
 import { sigOf, pairOf, roleIn, agreedPayout, cancelAllowed, rulingAllowed, rulingPrinterPct, isCompressedKey, isP2wpkh, isStandardPayout, pickIndex } from '../escrow/record.js'
 import { escrowContext, MAX_MEDIATOR_FEE_PCT } from '../escrow/context.js'
-import { verifySig, unpayablePath } from '../escrow/verify.js'
+import { verifySig, unpayablePath, keyBound } from '../escrow/verify.js'
 import { escrowAmounts } from '../escrow/amounts.js'
-import { MIN_FEE_RATE } from '../escrow/psbt.js'
+import { MIN_FEE_RATE, WEIGHT, feeForWeight, fundingSharedShare } from '../escrow/psbt.js'
+import { MAX_TIME_MS } from '../codec.js'
 
 export type Step = { next: JobRecord, clientOpenDelta: number } | null
 
@@ -31,6 +32,11 @@ export function checkParty (e: EscrowParty): boolean {
   return true
 }
 
+// The record keeps a party's fields, not the proof that came with them.
+function party (e: EscrowParty): EscrowParty {
+  return { pubkey: e.pubkey, payoutScript: e.payoutScript, changeScript: e.changeScript, inputs: e.inputs, feeRate: e.feeRate }
+}
+
 function inputSats (e: EscrowParty): bigint {
   let sum = 0n
   for (const c of e.inputs) sum += BigInt(c.valueSats)
@@ -42,14 +48,16 @@ function inputSats (e: EscrowParty): bigint {
 // arbitrator could not rule).
 export function acceptEscrow (job: JobRecord, e: EscrowParty, author: Uint8Array, at: number, s: MarketSettings): EscrowRecord | null {
   if (s.arbitrators.length === 0) return null // no third key: no escrow can be built
-  if (!checkParty(e)) return null
+  if (at + s.fundingTimeoutSecs * 1000 > MAX_TIME_MS) return null // its lapse must be a time an op can state
+  if (!checkParty(e) || !keyBound(e.pubkey, e.keyProof, job.id, author, 'printer')) return null
   let amounts
   try {
     amounts = escrowAmounts({ bountySats: BigInt(job.bountySats), depositPct: BigInt(s.depositPct) })
   } catch {
     return null
   }
-  if (inputSats(e) < amounts.printerIn) return null
+  // its coins cover its deposit and its share of the funding's fee (or the client could never build the funding)
+  if (inputSats(e) < amounts.printerIn + feeForWeight(e.inputs.length * WEIGHT.p2wpkhInput, e.feeRate) + fundingSharedShare('printer', e.feeRate)) return null
   if (unpayablePath({ bountySats: job.bountySats, depositPct: s.depositPct, arbitrationFeePct: s.arbitrationFeePct, feeRate: e.feeRate, maxMediatorFeePct: MAX_MEDIATOR_FEE_PCT }) !== null) return null
   const arb = s.arbitrators[pickIndex(job.id, s.arbitrators.length)]
   if (b4a.equals(arb.pubkey, e.pubkey) || b4a.equals(arb.id, author) || b4a.equals(arb.id, job.client)) return null
@@ -62,7 +70,7 @@ export function acceptEscrow (job: JobRecord, e: EscrowParty, author: Uint8Array
     fundingTimeoutSecs: s.fundingTimeoutSecs,
     refundDelayBlocks: s.refundDelayBlocks,
     acceptedAt: at,
-    printer: e,
+    printer: party(e),
     client: null,
     sigs: [],
     fundingTxid: null,
@@ -96,14 +104,14 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
     case OP.ESCROW_PROPOSE: {
       if (role !== 'client' || job.status !== 'accepted' || e.client !== null) return null
       const p = op.escrow
-      if (!checkParty(p) || p.lockHeight < 1) return null
+      if (!checkParty(p) || p.lockHeight < 1 || !keyBound(p.pubkey, p.keyProof, job.id, author, 'client')) return null
       // the printer chose its coins for its own fee rate: the funding may pay less, never more
       if (p.feeRate > e.printer.feeRate) return null
       if (b4a.equals(p.pubkey, e.printer.pubkey) || b4a.equals(p.pubkey, e.arbitratorPubkey)) return null
       for (const c of p.inputs) {
         if (e.printer.inputs.some(q => b4a.equals(q.txid, c.txid) && q.vout === c.vout)) return null
       }
-      next.escrow = { ...e, client: p }
+      next.escrow = { ...e, client: { ...party(p), lockHeight: p.lockHeight } }
       try {
         escrowContext(next) // the funding, and with it every payout, must build from the record
       } catch {
@@ -170,8 +178,7 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
 // escrow/paid. A payout fully signed in the record (cancel, split, a countersigned ruling) closes the job: whoever
 // claims it, the transaction is the agreed one and any party can broadcast it. The refund is signed by both before
 // the funding, so its being signed proves nothing about the chain: one party's claim is recorded, and the job
-// closes only on both parties' claims, except in `accepted` (nobody can ship or dispute yet) once the funding is
-// signed by both or the acceptance could have lapsed anyway (no more than job/lapse gives either side).
+// closes only on both parties' claims, or in `accepted` once the acceptance could have lapsed anyway.
 function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op, { type: typeof OP.ESCROW_PAID }>, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void, note: (n: string) => void): Step {
   if (role === null) return null
   const agreed = agreedPayout(job)
@@ -192,8 +199,9 @@ function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op,
   if (job.claims.some(x => x.kind === 'refund' && x.role === role)) return null
   const claims: PaidClaim[] = [...job.claims, { kind: 'refund', role, txid: op.txid }]
   const both = claims.some(x => x.kind === 'refund' && x.role === 'client') && claims.some(x => x.kind === 'refund' && x.role === 'printer')
-  // in `accepted` nobody can ship or dispute yet: one party's word ends the deal (the engines still watch the chain)
-  const lapsed = job.status === 'accepted' && (pairOf(e, 'funding') !== null || op.at >= lapseAt(e))
+  // in `accepted`, once the acceptance could have lapsed anyway, one party's word ends the deal: no more than
+  // job/lapse gives either side (the engines still watch the chain)
+  const lapsed = job.status === 'accepted' && op.at >= lapseAt(e)
   next.claims = claims
   if (both || lapsed) {
     next.escrow = { ...e, closed: { kind: 'refund', txid: op.txid } }

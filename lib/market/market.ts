@@ -90,10 +90,11 @@ export class Market extends ReadyResource {
 
   // Appends one op. A peer that is not (yet) a writer appends optimistically; apply admits it on its first op.
   // Resolves with the length of the writer's log after the op, which job ids are derived from.
-  async append (op: OpBody): Promise<{ length: number, jobId: Uint8Array | null }> {
+  // `at` states another time than this peer's clock (an engine answering a post-dated op in its own terms).
+  async append (op: OpBody, o: { at?: number } = {}): Promise<{ length: number, jobId: Uint8Array | null }> {
     const run = async (): Promise<{ length: number, jobId: Uint8Array | null }> => {
       await this.ready()
-      const value = encodeOp(op, (this.opts.now ?? Date.now)())
+      const value = encodeOp(op, o.at ?? (this.opts.now ?? Date.now)())
       const length = await this.base.append(value, this.base.writable ? undefined : { optimistic: true })
       return { length, jobId: op.type === OP.JOB_CREATE ? jobIdFor(this.writerKey, length) : null }
     }
