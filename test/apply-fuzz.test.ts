@@ -4,8 +4,7 @@ import test from 'brittle'
 import b4a from 'b4a'
 import c from 'compact-encoding'
 import path from 'path'
-import type { Duplex } from 'stream'
-import { tmpDir, openMarket, eventually, type Test, type TestPeer } from './helpers.js'
+import { tmpDir, openMarket, eventually, connect, type TestPeer } from './helpers.js'
 import { OP, LIMITS, SCHEMA_VERSION, encodeOp, decodeOp, jobRecord, type Op, type OpBody, type JobFields, type JobRecord } from '../lib/schema.js'
 import { checkJobFields, checkTransition } from '../lib/job/state.js'
 import type { Market } from '../lib/market/market.js'
@@ -134,14 +133,6 @@ test(`decodeOp: every prefix, random buffers, oversize and unknown version/type 
 
 // --- through Autobase --------------------------------------------------------------------------------------------
 
-function connect (t: Test, a: Market, b: Market): void {
-  const s1 = a.replicate(true) as Duplex
-  const s2 = b.replicate(false) as Duplex
-  s1.on('error', () => {})
-  s2.on('error', () => {})
-  s1.pipe(s2).pipe(s1)
-  t.teardown(() => { s1.destroy(); s2.destroy() }, { order: 5 })
-}
 
 interface Snapshot { count: number, jobs: string[], meta: string }
 

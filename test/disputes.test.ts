@@ -4,13 +4,10 @@
 // real reducer on constructed histories.
 import test from 'brittle'
 import b4a from 'b4a'
-import path from 'path'
-import Corestore from 'corestore'
-import Hyperbee from 'hyperbee'
 import * as bitcoin from 'bitcoinjs-lib'
 import * as ecc from 'tiny-secp256k1'
 import { ECPairFactory } from 'ecpair'
-import { openMarkets, eventually, sleep, tmpDir, type Test } from './helpers.js'
+import { openMarkets, eventually, sleep, openBee, type Test } from './helpers.js'
 import { jobOn, until, drive, paidTo, WAIT } from './escrow-helpers.js'
 import { startRegtest, type RegtestChain } from './regtest.js'
 import { OP, decodeOp, encodeOp, DEFAULT_SETTINGS, type JobRecord, type MarketSettings, type OpBody, type EscrowRecord } from '../lib/schema.js'
@@ -18,7 +15,7 @@ import { getSettings, putJob, getJob, putSettings, type View } from '../lib/mark
 import { escrowParties } from './escrow-fixture.js'
 import { applyOp } from '../lib/market/apply.js'
 import type { Market } from '../lib/market/market.js'
-import { EscrowEngine, arbitratorPubkey, escrowContext, buildFor, type StepReport } from '../lib/escrow/engine.js'
+import { EscrowEngine, arbitratorPubkey, escrowContext, buildFor } from '../lib/escrow/engine.js'
 import { Wallet } from '../lib/escrow/wallet.js'
 import { finalize, unsignedTx } from '../lib/escrow/psbt.js'
 import { getMediators, revocationReason, DEADLINES } from '../lib/disputes/apply.js'
@@ -265,14 +262,6 @@ test('the arbitrator vanishes: client and printer settle the dispute by agreemen
 
 // --- revocation, through the reducer on constructed histories ---------------------------------------------------
 
-async function openBee (t: Test): Promise<View> {
-  const dir = await tmpDir(t)
-  const store = new Corestore(path.join(dir, 'store'))
-  const bee: View = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
-  t.teardown(async () => { await bee.close(); await store.close() }, { order: 10 })
-  await bee.ready()
-  return bee
-}
 
 async function run (bee: View, body: OpBody, author: Uint8Array, at: number): Promise<boolean> {
   const batch = bee.batch()

@@ -10,8 +10,7 @@ import test from 'brittle'
 import b4a from 'b4a'
 import c from 'compact-encoding'
 import path from 'path'
-import type { Duplex } from 'stream'
-import { tmpDir, openMarket, eventually, type Test, type TestPeer } from './helpers.js'
+import { tmpDir, openMarket, eventually, connect, type TestPeer } from './helpers.js'
 import { Hostile, baseOpen, faults, withTime } from './hostile.js'
 import { escrowParties } from './escrow-fixture.js'
 import { escrowTo, postRaw, waitJob } from './escrow-raw.js'
@@ -39,14 +38,6 @@ function prng (seed: number): { u32: () => number, int: (n: number) => number, p
 
 const hex = (b: Uint8Array): string => b4a.toString(b, 'hex')
 
-function connect (t: Test, a: Market, b: Market): void {
-  const s1 = a.replicate(true) as Duplex
-  const s2 = b.replicate(false) as Duplex
-  s1.on('error', () => {})
-  s2.on('error', () => {})
-  s1.pipe(s2).pipe(s1)
-  t.teardown(() => { s1.destroy(); s2.destroy() }, { order: 5 })
-}
 
 // Boundary values per kind of field.
 const UINTS = [0, 1, 2, 5, 6, 15, 16, 99, 100, 101, 255, 256, 0xffff, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 499_999_999, 500_000_000, MAX_TIME_MS, MAX_TIME_MS + 1, 2_100_000_000_000_000, 2_100_000_000_000_001, Number.MAX_SAFE_INTEGER]

@@ -7,7 +7,10 @@ import Corestore from 'corestore'
 import { spawn, type ChildProcess } from 'child_process'
 import createTestnet from '@hyperswarm/testnet'
 import type { Testnet } from '@hyperswarm/testnet'
+import Hyperbee from 'hyperbee'
+import type { Duplex } from 'stream'
 import { Market, type MarketOptions } from '../lib/market/market.js'
+import type { View } from '../lib/market/view.js'
 
 // What the helpers need of brittle's per-test object (its types do not export that interface by name).
 export interface Test { teardown (fn: () => unknown, options?: { order?: number }): void }
@@ -110,4 +113,27 @@ export function startSeed (t: Test, args: string[]): { child: ChildProcess, line
     await exited
   }, { order: 1 })
   return { child, lines, exited }
+}
+
+// A market view (a Hyperbee on a real Corestore) for tests that drive the reducer without Autobase.
+export async function openBee (t: Test): Promise<View> {
+  const dir = await tmpDir(t)
+  const store = new Corestore(path.join(dir, 'store'))
+  const bee: View = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
+  t.teardown(async () => {
+    await bee.close()
+    await store.close()
+  }, { order: 10 })
+  await bee.ready()
+  return bee
+}
+
+// Two markets replicating over an in-process pipe (no DHT).
+export function connect (t: Test, a: Market, b: Market): void {
+  const s1 = a.replicate(true) as Duplex
+  const s2 = b.replicate(false) as Duplex
+  s1.on('error', () => {})
+  s2.on('error', () => {})
+  s1.pipe(s2).pipe(s1)
+  t.teardown(() => { s1.destroy(); s2.destroy() }, { order: 5 })
 }

@@ -6,16 +6,13 @@
 import test from 'brittle'
 import b4a from 'b4a'
 import c from 'compact-encoding'
-import path from 'path'
-import Corestore from 'corestore'
-import Hyperbee from 'hyperbee'
-import { openMarkets, tmpDir, eventually, type Test, type TestPeer } from './helpers.js'
+import { openMarkets, eventually, openBee, type Test, type TestPeer } from './helpers.js'
 import { Hostile, baseOpen, faults } from './hostile.js'
 import { escrowParties } from './escrow-fixture.js'
 import { escrowTo, postRaw, waitJob, JOB } from './escrow-raw.js'
 import { OP, LIMITS, DEFAULT_SETTINGS, encodeOp, decodeOp, jobRecord, type MarketSettings, type OpBody } from '../lib/schema.js'
 import { MAX_TIME_MS } from '../lib/codec.js'
-import { getSettings, getJob, getWriter, putSettings, type View } from '../lib/market/view.js'
+import { getSettings, getJob, getWriter, putSettings } from '../lib/market/view.js'
 import { apply, applyOp } from '../lib/market/apply.js'
 import { getMediators, DEADLINES } from '../lib/disputes/apply.js'
 import { publishChatKey, sendMessage, readConversation, grantDue, conversationKeys } from '../lib/chat/chat.js'
@@ -84,14 +81,6 @@ test('attack 1: an op whose times or amounts would overflow cannot stop a market
   await stillWorks(t, cPeer.market, [a.market, b.market, cPeer.market], 'after the overflow attempts')
 })
 
-async function openBee (t: Test): Promise<View> {
-  const dir = await tmpDir(t)
-  const store = new Corestore(path.join(dir, 'store'))
-  const bee: View = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
-  t.teardown(async () => { await bee.close(); await store.close() }, { order: 10 })
-  await bee.ready()
-  return bee
-}
 
 test('attack 1: an op whose handler throws leaves the view as if it had not been applied (and apply does not throw)', async (t) => {
   const bee = await openBee(t)

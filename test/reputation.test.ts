@@ -2,10 +2,7 @@
 // three live peers on a local testnet going through the command functions.
 import test from 'brittle'
 import b4a from 'b4a'
-import path from 'path'
-import Corestore from 'corestore'
-import Hyperbee from 'hyperbee'
-import { tmpDir, openMarkets, eventually, type Test } from './helpers.js'
+import { openMarkets, eventually, openBee } from './helpers.js'
 import { OP, SCHEMA_VERSION, encodeOp, decodeOp, type OpBody, type JobFields, type JobRecord, type PrinterProfile, type Material, type EscrowRecord } from '../lib/schema.js'
 import { applyOp, jobIdFor } from '../lib/market/apply.js'
 import { getJob, getWriter, putJob, type View } from '../lib/market/view.js'
@@ -23,17 +20,6 @@ const OTHER = b4a.alloc(32, 0x03)
 const FIELDS: JobFields = { title: 'Benchy', material: 'PLA', colors: ['red'], bountySats: 10_000, country: 'DE', notes: '' }
 const HOUR = 3_600_000
 
-async function openBee (t: Test): Promise<View> {
-  const dir = await tmpDir(t)
-  const store = new Corestore(path.join(dir, 'store'))
-  const bee: View = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
-  t.teardown(async () => {
-    await bee.close()
-    await store.close()
-  }, { order: 10 })
-  await bee.ready()
-  return bee
-}
 
 let clock = 1_700_000_000_000
 const lengths = new Map<string, number>()

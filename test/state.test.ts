@@ -2,11 +2,8 @@
 // lifecycle driven through the real reducer (`applyOp`) on a real Hyperbee over a real Corestore core.
 import test from 'brittle'
 import b4a from 'b4a'
-import path from 'path'
-import Corestore from 'corestore'
-import Hyperbee from 'hyperbee'
 import c from 'compact-encoding'
-import { tmpDir, type Test } from './helpers.js'
+import { openBee } from './helpers.js'
 import {
   OP, LIMITS, STATUSES, ACTION_AUTO_ACTIVATE, encodeOp, decodeOp, jobRecord,
   type OpBody, type OpType, type Status, type JobFields, type JobRecord, type Op
@@ -176,17 +173,6 @@ test('checkJobFields: accepts good fields, rejects bad ones', (t) => {
 
 // --- through the reducer -----------------------------------------------------------------------------------------
 
-async function openBee (t: Test): Promise<View> {
-  const dir = await tmpDir(t)
-  const store = new Corestore(path.join(dir, 'store'))
-  const bee: View = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
-  t.teardown(async () => {
-    await bee.close()
-    await store.close()
-  }, { order: 10 })
-  await bee.ready()
-  return bee
-}
 
 let clock = 1_700_000_000_000
 

@@ -46,10 +46,12 @@ async function step (b: Batch, op: ChatOp, author: Uint8Array): Promise<boolean>
     for (const w of op.wraps) {
       if (wraps.some(x => b4a.equals(x.reader, w.reader))) return false
       if (chatRoleOf(job, w.reader) === null) return false // only the job's participants get a key
+      // a wrap for a reader whose key this view does not hold (yet: ops of two writers can come in either order) is
+      // left out, not the grant; grantDue wraps the key for it again once its key is known
       const publicKey = await getChatPublicKey(b, w.reader)
-      if (publicKey === null) return false // sealed to a key the reader never published
-      wraps.push({ reader: w.reader, publicKey, sealed: w.sealed })
+      if (publicKey !== null) wraps.push({ reader: w.reader, publicKey, sealed: w.sealed })
     }
+    if (wraps.length === 0) return false
     if (!known) {
       await putChatJob(b, op.jobId, { ...chat, keys: [...chat.keys, { id: op.keyId, creator: author }] })
       await putChatKey(b, op.jobId, op.keyId, { epoch, creator: author })
