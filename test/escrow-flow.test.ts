@@ -331,7 +331,7 @@ test('a funding broadcast outside the protocol after the acceptance lapsed: the 
   t.absent((await s.client.engine.step()).some(r => r.kind === 'refund'), 'done: the kept refund is dropped once out')
 })
 
-test('a funding completed and broadcast privately, never recorded: the client\'s engine refunds it at the lock height and the job is cancelled', { timeout: 120_000 }, async (t) => {
+test('a funding completed and broadcast privately, never recorded: the client\'s engine refunds it at the lock height and the job is open again', { timeout: 120_000 }, async (t) => {
   const s = await setup(t)
   const id = await post(s)
   await accept(s, id)
@@ -341,13 +341,13 @@ test('a funding completed and broadcast privately, never recorded: the client\'s
   await s.chain.mine(ctx.client.lockHeight - await s.chain.backend.tipHeight())
   const reports = await drive(s.chain, [s.client.engine], async () => {
     const v = await jobOn(s.arbitrator.market, id)
-    return v !== null && v.confirmed && v.job.status === 'cancelled'
+    return v !== null && v.confirmed && v.job.status === 'open'
   })
   t.absent(reports.some(r => r.action === 'lapse'), 'no lapse of an escrow whose funding is on chain')
   const sent = reports.find(r => r.action === 'broadcast' && r.kind === 'refund')
   t.ok(sent !== undefined, 'the refund went out from the record alone')
   const v = (await jobOn(s.arbitrator.market, id))!
-  t.is(v.job.escrow?.closed?.kind, 'refund', 'recorded as refunded: the job is cancelled')
+  t.is(v.job.escrow ?? null, null, 'the client\'s refund claim counts as its lapse: the job is open again, without that escrow')
   const tx = await confirmedTx(s, sent!.txid!)
   const fee = feeOf(tx, TOTAL)
   t.is(await paidTo(s.chain, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')

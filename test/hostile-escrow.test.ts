@@ -342,4 +342,8 @@ test('attack 12 (review): a post-dated acceptance would hold the client\'s coins
   t.ok(reports.some(r => r.action === 'lapse'), 'and lapses it at once, stating the time the acceptance itself implies')
   t.absent(reports.some(r => r.action === 'propose'), 'nothing was proposed: no coin was held')
   t.is((await jobOn(s.client.market, id))!.job.printer, null, 'the job is open again, without a printer')
+  // the same engine funds the next acceptance of the job: a refusal holds for one acceptance only
+  await accept(s, id)
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.client.market], id, j => j.status === 'active'))
+  t.pass('a later acceptance, dated now, is funded by the same long-running engine')
 })

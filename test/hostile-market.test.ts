@@ -365,3 +365,56 @@ test('attack 6: chat keys follow the parties: a printer that left reads nothing 
   t.is(faults() - faultsBefore, 0, 'no handler threw')
   await stillWorks(t, p1.market, peers.map(p => p.market), 'after the chat attempts')
 })
+
+test('attack 13 (review): once the client signed its funding, the printer cannot walk away from the escrow (withdraw, lapse, a lone refund claim)', { timeout: 180_000 }, async (t) => {
+  const f = escrowParties('attack 13')
+  const [a, b, cPeer] = await escrowMarket(t, 3, f)
+  const client = new Hostile(b.market)
+  const printer = new Hostile(cPeer.market)
+  const id = await postRaw(client)
+  let job = await escrowTo('refund-signed', client, printer, id, f)
+  await client.raw({ type: OP.ESCROW_SIGN, jobId: id, kind: 'funding', psbt: f.sign(job, 'funding', 'client') })
+  job = await waitJob(cPeer.market, id, j => (j.escrow?.sigs.length ?? 0) === 3, 'the client\'s funding signature')
+  // with it the printer could complete the funding alone; it tries to leave the record behind
+  const later = job.escrow!.acceptedAt + job.escrow!.fundingTimeoutSecs * 1000 + 1
+  const refundTxid = job.escrow!.sigs.find(s => s.kind === 'refund')!.txid
+  const tries = [
+    await printer.raw({ type: OP.JOB_WITHDRAW, jobId: id }),
+    await printer.raw({ type: OP.JOB_LAPSE, jobId: id }, later),
+    await printer.raw({ type: OP.ESCROW_PAID, jobId: id, kind: 'refund', txid: refundTxid }, later)
+  ]
+  const kinds: number[] = [OP.JOB_WITHDRAW, OP.JOB_LAPSE, OP.ESCROW_PAID]
+  for (const i of tries) t.ok(kinds.includes((await printer.reached(a.market, i)).type), 'the attempt reached the indexer and decodes')
+  await printer.applied(b.market)
+  job = (await getJob(b.market.view, id))!
+  t.is(job.status, 'accepted', 'the job is still accepted')
+  t.ok(job.escrow !== null && job.printer !== null, 'with its escrow and its printer')
+  t.alike(job.claims.map(x => x.role), ['printer'], 'the refund claim is recorded as the printer\'s word, nothing more')
+  // and with the funding signed by both, one claim of either side changes no status either
+  await printer.raw({ type: OP.ESCROW_SIGN, jobId: id, kind: 'funding', psbt: f.sign(job, 'funding', 'printer') })
+  await client.raw({ type: OP.ESCROW_PAID, jobId: id, kind: 'refund', txid: refundTxid }, later)
+  await client.applied(cPeer.market)
+  job = (await getJob(cPeer.market.view, id))!
+  t.is(job.status, 'cancelled', 'both claims together close it')
+  t.is(job.escrow!.closed?.kind, 'refund')
+})
+
+test('attack 14 (review): a low-order chat key cannot break the other parties\' chat', { timeout: 120_000 }, async (t) => {
+  const { peers } = await openMarkets(t, 3, { ackInterval: 100 })
+  const [a, b, cPeer] = peers
+  const { jobId } = await b.market.append({ type: OP.JOB_CREATE, job: JOB })
+  const id = jobId!
+  await waitJob(cPeer.market, id, j => j.status === 'open', 'the job reaches the printer')
+  await cPeer.market.append({ type: OP.JOB_ACCEPT, jobId: id })
+  const printer = new Hostile(cPeer.market)
+  const lowOrder = b4a.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex')
+  const i = await printer.raw({ type: OP.CHAT_KEY, publicKey: lowOrder })
+  t.is((await printer.reached(a.market, i)).type, OP.CHAT_KEY, 'the low-order key reached the indexer and decodes')
+  await printer.applied(b.market)
+  const { getChatPublicKey } = await import('../lib/chat/view.js')
+  t.is(await getChatPublicKey(b.market.view, cPeer.market.writerKey), null, 'it was not taken')
+  await publishChatKey(b.market)
+  const job = await waitJob(b.market, id, j => j.printer !== null, 'the accept')
+  await sendMessage(b.market, job, 'still talking', [], Date.now())
+  t.alike((await readConversation(b.market, job)).messages.map(x => x.text), ['still talking'], 'the client writes and reads its chat')
+})

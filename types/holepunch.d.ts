@@ -290,6 +290,10 @@ declare module 'sodium-native' {
     crypto_generichash(out: Uint8Array, input: Uint8Array, key?: Uint8Array): void
     randombytes_buf(buf: Uint8Array): void
     sodium_memzero(buf: Uint8Array): void
+    crypto_scalarmult_BYTES: number
+    crypto_scalarmult_SCALARBYTES: number
+    // throws when the result is all zero (a low-order point)
+    crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void
   }
   export default sodium
 }

@@ -8,6 +8,7 @@ import { OP, type Op, type WriterRecord } from '../schema.js'
 import { getJob, putWriter } from '../market/view.js'
 import { CHAT_LIMITS, NONCE_BYTES, MAC_BYTES, PHOTO_STORED_MAX } from './codec.js'
 import { chatRoleOf } from './roles.js'
+import { isSealable } from './crypto.js'
 import { getChatJob, putChatJob, putChatPublicKey, getChatPublicKey, putGrant, putMessage, getChatKey, putChatKey } from './view.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
@@ -25,7 +26,7 @@ export async function applyChatOp (b: Batch, op: ChatOp, author: Uint8Array, wri
 
 async function step (b: Batch, op: ChatOp, author: Uint8Array): Promise<boolean> {
   if (op.type === OP.CHAT_KEY) {
-    if (op.publicKey.every(x => x === 0)) return false
+    if (!isSealable(op.publicKey)) return false // a low-order key would make every grant to it fail
     await putChatPublicKey(b, author, op.publicKey)
     return true
   }

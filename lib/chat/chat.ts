@@ -9,7 +9,7 @@ import { P2PrintError, OP_REJECTED } from '../errors.js'
 import { peerId } from '../ids.js'
 import type { BlobRef } from '../files/drive.js'
 import { CHAT_LIMITS, PHOTO_STORED_MAX, encodePlaintext, decodePlaintext, type ChatWrap, type PhotoType, type ChatPhotoRef } from './codec.js'
-import { chatKeyPairFrom, newConversationKey, keyIdOf, sealKey, openKey, encrypt, decrypt, sealPhoto, openPhoto, type ChatKeyPair } from './crypto.js'
+import { chatKeyPairFrom, newConversationKey, keyIdOf, sealKey, openKey, encrypt, decrypt, sealPhoto, openPhoto, isSealable, type ChatKeyPair } from './crypto.js'
 import { chatParticipants, chatRoleOf, type ChatRole } from './roles.js'
 import { getChatPublicKey, getChatJob, grantsFor, chatMessages, chatKeys } from './view.js'
 import { sniffImage, TOO_MANY_PHOTOS, type LoadedPhoto } from './photos.js'
@@ -78,7 +78,7 @@ export async function grantDue (market: Market, job: JobRecord): Promise<number>
       const pk = await getChatPublicKey(market.view, p.key)
       if (pk === null) continue
       const existing = await grantsFor(market.view, job.id, keyId, p.key)
-      if (existing.some(g => b4a.equals(g.publicKey, pk))) continue
+      if (existing.some(g => b4a.equals(g.publicKey, pk)) || !isSealable(pk)) continue
       wraps.push({ reader: p.key, sealed: sealKey(k, pk) })
     }
     if (wraps.length === 0) continue
@@ -102,7 +102,7 @@ async function writingKey (market: Market, job: JobRecord): Promise<{ keyId: Uin
   const wraps: ChatWrap[] = []
   for (const p of chatParticipants(job)) {
     const pk = await getChatPublicKey(market.view, p.key)
-    if (pk !== null) wraps.push({ reader: p.key, sealed: sealKey(key, pk) })
+    if (pk !== null && isSealable(pk)) wraps.push({ reader: p.key, sealed: sealKey(key, pk) })
   }
   await market.append({ type: OP.CHAT_GRANT, jobId: job.id, keyId, wraps })
   await market.update()

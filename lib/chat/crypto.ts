@@ -38,6 +38,21 @@ export function keyIdOf (k: Uint8Array): Uint8Array {
   return out
 }
 
+// Whether a published key is one a key can be sealed to: an X25519 point whose shared secret with a fixed scalar is
+// not all zero (libsodium refuses low-order points, which crypto_box_seal would then fail on). Deterministic: apply
+// uses it.
+const PROBE = b4a.alloc(sodium.crypto_scalarmult_SCALARBYTES, 7)
+export function isSealable (publicKey: Uint8Array): boolean {
+  if (publicKey.byteLength !== sodium.crypto_scalarmult_BYTES) return false
+  const out = b4a.alloc(sodium.crypto_scalarmult_BYTES)
+  try {
+    sodium.crypto_scalarmult(out, PROBE, publicKey)
+  } catch {
+    return false
+  }
+  return !out.every(x => x === 0)
+}
+
 export function sealKey (k: Uint8Array, readerPublicKey: Uint8Array): Uint8Array {
   const out = b4a.alloc(KEY_BYTES + SEAL_BYTES)
   sodium.crypto_box_seal(out, k, readerPublicKey)

@@ -137,6 +137,12 @@ export async function rule (engine: EscrowEngine, jobId: Uint8Array | string, ru
   const e = job.escrow as EscrowRecord
   const key = arbitratorKey(engine.wallet)
   if (!bytesEqual(key.publicKey, e.arbitratorPubkey)) throw NOT_ALLOWED('this wallet does not hold the arbitrator key named in the market settings')
+  // a dispute over an escrow that was never funded (its `funded` is only a party's word) has nothing to rule on
+  const live = escrowContext(job, engine.network)
+  const st = await engine.chain.txStatus(live.fundingTxid)
+  if (!st.confirmed) throw BAD_ESCROW(`your Bitcoin node ${st.found ? 'sees this escrow\'s funding unconfirmed' : 'does not know this escrow\'s funding'} (${live.fundingTxid}): there is no money to rule on`)
+  const spent = await engine.chain.outspend(live.escrow.txid, live.escrow.vout)
+  if (spent !== null) throw BAD_ESCROW(`the escrow output is already spent by ${spent.txid}`)
   const feeScript = (await engine.wallet.nextReceiveAddress()).script
   const winner: Winner = printerPct >= 50 ? 'printer' : 'client'
   const ruled: JobRecord = { ...job, escrow: { ...e, ruling: { winner, feeScript } }, dispute: d === null ? null : { ...d, ruling: { printerPct, note, at: 0 } } }

@@ -17,7 +17,7 @@ import { checkPsbt, combine, finalize, unsignedTx, DEFAULT_MAX_FEE_RATE, type Fi
 import { escrowContext, expectedFor, buildFor, signerKey, psbtOf, type EscrowCtx, type Signer } from './context.js'
 import { sigOf, pairOf, agreedPayout, rulingPrinterPct } from './record.js'
 import type { Wallet } from './wallet.js'
-import { reservedCoins, reserveCoins, dropRefund, settledEscrows, markSettled } from './reservations.js'
+import { reservedCoins, reserveCoins, dropRefund, keptRefunds, settledEscrows, markSettled } from './reservations.js'
 import type { ChainBackend } from './chain.js'
 import { summarizeEscrow, type EscrowSummary } from './summary.js'
 import * as actions from './actions.js'
@@ -142,16 +142,20 @@ export class EscrowEngine {
     return true
   }
 
-  refuse (out: StepReport[], ctxId: string, stage: string, err: unknown): void {
-    const key = `${ctxId}:${stage}`
+  // A refusal holds for one acceptance of a job (its id and acceptance count): a later printer's acceptance of the
+  // same job starts afresh.
+  refuse (out: StepReport[], job: Pick<JobRecord, 'id' | 'accepts'>, stage: string, err: unknown): void {
+    const id = jobIdString(job.id)
+    const key = `${id}@${job.accepts}:${stage}`
     if (this.refused.has(key)) return
     const why = (err as Error).message
     this.refused.set(key, why)
-    out.push({ jobId: ctxId, action: 'refuse', kind: stage as StepReport['kind'], detail: why })
+    out.push({ jobId: id, action: 'refuse', kind: stage as StepReport['kind'], detail: why })
   }
 
-  private isRefused (id: string): boolean {
-    for (const k of this.refused.keys()) if (k.startsWith(id + ':')) return true
+  isRefused (job: Pick<JobRecord, 'id' | 'accepts'>): boolean {
+    const prefix = `${jobIdString(job.id)}@${job.accepts}:`
+    for (const k of this.refused.keys()) if (k.startsWith(prefix)) return true
     return false
   }
 
@@ -170,7 +174,7 @@ export class EscrowEngine {
 
     if (e.client === null) {
       if (!confirmed || job.status !== 'accepted') return
-      if (role === 'client' && !this.isRefused(id)) await funding.propose(this, job, out)
+      if (role === 'client' && !this.isRefused(job)) await funding.propose(this, job, out)
       else await funding.maybeLapse(this, job, null, out)
       return
     }
@@ -178,7 +182,7 @@ export class EscrowEngine {
     try {
       ctx = escrowContext(job, this.network)
     } catch (err) {
-      if (confirmed) this.refuse(out, id, 'funding', err)
+      if (confirmed) this.refuse(out, job, 'funding', err)
       return
     }
     if (this.settled?.has(this.settledKey(ctx)) === true) return
@@ -186,7 +190,7 @@ export class EscrowEngine {
     // the chain first: a live escrow is paid out by whatever is fully signed, or refunded from its lock height
     if (await this.watchChain(ctx, role, confirmed, out)) return
     if (!confirmed || e.closed !== null) return
-    if (this.isRefused(id)) {
+    if (this.isRefused(job)) {
       // nothing more is signed for it, but an acceptance this peer refused still lapses in time
       if (job.status === 'accepted') await funding.maybeLapse(this, job, ctx, out)
       return
@@ -208,7 +212,7 @@ export class EscrowEngine {
           await this.chain.broadcast(tx.hex)
           out.push({ jobId: ctx.id, action: 'broadcast', kind: 'funding', txid: tx.txid })
         } catch (err) {
-          this.refuse(out, ctx.id, 'funding', err) // reported once (an input spent elsewhere: it never will confirm)
+          this.refuse(out, ctx.job, 'funding', err) // reported once (an input spent elsewhere: it never will confirm)
         }
       }
       return false
@@ -233,7 +237,7 @@ export class EscrowEngine {
       try {
         refund = this.refundFor(ctx)
       } catch (err) {
-        this.refuse(out, ctx.id, 'refund', err)
+        this.refuse(out, ctx.job, 'refund', err)
         return false
       }
       await this.broadcast(ctx, 'refund', refund, out)
@@ -260,7 +264,7 @@ export class EscrowEngine {
         return { kind: 'ruling', tx: finalize(combine(this.verified(ctx, arb, 'arbitrator'), own)), own }
       }
     } catch (err) {
-      this.refuse(out, ctx.id, agreed?.kind ?? 'ruling', err)
+      this.refuse(out, ctx.job, agreed?.kind ?? 'ruling', err)
     }
     return null
   }
@@ -413,6 +417,10 @@ export class EscrowEngine {
       }
       for (const c of [...e.printer.inputs, ...(e.client?.inputs ?? [])]) used.add(`${toHex(c.txid)}:${c.vout}`)
     }
+    // coins this wallet signed into a funding that may still go out (its refund is kept): the other side could
+    // complete that funding at any time, so they go into no other escrow until spent or released
+    const market = b4a.toString(this.market.key, 'hex')
+    for (const r of await keptRefunds(this.wallet.dir)) if (r.market === market && r.network === this.network.bech32) for (const k of r.inputs) used.add(k)
     const coins = await this.wallet.listUtxos(this.chain)
     return coins.filter(u => u.height !== null && !used.has(`${u.txid}:${u.vout}`))
   }

@@ -26,7 +26,7 @@ export async function propose (engine: EscrowEngine, job: JobRecord, out: StepRe
   if (engine.isPending(job, 'propose')) return
   if (e.acceptedAt > engine.now() + CLOCK_TOLERANCE_MS) {
     // a post-dated acceptance would hold this wallet's coins until its far-off funding timeout: no proposal
-    engine.refuse(out, id, 'funding', new Error(`the printer dated its acceptance ${new Date(e.acceptedAt).toISOString()}, in the future: not funding it`))
+    engine.refuse(out, job, 'funding', new Error(`the printer dated its acceptance ${new Date(e.acceptedAt).toISOString()}, in the future: not funding it`))
     await maybeLapse(engine, job, null, out)
     return
   }
@@ -78,7 +78,7 @@ export async function stepFunding (engine: EscrowEngine, ctx: EscrowCtx, role: '
     try {
       tx = finalize(combine(engine.verified(ctx, fundingPair[0], 'client'), engine.verified(ctx, fundingPair[1], 'printer')))
     } catch (err) {
-      engine.refuse(out, ctx.id, 'funding', err)
+      engine.refuse(out, ctx.job, 'funding', err)
       return
     }
     const st = await engine.chain.txStatus(tx.txid)
@@ -112,7 +112,7 @@ export async function stepFunding (engine: EscrowEngine, ctx: EscrowCtx, role: '
         await checkCoins(engine, ctx.e.printer.inputs, 'printer')
       }
     } catch (err) {
-      engine.refuse(out, ctx.id, 'refund', err)
+      engine.refuse(out, ctx.job, 'refund', err)
       return
     }
     await engine.sign(ctx, 'refund', role, out)
@@ -131,7 +131,7 @@ export async function stepFunding (engine: EscrowEngine, ctx: EscrowCtx, role: '
     if (tf !== undefined) engine.verified(ctx, tf, other)
     await checkCoins(engine, role === 'client' ? ctx.e.printer.inputs : ctx.client.inputs, other as 'client' | 'printer')
   } catch (err) {
-    engine.refuse(out, ctx.id, 'funding', err)
+    engine.refuse(out, ctx.job, 'funding', err)
     return
   }
   await signFunding(engine, ctx, role, out)

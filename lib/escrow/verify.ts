@@ -4,8 +4,9 @@
 import * as bitcoin from 'bitcoinjs-lib'
 import * as ecc from 'tiny-secp256k1'
 import b4a from 'b4a'
-import type { JobRecord, EscrowSig, SignKind, SignerRole } from '../schema.js'
-import { escrowContext, buildFor, signerKey, encodeSigSet, type PartialSig } from './context.js'
+import c from 'compact-encoding'
+import { escrowParty, type JobRecord, type EscrowSig, type SignKind, type SignerRole } from '../schema.js'
+import { escrowContext, buildFor, signerKey, encodeSigSet, type PartialSig, type EscrowCtx } from './context.js'
 import { unsignedTx, checkSignature, feeForVsize, txOverheadWeight, WEIGHT, effectiveFeeRate } from './psbt.js'
 import { bytesEqual } from './script.js'
 import { escrowAmounts, payoutOutputs, DUST_SATS, type EscrowAmounts, type PayoutPath } from './amounts.js'
@@ -24,16 +25,13 @@ export function verifySig (job: JobRecord, kind: SignKind, role: SignerRole, byt
     const inputs = kind === 'funding' ? e.client.inputs.length + e.printer.inputs.length : 1
     if (got.inputCount !== inputs || (kind === 'funding' && role === 'arbitrator')) return null
     for (const d of got.data.inputs) if (d.finalScriptWitness !== undefined || d.finalScriptSig !== undefined || (d.partialSig ?? []).length > 1) return null
-    const ctx = escrowContext(job)
-    let tx: bitcoin.Transaction
+    const { ctx, tx } = expected(job, kind)
     let prevouts: Array<{ script: Uint8Array, value: bigint, witnessScript?: Uint8Array }>
     let signs: number[]
     if (kind === 'funding') {
-      tx = ctx.fundingTx
       prevouts = ctx.fundingPrevouts
       signs = role === 'client' ? ctx.fundingPlan.client.inputIndexes : ctx.fundingPlan.printer.inputIndexes
     } else {
-      tx = unsignedTx(buildFor(ctx, kind))
       prevouts = [{ script: ctx.escrow.script.outputScript, value: ctx.escrow.valueSats, witnessScript: ctx.escrow.script.witnessScript }]
       signs = [0]
     }
@@ -57,6 +55,27 @@ export function verifySig (job: JobRecord, kind: SignKind, role: SignerRole, byt
   } catch {
     return null
   }
+}
+
+// The transaction a record defines for a kind, and the record's context, remembered for the last few records: a
+// peer fed many ops against one escrow rebuilds it once. What defines the transaction is the key, so a hit is
+// always the same result (apply stays deterministic).
+const remembered = new Map<string, { ctx: EscrowCtx, tx: bitcoin.Transaction }>()
+function expected (job: JobRecord, kind: SignKind): { ctx: EscrowCtx, tx: bitcoin.Transaction } {
+  const e = job.escrow as NonNullable<JobRecord['escrow']>
+  const d = job.dispute ?? null
+  const key = [kind, b4a.toString(job.id, 'hex'), job.bountySats, e.depositPct, e.arbitrationFeePct, b4a.toString(e.arbitratorPubkey, 'hex'),
+    b4a.toString(c.encode(escrowParty, e.printer), 'hex'), e.client === null ? '' : b4a.toString(c.encode(escrowParty, e.client), 'hex'), e.client?.lockHeight ?? 0,
+    e.ruling === null ? '' : b4a.toString(e.ruling.feeScript, 'hex') + e.ruling.winner, d?.ruling?.printerPct ?? '',
+    d?.proposal == null ? '' : `${d.proposal.printerPct}/${d.proposal.feeSats}/${b4a.toString(d.proposal.feeScript, 'hex')}`].join('|')
+  let hit = remembered.get(key)
+  if (hit === undefined) {
+    const ctx = escrowContext(job)
+    hit = { ctx, tx: kind === 'funding' ? ctx.fundingTx : unsignedTx(buildFor(ctx, kind)) }
+    if (remembered.size >= 64) remembered.delete(remembered.keys().next().value as string)
+    remembered.set(key, hit)
+  }
+  return hit
 }
 
 // --- escrow keys bound to their job ---------------------------------------------------------------------------------

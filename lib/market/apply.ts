@@ -175,7 +175,9 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       }
       break
     case OP.JOB_WITHDRAW:
-      if (esc !== null && sigOf(esc, 'funding', 'printer') !== undefined) return null
+      // once the client signed its funding inputs the printer can complete the funding alone: it may not then
+      // walk away from the record of that escrow
+      if (esc !== null && (sigOf(esc, 'funding', 'printer') !== undefined || sigOf(esc, 'funding', 'client') !== undefined)) return null
       addHistory(next, entry(op.type))
       next.status = check.to
       next.printer = null

@@ -147,17 +147,8 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
     }
     case OP.ESCROW_PAID:
       return paid(job, next, e, op, role, move, note)
-    case OP.JOB_LAPSE: {
-      if (role === null || job.status !== 'accepted') return null
-      if (op.at < lapseAt(e)) return null
-      if (pairOf(e, 'funding') !== null) return null // fully signed: it is funded or will be refunded, not lapsed
-      move('open')
-      next.printer = null
-      next.escrow = null
-      next.claims = []
-      if (printerStalled(e) && job.printer !== null) next.leavers = [...job.leavers, job.printer].slice(-LIMITS.leavers)
-      return { next, clientOpenDelta: 1 }
-    }
+    case OP.JOB_LAPSE:
+      return lapse(job, next, e, op, role, move)
     case OP.DISPUTE_RULING: {
       // the arbitrator's winner-takes-all ruling of schema v3 (dispute/rule replaces it)
       if (job.status !== 'disputed' || !b4a.equals(author, e.arbitrator) || e.ruling !== null || e.fundingTxid === null || !rulingAllowed(job)) return null
@@ -175,10 +166,25 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
   return null
 }
 
+// job/lapse: accepted → open when the funding is not signed by both in time. Not once it is (it is funded or will be
+// refunded), and not by the printer once the client signed its funding inputs (the printer could complete the
+// funding alone, then walk away from the record of it).
+function lapse (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Op, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void): Step {
+  if (role === null || job.status !== 'accepted' || op.at < lapseAt(e)) return null
+  if (pairOf(e, 'funding') !== null) return null
+  if (role === 'printer' && sigOf(e, 'funding', 'client') !== undefined) return null
+  move('open')
+  next.printer = null
+  next.escrow = null
+  next.claims = []
+  if (printerStalled(e) && job.printer !== null) next.leavers = [...job.leavers, job.printer].slice(-LIMITS.leavers)
+  return { next, clientOpenDelta: 1 }
+}
+
 // escrow/paid. A payout fully signed in the record (cancel, split, a countersigned ruling) closes the job: whoever
 // claims it, the transaction is the agreed one and any party can broadcast it. The refund is signed by both before
 // the funding, so its being signed proves nothing about the chain: one party's claim is recorded, and the job
-// closes only on both parties' claims, or in `accepted` once the acceptance could have lapsed anyway.
+// closes only on both parties' claims; in `accepted` one party's claim is taken as its job/lapse, if that would be.
 function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op, { type: typeof OP.ESCROW_PAID }>, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void, note: (n: string) => void): Step {
   if (role === null) return null
   const agreed = agreedPayout(job)
@@ -199,15 +205,18 @@ function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op,
   if (job.claims.some(x => x.kind === 'refund' && x.role === role)) return null
   const claims: PaidClaim[] = [...job.claims, { kind: 'refund', role, txid: op.txid }]
   const both = claims.some(x => x.kind === 'refund' && x.role === 'client') && claims.some(x => x.kind === 'refund' && x.role === 'printer')
-  // in `accepted`, once the acceptance could have lapsed anyway, one party's word ends the deal: no more than
-  // job/lapse gives either side (the engines still watch the chain)
-  const lapsed = job.status === 'accepted' && op.at >= lapseAt(e)
   next.claims = claims
-  if (both || lapsed) {
+  if (both) {
     next.escrow = { ...e, closed: { kind: 'refund', txid: op.txid } }
     move('cancelled', 'refund')
-  } else {
-    note(`refund claimed by the ${role}`)
+    return { next, clientOpenDelta: 0 }
   }
+  // in `accepted`, one party's word is worth what job/lapse is and does what it does (the engines still watch the
+  // chain, and the kept refunds bring the money home)
+  if (job.status === 'accepted') {
+    const lapsed = lapse(job, next, e, { ...op, type: OP.JOB_LAPSE }, role, move)
+    if (lapsed !== null) return lapsed
+  }
+  note(`refund claimed by the ${role}`)
   return { next, clientOpenDelta: 0 }
 }
