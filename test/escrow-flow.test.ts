@@ -87,7 +87,7 @@ async function fund (s: Setup, id: Uint8Array): Promise<JobRecord> {
 
 // The printer signs the refund, the client the refund and its funding inputs, and the printer's engine never runs
 // again: the printer then completes the funding itself, outside the protocol, and broadcasts it.
-async function fundPrivately (s: Setup, id: Uint8Array): Promise<{ job: JobRecord, ctx: ReturnType<typeof escrowContext>, funding: ReturnType<typeof finalize> }> {
+async function fundPrivately (s: Setup, id: Uint8Array, broadcast = true): Promise<{ job: JobRecord, ctx: ReturnType<typeof escrowContext>, funding: ReturnType<typeof finalize> }> {
   const signed = (j: JobRecord | undefined, kind: string, role: string): boolean => (j?.escrow?.sigs ?? []).some(x => x.kind === kind && x.role === role)
   const ok = await eventually(async () => {
     await s.client.engine.step()
@@ -102,7 +102,7 @@ async function fundPrivately (s: Setup, id: Uint8Array): Promise<{ job: JobRecor
   s.printer.wallet.signPsbt(mine, ctx.fundingPlan.printer.inputIndexes)
   const theirs = psbtOf(job.escrow!.sigs.find(x => x.kind === 'funding' && x.role === 'client')!, ctx, s.chain.network)
   const funding = finalize(combine(theirs, mine))
-  await s.chain.backend.broadcast(funding.hex)
+  if (broadcast) await s.chain.backend.broadcast(funding.hex)
   return { job, ctx, funding }
 }
 
@@ -310,12 +310,22 @@ test('a funding broadcast outside the protocol after the acceptance lapsed: the 
   await s.client.wallet.save(await tmpDir(t))
   const id = await post(s)
   await accept(s, id)
-  // the printer completes the funding privately, broadcasts it, and lapses the acceptance as if nothing was funded
-  const { job, ctx, funding } = await fundPrivately(s, id)
-  await s.chain.mine(1)
+  // the printer completes the funding privately and keeps it; it may not lapse the acceptance itself (the client
+  // signed its funding inputs), so it waits for the client's engine to lapse it, then broadcasts
+  const { job, ctx, funding } = await fundPrivately(s, id, false)
   s.clock.skew = 3600_000 + 1000
-  await s.printer.market.append({ type: OP.JOB_LAPSE, jobId: id })
+  const printer = new Hostile(s.printer.market)
+  await printer.raw({ type: OP.JOB_LAPSE, jobId: id }, Date.now() + s.clock.skew)
+  await printer.applied(s.client.market)
+  t.is((await jobOn(s.client.market, id))!.job.status, 'accepted', 'the printer\'s own lapse is refused')
+  const lapsed = await s.client.engine.step()
+  t.ok(lapsed.some(r => r.action === 'lapse'), 'the client\'s engine lapses it: no funding out there')
   t.ok(await until(s.client.market, id, j => j.status === 'open' && j.escrow === null), 'the acceptance lapsed: the job is open again, its escrow gone from the record')
+  s.clock.skew = 2 * 3600_000 + 1000 // past the reservation of its coins too
+  const free = (await s.client.engine.spendable()).map(u => `${u.txid}:${u.vout}`)
+  t.absent(job.escrow!.client!.inputs.some(c => free.includes(`${b4a.toString(c.txid, 'hex')}:${c.vout}`)), 'the coins the client signed into that funding are offered to no other escrow (the printer could still complete it)')
+  await s.chain.backend.broadcast(funding.hex)
+  await s.chain.mine(1)
   t.absent((await s.client.engine.step()).some(r => r.kind === 'refund' && r.action === 'broadcast'), 'no refund before its lock height')
   await s.chain.mine(ctx.client.lockHeight - await s.chain.backend.tipHeight())
   const reports = await s.client.engine.step()

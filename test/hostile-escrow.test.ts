@@ -126,7 +126,9 @@ test('attack 3: a funding double-spent after both signed, then claimed: the job 
   await drive(s.chain, [s.printer.engine], async () => confirmed([s.client.market], id, j => sigOf(j.escrow!, 'refund', 'printer') !== undefined), WAIT, false)
   await drive(s.chain, [s.client.engine], async () => confirmed([s.printer.market], id, j => sigOf(j.escrow!, 'funding', 'client') !== undefined), WAIT, false)
   // the printer's engine checks the client's coins once more and signs its funding inputs
-  await drive(s.chain, [s.printer.engine], async () => confirmed([s.client.market], id, j => sigOf(j.escrow!, 'funding', 'printer') !== undefined), WAIT, false)
+  // (stop on the printer's own view of its signature, before a next pass could broadcast the funding)
+  await drive(s.chain, [s.printer.engine], async () => sigOf((await jobOn(s.printer.market, id))!.job.escrow!, 'funding', 'printer') !== undefined, WAIT, false)
+  t.ok(await eventually(async () => confirmed([s.client.market], id, j => sigOf(j.escrow!, 'funding', 'printer') !== undefined), WAIT), 'both funding signatures are in the record')
   const job = (await jobOn(s.client.market, id))!.job
   const coin = job.escrow!.client!.inputs[0]
   const spend = new bitcoin.Psbt({ network: s.chain.network })
@@ -324,9 +326,10 @@ test('attack 11 (review): an acceptance with coins that do not exist: the client
   s.clock.skew = 601_000
   await drive(s.chain, [s.client.engine], async () => confirmed([s.client.market], id, j => j.status === 'open'), WAIT, false)
   t.pass('after the funding timeout the client\'s engine lapses the acceptance: the job is open again')
+  s.clock.skew = 600_000 + 3_600_000 + 1000 // an hour past the timeout, when the reservation of its coins ends
   const before = (await s.client.wallet.balance(s.chain.backend)).confirmedSats
   const free = await s.client.engine.spendable()
-  t.is(free.reduce((sum, u) => sum + Number(u.valueSats), 0), before, 'every coin of the client\'s is free for the next escrow')
+  t.is(free.reduce((sum, u) => sum + Number(u.valueSats), 0), Number(before), 'every coin of the client\'s is free for the next escrow')
 })
 
 test('attack 12 (review): a post-dated acceptance would hold the client\'s coins for centuries: the client\'s engine does not fund it and lapses it at once', { timeout: 180_000 }, async (t) => {
