@@ -166,7 +166,6 @@ export class EscrowEngine {
   private async stepJob (job: JobRecord, confirmed: boolean, out: StepReport[]): Promise<void> {
     const e = job.escrow as EscrowRecord
     const role = this.roleIn(job)
-    const id = jobIdString(job.id)
     if (role !== 'client' && role !== 'printer') return
     // drop pending markers of earlier record states of this job
     const prefix = `${b4a.toString(job.id, 'hex')}:${job.rev}:`
