@@ -18,7 +18,7 @@ import { OP, OP_NAMES, LIMITS, MATERIALS, SIGN_KINDS, PAID_KINDS, DEFAULT_SETTIN
 import { MAX_TIME_MS } from '../lib/codec.js'
 import { getSettings, getStats, getWriter, allJobs } from '../lib/market/view.js'
 import { getMediators } from '../lib/disputes/apply.js'
-import { escrowContext, buildFor } from '../lib/escrow/context.js'
+import { escrowContext, buildFor, psbtOf } from '../lib/escrow/context.js'
 import { unsignedTx } from '../lib/escrow/psbt.js'
 import { verifySig } from '../lib/escrow/verify.js'
 import { agreedPayout, pairOf, rulingPrinterPct } from '../lib/escrow/record.js'
@@ -131,9 +131,10 @@ function violations (j: JobRecord): string[] {
     return out
   }
   for (const s of e.sigs) {
-    let at = j
-    if (s.kind === 'ruling' && e.ruling !== null) at = j
-    if (verifySig(at, s.kind, s.role, s.psbt) === null) out.push(`a stored ${s.kind} signature by the ${s.role} does not verify`)
+    // the record keeps the signer's signatures only: as a PSBT of the transaction the record defines, they verify
+    let again: Uint8Array | null = null
+    try { again = psbtOf(s, escrowContext(j)).toBuffer() } catch {}
+    if (again === null || verifySig(j, s.kind, s.role, again) === null) out.push(`a stored ${s.kind} signature by the ${s.role} does not verify`)
   }
   if (['active', 'shipped', 'disputed'].includes(j.status) && (e.fundingTxid === null || pairOf(e, 'funding') === null || pairOf(e, 'refund') === null)) out.push(`${j.status} without a funding signed by both over a signed refund`)
   if (e.fundingTxid !== null && hex(e.fundingTxid) !== escrowContext(j).fundingTxid) out.push('funded with another transaction')

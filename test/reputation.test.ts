@@ -98,7 +98,7 @@ test('codec: review and profile ops round-trip at v4 and are unknown below it', 
   t.alike(p, { type: OP.PRINTER_PROFILE, profile, version: SCHEMA_VERSION, at: 6 })
   for (const buf of [encodeOp(review(id, 4, ''), 5), encodeOp({ type: OP.PRINTER_PROFILE, profile }, 6)]) {
     const v3 = b4a.from(buf)
-    t.is(v3[0], 4)
+    t.is(v3[0], SCHEMA_VERSION)
     v3[0] = 3
     t.exception(() => decodeOp(v3), 'a v3 op of type 40/41 does not decode')
   }
@@ -217,7 +217,7 @@ test('stats: the ship-time list is bounded and keeps the most recent', async (t)
   for (let i = 1; i <= 150; i++) {
     const accept = { action: OP.JOB_ACCEPT, from: 'open' as const, to: 'accepted' as const, by: PRINTER, at: 1000, note: '' }
     const prev: JobRecord = { ...job, status: 'active', history: [job.history[0], accept] }
-    const next: JobRecord = { ...prev, status: 'shipped', history: [...prev.history, { action: OP.JOB_SHIP, from: 'active', to: 'shipped', by: PRINTER, at: 1000 + i * 60_000, note: '' }] }
+    const next: JobRecord = { ...prev, status: 'shipped', rev: prev.rev + 1, history: [...prev.history, { action: OP.JOB_SHIP, from: 'active', to: 'shipped', by: PRINTER, at: 1000 + i * 60_000, note: '' }] }
     await rewrite(bee, prev, next)
   }
   const s = await getPeerStats(bee, PRINTER)
