@@ -11,7 +11,7 @@ import b4a from 'b4a'
 import c from 'compact-encoding'
 import path from 'path'
 import { tmpDir, openMarket, eventually, connect, type TestPeer } from './helpers.js'
-import { Hostile, baseOpen, faults, withTime } from './hostile.js'
+import { Hostile, baseOpen, faults, withTime, admitted } from './hostile.js'
 import { escrowParties } from './escrow-fixture.js'
 import { escrowTo, postRaw, waitJob } from './escrow-raw.js'
 import { OP, OP_NAMES, LIMITS, MATERIALS, SIGN_KINDS, PAID_KINDS, DEFAULT_SETTINGS, STATUSES, encodeOp, jobRecord, type OpBody, type JobRecord, type SignKind, type MarketSettings } from '../lib/schema.js'
@@ -196,6 +196,7 @@ test(`fuzz: ${OPS} boundary-value ops of every type against an escrowed market i
   const [b, fz, m] = others
   const peers = [a, b, fz, m]
   for (let i = 0; i < peers.length; i++) for (let k = i + 1; k < peers.length; k++) connect(t, peers[i].market, peers[k].market)
+  await admitted(peers.map(p => p.market))
   const settings: MarketSettings = { ...DEFAULT_SETTINGS, chain: 'regtest', arbitrators: [{ id: a.market.writerKey, pubkey: f.arbitrator.publicKey }], mediators: [m.market.writerKey] }
   await a.market.append({ type: OP.MARKET_SETTINGS, settings })
   await m.market.append({ type: OP.MEDIATOR_REGISTER, feePct: 2 })

@@ -7,7 +7,7 @@ import test from 'brittle'
 import b4a from 'b4a'
 import c from 'compact-encoding'
 import { openMarkets, eventually, openBee, type Test, type TestPeer } from './helpers.js'
-import { Hostile, baseOpen, faults } from './hostile.js'
+import { Hostile, baseOpen, faults, admitted } from './hostile.js'
 import { escrowParties } from './escrow-fixture.js'
 import { escrowTo, postRaw, waitJob, JOB } from './escrow-raw.js'
 import { OP, LIMITS, DEFAULT_SETTINGS, encodeOp, decodeOp, jobRecord, type MarketSettings, type OpBody } from '../lib/schema.js'
@@ -23,6 +23,7 @@ import type { ApplyHost, ApplyNode } from 'autobase'
 // An escrow market: peers[0] creates it and is the arbitrator; `mediators` are named in its settings.
 async function escrowMarket (t: Test, n: number, f = escrowParties('hostile market'), mediators: (peers: TestPeer[]) => Uint8Array[] = () => []): Promise<TestPeer[]> {
   const { peers } = await openMarkets(t, n, { ackInterval: 100 })
+  await admitted(peers.map(p => p.market))
   const settings: MarketSettings = { ...DEFAULT_SETTINGS, chain: 'regtest', arbitrators: [{ id: peers[0].market.writerKey, pubkey: f.arbitrator.publicKey }], mediators: mediators(peers) }
   await peers[0].market.append({ type: OP.MARKET_SETTINGS, settings })
   for (const p of peers) {
@@ -125,6 +126,7 @@ test('attack 1: an op whose handler throws leaves the view as if it had not been
 
 test('attack 7: accept/withdraw cycles and a full history cannot freeze a job; its client can always cancel it', { timeout: 180_000 }, async (t) => {
   const { peers } = await openMarkets(t, 3, { ackInterval: 100 }) // a market without escrow: withdraw is always possible
+  await admitted(peers.map(p => p.market))
   const [a, b, cPeer] = peers
   const printer = new Hostile(cPeer.market)
   const { jobId } = await b.market.append({ type: OP.JOB_CREATE, job: JOB })
@@ -401,6 +403,7 @@ test('attack 13 (review): once the client signed its funding, the printer cannot
 
 test('attack 14 (review): a low-order chat key cannot break the other parties\' chat', { timeout: 120_000 }, async (t) => {
   const { peers } = await openMarkets(t, 3, { ackInterval: 100 })
+  await admitted(peers.map(p => p.market))
   const [a, b, cPeer] = peers
   const { jobId } = await b.market.append({ type: OP.JOB_CREATE, job: JOB })
   const id = jobId!
