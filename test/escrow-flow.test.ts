@@ -214,7 +214,9 @@ test('escrow refund: everyone vanishes after funding; the refund is refused befo
     return v !== null && v.confirmed && v.job.claims.some(c => c.kind === 'refund' && c.role === 'printer')
   })
   t.ok(reports.some(r => r.action === 'broadcast' && r.kind === 'refund'), 'the printer\'s engine broadcast the refund')
+  reports.push(...await s.printer.engine.step()) // the pass after its claim is in the record
   t.ok(reports.some(r => r.action === 'settled' && r.kind === 'refund'), 'and is done with the escrow once its node sees it spent')
+  t.absent((await s.printer.engine.step()).some(r => r.jobId === reports[0].jobId), 'and then leaves it alone')
   t.is((await jobOn(s.client.market, id))!.job.status, 'active', 'the printer\'s claim alone leaves the job active')
   // the client comes back: its own node shows the refund, it says so too, and the job is cancelled
   await drive(s.chain, [s.client.engine], async () => {
