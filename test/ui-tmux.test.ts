@@ -51,7 +51,11 @@ test('ui in tmux: post on one peer, accept on the other', { skip: !hasTmux, time
   t.ok(await eventually(() => /Tmux vase \[open\]/.test(pane('a')), 20_000), 'A: job page, open')
 
   // B sees it arrive in its live table and accepts it
-  t.ok(await eventually(() => pane('b').includes('Tmux vase'), 30_000), 'B: the new job appears')
+  // 60 s: on a loaded 2-core CI machine the two apps (and the testnet's DHT nodes in this process) can be slow to
+  // find each other after their first frame
+  const seen = await eventually(() => pane('b').includes('Tmux vase'), 60_000)
+  t.ok(seen, 'B: the new job appears')
+  if (!seen) t.comment(`A:\n${pane('a')}\nB:\n${pane('b')}`)
   await keys('b', '{Enter}')
   t.ok(await eventually(() => pane('b').includes('accept'), 10_000), 'B: job page offers accept')
   await keys('b', '{Enter}', 'y')
