@@ -73,7 +73,7 @@ const OPTIONS = {
   photos: { type: 'string' }
 } as const
 
-const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created'])
+const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created', 'escrow-error'])
 
 type Values = ReturnType<typeof parse>['values']
 

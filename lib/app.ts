@@ -1,41 +1,41 @@
-// The one interface the terminal UI (ui/) talks to: a long-lived session over a Peer, its current Market and (in a
-// market with escrow, when a Bitcoin backend is configured) the escrow engine. It keeps the peer open and the swarm
-// connected for its whole life, and every action it offers is a CLI command run on this session (lib/commands/*
-// through Ctx.session), so the UI can do nothing the command line cannot.
+// The one interface the terminal UI (ui/) talks to: a long-lived P2Print service (lib/service) that keeps the
+// storage open and the swarm connected for the app's whole life, and shapes what the screens show. Job actions are
+// the service's own methods, the same the command line calls; the rest still runs the CLI's command code on the
+// service (Ctx.session), so the UI can do nothing the command line cannot.
 import path from 'path'
-import b4a from 'b4a'
-import { openPeer, type Ctx, type Session, type Result } from './commands/context.js'
+import type { Ctx, Result } from './commands/context.js'
 import { marketInfo } from './commands/market.js'
-import { jobCreate, jobAccept, jobShip, jobComplete, jobCancel, jobDispute, jobWithdraw, resolveJob, parsePatch, parseMaterial, parseBounty } from './commands/jobs.js'
+import { parseNewJob } from './job/parse.js'
 import { chatCommand, type ChatData } from './commands/chat.js'
-import { openEscrow, runEscrowSteps, disputeRule, type EscrowSession } from './commands/escrow.js'
-import { loadModelFile, jobDownload, jobPreview } from './commands/files.js'
+import { disputeRule } from './commands/escrow.js'
+import { jobDownload, jobPreview } from './commands/files.js'
+import { P2Print, type P2PrintEvent, type JobChange } from './service/p2print.js'
+import type { EscrowSession } from './service/chain.js'
+import { loadModelFile } from './service/model.js'
 import { walletAddress, walletBalance, walletSend, walletSendPlan, type SendPlan } from './commands/wallet.js'
 import { mediatorRegister, disputePropose, disputeAccept, disputeReject, disputeList } from './commands/dispute.js'
 import { jobReview } from './commands/reputation.js'
-import { SEED_DEFAULTS } from './commands/seed.js'
-import { FileSeeder, countServed } from './files/seeder.js'
-import { getSettings, titleMatches } from './market/view.js'
-import type { Peer } from './peer.js'
-import type { JobView } from './market/market.js'
+import { countServed } from './files/seeder.js'
+import { getSettings } from './market/view.js'
 import type { ChainName } from './escrow/chain.js'
 import { networkFor } from './escrow/networks.js'
 import { Wallet } from './escrow/wallet.js'
 import * as bitcoin from 'bitcoinjs-lib'
 import { jobToJSON, type JobJSON } from './job/json.js'
-import { roleOf, type Role } from './job/state.js'
-import { jobRecords, peerSummary } from './reputation/query.js'
+import { roleOf } from './job/state.js'
+import { jobRecords } from './reputation/query.js'
 import { reviewRefusal } from './reputation/apply.js'
 import { getReview } from './reputation/records.js'
 import { disputeJSON, type MediatorJSON as MediatorInfo, type DisputeList as DisputesInfo } from './disputes/json.js'
-import { MATERIALS, STATUSES, LIMITS, type JobRecord, type Status, type FileSummary, type FileRef } from './schema.js'
-import type { JobQuery } from './market/view.js'
+import { MATERIALS, STATUSES, LIMITS, type JobRecord, type Status, type FileSummary } from './schema.js'
 import { parseKey, peerId, jobIdString } from './ids.js'
 import { formatBtc } from './btc.js'
 import { qrMatrix, qrTextForUri, type QrMatrix } from './qr.js'
 import { P2PrintError } from './errors.js'
 import { printable } from './text.js'
-import { NO_BACKEND_HINT, type AppOptions, type AppState, type JobFilters, type JobRow, type JobPage, type ActionName, type ReviewState, type JobDetail, type EscrowRow, type WalletInfo, type ReceiveInfo, type SentInfo, type SendErrors, type ReviewErrors, type DownloadProgress, type ModelPreview, type DownloadDone, type HeldInfo, type SeederInfo, type MyJobs, type JobDraft, type DraftErrors, type FilePreview, type AppCore } from './app/types.js'
+import { NO_BACKEND_HINT, type AppOptions, type AppState, type JobFilters, type JobPage, type ActionName, type ReviewState, type JobDetail, type EscrowRow, type WalletInfo, type ReceiveInfo, type SentInfo, type SendErrors, type ReviewErrors, type DownloadProgress, type ModelPreview, type DownloadDone, type SeederInfo, type MyJobs, type JobDraft, type DraftErrors, type FilePreview, type AppCore } from './app/types.js'
+import { JobLists } from './app/job-list.js'
+import { AppSeeding } from './app/seeding.js'
 import { allowedActions, validateSend, validatePct, validateReview, validateDraft, draftFlags } from './app/forms.js'
 
 export { MATERIALS, STATUSES, formatBtc }
@@ -55,20 +55,18 @@ function friendly (err: unknown): Error {
 }
 
 export class AppSession implements AppCore {
-  private peer: Peer | null = null
-  private session: Session | null = null
+  private p2: P2Print | null = null
+  private attached = false
   private listeners = new Set<() => void>()
   private st: AppState
   private closing = false
   private changeTimer: NodeJS.Timeout | null = null
   private balanceTimer: NodeJS.Timeout | null = null
-  private escrowBusy = false
+  private escrowLog = new Map<string, string[]>() // job id → what the escrow engine did or refused, newest last
   private version = 0 // bumps on every market change
-  // where each page of the current filter starts (newest first), and its bounty order (by bounty)
-  private pages: { filterKey: string, cursors: Array<Uint8Array | null>, sorted: Array<{ id: Uint8Array, bountySats: number, key: Uint8Array }> | null, version?: number } | null = null
-  private escrowOpening: Promise<EscrowSession | null> | null = null
+  private jobLists: JobLists | null = null
   private receive: ReceiveInfo | null = null // one receive address per run unless a new one is asked for
-  private seederRun: { seeder: FileSeeder, events: string[] } | null = null
+  private seedingRun: AppSeeding | null = null
   private ownServed = 0
   private stopOwnCount: (() => void) | null = null
   private readonly ctx: Ctx
@@ -95,17 +93,38 @@ export class AppSession implements AppCore {
   // runs in the background and the state says how far it got.
   static async open (opts: AppOptions): Promise<AppSession> {
     const app = new AppSession(opts)
-    app.peer = await openPeer(app.ctx)
-    if (app.ctx.marketKey !== null || app.peer.currentMarketKey !== null) {
-      const market = await app.peer.openMarket(app.ctx.marketKey)
-      await app.attach(market)
+    const p2 = new P2Print({ ...app.ctx, network: true })
+    p2.on('event', (e: P2PrintEvent) => app.onEvent(e))
+    app.p2 = p2
+    await p2.ready()
+    if (app.ctx.marketKey !== null || p2.peer.currentMarketKey !== null) {
+      await p2.openMarket()
+      await app.attach()
     }
     return app
   }
 
-  private async attach (market: Session['market']): Promise<void> {
-    const peer = this.peer!
-    this.session = { peer, market, peers: 0, escrow: null, openEscrow: async () => await this.ensureEscrow() }
+  // What the service reports: a new wallet, and the escrow engine's steps, refusals and errors (the status bar
+  // and the job's page show them).
+  private onEvent (e: P2PrintEvent): void {
+    if (e.tag === 'wallet-created') this.st = { ...this.st, walletCreated: true }
+    if (e.tag !== 'escrow-step' && e.tag !== 'escrow-error') return
+    const d = e.data as { jobId?: string, action?: string, kind?: string, txid?: string, detail?: string }
+    const line = escrowLine(e.tag, d)
+    if (d.jobId !== undefined && d.jobId !== '') {
+      const log = this.escrowLog.get(d.jobId) ?? []
+      log.push(line)
+      if (log.length > 20) log.shift()
+      this.escrowLog.set(d.jobId, log)
+    }
+    if (e.tag === 'escrow-error' || d.action === 'refuse') this.st = { ...this.st, notice: `escrow${d.jobId !== undefined && d.jobId !== '' ? ' ' + d.jobId.slice(0, 8) : ''}: ${line}` }
+    this.changed()
+  }
+
+  private async attach (): Promise<void> {
+    const p2 = this.p2!
+    const market = p2.market
+    this.attached = true
     this.st = { ...this.st, hasMarket: true, sync: 'connecting' }
     await this.refreshMarket()
     market.on('update', () => this.changed())
@@ -120,29 +139,23 @@ export class AppSession implements AppCore {
     void this.catchUp()
   }
 
-  // The escrow engine of a market with escrow when a backend is configured; opened once, shared by the session's
-  // commands (null otherwise: the commands that need it say what is missing).
+  // The escrow engine of a market with escrow when a backend is configured; opened once, shared by every action
+  // (null otherwise: the actions that need it say what is missing). Once open it watches: its steps run on every
+  // market update and every new block.
   private async ensureEscrow (): Promise<EscrowSession | null> {
-    const s = this.need()
-    if (s.escrow !== null) return s.escrow
+    const p2 = this.need()
     if (this.ctx.bitcoinRpc === null && this.ctx.esplora === null) return null
-    if (this.escrowOpening === null) {
-      this.escrowOpening = openEscrow(this.ctx, s.peer, s.market, false).then(e => {
-        if (this.closing) { void e?.conn.backend?.close().catch(() => {}); return null }
-        s.escrow = e
-        if (e === null) this.escrowOpening = null // no chain yet: the creator may set one later
-        return e
-      })
-      this.escrowOpening.catch(() => { this.escrowOpening = null })
-    }
-    return this.escrowOpening
+    const e = await p2.escrowSession(false)
+    if (e !== null && !this.closing) p2.watchEscrow()
+    return e
   }
 
   private async catchUp (): Promise<void> {
-    const s = this.session!
+    const p2 = this.p2!
     try {
-      const peers = await s.market.sync(10_000)
+      const peers = await p2.market.sync(10_000)
       if (this.closing) return
+      p2.peers = peers
       this.st = { ...this.st, sync: peers === 0 ? 'offline' : 'synced' }
       // a market with escrow and a backend: the engine runs for the app's lifetime
       try {
@@ -170,9 +183,9 @@ export class AppSession implements AppCore {
   }
 
   private async refreshMarket (): Promise<void> {
-    const s = this.session
-    if (s === null || this.closing) return
-    const info = await marketInfo({ ...s, peers: s.market.connections })
+    if (!this.attached || this.closing) return
+    const s = this.p2!
+    const info = await marketInfo({ peer: s.peer, market: s.market, peers: s.market.connections })
     const settings = await getSettings(s.market.view)
     this.st = {
       ...this.st,
@@ -190,28 +203,23 @@ export class AppSession implements AppCore {
       this.changeTimer = null
       void this.refreshMarket().then(() => {
         for (const fn of this.listeners) fn()
-        void this.escrowSteps()
       }, () => {})
     }, 100)
   }
 
-  private async escrowSteps (): Promise<void> {
-    const s = this.session
-    if (s === null || s.escrow === null || this.escrowBusy || this.closing) return
-    this.escrowBusy = true
-    try { await runEscrowSteps(this.ctx, s.escrow, 2000) } catch {} finally { this.escrowBusy = false }
-  }
-
   state (): AppState { return this.st }
+
+  // The service under the session (tests look at its market; the screens use only the methods above and below).
+  get service (): P2Print | null { return this.p2 }
 
   subscribe (onChange: () => void): () => void {
     this.listeners.add(onChange)
     return () => { this.listeners.delete(onChange) }
   }
 
-  private need (): Session {
-    if (this.session === null) throw new P2PrintError('NO_MARKET', 'no market yet: create one or join one with its key')
-    return this.session
+  private need (): P2Print {
+    if (this.p2 === null || !this.attached) throw new P2PrintError('NO_MARKET', 'no market yet: create one or join one with its key')
+    return this.p2
   }
 
   private cmdCtx (): Ctx {
@@ -220,16 +228,18 @@ export class AppSession implements AppCore {
 
   async createMarket (name: string): Promise<void> {
     if (name.length > LIMITS.marketNameChars) throw new P2PrintError('BAD_ARGUMENT', `the name is longer than ${LIMITS.marketNameChars} characters`)
-    const market = await this.peer!.createMarket(name)
-    await this.attach(market)
+    await this.p2!.createMarket(name)
+    this.jobLists = null
+    await this.attach()
     this.changed()
   }
 
   async joinMarket (keyText: string): Promise<void> {
     const key = parseKey(keyText.trim())
     if (key === null) throw new P2PrintError('UNKNOWN_MARKET', 'that is not a market key: paste the 52-character key the market\'s creator shared (`p2print market info` shows it)')
-    const market = await this.peer!.joinMarket(key)
-    await this.attach(market)
+    await this.p2!.joinMarket(key)
+    this.jobLists = null
+    await this.attach()
     this.changed()
   }
 
@@ -237,115 +247,27 @@ export class AppSession implements AppCore {
     return (await Wallet.load(this.opts.storage, { network: bitcoin.networks.bitcoin })).mnemonic
   }
 
-  private async row (job: JobRecord, confirmed: boolean): Promise<JobRow> {
-    const s = this.need()
-    const client = await peerSummary(s.market.view, job.client)
-    return {
-      id: jobIdString(job.id),
-      title: printable(job.title),
-      status: job.status,
-      material: job.material,
-      colors: job.colors.map(c => printable(c)),
-      bountySats: job.bountySats,
-      bountyBtc: formatBtc(job.bountySats),
-      country: job.country,
-      fileBytes: job.file === null ? null : job.file.byteLength,
-      clientRating: client.rating.average,
-      clientRatings: client.rating.count,
-      role: roleOf(job, s.market.writerKey),
-      confirmed
-    }
-  }
-
-  // The view query of the market table's filters (the CLI's own parsers and messages).
-  private jobQuery (f: JobFilters): JobQuery {
-    const q: JobQuery = {}
-    if (f.status !== 'all') q.status = f.status ?? 'open'
-    if (f.material !== undefined && f.material.trim() !== '') q.material = parseMaterial(f.material)
-    if (f.country !== undefined && f.country.trim() !== '') {
-      q.country = f.country.trim().toUpperCase()
-      const bad = parsePatchError({ country: q.country })
-      if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
-    }
-    if (f.minBounty !== undefined && f.minBounty.trim() !== '') q.minBountySats = parseBounty(f.minBounty.trim(), 'min bounty')
-    const text = (f.text ?? '').trim().toLowerCase()
-    if (text !== '') q.text = text
-    return q
-  }
-
-  // Up to n hits from a cursor; a title search may stop on its read budget before n, so it goes on from there.
-  private async fillPage (q: JobQuery, start: Uint8Array | null, n: number): Promise<Array<JobView & { key: Uint8Array }>> {
-    const s = this.need()
-    const items: Array<JobView & { key: Uint8Array }> = []
-    let after = start
-    while (items.length < n) {
-      const got = await s.market.jobPage({ ...q, limit: n - items.length }, after)
-      items.push(...got.items)
-      if (got.next === null) break
-      after = got.next
-    }
-    return items
-  }
-
-  // Newest first: each page starts from the index key the page before it ended on (kept per filter), so page 200
-  // costs what page 1 does; jobs that arrive meanwhile show on page 1 without shifting the pages already seen.
-  // By bounty: the filter's index entries (no records) sorted once per market change, then one page of records.
   async queryJobs (f: JobFilters, page: number, pageSize: number): Promise<JobPage> {
     try {
-      const s = this.need()
-      const q = this.jobQuery(f)
-      const filterKey = JSON.stringify({ ...q, sort: f.sort ?? 'newest', pageSize })
-      if (this.pages === null || this.pages.filterKey !== filterKey) this.pages = { filterKey, cursors: [null], sorted: null }
-      const cache = this.pages
-      if (f.sort === 'bounty') {
-        if (cache.sorted === null || cache.version !== this.version) {
-          const hits = await s.market.jobBounties(q)
-          hits.sort((a, b) => b.bountySats - a.bountySats || b4a.compare(a.key, b.key))
-          cache.sorted = hits
-          cache.version = this.version
-        }
-        const from = page * pageSize
-        const found: JobView[] = []
-        let matched = 0
-        // without a title search the order is the page; with one, records are read in bounty order until it is full
-        for (let i = q.text === undefined ? from : 0; i < cache.sorted.length && found.length <= pageSize; i++) {
-          const v = await s.market.getJob(cache.sorted[i].id)
-          if (v === null || (q.status !== undefined && v.job.status !== q.status) || !titleMatches(v.job, q)) continue
-          if (q.text !== undefined && matched++ < from) continue
-          found.push(v)
-        }
-        const rows = await Promise.all(found.slice(0, pageSize).map(v => this.row(v.job, v.confirmed)))
-        return { rows, page, pageSize, hasMore: found.length > pageSize }
-      }
-      // walk forward from the nearest page whose start is known
-      for (let k = Math.min(page, cache.cursors.length - 1); k <= page; k++) {
-        const items = await this.fillPage(q, cache.cursors[k] ?? null, pageSize + 1)
-        if (items.length > pageSize) cache.cursors[k + 1] = items[pageSize - 1].key
-        if (k === page) {
-          const rows = await Promise.all(items.slice(0, pageSize).map(v => this.row(v.job, v.confirmed)))
-          return { rows, page, pageSize, hasMore: items.length > pageSize }
-        }
-        if (items.length <= pageSize) break // fewer pages than asked for
-      }
-      return { rows: [], page, pageSize, hasMore: false }
+      return await this.lists().queryJobs(f, page, pageSize)
     } catch (err) { throw friendly(err) }
   }
 
   async myJobs (): Promise<MyJobs> {
-    const s = this.need()
-    const list = await s.market.jobs({ mine: s.market.writerKey, limit: 500 })
-    const rows = await Promise.all(list.map(v => this.row(v.job, v.confirmed)))
-    const needs = (r: JobRow): boolean => (r.role === 'printer' && r.status === 'active') || (r.role === 'client' && r.status === 'shipped')
-    const group = (role: Role): Array<{ status: Status, rows: JobRow[] }> =>
-      STATUSES.map(st => ({ status: st, rows: rows.filter(r => r.role === role && r.status === st && !needs(r)) })).filter(g => g.rows.length > 0)
-    return { needsAction: rows.filter(needs), asClient: group('client'), asPrinter: group('printer') }
+    return await this.lists().myJobs()
+  }
+
+  private lists (): JobLists {
+    const p2 = this.need()
+    if (this.jobLists === null) this.jobLists = new JobLists(p2, () => this.version)
+    return this.jobLists
   }
 
   async getJob (id: string): Promise<JobDetail> {
     try {
       const s = this.need()
       await s.market.update()
-      const v = await resolveJob(s.market, id)
+      const v = await s.job(id)
       const settings = await getSettings(s.market.view)
       const network = s.escrow?.conn.network
       const job: JobJSON = { ...jobToJSON(v.job, v.confirmed, network === undefined ? {} : { network }), ...(await jobRecords(s.market.view, v.job)) }
@@ -355,7 +277,8 @@ export class AppSession implements AppCore {
         actions: allowedActions(v.job, s.market.writerKey, settings.chain !== ''),
         escrowChain: settings.chain,
         dispute: disputeJSON(v.job.dispute),
-        review: await this.reviewState(v.job)
+        review: await this.reviewState(v.job),
+        escrowLog: this.escrowLog.get(jobIdString(v.job.id)) ?? []
       }
     } catch (err) { throw friendly(err) }
   }
@@ -384,27 +307,30 @@ export class AppSession implements AppCore {
     const first = Object.values(errors)[0]
     if (first !== undefined) throw new P2PrintError('BAD_ARGUMENT', first)
     try {
-      // `job create --file` reports a peer taking the model as events; here they go to the caller
-      const ctx: Ctx = { ...this.cmdCtx(), emit: (tag, data) => { if (tag === 'upload-progress') onUpload?.(data as unknown as DownloadProgress); else this.ctx.emit(tag, data) } }
-      const r = await jobCreate(ctx, draftFlags(d))
+      const fields = parseNewJob(draftFlags(d))
+      const flags = draftFlags(d)
+      const model = flags.file === undefined ? null : await loadModelFile(flags.file)
+      const r = await this.need().createJob(fields, model, { onUpload: u => onUpload?.({ bytes: u.bytes, total: u.total, rate: 0, etaSecs: null }) })
       this.changed()
-      return (r.data as JobJSON).id
+      return jobIdString(r.view.job.id)
     } catch (err) { throw friendly(err) }
   }
 
   async act (id: string, action: ActionName, text = ''): Promise<JobJSON> {
-    const ctx = this.cmdCtx()
     try {
       if (action === 'accept-proposal') return await this.answerProposal(id, true)
       if (action === 'reject-proposal') return await this.answerProposal(id, false, text)
-      const r = action === 'accept' ? await jobAccept(ctx, id)
-        : action === 'ship' ? await jobShip(ctx, id, text)
-          : action === 'complete' ? await jobComplete(ctx, id)
-            : action === 'withdraw' ? await jobWithdraw(ctx, id)
-              : action === 'cancel' ? await jobCancel(ctx, id)
-                : await jobDispute(ctx, id, text)
+      const p2 = this.need()
+      // the actions of a market with escrow need the engine (it says what is missing when there is no backend)
+      if (action !== 'dispute') await this.ensureEscrow().catch(() => null)
+      const c: JobChange = action === 'accept' ? await p2.accept(id)
+        : action === 'ship' ? await p2.ship(id, text)
+          : action === 'complete' ? await p2.complete(id)
+            : action === 'withdraw' ? await p2.withdraw(id)
+              : action === 'cancel' ? await p2.cancel(id)
+                : await p2.dispute(id, text)
       this.changed()
-      return r.data as JobJSON
+      return { ...jobToJSON(c.view.job, c.view.confirmed), shared: c.shared, peers: p2.connections } as JobJSON
     } catch (err) { throw friendly(err) }
   }
 
@@ -590,76 +516,25 @@ export class AppSession implements AppCore {
     } catch (err) { throw friendly(err) }
   }
 
-  // --- files held and served ---------------------------------------------------------------------------------------
+  // --- files held and served (./app/seeding.ts) -----------------------------------------------------------------
 
   async seeder (): Promise<SeederInfo> {
     try {
-      const s = this.need()
-      const me = s.market.writerKey
-      const own = (await s.market.files.own()).key
-      const held: HeldInfo[] = []
-      const seen = new Set<string>()
-      const add = (ref: FileRef, h: Omit<HeldInfo, 'name'>): void => {
-        const k = b4a.toString(ref.drive, 'hex') + ref.path
-        if (seen.has(k)) return
-        seen.add(k)
-        held.push({ ...h, name: ref.name })
-      }
-      // this peer's own models (its drive), and the models of jobs it prints that it downloaded
-      for (const v of await s.market.jobs({ mine: me, limit: 500 })) {
-        const ref = v.job.file
-        if (ref === null) continue
-        if (b4a.equals(ref.drive, own)) add(ref, { job: jobIdString(v.job.id), bytes: ref.byteLength, complete: true, source: 'yours' })
-        else if (roleOf(v.job, me) === 'printer') {
-          const l = await s.market.files.local(ref)
-          if (l.bytes > 0) add(ref, { job: jobIdString(v.job.id), bytes: l.bytes, complete: l.complete, source: 'downloaded' })
-        }
-      }
-      const run = this.seederRun
-      for (const f of run?.seeder.held() ?? []) {
-        if (!held.some(h => h.job === f.job && h.name === f.name)) held.push({ job: f.job, name: f.name, bytes: f.bytes, complete: true, source: 'mirrored' })
-      }
-      return {
-        running: run !== null,
-        peers: s.market.connections,
-        quotaBytes: SEED_DEFAULTS.quotaBytes,
-        keepClosedDays: SEED_DEFAULTS.keepClosedMs / 86_400_000,
-        held,
-        bytesHeld: held.reduce((n, h) => n + h.bytes, 0),
-        bytesServed: this.ownServed + (run?.seeder.bytesServed ?? 0),
-        events: run?.events.slice(-6) ?? []
-      }
+      return await this.seeding().info()
     } catch (err) { throw friendly(err) }
   }
 
   // Runs the FileSeeder of `p2print seed` (its default quota and retention) in this session while the app runs.
   async setSeeding (on: boolean): Promise<SeederInfo> {
-    const s = this.need()
-    if (on && this.seederRun === null) {
-      const events: string[] = []
-      const seeder = new FileSeeder(s.market, {
-        ...SEED_DEFAULTS,
-        stallMs: Math.max(this.ctx.syncTimeoutMs, 5000),
-        countOwnUploads: false, // counted by the session itself (ownServed)
-        emit: (tag, d) => {
-          events.push(seederEvent(tag, d))
-          if (events.length > 50) events.shift()
-          this.changed()
-        }
-      })
-      this.seederRun = { seeder, events }
-      try {
-        await seeder.start()
-      } catch (err) {
-        this.seederRun = null
-        throw friendly(err)
-      }
-    } else if (!on && this.seederRun !== null) {
-      const run = this.seederRun
-      this.seederRun = null
-      await run.seeder.stop()
-    }
-    return this.seeder()
+    try {
+      return await this.seeding().set(on)
+    } catch (err) { throw friendly(err) }
+  }
+
+  private seeding (): AppSeeding {
+    const p2 = this.need()
+    if (this.seedingRun === null) this.seedingRun = new AppSeeding(p2, () => this.ownServed, () => this.changed())
+    return this.seedingRun
   }
 
   async close (): Promise<void> {
@@ -668,11 +543,9 @@ export class AppSession implements AppCore {
     if (this.changeTimer !== null) clearTimeout(this.changeTimer)
     if (this.balanceTimer !== null) clearInterval(this.balanceTimer)
     this.listeners.clear()
-    if (this.seederRun !== null) await this.seederRun.seeder.stop().catch(() => {})
+    await this.seedingRun?.stop()
     this.stopOwnCount?.()
-    const s = this.session
-    if (s?.escrow != null) await s.escrow.conn.backend?.close().catch(() => {})
-    await this.peer?.close()
+    await this.p2?.close()
   }
 }
 
@@ -684,20 +557,10 @@ function data<K extends Result['kind']> (r: Result, kind: K): DataOf<K> {
   return d as DataOf<K>
 }
 
-function seederEvent (tag: string, d: Record<string, unknown>): string {
-  const job = typeof d.job === 'string' ? ` (job ${d.job.slice(0, 8)})` : ''
-  switch (tag) {
-    case 'file-mirrored': return `holding ${String(d.name)}${job}: ${String(d.bytes)} bytes`
-    case 'file-skipped': return `not held: ${String(d.name)}${job}: ${String(d.reason)}`
-    case 'file-unavailable': return `waiting for ${String(d.name)}${job}: ${String(d.message)}`
-    case 'file-released': return `freed ${String(d.name)}${job}: the job is ${String(d.status)}`
-    case 'warning': return `warning: ${String(d.message)}`
-    default: return tag
-  }
-}
-
-function parsePatchError (p: { country: string }): string | null {
-  try { parsePatch({ country: p.country }); return null } catch (err) { return (err as Error).message }
+function escrowLine (tag: 'escrow-step' | 'escrow-error', d: { action?: string, kind?: string, txid?: string, detail?: string }): string {
+  const time = new Date().toISOString().slice(11, 19)
+  if (tag === 'escrow-error') return `${time} could not act: ${printable(d.detail ?? '')}`
+  return `${time} ${d.action ?? ''}${d.kind !== undefined ? ' ' + d.kind : ''}${d.txid !== undefined ? ' ' + d.txid.slice(0, 16) + '…' : ''}${d.detail !== undefined ? ' — ' + printable(d.detail) : ''}`
 }
 
 export { peerId }

@@ -28,7 +28,6 @@ export const NOT_ALLOWED = (msg: string) => new P2PrintError('NOT_ALLOWED', msg)
 export const BAD_TRANSITION = (msg: string) => new P2PrintError('BAD_TRANSITION', msg)
 export const OP_REJECTED = (msg: string) => new P2PrintError('OP_REJECTED', msg)
 export const LIMIT_REACHED = (msg: string) => new P2PrintError('LIMIT_REACHED', msg)
-export const INVALID_OP = (msg: string) => new P2PrintError('INVALID_OP', msg)
 
 // Model files: every refusal says what is wrong with the file.
 export const BAD_MODEL = (name: string, why: string) => new P2PrintError('BAD_MODEL', `${name}: ${why}`)

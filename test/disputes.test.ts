@@ -17,7 +17,8 @@ import { applyOp } from '../lib/market/apply.js'
 import type { Market } from '../lib/market/market.js'
 import { EscrowEngine, arbitratorPubkey, escrowContext, buildFor } from '../lib/escrow/engine.js'
 import { Wallet } from '../lib/escrow/wallet.js'
-import { finalize, unsignedTx } from '../lib/escrow/psbt.js'
+import { unsignedTx } from '../lib/escrow/psbt.js'
+import { finalize } from '../lib/escrow/psbt-sign.js'
 import { getMediators, revocationReason, DEADLINES } from '../lib/disputes/apply.js'
 
 bitcoin.initEccLib(ecc)

@@ -17,9 +17,13 @@ import {
 } from '../lib/escrow/amounts.js'
 import { escrowAddress, escrowScript, isEscrowOutput, isEscrowScript, multisigScript, parseEscrowScript, sortPubkeys, toHex } from '../lib/escrow/script.js'
 import {
-  buildFunding, buildPayout, buildRefund, checkPsbt, combine, escrowUtxoOf, finalize, signInputs, unsignedTx, verifyTx,
-  witnessToBytes, SEQUENCE_REFUND, WEIGHT, type EscrowUtxo, type FundingParams, type PayoutTxParams
+  buildFunding, buildPayout, buildRefund, escrowUtxoOf, unsignedTx, SEQUENCE_REFUND,
+  type EscrowUtxo, type FundingParams, type PayoutTxParams
 } from '../lib/escrow/psbt.js'
+import { checkPsbt } from '../lib/escrow/psbt-check.js'
+import { combine, finalize, signInputs } from '../lib/escrow/psbt-sign.js'
+import { WEIGHT } from '../lib/escrow/fees.js'
+import { verifyTx, witnessToBytes } from '../lib/escrow/witness.js'
 import { Wallet, checkMnemonic, escrowPath, selectCoins, selectFundingCoins, type WalletUtxo } from '../lib/escrow/wallet.js'
 import { isP2PrintError } from '../lib/errors.js'
 

@@ -8,7 +8,7 @@ import { Peer } from '../lib/peer.js'
 import { parseBtc, formatBtc } from '../lib/btc.js'
 import { parseJobIdPrefix, jobIdString, peerId } from '../lib/ids.js'
 import { P2PrintError } from '../lib/errors.js'
-import { parseQuery, parseNewJob } from '../lib/commands/jobs.js'
+import { parseQuery, parseNewJob } from '../lib/job/parse.js'
 import { tmpDir } from './helpers.js'
 
 test('storage: the id survives a restart and the market stays current', async (t) => {

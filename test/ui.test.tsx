@@ -8,7 +8,7 @@ import { AppSession } from '../lib/app.js'
 import { qrMatrix } from '../lib/qr.js'
 import { testnet, tmpDir, openMarket, eventually } from './helpers.js'
 import { parseKey } from '../lib/ids.js'
-import { resolveJob } from '../lib/commands/jobs.js'
+import { resolveJob } from '../lib/service/resolve.js'
 import { startRegtest } from './regtest.js'
 import { box, binaryStl } from './fixtures/meshes.js'
 import fs from 'fs'
@@ -17,13 +17,12 @@ import { checkAddress } from '../lib/commands/wallet.js'
 import { networkFor } from '../lib/escrow/networks.js'
 import type { DisputeRecord } from '../lib/disputes/codec.js'
 import { OP, DEFAULT_SETTINGS, type Status, type JobRecord } from '../lib/schema.js'
-import type { Market } from '../lib/market/market.js'
 
 const KEY = { down: '\u001B[B', up: '\u001B[A', right: '\u001B[C', left: '\u001B[D', enter: '\r', esc: '\u001B', tab: '\t', ctrlC: '\u0003', backspace: '\u007f' }
 const ME = b4a.alloc(32, 1)
 const OTHER = b4a.alloc(32, 2)
 
-interface FakeJob extends JobRow { client: Uint8Array, printer: Uint8Array | null, dispute?: DisputeRecord | null, hasFile?: boolean }
+interface FakeJob extends JobRow { client: Uint8Array, printer: Uint8Array | null, dispute?: DisputeRecord | null, hasFile?: boolean, escrowLog?: string[] }
 
 const VALID = 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx'
 const HOUR = 3_600_000
@@ -66,6 +65,7 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
     role: j.role,
     actions: allowedActions(j, ME, false),
     escrowChain: '',
+    escrowLog: j.escrowLog ?? [],
     dispute: disputeInfo(j.dispute),
     review: j.role === 'other'
       ? { can: false, why: null, mine: null }
@@ -685,7 +685,7 @@ test('app session: wallet, send with a planned fee, seeding, mediator registrati
 
   await t.exception(app.registerMediator('9'), /capped at 5/)
   await t.exception(app.registerMediator('2'), /has not named you a mediator/, 'only a mediator the market\'s creator names can register')
-  const market = (app as unknown as { session: { market: Market } }).session.market
+  const market = app.service!.market
   await market.append({ type: OP.MARKET_SETTINGS, settings: { ...DEFAULT_SETTINGS, mediators: [market.writerKey] } })
   const m = await app.registerMediator('2')
   t.is(m.feePct, 2, 'registered through `mediator register`')

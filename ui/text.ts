@@ -120,6 +120,7 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'download-start': return `Fetching ${String(data.name)} (${String(data.total)} bytes)…`
     case 'wallet-created': return `Created a new wallet in ${String(data.file)}: see its recovery phrase with \`p2print wallet mnemonic\`.`
     case 'escrow-step': return `Escrow ${shortId(String(data.jobId))}: ${String(data.action)}${data.kind !== undefined ? ' ' + String(data.kind) : ''}${data.txid !== undefined ? ' ' + String(data.txid) : ''}${data.detail !== undefined ? ' — ' + String(data.detail) : ''}`
+    case 'escrow-error': return `Escrow${String(data.jobId ?? '') === '' ? '' : ' ' + shortId(String(data.jobId))}: could not act — ${String(data.detail)}`
     case 'escrow-offline': return `This market holds escrows on ${String(data.chain)}: without --bitcoin-rpc or --esplora, this peer's escrow steps do not run.`
     case 'payout-broadcast': return `Payout (${String(data.kind)}) broadcast: ${String(data.txid)}`
     case 'cancel-signed': return `Signed the cancel payout of job ${shortId(String(data.id))}; the escrow pays everyone back once the other side signs too.`

@@ -1,6 +1,6 @@
 // The UI's forms and action lists, checked with the CLI's own parsers and messages (pure: no session needed).
 import path from 'path'
-import { parsePatch, parseMaterial, parseBounty } from '../commands/jobs.js'
+import { parsePatch, parseMaterial, parseBounty } from '../job/parse.js'
 import { parseSendAmount } from '../commands/wallet.js'
 import { parsePct } from '../commands/dispute.js'
 import { parseRating } from '../commands/reputation.js'

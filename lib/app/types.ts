@@ -76,6 +76,7 @@ export interface JobDetail {
   escrowChain: string // '' in a market without escrow
   dispute: DisputeInfo | null
   review: ReviewState
+  escrowLog: string[] // what this peer's escrow engine did or refused for this job while the app runs, newest last
 }
 
 export interface EscrowRow {

@@ -74,11 +74,6 @@ export async function chatKeys (view: View, jobId: Uint8Array): Promise<Array<{ 
   return out
 }
 
-export async function getGrant (v: Reader, jobId: Uint8Array, keyId: Uint8Array, reader: Uint8Array, granter: Uint8Array): Promise<ChatGrantRecord | null> {
-  const e = await v.get(grantKey(jobId, keyId, reader, granter))
-  return e === null ? null : c.decode(chatGrantRecord, e.value)
-}
-
 // Every wrap of one key for one reader (one per granter).
 export async function grantsFor (view: View, jobId: Uint8Array, keyId: Uint8Array, reader: Uint8Array): Promise<Array<ChatGrantRecord & { granter: Uint8Array }>> {
   const prefix = k(P_CHAT, K_GRANT, jobId, keyId, reader)

@@ -1,7 +1,7 @@
 // chat ID [MESSAGE] [--photo PATH]... [--photos DIR]: the end-to-end encrypted conversation of a job's parties.
 import path from 'path'
 import { withMarket, share, type Ctx } from './context.js'
-import { resolveJob } from './jobs.js'
+import { resolveJob } from '../service/resolve.js'
 import { NOT_ALLOWED, BAD_ARGUMENT } from '../errors.js'
 import { jobIdString, peerId } from '../ids.js'
 import { CHAT_LIMITS } from '../chat/codec.js'

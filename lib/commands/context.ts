@@ -1,33 +1,24 @@
 // What every command gets: the parsed global options and an event sink. Commands do the work and emit
 // {tag, data} events; ui/ renders them (text on stderr, or nothing with --json) and renders the result.
-import { Peer } from '../peer.js'
+import { P2Print, type P2PrintEvent, type P2PrintOptions, type Bootstrap } from '../service/p2print.js'
 import type { Market } from '../market/market.js'
 import type { JobJSON } from '../job/json.js'
 import type { FileAnalysis } from '../files/model.js'
-import type { ChainName } from '../escrow/chain.js'
-import { openEscrow, runEscrowSteps, type EscrowSession } from './escrow.js'
 import type { ReputationResult } from './reputation.js'
 import type { ChatData } from './chat.js'
 import type { SendPlan } from './wallet.js'
 import type { SettingsJSON } from './escrow.js'
 import type { MediatorJSON, DisputeList } from '../disputes/json.js'
 
-export interface Bootstrap { host: string, port: number }
+export type { Bootstrap }
 
-export interface Ctx {
-  storage: string
-  bootstrap: Bootstrap[] | null
-  marketKey: Uint8Array | null
+export interface Ctx extends P2PrintOptions {
   json: boolean
-  syncTimeoutMs: number
-  chain: ChainName | null // --chain; null: from the node (--bitcoin-rpc) or the default
-  bitcoinRpc: string | null // --bitcoin-rpc URL
-  esplora: string | null // --esplora URL
   emit: (tag: string, data?: Record<string, unknown>) => void
   // resolves when the user asks a long-running command to stop (SIGINT / SIGTERM)
   stopped: Promise<void>
-  // a long-lived session (the terminal UI, lib/app.ts): commands run on it instead of opening and closing a peer
-  session?: Session
+  // a long-lived service (the terminal UI, lib/app.ts): commands run on it instead of opening and closing one
+  session?: P2Print
 }
 
 // `kind` tells the text renderer how to show `data`; with --json, `data` is printed as it is.
@@ -70,28 +61,31 @@ export interface MarketInfo {
   viewLength: number
 }
 
-export interface Session {
-  peer: Peer
-  market: Market
-  peers: number // peers connected during the catch-up
-  escrow: EscrowSession | null // the escrow engine, in a market with escrow when a Bitcoin backend was given
-  openEscrow?: () => Promise<EscrowSession | null> // a long-lived session's own way to open it once (lib/app.ts)
+// What a command's work gets: the service, with the peers reached at its catch-up.
+export type Session = P2Print
+
+const open = new Set<P2Print>()
+
+// The service of one command: events go to the command's sink (the text renderer, or nothing with --json).
+export function service (ctx: Ctx, opts: { network?: boolean } = {}): P2Print {
+  const p = new P2Print({ ...ctx, network: opts.network })
+  p.on('event', (e: P2PrintEvent) => ctx.emit(e.tag, e.data))
+  open.add(p)
+  p.once('close', () => open.delete(p))
+  return p
 }
 
-const openPeers = new Set<Peer>()
-
-export async function openPeer (ctx: Ctx, opts: { network?: boolean } = {}): Promise<Peer> {
-  const peer = new Peer(ctx.storage, { bootstrap: ctx.bootstrap, swarm: opts.network !== false })
-  openPeers.add(peer)
-  peer.once('close', () => openPeers.delete(peer))
-  peer.once('wallet-created', (file: string) => ctx.emit('wallet-created', { file }))
-  await peer.ready()
-  return peer
+// A service with only the storage open (no swarm): for commands that need no network.
+export async function openPeer (ctx: Ctx, opts: { network?: boolean } = {}): Promise<P2Print['peer']> {
+  const p = service(ctx, opts)
+  await p.ready()
+  p.peer.once('close', () => { void p.close() })
+  return p.peer
 }
 
-// For signal handlers: closes every open peer in order (swarm → base → store → lock).
+// For signal handlers: closes every open service in order (swarm → base → store → lock).
 export async function closeAllPeers (): Promise<void> {
-  await Promise.all([...openPeers].map(p => p.close()))
+  await Promise.all([...open].map(p => p.close()))
 }
 
 // Opens the storage and the market, connects and catches up, runs fn, and always closes in order
@@ -101,43 +95,36 @@ export async function closeAllPeers (): Promise<void> {
 export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, opts: { create?: boolean, name?: string, join?: Uint8Array, escrow?: 'optional' | 'required' } = {}): Promise<T> {
   if (ctx.session !== undefined && opts.create !== true && opts.join === undefined) {
     // the session stays open and connected: only the escrow steps after the command are this call's
-    const s = ctx.session
-    // kept on the session, so its engine (and its backend) is the session's from now on and closed with it
-    // (when the session's own opener has none, openEscrow says what is missing)
-    if (opts.escrow === 'required' && s.escrow === null) s.escrow = (await s.openEscrow?.()) ?? await openEscrow(ctx, s.peer, s.market, true)
-    await s.market.update()
-    const result = await fn({ ...s, peers: s.market.connections })
-    if (s.escrow !== null) {
-      await s.market.update()
-      await runEscrowSteps(ctx, s.escrow, 2000)
+    const p = ctx.session
+    if (opts.escrow === 'required') await p.escrowSession(true)
+    await p.market.update()
+    const result = await fn(p)
+    if (p.escrow !== null) {
+      await p.market.update()
+      await p.escrowSteps(2000)
     }
     return result
   }
-  const peer = await openPeer(ctx)
-  let escrow: EscrowSession | null = null
+  const p = service(ctx)
   try {
-    const market = opts.create === true
-      ? await peer.createMarket(opts.name)
-      : opts.join !== undefined ? await peer.joinMarket(opts.join) : await peer.openMarket(ctx.marketKey)
-    ctx.emit('connecting', { timeoutSecs: ctx.syncTimeoutMs / 1000 })
-    const peers = opts.create === true ? 0 : await market.sync(ctx.syncTimeoutMs)
-    if (opts.create !== true) ctx.emit(peers === 0 ? 'offline' : 'synced', { peers })
-    if (opts.create !== true) {
-      escrow = await openEscrow(ctx, peer, market, opts.escrow === 'required')
-      if (escrow !== null) await runEscrowSteps(ctx, escrow, Math.max(2000, Math.min(ctx.syncTimeoutMs, 10_000)))
+    await p.ready()
+    if (opts.create === true) await p.createMarket(opts.name)
+    else if (opts.join !== undefined) await p.joinMarket(opts.join)
+    else await p.openMarket()
+    if (opts.create === true) p.peers = 0
+    else {
+      await p.catchUp(ctx.syncTimeoutMs)
+      if (await p.escrowSession(opts.escrow === 'required') !== null) await p.escrowSteps(Math.max(2000, Math.min(ctx.syncTimeoutMs, 10_000)))
     }
-    const result = await fn({ peer, market, peers, escrow })
-    if (escrow !== null) {
-      await market.update()
-      await runEscrowSteps(ctx, escrow, 2000)
+    const result = await fn(p)
+    if (p.escrow !== null) {
+      await p.market.update()
+      await p.escrowSteps(2000)
     }
-    // whatever this run wrote (the command's op, or an escrow step's after it) must reach a peer before the process
-    // exits, or it waits in this storage until the next run
-    if (market.connections > 0 && !market.flushed && market.base.local.length > market.waitedLength && !(await market.waitFlushed(ctx.syncTimeoutMs))) ctx.emit('stored-locally', {})
+    await p.flush()
     return result
   } finally {
-    if (escrow !== null) await escrow.conn.backend?.close().catch(() => {})
-    await peer.close()
+    await p.close()
   }
 }
 

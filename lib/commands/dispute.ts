@@ -4,9 +4,8 @@
 // --printer-pct N | --winner client|printer [--note TEXT]` is the arbitrator's (lib/commands/escrow.ts).
 import b4a from 'b4a'
 import { withMarket, share, type Ctx, type Result, type Session } from './context.js'
-import { resolveJob } from './jobs.js'
-import { ESCROW_NEEDS_BACKEND } from './escrow.js'
-import { ensureWallet } from './wallet.js'
+import { resolveJob } from '../service/resolve.js'
+import { ESCROW_NEEDS_BACKEND, ensureWallet } from '../service/chain.js'
 import { getSettings } from '../market/view.js'
 import { OP, type OpBody } from '../schema.js'
 import { getMediators, MAX_MEDIATOR_FEE_PCT, revocationReason } from '../disputes/apply.js'

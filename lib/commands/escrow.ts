@@ -1,55 +1,15 @@
-// The escrow on the command line: opening the engine for a market with escrow, running this peer's due steps,
-// and the commands `escrow ID`, `market settings`, `dispute rule`.
-import type { Ctx, Result, Session } from './context.js'
+// The escrow on the command line: `escrow ID`, `market settings`, `dispute rule`.
+import type { Ctx, Result } from './context.js'
 import { withMarket, share } from './context.js'
-import type { Peer } from '../peer.js'
-import type { Market } from '../market/market.js'
-import { EscrowEngine, summarizeEscrow, arbitratorPubkey, type StepReport } from '../escrow/engine.js'
-import { openChain, ensureWallet, CHAINS, type ChainConnection } from './wallet.js'
+import { summarizeEscrow } from '../escrow/engine.js'
+import { CHAINS } from '../service/chain.js'
 import { getSettings } from '../market/view.js'
 import { OP, DEFAULT_SETTINGS, LIMITS, SETTINGS_BOUNDS, type MarketSettings, type ArbitratorEntry } from '../schema.js'
-import { resolveJob } from './jobs.js'
+import { resolveJob } from '../service/resolve.js'
 import { parseKey, peerId, jobIdString } from '../ids.js'
 import { BAD_ARGUMENT, NOT_ALLOWED, P2PrintError } from '../errors.js'
 import { toHex, fromHex } from '../escrow/script.js'
 import b4a from 'b4a'
-
-export interface EscrowSession {
-  engine: EscrowEngine
-  conn: ChainConnection
-  settings: MarketSettings
-}
-
-export const ESCROW_NEEDS_BACKEND = (chain: string) =>
-  new P2PrintError('ESCROW_NEEDS_BACKEND', `this market holds its escrows on ${chain}: give a Bitcoin backend with --bitcoin-rpc URL or --esplora URL (or set P2PRINT_BITCOIN_RPC)`)
-
-// The escrow engine for this market, or null for a market without escrow. Without a backend, null as well
-// (read-only commands still work) unless `require` is set.
-export async function openEscrow (ctx: Ctx, peer: Peer, market: Market, require: boolean): Promise<EscrowSession | null> {
-  const settings = await getSettings(market.view)
-  if (settings.chain === '') return null
-  if (ctx.bitcoinRpc === null && ctx.esplora === null) {
-    if (require) throw ESCROW_NEEDS_BACKEND(settings.chain)
-    ctx.emit('escrow-offline', { chain: settings.chain })
-    return null
-  }
-  const conn = await openChain({ ...ctx, chain: ctx.chain ?? settings.chain }, { needBackend: true })
-  if (conn.chain !== settings.chain) {
-    await conn.backend?.close()
-    throw new P2PrintError('CHAIN_MISMATCH', `this market uses ${settings.chain}, but the backend is on ${conn.chain}`)
-  }
-  const { wallet, created } = await ensureWallet(peer.dir, conn.network)
-  if (created) ctx.emit('wallet-created', { file: peer.dir })
-  const engine = new EscrowEngine({ market, wallet, chain: conn.backend!, network: conn.network })
-  return { engine, conn, settings }
-}
-
-// This peer's due escrow steps (each acts only on confirmed state), reported one line each.
-export async function runEscrowSteps (ctx: Ctx, escrow: EscrowSession, timeoutMs: number): Promise<StepReport[]> {
-  const reports = await escrow.engine.runUntilIdle(timeoutMs)
-  for (const r of reports) ctx.emit('escrow-step', { ...r })
-  return reports
-}
 
 export async function escrowCommand (ctx: Ctx, idText: string): Promise<Result> {
   return withMarket(ctx, async ({ market, escrow }) => {
@@ -149,10 +109,4 @@ export type SettingsJSON = Omit<MarketSettings, 'arbitrators' | 'mediators'> & {
 
 export function settingsJSON (s: MarketSettings): SettingsJSON {
   return { ...s, arbitrators: s.arbitrators.map(a => ({ id: peerId(a.id), pubkey: toHex(a.pubkey) })), mediators: s.mediators.map(k => peerId(k)) }
-}
-
-export async function arbitratorKeyOf (ctx: Ctx, s: Session): Promise<string> {
-  void ctx
-  const { wallet } = await ensureWallet(s.peer.dir)
-  return toHex(arbitratorPubkey(wallet))
 }

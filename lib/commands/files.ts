@@ -3,38 +3,16 @@ import fs from 'fs'
 import path from 'path'
 import b4a from 'b4a'
 import { withMarket, type Ctx, type Result } from './context.js'
-import { resolveJob } from './jobs.js'
-import { analyzeBytesAsync, readLimited } from '../files/analyze.js'
+import { resolveJob } from '../service/resolve.js'
+import { analyzeBytesAsync } from '../files/analyze.js'
+import { loadModelFile } from '../service/model.js'
 import { renderPreview } from '../files/preview.js'
 import { extractZip } from '../files/zip.js'
-import { summarize } from '../files/summary.js'
 import { DEFAULT_LIMITS, type FileAnalysis, type Mesh } from '../files/model.js'
 import { P2PrintError, TOO_MANY_FACETS, ZIP_REFUSED } from '../errors.js'
 import { jobIdString } from '../ids.js'
-import type { FileSummary, FileRef, JobRecord } from '../schema.js'
+import type { FileRef, JobRecord } from '../schema.js'
 import type { Market } from '../market/market.js'
-
-export interface LoadedModel {
-  bytes: Uint8Array
-  name: string
-  analysis: FileAnalysis
-  meshes: Array<{ name: string, mesh: Mesh }>
-  summary: FileSummary
-}
-
-// Reads and analyses a model file from disk; the size is checked before anything is read.
-export async function loadModelFile (file: string): Promise<LoadedModel> {
-  const name = path.basename(file)
-  let bytes: Uint8Array
-  try {
-    bytes = await readLimited(file, name, DEFAULT_LIMITS.maxFileBytes)
-  } catch (err) {
-    if (err instanceof P2PrintError) throw err
-    throw new P2PrintError('FILE_NOT_FOUND', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
-  }
-  const { analysis, meshes } = await analyzeBytesAsync(bytes, name, DEFAULT_LIMITS)
-  return { bytes, name, analysis, meshes, summary: summarize(analysis) }
-}
 
 export async function analyzeCommand (ctx: Ctx, file: string, opts: { preview: boolean, width: number, color: boolean }): Promise<Result> {
   const model = await loadModelFile(file)

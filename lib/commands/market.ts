@@ -3,7 +3,7 @@ import { withMarket, share, openPeer, type Ctx, type Result, type MarketInfo, ty
 import { peerId, shortId, parseKey } from '../ids.js'
 import { UNKNOWN_MARKET, NO_MARKET, BAD_ARGUMENT } from '../errors.js'
 import { LIMITS } from '../schema.js'
-import { ensureWallet } from './wallet.js'
+import { ensureWallet } from '../service/chain.js'
 import { networkFor } from '../escrow/networks.js'
 import { getSettings } from '../market/view.js'
 import { arbitratorPubkey } from '../escrow/actions.js'
@@ -11,7 +11,7 @@ import { toHex } from '../escrow/script.js'
 import b4a from 'b4a'
 import { printable } from '../text.js'
 
-export async function marketInfo ({ peer, market, peers }: Session): Promise<MarketInfo> {
+export async function marketInfo ({ peer, market, peers }: Pick<Session, 'peer' | 'market' | 'peers'>): Promise<MarketInfo> {
   const hex = b4a.toString(market.key, 'hex')
   const known = peer.knownMarkets().find(m => m.key === hex)
   const byStatus = await market.statusCounts()

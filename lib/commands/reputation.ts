@@ -4,7 +4,8 @@
 // Each command is withMarket(ctx, …) around a function of an open Market (exported for tests that drive several
 // live peers without the command line).
 import { withMarket, share, type Ctx } from './context.js'
-import { resolveJob, parseMaterial } from './jobs.js'
+import { resolveJob } from '../service/resolve.js'
+import { parseMaterial } from '../job/parse.js'
 import type { Market } from '../market/market.js'
 import { OP, MATERIALS, REPUTATION_LIMITS, type Material, type PrinterProfile } from '../schema.js'
 import { parseKey, jobIdString, peerId } from '../ids.js'

@@ -1,6 +1,5 @@
 // seed: keeps running, replicating and serving the market, and logs one line per event until SIGINT/SIGTERM.
-import { openPeer, type Ctx, type Result } from './context.js'
-import { openEscrow, runEscrowSteps } from './escrow.js'
+import { service, type Ctx, type Result } from './context.js'
 import { peerId } from '../ids.js'
 import { FileSeeder } from '../files/seeder.js'
 
@@ -13,9 +12,10 @@ export interface SeedFlags {
 export const SEED_DEFAULTS: SeedFlags = { quotaBytes: 10_240 * 1024 * 1024, keepClosedMs: 7 * 86_400_000 }
 
 export async function seedCommand (ctx: Ctx, flags: SeedFlags): Promise<Result> {
-  const peer = await openPeer(ctx)
+  const p = service(ctx)
   try {
-    const market = await peer.openMarket(ctx.marketKey)
+    await p.ready()
+    const market = await p.openMarket()
     let lastCount = await market.jobCount()
     let lastSigned = market.view.core.signedLength
     ctx.emit('seeding', { key: peerId(market.key), id: peerId(market.writerKey), indexer: market.isIndexer(), jobs: lastCount })
@@ -34,28 +34,16 @@ export async function seedCommand (ctx: Ctx, flags: SeedFlags): Promise<Result> 
         }
       })().catch(() => {})
     })
-    // the escrow watcher: this peer's due escrow steps on every update and every few seconds (refund lock heights
-    // and funding depth change with blocks, not with market updates)
-    const escrow = await openEscrow(ctx, peer, market, false)
-    let watching: Promise<unknown> | null = null
-    const watch = (): void => {
-      if (escrow === null || watching !== null || market.closing !== null) return
-      watching = runEscrowSteps(ctx, escrow, 5000).catch((err: Error) => ctx.emit('warning', { message: `escrow: ${err.message}` })).finally(() => { watching = null })
-    }
-    const timer = setInterval(watch, 5000)
-    market.on('update', watch)
-    watch()
+    // the escrow watcher: this peer's due escrow steps on every update and every new block
+    if (await p.escrowSession() !== null) p.watchEscrow()
     const seeder = new FileSeeder(market, { quotaBytes: flags.quotaBytes, keepClosedMs: flags.keepClosedMs, stallMs: Math.max(ctx.syncTimeoutMs, 5000), emit: ctx.emit })
     await seeder.start()
     await ctx.stopped
     ctx.emit('stopping', {})
-    clearInterval(timer)
-    market.off('update', watch)
-    if (watching !== null) await watching
+    await p.unwatchEscrow()
     await seeder.stop()
-    if (escrow !== null) await escrow.conn.backend?.close().catch(() => {})
   } finally {
-    await peer.close()
+    await p.close()
   }
   ctx.emit('stopped', {})
   return { kind: 'none', data: {} }

@@ -4,55 +4,13 @@ import path from 'path'
 import * as bitcoin from 'bitcoinjs-lib'
 import { openPeer, type Ctx, type Result } from './context.js'
 import { Wallet, WALLET_FILE, checkMnemonic } from '../escrow/wallet.js'
-import { BitcoinRpc } from '../escrow/rpc.js'
-import { Esplora } from '../escrow/esplora.js'
-import { networkFor } from '../escrow/networks.js'
+import { openChain, ensureWallet, NEEDS_BACKEND, type ChainConnection } from '../service/chain.js'
 import { sendPayment, planPayment } from '../escrow/send.js'
 import { outputScriptFor } from '../escrow/psbt.js'
 import { DUST_SATS } from '../escrow/amounts.js'
-import type { ChainBackend, ChainName } from '../escrow/chain.js'
+import type { ChainBackend } from '../escrow/chain.js'
 import { parseBtc } from '../btc.js'
-import { BAD_ARGUMENT, P2PrintError } from '../errors.js'
-
-export const CHAINS: readonly ChainName[] = ['mainnet', 'testnet', 'signet', 'regtest']
-
-export interface ChainConnection {
-  chain: ChainName
-  network: bitcoin.Network
-  backend: ChainBackend | null
-}
-
-// The chain and backend the command line asked for. Without --chain, a --bitcoin-rpc node says which chain it is
-// on; otherwise the default is testnet: mainnet is only ever used when asked for by name.
-export async function openChain (ctx: Ctx, opts: { needBackend: boolean }): Promise<ChainConnection> {
-  let chain = ctx.chain
-  if (ctx.bitcoinRpc !== null) {
-    if (chain === null) chain = await BitcoinRpc.detectChain({ url: ctx.bitcoinRpc })
-    const rpc = new BitcoinRpc({ url: ctx.bitcoinRpc, chain })
-    await rpc.ready()
-    return { chain, network: networkFor(chain, rpc.flavour), backend: rpc }
-  }
-  chain = chain ?? 'testnet'
-  if (ctx.esplora !== null) return { chain, network: networkFor(chain, 'core'), backend: new Esplora({ baseUrl: ctx.esplora, chain }) }
-  if (opts.needBackend) {
-    throw BAD_ARGUMENT(NEEDS_BACKEND)
-  }
-  return { chain, network: networkFor(chain, 'core'), backend: null }
-}
-
-// The peer's wallet, created at first use; its file lives in the peer's storage.
-export async function ensureWallet (dir: string, network: bitcoin.Network = bitcoin.networks.bitcoin): Promise<{ wallet: Wallet, created: boolean }> {
-  try {
-    return { wallet: await Wallet.load(dir, { network }), created: false }
-  } catch (err) {
-    if ((err as P2PrintError).code !== 'WALLET_NOT_FOUND') throw err
-  }
-  const wallet = Wallet.generate({ network })
-  await wallet.save(dir)
-  return { wallet, created: true }
-}
-
-const NEEDS_BACKEND = 'this command needs a Bitcoin backend: add --bitcoin-rpc URL (Bitcoin Core, or `npm run regtest` for a local test node) or --esplora URL'
+import { BAD_ARGUMENT } from '../errors.js'
 
 async function withWallet<T> (ctx: Ctx, needBackend: boolean, fn: (w: Wallet, c: ChainConnection) => Promise<T>): Promise<T> {
   if (ctx.session !== undefined) {
@@ -144,6 +102,8 @@ export function checkAddress (address: string, c: Pick<ChainConnection, 'chain' 
     throw BAD_ARGUMENT(`${JSON.stringify(address)} is not a ${c.chain} address (they start with ${c.network.bech32}1 or are base58 for this chain): check it and paste it again`)
   }
 }
+
+export { CHAINS } from '../service/chain.js'
 
 export interface SendPlan {
   address: string

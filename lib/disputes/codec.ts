@@ -14,15 +14,6 @@ export const DISPUTE_OP = {
   DISPUTE_RULE: 35
 } as const
 
-export const DISPUTE_OP_NAMES: Record<number, string> = {
-  30: 'mediator/register',
-  31: 'dispute/propose',
-  32: 'dispute/accept',
-  33: 'dispute/reject',
-  34: 'dispute/escalate',
-  35: 'dispute/rule'
-}
-
 // mediation: waiting for the mediator's proposal; proposed: waiting for both parties' answers; arbitration:
 // waiting for the arbitrator; settled: both accepted (the split is being paid); ruled: the arbitrator has ruled
 export const DISPUTE_STAGES = ['mediation', 'proposed', 'arbitration', 'settled', 'ruled'] as const
@@ -143,10 +134,6 @@ export type DisputeOpBody =
   | { type: typeof DISPUTE_OP.DISPUTE_REJECT, jobId: Uint8Array, note: string }
   | { type: typeof DISPUTE_OP.DISPUTE_ESCALATE, jobId: Uint8Array }
   | { type: typeof DISPUTE_OP.DISPUTE_RULE, jobId: Uint8Array, printerPct: number, note: string, feeScript: Uint8Array, psbt: Uint8Array }
-
-export function isDisputeOpType (type: number): boolean {
-  return type >= 30 && type <= 35
-}
 
 // PSBT-carrying ops (dispute/accept, dispute/rule) are bounded like escrow/sign.
 export function disputeOpCarriesPsbt (type: number): boolean {

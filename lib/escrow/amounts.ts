@@ -6,7 +6,7 @@
 //   printerIn = deposit                                     (the printer locks the same deposit when it accepts)
 //   total     = clientIn + printerIn = the escrow output's value
 // Each side pays its own share of the *funding* transaction's miner fee from its own inputs, on top of this
-// (psbt.ts); the escrow output holds exactly `total`.
+// (fees.ts); the escrow output holds exactly `total`.
 //
 // Paying out (every path spends the escrow output whole; `fee` is the payout transaction's miner fee):
 //   fee shares     printerFee = floor(fee / 2), clientFee = fee − printerFee (the client pays the odd satoshi).
@@ -71,8 +71,6 @@ export type PayoutPath =
   | { kind: 'split', printerPct: bigint, mediatorFeeSats: bigint, mediatorAddress: string, maxMediatorFeePct?: bigint }
   // printerPct (0…100) is the arbitrator's split of the bounty; without it, winner: client = 0, printer = 100
   | { kind: 'ruling', winner?: 'client' | 'printer', printerPct?: bigint, arbitratorAddress: string, arbitrationFeePct?: bigint }
-
-export type PayoutKind = PayoutPath['kind']
 
 export interface PayoutParams {
   amounts: EscrowAmounts

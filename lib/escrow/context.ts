@@ -10,8 +10,9 @@ import { escrowAmounts, type EscrowAmounts, type PayoutPath } from './amounts.js
 import { escrowScript, toHex, type EscrowScript } from './script.js'
 import {
   buildFunding, buildPayout, fundingTx, addressOf,
-  type Expected, type FundingParams, type FundingPlan, type PayoutTxParams, type FundingUtxo, type EscrowUtxo
+  type FundingParams, type FundingPlan, type PayoutTxParams, type FundingUtxo, type EscrowUtxo
 } from './psbt.js'
+import type { Expected } from './psbt-check.js'
 import { rulingPrinterPct } from './record.js'
 import { BAD_ESCROW } from '../errors.js'
 

@@ -11,7 +11,7 @@ import https from 'https'
 import { Transaction, address as baddress } from 'bitcoinjs-lib'
 import type { ChainBackend, ChainName, TxStatus, Utxo } from './chain.js'
 import { networkFor } from './networks.js'
-import { httpRequest, redactUrl, type HttpResponse } from './rpc.js'
+import { httpRequest, redactUrl, type HttpResponse } from './http.js'
 import { BROADCAST_REJECTED, CHAIN_ERROR, BAD_ARGUMENT } from '../errors.js'
 
 export interface EsploraOptions {

@@ -1,4 +1,5 @@
-// Builders and checkers for every escrow transaction, all pure (no network, no clock).
+// Builders for every escrow transaction, all pure (no network, no clock). Their sizes and fees are in fees.ts,
+// the checks of what a counterparty sends in psbt-check.ts, signing and finalizing in psbt-sign.ts.
 //
 // Transactions
 //   funding   inputs: the client's P2WPKH coins, then the printer's (each side signs only its own);
@@ -10,93 +11,25 @@
 //             order client, printer, mediator/arbitrator.
 //   refund    the same as a cancel payout, but nLockTime = lockHeight (a block height) and sequence 0xfffffffe
 //             so the lock time is enforced. Both sides sign it before anyone signs the funding.
-//
-// Funding fee (decided): each side pays for what it adds: its own inputs (272 WU each) and its own change output;
-// the shared part (version, counts, nLockTime, segwit marker, the escrow output, plus 3 WU of padding that covers
-// rounding the weight up to whole vbytes) is split evenly, the client paying the odd satoshi. A side's cost does
-// not depend on how many coins the other side brings, and the escrow output always holds exactly amounts.total.
-// At most MAX_FUNDING_INPUTS_PER_SIDE inputs per side (so the input count's varint stays 1 byte).
-//
-// Payout fee: ceil(feeRate × vsize), with the vsize of the transaction holding every output the path may have;
-// split between the deposits by amounts.ts. Dust dropped into the fee only raises the real fee rate.
-//
-// Sizes (weight units; vbytes = weight / 4), worst case with 72-byte signatures (71-byte low-S DER + sighash):
-//   overhead       4 × (4 version + 1 input count + 1 output count + 4 locktime) + 2 (segwit marker, flag) = 42
-//   P2WPKH input   4 × (36 outpoint + 1 empty scriptSig + 4 sequence) = 164, witness 1 + (1+72) + (1+33) = 108
-//                  → 272 WU = 68 vB
-//   escrow input   164 + witness 1 (count) + 1 (empty dummy for CHECKMULTISIG) + 2 × (1+72) + (1+105) = 254
-//                  → 418 WU = 104.5 vB
-//   output         4 × (8 value + 1 script length + script): P2WPKH 124 WU (31 vB), P2WSH/P2TR 172 (43 vB)
-//   so a payout to two P2WPKH addresses is 42 + 418 + 2 × 124 = 708 WU = 177 vB.
-// Fee rates are sat/vB, taken to 1/1000 sat/vB, never below MIN_FEE_RATE (the relay floor).
 import * as bitcoin from 'bitcoinjs-lib'
 import * as ecc from 'tiny-secp256k1'
 import {
   DUST_SATS, payoutOutputs, payoutRoles, splitFee,
-  type EscrowAmounts, type PayoutPath, type PayoutPlan, type PayoutOutput
+  type EscrowAmounts, type PayoutPath, type PayoutPlan
 } from './amounts.js'
 import { bytesEqual, fromHex, p2wshOutputScript, parseEscrowScript, toHex, type EscrowScript } from './script.js'
-import { BAD_ESCROW, INSUFFICIENT_FUNDS, PSBT_REFUSED } from '../errors.js'
-import { checkSignature, verifyInput, verifyTx, witnessToBytes, witnessFromBytes } from './witness.js'
-
-export { checkSignature, verifyInput, verifyTx, witnessToBytes, witnessFromBytes }
+import {
+  MAX_FUNDING_INPUTS_PER_SIDE, WEIGHT, effectiveFeeRate, feeForVsize, feeForWeight, fundingSharedFee, outputWeight,
+  txOverheadWeight, vsizeOf
+} from './fees.js'
+import { BAD_ESCROW, INSUFFICIENT_FUNDS } from '../errors.js'
 
 bitcoin.initEccLib(ecc)
 
-const SIGHASH_ALL = bitcoin.Transaction.SIGHASH_ALL
-
-export const MIN_FEE_RATE = 1 // sat/vB
-export const DEFAULT_MAX_FEE_RATE = 500 // sat/vB: checkPsbt refuses anything above (an inflated fee)
-export const MAX_FUNDING_INPUTS_PER_SIDE = 100
 export const SEQUENCE_FUNDING = 0xffffffff
 export const SEQUENCE_PAYOUT = 0xfffffffd
 export const SEQUENCE_REFUND = 0xfffffffe
 export const TX_VERSION = 2
-
-export const WEIGHT = {
-  overhead: 42,
-  p2wpkhInput: 272,
-  escrowInput: 418,
-  sharedPadding: 3
-} as const
-
-export function varIntLength (n: number): number {
-  return n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffffffff ? 5 : 9
-}
-
-export function outputWeight (script: Uint8Array): number {
-  return 4 * (8 + varIntLength(script.length) + script.length)
-}
-
-export function txOverheadWeight (nIn: number, nOut: number): number {
-  return 4 * (4 + varIntLength(nIn) + varIntLength(nOut) + 4) + 2
-}
-
-export function vsizeOf (weight: number): number {
-  return Math.ceil(weight / 4)
-}
-
-// The fee rate actually used: the estimate, never below the floor. Kept to 1/1000 sat/vB.
-export function effectiveFeeRate (feeRate: number): number {
-  if (typeof feeRate !== 'number' || !Number.isFinite(feeRate) || feeRate < 0) throw BAD_ESCROW(`invalid fee rate ${String(feeRate)} (sat/vB)`)
-  return Math.max(MIN_FEE_RATE, Math.round(feeRate * 1000) / 1000)
-}
-
-function milliRate (feeRate: number): bigint {
-  return BigInt(Math.round(effectiveFeeRate(feeRate) * 1000))
-}
-
-// ceil(feeRate × weight / 4): the fee for a part of a transaction, in sats.
-export function feeForWeight (weight: number, feeRate: number): bigint {
-  const num = BigInt(weight) * milliRate(feeRate)
-  return (num + 3999n) / 4000n
-}
-
-// ceil(feeRate × vsize): the fee for a whole transaction of this weight.
-export function feeForVsize (weight: number, feeRate: number): bigint {
-  const num = BigInt(vsizeOf(weight)) * milliRate(feeRate)
-  return (num + 999n) / 1000n
-}
 
 export function outputScriptFor (address: string, network: bitcoin.Network): Uint8Array {
   try {
@@ -156,18 +89,6 @@ export interface FundingPlan {
   vsize: number // estimate (worst-case signatures)
   client: FundingSide
   printer: FundingSide
-}
-
-// The shared part of a funding transaction's fee, before it is split: see the header.
-export function fundingSharedFee (feeRate: number, escrowOutputScriptLength = 34): bigint {
-  const weight = txOverheadWeight(2 * MAX_FUNDING_INPUTS_PER_SIDE, 3) + 4 * (8 + 1 + escrowOutputScriptLength) + WEIGHT.sharedPadding
-  return feeForWeight(weight, feeRate)
-}
-
-// What one side pays of the shared part (client: the odd satoshi).
-export function fundingSharedShare (role: 'client' | 'printer', feeRate: number): bigint {
-  const s = splitFee(fundingSharedFee(feeRate))
-  return role === 'client' ? s.clientFeeSats : s.printerFeeSats
 }
 
 function checkFundingUtxo (u: FundingUtxo, who: string): Uint8Array {
@@ -358,241 +279,4 @@ export function buildPayout (path: PayoutPath, p: PayoutTxParams): { psbt: bitco
 
 export function buildRefund (p: PayoutTxParams & { lockHeight: number }): { psbt: bitcoin.Psbt, plan: PayoutTxPlan } {
   return buildPayout({ kind: 'refund' }, p)
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Checking what a counterparty sends
-
-export type Expected =
-  | { kind: 'funding', params: FundingParams }
-  | { kind: 'payout', path: PayoutPath, params: PayoutTxParams }
-
-export interface CheckBounds {
-  minFeeRate?: number // sat/vB, default MIN_FEE_RATE
-  maxFeeRate?: number // sat/vB, default DEFAULT_MAX_FEE_RATE
-}
-
-export interface CheckResult {
-  feeSats: bigint
-  feeRate: number // fee / estimated vsize
-  vsize: number
-  txid: string
-}
-
-function describeOutput (script: Uint8Array, value: bigint, network: bitcoin.Network, label?: string): string {
-  return `${value} sats to ${addressOf(script, network)}${label === undefined ? '' : ` (${label})`}`
-}
-
-// Rebuilds the transaction from trusted parameters and refuses the PSBT unless it is exactly that transaction:
-// same version, nLockTime, inputs (outpoints, sequences, and the coin each claims to spend), outputs (scripts and
-// amounts, in order), with a fee within [minFeeRate, maxFeeRate], only SIGHASH_ALL signatures and only valid
-// ones. Throws PSBT_REFUSED listing every difference; returns the fee on success.
-export function checkPsbt (expected: Expected, psbt: bitcoin.Psbt, bounds: CheckBounds = {}): CheckResult {
-  const minRate = bounds.minFeeRate ?? MIN_FEE_RATE
-  const maxRate = bounds.maxFeeRate ?? DEFAULT_MAX_FEE_RATE
-  const params = expected.params
-  const network = params.network
-  const diffs: string[] = []
-  const agreedRate = effectiveFeeRate(params.feeRate)
-  if (agreedRate > maxRate) diffs.push(`the fee rate ${agreedRate} sat/vB is above the cap of ${maxRate} sat/vB`)
-  if (agreedRate < minRate) diffs.push(`the fee rate ${agreedRate} sat/vB is below the floor of ${minRate} sat/vB`)
-  if (diffs.length > 0) throw PSBT_REFUSED(diffs.join('; ')) // nothing to rebuild from
-
-  let want: bitcoin.Psbt
-  let labels: string[]
-  let vsize: number
-  if (expected.kind === 'funding') {
-    const built = buildFunding(expected.params)
-    want = built.psbt
-    vsize = built.plan.vsize
-    labels = ['escrow']
-    if (built.plan.client.changeVout !== null) labels.push('client change')
-    if (built.plan.printer.changeVout !== null) labels.push('printer change')
-  } else {
-    const built = buildPayout(expected.path, expected.params)
-    want = built.psbt
-    vsize = built.plan.vsize
-    labels = built.plan.outputs.map((o: PayoutOutput) => o.role)
-  }
-
-  if (psbt.version !== want.version) diffs.push(`version ${psbt.version}, expected ${want.version}`)
-  if (psbt.locktime !== want.locktime) diffs.push(`nLockTime ${psbt.locktime}, expected ${want.locktime}`)
-
-  const gotIn = psbt.txInputs
-  const wantIn = want.txInputs
-  if (gotIn.length !== wantIn.length) diffs.push(`${gotIn.length} inputs, expected ${wantIn.length}`)
-  for (let i = 0; i < Math.max(gotIn.length, wantIn.length); i++) {
-    const g = gotIn[i]
-    const w = wantIn[i]
-    if (g === undefined) { diffs.push(`input ${i} (${outpoint(w.hash, w.index)}) is missing`); continue }
-    if (w === undefined) { diffs.push(`extra input ${i} (${outpoint(g.hash, g.index)})`); continue }
-    if (!bytesEqual(g.hash, w.hash) || g.index !== w.index) diffs.push(`input ${i} spends ${outpoint(g.hash, g.index)}, expected ${outpoint(w.hash, w.index)}`)
-    if (g.sequence !== w.sequence) diffs.push(`input ${i} has sequence 0x${(g.sequence ?? 0xffffffff).toString(16)}, expected 0x${(w.sequence ?? 0xffffffff).toString(16)}`)
-    const gd = psbt.data.inputs[i]
-    const wd = want.data.inputs[i]
-    if (gd.witnessUtxo === undefined) diffs.push(`input ${i} has no witnessUtxo (the coin it spends)`)
-    else if (wd.witnessUtxo !== undefined && (!bytesEqual(gd.witnessUtxo.script, wd.witnessUtxo.script) || gd.witnessUtxo.value !== wd.witnessUtxo.value)) {
-      diffs.push(`input ${i} claims to spend ${describeOutput(gd.witnessUtxo.script, gd.witnessUtxo.value, network)}, expected ${describeOutput(wd.witnessUtxo.script, wd.witnessUtxo.value, network)}`)
-    }
-    if (gd.nonWitnessUtxo !== undefined) diffs.push(`input ${i} carries a nonWitnessUtxo; only segwit coins are expected`)
-    if (wd.witnessScript !== undefined && (gd.witnessScript === undefined || !bytesEqual(gd.witnessScript, wd.witnessScript))) {
-      diffs.push(`input ${i} has ${gd.witnessScript === undefined ? 'no' : 'a different'} witness script, expected the escrow's 2-of-3`)
-    }
-    if (wd.witnessScript === undefined && gd.witnessScript !== undefined) diffs.push(`input ${i} carries an unexpected witness script`)
-    if (gd.redeemScript !== undefined) diffs.push(`input ${i} carries an unexpected redeem script`)
-    if (gd.sighashType !== undefined && gd.sighashType !== SIGHASH_ALL) diffs.push(`input ${i} asks for sighash type 0x${gd.sighashType.toString(16)}; only SIGHASH_ALL is signed`)
-  }
-
-  const gotOut = psbt.txOutputs
-  const wantOut = want.txOutputs
-  for (let i = 0; i < Math.max(gotOut.length, wantOut.length); i++) {
-    const g = gotOut[i]
-    const w = wantOut[i]
-    if (g === undefined) { diffs.push(`output ${i} is missing: expected ${describeOutput(w.script, w.value, network, labels[i])}`); continue }
-    if (w === undefined) { diffs.push(`extra output ${i}: ${describeOutput(g.script, g.value, network)}`); continue }
-    if (!bytesEqual(g.script, w.script)) diffs.push(`output ${i} pays ${describeOutput(g.script, g.value, network)}, expected ${describeOutput(w.script, w.value, network, labels[i])} (changed address)`)
-    else if (g.value !== w.value) diffs.push(`output ${i} pays ${g.value} sats, expected ${w.value} sats to ${addressOf(w.script, network)} (${labels[i]}) (changed amount)`)
-  }
-
-  // The fee as the PSBT would pay it (with the coins the PSBT claims to spend), against the bounds.
-  let inSats = 0n
-  let known = true
-  for (const d of psbt.data.inputs) {
-    if (d.witnessUtxo === undefined) known = false
-    else inSats += d.witnessUtxo.value
-  }
-  let outSats = 0n
-  for (const o of gotOut) outSats += o.value
-  const feeSats = inSats - outSats
-  const rate = Number(feeSats) / vsize
-  if (known) {
-    if (feeSats < 0n) diffs.push(`the outputs (${outSats} sats) exceed the inputs (${inSats} sats)`)
-    else if (rate > maxRate) diffs.push(`the fee of ${feeSats} sats (${rate.toFixed(2)} sat/vB) is above the cap of ${maxRate} sat/vB (inflated fee)`)
-    else if (rate < minRate) diffs.push(`the fee of ${feeSats} sats (${rate.toFixed(2)} sat/vB) is below the floor of ${minRate} sat/vB`)
-    let wantIn = 0n
-    for (const d of want.data.inputs) wantIn += d.witnessUtxo?.value ?? 0n
-    let wantOutSats = 0n
-    for (const o of wantOut) wantOutSats += o.value
-    if (feeSats !== wantIn - wantOutSats) diffs.push(`the fee is ${feeSats} sats, expected ${wantIn - wantOutSats} sats`)
-  }
-
-  // Signatures already present must be SIGHASH_ALL, from keys that belong to the input, and valid.
-  if (diffs.length === 0) {
-    const tx = unsignedTx(psbt)
-    for (let i = 0; i < psbt.data.inputs.length; i++) {
-      const d = psbt.data.inputs[i]
-      const prev = d.witnessUtxo
-      if (prev === undefined) continue
-      for (const ps of d.partialSig ?? []) {
-        const why = checkSignature(tx, i, prev.script, prev.value, d.witnessScript, ps.pubkey, ps.signature)
-        if (why !== null) diffs.push(`input ${i}: signature by ${toHex(ps.pubkey)}: ${why}`)
-      }
-      if (d.finalScriptWitness !== undefined) {
-        const why = verifyInput(tx, i, prev.script, prev.value, witnessFromBytes(d.finalScriptWitness))
-        if (why !== null) diffs.push(`input ${i}: its final witness is invalid: ${why}`)
-      }
-      if (d.finalScriptSig !== undefined && d.finalScriptSig.length > 0) diffs.push(`input ${i} has a scriptSig; segwit inputs have none`)
-    }
-  }
-
-  if (diffs.length > 0) throw PSBT_REFUSED(diffs.join('; '))
-  return { feeSats, feeRate: rate, vsize, txid: unsignedTx(psbt).getId() }
-}
-
-function outpoint (hash: Uint8Array, index: number): string {
-  return `${toHex(hash.slice().reverse())}:${index}`
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Signing, combining, finalizing
-
-// Signs the given inputs with SIGHASH_ALL (and nothing else). The key must belong to each input.
-export function signInputs (psbt: bitcoin.Psbt, keyPair: bitcoin.Signer, inputIndexes: number[]): bitcoin.Psbt {
-  for (const i of inputIndexes) {
-    if (!Number.isInteger(i) || i < 0 || i >= psbt.inputCount) throw BAD_ESCROW(`no input ${i} to sign (the transaction has ${psbt.inputCount})`)
-    const d = psbt.data.inputs[i]
-    if (d.sighashType !== undefined && d.sighashType !== SIGHASH_ALL) throw PSBT_REFUSED(`input ${i} asks for sighash type 0x${d.sighashType.toString(16)}; only SIGHASH_ALL is signed`)
-    try {
-      psbt.signInput(i, keyPair, [SIGHASH_ALL])
-    } catch (err) {
-      throw BAD_ESCROW(`cannot sign input ${i} with key ${toHex(keyPair.publicKey)}: ${(err as Error).message}`)
-    }
-  }
-  return psbt
-}
-
-function unsignedBytes (psbt: bitcoin.Psbt): Uint8Array {
-  return unsignedTx(psbt).toBuffer()
-}
-
-// Merges signatures from PSBTs of the same transaction into a new PSBT (the inputs are not modified).
-export function combine (first: bitcoin.Psbt, ...others: bitcoin.Psbt[]): bitcoin.Psbt {
-  const base = first.clone()
-  const want = unsignedBytes(first)
-  for (const o of others) {
-    if (!bytesEqual(unsignedBytes(o), want)) throw PSBT_REFUSED('cannot combine signatures of two different transactions')
-  }
-  if (others.length > 0) base.combine(...others)
-  return base
-}
-
-export interface Finalized {
-  hex: string
-  txid: string
-  vsize: number
-  weight: number
-  feeSats: bigint
-}
-
-// Finalizes every input (the escrow's P2WSH 2-of-3 from two valid signatures of keys in the script, in script
-// order; P2WPKH from its one signature), extracts the transaction, and verifies every input's witness against the
-// coin it spends before returning the hex. Signatures of keys that are not in the escrow script (a mediator's, say)
-// do not count: with only one party's signature besides such a key, finalizing throws PSBT_REFUSED.
-export function finalize (psbt: bitcoin.Psbt): Finalized {
-  const p = psbt.clone()
-  const tx = unsignedTx(p)
-  for (let i = 0; i < p.inputCount; i++) {
-    const d = p.data.inputs[i]
-    if (d.finalScriptWitness !== undefined) continue
-    const prev = d.witnessUtxo
-    if (prev === undefined) throw PSBT_REFUSED(`input ${i} has no witnessUtxo`)
-    const sigs = d.partialSig ?? []
-    let stack: Uint8Array[]
-    if (d.witnessScript !== undefined) {
-      const keys = parseEscrowScript(d.witnessScript)
-      if (keys === null) throw PSBT_REFUSED(`input ${i}: the witness script is not a 2-of-3 escrow`)
-      if (!bytesEqual(prev.script, p2wshOutputScript(d.witnessScript))) throw PSBT_REFUSED(`input ${i}: the witness script does not match the coin it spends`)
-      const ordered: Uint8Array[] = []
-      let ignored = 0
-      for (const k of keys) {
-        const s = sigs.find(ps => bytesEqual(ps.pubkey, k))
-        if (s !== undefined && checkSignature(tx, i, prev.script, prev.value, d.witnessScript, s.pubkey, s.signature) === null) ordered.push(s.signature)
-      }
-      for (const ps of sigs) if (!keys.some(k => bytesEqual(k, ps.pubkey))) ignored++
-      if (ordered.length < 2) {
-        throw PSBT_REFUSED(`input ${i} has valid signatures from ${ordered.length} of the 3 escrow keys; 2 are needed` +
-          (ignored > 0 ? ` (${ignored} signature${ignored === 1 ? '' : 's'} from keys not in the escrow script ignored)` : ''))
-      }
-      stack = [new Uint8Array(0), ordered[0], ordered[1], d.witnessScript]
-    } else if (isP2wpkhScript(prev.script)) {
-      const s = sigs.find(ps => bytesEqual(bitcoin.crypto.hash160(ps.pubkey), prev.script.subarray(2)))
-      if (s === undefined) throw PSBT_REFUSED(`input ${i} (P2WPKH) is not signed yet`)
-      const why = checkSignature(tx, i, prev.script, prev.value, undefined, s.pubkey, s.signature)
-      if (why !== null) throw PSBT_REFUSED(`input ${i}: ${why}`)
-      stack = [s.signature, s.pubkey]
-    } else {
-      throw PSBT_REFUSED(`input ${i} spends a kind of output this wallet does not finalize`)
-    }
-    const witness = witnessToBytes(stack)
-    p.finalizeInput(i, () => ({ finalScriptSig: undefined, finalScriptWitness: witness }))
-  }
-  const final = p.extractTransaction()
-  const prevouts = p.data.inputs.map(d => d.witnessUtxo as { script: Uint8Array, value: bigint })
-  const errors = verifyTx(final, prevouts)
-  if (errors.length > 0) throw PSBT_REFUSED(`the finalized transaction does not verify: ${errors.join('; ')}`)
-  let inSats = 0n
-  for (const pv of prevouts) inSats += pv.value
-  let outSats = 0n
-  for (const o of final.outs) outSats += o.value
-  return { hex: final.toHex(), txid: final.getId(), vsize: final.virtualSize(), weight: final.weight(), feeSats: inSats - outSats }
 }

@@ -35,106 +35,9 @@ import https from 'https'
 import { Transaction } from 'bitcoinjs-lib'
 import type { ChainBackend, ChainName, TxStatus, Utxo } from './chain.js'
 import type { Flavour } from './networks.js'
-import { BROADCAST_REJECTED, CHAIN_AUTH_FAILED, CHAIN_ERROR, CHAIN_MISMATCH, CHAIN_UNREACHABLE, P2PrintError } from '../errors.js'
-
-// ---------------------------------------------------------------------------------------------------------------
-// HTTP (shared with esplora.ts)
-
-export interface HttpResponse { status: number, body: string }
-
-export interface HttpRequest {
-  url: URL
-  method?: 'GET' | 'POST'
-  headers?: Record<string, string>
-  body?: string
-  timeoutMs: number
-  agent?: http.Agent
-  maxBytes?: number
-}
-
-// The URL as it may be shown: no user, no password, no query.
-export function redactUrl (url: URL | string): string {
-  const u = new URL(String(url))
-  u.username = ''
-  u.password = ''
-  u.search = ''
-  return u.toString()
-}
-
-export function httpRequest (req: HttpRequest): Promise<HttpResponse> {
-  const { url, timeoutMs } = req
-  const maxBytes = req.maxBytes ?? 64 * 1024 * 1024
-  const shown = redactUrl(url)
-  const mod = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null
-  if (mod === null) return Promise.reject(CHAIN_UNREACHABLE(shown, `unsupported protocol ${url.protocol} (use http: or https:)`))
-  const headers: Record<string, string> = { ...req.headers }
-  if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body))
-  return new Promise((resolve, reject) => {
-    let done = false
-    const finish = (err: Error | null, res?: HttpResponse): void => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      if (err !== null) reject(err)
-      else resolve(res!)
-    }
-    const r = mod.request(url, { method: req.method ?? 'GET', headers, agent: req.agent }, (res) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      res.on('data', (c: Buffer) => {
-        size += c.length
-        if (size > maxBytes) {
-          r.destroy()
-          finish(CHAIN_ERROR(`the answer from ${shown} is larger than ${maxBytes} bytes`))
-          return
-        }
-        chunks.push(c)
-      })
-      res.on('end', () => finish(null, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', (err) => finish(CHAIN_UNREACHABLE(shown, err.message)))
-    })
-    const timer = setTimeout(() => {
-      r.destroy()
-      finish(CHAIN_UNREACHABLE(shown, `no answer within ${timeoutMs} ms`))
-    }, timeoutMs)
-    r.on('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'ECONNREFUSED'
-        ? 'connection refused (is the node running, and is this its RPC port?)'
-        : err.code === 'ENOTFOUND' ? `unknown host ${url.hostname}` : (err.code ?? err.message)
-      finish(CHAIN_UNREACHABLE(shown, why))
-    })
-    if (req.body !== undefined) r.write(req.body)
-    r.end()
-  })
-}
-
-// BTC amount as JSON number (8 decimals at most) → satoshis, without going through float multiplication.
-export function btcToSats (btc: number): bigint {
-  if (!Number.isFinite(btc)) throw CHAIN_ERROR(`not an amount: ${String(btc)}`)
-  const neg = btc < 0
-  const [int, frac = ''] = Math.abs(btc).toFixed(8).split('.')
-  const sats = BigInt(int) * 100_000_000n + BigInt(frac.padEnd(8, '0'))
-  return neg ? -sats : sats
-}
-
-// BTC per 1000 vB → sat/vB
-export function btcPerKvbToSatPerVb (btcPerKvb: number): number {
-  return btcPerKvb * 1e8 / 1000
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-
-// An error the node answered with (JSON-RPC error object).
-export class RpcError extends Error {
-  readonly code: number
-  readonly method: string
-  constructor (method: string, code: number, message: string) {
-    super(`${method}: ${message} (code ${code})`)
-    this.name = 'RpcError'
-    this.code = code
-    this.method = method
-  }
-}
+import { httpRequest, redactUrl, type HttpResponse } from './http.js'
+import { BCOIN_CHAINS, CORE_CHAINS, RpcError, btcPerKvbToSatPerVb, btcToSats, type BcoinCoin, type BcoinTx, type RawTxVerbose } from './rpc-wire.js'
+import { BROADCAST_REJECTED, CHAIN_AUTH_FAILED, CHAIN_ERROR, CHAIN_MISMATCH, CHAIN_UNREACHABLE } from '../errors.js'
 
 export interface BitcoinRpcOptions {
   // http://user:password@host:port/ (Core: rpcuser/rpcpassword; bcoin: any user, the API key as password)
@@ -149,19 +52,6 @@ export interface BitcoinRpcOptions {
   maxOutspendScan?: number
   // Core: mempools up to this many txs are scanned for unconfirmed outputs / spenders (default 5000)
   mempoolScanLimit?: number
-}
-
-const CORE_CHAINS: Record<string, ChainName> = { main: 'mainnet', test: 'testnet', testnet4: 'testnet', signet: 'signet', regtest: 'regtest' }
-const BCOIN_CHAINS: Record<string, ChainName> = { main: 'mainnet', testnet: 'testnet', regtest: 'regtest', simnet: 'regtest' }
-
-interface BcoinCoin { hash: string, index: number, value: number, height: number, script: string, address: string | null }
-interface BcoinTx { hash: string, height: number, inputs: Array<{ prevout: { hash: string, index: number } }>, outputs: Array<{ address: string | null, script: string, value: number }> }
-interface RawTxVerbose {
-  txid: string
-  blockhash?: string
-  confirmations?: number
-  vin: Array<{ txid?: string, vout?: number, coinbase?: string }>
-  vout: Array<{ value: number, n: number, scriptPubKey: { hex: string, address?: string, addresses?: string[] } }>
 }
 
 export class BitcoinRpc implements ChainBackend {
@@ -540,8 +430,4 @@ export class BitcoinRpc implements ChainBackend {
     this.closed = true
     this.agent.destroy()
   }
-}
-
-export function isChainError (err: unknown): err is P2PrintError {
-  return err instanceof P2PrintError && (err.code.startsWith('CHAIN_') || err.code === 'BROADCAST_REJECTED')
 }

@@ -121,12 +121,3 @@ export function isEscrowOutput (outputScript: Uint8Array, script: EscrowScript |
   const ws = script instanceof Uint8Array ? script : script.witnessScript
   return isEscrowScript(ws) && bytesEqual(outputScript, p2wshOutputScript(ws))
 }
-
-// Is this script exactly the escrow script of these three keys (in any order given)?
-export function isEscrowScriptFor (witnessScript: Uint8Array, keys: EscrowKeys): boolean {
-  try {
-    return bytesEqual(witnessScript, escrowScript(keys).witnessScript)
-  } catch {
-    return false
-  }
-}

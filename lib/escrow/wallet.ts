@@ -31,7 +31,7 @@
 // Coin selection (selectCoins): coins worth less than the fee to spend them are skipped; then the smallest single
 // coin that pays the whole amount (fewest inputs, keeps big coins whole, links fewer of the user's coins), and
 // otherwise largest-first until the amount and the fee for the inputs so far are covered. Change below dust is
-// left to the miner. The fee model is psbt.ts's (272 WU per P2WPKH input, the change output, a fixed part).
+// left to the miner. The fee model is fees.ts's (272 WU per P2WPKH input, the change output, a fixed part).
 import crypto from 'crypto'
 import fs from 'fs'
 import path from 'path'
@@ -42,7 +42,9 @@ import { generateMnemonic, mnemonicToSeedSync, validateMnemonic } from '@scure/b
 import { wordlist } from '@scure/bip39/wordlists/english.js'
 import type { ChainBackend, Utxo } from './chain.js'
 import { DUST_SATS, type EscrowAmounts } from './amounts.js'
-import { feeForWeight, fundingSharedShare, isP2wpkhScript, outputWeight, signInputs, WEIGHT } from './psbt.js'
+import { feeForWeight, fundingSharedShare, outputWeight, WEIGHT } from './fees.js'
+import { isP2wpkhScript } from './psbt.js'
+import { signInputs } from './psbt-sign.js'
 import { bytesEqual, parseEscrowScript, toHex } from './script.js'
 import { BAD_ESCROW, BAD_MNEMONIC, INSUFFICIENT_FUNDS, WALLET_EXISTS, WALLET_NOT_FOUND } from '../errors.js'
 

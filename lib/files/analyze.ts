@@ -332,7 +332,7 @@ function unknownType (bytes: Uint8Array, name: string, ext: string): Error {
 }
 
 // Any supported file from memory: .stl, .obj, .3mf, .zip (by extension). The ZIP and 3MF readers are loaded on first
-// use (lib/files/zip.ts, threemf.ts), so reading an STL does not load yauzl.
+// use (lib/files/archive.ts, threemf.ts), so reading an STL does not load yauzl.
 export async function analyzeBytesAsync (bytes: Uint8Array, name: string, limits: FileLimits = DEFAULT_LIMITS): Promise<AnalyzedFile> {
   if (bytes.byteLength > limits.maxFileBytes) throw FILE_TOO_LARGE(name, bytes.byteLength, limits.maxFileBytes)
   const ext = extension(name)
@@ -342,7 +342,7 @@ export async function analyzeBytesAsync (bytes: Uint8Array, name: string, limits
       const foreign = sniffForeign(bytes)
       throw NOT_A_MODEL(name, `the name says .zip but the content is not a ZIP archive${foreign === null ? '' : ` (it looks like ${foreign})`}`)
     }
-    const { readZipModels } = await import('./zip.js')
+    const { readZipModels } = await import('./archive.js')
     const entries = await readZipModels(bytes, name, limits)
     const models: NamedAnalysis[] = []
     for (const e of entries) {

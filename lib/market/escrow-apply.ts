@@ -12,7 +12,7 @@ import { sigOf, pairOf, roleIn, agreedPayout, cancelAllowed, rulingAllowed, ruli
 import { escrowContext, MAX_MEDIATOR_FEE_PCT } from '../escrow/context.js'
 import { verifySig, unpayablePath, keyBound } from '../escrow/verify.js'
 import { escrowAmounts } from '../escrow/amounts.js'
-import { MIN_FEE_RATE, WEIGHT, feeForWeight, fundingSharedShare } from '../escrow/psbt.js'
+import { MIN_FEE_RATE, WEIGHT, feeForWeight, fundingSharedShare } from '../escrow/fees.js'
 import { MAX_TIME_MS } from '../codec.js'
 
 export type Step = { next: JobRecord, clientOpenDelta: number } | null

@@ -69,6 +69,7 @@ export function ActiveJob (p: ScreenProps & { id: string }): React.JSX.Element {
           {j.escrow !== null
             ? <Text>escrow <Text color='cyan'>{j.escrow.state}</Text>{j.escrow.fundingDepth !== null ? ` · funding ${j.escrow.fundingDepth}/${j.escrow.requiredDepth} confirmation(s)` : ''}{j.escrow.payout !== null ? ` · paid (${j.escrow.payout.kind}) ${j.escrow.payout.txid.slice(0, 16)}…` : ''}</Text>
             : null}
+          {d.escrowLog.slice(-4).map((l, i) => <Text key={`e${i}`} color={/could not act|refuse/.test(l) ? 'red' : undefined}>escrow {l}</Text>)}
           {d.dispute !== null ? <Box marginTop={1} flexDirection='column'><Text bold>Dispute</Text><DisputeBox d={d.dispute} /></Box> : null}
           <Box marginTop={1}>{view}</Box>
         </Box>

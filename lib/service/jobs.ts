@@ -1,0 +1,137 @@
+// The job lifecycle on a P2Print: each function checks the transition against the job's record, builds the op
+// (with the escrow engine's part in a market with escrow), appends it, and reports whether the market took it.
+import b4a from 'b4a'
+import type { P2Print, JobChange } from './p2print.js'
+import type { LoadedModel } from './model.js'
+import type { JobView } from '../market/market.js'
+import type { JobQuery } from '../market/view.js'
+import { getSettings } from '../market/view.js'
+import { OP, LIMITS, type JobRecord, type OpBody, type OpType, type JobFields, type JobPatch } from '../schema.js'
+import { checkTransition, newEntries } from '../job/state.js'
+import { jobIdString } from '../ids.js'
+import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED } from '../errors.js'
+import { publishChatKey, grantDue } from '../chat/chat.js'
+import { ESCROW_NEEDS_BACKEND } from './chain.js'
+
+export type OnUpload = (p: { bytes: number, total: number }) => void
+
+export async function list (p: P2Print, q: JobQuery, mine: boolean): Promise<JobView[]> {
+  return await p.market.jobs(mine ? { ...q, mine: p.market.writerKey } : q)
+}
+
+export async function create (p: P2Print, fields: JobFields, model: LoadedModel | null, o: { onUpload?: OnUpload }): Promise<JobChange> {
+  const market = p.market
+  const writer = await market.writerRecord(market.writerKey)
+  if (writer.openJobs >= LIMITS.openJobsPerClient) {
+    throw LIMIT_REACHED(`you already have ${writer.openJobs} open jobs, the most a client may have in this market: cancel one or wait until one is accepted`)
+  }
+  const file = model === null ? null : await market.files.attach(model.bytes, model.name, model.summary)
+  const { jobId } = await market.append({ type: OP.JOB_CREATE, job: fields, file })
+  await publishChatKey(market) // so the printer can write to the client's chat as soon as it accepts
+  await market.update()
+  const v = jobId === null ? null : await market.getJob(jobId)
+  if (v === null) throw OP_REJECTED('the market did not take the new job (see `p2print market info`)')
+  p.event('job-created', { id: jobIdString(v.job.id) })
+  let shared = await p.share()
+  if (file !== null && market.connections > 0) {
+    p.event('sharing-file', { name: file.name, bytes: file.byteLength })
+    const held = await market.files.waitHeld(file, Math.max(p.opts.syncTimeoutMs, 5000), u => {
+      p.event('upload-progress', { ...u })
+      o.onUpload?.(u)
+    })
+    p.event(held ? 'file-shared' : 'file-stored-locally', { name: file.name })
+    shared = shared && held
+  }
+  return { view: v, shared }
+}
+
+export async function update (p: P2Print, idText: string, patch: JobPatch): Promise<JobChange> {
+  return await transition(p, await p.job(idText), OP.JOB_UPDATE, async (jobId) => ({ type: OP.JOB_UPDATE, jobId, patch }), (v) => {
+    if (v.job.updates >= LIMITS.updatesPerJob) throw LIMIT_REACHED(`this job was already edited ${v.job.updates} times, the most allowed: cancel it and post a new one`)
+  })
+}
+
+export async function withdraw (p: P2Print, idText: string): Promise<JobChange> {
+  return await transition(p, await p.job(idText), OP.JOB_WITHDRAW, async (jobId) => ({ type: OP.JOB_WITHDRAW, jobId }))
+}
+
+// In a market with escrow the printer's accept carries its key, addresses and coins (its deposit).
+export async function accept (p: P2Print, idText: string): Promise<JobChange> {
+  return await transition(p, await p.job(idText), OP.JOB_ACCEPT, async (jobId) => {
+    if (!(await p.hasEscrow())) return { type: OP.JOB_ACCEPT, jobId }
+    const escrow = await p.escrowSession()
+    if (escrow === null) throw ESCROW_NEEDS_BACKEND((await getSettings(p.market.view)).chain)
+    return { type: OP.JOB_ACCEPT, jobId, escrow: await escrow.engine.prepareAccept(jobId) }
+  }, (v) => {
+    if (v.job.leavers.filter(k => b4a.equals(k, p.market.writerKey)).length >= LIMITS.acceptsPerPrinter) throw NOT_ALLOWED(`you left this job ${LIMITS.acceptsPerPrinter} times (withdrew, or let its funding lapse): you cannot accept it again`)
+  })
+}
+
+// Shipping an escrowed job carries the printer's signature on the payout the client's completion will release.
+export async function ship (p: P2Print, idText: string, note: string): Promise<JobChange> {
+  if (note.length > LIMITS.noteChars) throw BAD_ARGUMENT(`the note is longer than ${LIMITS.noteChars} characters`)
+  return await transition(p, await p.job(idText), OP.JOB_SHIP, async (jobId, job) => {
+    if (job.escrow === null) return { type: OP.JOB_SHIP, jobId, note }
+    const escrow = await escrowFor(p, job)
+    return { type: OP.JOB_SHIP, jobId, note, psbt: (await escrow.engine.prepareShip(jobId)).psbt }
+  })
+}
+
+// Completing an escrowed job countersigns and broadcasts the payout; the engine records it with job/complete.
+export async function complete (p: P2Print, idText: string): Promise<JobChange> {
+  return await transition(p, await p.job(idText), OP.JOB_COMPLETE, async (jobId, job) => {
+    if (job.escrow === null) return { type: OP.JOB_COMPLETE, jobId }
+    const { txid } = await (await escrowFor(p, job)).engine.complete(jobId)
+    p.event('payout-broadcast', { kind: 'complete', txid })
+    return null
+  })
+}
+
+// An open job is cancelled by its client. An escrowed, funded job is cancelled by agreement: each side signs the
+// cancel payout; once both have, the engines pay everyone back and the job becomes cancelled.
+export async function cancel (p: P2Print, idText: string): Promise<JobChange> {
+  const before = await p.job(idText)
+  if (before.job.escrow === null || before.job.status === 'open') return await transition(p, before, OP.JOB_CANCEL, async (jobId) => ({ type: OP.JOB_CANCEL, jobId }))
+  const escrow = await escrowFor(p, before.job)
+  const { txid } = await escrow.engine.requestCancel(before.job.id)
+  p.event('cancel-signed', { id: jobIdString(before.job.id), txid })
+  await p.market.update()
+  await p.escrowSteps(2000)
+  const after = (await p.market.getJob(before.job.id)) ?? before
+  return { view: after, shared: await p.share() }
+}
+
+export async function dispute (p: P2Print, idText: string, reason: string): Promise<JobChange> {
+  if (reason.trim().length === 0) throw BAD_ARGUMENT('a dispute needs a reason saying what went wrong')
+  if (reason.length > LIMITS.noteChars) throw BAD_ARGUMENT(`the reason is longer than ${LIMITS.noteChars} characters`)
+  return await transition(p, await p.job(idText), OP.JOB_DISPUTE, async (jobId) => ({ type: OP.JOB_DISPUTE, jobId, reason }))
+}
+
+async function escrowFor (p: P2Print, job: JobRecord): Promise<NonNullable<P2Print['escrow']>> {
+  return (await p.escrowSession()) ?? p.needEscrow(job)
+}
+
+// makeOp returns the op to append, or null when the escrow engine appended it itself.
+type MakeOp = (jobId: Uint8Array, job: JobRecord) => Promise<OpBody | null>
+
+async function transition (p: P2Print, before: JobView, action: OpType, makeOp: MakeOp, precheck?: (v: JobView) => void): Promise<JobChange> {
+  const market = p.market
+  const escrowed = before.job.escrow !== null || (before.job.status === 'open' && await p.hasEscrow())
+  const check = checkTransition(before.job, action, market.writerKey, escrowed)
+  if (!check.ok) throw check.code === 'NOT_ALLOWED' ? NOT_ALLOWED(check.reason) : BAD_TRANSITION(check.reason)
+  if (precheck !== undefined) precheck(before)
+  const op = await makeOp(before.job.id, before.job)
+  if (op !== null) await market.append(op)
+  // the chat: a printer publishes its key when it accepts; opening a dispute lets its mediator and arbitrator in
+  if (action === OP.JOB_ACCEPT) await publishChatKey(market)
+  await market.update()
+  if (action === OP.JOB_DISPUTE) {
+    const disputed = await market.getJob(before.job.id)
+    if (disputed !== null) await grantDue(market, disputed.job).catch(() => 0)
+  }
+  const after = await market.getJob(before.job.id)
+  const took = after !== null && newEntries(before.job, after.job).some(h => h.action === action)
+  if (after === null || !took) throw OP_REJECTED('the market did not apply this change: the job changed meanwhile; run `p2print job show` and try again')
+  p.event('job-changed', { id: jobIdString(after.job.id), status: after.job.status, confirmed: after.confirmed })
+  return { view: after, shared: await p.share() }
+}
