@@ -1,40 +1,31 @@
 // The one interface the terminal UI (ui/) talks to: a long-lived P2Print service (lib/service) that keeps the
-// storage open and the swarm connected for the app's whole life, and shapes what the screens show. Job actions are
-// the service's own methods, the same the command line calls; the rest still runs the CLI's command code on the
-// service (Ctx.session), so the UI can do nothing the command line cannot.
+// storage open and the swarm connected for the app's whole life, and shapes what the screens show. Every action is
+// a method of that service, the same the command line calls, so the UI can do nothing the command line cannot.
 import path from 'path'
-import type { Ctx, Result } from './commands/context.js'
-import { marketInfo } from './commands/market.js'
 import { parseNewJob } from './job/parse.js'
-import { chatCommand, type ChatData } from './commands/chat.js'
-import { disputeRule } from './commands/escrow.js'
-import { jobDownload, jobPreview } from './commands/files.js'
-import { P2Print, type P2PrintEvent, type JobChange } from './service/p2print.js'
+import { parseSendAmount } from './job/amounts.js'
+import type { ChatData } from './service/chat.js'
+import { P2Print, type P2PrintEvent, type P2PrintOptions, type JobChange } from './service/p2print.js'
 import type { EscrowSession } from './service/chain.js'
 import { loadModelFile } from './service/model.js'
-import { walletAddress, walletBalance, walletSend, walletSendPlan, type SendPlan } from './commands/wallet.js'
-import { mediatorRegister, disputePropose, disputeAccept, disputeReject, disputeList } from './commands/dispute.js'
-import { jobReview } from './commands/reputation.js'
+import type { SendPlan } from './service/wallet.js'
 import { countServed } from './files/seeder.js'
 import { getSettings } from './market/view.js'
-import type { ChainName } from './escrow/chain.js'
-import { networkFor } from './escrow/networks.js'
 import { Wallet } from './escrow/wallet.js'
 import * as bitcoin from 'bitcoinjs-lib'
 import { jobToJSON, type JobJSON } from './job/json.js'
 import { roleOf } from './job/state.js'
 import { jobRecords } from './reputation/query.js'
-import { reviewRefusal } from './reputation/apply.js'
-import { getReview } from './reputation/records.js'
 import { disputeJSON, type MediatorJSON as MediatorInfo, type DisputeList as DisputesInfo } from './disputes/json.js'
-import { MATERIALS, STATUSES, LIMITS, type JobRecord, type Status, type FileSummary } from './schema.js'
+import { MATERIALS, STATUSES, LIMITS, type Status, type FileSummary } from './schema.js'
 import { parseKey, peerId, jobIdString } from './ids.js'
 import { formatBtc } from './btc.js'
 import { qrMatrix, qrTextForUri, type QrMatrix } from './qr.js'
-import { P2PrintError } from './errors.js'
+import { P2PrintError, BAD_ARGUMENT, INTERNAL, NO_MARKET_YET, NOT_A_MARKET_KEY, restate } from './errors.js'
 import { printable } from './text.js'
-import { NO_BACKEND_HINT, type AppOptions, type AppState, type JobFilters, type JobPage, type ActionName, type ReviewState, type JobDetail, type EscrowRow, type WalletInfo, type ReceiveInfo, type SentInfo, type SendErrors, type ReviewErrors, type DownloadProgress, type ModelPreview, type DownloadDone, type SeederInfo, type MyJobs, type JobDraft, type DraftErrors, type FilePreview, type AppCore } from './app/types.js'
+import { NO_BACKEND_HINT, type AppOptions, type AppState, type JobFilters, type JobPage, type ActionName, type JobDetail, type WalletInfo, type ReceiveInfo, type SentInfo, type SendErrors, type ReviewErrors, type DownloadProgress, type ModelPreview, type DownloadDone, type SeederInfo, type MyJobs, type JobDraft, type DraftErrors, type FilePreview, type AppCore } from './app/types.js'
 import { JobLists } from './app/job-list.js'
+import { reviewState, escrowRows } from './app/details.js'
 import { AppSeeding } from './app/seeding.js'
 import { allowedActions, validateSend, validatePct, validateReview, validateDraft, draftFlags } from './app/forms.js'
 
@@ -47,11 +38,11 @@ export type { JobJSON, ChatData, Status, FileSummary, QrMatrix, SendPlan }
 function friendly (err: unknown): Error {
   if (err instanceof P2PrintError) {
     // the commands name their flags; in the app the backend can only be given by starting it again
-    if (err.code === 'ESCROW_NEEDS_BACKEND' || /needs a Bitcoin backend/.test(err.message)) return new P2PrintError(err.code, NO_BACKEND_HINT)
+    if (err.code === 'ESCROW_NEEDS_BACKEND' || /needs a Bitcoin backend/.test(err.message)) return restate(err, NO_BACKEND_HINT)
     return err
   }
   const e = err as Error
-  return new P2PrintError('INTERNAL', `something went wrong: ${e?.message ?? String(err)}. Try again; if it persists, run the same action with the CLI to see more.`)
+  return INTERNAL(`something went wrong: ${e?.message ?? String(err)}. Try again; if it persists, run the same action with the CLI to see more.`)
 }
 
 export class AppSession implements AppCore {
@@ -69,7 +60,7 @@ export class AppSession implements AppCore {
   private seedingRun: AppSeeding | null = null
   private ownServed = 0
   private stopOwnCount: (() => void) | null = null
-  private readonly ctx: Ctx
+  private readonly ctx: P2PrintOptions
 
   private constructor (private readonly opts: AppOptions) {
     this.st = { storage: opts.storage, hasMarket: false, walletCreated: false, peers: 0, sync: 'no-market', market: null, balance: null, notice: null }
@@ -77,15 +68,11 @@ export class AppSession implements AppCore {
       storage: opts.storage,
       bootstrap: opts.bootstrap,
       marketKey: opts.marketKey ?? null,
-      json: true,
       syncTimeoutMs: opts.syncTimeoutMs ?? 5000,
       chain: opts.chain ?? null,
       bitcoinRpc: opts.bitcoinRpc ?? null,
       esplora: opts.esplora ?? null,
-      stopped: new Promise(() => {}),
-      emit: (tag) => {
-        if (tag === 'wallet-created') this.st = { ...this.st, walletCreated: true }
-      }
+      network: true
     }
   }
 
@@ -93,7 +80,7 @@ export class AppSession implements AppCore {
   // runs in the background and the state says how far it got.
   static async open (opts: AppOptions): Promise<AppSession> {
     const app = new AppSession(opts)
-    const p2 = new P2Print({ ...app.ctx, network: true })
+    const p2 = new P2Print(app.ctx)
     p2.on('event', (e: P2PrintEvent) => app.onEvent(e))
     app.p2 = p2
     await p2.ready()
@@ -175,7 +162,8 @@ export class AppSession implements AppCore {
   private async refreshBalance (): Promise<void> {
     if (this.ctx.bitcoinRpc === null && this.ctx.esplora === null) return
     try {
-      const b = data(await walletBalance(await this.walletCtx()), 'balance')
+      await this.ensureEscrow().catch(() => null)
+      const b = await this.need().balance()
       this.st = { ...this.st, balance: { confirmedSats: b.confirmedSats, unconfirmedSats: b.unconfirmedSats, chain: b.chain, tipHeight: b.tipHeight } }
     } catch (err) {
       this.st = { ...this.st, notice: `wallet balance unavailable: ${friendly(err).message}` }
@@ -185,7 +173,7 @@ export class AppSession implements AppCore {
   private async refreshMarket (): Promise<void> {
     if (!this.attached || this.closing) return
     const s = this.p2!
-    const info = await marketInfo({ peer: s.peer, market: s.market, peers: s.market.connections })
+    const info = await s.info()
     const settings = await getSettings(s.market.view)
     this.st = {
       ...this.st,
@@ -218,16 +206,16 @@ export class AppSession implements AppCore {
   }
 
   private need (): P2Print {
-    if (this.p2 === null || !this.attached) throw new P2PrintError('NO_MARKET', 'no market yet: create one or join one with its key')
+    if (this.p2 === null || !this.attached) throw NO_MARKET_YET('no market yet: create one or join one with its key')
     return this.p2
   }
 
-  private cmdCtx (): Ctx {
-    return { ...this.ctx, session: this.need() }
+  private jobJSON (c: JobChange): JobJSON {
+    return { ...jobToJSON(c.view.job, c.view.confirmed), shared: c.shared, peers: this.need().connections } as JobJSON
   }
 
   async createMarket (name: string): Promise<void> {
-    if (name.length > LIMITS.marketNameChars) throw new P2PrintError('BAD_ARGUMENT', `the name is longer than ${LIMITS.marketNameChars} characters`)
+    if (name.length > LIMITS.marketNameChars) throw BAD_ARGUMENT(`the name is longer than ${LIMITS.marketNameChars} characters`)
     await this.p2!.createMarket(name)
     this.jobLists = null
     await this.attach()
@@ -236,7 +224,7 @@ export class AppSession implements AppCore {
 
   async joinMarket (keyText: string): Promise<void> {
     const key = parseKey(keyText.trim())
-    if (key === null) throw new P2PrintError('UNKNOWN_MARKET', 'that is not a market key: paste the 52-character key the market\'s creator shared (`p2print market info` shows it)')
+    if (key === null) throw NOT_A_MARKET_KEY('that is not a market key: paste the 52-character key the market\'s creator shared (`p2print market info` shows it)')
     await this.p2!.joinMarket(key)
     this.jobLists = null
     await this.attach()
@@ -277,21 +265,12 @@ export class AppSession implements AppCore {
         actions: allowedActions(v.job, s.market.writerKey, settings.chain !== ''),
         escrowChain: settings.chain,
         dispute: disputeJSON(v.job.dispute),
-        review: await this.reviewState(v.job),
+        review: await reviewState(s, v.job),
         escrowLog: this.escrowLog.get(jobIdString(v.job.id)) ?? []
       }
     } catch (err) { throw friendly(err) }
   }
 
-  private async reviewState (job: JobRecord): Promise<ReviewState> {
-    const s = this.need()
-    const me = s.market.writerKey
-    if (roleOf(job, me) === 'other') return { can: false, why: null, mine: null }
-    const r = await getReview(s.market.view, job.id, me)
-    if (r !== null) return { can: false, why: null, mine: { rating: r.rating, text: r.text } }
-    const why = reviewRefusal(job, me, 5)
-    return { can: why === null, why, mine: null }
-  }
 
   validateDraft (d: JobDraft): DraftErrors { return validateDraft(d) }
 
@@ -305,7 +284,7 @@ export class AppSession implements AppCore {
   async createJob (d: JobDraft, onUpload?: (p: DownloadProgress) => void): Promise<string> {
     const errors = validateDraft(d)
     const first = Object.values(errors)[0]
-    if (first !== undefined) throw new P2PrintError('BAD_ARGUMENT', first)
+    if (first !== undefined) throw BAD_ARGUMENT(first)
     try {
       const fields = parseNewJob(draftFlags(d))
       const flags = draftFlags(d)
@@ -330,38 +309,31 @@ export class AppSession implements AppCore {
               : action === 'cancel' ? await p2.cancel(id)
                 : await p2.dispute(id, text)
       this.changed()
-      return { ...jobToJSON(c.view.job, c.view.confirmed), shared: c.shared, peers: p2.connections } as JobJSON
+      return this.jobJSON(c)
     } catch (err) { throw friendly(err) }
   }
 
   async chat (id: string, send?: string): Promise<ChatData> {
     try {
-      const r = await chatCommand(this.cmdCtx(), id, send)
+      const r = await this.need().chat(id, { text: send })
       if (send !== undefined) this.changed()
-      return r.data
+      return r
     } catch (err) { throw friendly(err) }
   }
 
   // --- wallet ------------------------------------------------------------------------------------------------------
 
-  // The wallet commands run on the session with the market's chain unless --chain named one.
-  private async walletCtx (): Promise<Ctx> {
-    const s = this.need()
-    await this.ensureEscrow().catch(() => null)
-    const chain = (await getSettings(s.market.view)).chain
-    return { ...this.cmdCtx(), chain: this.ctx.chain ?? (chain === '' ? null : chain as ChainName) }
-  }
-
   async wallet (): Promise<WalletInfo> {
     try {
-      const ctx = await this.walletCtx()
-      const backend = ctx.bitcoinRpc !== null || ctx.esplora !== null
+      const p2 = this.need()
+      await this.ensureEscrow().catch(() => null)
+      const backend = this.ctx.bitcoinRpc !== null || this.ctx.esplora !== null
       let balance: WalletInfo['balance'] = null
       let balanceError: string | null = null
-      let chain: string = ctx.chain ?? this.receive?.chain ?? (ctx.bitcoinRpc !== null ? 'the node\'s chain' : 'testnet')
+      let chain: string = this.ctx.chain ?? await p2.marketChain() ?? this.receive?.chain ?? (this.ctx.bitcoinRpc !== null ? 'the node\'s chain' : 'testnet')
       if (backend) {
         try {
-          const b = data(await walletBalance(ctx), 'balance')
+          const b = await p2.balance()
           balance = { confirmedSats: b.confirmedSats, unconfirmedSats: b.unconfirmedSats }
           chain = b.chain
           this.st = { ...this.st, balance: { ...balance, chain, tipHeight: b.tipHeight } }
@@ -369,33 +341,16 @@ export class AppSession implements AppCore {
           balanceError = `the balance is unavailable: ${friendly(err).message}`
         }
       }
-      return { chain, backend, hint: backend ? null : NO_BACKEND_HINT, balance, balanceError, escrows: await this.escrowRows() }
+      return { chain, backend, hint: backend ? null : NO_BACKEND_HINT, balance, balanceError, escrows: await escrowRows(p2) }
     } catch (err) { throw friendly(err) }
   }
 
-  private async escrowRows (): Promise<EscrowRow[]> {
-    const s = this.need()
-    const me = s.market.writerKey
-    const chain = (await getSettings(s.market.view)).chain
-    if (chain === '') return []
-    const network = s.escrow?.conn.network ?? networkFor(chain as ChainName, 'core')
-    const list = await s.market.jobs({ mine: me, limit: 500 })
-    const rows: EscrowRow[] = []
-    for (const v of list) {
-      if (v.job.escrow == null) continue
-      const e = jobToJSON(v.job, v.confirmed, { network }).escrow
-      if (e === null) continue
-      const role = roleOf(v.job, me)
-      const mine = e.amounts === null ? null : Number(role === 'client' ? e.amounts.clientInSats : e.amounts.printerInSats)
-      rows.push({ id: jobIdString(v.job.id), title: v.job.title, status: v.job.status, role, state: e.state, mySats: mine, totalSats: e.amounts === null ? null : Number(e.amounts.totalSats), address: e.address, payoutTxid: e.payout?.txid ?? null })
-    }
-    return rows
-  }
 
   async receiveAddress (fresh = false): Promise<ReceiveInfo> {
     try {
       if (this.receive !== null && !fresh) return this.receive
-      const a = data(await walletAddress(await this.walletCtx()), 'address')
+      await this.ensureEscrow().catch(() => null)
+      const a = await this.need().receiveAddress()
       this.receive = { ...a, qr: qrMatrix(qrTextForUri(a.uri)) }
       return this.receive
     } catch (err) { throw friendly(err) }
@@ -406,9 +361,10 @@ export class AppSession implements AppCore {
   async planSend (address: string, btc: string): Promise<SendPlan> {
     const errors = validateSend(address, btc)
     const first = errors.address ?? errors.amount
-    if (first !== undefined) throw new P2PrintError('BAD_ARGUMENT', first)
+    if (first !== undefined) throw BAD_ARGUMENT(first)
     try {
-      return await walletSendPlan(await this.walletCtx(), address, btc)
+      await this.ensureEscrow().catch(() => null)
+      return await this.need().planSend(address, parseSendAmount(btc))
     } catch (err) { throw friendly(err) }
   }
 
@@ -416,7 +372,8 @@ export class AppSession implements AppCore {
   async send (plan: SendPlan): Promise<SentInfo> {
     try {
       // at the fee rate shown, and never for a higher fee than the one confirmed
-      const r = data(await walletSend(await this.walletCtx(), plan.address, formatBtc(plan.sentSats), String(plan.feeRate), String(plan.feeSats)), 'sent')
+      await this.ensureEscrow().catch(() => null)
+      const r = await this.need().send(plan.address, BigInt(plan.sentSats), { feeRate: plan.feeRate, maxFeeSats: BigInt(plan.feeSats) })
       void this.refreshBalance().then(() => this.changed())
       return { txid: r.txid, address: r.address, sentSats: r.sentSats, feeSats: r.feeSats, feeRate: r.feeRate }
     } catch (err) { throw friendly(err) }
@@ -426,7 +383,7 @@ export class AppSession implements AppCore {
 
   async disputes (): Promise<DisputesInfo> {
     try {
-      return data(await disputeList(this.cmdCtx()), 'disputes')
+      return await this.need().disputes()
     } catch (err) { throw friendly(err) }
   }
 
@@ -434,9 +391,9 @@ export class AppSession implements AppCore {
 
   async registerMediator (feePct: string): Promise<MediatorInfo> {
     const bad = validatePct(feePct, 'fee')
-    if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
+    if (bad !== null) throw BAD_ARGUMENT(bad)
     try {
-      const r = data(await mediatorRegister(this.cmdCtx(), feePct.trim()), 'mediator')
+      const r = await this.need().registerMediator(Number(feePct.trim()))
       this.changed()
       return r
     } catch (err) { throw friendly(err) }
@@ -444,30 +401,32 @@ export class AppSession implements AppCore {
 
   async propose (id: string, printerPct: string, note: string): Promise<JobJSON> {
     const bad = validatePct(printerPct, 'printer')
-    if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
+    if (bad !== null) throw BAD_ARGUMENT(bad)
     try {
       await this.ensureEscrow().catch(() => null)
-      const r = data(await disputePropose(this.cmdCtx(), id, printerPct.trim(), note), 'job')
+      const p2 = this.need()
+      const c = await p2.propose(id, Number(printerPct.trim()), note)
       this.changed()
-      return r
+      return this.jobJSON(c)
     } catch (err) { throw friendly(err) }
   }
 
   async answerProposal (id: string, accept: boolean, note = ''): Promise<JobJSON> {
     try {
       if (accept) await this.ensureEscrow()
-      const r = data(accept ? await disputeAccept(this.cmdCtx(), id) : await disputeReject(this.cmdCtx(), id, note), 'job')
+      const p2 = this.need()
+      const c = accept ? await p2.acceptProposal(id) : await p2.rejectProposal(id, note)
       this.changed()
-      return r
+      return this.jobJSON(c)
     } catch (err) { throw friendly(err) }
   }
 
   async rule (id: string, printerPct: string, note: string): Promise<{ printerPct: number, txid: string }> {
     const bad = validatePct(printerPct, 'printer')
-    if (bad !== null) throw new P2PrintError('BAD_ARGUMENT', bad)
+    if (bad !== null) throw BAD_ARGUMENT(bad)
     try {
       await this.ensureEscrow()
-      const r = data(await disputeRule(this.cmdCtx(), id, undefined, { printerPct: printerPct.trim(), note }), 'ruled')
+      const r = await this.need().rule(id, Number(printerPct.trim()), note)
       this.changed()
       return { printerPct: r.printerPct, txid: r.txid }
     } catch (err) { throw friendly(err) }
@@ -475,30 +434,16 @@ export class AppSession implements AppCore {
 
   // --- job extras --------------------------------------------------------------------------------------------------
 
-  // `job download` / `job preview` report their progress as events; here they go to the caller, not the terminal
-  private progressCtx (onProgress: (p: DownloadProgress) => void): Ctx {
-    return {
-      ...this.cmdCtx(),
-      emit: (tag, d) => {
-        if (tag === 'download-start') onProgress({ bytes: 0, total: Number(d?.total ?? 0), rate: 0, etaSecs: null })
-        else if (tag === 'download-progress') onProgress(d as unknown as DownloadProgress)
-        else this.ctx.emit(tag, d)
-      }
-    }
-  }
-
   async previewJob (id: string, width: number, onProgress: (p: DownloadProgress) => void): Promise<ModelPreview> {
     try {
-      const ctx = this.progressCtx(onProgress)
-      const r = data(await jobPreview(ctx, id, { width: Math.max(20, Math.min(width, 100)), color: false }), 'analysis')
+      const r = await this.need().preview(id, { width: Math.max(20, Math.min(width, 100)), color: false, onProgress })
       return { name: r.file, previews: r.previews }
     } catch (err) { throw friendly(err) }
   }
 
   async download (id: string, outDir: string, onProgress: (p: DownloadProgress) => void): Promise<DownloadDone> {
     try {
-      const ctx = this.progressCtx(onProgress)
-      const r = data(await jobDownload(ctx, id, path.resolve(outDir.trim() === '' ? '.' : outDir.trim())), 'download')
+      const r = await this.need().download(id, path.resolve(outDir.trim() === '' ? '.' : outDir.trim()), onProgress)
       return { file: r.file, files: r.files, bytes: r.bytes, sha256: r.sha256, ms: r.ms }
     } catch (err) { throw friendly(err) }
   }
@@ -508,9 +453,9 @@ export class AppSession implements AppCore {
   async review (id: string, rating: string, text: string): Promise<{ rating: number, subject: string }> {
     const errors = validateReview(rating, text)
     const first = errors.rating ?? errors.text
-    if (first !== undefined) throw new P2PrintError('BAD_ARGUMENT', first)
+    if (first !== undefined) throw BAD_ARGUMENT(first)
     try {
-      const r = data(await jobReview(this.cmdCtx(), id, rating.trim(), text), 'review')
+      const r = await this.need().review(id, Number(rating.trim()), text)
       this.changed()
       return { rating: r.rating, subject: r.subject }
     } catch (err) { throw friendly(err) }
@@ -547,14 +492,6 @@ export class AppSession implements AppCore {
     this.stopOwnCount?.()
     await this.p2?.close()
   }
-}
-
-// The data of a command's result of one kind (the commands' Result union, narrowed).
-type DataOf<K extends Result['kind']> = Extract<Result, { kind: K }>['data']
-function data<K extends Result['kind']> (r: Result, kind: K): DataOf<K> {
-  if (r.kind !== kind) throw new P2PrintError('INTERNAL', `expected a ${kind} result, got ${r.kind}`)
-  const d: unknown = r.data
-  return d as DataOf<K>
 }
 
 function escrowLine (tag: 'escrow-step' | 'escrow-error', d: { action?: string, kind?: string, txid?: string, detail?: string }): string {

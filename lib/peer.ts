@@ -8,9 +8,8 @@ import Corestore from 'corestore'
 import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import { Market, type MarketOptions } from './market/market.js'
-import { NO_MARKET, STORAGE_LOCKED, P2PrintError } from './errors.js'
-import * as bitcoin from 'bitcoinjs-lib'
-import { Wallet, WALLET_FILE } from './escrow/wallet.js'
+import { NO_MARKET, STORAGE_LOCKED, NOT_OPEN, BAD_STORAGE } from './errors.js'
+import { writeFileAtomic } from './escrow/wallet.js'
 
 export interface PeerOptions extends MarketOptions {}
 
@@ -47,11 +46,6 @@ export class Peer extends ReadyResource {
     this.lock.acquire(this.dir)
     try {
       this.config = await readConfig(path.join(this.dir, 'config.json'))
-      // every peer has a wallet from its first run (the recovery phrase stays in this storage)
-      if (!fs.existsSync(path.join(this.dir, WALLET_FILE))) {
-        await Wallet.generate({ network: bitcoin.networks.bitcoin }).save(this.dir)
-        this.emit('wallet-created', path.join(this.dir, WALLET_FILE))
-      }
       this.store = new Corestore(path.join(this.dir, 'corestore'))
       await this.store.ready()
     } catch (err) {
@@ -102,7 +96,7 @@ export class Peer extends ReadyResource {
   }
 
   private async openSlot (slot: string, key: Uint8Array | null, name?: string): Promise<Market> {
-    if (this.store === null) throw new P2PrintError('NOT_OPEN', 'storage is not open')
+    if (this.store === null) throw NOT_OPEN()
     if (this.market !== null) await this.market.close()
     const market = new Market(this.store.namespace(slot), key, { ...this.opts, name })
     this.market = market
@@ -112,7 +106,7 @@ export class Peer extends ReadyResource {
 
   private async remember (hex: string, entry: MarketEntry, makeCurrent = true): Promise<void> {
     this.config = { ...this.config, current: makeCurrent ? hex : this.config.current, markets: { ...this.config.markets, [hex]: entry } }
-    await writeFileAtomic(path.join(this.dir, 'config.json'), JSON.stringify(this.config, null, 2) + '\n')
+    await writeFileAtomic(path.join(this.dir, 'config.json'), JSON.stringify(this.config, null, 2) + '\n', 0o600)
   }
 }
 
@@ -129,20 +123,8 @@ async function readConfig (file: string): Promise<Config> {
     if (c.version !== 1 || typeof c.markets !== 'object' || c.markets === null) throw new Error('unknown layout')
     return c
   } catch (err) {
-    throw new P2PrintError('BAD_STORAGE', `${file} is not a p2print config (${(err as Error).message}); move it away to start over`)
+    throw BAD_STORAGE(file, (err as Error).message)
   }
-}
-
-async function writeFileAtomic (file: string, data: string): Promise<void> {
-  const tmp = file + '.tmp-' + process.pid
-  const fh = await fs.promises.open(tmp, 'w')
-  try {
-    await fh.writeFile(data)
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  await fs.promises.rename(tmp, file)
 }
 
 // An exclusive lock on a storage directory: a file created with O_EXCL holding the owner's pid. A lock left by a

@@ -9,7 +9,8 @@ import { getJob, getWriter, putJob, type View } from '../lib/market/view.js'
 import { reputationOnJob, countRulingOn, loserOf } from '../lib/reputation/apply.js'
 import { getPeerStats, getReview, getProfile, SHIP_SAMPLES } from '../lib/reputation/records.js'
 import { peerRecord, listPrinters, median, jobRecords } from '../lib/reputation/query.js'
-import { peerOf, printersOf, reviewOn, publishProfile, parseBed, parseProfile, parseRating } from '../lib/commands/reputation.js'
+import { parseBed, parseProfile, parseRating } from '../lib/commands/reputation.js'
+import { peerOf, printersOf, reviewOn, publishProfile } from '../lib/service/reputation.js'
 import { jobIdString, peerId } from '../lib/ids.js'
 
 const CLIENT = b4a.alloc(32, 0xc1)

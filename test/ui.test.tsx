@@ -198,6 +198,20 @@ async function until (frame: () => string | undefined, fn: (f: string) => boolea
   throw new Error(`until: timed out after ${ms} ms waiting for ${fn.toString()}; the last frame:\n${frame() ?? ''}`)
 }
 
+// Types into a form that has just opened: its key handler is attached after the frame that shows it, so a key
+// sent at once can be lost; the field is cleared and typed again until the frame shows the whole text.
+async function typeText (r: { stdin: { write: (s: string) => void }, lastFrame: () => string | undefined }, text: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await press(r.stdin, '\u0015', ...text.split(''))
+    try {
+      await until(r.lastFrame, f => f.includes(text), 2000)
+      return
+    } catch (err) {
+      if (attempt === 2) throw err
+    }
+  }
+}
+
 async function press (stdin: { write: (s: string) => void }, ...keys: string[]): Promise<void> {
   for (const k of keys) {
     stdin.write(k)
@@ -479,7 +493,8 @@ test('ui: disputes screen: register, propose a split, accept a proposal', async 
   // as the printer of the third: reject with a note; the arbitrator decides
   await press(r.stdin, KEY.down, 'x')
   f = await until(r.lastFrame, f => f.includes('Reject the proposal'))
-  await press(r.stdin, 't', 'o', 'o', ' ', 'l', 'o', 'w', KEY.enter)
+  await typeText(r, 'too low')
+  await press(r.stdin, KEY.enter)
   f = await until(r.lastFrame, f => f.includes('proposal rejected'))
   t.ok(core.calls.includes('reject prn000000000000 too low'), 'rejected through the core, with the note')
 
@@ -520,6 +535,22 @@ test('ui: active job offers accept / reject of a pending proposal', async (t) =>
   t.ok(core.calls.includes('accept-proposal disp0000000000000'), 'accepted through the core')
   f = await until(r.lastFrame, f => !f.includes('accept-proposal '))
   t.absent(/accept-proposal\s+accept/.test(f), 'not offered again once accepted')
+})
+
+test('ui: the escrow engine\'s refusals and errors reach the user: the status bar and the job\'s timeline', async (t) => {
+  const refused = '12:00:01 refuse — the printer\'s coins are not on this node: not funding'
+  const job: FakeJob = { ...fakeCore(1).jobs[0], id: 'escr0000000000000', title: 'Escrowed gear', status: 'accepted', role: 'client', client: ME, printer: OTHER, escrowLog: ['12:00:00 propose', refused] }
+  const core = fakeCore(1, { notice: `escrow escr0000: ${refused}` }, { mine: [job] })
+  const r = render(<App core={core} onQuit={() => {}} />)
+  t.teardown(() => r.unmount())
+  let f = await until(r.lastFrame, f => f.includes('Part 0'))
+  t.ok(f.includes('! escrow escr0000: ') && f.includes('not funding'), 'the status bar shows the refusal')
+  await press(r.stdin, 'y')
+  await until(r.lastFrame, f => f.includes('Escrowed gear'))
+  await press(r.stdin, KEY.enter)
+  f = await until(r.lastFrame, f => f.includes('Timeline'))
+  t.ok(f.includes('escrow 12:00:00 propose'), 'the engine\'s steps in the job\'s timeline')
+  t.ok(f.includes('escrow 12:00:01 refuse'), 'and its refusal')
 })
 
 test('ui: seeder view renders what is held and can seed from the app', async (t) => {

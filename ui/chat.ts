@@ -1,5 +1,5 @@
 // Text rendering of `p2print chat` (called from ui/text.ts renderResult).
-import type { ChatData } from '../lib/commands/chat.js'
+import type { ChatData } from '../lib/service/chat.js'
 import { shortId } from '../lib/ids.js'
 
 export function renderChat (d: ChatData): string {

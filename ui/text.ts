@@ -1,9 +1,10 @@
 // Plain-text rendering for the command line: progress events (stderr) and command results (stdout).
 import type { Result, MarketInfo } from '../lib/commands/context.js'
+import type { EscrowView } from '../lib/service/p2print.js'
 import type { JobJSON } from '../lib/job/json.js'
 import type { FileAnalysis, ModelAnalysis } from '../lib/files/model.js'
 import { shortId } from '../lib/ids.js'
-import { renderReputation, recordLine } from '../lib/reputation/render.js'
+import { renderReputation, recordLine } from './reputation.js'
 import { renderChat } from './chat.js'
 import { formatBtc } from '../lib/btc.js'
 import type { FileSummary } from '../lib/schema.js'
@@ -172,7 +173,7 @@ export function renderResult (r: Result): string {
   }
 }
 
-function renderEscrow (d: Record<string, any>): string {
+function renderEscrow (d: EscrowView): string {
   const sats = (v: unknown): string => v === null || v === undefined ? '—' : `${formatBtc(Number(v))} BTC`
   const lines = [
     `Escrow of job ${String(d.id)} (${String(d.status)}${d.confirmed === true ? '' : ', not yet confirmed'})`,

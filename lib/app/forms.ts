@@ -1,9 +1,7 @@
 // The UI's forms and action lists, checked with the CLI's own parsers and messages (pure: no session needed).
 import path from 'path'
 import { parsePatch, parseMaterial, parseBounty } from '../job/parse.js'
-import { parseSendAmount } from '../commands/wallet.js'
-import { parsePct } from '../commands/dispute.js'
-import { parseRating } from '../commands/reputation.js'
+import { parseSendAmount, parsePct, parseRating } from '../job/amounts.js'
 import { escrowAmounts } from '../escrow/amounts.js'
 import { checkTransition, roleOf } from '../job/state.js'
 import { cancelAllowed, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'

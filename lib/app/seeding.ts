@@ -2,8 +2,7 @@
 // the app while it is switched on.
 import b4a from 'b4a'
 import type { P2Print } from '../service/p2print.js'
-import { FileSeeder } from '../files/seeder.js'
-import { SEED_DEFAULTS } from '../commands/seed.js'
+import { FileSeeder, SEED_DEFAULTS } from '../files/seeder.js'
 import { roleOf } from '../job/state.js'
 import { jobIdString } from '../ids.js'
 import type { FileRef } from '../schema.js'

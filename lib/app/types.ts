@@ -1,8 +1,8 @@
 // The shapes the terminal UI gets from the core: the AppCore interface (lib/app.ts implements it, the UI tests fake
 // it) and everything its methods take and return.
-import type { Bootstrap } from '../commands/context.js'
-import type { ChatData } from '../commands/chat.js'
-import type { SendPlan } from '../commands/wallet.js'
+import type { Bootstrap } from '../service/p2print.js'
+import type { ChatData } from '../service/chat.js'
+import type { SendPlan } from '../service/wallet.js'
 import type { ChainName } from '../escrow/chain.js'
 import type { JobJSON } from '../job/json.js'
 import type { Role } from '../job/state.js'

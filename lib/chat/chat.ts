@@ -5,14 +5,14 @@ import { createHash } from 'crypto'
 import b4a from 'b4a'
 import type { Market } from '../market/market.js'
 import { OP, type JobRecord } from '../schema.js'
-import { P2PrintError, OP_REJECTED } from '../errors.js'
+import { FILE_MISMATCH, MESSAGE_TOO_LONG, NO_WRITER_KEY, OP_REJECTED, TOO_MANY_PHOTOS } from '../errors.js'
 import { peerId } from '../ids.js'
 import type { BlobRef } from '../files/drive.js'
 import { CHAT_LIMITS, PHOTO_STORED_MAX, encodePlaintext, decodePlaintext, type ChatWrap, type PhotoType, type ChatPhotoRef } from './codec.js'
 import { chatKeyPairFrom, newConversationKey, keyIdOf, sealKey, openKey, encrypt, decrypt, sealPhoto, openPhoto, isSealable, type ChatKeyPair } from './crypto.js'
 import { chatParticipants, chatRoleOf, type ChatRole } from './roles.js'
 import { getChatPublicKey, getChatJob, grantsFor, chatMessages, chatKeys } from './view.js'
-import { sniffImage, TOO_MANY_PHOTOS, type LoadedPhoto } from './photos.js'
+import { sniffImage, type LoadedPhoto } from './photos.js'
 import { printable } from '../text.js'
 
 const keyPairs = new WeakMap<Market, ChatKeyPair>()
@@ -21,7 +21,7 @@ export function chatKeyPair (market: Market): ChatKeyPair {
   let kp = keyPairs.get(market)
   if (kp === undefined) {
     const secret = market.base.local.keyPair?.secretKey ?? null
-    if (secret === null) throw new P2PrintError('NO_WRITER_KEY', 'this storage holds no secret key for its writer in this market')
+    if (secret === null) throw NO_WRITER_KEY()
     kp = chatKeyPairFrom(secret)
     keyPairs.set(market, kp)
   }
@@ -116,7 +116,7 @@ export async function sendMessage (market: Market, job: JobRecord, text: string,
   const sent = chat.epoch === job.accepts ? chat.counts.find(x => b4a.equals(x.author, me))?.photos ?? 0 : 0
   if (sent + photos.length > CHAT_LIMITS.photosPerJob) throw TOO_MANY_PHOTOS(sent, photos.length)
   const plain = encodePlaintext({ author: me, jobId: job.id, at: now, text, photos: photos.map(p => ({ name: p.name, type: p.type, byteLength: p.bytes.byteLength })) })
-  if (plain.byteLength > CHAT_LIMITS.plaintextBytes) throw new P2PrintError('MESSAGE_TOO_LONG', `the message is ${plain.byteLength} bytes with its photo names, more than the limit of ${CHAT_LIMITS.plaintextBytes}`)
+  if (plain.byteLength > CHAT_LIMITS.plaintextBytes) throw MESSAGE_TOO_LONG(plain.byteLength)
   const { keyId, key } = await writingKey(market, job)
   const refs: ChatPhotoRef[] = []
   let drive: Uint8Array | null = null
@@ -213,7 +213,7 @@ export async function savePhotos (market: Market, job: JobRecord, dir: string, s
       const stored = await market.files.fetch({ drive: r.drive, path: photoPath(job.id, ref.sha256), name: ph.name, byteLength: ref.byteLength, sha256: ref.sha256 }, { maxBytes: PHOTO_STORED_MAX, stallMs })
       const image = openPhoto(stored, r.key)
       if (image === null || image.byteLength !== ph.byteLength || sniffImage(image) !== ph.type) {
-        throw new P2PrintError('FILE_MISMATCH', `${ph.name}: the stored photo does not decrypt to the image its message describes; the file was not written`)
+        throw FILE_MISMATCH(ph.name, 'the stored photo does not decrypt to the image its message describes')
       }
       await fs.promises.mkdir(dir, { recursive: true })
       const out = path.join(dir, `${r.entry.pos + 1}-${path.basename(ph.name)}`)

@@ -1,15 +1,8 @@
 // Photo evidence: JPEG and PNG only, recognised by their bytes (never by the file name), at most 5 MB each.
 import fs from 'fs'
 import path from 'path'
-import { P2PrintError } from '../errors.js'
+import { FILE_NOT_FOUND, NOT_A_FILE, NOT_AN_IMAGE, PHOTO_TOO_LARGE } from '../errors.js'
 import { CHAT_LIMITS, type PhotoType } from './codec.js'
-
-export const NOT_AN_IMAGE = (name: string, why: string) =>
-  new P2PrintError('NOT_AN_IMAGE', `${name} is not a JPEG or PNG image (${why}); attach photos as .jpg or .png files`)
-export const PHOTO_TOO_LARGE = (name: string, bytes: number) =>
-  new P2PrintError('PHOTO_TOO_LARGE', `${name} is ${bytes} bytes, more than the limit of ${CHAT_LIMITS.photoBytes} bytes (5 MB) for a photo`)
-export const TOO_MANY_PHOTOS = (have: number, adding: number) =>
-  new P2PrintError('TOO_MANY_PHOTOS', `each side of a job's chat sends at most ${CHAT_LIMITS.photosPerJob} photos; you sent ${have} and this message would add ${adding}`)
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 
@@ -28,9 +21,9 @@ export async function loadPhoto (file: string): Promise<LoadedPhoto> {
   try {
     st = await fs.promises.stat(file)
   } catch (err) {
-    throw new P2PrintError('FILE_NOT_FOUND', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+    throw FILE_NOT_FOUND(file, err)
   }
-  if (!st.isFile()) throw new P2PrintError('FILE_NOT_FOUND', `${file} is not a file`)
+  if (!st.isFile()) throw NOT_A_FILE(file)
   if (st.size > CHAT_LIMITS.photoBytes) throw PHOTO_TOO_LARGE(name, st.size)
   const bytes = await fs.promises.readFile(file)
   if (bytes.byteLength > CHAT_LIMITS.photoBytes) throw PHOTO_TOO_LARGE(name, bytes.byteLength)

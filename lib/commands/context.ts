@@ -1,6 +1,6 @@
 // What every command gets: the parsed global options and an event sink. Commands do the work and emit
 // {tag, data} events; ui/ renders them (text on stderr, or nothing with --json) and renders the result.
-import { P2Print, type P2PrintEvent, type P2PrintOptions, type Bootstrap } from '../service/p2print.js'
+import { P2Print, type P2PrintEvent, type P2PrintOptions, type Bootstrap, type MarketInfo, type EscrowView } from '../service/p2print.js'
 import type { Market } from '../market/market.js'
 import type { JobJSON } from '../job/json.js'
 import type { FileAnalysis } from '../files/model.js'
@@ -17,8 +17,6 @@ export interface Ctx extends P2PrintOptions {
   emit: (tag: string, data?: Record<string, unknown>) => void
   // resolves when the user asks a long-running command to stop (SIGINT / SIGTERM)
   stopped: Promise<void>
-  // a long-lived service (the terminal UI, lib/app.ts): commands run on it instead of opening and closing one
-  session?: P2Print
 }
 
 // `kind` tells the text renderer how to show `data`; with --json, `data` is printed as it is.
@@ -37,7 +35,7 @@ export type Result =
   | { kind: 'balance', data: { confirmedSats: number, unconfirmedSats: number, chain: string, tipHeight: number } }
   | { kind: 'send-plan', data: SendPlan }
   | { kind: 'sent', data: { txid: string, address: string, sentSats: number, feeSats: number, changeSats: number, feeRate: number } }
-  | { kind: 'escrow', data: Record<string, unknown> }
+  | { kind: 'escrow', data: EscrowView }
   | { kind: 'chat', data: ChatData }
   | ReputationResult
   | { kind: 'settings', data: SettingsJSON }
@@ -47,19 +45,7 @@ export type Result =
   | { kind: 'disputes', data: DisputeList }
   | { kind: 'none', data: Record<string, unknown> }
 
-export interface MarketInfo {
-  key: string
-  name: string
-  id: string
-  writer: boolean
-  indexer: boolean
-  created: boolean
-  jobs: number
-  byStatus: Record<string, number>
-  peers: number
-  signedLength: number
-  viewLength: number
-}
+export type { MarketInfo }
 
 // What a command's work gets: the service, with the peers reached at its catch-up.
 export type Session = P2Print
@@ -93,18 +79,6 @@ export async function closeAllPeers (): Promise<void> {
 // In a market with escrow, this peer's due escrow steps run after the catch-up (before the command acts) and again
 // after it, so a flow driven by one-shot commands alone moves forward like one driven by running peers.
 export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, opts: { create?: boolean, name?: string, join?: Uint8Array, escrow?: 'optional' | 'required' } = {}): Promise<T> {
-  if (ctx.session !== undefined && opts.create !== true && opts.join === undefined) {
-    // the session stays open and connected: only the escrow steps after the command are this call's
-    const p = ctx.session
-    if (opts.escrow === 'required') await p.escrowSession(true)
-    await p.market.update()
-    const result = await fn(p)
-    if (p.escrow !== null) {
-      await p.market.update()
-      await p.escrowSteps(2000)
-    }
-    return result
-  }
   const p = service(ctx)
   try {
     await p.ready()

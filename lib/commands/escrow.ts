@@ -1,25 +1,16 @@
 // The escrow on the command line: `escrow ID`, `market settings`, `dispute rule`.
 import type { Ctx, Result } from './context.js'
-import { withMarket, share } from './context.js'
-import { summarizeEscrow } from '../escrow/engine.js'
+import { withMarket } from './context.js'
 import { CHAINS } from '../service/chain.js'
 import { getSettings } from '../market/view.js'
 import { OP, DEFAULT_SETTINGS, LIMITS, SETTINGS_BOUNDS, type MarketSettings, type ArbitratorEntry } from '../schema.js'
-import { resolveJob } from '../service/resolve.js'
-import { parseKey, peerId, jobIdString } from '../ids.js'
-import { BAD_ARGUMENT, NOT_ALLOWED, P2PrintError } from '../errors.js'
+import { parseKey, peerId } from '../ids.js'
+import { BAD_ARGUMENT, NOT_ALLOWED } from '../errors.js'
 import { toHex, fromHex } from '../escrow/script.js'
 import b4a from 'b4a'
 
 export async function escrowCommand (ctx: Ctx, idText: string): Promise<Result> {
-  return withMarket(ctx, async ({ market, escrow }) => {
-    const v = await resolveJob(market, idText)
-    if (v.job.escrow === null) throw new P2PrintError('NO_ESCROW', `job ${jobIdString(v.job.id)} has no escrow${(await getSettings(market.view)).chain === '' ? ' (this market has none)' : ' yet: it is open'}`)
-    const summary = escrow !== null ? await escrow.engine.describe(v.job) : summarizeEscrow(v.job, null)
-    const arbitrator = summary !== null && /^[0-9a-f]{64}$/.test(summary.arbitrator) ? peerId(fromHex(summary.arbitrator)) : summary?.arbitrator
-    // depth and payoutTxid: the names the escrow issue gives them, next to the fuller fields
-    return { kind: 'escrow', data: { id: jobIdString(v.job.id), status: v.job.status, confirmed: v.confirmed, ...summary, arbitrator, depth: summary?.fundingDepth ?? null, payoutTxid: summary?.payout?.txid ?? null } as unknown as Record<string, unknown> }
-  }, { escrow: 'optional' })
+  return withMarket(ctx, async (p) => ({ kind: 'escrow', data: await p.escrowOf(idText) }), { escrow: 'optional' })
 }
 
 // `dispute rule ID --printer-pct N [--note TEXT]` (or `--winner client|printer` = 0 / 100), the arbitrator's, once
@@ -38,13 +29,7 @@ export async function disputeRule (ctx: Ctx, idText: string, winner: string | un
   }
   const note = opts.note ?? ''
   if (note.length > 1000) throw BAD_ARGUMENT('--note is longer than 1000 characters')
-  return withMarket(ctx, async ({ market, escrow }) => {
-    const v = await resolveJob(market, idText)
-    const { txid, printerPct } = await escrow!.engine.rule(v.job.id, ruling, note)
-    const w = printerPct >= 50 ? 'printer' : 'client'
-    const shared = await share(ctx, market)
-    return { kind: 'ruled', data: { id: jobIdString(v.job.id), winner: w, printerPct, txid, shared } }
-  }, { escrow: 'required' })
+  return withMarket(ctx, async (p) => ({ kind: 'ruled', data: await p.rule(idText, ruling, note) }), { escrow: 'required' })
 }
 
 export interface SettingsFlags {

@@ -8,27 +8,9 @@ import { networkFor } from '../escrow/networks.js'
 import { getSettings } from '../market/view.js'
 import { arbitratorPubkey } from '../escrow/actions.js'
 import { toHex } from '../escrow/script.js'
-import b4a from 'b4a'
-import { printable } from '../text.js'
 
-export async function marketInfo ({ peer, market, peers }: Pick<Session, 'peer' | 'market' | 'peers'>): Promise<MarketInfo> {
-  const hex = b4a.toString(market.key, 'hex')
-  const known = peer.knownMarkets().find(m => m.key === hex)
-  const byStatus = await market.statusCounts()
-  const meta = await market.meta()
-  return {
-    key: peerId(market.key),
-    name: printable(meta?.name ?? ''),
-    id: peerId(market.writerKey),
-    writer: market.isWriter(),
-    indexer: market.isIndexer(),
-    created: known?.created === true,
-    jobs: await market.jobCount(),
-    byStatus,
-    peers,
-    signedLength: market.view.core.signedLength,
-    viewLength: market.view.core.length
-  }
+export async function marketInfo (p: Session): Promise<MarketInfo> {
+  return await p.info()
 }
 
 export async function marketCreate (ctx: Ctx, name = ''): Promise<Result> {

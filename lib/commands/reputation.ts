@@ -1,19 +1,16 @@
 // peer [ID] | printers [--material M] [--country CC] [--limit N] | job review ID --rating N [--note TEXT] |
 // printer profile --material M[,M…] --bed XxYxZ --country CC [--note TEXT] | printer unlist
 //
-// Each command is withMarket(ctx, …) around a function of an open Market (exported for tests that drive several
-// live peers without the command line).
+// Each command is withMarket(ctx, …) around a function of an open Market (lib/service/reputation.ts).
 import { withMarket, share, type Ctx } from './context.js'
-import { resolveJob } from '../service/resolve.js'
+import { parseRating } from '../job/amounts.js'
+import { peerOf, printersOf, reviewOn, publishProfile } from '../service/reputation.js'
 import { parseMaterial } from '../job/parse.js'
-import type { Market } from '../market/market.js'
-import { OP, MATERIALS, REPUTATION_LIMITS, type Material, type PrinterProfile } from '../schema.js'
-import { parseKey, jobIdString, peerId } from '../ids.js'
+import { MATERIALS, REPUTATION_LIMITS, type Material, type PrinterProfile } from '../schema.js'
 import { isCountryCode } from '../countries.js'
-import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED } from '../errors.js'
-import { reviewRefusal, profileRefusal } from '../reputation/apply.js'
-import { getReview, getProfile } from '../reputation/records.js'
-import { peerRecord, peerSummary, listPrinters, profileJSON, reviewJSON, type PeerJSON, type ProfileJSON, type ReviewJSON, type PeerSummaryJSON, type PrinterQuery } from '../reputation/query.js'
+import { BAD_ARGUMENT } from '../errors.js'
+import { profileRefusal } from '../reputation/apply.js'
+import type { PeerJSON, ProfileJSON, ReviewJSON, PeerSummaryJSON, PrinterQuery } from '../reputation/query.js'
 
 export type ReputationResult =
   | { kind: 'peer', data: PeerJSON & { peers?: number } }
@@ -44,13 +41,6 @@ export function parsePrinterQuery (flags: PrintersFlags): PrinterQuery {
   return q
 }
 
-export function parseRating (text: string | undefined): number {
-  if (text === undefined) throw BAD_ARGUMENT('job review needs --rating N (1 to 5)')
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < 1 || n > 5) throw BAD_ARGUMENT('--rating must be a whole number from 1 to 5')
-  return n
-}
-
 export function parseBed (text: string): [number, number, number] {
   const parts = text.trim().toLowerCase().split(/\s*[x×,]\s*/)
   const n = parts.map(Number)
@@ -75,54 +65,6 @@ export function parseProfile (flags: ProfileFlags): PrinterProfile {
   const bad = profileRefusal(p)
   if (bad !== null) throw BAD_ARGUMENT(bad)
   return p
-}
-
-function parsePeer (market: Market, idText: string | undefined): Uint8Array {
-  if (idText === undefined) return market.writerKey
-  const key = parseKey(idText)
-  if (key === null || key.byteLength !== 32) throw BAD_ARGUMENT(`${JSON.stringify(idText)} is not a peer id (the 52-character id \`p2print id\` shows)`)
-  return key
-}
-
-// --- on an open market ----------------------------------------------------------------------------------------
-
-export async function peerOf (market: Market, idText?: string): Promise<PeerJSON> {
-  return peerRecord(market.view, parsePeer(market, idText))
-}
-
-export async function printersOf (market: Market, q: PrinterQuery): Promise<Array<ProfileJSON & { record: PeerSummaryJSON }>> {
-  const list = await listPrinters(market.view, q)
-  const out: Array<ProfileJSON & { record: PeerSummaryJSON }> = []
-  for (const p of list) out.push({ ...profileJSON(p), record: await peerSummary(market.view, p.writer) })
-  return out
-}
-
-export async function reviewOn (market: Market, idText: string, rating: number, text: string): Promise<ReviewJSON & { subject: string, record: PeerSummaryJSON }> {
-  if (text.length > REPUTATION_LIMITS.reviewChars) throw BAD_ARGUMENT(`--note is longer than ${REPUTATION_LIMITS.reviewChars} characters`)
-  const v = await resolveJob(market, idText)
-  const me = market.writerKey
-  const bad = reviewRefusal(v.job, me, rating)
-  if (bad !== null) throw bad.startsWith('only') || bad.startsWith('this job closed') ? NOT_ALLOWED(bad) : BAD_TRANSITION(bad)
-  if ((await getReview(market.view, v.job.id, me)) !== null) throw LIMIT_REACHED(`you already reviewed job ${jobIdString(v.job.id)}: a review is left once`)
-  await market.append({ type: OP.JOB_REVIEW, jobId: v.job.id, rating, text })
-  await market.update()
-  const r = await getReview(market.view, v.job.id, me)
-  if (r === null) throw OP_REJECTED('the market did not take the review; run `p2print job show` and try again')
-  return { ...reviewJSON(r), subject: peerId(r.subject), record: await peerSummary(market.view, r.subject) }
-}
-
-export async function publishProfile (market: Market, profile: PrinterProfile): Promise<ProfileJSON | null> {
-  const unlisting = profile.materials.length === 0
-  if (unlisting && (await getProfile(market.view, market.writerKey)) === null) return null
-  await market.append({ type: OP.PRINTER_PROFILE, profile })
-  await market.update()
-  const p = await getProfile(market.view, market.writerKey)
-  const took = unlisting
-    ? p === null
-    : p !== null && p.country === profile.country && p.note === profile.note && p.bedMm.every((n, i) => n === profile.bedMm[i]) &&
-      p.materials.join() === MATERIALS.filter(m => profile.materials.includes(m)).join()
-  if (!took) throw OP_REJECTED('the market did not take the profile')
-  return p === null ? null : profileJSON(p)
 }
 
 // --- commands ----------------------------------------------------------------------------------------------------
@@ -166,3 +108,5 @@ export async function printerUnlist (ctx: Ctx): Promise<ReputationResult> {
     return { kind: 'profile', data: { profile: p, shared, peers } }
   })
 }
+
+export { parseRating }

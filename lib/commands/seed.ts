@@ -1,15 +1,9 @@
 // seed: keeps running, replicating and serving the market, and logs one line per event until SIGINT/SIGTERM.
 import { service, type Ctx, type Result } from './context.js'
 import { peerId } from '../ids.js'
-import { FileSeeder } from '../files/seeder.js'
+import { FileSeeder, SEED_DEFAULTS, type SeedFlags } from '../files/seeder.js'
 
-export interface SeedFlags {
-  quotaBytes: number
-  keepClosedMs: number
-}
-
-// `seed` without --quota / --keep-closed (index.ts spells the same numbers in MB and days)
-export const SEED_DEFAULTS: SeedFlags = { quotaBytes: 10_240 * 1024 * 1024, keepClosedMs: 7 * 86_400_000 }
+export { SEED_DEFAULTS, type SeedFlags }
 
 export async function seedCommand (ctx: Ctx, flags: SeedFlags): Promise<Result> {
   const p = service(ctx)

@@ -6,7 +6,7 @@
 import fs from 'fs'
 import path from 'path'
 import { writeFileAtomic } from './wallet.js'
-import { P2PrintError } from '../errors.js'
+import { BAD_WALLET_FILE } from '../errors.js'
 
 export const RESERVED_FILE = 'reserved.json'
 
@@ -25,9 +25,9 @@ async function readJson<T> (file: string, empty: T, valid: (data: any) => boolea
   try {
     data = JSON.parse(text)
   } catch (err) {
-    throw new P2PrintError('BAD_WALLET_FILE', `${file} is not valid JSON (${(err as Error).message}); move it aside to start it afresh`)
+    throw BAD_WALLET_FILE(file, `is not valid JSON (${(err as Error).message})`)
   }
-  if (!valid(data)) throw new P2PrintError('BAD_WALLET_FILE', `${file} is not a file this version of p2print can read; move it aside to start it afresh`)
+  if (!valid(data)) throw BAD_WALLET_FILE(file, 'is not a file this version of p2print can read')
   return data as T
 }
 

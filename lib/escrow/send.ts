@@ -11,7 +11,7 @@ import { outputWeight, MIN_FEE_RATE } from './fees.js'
 import { verifyTx } from './witness.js'
 import { DUST_SATS } from './amounts.js'
 import { fromHex } from './script.js'
-import { BAD_ARGUMENT, P2PrintError } from '../errors.js'
+import { BAD_ARGUMENT, FEE_CHANGED, INSUFFICIENT_FUNDS_RESERVED, SIGNING_FAILED, type P2PrintError } from '../errors.js'
 
 export interface SendResult {
   txid: string
@@ -52,7 +52,7 @@ export async function planPayment (wallet: Wallet, chain: ChainBackend, opts: { 
     sel = selectCoins(utxos, { targetSats: opts.sats, feeRate, fixedFeeSats, changeScriptLength: wallet.changeAddress(0).script.byteLength })
   } catch (err) {
     if ((err as P2PrintError).code === 'INSUFFICIENT_FUNDS' && reserved.size > 0) {
-      throw new P2PrintError('INSUFFICIENT_FUNDS', `${(err as Error).message}; ${reserved.size} coin(s) are held for escrows you accepted or proposed until they are funded or time out`)
+      throw INSUFFICIENT_FUNDS_RESERVED((err as Error).message, reserved.size)
     }
     throw err
   }
@@ -63,7 +63,7 @@ export async function planPayment (wallet: Wallet, chain: ChainBackend, opts: { 
 // coins changed meanwhile) is refused instead of sent.
 export async function sendPayment (wallet: Wallet, chain: ChainBackend, opts: { address: string, sats: bigint, feeRate?: number, maxFeeSats?: bigint }): Promise<SendResult> {
   const plan = await planPayment(wallet, chain, opts)
-  if (opts.maxFeeSats !== undefined && plan.feeSats > opts.maxFeeSats) throw new P2PrintError('FEE_CHANGED', `this payment would now pay ${plan.feeSats} sats in fees, more than the ${opts.maxFeeSats} sats agreed: nothing was sent; look at it again (--dry-run) and send again`)
+  if (opts.maxFeeSats !== undefined && plan.feeSats > opts.maxFeeSats) throw FEE_CHANGED(plan.feeSats, opts.maxFeeSats)
   const { script, feeRate } = plan
   const sel = plan
   const change = await wallet.nextChangeAddress()
@@ -77,7 +77,7 @@ export async function sendPayment (wallet: Wallet, chain: ChainBackend, opts: { 
   wallet.signPsbt(psbt)
   const { hex } = finalize(psbt)
   const problems = verifyTx(hex, sel.utxos.map(u => ({ script: fromHex(u.scriptPubKeyHex), value: u.valueSats })))
-  if (problems.length > 0) throw new P2PrintError('SIGNING_FAILED', `the payment did not verify: ${problems.join('; ')}`)
+  if (problems.length > 0) throw SIGNING_FAILED(problems)
   const txid = await chain.broadcast(hex)
   if (sel.changeSats > 0n) await wallet.save()
   return { txid, hex, sentSats: opts.sats, feeSats: sel.feeSats, changeSats: sel.changeSats, feeRate }

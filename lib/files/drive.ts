@@ -6,12 +6,7 @@ import Hyperdrive from 'hyperdrive'
 import type Corestore from 'corestore'
 import b4a from 'b4a'
 import type { FileRef, FileSummary } from '../schema.js'
-import { FILE_TOO_LARGE, P2PrintError } from '../errors.js'
-
-export const FILE_UNAVAILABLE = (name: string, have: number, total: number) =>
-  new P2PrintError('FILE_UNAVAILABLE', `${name}: no peer that has this file is reachable right now (${have} of ${total} bytes are stored here); run the command again later to resume`)
-export const FILE_MISMATCH = (name: string, why: string) =>
-  new P2PrintError('FILE_MISMATCH', `${name}: ${why}; the file was not written`)
+import { CLOSED, FILE_MISMATCH, FILE_TOO_LARGE, FILE_UNAVAILABLE } from '../errors.js'
 
 // What a fetch needs of a reference: a job's FileRef, or a chat photo's (lib/chat).
 export type BlobRef = Pick<FileRef, 'drive' | 'path' | 'name' | 'byteLength' | 'sha256'>
@@ -171,7 +166,7 @@ export class ModelDrives {
         while (!finished) {
           await Promise.race([whenDone, sleep(200)])
           if (finished) break
-          if (this.closed) throw new P2PrintError('CLOSED', 'closing')
+          if (this.closed) throw CLOSED()
           if (Date.now() - last > opts.stallMs) throw FILE_UNAVAILABLE(ref.name, Math.round(ref.byteLength * have / blob.blockLength), ref.byteLength)
         }
       } finally {

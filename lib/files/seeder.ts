@@ -7,6 +7,14 @@ import type { FileRef, JobRecord, Status } from '../schema.js'
 import { jobIdString } from '../ids.js'
 import { chatPhotoRefs } from '../chat/seed.js'
 
+export interface SeedFlags {
+  quotaBytes: number
+  keepClosedMs: number
+}
+
+// `seed` without --quota / --keep-closed (index.ts spells the same numbers in MB and days), and the app's seeder
+export const SEED_DEFAULTS: SeedFlags = { quotaBytes: 10_240 * 1024 * 1024, keepClosedMs: 7 * 86_400_000 }
+
 const LIVE: readonly Status[] = ['open', 'accepted', 'active', 'shipped', 'disputed']
 
 export interface SeederOptions {

@@ -29,11 +29,6 @@ export interface ZipEntry {
 // of spaces legitimately compresses 200×, and a megabyte cannot hurt anyone. The unpacked-size limit still applies.
 export const RATIO_FLOOR_BYTES = 1024 * 1024
 
-// An UNSAFE_PATH refusal for names that are not about leaving the folder (NUL bytes, device names, …).
-function unsafeName (archive: string, entry: string, why: string): P2PrintError {
-  return new P2PrintError('UNSAFE_PATH', `${archive}: entry ${JSON.stringify(entry)} ${why}; refusing the archive`)
-}
-
 // Names Windows opens as devices whatever the folder (checked by extractZip on Windows only: elsewhere `aux.stl`
 // is an ordinary file).
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i
@@ -42,15 +37,15 @@ const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|
 // UNSAFE_PATH. Backslashes count as separators (that is what they are on Windows, where an extracted `..\x` would
 // escape), so `a\b.stl` is `a/b.stl` and `..\x` is refused.
 export function checkEntryName (archive: string, entry: string): string {
-  if (entry.length === 0) throw unsafeName(archive, entry, 'has an empty name')
-  if (entry.includes('\0')) throw unsafeName(archive, entry, 'contains a NUL byte')
+  if (entry.length === 0) throw UNSAFE_PATH(archive, entry, 'has an empty name')
+  if (entry.includes('\0')) throw UNSAFE_PATH(archive, entry, 'contains a NUL byte')
   // eslint-disable-next-line no-control-regex
-  if (/[\x01-\x1f\x7f]/.test(entry)) throw unsafeName(archive, entry, 'contains control characters')
+  if (/[\x01-\x1f\x7f]/.test(entry)) throw UNSAFE_PATH(archive, entry, 'contains control characters')
   const name = entry.replace(/\\/g, '/')
   // Absolute: /x, //server/share (\\server\share), C:x and C:/x (drive letters), and any other colon (a drive
   // or an NTFS alternate data stream).
   if (name.startsWith('/') || /^[a-zA-Z]:/.test(name)) throw UNSAFE_PATH(archive, entry)
-  if (name.includes(':')) throw unsafeName(archive, entry, 'contains ":" (a drive letter or an NTFS stream on Windows)')
+  if (name.includes(':')) throw UNSAFE_PATH(archive, entry, 'contains ":" (a drive letter or an NTFS stream on Windows)')
   const out: string[] = []
   for (const seg of name.split('/')) {
     if (seg === '' || seg === '.') continue
@@ -59,7 +54,7 @@ export function checkEntryName (archive: string, entry: string): string {
     if (/^[. ]+$/.test(seg)) throw UNSAFE_PATH(archive, entry)
     out.push(seg)
   }
-  if (out.length === 0) throw unsafeName(archive, entry, 'names no file (only "." and "/")')
+  if (out.length === 0) throw UNSAFE_PATH(archive, entry, 'names no file (only "." and "/")')
   return out.join('/')
 }
 
@@ -328,7 +323,7 @@ export async function extractZip (bytes: Uint8Array, name: string, outDir: strin
   if (process.platform === 'win32') {
     for (const e of entries) {
       const seg = e.path.split('/').find(x => WINDOWS_DEVICE.test(x.split('.')[0].trimEnd()))
-      if (seg !== undefined) throw unsafeName(name, e.path, `uses ${JSON.stringify(seg)}, a reserved device name on Windows`)
+      if (seg !== undefined) throw UNSAFE_PATH(name, e.path, `uses ${JSON.stringify(seg)}, a reserved device name on Windows`)
     }
   }
   for (const e of entries) {

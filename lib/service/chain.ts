@@ -9,7 +9,7 @@ import { getSettings } from '../market/view.js'
 import type { Market } from '../market/market.js'
 import type { MarketSettings } from '../schema.js'
 import type { ChainBackend, ChainName } from '../escrow/chain.js'
-import { BAD_ARGUMENT, P2PrintError } from '../errors.js'
+import { BAD_ARGUMENT, ESCROW_NEEDS_BACKEND, MARKET_CHAIN_MISMATCH, type P2PrintError } from '../errors.js'
 
 export const CHAINS: readonly ChainName[] = ['mainnet', 'testnet', 'signet', 'regtest']
 
@@ -33,8 +33,8 @@ export interface EscrowSession {
 
 export const NEEDS_BACKEND = 'this command needs a Bitcoin backend: add --bitcoin-rpc URL (Bitcoin Core, or `npm run regtest` for a local test node) or --esplora URL'
 
-export const ESCROW_NEEDS_BACKEND = (chain: string): P2PrintError =>
-  new P2PrintError('ESCROW_NEEDS_BACKEND', `this market holds its escrows on ${chain}: give a Bitcoin backend with --bitcoin-rpc URL or --esplora URL (or set P2PRINT_BITCOIN_RPC)`)
+// defined in lib/errors.ts; still exported here for lib/service/p2print.ts, which imports it from this module
+export { ESCROW_NEEDS_BACKEND }
 
 // The chain and backend asked for. Without a chain, a --bitcoin-rpc node says which chain it is on; otherwise the
 // default is testnet: mainnet is only ever used when asked for by name.
@@ -77,7 +77,7 @@ export async function openEscrow (o: ChainOptions, dir: string, market: Market, 
   const conn = await openChain({ ...o, chain: o.chain ?? settings.chain }, { needBackend: true })
   if (conn.chain !== settings.chain) {
     await conn.backend?.close()
-    throw new P2PrintError('CHAIN_MISMATCH', `this market uses ${settings.chain}, but the backend is on ${conn.chain}`)
+    throw MARKET_CHAIN_MISMATCH(settings.chain, conn.chain)
   }
   const { wallet, created } = await ensureWallet(dir, conn.network)
   if (created) onEvent('wallet-created', { file: dir })

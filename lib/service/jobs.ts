@@ -9,9 +9,8 @@ import { getSettings } from '../market/view.js'
 import { OP, LIMITS, type JobRecord, type OpBody, type OpType, type JobFields, type JobPatch } from '../schema.js'
 import { checkTransition, newEntries } from '../job/state.js'
 import { jobIdString } from '../ids.js'
-import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED } from '../errors.js'
+import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED, ESCROW_NEEDS_BACKEND } from '../errors.js'
 import { publishChatKey, grantDue } from '../chat/chat.js'
-import { ESCROW_NEEDS_BACKEND } from './chain.js'
 
 export type OnUpload = (p: { bytes: number, total: number }) => void
 

@@ -2,7 +2,7 @@ import path from 'path'
 import { analyzeBytesAsync, readLimited } from '../files/analyze.js'
 import { summarize } from '../files/summary.js'
 import { DEFAULT_LIMITS, type FileAnalysis, type Mesh } from '../files/model.js'
-import { P2PrintError } from '../errors.js'
+import { FILE_NOT_FOUND, P2PrintError } from '../errors.js'
 import type { FileSummary } from '../schema.js'
 
 export interface LoadedModel {
@@ -21,7 +21,7 @@ export async function loadModelFile (file: string): Promise<LoadedModel> {
     bytes = await readLimited(file, name, DEFAULT_LIMITS.maxFileBytes)
   } catch (err) {
     if (err instanceof P2PrintError) throw err
-    throw new P2PrintError('FILE_NOT_FOUND', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+    throw FILE_NOT_FOUND(file, err)
   }
   const { analysis, meshes } = await analyzeBytesAsync(bytes, name, DEFAULT_LIMITS)
   return { bytes, name, analysis, meshes, summary: summarize(analysis) }

@@ -3,18 +3,33 @@
 // Market and, in a market with escrow when a Bitcoin backend is given, the escrow engine. Its methods take domain
 // values and return domain objects; what happens on the way is emitted as {tag, data} 'event's, which the CLI
 // prints (or --json) and the UI shows. Job work is in ./jobs.ts, one function per method.
+import path from 'path'
 import ReadyResource from 'ready-resource'
+import b4a from 'b4a'
+import { peerId, jobIdString } from '../ids.js'
+import { fromHex } from '../escrow/script.js'
+import { summarizeEscrow, type EscrowSummary } from '../escrow/summary.js'
+import { printable } from '../text.js'
 import { Peer } from '../peer.js'
 import type { Market, JobView } from '../market/market.js'
-import { openEscrow, ESCROW_NEEDS_BACKEND, type ChainOptions, type EscrowSession } from './chain.js'
+import { openEscrow, ensureWallet, ESCROW_NEEDS_BACKEND, type ChainOptions, type EscrowSession } from './chain.js'
+import { WALLET_FILE } from '../escrow/wallet.js'
 import { resolveJob } from './resolve.js'
 import * as jobs from './jobs.js'
+import * as disputes from './disputes.js'
+import { chat, type ChatData } from './chat.js'
+import * as files from './files.js'
+import * as wallet from './wallet.js'
+import * as reputation from './reputation.js'
+import type { LoadedPhoto } from '../chat/photos.js'
 import type { StepReport } from '../escrow/engine.js'
+import type { ChainName } from '../escrow/chain.js'
 import { getSettings } from '../market/view.js'
-import { NO_MARKET } from '../errors.js'
-import type { JobRecord, JobFields, JobPatch } from '../schema.js'
+import { NO_MARKET, NO_ESCROW } from '../errors.js'
+import type { JobRecord, JobFields, JobPatch, Status } from '../schema.js'
 import type { JobQuery } from '../market/view.js'
 import type { LoadedModel } from './model.js'
+import type { DisputeList, MediatorJSON } from '../disputes/json.js'
 
 export interface Bootstrap { host: string, port: number }
 
@@ -30,11 +45,28 @@ export interface P2PrintOptions extends ChainOptions {
 export type EventTag =
   | 'connecting' | 'synced' | 'offline' | 'sharing' | 'shared' | 'stored-locally'
   | 'job-created' | 'job-changed' | 'model-analysed' | 'sharing-file' | 'upload-progress' | 'file-shared' | 'file-stored-locally'
-  | 'wallet-created' | 'escrow-offline' | 'escrow-step' | 'escrow-error' | 'payout-broadcast' | 'cancel-signed'
+  | 'wallet-created' | 'escrow-offline' | 'escrow-step' | 'escrow-error' | 'payout-broadcast' | 'cancel-signed' | 'split-signed'
+  | 'chat-sent' | 'chat-photo-saved' | 'download-start' | 'download-progress' | 'review-posted'
 
 export interface P2PrintEvent { tag: EventTag, data: Record<string, unknown> }
 
 export type JobChange = { view: JobView, shared: boolean }
+
+export type EscrowView = EscrowSummary & { id: string, status: Status, confirmed: boolean, depth: number | null, payoutTxid: string | null }
+
+export interface MarketInfo {
+  key: string
+  name: string
+  id: string
+  writer: boolean
+  indexer: boolean
+  created: boolean
+  jobs: number
+  byStatus: Record<string, number>
+  peers: number
+  signedLength: number
+  viewLength: number
+}
 
 export class P2Print extends ReadyResource {
   readonly opts: P2PrintOptions
@@ -50,11 +82,13 @@ export class P2Print extends ReadyResource {
     super()
     this.opts = opts
     this.peer = new Peer(opts.storage, { bootstrap: opts.bootstrap, swarm: opts.network !== false })
-    this.peer.on('wallet-created', (file: string) => this.event('wallet-created', { file }))
   }
 
+  // Every storage has a wallet from its first run (the recovery phrase stays in it); the app shows a new one's words.
   protected override async _open (): Promise<void> {
     await this.peer.ready()
+    const { created } = await ensureWallet(this.peer.dir)
+    if (created) this.event('wallet-created', { file: path.join(this.peer.dir, WALLET_FILE) })
   }
 
   protected override async _close (): Promise<void> {
@@ -82,18 +116,53 @@ export class P2Print extends ReadyResource {
 
   // The market --market names, else the storage's current one (NO_MARKET when there is none).
   async openMarket (): Promise<Market> {
+    await this.leaveMarket()
     this.current = await this.peer.openMarket(this.opts.marketKey)
     return this.current
   }
 
   async createMarket (name = ''): Promise<Market> {
+    await this.leaveMarket()
     this.current = await this.peer.createMarket(name)
     return this.current
   }
 
   async joinMarket (key: Uint8Array): Promise<Market> {
+    await this.leaveMarket()
     this.current = await this.peer.joinMarket(key)
     return this.current
+  }
+
+  // The escrow engine belongs to the market it was opened on: it stops before another market is opened.
+  private async leaveMarket (): Promise<void> {
+    if (this.current === null) return
+    await this.unwatchEscrow()
+    if (this.escrowOpening !== null) await this.escrowOpening.catch(() => null)
+    if (this.stepping !== null) await this.stepping
+    if (this.escrow !== null) await this.escrow.conn.backend?.close().catch(() => {})
+    this.escrow = null
+    this.current = null
+  }
+
+  // The market this service acts on: its key and name, this peer's place in it, its jobs by status.
+  async info (): Promise<MarketInfo> {
+    const market = this.market
+    const hex = b4a.toString(market.key, 'hex')
+    const known = this.peer.knownMarkets().find(m => m.key === hex)
+    const meta = await market.meta()
+    return {
+      key: peerId(market.key),
+      name: printable(meta?.name ?? ''),
+      id: peerId(market.writerKey),
+      writer: market.isWriter(),
+      indexer: market.isIndexer(),
+      created: known?.created === true,
+      jobs: await market.jobCount(),
+      byStatus: await market.statusCounts(),
+      peers: this.peers,
+      signedLength: market.view.core.signedLength,
+      viewLength: market.view.core.length
+    }
   }
 
   // Connects and catches up (up to timeoutMs), then runs this peer's due escrow steps. Returns the peers reached.
@@ -125,9 +194,26 @@ export class P2Print extends ReadyResource {
     return e
   }
 
+  // What the record says about a job's escrow and, with the engine, what this peer's node says (depth, tip).
+  async escrowOf (idText: string): Promise<EscrowView> {
+    const v = await this.job(idText)
+    if (v.job.escrow === null) throw NO_ESCROW(`job ${jobIdString(v.job.id)} has no escrow${(await getSettings(this.market.view)).chain === '' ? ' (this market has none)' : ' yet: it is open'}`)
+    const summary = this.escrow !== null ? await this.escrow.engine.describe(v.job) : summarizeEscrow(v.job, null)!
+    const arbitrator = /^[0-9a-f]{64}$/.test(summary.arbitrator) ? peerId(fromHex(summary.arbitrator)) : summary.arbitrator
+    // depth and payoutTxid: the names the escrow issue gives them, next to the fuller fields
+    return { id: jobIdString(v.job.id), status: v.job.status, confirmed: v.confirmed, ...summary, arbitrator, depth: summary.fundingDepth, payoutTxid: summary.payout?.txid ?? null }
+  }
+
   needEscrow (job: JobRecord): EscrowSession {
     if (this.escrow === null) throw ESCROW_NEEDS_BACKEND(job.escrow === null ? 'its chain' : 'its chain (see `p2print market info`)')
     return this.escrow
+  }
+
+  // The market's chain ('' without escrow), or null when no market is open (wallet commands on a bare storage).
+  async marketChain (): Promise<ChainName | null> {
+    if (this.current === null) return null
+    const chain = (await getSettings(this.current.view)).chain
+    return chain === '' ? null : chain
   }
 
   async hasEscrow (): Promise<boolean> {
@@ -240,4 +326,38 @@ export class P2Print extends ReadyResource {
   async complete (idText: string): Promise<JobChange> { return await jobs.complete(this, idText) }
   async cancel (idText: string): Promise<JobChange> { return await jobs.cancel(this, idText) }
   async dispute (idText: string, reason: string): Promise<JobChange> { return await jobs.dispute(this, idText, reason) }
+
+  // --- mediation and arbitration (./disputes.ts) ----------------------------------------------------------------------
+
+  async registerMediator (feePct: number): Promise<MediatorJSON & { shared: boolean }> { return await disputes.registerMediator(this, feePct) }
+  async mediators (): Promise<{ mediators: MediatorJSON[], rules: string[] }> { return await disputes.mediators(this) }
+  async disputes (): Promise<DisputeList> { return await disputes.disputes(this) }
+  async propose (idText: string, printerPct: number, note = ''): Promise<JobChange> { return await disputes.propose(this, idText, printerPct, note) }
+  async acceptProposal (idText: string): Promise<JobChange> { return await disputes.acceptProposal(this, idText) }
+  async rejectProposal (idText: string, note = ''): Promise<JobChange> { return await disputes.rejectProposal(this, idText, note) }
+  async rule (idText: string, printerPct: number, note = ''): Promise<disputes.Ruling> { return await disputes.rule(this, idText, printerPct, note) }
+
+  // --- chat (./chat.ts) ----------------------------------------------------------------------------------------------
+
+  async chat (idText: string, o: { text?: string, photos?: LoadedPhoto[], saveDir?: string } = {}): Promise<ChatData> { return await chat(this, idText, o) }
+
+  // --- a job's model (./files.ts) --------------------------------------------------------------------------------------
+
+  async preview (idText: string, o: { width: number, color: boolean, onProgress?: files.OnProgress }): Promise<files.Preview> { return await files.preview(this, idText, o) }
+  async download (idText: string, outDir: string, onProgress?: files.OnProgress): Promise<files.Downloaded> { return await files.download(this, idText, outDir, onProgress) }
+
+  // --- reputation (./reputation.ts) ----------------------------------------------------------------------------------
+
+  async review (idText: string, rating: number, text = ''): Promise<reputation.PostedReview & { shared: boolean }> {
+    const r = await reputation.reviewOn(this.market, idText, rating, text)
+    this.event('review-posted', { job: r.job, subject: r.subject, rating: r.rating })
+    return { ...r, shared: await this.share() }
+  }
+
+  // --- the wallet (./wallet.ts) ----------------------------------------------------------------------------------------
+
+  async receiveAddress (): Promise<wallet.ReceiveAddress> { return await wallet.receiveAddress(this) }
+  async balance (): Promise<wallet.Balance> { return await wallet.balance(this) }
+  async planSend (address: string, sats: bigint, feeRate?: number): Promise<wallet.SendPlan> { return await wallet.planSend(this, address, sats, feeRate) }
+  async send (address: string, sats: bigint, o: { feeRate?: number, maxFeeSats?: bigint } = {}): Promise<wallet.Sent> { return await wallet.send(this, address, sats, o) }
 }

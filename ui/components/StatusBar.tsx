@@ -1,5 +1,6 @@
 // One line at the bottom: peers, sync state (with a spinner while it works), market, job counts, and the wallet
-// balance and chain tip when a backend is configured.
+// balance and chain tip when a backend is configured; under it, the latest background notice (an escrow step this
+// peer's engine refused or could not take, an unreachable backend).
 import { Box, Text } from 'ink'
 import type { AppState } from '../../lib/app.js'
 import { formatBtc } from '../../lib/app.js'
@@ -18,7 +19,7 @@ export function StatusBar ({ state }: { state: AppState }): React.JSX.Element {
   const open = m?.byStatus.open ?? 0
   const bal = state.balance
   return (
-    <Box borderStyle='single' borderTop borderBottom={false} borderLeft={false} borderRight={false} paddingX={1}>
+    <Box borderStyle='single' borderTop borderBottom={false} borderLeft={false} borderRight={false} paddingX={1} flexDirection='column'>
       <Text>
         <Text color={state.peers > 0 ? 'green' : 'yellow'}>peers {state.peers}</Text>
         {' · '}{state.sync === 'connecting' || state.sync === 'syncing' ? <><Spinner /> </> : null}{SYNC[state.sync]}
@@ -26,6 +27,7 @@ export function StatusBar ({ state }: { state: AppState }): React.JSX.Element {
         {bal !== null ? ` · wallet ${formatBtc(bal.confirmedSats)} BTC${bal.unconfirmedSats !== 0 ? ` (+${formatBtc(bal.unconfirmedSats)} unconfirmed)` : ''} · ${bal.chain} block ${bal.tipHeight}` : ''}
         {' · ? help'}
       </Text>
+      {state.notice !== null ? <Text color='red'>! {state.notice}</Text> : null}
     </Box>
   )
 }

@@ -1,7 +1,7 @@
 // Plain-text rendering of reputation results (ui/text.ts delegates the 'peer', 'printers', 'review' and 'profile'
 // kinds here) and the one-line record a job view shows for each side.
-import type { ReputationResult } from '../commands/reputation.js'
-import type { PeerSummaryJSON, PeerJSON, ProfileJSON, RatingJSON } from './query.js'
+import type { ReputationResult } from '../lib/commands/reputation.js'
+import type { PeerSummaryJSON, PeerJSON, ProfileJSON, RatingJSON } from '../lib/reputation/query.js'
 
 const short = (id: string): string => id.slice(0, 8)
 

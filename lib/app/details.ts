@@ -1,0 +1,40 @@
+// What the job page and the wallet screen show beside the record: whether this peer may review the job, and the
+// escrows this peer is a party to.
+import type { P2Print } from '../service/p2print.js'
+import { getSettings } from '../market/view.js'
+import { networkFor } from '../escrow/networks.js'
+import type { ChainName } from '../escrow/chain.js'
+import { jobToJSON } from '../job/json.js'
+import { roleOf } from '../job/state.js'
+import { reviewRefusal } from '../reputation/apply.js'
+import { getReview } from '../reputation/records.js'
+import { jobIdString } from '../ids.js'
+import type { JobRecord } from '../schema.js'
+import type { ReviewState, EscrowRow } from './types.js'
+
+export async function reviewState (s: P2Print, job: JobRecord): Promise<ReviewState> {
+  const me = s.market.writerKey
+  if (roleOf(job, me) === 'other') return { can: false, why: null, mine: null }
+  const r = await getReview(s.market.view, job.id, me)
+  if (r !== null) return { can: false, why: null, mine: { rating: r.rating, text: r.text } }
+  const why = reviewRefusal(job, me, 5)
+  return { can: why === null, why, mine: null }
+}
+
+export async function escrowRows (s: P2Print): Promise<EscrowRow[]> {
+  const me = s.market.writerKey
+  const chain = (await getSettings(s.market.view)).chain
+  if (chain === '') return []
+  const network = s.escrow?.conn.network ?? networkFor(chain as ChainName, 'core')
+  const list = await s.market.jobs({ mine: me, limit: 500 })
+  const rows: EscrowRow[] = []
+  for (const v of list) {
+    if (v.job.escrow == null) continue
+    const e = jobToJSON(v.job, v.confirmed, { network }).escrow
+    if (e === null) continue
+    const role = roleOf(v.job, me)
+    const mine = e.amounts === null ? null : Number(role === 'client' ? e.amounts.clientInSats : e.amounts.printerInSats)
+    rows.push({ id: jobIdString(v.job.id), title: v.job.title, status: v.job.status, role, state: e.state, mySats: mine, totalSats: e.amounts === null ? null : Number(e.amounts.totalSats), address: e.address, payoutTxid: e.payout?.txid ?? null })
+  }
+  return rows
+}

@@ -1,0 +1,122 @@
+// Mediation and arbitration on a P2Print: a named mediator registers and proposes a split, the parties accept
+// (their signature on exactly that split) or reject it, the arbitrator rules.
+import b4a from 'b4a'
+import type { P2Print, JobChange } from './p2print.js'
+import { ensureWallet } from './chain.js'
+import { getSettings } from '../market/view.js'
+import { OP, type OpBody } from '../schema.js'
+import { getMediators, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
+import { mediatorJSON, disputeJSON, disputeMoves, type DisputeRow, type DisputeRole, type DisputeList, type MediatorJSON } from '../disputes/json.js'
+import { formatBtc } from '../btc.js'
+import { networkFor } from '../escrow/networks.js'
+import type { ChainName } from '../escrow/chain.js'
+import { jobIdString, peerId } from '../ids.js'
+import { newEntries } from '../job/state.js'
+import { printable } from '../text.js'
+import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, ESCROW_NEEDS_BACKEND } from '../errors.js'
+
+export const REVOCATION_RULES = ['R2: at least 2 proposals overturned and overturned ≥ accepted + upheld (missed deadlines are shown; the market\'s creator removes a mediator that misses them)']
+
+export interface Ruling { id: string, winner: 'client' | 'printer', printerPct: number, txid: string, shared: boolean }
+
+function pct (n: number, what: string, max = 100): void {
+  if (!Number.isInteger(n) || n < 0 || n > max) throw BAD_ARGUMENT(`${what} must be a whole percentage from 0 to ${max}`)
+}
+
+function noteOk (note: string): void {
+  if (note.length > 1000) throw BAD_ARGUMENT('the note is longer than 1000 characters')
+}
+
+async function appendAndCheck (p: P2Print, idText: string, op: OpBody, action: number): Promise<JobChange> {
+  const before = await p.job(idText)
+  await p.market.append(op)
+  await p.market.update()
+  const after = await p.market.getJob(before.job.id)
+  if (after === null || !newEntries(before.job, after.job).some(h => h.action === action)) {
+    throw OP_REJECTED('the market did not apply this change: the dispute changed meanwhile or a deadline passed; run `p2print job show` and try again')
+  }
+  return { view: after, shared: await p.share() }
+}
+
+export async function registerMediator (p: P2Print, feePct: number): Promise<MediatorJSON & { shared: boolean }> {
+  pct(feePct, 'the mediator\'s fee', MAX_MEDIATOR_FEE_PCT)
+  const market = p.market
+  const before = (await getMediators(market.view)).find(m => b4a.equals(m.key, market.writerKey))
+  if (before !== undefined && before.revoked !== '') throw NOT_ALLOWED(`your mediator privilege was revoked (${before.revoked})`)
+  if (!(await getSettings(market.view)).mediators.some(k => b4a.equals(k, market.writerKey))) {
+    throw NOT_ALLOWED(`the market's creator has not named you a mediator: ask it to run \`p2print market settings --mediator ${peerId(market.writerKey)}\` (with the mediators it already names)`)
+  }
+  await market.append({ type: OP.MEDIATOR_REGISTER, feePct })
+  await market.update()
+  const m = (await getMediators(market.view)).find(x => b4a.equals(x.key, market.writerKey))
+  if (m === undefined || m.feePct !== feePct) throw OP_REJECTED('the market did not take the registration (the mediator list may be full)')
+  return { ...mediatorJSON(m), shared: await p.share() }
+}
+
+export async function mediators (p: P2Print): Promise<{ mediators: MediatorJSON[], rules: string[] }> {
+  return { mediators: (await getMediators(p.market.view)).map(mediatorJSON), rules: REVOCATION_RULES }
+}
+
+// The disputes this peer is in (as client, printer, mediator or arbitrator), what it may do on each now, and its
+// own mediator record.
+export async function disputes (p: P2Print): Promise<DisputeList> {
+  const market = p.market
+  const me = market.writerKey
+  const mine = (await getMediators(market.view)).find(m => b4a.equals(m.key, me))
+  const rows: DisputeRow[] = []
+  for (const v of await market.jobs({ status: 'disputed', limit: 1000 })) {
+    const j = v.job
+    const d = j.dispute ?? null
+    const role: DisputeRole | null = b4a.equals(j.client, me) ? 'client'
+      : j.printer !== null && b4a.equals(j.printer, me) ? 'printer'
+        : d?.mediator != null && b4a.equals(d.mediator, me) ? 'mediator'
+          : j.escrow != null && b4a.equals(j.escrow.arbitrator, me) ? 'arbitrator' : null
+    if (role === null) continue
+    rows.push({ id: jobIdString(j.id), title: printable(j.title), status: j.status, bountyBtc: formatBtc(j.bountySats), role, dispute: disputeJSON(d), moves: disputeMoves(j, role) })
+  }
+  return { mediator: mine === undefined ? null : mediatorJSON(mine), maxFeePct: MAX_MEDIATOR_FEE_PCT, rules: REVOCATION_RULES, disputes: rows }
+}
+
+export async function propose (p: P2Print, idText: string, printerPct: number, note: string): Promise<JobChange> {
+  pct(printerPct, 'the printer\'s share')
+  noteOk(note)
+  const v = await p.job(idText)
+  const d = v.job.dispute ?? null
+  if (d === null || d.mediator === null || !b4a.equals(d.mediator, p.market.writerKey)) throw NOT_ALLOWED('only the mediator picked for this dispute proposes')
+  if (d.stage !== 'mediation') throw BAD_TRANSITION(`the dispute is in ${d.stage}, not waiting for a proposal`)
+  const escrow = await p.escrowSession()
+  const wallet = escrow !== null ? escrow.engine.wallet : (await ensureWallet(p.peer.dir, networkFor((await getSettings(p.market.view)).chain as ChainName, 'core'))).wallet
+  const feeScript = (await wallet.nextReceiveAddress()).script
+  return await appendAndCheck(p, idText, { type: OP.DISPUTE_PROPOSE, jobId: v.job.id, printerPct, note, feeScript }, OP.DISPUTE_PROPOSE)
+}
+
+// The client's or printer's yes: its signature on exactly the proposed split.
+export async function acceptProposal (p: P2Print, idText: string): Promise<JobChange> {
+  const v = await p.job(idText)
+  const escrow = await p.escrowSession(true)
+  if (escrow === null) throw ESCROW_NEEDS_BACKEND('its chain')
+  const { txid } = await escrow.engine.acceptProposal(v.job.id)
+  p.event('split-signed', { id: jobIdString(v.job.id), txid })
+  await p.market.update()
+  const after = (await p.market.getJob(v.job.id)) ?? v
+  return { view: after, shared: await p.share() }
+}
+
+export async function rejectProposal (p: P2Print, idText: string, note: string): Promise<JobChange> {
+  noteOk(note)
+  const v = await p.job(idText)
+  const d = v.job.dispute ?? null
+  if (d === null || d.stage !== 'proposed') throw BAD_TRANSITION('there is no proposal waiting for an answer')
+  return await appendAndCheck(p, idText, { type: OP.DISPUTE_REJECT, jobId: v.job.id, note }, OP.DISPUTE_REJECT)
+}
+
+// The arbitrator's ruling once the mediation has failed: the printer's % of the bounty.
+export async function rule (p: P2Print, idText: string, printerPct: number, note: string): Promise<Ruling> {
+  pct(printerPct, 'the printer\'s share')
+  noteOk(note)
+  const v = await p.job(idText)
+  const escrow = await p.escrowSession(true)
+  if (escrow === null) throw ESCROW_NEEDS_BACKEND('its chain')
+  const r = await escrow.engine.rule(v.job.id, printerPct, note)
+  return { id: jobIdString(v.job.id), winner: r.printerPct >= 50 ? 'printer' : 'client', printerPct: r.printerPct, txid: r.txid, shared: await p.share() }
+}
