@@ -301,7 +301,8 @@ async function main (argv: string[]): Promise<number> {
           return
         }
         // with --json, stdout carries only the result; warnings a person must see still go to stderr
-        if (json && !WARNINGS.has(tag)) return
+        // an escrow step this peer's engine refused is a warning too: the user must know why its money did not move
+        if (json && !WARNINGS.has(tag) && !(tag === 'escrow-step' && data.action === 'refuse')) return
         if (tag === 'download-progress' || tag === 'upload-progress') {
           const d = data as { bytes: number, total: number, rate: number, etaSecs: number | null }
           if (process.stderr.isTTY !== true || progressDone) return

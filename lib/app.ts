@@ -22,10 +22,9 @@ import { parseKey, peerId, jobIdString } from './ids.js'
 import { formatBtc } from './btc.js'
 import { qrMatrix, qrTextForUri, type QrMatrix } from './qr.js'
 import { P2PrintError, BAD_ARGUMENT, INTERNAL, NO_MARKET_YET, NOT_A_MARKET_KEY, restate } from './errors.js'
-import { printable } from './text.js'
 import { NO_BACKEND_HINT, type AppOptions, type AppState, type JobFilters, type JobPage, type ActionName, type JobDetail, type WalletInfo, type ReceiveInfo, type SentInfo, type SendErrors, type ReviewErrors, type DownloadProgress, type ModelPreview, type DownloadDone, type SeederInfo, type MyJobs, type JobDraft, type DraftErrors, type FilePreview, type AppCore } from './app/types.js'
 import { JobLists } from './app/job-list.js'
-import { reviewState, escrowRows } from './app/details.js'
+import { reviewState, escrowRows, escrowLine } from './app/details.js'
 import { AppSeeding } from './app/seeding.js'
 import { allowedActions, validateSend, validatePct, validateReview, validateDraft, draftFlags } from './app/forms.js'
 
@@ -492,12 +491,6 @@ export class AppSession implements AppCore {
     this.stopOwnCount?.()
     await this.p2?.close()
   }
-}
-
-function escrowLine (tag: 'escrow-step' | 'escrow-error', d: { action?: string, kind?: string, txid?: string, detail?: string }): string {
-  const time = new Date().toISOString().slice(11, 19)
-  if (tag === 'escrow-error') return `${time} could not act: ${printable(d.detail ?? '')}`
-  return `${time} ${d.action ?? ''}${d.kind !== undefined ? ' ' + d.kind : ''}${d.txid !== undefined ? ' ' + d.txid.slice(0, 16) + '…' : ''}${d.detail !== undefined ? ' — ' + printable(d.detail) : ''}`
 }
 
 export { peerId }

@@ -8,3 +8,9 @@ const MULTI_LINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-
 export function printable (text: string, multiline = false): string {
   return text.replace(multiline ? MULTI_LINE : SINGLE_LINE, '\ufffd')
 }
+
+// A time in ms as ISO 8601; a value no Date can hold (an op's stated time is only bounded) is shown as the number.
+export function isoTime (ms: number): string {
+  const d = new Date(ms)
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString()
+}

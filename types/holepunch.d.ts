@@ -163,6 +163,8 @@ declare module 'autobase' {
     update(): Promise<void>
     ack(): Promise<void>
     replicate(stream: unknown): unknown
+    // the wakeup protocol's session over the replicated streams (autobase/index.js setWakeup); null before it opens
+    wakeupSession: { announceByStream(stream: unknown, wakeup: Array<{ key: Uint8Array, length: number }>): void } | null
     static getLocalKey(store: Corestore): Promise<Uint8Array>
   }
 

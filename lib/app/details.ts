@@ -10,6 +10,7 @@ import { reviewRefusal } from '../reputation/apply.js'
 import { getReview } from '../reputation/records.js'
 import { jobIdString } from '../ids.js'
 import type { JobRecord } from '../schema.js'
+import { printable } from '../text.js'
 import type { ReviewState, EscrowRow } from './types.js'
 
 export async function reviewState (s: P2Print, job: JobRecord): Promise<ReviewState> {
@@ -37,4 +38,11 @@ export async function escrowRows (s: P2Print): Promise<EscrowRow[]> {
     rows.push({ id: jobIdString(v.job.id), title: v.job.title, status: v.job.status, role, state: e.state, mySats: mine, totalSats: e.amounts === null ? null : Number(e.amounts.totalSats), address: e.address, payoutTxid: e.payout?.txid ?? null })
   }
   return rows
+}
+
+// One line of the job's timeline for a step (or an error) of this peer's escrow engine.
+export function escrowLine (tag: 'escrow-step' | 'escrow-error', d: { action?: string, kind?: string, txid?: string, detail?: string }): string {
+  const time = new Date().toISOString().slice(11, 19)
+  if (tag === 'escrow-error') return `${time} could not act: ${printable(d.detail ?? '')}`
+  return `${time} ${d.action ?? ''}${d.kind !== undefined ? ' ' + d.kind : ''}${d.txid !== undefined ? ' ' + d.txid.slice(0, 16) + '…' : ''}${d.detail !== undefined ? ' — ' + printable(d.detail) : ''}`
 }

@@ -14,6 +14,7 @@ import { chatParticipants, chatRoleOf, type ChatRole } from './roles.js'
 import { getChatPublicKey, getChatJob, grantsFor, chatMessages, chatKeys } from './view.js'
 import { sniffImage, type LoadedPhoto } from './photos.js'
 import { printable } from '../text.js'
+import { isoTime } from '../text.js'
 
 const keyPairs = new WeakMap<Market, ChatKeyPair>()
 
@@ -153,11 +154,6 @@ export interface ChatEntry {
   mine: boolean
 }
 interface Readable { entry: ChatEntry, key: Uint8Array | null, drive: Uint8Array | null, refs: ChatPhotoRef[] }
-
-function isoTime (ms: number): string {
-  const d = new Date(ms)
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString()
-}
 
 async function readAll (market: Market, job: JobRecord): Promise<Readable[]> {
   const keys = await conversationKeys(market, job.id)

@@ -4,10 +4,10 @@ import { P2Print, type P2PrintEvent, type P2PrintOptions, type Bootstrap, type M
 import type { Market } from '../market/market.js'
 import type { JobJSON } from '../job/json.js'
 import type { FileAnalysis } from '../files/model.js'
-import type { ReputationResult } from './reputation.js'
-import type { ChatData } from './chat.js'
-import type { SendPlan } from './wallet.js'
-import type { SettingsJSON } from './escrow.js'
+import type { ChatData } from '../service/chat.js'
+import type { SendPlan } from '../service/wallet.js'
+import type { SettingsJSON } from '../service/settings.js'
+import type { PeerJSON, ProfileJSON, ReviewJSON, PeerSummaryJSON } from '../reputation/query.js'
 import type { MediatorJSON, DisputeList } from '../disputes/json.js'
 
 export type { Bootstrap }
@@ -18,6 +18,12 @@ export interface Ctx extends P2PrintOptions {
   // resolves when the user asks a long-running command to stop (SIGINT / SIGTERM)
   stopped: Promise<void>
 }
+
+export type ReputationResult =
+  | { kind: 'peer', data: PeerJSON & { peers?: number } }
+  | { kind: 'printers', data: { printers: Array<ProfileJSON & { record: PeerSummaryJSON }>, peers: number, total: number } }
+  | { kind: 'review', data: ReviewJSON & { subject: string, record: PeerSummaryJSON, shared: boolean, peers: number } }
+  | { kind: 'profile', data: { profile: ProfileJSON | null, shared: boolean, peers: number } }
 
 // `kind` tells the text renderer how to show `data`; with --json, `data` is printed as it is.
 export type Result =

@@ -2,12 +2,11 @@
 import type { Ctx, Result } from './context.js'
 import { withMarket } from './context.js'
 import { CHAINS } from '../service/chain.js'
-import { getSettings } from '../market/view.js'
-import { OP, DEFAULT_SETTINGS, LIMITS, SETTINGS_BOUNDS, type MarketSettings, type ArbitratorEntry } from '../schema.js'
-import { parseKey, peerId } from '../ids.js'
-import { BAD_ARGUMENT, NOT_ALLOWED } from '../errors.js'
-import { toHex, fromHex } from '../escrow/script.js'
-import b4a from 'b4a'
+import { settingsJSON, type SettingsJSON } from '../service/settings.js'
+import { LIMITS, SETTINGS_BOUNDS, type MarketSettings, type ArbitratorEntry } from '../schema.js'
+import { parseKey } from '../ids.js'
+import { BAD_ARGUMENT } from '../errors.js'
+import { fromHex } from '../escrow/script.js'
 
 export async function escrowCommand (ctx: Ctx, idText: string): Promise<Result> {
   return withMarket(ctx, async (p) => ({ kind: 'escrow', data: await p.escrowOf(idText) }), { escrow: 'optional' })
@@ -73,25 +72,7 @@ export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<R
     fundingTimeoutSecs: count(flags.fundingTimeout, '--funding-timeout', ...b.fundingTimeoutSecs),
     refundDelayBlocks: count(flags.refundDelay, '--refund-delay', ...b.refundDelayBlocks)
   }
-  return withMarket(ctx, async ({ market }) => {
-    const meta = await market.meta()
-    if (meta === null || !b4a.equals(meta.creator, market.writerKey)) throw NOT_ALLOWED('only the market\'s creator sets its escrow settings')
-    const current = await getSettings(market.view)
-    if (flags.chain !== undefined && current.chain !== '' && current.chain !== flags.chain) throw NOT_ALLOWED(`this market's chain is ${current.chain} and cannot change`)
-    const next: MarketSettings = { ...DEFAULT_SETTINGS, ...current }
-    if (flags.chain !== undefined) next.chain = flags.chain as MarketSettings['chain']
-    if (arbitrators !== undefined) next.arbitrators = arbitrators
-    if (mediators !== undefined) next.mediators = mediators
-    for (const [k, v] of Object.entries(patch)) if (v !== undefined) (next as unknown as Record<string, number>)[k] = v
-    if (next.arbitrationFeePct > next.depositPct) throw BAD_ARGUMENT(`the arbitration fee (${next.arbitrationFeePct} %) cannot be more than the deposit (${next.depositPct} %)`)
-    await market.append({ type: OP.MARKET_SETTINGS, settings: next })
-    await market.update()
-    return { kind: 'settings', data: settingsJSON(await getSettings(market.view)) }
-  })
+  return withMarket(ctx, async (p) => ({ kind: 'settings', data: settingsJSON(await p.setSettings({ ...patch, chain: flags.chain as MarketSettings['chain'] | undefined, arbitrators, mediators })) }))
 }
 
-export type SettingsJSON = Omit<MarketSettings, 'arbitrators' | 'mediators'> & { arbitrators: Array<{ id: string, pubkey: string }>, mediators: string[] }
-
-export function settingsJSON (s: MarketSettings): SettingsJSON {
-  return { ...s, arbitrators: s.arbitrators.map(a => ({ id: peerId(a.id), pubkey: toHex(a.pubkey) })), mediators: s.mediators.map(k => peerId(k)) }
-}
+export { settingsJSON, type SettingsJSON }

@@ -2,7 +2,7 @@
 // printer profile --material M[,M…] --bed XxYxZ --country CC [--note TEXT] | printer unlist
 //
 // Each command is withMarket(ctx, …) around a function of an open Market (lib/service/reputation.ts).
-import { withMarket, share, type Ctx } from './context.js'
+import { withMarket, share, type Ctx, type ReputationResult } from './context.js'
 import { parseRating } from '../job/amounts.js'
 import { peerOf, printersOf, reviewOn, publishProfile } from '../service/reputation.js'
 import { parseMaterial } from '../job/parse.js'
@@ -10,13 +10,9 @@ import { MATERIALS, REPUTATION_LIMITS, type Material, type PrinterProfile } from
 import { isCountryCode } from '../countries.js'
 import { BAD_ARGUMENT } from '../errors.js'
 import { profileRefusal } from '../reputation/apply.js'
-import type { PeerJSON, ProfileJSON, ReviewJSON, PeerSummaryJSON, PrinterQuery } from '../reputation/query.js'
+import type { PrinterQuery } from '../reputation/query.js'
 
-export type ReputationResult =
-  | { kind: 'peer', data: PeerJSON & { peers?: number } }
-  | { kind: 'printers', data: { printers: Array<ProfileJSON & { record: PeerSummaryJSON }>, peers: number, total: number } }
-  | { kind: 'review', data: ReviewJSON & { subject: string, record: PeerSummaryJSON, shared: boolean, peers: number } }
-  | { kind: 'profile', data: { profile: ProfileJSON | null, shared: boolean, peers: number } }
+export type { ReputationResult }
 
 export interface PrintersFlags { material?: string, country?: string, limit?: string }
 export interface ProfileFlags { material?: string, bed?: string, country?: string, note?: string }

@@ -4,11 +4,7 @@ import { peerId } from '../ids.js'
 import { printable } from '../text.js'
 import type { DisputeRecord, MediatorRecord } from './codec.js'
 import type { JobRecord, Status } from '../schema.js'
-
-function isoTime (ms: number): string {
-  const d = new Date(ms)
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString()
-}
+import { isoTime } from '../text.js'
 
 export interface MediatorJSON {
   id: string

@@ -1,5 +1,5 @@
 // The plain-object form of a job that the command line prints with --json and the renderers read.
-import { printable } from '../text.js'
+import { printable, isoTime } from '../text.js'
 import b4a from 'b4a'
 import { OP_NAMES, ACTION_AUTO_ACTIVATE, type JobRecord, type Status, type Material, type OpType, type FileSummary } from '../schema.js'
 import { peerId, jobIdString } from '../ids.js'
@@ -83,7 +83,3 @@ export function jobToJSON (job: JobRecord, confirmed: boolean, opts: { network?:
 }
 
 // Times are whatever the author's clock said; one far outside Date's range is shown as the raw number.
-export function isoTime (ms: number): string {
-  const d = new Date(ms)
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString()
-}

@@ -160,11 +160,29 @@ export class Market extends ReadyResource {
   // The local length the last waitFlushed ended at (a second wait for the same writes would only wait again).
   waitedLength = -1
 
+  // While no peer holds this peer's own log up to its end, the log is announced again to every connected peer once
+  // a second (an Autobase wakeup): a peer that is not a writer yet is found only through that announce, and one
+  // sent before the other side was listening is not sent again (seen: an offline post never reaching the indexer).
   async waitFlushed (timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs
-    while (!this.flushed && Date.now() < deadline) await sleep(50)
+    let announced = Date.now()
+    while (!this.flushed && Date.now() < deadline) {
+      await sleep(50)
+      if (Date.now() - announced >= 1000) {
+        announced = Date.now()
+        this.announceLocal()
+      }
+    }
     this.waitedLength = this.base.local.length
     return this.flushed
+  }
+
+  private announceLocal (): void {
+    const session = this.base.wakeupSession
+    const local = this.base.local
+    if (session === null || this.swarm === null || local.length === 0 || local.key === null) return
+    const key = local.key
+    for (const conn of this.swarm.connections) session.announceByStream(conn, [{ key, length: local.length }])
   }
 
   // --- reads ---------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 import c from 'compact-encoding'
 import type { Material, JobRecord } from '../schema.js'
 import { peerId, jobIdString } from '../ids.js'
-import { isoTime } from '../job/json.js'
+import { isoTime } from '../text.js'
 import { keys, prefixEnd, getPeerStats, getProfile, reviewRecord, profileRecord, type View, type Reader, type PeerStats, type ProfileRecord, type ReviewRecord } from './records.js'
 import { printable } from '../text.js'
 

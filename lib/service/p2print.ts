@@ -21,12 +21,13 @@ import { chat, type ChatData } from './chat.js'
 import * as files from './files.js'
 import * as wallet from './wallet.js'
 import * as reputation from './reputation.js'
+import { setSettings, type SettingsPatch } from './settings.js'
 import type { LoadedPhoto } from '../chat/photos.js'
 import type { StepReport } from '../escrow/engine.js'
 import type { ChainName } from '../escrow/chain.js'
 import { getSettings } from '../market/view.js'
 import { NO_MARKET, NO_ESCROW } from '../errors.js'
-import type { JobRecord, JobFields, JobPatch, Status } from '../schema.js'
+import type { JobRecord, JobFields, JobPatch, Status, MarketSettings } from '../schema.js'
 import type { JobQuery } from '../market/view.js'
 import type { LoadedModel } from './model.js'
 import type { DisputeList, MediatorJSON } from '../disputes/json.js'
@@ -208,6 +209,9 @@ export class P2Print extends ReadyResource {
     if (this.escrow === null) throw ESCROW_NEEDS_BACKEND(job.escrow === null ? 'its chain' : 'its chain (see `p2print market info`)')
     return this.escrow
   }
+
+  // Only the market's creator: its chain (once), its arbitrators and mediators, its rules.
+  async setSettings (patch: SettingsPatch): Promise<MarketSettings> { return await setSettings(this, patch) }
 
   // The market's chain ('' without escrow), or null when no market is open (wallet commands on a bare storage).
   async marketChain (): Promise<ChainName | null> {
