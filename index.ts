@@ -14,7 +14,7 @@ import { escrowCommand, disputeRule, marketSettings } from './lib/commands/escro
 import { mediatorRegister, mediatorList, disputePropose, disputeAccept, disputeReject, disputeList } from './lib/commands/dispute.js'
 import { peerCommand, printersCommand, jobReview, printerProfileCommand, printerUnlist } from './lib/commands/reputation.js'
 import { chatCommand } from './lib/commands/chat.js'
-import { walletMnemonic, walletRestore, walletAddress, walletBalance, walletSend, walletSendPlan } from './lib/commands/wallet.js'
+import { walletMnemonic, walletRestore, walletAddress, walletBalance, walletSend, walletSendPlan, walletLimits } from './lib/commands/wallet.js'
 import { CHAINS } from './lib/service/chain.js'
 import type { ChainName } from './lib/escrow/chain.js'
 import { parseKey } from './lib/ids.js'
@@ -58,6 +58,11 @@ const OPTIONS = {
   'fee-rate': { type: 'string' },
   'dry-run': { type: 'boolean' },
   'max-fee': { type: 'string' },
+  'max-arbitration-fee': { type: 'string' },
+  'max-deposit': { type: 'string' },
+  'max-refund-delay': { type: 'string' },
+  'max-funding-timeout': { type: 'string' },
+  'min-funding-depth': { type: 'string' },
   arbitrator: { type: 'string', multiple: true },
   mediator: { type: 'string', multiple: true },
   'arbitration-fee': { type: 'string' },
@@ -179,11 +184,12 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'restore': tooMany(2); return walletRestore(ctx, values.mnemonic ?? null)
         case 'address': tooMany(2); return walletAddress(ctx)
         case 'balance': tooMany(2); return walletBalance(ctx)
+        case 'limits': tooMany(2); return walletLimits(ctx, { maxArbitrationFeePct: values['max-arbitration-fee'], maxDepositPct: values['max-deposit'], maxRefundDelayBlocks: values['max-refund-delay'], maxFundingTimeoutSecs: values['max-funding-timeout'], minFundingDepth: values['min-funding-depth'] })
         case 'send':
           tooMany(4)
           if (values['dry-run'] === true) return { kind: 'send-plan', data: await walletSendPlan(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate']) }
           return walletSend(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate'], values['max-fee'])
-        default: throw USAGE(`unknown command \`wallet ${sub ?? ''}\`: use wallet mnemonic, restore, address, balance or send`)
+        default: throw USAGE(`unknown command \`wallet ${sub ?? ''}\`: use wallet mnemonic, restore, address, balance, send or limits`)
       }
     case 'analyze': {
       tooMany(2)

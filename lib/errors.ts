@@ -18,6 +18,7 @@ export type ErrorCode =
   // escrow and wallet
   | 'ESCROW_NEEDS_BACKEND' | 'NO_ESCROW' | 'PSBT_REFUSED' | 'BAD_MNEMONIC' | 'INSUFFICIENT_FUNDS' | 'ESCROW_AMOUNTS'
   | 'BAD_ESCROW' | 'WALLET_NOT_FOUND' | 'WALLET_EXISTS' | 'BAD_WALLET_FILE' | 'FEE_CHANGED' | 'SIGNING_FAILED'
+  | 'OUTSIDE_LIMITS'
 
 // One error class for everything a user can cause. `code` is stable (tests and --json output use it);
 // `usage` marks command-line mistakes, which exit with 2 instead of 1. Errors are made by the factories below, never
@@ -131,6 +132,7 @@ export const ESCROW_NEEDS_BACKEND = (chain: string) =>
   new P2PrintError('ESCROW_NEEDS_BACKEND', `this market holds its escrows on ${chain}: give a Bitcoin backend with --bitcoin-rpc URL or --esplora URL (or set P2PRINT_BITCOIN_RPC)`)
 export const NO_ESCROW = (msg: string) => new P2PrintError('NO_ESCROW', msg)
 export const ESCROW_AMOUNTS = (why: string) => new P2PrintError('ESCROW_AMOUNTS', why)
+export const OUTSIDE_LIMITS = (why: string) => new P2PrintError('OUTSIDE_LIMITS', why)
 export const BAD_ESCROW = (why: string) => new P2PrintError('BAD_ESCROW', why)
 export const WALLET_NOT_FOUND = (file: string) =>
   new P2PrintError('WALLET_NOT_FOUND', `no wallet at ${file}: create one or restore it from its recovery phrase`)

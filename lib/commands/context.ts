@@ -6,6 +6,7 @@ import type { JobJSON } from '../job/json.js'
 import type { FileAnalysis } from '../files/model.js'
 import type { ChatData } from '../service/chat.js'
 import type { SendPlan } from '../service/wallet.js'
+import type { EscrowLimits } from '../escrow/limits.js'
 import type { SettingsJSON } from '../service/settings.js'
 import type { PeerJSON, ProfileJSON, ReviewJSON, PeerSummaryJSON } from '../reputation/query.js'
 import type { MediatorJSON, DisputeList } from '../disputes/json.js'
@@ -40,6 +41,7 @@ export type Result =
   | { kind: 'address', data: { address: string, uri: string, path: string, chain: string } }
   | { kind: 'balance', data: { confirmedSats: number, unconfirmedSats: number, chain: string, tipHeight: number } }
   | { kind: 'send-plan', data: SendPlan }
+  | { kind: 'limits', data: EscrowLimits }
   | { kind: 'sent', data: { txid: string, address: string, sentSats: number, feeSats: number, changeSats: number, feeRate: number } }
   | { kind: 'escrow', data: EscrowView }
   | { kind: 'chat', data: ChatData }

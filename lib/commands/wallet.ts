@@ -8,6 +8,7 @@ import type { P2Print } from '../service/p2print.js'
 import { Wallet, WALLET_FILE, checkMnemonic } from '../escrow/wallet.js'
 import { withWallet, receiveAddress, balance, planSend, send, checkAddress, type SendPlan } from '../service/wallet.js'
 import { BAD_ARGUMENT } from '../errors.js'
+import { LIMIT_BOUNDS, LIMIT_FLAGS, type EscrowLimits } from '../escrow/limits.js'
 
 // The wallet needs the storage only: a service without the swarm.
 async function onService<T> (ctx: Ctx, fn: (p: P2Print) => Promise<T>): Promise<T> {
@@ -83,4 +84,19 @@ async function readStdin (): Promise<string> {
     if (process.stdin.isTTY === true && text.includes('\n')) break
   }
   return text
+}
+
+// `wallet limits [--max-arbitration-fee N] [--max-deposit N] [--max-refund-delay BLOCKS] [--max-funding-timeout SECS]
+// [--min-funding-depth N]`: this peer's own limits on the escrow terms it takes part in; shown, or changed and shown.
+export async function walletLimits (ctx: Ctx, flags: Partial<Record<keyof EscrowLimits, string>>): Promise<Result> {
+  const patch: Partial<EscrowLimits> = {}
+  for (const k of Object.keys(LIMIT_BOUNDS) as Array<keyof EscrowLimits>) {
+    const text = flags[k]
+    if (text === undefined) continue
+    const [min, max] = LIMIT_BOUNDS[k]
+    const n = Number(text)
+    if (!Number.isInteger(n) || n < min || n > max) throw BAD_ARGUMENT(`${LIMIT_FLAGS[k]} must be a whole number from ${min} to ${max}`)
+    patch[k] = n
+  }
+  return onService(ctx, async (p) => ({ kind: 'limits', data: Object.keys(patch).length === 0 ? await p.escrowLimits() : await p.setEscrowLimits(patch) }))
 }

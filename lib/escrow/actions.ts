@@ -16,6 +16,7 @@ import { sigOf, cancelAllowed, cancelAgreed } from './record.js'
 import { unpayablePath, minPayableBounty, keyBindingHash } from './verify.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
 import { BAD_ESCROW, NOT_ALLOWED, BAD_TRANSITION } from '../errors.js'
+import { checkLimits } from './limits.js'
 
 // The arbitrator's key is one key per wallet (named in the market settings), not per job: it is derived at the
 // escrow path of this fixed label in the arbitrator role (wallet.ts).
@@ -45,6 +46,7 @@ export async function prepareAccept (engine: EscrowEngine, jobId: Uint8Array | s
   const settings = await getSettings(engine.market.view)
   if (settings.chain === '') throw BAD_ESCROW('this market has no escrow (no chain in its settings)')
   if (settings.arbitrators.length === 0) throw BAD_ESCROW('this market has no arbitrator: escrowed jobs cannot be accepted')
+  checkLimits(settings, engine.limits)
   const id = jobIdString(job.id)
   const amounts = escrowAmounts({ bountySats: BigInt(job.bountySats), depositPct: BigInt(settings.depositPct) })
   const feeRate = effectiveFeeRate(await engine.chain.feeRate(engine.feeTarget))

@@ -25,6 +25,7 @@ import { summarizeEscrow, type EscrowSummary } from './summary.js'
 import * as actions from './actions.js'
 import * as funding from './funding.js'
 import { BAD_ESCROW, PSBT_REFUSED, BAD_TRANSITION, JOB_NOT_FOUND } from '../errors.js'
+import { DEFAULT_ESCROW_LIMITS, type EscrowLimits } from './limits.js'
 
 export { escrowContext, expectedFor, buildFor, type EscrowCtx } from './context.js'
 export { summarizeEscrow, type EscrowSummary, type EscrowState, type PathSummary } from './summary.js'
@@ -38,6 +39,7 @@ export interface EngineOptions {
   now?: () => number
   maxFeeRate?: number // sat/vB: the highest funding/payout fee rate this peer signs (default psbt.ts's cap)
   feeTarget?: number // blocks, for the fee estimate at accept (default 2)
+  limits?: EscrowLimits // this peer's own limits on a job's escrow terms (default DEFAULT_ESCROW_LIMITS)
 }
 
 export interface StepReport {
@@ -56,6 +58,7 @@ export class EscrowEngine {
   readonly now: () => number
   readonly maxFeeRate: number
   readonly feeTarget: number
+  limits: EscrowLimits
   // a job (and stage) this peer refused: nothing more is signed for it; reported once
   readonly refused = new Map<string, string>()
   // ops appended and not yet visible in the confirmed record: key → when
@@ -73,6 +76,7 @@ export class EscrowEngine {
     this.now = o.now ?? Date.now
     this.maxFeeRate = o.maxFeeRate ?? DEFAULT_MAX_FEE_RATE
     this.feeTarget = o.feeTarget ?? 2
+    this.limits = o.limits ?? { ...DEFAULT_ESCROW_LIMITS }
   }
 
   get me (): Uint8Array { return this.market.writerKey }

@@ -19,6 +19,7 @@ import { keyBindingHash } from './verify.js'
 import { keepRefund as keep, keptRefunds, dropRefund } from './reservations.js'
 import type { EscrowEngine, StepReport } from './engine.js'
 import { PSBT_REFUSED } from '../errors.js'
+import { outsideLimits } from './limits.js'
 
 // How far ahead of this peer's clock another party's stated time may be before it is taken as post-dated.
 export const CLOCK_TOLERANCE_MS = 10 * 60_000
@@ -30,6 +31,13 @@ export async function propose (engine: EscrowEngine, job: JobRecord, out: StepRe
   if (e.acceptedAt > engine.now() + CLOCK_TOLERANCE_MS) {
     // a post-dated acceptance would hold this wallet's coins until its far-off funding timeout: no proposal
     engine.refuse(out, job, 'funding', new Error(`the printer dated its acceptance ${new Date(e.acceptedAt).toISOString()}, in the future: not funding it`))
+    await maybeLapse(engine, job, null, out)
+    return
+  }
+  const past = outsideLimits(e, engine.limits)
+  if (past !== null) {
+    // terms this peer's user did not agree to (the market's creator changed its settings since the job was posted)
+    engine.refuse(out, job, 'funding', new Error(`not funding: the escrow terms go past your own limits: ${past}`))
     await maybeLapse(engine, job, null, out)
     return
   }

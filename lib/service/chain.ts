@@ -5,6 +5,7 @@ import { BitcoinRpc } from '../escrow/rpc.js'
 import { Esplora } from '../escrow/esplora.js'
 import { networkFor } from '../escrow/networks.js'
 import { EscrowEngine } from '../escrow/engine.js'
+import { loadEscrowLimits } from '../escrow/limits.js'
 import { getSettings } from '../market/view.js'
 import type { Market } from '../market/market.js'
 import type { MarketSettings } from '../schema.js'
@@ -81,6 +82,6 @@ export async function openEscrow (o: ChainOptions, dir: string, market: Market, 
   }
   const { wallet, created } = await ensureWallet(dir, conn.network)
   if (created) onEvent('wallet-created', { file: dir })
-  const engine = new EscrowEngine({ market, wallet, chain: conn.backend!, network: conn.network })
+  const engine = new EscrowEngine({ market, wallet, chain: conn.backend!, network: conn.network, limits: await loadEscrowLimits(dir) })
   return { engine, conn, settings }
 }

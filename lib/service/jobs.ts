@@ -11,6 +11,7 @@ import { checkTransition, newEntries } from '../job/state.js'
 import { jobIdString } from '../ids.js'
 import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED, ESCROW_NEEDS_BACKEND } from '../errors.js'
 import { publishChatKey, grantDue } from '../chat/chat.js'
+import { checkLimits, loadEscrowLimits } from '../escrow/limits.js'
 
 export type OnUpload = (p: { bytes: number, total: number }) => void
 
@@ -24,6 +25,9 @@ export async function create (p: P2Print, fields: JobFields, model: LoadedModel 
   if (writer.openJobs >= LIMITS.openJobsPerClient) {
     throw LIMIT_REACHED(`you already have ${writer.openJobs} open jobs, the most a client may have in this market: cancel one or wait until one is accepted`)
   }
+  // in a market with escrow, terms past this peer's own limits are refused before anything is posted
+  const settings = await getSettings(market.view)
+  if (settings.chain !== '') checkLimits(settings, await loadEscrowLimits(p.peer.dir))
   const file = model === null ? null : await market.files.attach(model.bytes, model.name, model.summary)
   const { jobId } = await market.append({ type: OP.JOB_CREATE, job: fields, file })
   await publishChatKey(market) // so the printer can write to the client's chat as soon as it accepts

@@ -14,6 +14,7 @@ import { Peer } from '../peer.js'
 import type { Market, JobView } from '../market/market.js'
 import { openEscrow, ensureWallet, ESCROW_NEEDS_BACKEND, type ChainOptions, type EscrowSession } from './chain.js'
 import { WALLET_FILE } from '../escrow/wallet.js'
+import { loadEscrowLimits, saveEscrowLimits, type EscrowLimits } from '../escrow/limits.js'
 import { resolveJob } from './resolve.js'
 import * as jobs from './jobs.js'
 import * as disputes from './disputes.js'
@@ -364,4 +365,14 @@ export class P2Print extends ReadyResource {
   async balance (): Promise<wallet.Balance> { return await wallet.balance(this) }
   async planSend (address: string, sats: bigint, feeRate?: number): Promise<wallet.SendPlan> { return await wallet.planSend(this, address, sats, feeRate) }
   async send (address: string, sats: bigint, o: { feeRate?: number, maxFeeSats?: bigint } = {}): Promise<wallet.Sent> { return await wallet.send(this, address, sats, o) }
+
+  // This peer's own limits on the escrow terms it takes part in (lib/escrow/limits.ts); a running engine uses the
+  // new ones at once.
+  async escrowLimits (): Promise<EscrowLimits> { return await loadEscrowLimits(this.peer.dir) }
+  async setEscrowLimits (patch: Partial<EscrowLimits>): Promise<EscrowLimits> {
+    const next = { ...(await loadEscrowLimits(this.peer.dir)), ...patch }
+    await saveEscrowLimits(this.peer.dir, next)
+    if (this.escrow !== null) this.escrow.engine.limits = next
+    return next
+  }
 }
