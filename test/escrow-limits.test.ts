@@ -4,12 +4,14 @@
 // client is told before it posts. The CLI shows, checks and keeps them.
 import test from 'brittle'
 import path from 'path'
-import { tmpDir, testnet, eventually, p2print, type Test } from './helpers.js'
+import b4a from 'b4a'
+import { tmpDir, testnet, eventually, p2print, openBee, type Test } from './helpers.js'
 import { startRegtest, type RegtestChain } from './regtest.js'
 import { P2Print, type P2PrintEvent, type Bootstrap } from '../lib/service/p2print.js'
 import { P2PrintError } from '../lib/errors.js'
-import { OP, type JobFields, type MarketSettings } from '../lib/schema.js'
-import { getSettings } from '../lib/market/view.js'
+import { OP, DEFAULT_SETTINGS, SETTINGS_BOUNDS, encodeOp, decodeOp, type JobFields, type MarketSettings } from '../lib/schema.js'
+import { getSettings, putMeta } from '../lib/market/view.js'
+import { applyOp } from '../lib/market/apply.js'
 import { jobIdString } from '../lib/ids.js'
 import { arbitratorPubkey } from '../lib/escrow/engine.js'
 import { Wallet } from '../lib/escrow/wallet.js'
@@ -76,6 +78,11 @@ test('escrow limits: terms past the printer\'s limits are not accepted, past the
   await printer.setEscrowLimits({ maxArbitrationFeePct: 15 })
   const accepted = await printer.accept(id)
   t.is(accepted.view.job.status, 'accepted', 'with a higher limit the printer accepts')
+  // the creator changes the market's settings after the accept: the job keeps the terms in force at its accept
+  await client.market.append({ type: OP.MARKET_SETTINGS, settings: { ...settings, arbitrationFeePct: 3, refundDelayBlocks: 30 } })
+  await waitFor('the new settings at the client', async () => (await getSettings(client.market.view)).refundDelayBlocks === 30)
+  const kept = (await client.job(id)).job.escrow
+  t.ok(kept?.arbitrationFeePct === 12 && kept?.refundDelayBlocks === 20, 'the job keeps the arbitration fee and refund delay in force at its accept')
   const events: P2PrintEvent[] = []
   client.on('event', (e: P2PrintEvent) => events.push(e))
   await waitFor('the accept at the client', async () => (await client.job(id)).job.status === 'accepted')
@@ -105,4 +112,34 @@ test('escrow limits: `wallet limits` shows the defaults, refuses a bad value, ke
   t.alike(again.json, { ...DEFAULT_ESCROW_LIMITS, maxDepositPct: 20, minFundingDepth: 3 }, 'kept in the storage')
   const text = await p2print(['--storage', path.join(dir, 's'), 'wallet', 'limits'])
   t.ok(text.stdout.includes('deposit          at most 20 %') && text.stdout.includes('at least 3 confirmation(s)'), 'the text output')
+})
+
+test('escrow limits: apply takes settings only from the market\'s creator and only within the bounds the CLI enforces', async (t) => {
+  const bee = await openBee(t)
+  const creator = b4a.alloc(32, 1)
+  const other = b4a.alloc(32, 2)
+  const init = bee.batch()
+  await putMeta(init, { name: 'bounds', creator, createdAt: 1 })
+  await init.flush()
+  // false when the codec refuses the value outright (then no op carrying it can be written) or apply does
+  const tryOp = async (author: Uint8Array, s: MarketSettings): Promise<boolean> => {
+    let op
+    try { op = decodeOp(encodeOp({ type: OP.MARKET_SETTINGS, settings: s }, 1000)) } catch { return false }
+    const b = bee.batch()
+    const took = await applyOp(b, op, author, 1)
+    await b.flush()
+    return took
+  }
+  const base: MarketSettings = { ...DEFAULT_SETTINGS, chain: 'regtest', arbitrators: [] }
+  t.absent(await tryOp(other, base), 'anyone but the creator: refused')
+  for (const [k, [min, max]] of Object.entries(SETTINGS_BOUNDS) as Array<[keyof typeof SETTINGS_BOUNDS, readonly [number, number]]>) {
+    // the arbitration fee may not exceed the deposit: test its bounds with the largest deposit
+    const with_ = (v: number): MarketSettings => ({ ...base, depositPct: k === 'arbitrationFeePct' ? 100 : base.depositPct, [k]: v })
+    if (k !== 'depositPct') t.ok(await tryOp(creator, with_(max)), `${k} = ${max} (the largest allowed) is taken`)
+    t.absent(await tryOp(creator, with_(max + 1)), `${k} = ${max + 1} is refused`)
+    if (min > 0) t.absent(await tryOp(creator, with_(min - 1)), `${k} = ${min - 1} is refused`)
+  }
+  t.absent(await tryOp(creator, { ...base, arbitrationFeePct: 16, depositPct: 100 }), 'an arbitration fee of 16 % is refused (the CLI\'s cap is 15 %)')
+  t.absent(await tryOp(creator, { ...base, refundDelayBlocks: 52_561 }), 'a refund delay of 52 561 blocks is refused (the CLI\'s cap is 52 560, about a year)')
+  t.is((await getSettings(bee)).refundDelayBlocks <= 52_560, true, 'the settings in the view are within the bounds')
 })
