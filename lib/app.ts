@@ -11,8 +11,6 @@ import { loadModelFile } from './service/model.js'
 import type { SendPlan } from './service/wallet.js'
 import { countServed } from './files/seeder.js'
 import { getSettings } from './market/view.js'
-import { Wallet } from './escrow/wallet.js'
-import * as bitcoin from 'bitcoinjs-lib'
 import { jobToJSON, type JobJSON } from './job/json.js'
 import { roleOf } from './job/state.js'
 import { jobRecords } from './reputation/query.js'
@@ -21,10 +19,10 @@ import { MATERIALS, STATUSES, LIMITS, type Status, type FileSummary } from './sc
 import { parseKey, peerId, jobIdString } from './ids.js'
 import { formatBtc } from './btc.js'
 import { qrMatrix, qrTextForUri, type QrMatrix } from './qr.js'
-import { P2PrintError, BAD_ARGUMENT, INTERNAL, NO_MARKET_YET, NOT_A_MARKET_KEY, restate } from './errors.js'
+import { BAD_ARGUMENT, NO_MARKET_YET, NOT_A_MARKET_KEY } from './errors.js'
 import { NO_BACKEND_HINT, type AppOptions, type AppState, type JobFilters, type JobPage, type ActionName, type JobDetail, type WalletInfo, type ReceiveInfo, type SentInfo, type SendErrors, type ReviewErrors, type DownloadProgress, type ModelPreview, type DownloadDone, type SeederInfo, type MyJobs, type JobDraft, type DraftErrors, type FilePreview, type AppCore } from './app/types.js'
 import { JobLists } from './app/job-list.js'
-import { reviewState, escrowRows, escrowLine } from './app/details.js'
+import { reviewState, escrowRows, escrowLine, friendly } from './app/details.js'
 import { AppSeeding } from './app/seeding.js'
 import { allowedActions, validateSend, validatePct, validateReview, validateDraft, draftFlags } from './app/forms.js'
 
@@ -33,16 +31,6 @@ export * from './app/types.js'
 export { allowedActions, validateSend, validatePct, validateReview, depositSummary, validateDraft } from './app/forms.js'
 export type { JobJSON, ChatData, Status, FileSummary, QrMatrix, SendPlan }
 
-
-function friendly (err: unknown): Error {
-  if (err instanceof P2PrintError) {
-    // the commands name their flags; in the app the backend can only be given by starting it again
-    if (err.code === 'ESCROW_NEEDS_BACKEND' || /needs a Bitcoin backend/.test(err.message)) return restate(err, NO_BACKEND_HINT)
-    return err
-  }
-  const e = err as Error
-  return INTERNAL(`something went wrong: ${e?.message ?? String(err)}. Try again; if it persists, run the same action with the CLI to see more.`)
-}
 
 export class AppSession implements AppCore {
   private p2: P2Print | null = null
@@ -61,7 +49,7 @@ export class AppSession implements AppCore {
   private stopOwnCount: (() => void) | null = null
   private readonly ctx: P2PrintOptions
 
-  private constructor (private readonly opts: AppOptions) {
+  private constructor (opts: AppOptions) {
     this.st = { storage: opts.storage, hasMarket: false, walletCreated: false, peers: 0, sync: 'no-market', market: null, balance: null, notice: null }
     this.ctx = {
       storage: opts.storage,
@@ -103,8 +91,23 @@ export class AppSession implements AppCore {
       if (log.length > 20) log.shift()
       this.escrowLog.set(d.jobId, log)
     }
-    if (e.tag === 'escrow-error' || d.action === 'refuse') this.st = { ...this.st, notice: `escrow${d.jobId !== undefined && d.jobId !== '' ? ' ' + d.jobId.slice(0, 8) : ''}: ${line}` }
+    const about = `escrow${d.jobId !== undefined && d.jobId !== '' ? ' ' + d.jobId.slice(0, 8) : ''}`
+    if (e.tag === 'escrow-error' || d.action === 'refuse') this.notice(about, `${about}: ${line}`)
+    else this.notice(about, null) // that job's escrow moved on
     this.changed()
+  }
+
+  // The status bar's notice, by what it is about: a later success of the same thing clears it.
+  private noticeAbout: string | null = null
+  private notice (about: string, text: string | null): void {
+    if (text === null) {
+      if (this.noticeAbout !== about) return
+      this.noticeAbout = null
+      this.st = { ...this.st, notice: null }
+      return
+    }
+    this.noticeAbout = about
+    this.st = { ...this.st, notice: text }
   }
 
   private async attach (): Promise<void> {
@@ -139,15 +142,15 @@ export class AppSession implements AppCore {
   private async catchUp (): Promise<void> {
     const p2 = this.p2!
     try {
-      const peers = await p2.market.sync(10_000)
+      const peers = await p2.catchUp(10_000)
       if (this.closing) return
-      p2.peers = peers
       this.st = { ...this.st, sync: peers === 0 ? 'offline' : 'synced' }
       // a market with escrow and a backend: the engine runs for the app's lifetime
       try {
         await this.ensureEscrow()
+        this.notice('engine', null)
       } catch (err) {
-        this.st = { ...this.st, notice: `escrow engine not running: ${(err as Error).message}` }
+        this.notice('engine', `escrow engine not running: ${(err as Error).message}`)
       }
       await this.refreshBalance()
       this.balanceTimer = setInterval(() => { void this.refreshBalance() }, 30_000)
@@ -164,8 +167,9 @@ export class AppSession implements AppCore {
       await this.ensureEscrow().catch(() => null)
       const b = await this.need().balance()
       this.st = { ...this.st, balance: { confirmedSats: b.confirmedSats, unconfirmedSats: b.unconfirmedSats, chain: b.chain, tipHeight: b.tipHeight } }
+      this.notice('balance', null)
     } catch (err) {
-      this.st = { ...this.st, notice: `wallet balance unavailable: ${friendly(err).message}` }
+      this.notice('balance', `wallet balance unavailable: ${friendly(err).message}`)
     }
   }
 
@@ -196,8 +200,7 @@ export class AppSession implements AppCore {
 
   state (): AppState { return this.st }
 
-  // The service under the session (tests look at its market; the screens use only the methods above and below).
-  get service (): P2Print | null { return this.p2 }
+  get service (): P2Print | null { return this.p2 } // for tests: the screens use only the methods of AppCore
 
   subscribe (onChange: () => void): () => void {
     this.listeners.add(onChange)
@@ -231,7 +234,7 @@ export class AppSession implements AppCore {
   }
 
   async mnemonic (): Promise<string> {
-    return (await Wallet.load(this.opts.storage, { network: bitcoin.networks.bitcoin })).mnemonic
+    return await this.p2!.mnemonic()
   }
 
   async queryJobs (f: JobFilters, page: number, pageSize: number): Promise<JobPage> {
@@ -285,10 +288,10 @@ export class AppSession implements AppCore {
     const first = Object.values(errors)[0]
     if (first !== undefined) throw BAD_ARGUMENT(first)
     try {
-      const fields = parseNewJob(draftFlags(d))
       const flags = draftFlags(d)
+      const fields = parseNewJob(flags)
       const model = flags.file === undefined ? null : await loadModelFile(flags.file)
-      const r = await this.need().createJob(fields, model, { onUpload: u => onUpload?.({ bytes: u.bytes, total: u.total, rate: 0, etaSecs: null }) })
+      const r = await this.need().createJob(fields, model, { onUpload })
       this.changed()
       return jobIdString(r.view.job.id)
     } catch (err) { throw friendly(err) }

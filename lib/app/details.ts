@@ -11,7 +11,8 @@ import { getReview } from '../reputation/records.js'
 import { jobIdString } from '../ids.js'
 import type { JobRecord } from '../schema.js'
 import { printable } from '../text.js'
-import type { ReviewState, EscrowRow } from './types.js'
+import { NO_BACKEND_HINT, type ReviewState, type EscrowRow } from './types.js'
+import { P2PrintError, INTERNAL, restate } from '../errors.js'
 
 export async function reviewState (s: P2Print, job: JobRecord): Promise<ReviewState> {
   const me = s.market.writerKey
@@ -45,4 +46,15 @@ export function escrowLine (tag: 'escrow-step' | 'escrow-error', d: { action?: s
   const time = new Date().toISOString().slice(11, 19)
   if (tag === 'escrow-error') return `${time} could not act: ${printable(d.detail ?? '')}`
   return `${time} ${d.action ?? ''}${d.kind !== undefined ? ' ' + d.kind : ''}${d.txid !== undefined ? ' ' + d.txid.slice(0, 16) + '…' : ''}${d.detail !== undefined ? ' — ' + printable(d.detail) : ''}`
+}
+
+// An error as the app shows it: a P2PrintError as it is (the backend hint the app's way), anything else as INTERNAL.
+export function friendly (err: unknown): Error {
+  if (err instanceof P2PrintError) {
+    // the commands name their flags; in the app the backend can only be given by starting it again
+    if (err.code === 'ESCROW_NEEDS_BACKEND' || /needs a Bitcoin backend/.test(err.message)) return restate(err, NO_BACKEND_HINT)
+    return err
+  }
+  const e = err as Error
+  return INTERNAL(`something went wrong: ${e?.message ?? String(err)}. Try again; if it persists, run the same action with the CLI to see more.`)
 }

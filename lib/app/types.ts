@@ -30,7 +30,7 @@ export interface AppState {
   sync: SyncState
   market: { key: string, name: string, id: string, writer: boolean, jobs: number, byStatus: Record<string, number>, chain: string, depositPct: number } | null
   balance: { confirmedSats: number, unconfirmedSats: number, chain: string, tipHeight: number } | null
-  notice: string | null // a background problem, said once (e.g. the Bitcoin backend is unreachable)
+  notice: string | null // a background problem (e.g. the Bitcoin backend is unreachable), until the same thing works again
 }
 
 export interface JobFilters {

@@ -1,7 +1,6 @@
 // What every command gets: the parsed global options and an event sink. Commands do the work and emit
 // {tag, data} events; ui/ renders them (text on stderr, or nothing with --json) and renders the result.
 import { P2Print, type P2PrintEvent, type P2PrintOptions, type Bootstrap, type MarketInfo, type EscrowView } from '../service/p2print.js'
-import type { Market } from '../market/market.js'
 import type { JobJSON } from '../job/json.js'
 import type { FileAnalysis } from '../files/model.js'
 import type { ChatData } from '../service/chat.js'
@@ -69,7 +68,7 @@ export function service (ctx: Ctx, opts: { network?: boolean } = {}): P2Print {
   return p
 }
 
-// A service with only the storage open (no swarm): for commands that need no network.
+// A service's storage (with the swarm unless `network: false`): for commands that need no market of their own.
 export async function openPeer (ctx: Ctx, opts: { network?: boolean } = {}): Promise<P2Print['peer']> {
   const p = service(ctx, opts)
   await p.ready()
@@ -108,16 +107,4 @@ export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, o
   } finally {
     await p.close()
   }
-}
-
-// After a write: wait until a connected peer holds what this peer wrote, or say that it stays local for now.
-export async function share (ctx: Ctx, market: Market): Promise<boolean> {
-  if (market.connections === 0) {
-    ctx.emit('stored-locally', {})
-    return false
-  }
-  ctx.emit('sharing', {})
-  const ok = await market.waitFlushed(ctx.syncTimeoutMs)
-  ctx.emit(ok ? 'shared' : 'stored-locally', { peers: market.connections })
-  return ok
 }

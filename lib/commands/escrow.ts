@@ -75,4 +75,4 @@ export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<R
   return withMarket(ctx, async (p) => ({ kind: 'settings', data: settingsJSON(await p.setSettings({ ...patch, chain: flags.chain as MarketSettings['chain'] | undefined, arbitrators, mediators })) }))
 }
 
-export { settingsJSON, type SettingsJSON }
+export type { SettingsJSON }

@@ -1,5 +1,5 @@
 // market create | market join KEY | market info | id | sync
-import { withMarket, share, openPeer, type Ctx, type Result, type MarketInfo, type Session } from './context.js'
+import { withMarket, openPeer, type Ctx, type Result, type MarketInfo, type Session } from './context.js'
 import { peerId, shortId, parseKey } from '../ids.js'
 import { UNKNOWN_MARKET, NO_MARKET, BAD_ARGUMENT } from '../errors.js'
 import { LIMITS } from '../schema.js'
@@ -49,9 +49,9 @@ export async function idCommand (ctx: Ctx): Promise<Result> {
 
 // Connects, catches up, pushes anything written while offline, and exits.
 export async function syncCommand (ctx: Ctx): Promise<Result> {
-  return withMarket(ctx, async ({ market, peers }) => {
-    const shared = peers > 0 ? await share(ctx, market) : (ctx.emit('stored-locally', {}), false)
-    return { kind: 'sync', data: { peers, shared: shared || market.base.local.length === 0, jobs: await market.jobCount() } }
+  return withMarket(ctx, async (p) => {
+    const shared = p.peers > 0 ? await p.share() : (ctx.emit('stored-locally', {}), false)
+    return { kind: 'sync', data: { peers: p.peers, shared: shared || p.market.base.local.length === 0, jobs: await p.market.jobCount() } }
   })
 }
 

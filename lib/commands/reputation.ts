@@ -2,9 +2,9 @@
 // printer profile --material M[,M…] --bed XxYxZ --country CC [--note TEXT] | printer unlist
 //
 // Each command is withMarket(ctx, …) around a function of an open Market (lib/service/reputation.ts).
-import { withMarket, share, type Ctx, type ReputationResult } from './context.js'
+import { withMarket, type Ctx, type ReputationResult } from './context.js'
 import { parseRating } from '../job/amounts.js'
-import { peerOf, printersOf, reviewOn, publishProfile } from '../service/reputation.js'
+import { peerOf, printersOf, publishProfile } from '../service/reputation.js'
 import { parseMaterial } from '../job/parse.js'
 import { MATERIALS, REPUTATION_LIMITS, type Material, type PrinterProfile } from '../schema.js'
 import { isCountryCode } from '../countries.js'
@@ -80,28 +80,21 @@ export async function printersCommand (ctx: Ctx, flags: PrintersFlags): Promise<
 export async function jobReview (ctx: Ctx, idText: string, ratingText: string | undefined, text = ''): Promise<ReputationResult> {
   const rating = parseRating(ratingText)
   if (text.length > REPUTATION_LIMITS.reviewChars) throw BAD_ARGUMENT(`--note is longer than ${REPUTATION_LIMITS.reviewChars} characters`)
-  return withMarket(ctx, async ({ market, peers }) => {
-    const r = await reviewOn(market, idText, rating, text)
-    ctx.emit('review-posted', { job: r.job, subject: r.subject, rating: r.rating })
-    const shared = await share(ctx, market)
-    return { kind: 'review', data: { ...r, shared, peers } }
-  })
+  return withMarket(ctx, async (p) => ({ kind: 'review', data: { ...(await p.review(idText, rating, text)), peers: p.peers } }))
 }
 
 export async function printerProfileCommand (ctx: Ctx, flags: ProfileFlags): Promise<ReputationResult> {
   const profile = parseProfile(flags)
-  return withMarket(ctx, async ({ market, peers }) => {
-    const p = await publishProfile(market, profile)
-    const shared = await share(ctx, market)
-    return { kind: 'profile', data: { profile: p, shared, peers } }
+  return withMarket(ctx, async (s) => {
+    const p = await publishProfile(s.market, profile)
+    return { kind: 'profile', data: { profile: p, shared: await s.share(), peers: s.peers } }
   })
 }
 
 export async function printerUnlist (ctx: Ctx): Promise<ReputationResult> {
-  return withMarket(ctx, async ({ market, peers }) => {
-    const p = await publishProfile(market, { materials: [], bedMm: [1, 1, 1], country: 'ZZ', note: '' })
-    const shared = await share(ctx, market)
-    return { kind: 'profile', data: { profile: p, shared, peers } }
+  return withMarket(ctx, async (s) => {
+    const p = await publishProfile(s.market, { materials: [], bedMm: [1, 1, 1], country: 'ZZ', note: '' })
+    return { kind: 'profile', data: { profile: p, shared: await s.share(), peers: s.peers } }
   })
 }
 

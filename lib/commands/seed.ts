@@ -1,9 +1,7 @@
 // seed: keeps running, replicating and serving the market, and logs one line per event until SIGINT/SIGTERM.
 import { service, type Ctx, type Result } from './context.js'
 import { peerId } from '../ids.js'
-import { FileSeeder, SEED_DEFAULTS, type SeedFlags } from '../files/seeder.js'
-
-export { SEED_DEFAULTS, type SeedFlags }
+import { FileSeeder, type SeedFlags } from '../files/seeder.js'
 
 export async function seedCommand (ctx: Ctx, flags: SeedFlags): Promise<Result> {
   const p = service(ctx)

@@ -5,7 +5,7 @@ import fs from 'fs'
 import path from 'path'
 import { writeFileAtomic } from './wallet.js'
 import { SETTINGS_BOUNDS, type MarketSettings } from '../schema.js'
-import { BAD_STORAGE, OUTSIDE_LIMITS } from '../errors.js'
+import { BAD_WALLET_FILE, OUTSIDE_LIMITS } from '../errors.js'
 
 export const ESCROW_LIMITS_FILE = 'escrow-limits.json'
 
@@ -86,7 +86,7 @@ export async function loadEscrowLimits (dir: string): Promise<EscrowLimits> {
     }
     return out
   } catch (err) {
-    throw BAD_STORAGE(file, (err as Error).message)
+    throw BAD_WALLET_FILE(file, `is not a p2print limits file (${(err as Error).message})`)
   }
 }
 

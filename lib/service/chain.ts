@@ -1,6 +1,7 @@
 // The one place that opens a Bitcoin backend, loads the peer's wallet and opens the escrow engine of a market.
 import * as bitcoin from 'bitcoinjs-lib'
-import { Wallet } from '../escrow/wallet.js'
+import path from 'path'
+import { Wallet, WALLET_FILE } from '../escrow/wallet.js'
 import { BitcoinRpc } from '../escrow/rpc.js'
 import { Esplora } from '../escrow/esplora.js'
 import { networkFor } from '../escrow/networks.js'
@@ -10,7 +11,7 @@ import { getSettings } from '../market/view.js'
 import type { Market } from '../market/market.js'
 import type { MarketSettings } from '../schema.js'
 import type { ChainBackend, ChainName } from '../escrow/chain.js'
-import { BAD_ARGUMENT, ESCROW_NEEDS_BACKEND, MARKET_CHAIN_MISMATCH, type P2PrintError } from '../errors.js'
+import { BAD_ARGUMENT, MARKET_CHAIN_MISMATCH, type P2PrintError } from '../errors.js'
 
 export const CHAINS: readonly ChainName[] = ['mainnet', 'testnet', 'signet', 'regtest']
 
@@ -33,9 +34,6 @@ export interface EscrowSession {
 }
 
 export const NEEDS_BACKEND = 'this command needs a Bitcoin backend: add --bitcoin-rpc URL (Bitcoin Core, or `npm run regtest` for a local test node) or --esplora URL'
-
-// defined in lib/errors.ts; still exported here for lib/service/p2print.ts, which imports it from this module
-export { ESCROW_NEEDS_BACKEND }
 
 // The chain and backend asked for. Without a chain, a --bitcoin-rpc node says which chain it is on; otherwise the
 // default is testnet: mainnet is only ever used when asked for by name.
@@ -65,13 +63,13 @@ export async function ensureWallet (dir: string, network: bitcoin.Network = bitc
   return { wallet, created: true }
 }
 
-// The escrow engine for this market, or null for a market without escrow. Without a backend, null as well
-// (read-only work still goes on) unless `require` is set. `onEvent` hears 'escrow-offline' and 'wallet-created'.
-export async function openEscrow (o: ChainOptions, dir: string, market: Market, require: boolean, onEvent: (tag: 'escrow-offline' | 'wallet-created', data: Record<string, unknown>) => void): Promise<EscrowSession | null> {
+// The escrow engine for this market, or null for a market without escrow, and without a backend (read-only work
+// still goes on; P2Print.escrowSession says what is missing when it is required). `onEvent` hears 'escrow-offline'
+// and 'wallet-created'.
+export async function openEscrow (o: ChainOptions, dir: string, market: Market, onEvent: (tag: 'escrow-offline' | 'wallet-created', data: Record<string, unknown>) => void): Promise<EscrowSession | null> {
   const settings = await getSettings(market.view)
   if (settings.chain === '') return null
   if (o.bitcoinRpc === null && o.esplora === null) {
-    if (require) throw ESCROW_NEEDS_BACKEND(settings.chain)
     onEvent('escrow-offline', { chain: settings.chain })
     return null
   }
@@ -81,7 +79,7 @@ export async function openEscrow (o: ChainOptions, dir: string, market: Market, 
     throw MARKET_CHAIN_MISMATCH(settings.chain, conn.chain)
   }
   const { wallet, created } = await ensureWallet(dir, conn.network)
-  if (created) onEvent('wallet-created', { file: dir })
+  if (created) onEvent('wallet-created', { file: path.join(dir, WALLET_FILE) })
   const engine = new EscrowEngine({ market, wallet, chain: conn.backend!, network: conn.network, limits: await loadEscrowLimits(dir) })
   return { engine, conn, settings }
 }

@@ -13,7 +13,7 @@ import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED, 
 import { publishChatKey, grantDue } from '../chat/chat.js'
 import { checkLimits, loadEscrowLimits } from '../escrow/limits.js'
 
-export type OnUpload = (p: { bytes: number, total: number }) => void
+export type OnUpload = (p: { bytes: number, total: number, rate: number, etaSecs: number | null }) => void
 
 export async function list (p: P2Print, q: JobQuery, mine: boolean): Promise<JobView[]> {
   return await p.market.jobs(mine ? { ...q, mine: p.market.writerKey } : q)

@@ -3,6 +3,7 @@
 // Market and, in a market with escrow when a Bitcoin backend is given, the escrow engine. Its methods take domain
 // values and return domain objects; what happens on the way is emitted as {tag, data} 'event's, which the CLI
 // prints (or --json) and the UI shows. Job work is in ./jobs.ts, one function per method.
+import fs from 'fs'
 import path from 'path'
 import ReadyResource from 'ready-resource'
 import b4a from 'b4a'
@@ -12,7 +13,7 @@ import { summarizeEscrow, type EscrowSummary } from '../escrow/summary.js'
 import { printable } from '../text.js'
 import { Peer } from '../peer.js'
 import type { Market, JobView } from '../market/market.js'
-import { openEscrow, ensureWallet, ESCROW_NEEDS_BACKEND, type ChainOptions, type EscrowSession } from './chain.js'
+import { openEscrow, ensureWallet, type ChainOptions, type EscrowSession } from './chain.js'
 import { WALLET_FILE } from '../escrow/wallet.js'
 import { loadEscrowLimits, saveEscrowLimits, type EscrowLimits } from '../escrow/limits.js'
 import { resolveJob } from './resolve.js'
@@ -27,7 +28,7 @@ import type { LoadedPhoto } from '../chat/photos.js'
 import type { StepReport } from '../escrow/engine.js'
 import type { ChainName } from '../escrow/chain.js'
 import { getSettings } from '../market/view.js'
-import { NO_MARKET, NO_ESCROW } from '../errors.js'
+import { NO_MARKET, NO_ESCROW, ESCROW_NEEDS_BACKEND } from '../errors.js'
 import type { JobRecord, JobFields, JobPatch, Status, MarketSettings } from '../schema.js'
 import type { JobQuery } from '../market/view.js'
 import type { LoadedModel } from './model.js'
@@ -79,6 +80,8 @@ export class P2Print extends ReadyResource {
   private escrowOpening: Promise<EscrowSession | null> | null = null
   private stepping: Promise<StepReport[]> | null = null
   private unwatch: (() => Promise<void>) | null = null
+  private leaving = false // the market is being left (or the service closed): no new watcher, no new step run
+  private offlineSaid = false // 'escrow-offline' was said for this market
 
   constructor (opts: P2PrintOptions) {
     super()
@@ -87,25 +90,29 @@ export class P2Print extends ReadyResource {
   }
 
   // Every storage has a wallet from its first run (the recovery phrase stays in it); the app shows a new one's words.
+  // Only a missing file is created here: a wallet file that cannot be read fails the wallet and escrow work that
+  // needs it, not every command.
   protected override async _open (): Promise<void> {
     await this.peer.ready()
-    const { created } = await ensureWallet(this.peer.dir)
-    if (created) this.event('wallet-created', { file: path.join(this.peer.dir, WALLET_FILE) })
+    try {
+      if (!fs.existsSync(path.join(this.peer.dir, WALLET_FILE))) {
+        const { created } = await ensureWallet(this.peer.dir)
+        if (created) this.event('wallet-created', { file: path.join(this.peer.dir, WALLET_FILE) })
+      }
+    } catch (err) {
+      await this.peer.close() // ready-resource does not run _close after a failed _open
+      throw err
+    }
   }
 
   protected override async _close (): Promise<void> {
-    if (this.unwatch !== null) await this.unwatch()
-    const opening = this.escrowOpening
-    if (opening !== null) await opening.catch(() => null)
-    if (this.escrow !== null) await this.escrow.conn.backend?.close().catch(() => {})
+    await this.leaveMarket()
     await this.peer.close()
   }
 
   event (tag: EventTag, data: Record<string, unknown> = {}): void {
     this.emit('event', { tag, data } satisfies P2PrintEvent)
   }
-
-  get hasMarket (): boolean { return this.current !== null }
 
   get market (): Market {
     if (this.current === null) throw NO_MARKET()
@@ -138,12 +145,20 @@ export class P2Print extends ReadyResource {
   // The escrow engine belongs to the market it was opened on: it stops before another market is opened.
   private async leaveMarket (): Promise<void> {
     if (this.current === null) return
-    await this.unwatchEscrow()
-    if (this.escrowOpening !== null) await this.escrowOpening.catch(() => null)
-    if (this.stepping !== null) await this.stepping
-    if (this.escrow !== null) await this.escrow.conn.backend?.close().catch(() => {})
-    this.escrow = null
-    this.current = null
+    this.leaving = true
+    try {
+      await this.unwatchEscrow()
+      if (this.escrowOpening !== null) await this.escrowOpening.catch(() => null)
+      while (this.stepping !== null) await this.stepping
+      const escrow = this.escrow
+      this.escrow = null
+      this.offlineSaid = false
+      await this.unwatchEscrow() // one started while the opening above finished
+      if (escrow !== null) await escrow.conn.backend?.close().catch(() => {})
+      this.current = null
+    } finally {
+      this.leaving = false
+    }
   }
 
   // The market this service acts on: its key and name, this peer's place in it, its jobs by status.
@@ -167,7 +182,7 @@ export class P2Print extends ReadyResource {
     }
   }
 
-  // Connects and catches up (up to timeoutMs), then runs this peer's due escrow steps. Returns the peers reached.
+  // Connects and catches up (up to timeoutMs). Returns the peers reached.
   async catchUp (timeoutMs = this.opts.syncTimeoutMs): Promise<number> {
     this.event('connecting', { timeoutSecs: timeoutMs / 1000 })
     this.peers = await this.market.sync(timeoutMs)
@@ -183,8 +198,12 @@ export class P2Print extends ReadyResource {
     if (this.escrow !== null) return this.escrow
     if (this.escrowOpening === null) {
       const market = this.market
-      this.escrowOpening = openEscrow(this.opts, this.peer.dir, market, false, (tag, data) => this.event(tag, data)).then(e => {
-        this.escrow = e
+      this.escrowOpening = openEscrow(this.opts, this.peer.dir, market, (tag, data) => {
+        if (tag === 'escrow-offline' && (this.offlineSaid || require)) return // said once; with `require` the error says it
+        if (tag === 'escrow-offline') this.offlineSaid = true
+        this.event(tag, data)
+      }).then(e => {
+        if (this.current === market) this.escrow = e
         return e
       }).finally(() => { this.escrowOpening = null })
     }
@@ -229,8 +248,9 @@ export class P2Print extends ReadyResource {
   // itself is reported as 'escrow-error' (and returned as a report), never thrown: the command or the screen that
   // triggered it goes on.
   async escrowSteps (timeoutMs = 2000): Promise<StepReport[]> {
-    if (this.escrow === null) return []
-    if (this.stepping !== null) return await this.stepping
+    // a run in flight may have read the record before the caller's change: wait for it and run again
+    while (this.stepping !== null) await this.stepping
+    if (this.escrow === null || this.leaving) return []
     const engine = this.escrow.engine
     this.stepping = (async () => {
       try {
@@ -246,11 +266,12 @@ export class P2Print extends ReadyResource {
     return await this.stepping
   }
 
+
   // For a long-running peer (the app, `seed`): this peer's escrow steps run on every market update and on every
   // new block (the chain tip is polled every `tipMs`; funding depth and refund lock heights move with blocks),
   // one run at a time, with one more run when something changed during a run.
   watchEscrow (tipMs = 2000): void {
-    if (this.unwatch !== null || this.escrow === null) return
+    if (this.unwatch !== null || this.escrow === null || this.leaving) return
     const market = this.market
     const backend = this.escrow.conn.backend
     let running: Promise<void> | null = null
@@ -263,16 +284,18 @@ export class P2Print extends ReadyResource {
       running = (async () => {
         do {
           again = false
-          await this.escrowSteps(5000)
+          await this.escrowSteps(2000)
         } while (again && !stopped)
       })().finally(() => { running = null })
     }
+    let polling = false
     const poll = async (): Promise<void> => {
-      if (backend === null || stopped) return
+      if (backend === null || stopped || polling) return // one poll at a time: a hung backend does not pile them up
+      polling = true
       try {
         const h = await backend.tipHeight()
         if (h !== tip) { tip = h; run() }
-      } catch {}
+      } catch {} finally { polling = false }
     }
     const timer = setInterval(() => { void poll() }, tipMs)
     // a slow backend or a stalled run is caught up at least every 30 s
@@ -361,6 +384,8 @@ export class P2Print extends ReadyResource {
 
   // --- the wallet (./wallet.ts) ----------------------------------------------------------------------------------------
 
+  // The wallet's recovery phrase (the same on every chain).
+  async mnemonic (): Promise<string> { return (await ensureWallet(this.peer.dir)).wallet.mnemonic }
   async receiveAddress (): Promise<wallet.ReceiveAddress> { return await wallet.receiveAddress(this) }
   async balance (): Promise<wallet.Balance> { return await wallet.balance(this) }
   async planSend (address: string, sats: bigint, feeRate?: number): Promise<wallet.SendPlan> { return await wallet.planSend(this, address, sats, feeRate) }

@@ -30,7 +30,8 @@ export function checkAddress (address: string, c: Pick<ChainConnection, 'chain' 
 }
 
 // The wallet and chain to use: the escrow engine's when it runs (one instance, so the address indexes never go
-// backwards when both save wallet.json), else the wallet file on the chain asked for (the market's by default).
+// backwards when both save wallet.json), else the wallet file on the chain asked for, or the open market's (the
+// app's; the CLI's wallet commands open no market).
 export async function withWallet<T> (p: P2Print, needBackend: boolean, fn: (w: Wallet, c: ChainConnection) => Promise<T>): Promise<T> {
   if (p.escrow !== null) return await fn(p.escrow.engine.wallet, p.escrow.conn)
   const conn = await openChain({ ...p.opts, chain: p.opts.chain ?? await p.marketChain() }, { needBackend })
