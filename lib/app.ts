@@ -153,7 +153,7 @@ export class AppSession implements AppCore {
         this.notice('engine', `escrow engine not running: ${(err as Error).message}`)
       }
       await this.refreshBalance()
-      this.balanceTimer = setInterval(() => { void this.refreshBalance() }, 30_000)
+      this.balanceTimer ??= setInterval(() => { void this.refreshBalance() }, 30_000) // one, across market switches
       this.balanceTimer.unref()
       this.changed()
     } catch {
