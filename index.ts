@@ -5,7 +5,7 @@ import path from 'path'
 import { parseArgs } from 'util'
 import { P2PrintError, USAGE, BAD_ARGUMENT } from './lib/errors.js'
 import { closeAllPeers, type Ctx, type Result, type Bootstrap } from './lib/commands/context.js'
-import { marketCreate, marketJoin, marketInfoCommand, idCommand, syncCommand, summaryCommand } from './lib/commands/market.js'
+import { marketCreate, marketJoin, marketInfoCommand, marketIndexers, idCommand, syncCommand, summaryCommand } from './lib/commands/market.js'
 import { jobsCommand, jobShow, jobCreate, jobUpdate, jobCancel, jobAccept, jobWithdraw, jobShip, jobComplete, jobDispute } from './lib/commands/jobs.js'
 import { seedCommand } from './lib/commands/seed.js'
 import { testnetCommand } from './lib/commands/testnet.js'
@@ -148,7 +148,8 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'settings':
           tooMany(2)
           return marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, mediator: values.mediator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'] })
-        default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY, market info or market settings`)
+        case 'indexers': tooMany(4); return marketIndexers(ctx, arg, pos[3])
+        default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY, market info, market settings or market indexers`)
       }
     case 'id': tooMany(1); return idCommand(ctx)
     case 'escrow': tooMany(2); return escrowCommand(ctx, need(sub, 'the job ID'))

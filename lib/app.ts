@@ -120,6 +120,7 @@ export class AppSession implements AppCore {
     market.on('peer-add', () => this.changed())
     market.on('peer-remove', () => this.changed())
     market.on('warning', () => {})
+    market.startClock() // while this peer is one of the market's indexers (lib/market/clock.ts)
     // what peers fetch of this peer's own files while the app runs (the seeder view)
     market.files.own().then(d => countServed(d, n => { this.ownServed += n })).then(off => {
       if (this.closing) off()

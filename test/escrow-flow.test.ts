@@ -33,7 +33,7 @@ async function setup (t: Test, over: Partial<MarketSettings> = {}): Promise<Setu
   const chain = await startRegtest(t)
   const clock = { skew: 0 }
   const now = (): number => Date.now() + clock.skew
-  const { peers } = await openMarkets(t, 3, { ackInterval: 100, now })
+  const { peers } = await openMarkets(t, 3, { ackInterval: 100, now, clockMs: 500 }) // the client, the creator, ticks the market clock on the skewed time
   const net = chain.network
   const parties = peers.map(p => {
     const wallet = Wallet.generate({ network: net })
@@ -317,6 +317,7 @@ test('a funding broadcast outside the protocol after the acceptance lapsed: the 
   // signed its funding inputs), so it waits for the client's engine to lapse it, then broadcasts
   const { job, ctx, funding } = await fundPrivately(s, id, false)
   s.clock.skew = 3600_000 + 1000
+  t.ok(await eventually(async () => await s.client.market.time() >= job.escrow!.acceptedAt + 3600_000), 'market time passes the funding timeout (the client, the market\'s indexer, ticks it)')
   const printer = new Hostile(s.printer.market)
   await printer.raw({ type: OP.JOB_LAPSE, jobId: id }, Date.now() + s.clock.skew)
   await printer.applied(s.client.market)
@@ -351,6 +352,7 @@ test('a funding completed and broadcast privately, never recorded: the client\'s
   // the printer completes the funding, broadcasts it, and then writes nothing more
   const { job, ctx } = await fundPrivately(s, id)
   s.clock.skew = 3600_000 + 1000 // past the funding timeout: the client's engine must not lapse a funded escrow
+  t.ok(await eventually(async () => await s.client.market.time() >= job.escrow!.acceptedAt + 3600_000), 'market time passes the funding timeout')
   await s.chain.mine(ctx.client.lockHeight - await s.chain.backend.tipHeight())
   const reports = await drive(s.chain, [s.client.engine], async () => {
     const v = await jobOn(s.arbitrator.market, id)

@@ -40,7 +40,7 @@ export async function escrowSetup (t: Test, o: SetupOptions = {}): Promise<Escro
   const chain = await startRegtest(t)
   const clock = { skew: 0 }
   const now = (): number => Date.now() + clock.skew
-  const { peers } = await openMarkets(t, 5, { ackInterval: 100, now })
+  const { peers } = await openMarkets(t, 5, { ackInterval: 100, now, clockMs: 500 }) // the indexer ticks the market clock on the skewed time
   const net = chain.network
   const backend = o.backend?.(chain.backend) ?? chain.backend
   const [indexer, ...rest] = peers

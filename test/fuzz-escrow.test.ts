@@ -106,6 +106,8 @@ function fuzzOp (r: ReturnType<typeof prng>, targets: Target[], keys: Uint8Array
     case OP.CHAT_GRANT: body = { type, jobId, keyId: r.bytes(32), wraps: Array.from({ length: r.pick([0, 1, 4, 5]) }, () => ({ reader: key(), sealed: r.bytes(80) })) }; break
     case OP.CHAT_MESSAGE: body = { type, jobId, keyId: r.bytes(32), nonce: r.bytes(24), ciphertext: r.bytes(r.pick([1, 17, 100, 3088, 3089])), drive: r.int(2) === 0 ? null : r.bytes(32), photos: Array.from({ length: r.pick([0, 1, 10, 11]) }, () => ({ byteLength: u(), sha256: r.bytes(32) })) }; break
     case OP.JOB_REVIEW: body = { type, jobId, rating: pct(), text: strings(r, 280) }; break
+    case OP.MARKET_INDEXERS: body = { type, indexers: Array.from({ length: r.pick([0, 1, 4, 5]) }, key) }; break
+    case OP.MARKET_CLOCK: body = { type }; break
     default: body = { type: OP.PRINTER_PROFILE, profile: { materials: r.int(2) === 0 ? [] : [r.pick(MATERIALS), r.pick(MATERIALS)], bedMm: [u(), u(), u()], country: r.pick(['DE', 'XX']), note: strings(r, 500) } }
   }
   const roll = r.int(20)
@@ -252,6 +254,8 @@ test(`fuzz: ${OPS} boundary-value ops of every type against an escrowed market i
   const strangers = targets.filter(x => x.role === 'none')
   t.ok(strangers.length >= 7, `${strangers.length} jobs the fuzzer has no part in`)
   const faultsBefore = faults()
+  const timeBefore = await a.market.time()
+  const indexersBefore = (await a.market.indexers()).map(hex)
 
   // --- the fuzz: batches of raw ops from the fuzzer's log ---
   const r = prng(SEED)
@@ -274,6 +278,8 @@ test(`fuzz: ${OPS} boundary-value ops of every type against an escrowed market i
   t.comment(`the fuzzer's ops that took effect: ${took} in all (its setup ops included)`)
   t.is(faults() - faultsBefore, 0, 'no handler threw')
   for (const p of peers) t.ok(baseOpen(p.market), 'the base is open')
+  t.is(await a.market.time(), timeBefore, 'the fuzzer (no indexer) moved market time by none of its ticks')
+  t.alike((await a.market.indexers()).map(hex), indexersBefore, 'nor named any indexer')
 
   // --- the rules ---
   const after = await records(a.market)

@@ -64,7 +64,10 @@ test('attack 1: an op whose times or amounts would overflow cannot stop a market
   await client.applied(a.market)
   t.is((await getJob(a.market.view, id))!.status, 'active', 'the job is untouched')
 
-  // at the largest time the codec takes, every derived deadline is still exact
+  // at the largest time the codec takes (the market's indexer, whose clock is at that edge, ticks it), every derived
+  // deadline is still exact
+  await a.market.append({ type: OP.MARKET_CLOCK }, { at: MAX_TIME_MS })
+  t.ok(await eventually(async () => { await b.market.update(); return await b.market.time() === MAX_TIME_MS }), 'market time is the largest time the codec takes')
   const i2 = await client.raw({ type: OP.JOB_DISPUTE, jobId: id, reason: 'at the edge of time' }, MAX_TIME_MS)
   t.is((await client.reached(a.market, i2)).at, MAX_TIME_MS, 'a dispute at the largest allowed time decodes at the indexer')
   const disputed = await waitJob(a.market, id, j => j.status === 'disputed', 'the dispute')

@@ -28,6 +28,7 @@ declare module 'hypercore' {
     download(range?: { start?: number; end?: number; linear?: boolean }): { done(): Promise<void>; destroy(): void }
     findingPeers(): () => void
     has(start: number, end?: number): Promise<boolean>
+    treeHash(length?: number): Promise<Uint8Array> // the Merkle root of the first `length` blocks
     clear(start: number, end?: number): Promise<unknown>
   }
 

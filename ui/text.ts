@@ -9,6 +9,7 @@ import { renderChat } from './chat.js'
 import { formatBtc } from '../lib/btc.js'
 import type { FileSummary } from '../lib/schema.js'
 import type { SettingsJSON } from '../lib/commands/escrow.js'
+import type { IndexersJSON } from '../lib/service/settings.js'
 import type { MediatorJSON, DisputeJSON, DisputeList, DisputeRow } from '../lib/disputes/json.js'
 
 export const HELP = `p2print — a peer-to-peer market for 3D printing
@@ -25,6 +26,7 @@ Markets
   market create [--name NAME]   create a market (you become its first indexer) and make it current
   market join KEY               join the market with this key and make it current
   market info                   key, your id, job counts, peers
+  market indexers [add ID | remove ID]   the peers that confirm the market: the creator and up to 4 it names
   id                            your id in the current market
   sync                          connect, catch up, share what you wrote offline, exit
   seed [--quota MB] [--keep-closed DAYS]
@@ -168,6 +170,7 @@ export function renderResult (r: Result): string {
     case 'chat': return renderChat(r.data)
     case 'peer': case 'printers': case 'review': case 'profile': return renderReputation(r)
     case 'settings': return renderSettings(r.data)
+    case 'indexers': return renderIndexers(r.data)
     case 'ruled': return `Ruled on job ${r.data.id}: the printer gets ${r.data.printerPct} % of the bounty (${r.data.printerPct === 50 ? 'an even split' : r.data.winner === 'printer' ? 'for the printer' : 'for the client'}).\n  The client's and the printer's peers countersign and broadcast payout ${r.data.txid.slice(0, 16)}… when they next run.${r.data.shared ? '' : '\n  Stored locally: run `p2print sync` when a peer is online.'}`
     case 'mediator': return `Registered as a mediator with a fee of ${r.data.feePct} % of the bounty.\n  ${mediatorLine(r.data)}`
     case 'mediators': return (r.data.mediators.length === 0 ? 'No mediators registered: disputes go straight to the arbitrator.' : r.data.mediators.map(m => `${m.id}  fee ${m.feePct} %\n  ${mediatorLine(m)}`).join('\n')) + `\nRevoked by: ${r.data.rules.join('; ')}`
@@ -223,7 +226,18 @@ function renderMarket (m: MarketInfo): string {
     `You      ${m.id} (${shortId(m.id)})${m.indexer ? ', indexer' : m.writer ? ', writer' : ''}${m.created ? ', creator' : ''}`,
     `Jobs     ${m.jobs}${counts.length > 0 ? ` (${counts})` : ''}`,
     `Peers    ${m.peers}`,
-    `View     ${m.viewLength} blocks, ${m.signedLength} confirmed`
+    `View     ${m.viewLength} blocks, ${m.signedLength} confirmed by ${m.indexers} indexer${m.indexers === 1 ? '' : 's'}${m.viewHash === null ? '' : ` (hash ${m.viewHash.slice(0, 16)}…)`}`,
+    `Time     ${m.marketTime ?? 'not started'} (market time: deadlines are measured on it)`
+  ].join('\n')
+}
+
+function renderIndexers (x: IndexersJSON): string {
+  const counted = x.indexers.filter(i => i.active).length
+  const lines = x.indexers.map(i => `  ${i.id}${i.creator ? '  (creator)' : ''}${i.active ? '' : '  (not counted yet: it has written nothing; run \`p2print seed\` on its storage)'}`)
+  return [
+    `Indexers: ${x.indexers.length}; a change is confirmed once ${x.majority} of the ${counted} counted have it`,
+    ...lines,
+    `Market time ${x.marketTime ?? 'not started'} (the median of the indexers' clocks: every deadline is measured on it)`
   ].join('\n')
 }
 

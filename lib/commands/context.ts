@@ -6,7 +6,7 @@ import type { FileAnalysis } from '../files/model.js'
 import type { ChatData } from '../service/chat.js'
 import type { SendPlan } from '../service/wallet.js'
 import type { EscrowLimits } from '../escrow/limits.js'
-import type { SettingsJSON } from '../service/settings.js'
+import type { SettingsJSON, IndexersJSON } from '../service/settings.js'
 import type { PeerJSON, ProfileJSON, ReviewJSON, PeerSummaryJSON } from '../reputation/query.js'
 import type { MediatorJSON, DisputeList } from '../disputes/json.js'
 
@@ -46,6 +46,7 @@ export type Result =
   | { kind: 'chat', data: ChatData }
   | ReputationResult
   | { kind: 'settings', data: SettingsJSON }
+  | { kind: 'indexers', data: IndexersJSON }
   | { kind: 'ruled', data: { id: string, winner: 'client' | 'printer', printerPct: number, txid: string, shared: boolean } }
   | { kind: 'mediator', data: MediatorJSON & { shared: boolean } }
   | { kind: 'mediators', data: { mediators: MediatorJSON[], rules: string[] } }

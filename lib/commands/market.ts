@@ -1,4 +1,4 @@
-// market create | market join KEY | market info | id | sync
+// market create | market join KEY | market info | market indexers [add|remove ID] | id | sync
 import { withMarket, openPeer, type Ctx, type Result, type MarketInfo, type Session } from './context.js'
 import { peerId, shortId, parseKey } from '../ids.js'
 import { UNKNOWN_MARKET, NO_MARKET, BAD_ARGUMENT } from '../errors.js'
@@ -29,6 +29,17 @@ export async function marketJoin (ctx: Ctx, keyText: string): Promise<Result> {
 
 export async function marketInfoCommand (ctx: Ctx): Promise<Result> {
   return withMarket(ctx, async (s) => ({ kind: 'market', data: await marketInfo(s) }))
+}
+
+// Lists the market's indexers; its creator adds or removes one (by the id `p2print id` shows on that peer).
+export async function marketIndexers (ctx: Ctx, change: string | undefined, idText: string | undefined): Promise<Result> {
+  if (change !== undefined && change !== 'add' && change !== 'remove') throw BAD_ARGUMENT(`unknown \`market indexers ${change}\`: use market indexers, market indexers add ID or market indexers remove ID`)
+  let key: Uint8Array | null = null
+  if (change !== undefined) {
+    key = parseKey(idText ?? '')
+    if (key === null) throw BAD_ARGUMENT(`market indexers ${change} needs a peer's ID (as \`p2print id\` shows it on that peer)`)
+  }
+  return withMarket(ctx, async (s) => ({ kind: 'indexers', data: key === null ? await s.indexers() : await s.changeIndexers(change as 'add' | 'remove', key) }))
 }
 
 // Your id is your writer key in the current market: it needs no network, only the storage.

@@ -8,6 +8,7 @@ export async function seedCommand (ctx: Ctx, flags: SeedFlags): Promise<Result> 
   try {
     await p.ready()
     const market = await p.openMarket()
+    market.startClock() // ticks the market clock while this peer is one of its indexers (lib/market/clock.ts)
     let lastCount = await market.jobCount()
     let lastSigned = market.view.core.signedLength
     ctx.emit('seeding', { key: peerId(market.key), id: peerId(market.writerKey), indexer: market.isIndexer(), jobs: lastCount })

@@ -1,6 +1,7 @@
 // Mediation in the reducer: mediator registration, the pick, proposals, answers, escalation, the arbitrator's
 // ruling, and each mediator's record with its revocation. Called from lib/market/apply.ts; the same rules hold:
-// deterministic (no clock: every deadline is compared with the op's author-stated `at`), no I/O besides the view,
+// deterministic (every deadline starts and ends on market time, lib/market/clock.ts, never on the op's `at`), no
+// I/O besides the view,
 // never throws on input. lib/escrow/PROTOCOL.md ("Disputes") describes the flow; the rules are summed up in
 // README.md ("Mediation").
 import b4a from 'b4a'
@@ -20,7 +21,7 @@ export { cancelAllowed, cancelAgreed, rulingAllowed, rulingPrinterPct } from '..
 type Batch = BeeBatch<Uint8Array, Uint8Array>
 type Reader = { get: (key: Uint8Array) => Promise<{ value: Uint8Array } | null> }
 
-// Deadlines, measured from author-stated op times (ms). A market setting would be better; constants for now.
+// Deadlines, in market time (lib/market/clock.ts).
 export const DEADLINES = {
   proposeSecs: 72 * 3600, // the mediator proposes within 72 h of job/dispute
   answerSecs: 48 * 3600 // both parties accept within 48 h of the proposal
@@ -31,10 +32,11 @@ export const OVERTURN_PCT = 10
 // The revocation rule (README "Mediation"): a mediator loses its privilege, for good, when
 //   R2  at least 2 of its proposals were overturned and overturned ≥ accepted + upheld (at least half of its
 //       decided proposals went against it).
-// Missed deadlines are counted and shown, but no longer revoke (R1 was withdrawn): a deadline is measured on times
-// the parties state, so any two peers could fake a dispute with a deadline in 1970 and strike out an honest
-// mediator. Only the arbitrators, named by the market's creator, can overturn a proposal. The creator removes a
-// mediator that misses its deadlines from the settings.
+// Missed deadlines are counted and shown, but do not revoke (R1 was withdrawn). Deadlines are now measured on market
+// time (lib/market/clock.ts), so nobody can fake one in 1970; but the two parties of a dispute they made up between
+// them can still let a mediator's deadline run out on purpose, and a strike shows that it did not answer in time,
+// not that it was wrong. Only the arbitrators, named by the market's creator, can overturn a proposal. The creator
+// removes a mediator that misses its deadlines from the settings.
 // Returns '' for a mediator in good standing, otherwise the rule.
 export function revocationReason (m: Pick<MediatorRecord, 'missed' | 'overturned' | 'accepted' | 'upheld'>): string {
   if (m.overturned >= 2 && m.overturned >= m.accepted + m.upheld) return `R2: ${m.overturned} proposals overturned against ${m.accepted} accepted and ${m.upheld} upheld`
@@ -130,7 +132,7 @@ export async function recordRuling (b: Batch, job: JobRecord, printerPct: number
 }
 
 // dispute/propose, accept, reject, escalate, rule. Returns the next record, or null when the op changes nothing.
-export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uint8Array): Promise<JobRecord | null> {
+export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uint8Array, now: number): Promise<JobRecord | null> {
   const e = job.escrow ?? null
   if (e === null || e.closed !== null || job.status !== 'disputed' || e.fundingTxid === null) return null
   const role = roleIn(job, author)
@@ -154,9 +156,9 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
   switch (op.type) {
     case OP.DISPUTE_PROPOSE: {
       if (d.stage !== 'mediation' || d.mediator === null || !b4a.equals(author, d.mediator)) return null
-      if (op.at >= d.proposeBy || !isStandardPayout(op.feeScript)) return null
+      if (now >= d.proposeBy || !isStandardPayout(op.feeScript)) return null
       const feeSats = Math.floor(job.bountySats * d.mediatorFeePct / 100)
-      const at = Math.max(op.at, d.openedAt)
+      const at = Math.max(now, d.openedAt)
       next.dispute = { ...d, stage: 'proposed', proposal: { printerPct: op.printerPct, note: op.note, feeScript: op.feeScript, feeSats, at: op.at, answerBy: at + DEADLINES.answerSecs * 1000 } }
       // the split it proposes must be a transaction the parties can sign (a fee script that is no address is not)
       try {
@@ -169,7 +171,7 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
       return next
     }
     case OP.DISPUTE_ACCEPT: {
-      if (role === null || d.stage !== 'proposed' || d.proposal === null || op.at >= d.proposal.answerBy || cancelAgreed(job)) return null
+      if (role === null || d.stage !== 'proposed' || d.proposal === null || now >= d.proposal.answerBy || cancelAgreed(job)) return null
       if (role === 'client' ? d.acceptedClient : d.acceptedPrinter) return null
       // the author's signature of exactly the split this proposal defines: an accept commits to that payout
       const sig = verifySig(job, 'split', role, op.psbt)
@@ -193,13 +195,13 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
     }
     case OP.DISPUTE_ESCALATE: {
       if (role === null) return null
-      if (d.stage === 'mediation' && op.at >= d.proposeBy) {
+      if (d.stage === 'mediation' && now >= d.proposeBy) {
         next.dispute = { ...d, stage: 'arbitration', escalation: 'missed-proposal' }
         if (d.mediator !== null) await updateMediator(b, d.mediator, x => { x.missed++ })
         log('the mediator missed its deadline')
         return next
       }
-      if (d.stage === 'proposed' && d.proposal !== null && op.at >= d.proposal.answerBy) {
+      if (d.stage === 'proposed' && d.proposal !== null && now >= d.proposal.answerBy) {
         next.dispute = { ...d, stage: 'arbitration', escalation: 'no-answer' }
         log('the proposal was not accepted in time')
         return next

@@ -96,7 +96,10 @@ export async function prepareShip (engine: EscrowEngine, jobId: Uint8Array | str
 // and records it with job/complete, which carries the countersignature (so the printer can broadcast the payout
 // itself). Throws PSBT_REFUSED (and signs nothing) if the payout is not the agreed one.
 export async function complete (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ txid: string }> {
-  const job = await engine.jobFor(jobId)
+  // an unconfirmed record will do (with no indexer left, none is ever confirmed again): the client only countersigns
+  // the payout the printer signed, checked below against this peer's own rebuild (PROTOCOL.md, "When the indexers
+  // are gone")
+  const job = await engine.jobFor(jobId, { confirmed: false })
   if (engine.roleIn(job) !== 'client') throw NOT_ALLOWED('only the job\'s client completes it')
   if (job.status !== 'shipped') throw BAD_TRANSITION(`cannot complete a job that is ${job.status}`)
   const ctx = escrowContext(job, engine.network)
@@ -115,7 +118,8 @@ export async function complete (engine: EscrowEngine, jobId: Uint8Array | string
 // Client or printer asks to cancel an active (funded, not shipped) job, or a disputed one nobody has ruled or
 // settled: signs the cancel payout. With both signatures the engines pay it out.
 export async function requestCancel (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ txid: string }> {
-  const job = await engine.jobFor(jobId)
+  // an unconfirmed record will do: the cancel only gives each side back what it put in
+  const job = await engine.jobFor(jobId, { confirmed: false })
   const role = engine.roleIn(job)
   if (role !== 'client' && role !== 'printer') throw NOT_ALLOWED('only the client or the printer can cancel an escrowed job')
   if (!cancelAllowed(job)) throw BAD_TRANSITION(job.status === 'disputed' ? 'this dispute is already ruled or settled: it can no longer be cancelled' : `an escrowed job can be cancelled by both only while active (funded, not shipped) or disputed; it is ${job.status}`)
@@ -165,14 +169,21 @@ export async function rule (engine: EscrowEngine, jobId: Uint8Array | string, ru
 // writes dispute/accept. With both signatures the engines pay it out. The payout is rebuilt from the record, so
 // what is signed is exactly what the proposal says.
 export async function acceptProposal (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ txid: string }> {
-  const job = await engine.jobFor(jobId)
+  const job = await engine.jobFor(jobId, { confirmed: false })
   const role = engine.roleIn(job)
   if (role !== 'client' && role !== 'printer') throw NOT_ALLOWED('only the client or the printer answers a proposal')
   const d = job.dispute ?? null
   if (job.status !== 'disputed' || d === null || d.stage !== 'proposed' || d.proposal === null) throw BAD_TRANSITION('there is no proposal waiting for an answer')
-  if (engine.now() >= d.proposal.answerBy) throw BAD_TRANSITION('the time to answer this proposal is over')
+  if (await engine.market.time() >= d.proposal.answerBy) throw BAD_TRANSITION('the time to answer this proposal is over')
   if (cancelAgreed(job)) throw BAD_TRANSITION('both sides signed the cancel of this job: it is being paid back instead')
   const ctx = escrowContext(job, engine.network)
+  // On a record the market has not confirmed (with no indexer left, it never will) only to complete the split the
+  // other side signed, this very transaction. A first acceptance commits this party to a payout nobody else signed,
+  // proposed by a mediator whose pick is the market's word only once confirmed: it waits for the confirmation.
+  const other = role === 'client' ? 'printer' : 'client'
+  const theirs = sigOf(ctx.e, 'split', other)
+  if (theirs === undefined) await engine.jobFor(job.id)
+  else engine.verified(ctx, theirs, other)
   const psbt = engine.signOwn(ctx, 'split', role)
   await engine.market.append({ type: OP.DISPUTE_ACCEPT, jobId: job.id, psbt: psbt.toBuffer() })
   return { txid: unsignedTx(psbt).getId() }

@@ -366,13 +366,14 @@ export class EscrowEngine {
     return this.refundFor(escrowContext(job, this.network))
   }
 
-  // A dispute (lib/disputes): escalate when a deadline has passed by this engine's clock (apply checks the op's
-  // `at` against the same deadline). Paying out a split both accepted, or the ruling, is watchChain's.
+  // A dispute (lib/disputes): escalate once a deadline has passed in market time (the time apply checks it on).
+  // Paying out a split both accepted, or the ruling, is watchChain's.
   private async stepDispute (ctx: EscrowCtx, out: StepReport[]): Promise<void> {
     const d = ctx.job.dispute ?? null
     if (d === null || ctx.e.ruling !== null) return
-    const due = (d.stage === 'mediation' && this.now() >= d.proposeBy) ||
-      (d.stage === 'proposed' && d.proposal !== null && this.now() >= d.proposal.answerBy)
+    const now = await this.market.time()
+    const due = (d.stage === 'mediation' && now >= d.proposeBy) ||
+      (d.stage === 'proposed' && d.proposal !== null && now >= d.proposal.answerBy)
     if (due && await this.appendOnce(ctx.job, 'escalate', { type: OP.DISPUTE_ESCALATE, jobId: ctx.job.id })) {
       out.push({ jobId: ctx.id, action: 'escalate', detail: d.stage === 'mediation' ? 'the mediator missed its deadline' : 'the proposal was not accepted in time' })
     }

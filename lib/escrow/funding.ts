@@ -21,19 +21,11 @@ import type { EscrowEngine, StepReport } from './engine.js'
 import { PSBT_REFUSED } from '../errors.js'
 import { outsideLimits } from './limits.js'
 
-// How far ahead of this peer's clock another party's stated time may be before it is taken as post-dated.
-export const CLOCK_TOLERANCE_MS = 10 * 60_000
 
 export async function propose (engine: EscrowEngine, job: JobRecord, out: StepReport[]): Promise<void> {
   const e = job.escrow as EscrowRecord
   const id = jobIdString(job.id)
   if (engine.isPending(job, 'propose')) return
-  if (e.acceptedAt > engine.now() + CLOCK_TOLERANCE_MS) {
-    // a post-dated acceptance would hold this wallet's coins until its far-off funding timeout: no proposal
-    engine.refuse(out, job, 'funding', new Error(`the printer dated its acceptance ${new Date(e.acceptedAt).toISOString()}, in the future: not funding it`))
-    await maybeLapse(engine, job, null, out)
-    return
-  }
   const past = outsideLimits(e, engine.limits)
   if (past !== null) {
     // terms this peer's user did not agree to (the market's creator changed its settings since the job was posted)
@@ -71,7 +63,7 @@ export async function propose (engine: EscrowEngine, job: JobRecord, out: StepRe
     await engine.reserve(sel.utxos, id, e.acceptedAt + e.fundingTimeoutSecs * 1000)
     if (await engine.appendOnce(job, 'propose', { type: OP.ESCROW_PROPOSE, jobId: job.id, escrow })) out.push({ jobId: id, action: 'propose', detail })
   } catch (err) {
-    if (engine.now() >= e.acceptedAt + e.fundingTimeoutSecs * 1000) await maybeLapse(engine, job, null, out)
+    if (await engine.market.time() >= e.acceptedAt + e.fundingTimeoutSecs * 1000) await maybeLapse(engine, job, null, out)
     else out.push({ jobId: id, action: 'error', kind: 'funding', detail: (err as Error).message })
   }
 }
@@ -256,18 +248,16 @@ export async function checkProposal (engine: EscrowEngine, ctx: EscrowCtx): Prom
   if (mine === undefined || mine.valueSats < ctx.amounts.printerDepositSats - refund.printerFeeSats) throw PSBT_REFUSED('the refund does not return the printer\'s deposit')
 }
 
-// A job whose acceptance was not funded in time goes back to open. An acceptance dated in the future is lapsed at
-// once, in its own terms (the lapse states the time apply requires: acceptedAt + the timeout).
+// A job whose acceptance was not funded by its funding timeout (in market time, lib/market/clock.ts) goes back to
+// open.
 export async function maybeLapse (engine: EscrowEngine, job: JobRecord, ctx: EscrowCtx | null, out: StepReport[]): Promise<boolean> {
   const e = job.escrow as EscrowRecord
   if (job.status !== 'accepted' || pairOf(e, 'funding') !== null) return false
-  const lapseAt = e.acceptedAt + e.fundingTimeoutSecs * 1000
-  const postDated = e.acceptedAt > engine.now() + CLOCK_TOLERANCE_MS
-  if (!postDated && engine.now() < lapseAt) return false
+  if (await engine.market.time() < e.acceptedAt + e.fundingTimeoutSecs * 1000) return false
   if (ctx !== null) {
     const st = await engine.chain.txStatus(ctx.fundingTxid)
     if (st.found) return false // never lapse a job whose funding is out there
   }
-  if (await engine.appendOnce(job, 'lapse', { type: OP.JOB_LAPSE, jobId: job.id }, { at: postDated ? lapseAt : undefined })) out.push({ jobId: jobIdString(job.id), action: 'lapse', detail: postDated ? 'the acceptance was dated in the future' : undefined })
+  if (await engine.appendOnce(job, 'lapse', { type: OP.JOB_LAPSE, jobId: job.id })) out.push({ jobId: jobIdString(job.id), action: 'lapse' })
   return true
 }

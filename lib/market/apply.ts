@@ -13,6 +13,7 @@ import { checkTransition, checkJobFields, checkFileRef, addHistory } from '../jo
 import { applyChatOp, isChatOp } from '../chat/apply.js'
 import { getJob, getWriter, getStats, putJob, putWriter, putStats, getMeta, putMeta, getSettings, putSettings, type View } from './view.js'
 import { OpBatch } from './overlay.js'
+import { getClock, putClock, getIndexers, getNamedIndexers, putNamedIndexers, marketTime, tick, retain } from './clock.js'
 import { registerMediator, openDispute, disputeStep, recordRuling } from '../disputes/apply.js'
 import type { BeeBatch } from 'hyperbee'
 import { applyReputation, reputationOnJob } from '../reputation/apply.js'
@@ -58,10 +59,14 @@ export async function apply (nodes: ApplyNode[], view: View, host: ApplyHost): P
     const tx = new OpBatch(batch)
     try {
       if (op.type === OP.MARKET_INIT) {
-        // only a node written as a writer (the creator's, at creation) can name the market, and only once
-        if (!node.optimistic && (await getMeta(tx)) === null) await putMeta(tx, { name: op.name, creator: node.from.key, createdAt: op.at })
+        // only a node written as a writer (the creator's, at creation) can name the market, and only once; its
+        // time starts the market's clock
+        if (!node.optimistic && (await getMeta(tx)) === null) {
+          await putMeta(tx, { name: op.name, creator: node.from.key, createdAt: op.at })
+          await putClock(tx, { now: op.at, ticks: [{ key: node.from.key, at: op.at }] })
+        }
       } else {
-        await applyOp(tx, op, node.from.key, node.length)
+        await applyOp(tx, op, node.from.key, node.length, host)
       }
       await tx.commit()
     } catch (err) {
@@ -82,11 +87,14 @@ function safeDecode (value: Uint8Array): Op | null {
 
 // Exported for tests that drive the reducer without Autobase. Returns whether the op took effect. Throws only on a
 // bug; `apply` runs it on an OpBatch so that even then nothing of the op is kept.
-export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: number): Promise<boolean> {
+// `host` is Autobase's (for market/indexers); without it (reducer tests) the indexers are only recorded.
+export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: number, host: Pick<ApplyHost, 'addWriter'> | null = null): Promise<boolean> {
+  if (op.type === OP.MARKET_CLOCK) return clockTick(b, author, op.at) // an indexer's heartbeat: not counted against it
   const writer = await getWriter(b, author)
   if (writer.ops >= LIMITS.opsPerWriter) return false
 
   if (op.type === OP.MARKET_INIT) return false
+  if (op.type === OP.MARKET_INDEXERS) return nameIndexers(b, op.indexers, author, host)
   if (op.type === OP.JOB_CREATE) return createJob(b, op, author, length, writer)
   if (op.type === OP.MARKET_SETTINGS) return applySettings(b, op, author, writer)
   if (op.type === OP.MEDIATOR_REGISTER) return registerMediator(b, op, author, writer) // lib/disputes
@@ -97,26 +105,27 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
   if (found === null) return false
   const job: JobRecord = { ...found, escrow: found.escrow ?? null }
   const settings = job.status === 'open' && op.type === OP.JOB_ACCEPT ? await getSettings(b) : null
+  const now = await marketTime(b) // every deadline starts and ends on market time, never on op.at (./clock.ts)
   const escrowOn = job.escrow !== null || (settings !== null && settings.chain !== '')
 
   let next: JobRecord
   let clientOpenDelta = 0
   if (DISPUTE_STEP_OPS.has(op.type)) {
-    const r = await disputeStep(b, job, op, author) // lib/disputes
+    const r = await disputeStep(b, job, op, author, now) // lib/disputes
     if (r === null) return false
     next = r
   } else if (ESCROW_OPS.has(op.type)) {
-    const r = escrowStep(job, op, author) // ./escrow-apply.ts
+    const r = escrowStep(job, op, author, now) // ./escrow-apply.ts
     if (r === null) return false
     next = r.next
     clientOpenDelta = r.clientOpenDelta
     if (op.type === OP.DISPUTE_RULING && job.dispute != null) next.dispute = await recordRuling(b, job, op.winner === 'printer' ? 100 : 0, '', op.at)
   } else {
-    const r = jobStep(job, op, author, escrowOn, settings)
+    const r = jobStep(job, op, author, escrowOn, settings, now)
     if (r === null) return false
     next = r.next
     clientOpenDelta = r.clientOpenDelta
-    if (op.type === OP.JOB_DISPUTE && next.escrow != null) next = await openDispute(b, next, op.at, author) // mediation (lib/disputes)
+    if (op.type === OP.JOB_DISPUTE && next.escrow != null) next = await openDispute(b, next, now, author) // mediation (lib/disputes)
   }
   await commit(b, job, next, author, writer, clientOpenDelta)
   return true
@@ -127,7 +136,7 @@ const ESCROW_OPS = new Set<number>([OP.ESCROW_PROPOSE, OP.ESCROW_SIGN, OP.ESCROW
 
 type Step = { next: JobRecord, clientOpenDelta: number } | null
 
-function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean, settings: MarketSettings | null): Step {
+function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean, settings: MarketSettings | null, now: number): Step {
   const esc = job.escrow ?? null
   if (op.type === OP.JOB_CREATE || op.type === OP.MARKET_INIT || op.type === OP.MARKET_SETTINGS) return null
   const check = checkTransition(job, op.type, author, escrowOn)
@@ -157,7 +166,7 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       if (escrowOn) {
         const e = op.escrow ?? null
         if (e === null || settings === null) return null
-        const rec = acceptEscrow(job, e, author, op.at, settings)
+        const rec = acceptEscrow(job, e, author, now, settings)
         if (rec === null) return null
         next.escrow = rec
       } else if (op.escrow !== undefined && op.escrow !== null) {
@@ -315,4 +324,32 @@ async function applySettings (b: Batch, op: Extract<Op, { type: typeof OP.MARKET
 // The arbitrator of a job: arbitrators[u32be(sha256(jobId)) mod n] of the settings in force at the accept.
 export function arbitratorIndex (jobId: Uint8Array, n: number): number {
   return pickIndex(jobId, n)
+}
+
+// market/clock: an indexer's tick (./clock.ts). Anyone else's is ignored.
+async function clockTick (b: Batch, author: Uint8Array, at: number): Promise<boolean> {
+  const next = tick(await getClock(b), await getIndexers(b, await getMeta(b)), author, at)
+  if (next === null) return false
+  await putClock(b, next)
+  return true
+}
+
+// market/indexers: the creator names up to four more indexers (the op's whole list: it replaces the last one).
+// Autobase confirms with a majority of them; a named key counts once it has written to the market.
+async function nameIndexers (b: Batch, keys: Uint8Array[], author: Uint8Array, host: Pick<ApplyHost, 'addWriter'> | null): Promise<boolean> {
+  const meta = await getMeta(b)
+  if (meta === null || !b4a.equals(meta.creator, author)) return false
+  if (keys.length > LIMITS.namedIndexers) return false
+  for (let i = 0; i < keys.length; i++) {
+    if (b4a.equals(keys[i], meta.creator)) return false
+    for (let k = 0; k < i; k++) if (b4a.equals(keys[k], keys[i])) return false
+  }
+  const prev = await getNamedIndexers(b)
+  await putNamedIndexers(b, keys)
+  await putClock(b, retain(await getClock(b), [meta.creator, ...keys]))
+  if (host !== null) {
+    for (const k of prev) if (!keys.some(x => b4a.equals(x, k))) await host.addWriter(k, { indexer: false })
+    for (const k of keys) if (!prev.some(x => b4a.equals(x, k))) await host.addWriter(k, { indexer: true })
+  }
+  return true
 }

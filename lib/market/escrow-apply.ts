@@ -90,7 +90,7 @@ function lapseAt (e: EscrowRecord): number {
   return e.acceptedAt + e.fundingTimeoutSecs * 1000
 }
 
-export function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
+export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: number): Step {
   const e = job.escrow ?? null
   if (e === null || e.closed !== null) return null
   const role = roleIn(job, author)
@@ -146,9 +146,9 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
       return { next, clientOpenDelta: 0 }
     }
     case OP.ESCROW_PAID:
-      return paid(job, next, e, op, role, move, note)
+      return paid(job, next, e, op, role, move, note, now)
     case OP.JOB_LAPSE:
-      return lapse(job, next, e, op, role, move)
+      return lapse(job, next, e, now, role, move)
     case OP.DISPUTE_RULING: {
       // the arbitrator's winner-takes-all ruling of schema v3 (dispute/rule replaces it)
       if (job.status !== 'disputed' || !b4a.equals(author, e.arbitrator) || e.ruling !== null || e.fundingTxid === null || !rulingAllowed(job)) return null
@@ -166,11 +166,11 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array): Step {
   return null
 }
 
-// job/lapse: accepted → open when the funding is not signed by both in time. Not once it is (it is funded or will be
+// job/lapse: accepted → open when the funding is not signed by both by the funding timeout (in market time). Not once it is (it is funded or will be
 // refunded), and not by the printer once the client signed its funding inputs (the printer could complete the
 // funding alone, then walk away from the record of it).
-function lapse (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Op, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void): Step {
-  if (role === null || job.status !== 'accepted' || op.at < lapseAt(e)) return null
+function lapse (job: JobRecord, next: JobRecord, e: EscrowRecord, now: number, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void): Step {
+  if (role === null || job.status !== 'accepted' || now < lapseAt(e)) return null
   if (pairOf(e, 'funding') !== null) return null
   if (role === 'printer' && sigOf(e, 'funding', 'client') !== undefined) return null
   move('open')
@@ -185,7 +185,7 @@ function lapse (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Op, role: 
 // claims it, the transaction is the agreed one and any party can broadcast it. The refund is signed by both before
 // the funding, so its being signed proves nothing about the chain: one party's claim is recorded, and the job
 // closes only on both parties' claims; in `accepted` one party's claim is taken as its job/lapse, if that would be.
-function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op, { type: typeof OP.ESCROW_PAID }>, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void, note: (n: string) => void): Step {
+function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op, { type: typeof OP.ESCROW_PAID }>, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void, note: (n: string) => void, now: number): Step {
   if (role === null) return null
   const agreed = agreedPayout(job)
   if (op.kind === 'cancel' || op.kind === 'split' || op.kind === 'ruling') {
@@ -214,7 +214,7 @@ function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op,
   // in `accepted`, one party's word is worth what job/lapse is and does what it does (the engines still watch the
   // chain, and the kept refunds bring the money home)
   if (job.status === 'accepted') {
-    const lapsed = lapse(job, next, e, { ...op, type: OP.JOB_LAPSE }, role, move)
+    const lapsed = lapse(job, next, e, now, role, move)
     if (lapsed !== null) return lapsed
   }
   note(`refund claimed by the ${role}`)

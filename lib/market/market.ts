@@ -10,6 +10,7 @@ import b4a from 'b4a'
 import { apply, jobIdFor } from './apply.js'
 import { ModelDrives } from '../files/drive.js'
 import { encodeOp, OP, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
+import { getIndexers, marketTime, TICK_MS } from './clock.js'
 import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, allJobs, type View, type JobQuery } from './view.js'
 
 export interface MarketOptions {
@@ -18,6 +19,7 @@ export interface MarketOptions {
   ackInterval?: number
   now?: () => number
   name?: string // for a market being created
+  clockMs?: number // while this peer is one of the market's indexers, tick the market clock this often (0: never)
 }
 
 export interface JobView {
@@ -35,6 +37,7 @@ export class Market extends ReadyResource {
   private discovery: { flushed(): Promise<void> } | null = null
 
   private readonly creating: boolean
+  private clockTimer: NodeJS.Timeout | null = null
 
   constructor (store: Corestore, key: Uint8Array | null, opts: MarketOptions = {}) {
     super()
@@ -66,6 +69,7 @@ export class Market extends ReadyResource {
     if (this.creating && this.base.local.length === 0) {
       await this.base.append(encodeOp({ type: OP.MARKET_INIT, name: this.opts.name ?? '' }, (this.opts.now ?? Date.now)()))
     }
+    if ((this.opts.clockMs ?? 0) > 0) this.startClock(this.opts.clockMs ?? TICK_MS)
     if (this.opts.swarm === false) return
     const swarm = new Hyperswarm({ bootstrap: this.opts.bootstrap ?? undefined })
     this.swarm = swarm
@@ -79,6 +83,7 @@ export class Market extends ReadyResource {
   }
 
   protected override async _close (): Promise<void> {
+    if (this.clockTimer !== null) clearInterval(this.clockTimer)
     if (this.swarm !== null) await this.swarm.destroy()
     await this.files.close()
     await this.base.close()
@@ -101,6 +106,66 @@ export class Market extends ReadyResource {
     const p = this.appending.then(run, run)
     this.appending = p.catch(() => {})
     return p
+  }
+
+  // Ticks the market clock every `ms` while this peer is one of its indexers (a tick also makes a newly named
+  // indexer write, which Autobase needs before it counts it).
+  // A peer named while it runs starts at its next update, not a whole interval later.
+  //
+  // A tick also unsticks confirmation. Seen with three indexers, one of them gone: the two left stop acking while
+  // the unconfirmed part of the view holds only what they had already acked, and ack again only when a new value
+  // comes (Autobase's linearizer.shouldAck). So while the signed length has not moved for NUDGE_MS and something is
+  // unconfirmed, an indexer ticks early; such a tick changes nothing in the view (./clock.ts MIN_TICK_STEP_MS), so
+  // it needs no confirmation itself and the nudging stops once the rest is confirmed (test/indexers.test.ts).
+  startClock (ms = TICK_MS): void {
+    if (this.clockTimer !== null) return
+    let signed = -1
+    let since = Date.now()
+    const due = (): void => {
+      const now = Date.now()
+      const core = this.view.core
+      if (core.signedLength !== signed) {
+        signed = core.signedLength
+        since = now
+      }
+      const stuck = core.length > signed && now - since >= NUDGE_MS && now - this.lastTick >= NUDGE_MS
+      if (now - this.lastTick < ms && !stuck) return
+      this.tick().catch((err: unknown) => this.emit('warning', err))
+    }
+    this.clockTimer = setInterval(due, Math.min(ms, 1000))
+    this.on('update', due)
+    due()
+  }
+
+  private lastTick = 0
+
+  // Appends a market/clock tick if this peer is one of the market's indexers; returns whether it did.
+  async tick (): Promise<boolean> {
+    if (this.closing !== null || !(await this.isNamedIndexer())) return false
+    this.lastTick = Date.now()
+    await this.append({ type: OP.MARKET_CLOCK })
+    return true
+  }
+
+  async isNamedIndexer (): Promise<boolean> {
+    await this.ready()
+    return (await this.indexers()).some(k => b4a.equals(k, this.writerKey))
+  }
+
+  // The market's indexers as its view names them: the creator first.
+  async indexers (): Promise<Uint8Array[]> {
+    return getIndexers(this.view, await getMeta(this.view))
+  }
+
+  // The indexers Autobase counts now (named ones count once they have written).
+  activeIndexers (): Uint8Array[] {
+    const sys = (this.base as unknown as { system?: { indexers?: Array<{ key: Uint8Array }> } }).system
+    return (sys?.indexers ?? []).map(i => i.key)
+  }
+
+  // Market time (ms): what every deadline is measured on (./clock.ts).
+  async time (): Promise<number> {
+    return marketTime(this.view)
   }
 
   async update (): Promise<void> {
@@ -247,6 +312,8 @@ export class Market extends ReadyResource {
     return b4a.equals(key, this.writerKey)
   }
 }
+
+const NUDGE_MS = 2000
 
 function sleep (ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))

@@ -5,6 +5,8 @@
 //   'c'                            → MarketStats (jobs ever created, which gives each job its seq; jobs per status)
 //   'm'                            → MarketMeta (name, creator)
 //   's'                            → MarketSettings (escrow chain, arbitrators, …; absent = DEFAULT_SETTINGS)
+//   'n'                            → the indexers the creator named (lib/market/clock.ts)
+//   'k'                            → MarketClock: the indexers' latest ticks and market time (lib/market/clock.ts)
 //   'i' kind ...fields seqDesc id  → IndexValue  (one entry per index kind per job)
 //   'e' party32 id16               → role byte   (escrowed jobs by party: client, printer, arbitrator, mediator)
 //   'x/mediators'                  → the mediators' records (lib/disputes)

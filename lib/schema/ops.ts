@@ -1,11 +1,11 @@
 // Every operation a peer can append to the market: its type, its body, and how it is encoded and decoded.
 import c from 'compact-encoding'
 import type { State } from 'compact-encoding'
-import { boundedString, time } from '../codec.js'
+import { boundedArray, boundedString, time } from '../codec.js'
 import { chatKeyBody, chatGrantBody, chatMessageBody, type ChatKeyBody, type ChatGrantBody, type ChatMessageBody } from '../chat/codec.js'
 import { encodeDisputeBody, decodeDisputeBody, disputeOpCarriesPsbt, type DisputeOpBody } from '../disputes/codec.js'
 import { LIMITS } from './limits.js'
-import { SchemaError, jobId } from './common.js'
+import { SchemaError, jobId, key } from './common.js'
 import { jobFields, jobPatch, optionalFileRef, type FileRef, type JobFields, type JobPatch } from './job.js'
 import {
   keyProof, marketSettings, optionalParty, optionalPsbt, optionalTxid, paidKind, proposeEscrow, psbtBytes, script, signKind, txid32, winner,
@@ -16,8 +16,9 @@ import { printerProfile, rating, reviewText, type PrinterProfile } from './reput
 // 1: the market core. 2: job/create may carry a model file reference. 3: escrow (market/settings, escrow/* ops,
 // job/lapse, dispute/ruling; job/accept, job/ship and job/complete append their escrow fields). 4: chat (ops 20–29),
 // mediation (30–39), reviews and profiles (40–49). 5: job/complete carries the client's signature of the payout;
-// market/settings names the mediators (lib/escrow/PROTOCOL.md).
-export const SCHEMA_VERSION = 5
+// market/settings names the mediators (lib/escrow/PROTOCOL.md). 6: market/indexers (the creator names up to
+// four more indexers) and market/clock (an indexer's tick: market time, which every deadline is measured on).
+export const SCHEMA_VERSION = 6
 
 export const OP = {
   JOB_CREATE: 1,
@@ -35,6 +36,8 @@ export const OP = {
   ESCROW_FUNDED: 13,
   ESCROW_PAID: 14,
   JOB_LAPSE: 15,
+  MARKET_INDEXERS: 17,
+  MARKET_CLOCK: 18,
   MEDIATOR_REGISTER: 30, // 30–35: mediation (lib/disputes)
   DISPUTE_PROPOSE: 31,
   DISPUTE_ACCEPT: 32,
@@ -65,6 +68,8 @@ export const OP_NAMES: Record<OpType, string> = {
   13: 'escrow/funded',
   14: 'escrow/paid',
   15: 'job/lapse',
+  17: 'market/indexers',
+  18: 'market/clock',
   30: 'mediator/register',
   31: 'dispute/propose',
   32: 'dispute/accept',
@@ -92,6 +97,8 @@ export type OpBody =
   | { type: typeof OP.JOB_DISPUTE, jobId: Uint8Array, reason: string }
   | { type: typeof OP.MARKET_INIT, name: string }
   | { type: typeof OP.MARKET_SETTINGS, settings: MarketSettings }
+  | { type: typeof OP.MARKET_INDEXERS, indexers: Uint8Array[] }
+  | { type: typeof OP.MARKET_CLOCK }
   | { type: typeof OP.ESCROW_PROPOSE, jobId: Uint8Array, escrow: ProposeEscrow }
   | { type: typeof OP.ESCROW_SIGN, jobId: Uint8Array, kind: SignKind, psbt: Uint8Array }
   | { type: typeof OP.ESCROW_FUNDED, jobId: Uint8Array, txid: Uint8Array }
@@ -111,6 +118,7 @@ export type Op = OpBody & { version: number, at: number }
 
 const note = boundedString(LIMITS.noteChars)
 const marketName = boundedString(LIMITS.marketNameChars)
+const indexerKeys = boundedArray(key, LIMITS.namedIndexers)
 
 function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): void {
   switch (op.type) {
@@ -122,6 +130,8 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
     case OP.JOB_ACCEPT: jobId[pass](state, op.jobId); optionalParty[pass](state, op.escrow ?? null); keyProof[pass](state, op.escrow?.keyProof ?? null); return
     case OP.JOB_COMPLETE: jobId[pass](state, op.jobId); optionalTxid[pass](state, op.payoutTxid ?? null); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.MARKET_SETTINGS: marketSettings[pass](state, op.settings); return
+    case OP.MARKET_INDEXERS: indexerKeys[pass](state, op.indexers); return
+    case OP.MARKET_CLOCK: return
     case OP.ESCROW_PROPOSE: jobId[pass](state, op.jobId); proposeEscrow[pass](state, op.escrow); keyProof[pass](state, op.escrow.keyProof ?? null); return
     case OP.ESCROW_SIGN: jobId[pass](state, op.jobId); signKind[pass](state, op.kind); psbtBytes[pass](state, op.psbt); return
     case OP.ESCROW_FUNDED: jobId[pass](state, op.jobId); txid32[pass](state, op.txid); return
@@ -156,6 +166,8 @@ function decodeBody (state: State, type: number, version: number): OpBody {
     }
     case OP.JOB_COMPLETE: return { type, jobId: jobId.decode(state), payoutTxid: version >= 3 ? optionalTxid.decode(state) : null, psbt: version >= 5 ? optionalPsbt.decode(state) : null }
     case OP.MARKET_SETTINGS: if (version < 3) break; return { type, settings: marketSettings.decode(state) }
+    case OP.MARKET_INDEXERS: if (version < 6) break; return { type, indexers: indexerKeys.decode(state) }
+    case OP.MARKET_CLOCK: if (version < 6) break; return { type }
     case OP.ESCROW_PROPOSE: {
       if (version < 3) break
       const id = jobId.decode(state)

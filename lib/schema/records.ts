@@ -156,6 +156,27 @@ export const marketMeta: c.Encoder<MarketMeta> = {
   decode (state) { return { name: c.string.decode(state), creator: key.decode(state), createdAt: c.uint.decode(state) } }
 }
 
+// Market time (lib/market/clock.ts): each indexer's latest tick and the time they agree on, which only grows.
+export interface MarketClock {
+  now: number
+  ticks: Array<{ key: Uint8Array, at: number }>
+}
+
+const tick = {
+  preencode (state: c.State, t: { key: Uint8Array, at: number }) { key.preencode(state, t.key); c.uint.preencode(state, t.at) },
+  encode (state: c.State, t: { key: Uint8Array, at: number }) { key.encode(state, t.key); c.uint.encode(state, t.at) },
+  decode (state: c.State) { return { key: key.decode(state), at: c.uint.decode(state) } }
+}
+const ticks = c.array(tick)
+export const marketClock: c.Encoder<MarketClock> = {
+  preencode (state, m) { c.uint.preencode(state, m.now); ticks.preencode(state, m.ticks) },
+  encode (state, m) { c.uint.encode(state, m.now); ticks.encode(state, m.ticks) },
+  decode (state) { return { now: c.uint.decode(state), ticks: ticks.decode(state) } }
+}
+
+// The indexers the creator named (market/indexers), besides itself.
+export const namedIndexers: c.Encoder<Uint8Array[]> = c.array(key)
+
 // Per-writer counters that `apply` keeps for spam limits.
 export interface WriterRecord {
   ops: number

@@ -64,6 +64,7 @@ export async function disputes (p: P2Print): Promise<DisputeList> {
   const me = market.writerKey
   const mine = (await getMediators(market.view)).find(m => b4a.equals(m.key, me))
   const rows: DisputeRow[] = []
+  const now = await market.time() // the deadlines are in market time
   for (const v of await market.jobs({ status: 'disputed', limit: 1000 })) {
     const j = v.job
     const d = j.dispute ?? null
@@ -72,7 +73,7 @@ export async function disputes (p: P2Print): Promise<DisputeList> {
         : d?.mediator != null && b4a.equals(d.mediator, me) ? 'mediator'
           : j.escrow != null && b4a.equals(j.escrow.arbitrator, me) ? 'arbitrator' : null
     if (role === null) continue
-    rows.push({ id: jobIdString(j.id), title: printable(j.title), status: j.status, bountyBtc: formatBtc(j.bountySats), role, dispute: disputeJSON(d), moves: disputeMoves(j, role) })
+    rows.push({ id: jobIdString(j.id), title: printable(j.title), status: j.status, bountyBtc: formatBtc(j.bountySats), role, dispute: disputeJSON(d), moves: disputeMoves(j, role, now) })
   }
   return { mediator: mine === undefined ? null : mediatorJSON(mine), maxFeePct: MAX_MEDIATOR_FEE_PCT, rules: REVOCATION_RULES, disputes: rows }
 }

@@ -23,7 +23,7 @@ import { chat, type ChatData } from './chat.js'
 import * as files from './files.js'
 import * as wallet from './wallet.js'
 import * as reputation from './reputation.js'
-import { setSettings, type SettingsPatch } from './settings.js'
+import { setSettings, indexersJSON, changeIndexers, type SettingsPatch, type IndexersJSON } from './settings.js'
 import type { LoadedPhoto } from '../chat/photos.js'
 import type { StepReport } from '../escrow/engine.js'
 import type { ChainName } from '../escrow/chain.js'
@@ -64,6 +64,9 @@ export interface MarketInfo {
   writer: boolean
   indexer: boolean
   created: boolean
+  indexers: number // the creator and the indexers it named
+  viewHash: string | null // the hash of the confirmed view (its first signedLength blocks): equal on every peer at that length
+  marketTime: string | null // market time (lib/market/clock.ts), which every deadline is measured on
   jobs: number
   byStatus: Record<string, number>
   peers: number
@@ -174,6 +177,9 @@ export class P2Print extends ReadyResource {
       writer: market.isWriter(),
       indexer: market.isIndexer(),
       created: known?.created === true,
+      indexers: (await market.indexers()).length,
+      viewHash: market.view.core.signedLength > 0 ? b4a.toString(await market.view.core.treeHash(market.view.core.signedLength), 'hex') : null,
+      marketTime: await market.time() > 0 ? new Date(await market.time()).toISOString() : null,
       jobs: await market.jobCount(),
       byStatus: await market.statusCounts(),
       peers: this.peers,
@@ -232,6 +238,8 @@ export class P2Print extends ReadyResource {
 
   // Only the market's creator: its chain (once), its arbitrators and mediators, its rules.
   async setSettings (patch: SettingsPatch): Promise<MarketSettings> { return await setSettings(this, patch) }
+  async indexers (): Promise<IndexersJSON> { return await indexersJSON(this) }
+  async changeIndexers (change: 'add' | 'remove', key: Uint8Array): Promise<IndexersJSON> { return await changeIndexers(this, change, key) }
 
   // The market's chain ('' without escrow), or null when no market is open (wallet commands on a bare storage).
   async marketChain (): Promise<ChainName | null> {

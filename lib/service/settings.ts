@@ -7,6 +7,7 @@ import { OP, DEFAULT_SETTINGS, type MarketSettings } from '../schema.js'
 import { peerId } from '../ids.js'
 import { toHex } from '../escrow/script.js'
 import { BAD_ARGUMENT, NOT_ALLOWED } from '../errors.js'
+import { LIMITS } from '../schema.js'
 
 export type SettingsPatch = Partial<MarketSettings>
 
@@ -28,4 +29,39 @@ export async function setSettings (p: P2Print, patch: SettingsPatch): Promise<Ma
   await market.append({ type: OP.MARKET_SETTINGS, settings: next })
   await market.update()
   return await getSettings(market.view)
+}
+
+export interface IndexersJSON {
+  indexers: Array<{ id: string, creator: boolean, active: boolean }> // active: Autobase counts it (it has written)
+  majority: number
+  marketTime: string | null
+}
+
+export async function indexersJSON (p: P2Print): Promise<IndexersJSON> {
+  const market = p.market
+  const keys = await market.indexers()
+  const active = market.activeIndexers()
+  const time = await market.time()
+  const list = keys.map((k, i) => ({ id: peerId(k), creator: i === 0, active: active.some(a => b4a.equals(a, k)) }))
+  return { indexers: list, majority: Math.floor(list.filter(x => x.active).length / 2) + 1, marketTime: time > 0 ? new Date(time).toISOString() : null }
+}
+
+// The creator names (add) or drops (remove) an indexer besides itself; up to LIMITS.namedIndexers of them.
+export async function changeIndexers (p: P2Print, change: 'add' | 'remove', key: Uint8Array): Promise<IndexersJSON> {
+  const market = p.market
+  const meta = await market.meta()
+  if (meta === null || !b4a.equals(meta.creator, market.writerKey)) throw NOT_ALLOWED('only the market\'s creator names its indexers')
+  if (b4a.equals(key, meta.creator)) throw BAD_ARGUMENT('the creator is always an indexer')
+  const named = (await market.indexers()).slice(1)
+  const has = named.some(k => b4a.equals(k, key))
+  if (change === 'add') {
+    if (has) throw BAD_ARGUMENT(`${peerId(key)} is an indexer already`)
+    if (named.length >= LIMITS.namedIndexers) throw BAD_ARGUMENT(`a market has at most ${LIMITS.namedIndexers + 1} indexers: the creator and ${LIMITS.namedIndexers} more`)
+  } else if (!has) {
+    throw BAD_ARGUMENT(`${peerId(key)} is not one of this market's indexers`)
+  }
+  const next = change === 'add' ? [...named, key] : named.filter(k => !b4a.equals(k, key))
+  await market.append({ type: OP.MARKET_INDEXERS, indexers: next })
+  await market.update()
+  return indexersJSON(p)
 }

@@ -1,0 +1,81 @@
+// The market's indexers and its clock. The creator is always an indexer and may name up to four more
+// (market/indexers); Autobase confirms with a majority of them. Each running indexer appends a market/clock tick
+// about once a minute, stating its own time. Market time is the median of the latest ticks of the indexers that
+// have ticked (the lower middle one when their number is even), and it never goes back. Every deadline of the
+// protocol (funding timeout, the mediator's and the parties' answers) starts and ends on market time, never on the
+// time an op's author wrote into it: with three or five indexers no single one of them moves it, and a party to a
+// job moves it only if it runs a majority of the market's indexers.
+//
+// While no indexer runs, market time stands still: no deadline passes and none starts later than the last tick.
+// The money is not held by it: refunds are locked to Bitcoin block heights (lib/escrow/PROTOCOL.md).
+import b4a from 'b4a'
+import c from 'compact-encoding'
+import type { BeeBatch } from 'hyperbee'
+import { marketClock, namedIndexers, type MarketClock, type MarketMeta } from '../schema.js'
+import type { View } from './view.js'
+
+type Batch = BeeBatch<Uint8Array, Uint8Array>
+type Reader = Pick<View, 'get'> | Pick<Batch, 'get'>
+
+const CLOCK_KEY = b4a.from('k')
+const INDEXERS_KEY = b4a.from('n')
+
+// How often a running indexer ticks.
+export const TICK_MS = 60_000
+// A tick that moves its indexer's own time by less than this changes nothing (market time moves in steps of at
+// least half a minute per indexer). So a tick written early, only to unstick confirmation (Market.startClock),
+// leaves the view as it was and does not itself wait for a confirmation.
+export const MIN_TICK_STEP_MS = 30_000
+
+export async function getNamedIndexers (v: Reader): Promise<Uint8Array[]> {
+  const e = await v.get(INDEXERS_KEY)
+  return e === null ? [] : c.decode(namedIndexers, e.value)
+}
+
+export async function putNamedIndexers (b: Batch, keys: Uint8Array[]): Promise<void> {
+  await b.put(INDEXERS_KEY, c.encode(namedIndexers, keys))
+}
+
+// The creator first, then the named ones.
+export async function getIndexers (v: Reader, meta: MarketMeta | null): Promise<Uint8Array[]> {
+  if (meta === null) return []
+  return [meta.creator, ...await getNamedIndexers(v)]
+}
+
+export async function getClock (v: Reader): Promise<MarketClock> {
+  const e = await v.get(CLOCK_KEY)
+  return e === null ? { now: 0, ticks: [] } : c.decode(marketClock, e.value)
+}
+
+export async function putClock (b: Batch, clock: MarketClock): Promise<void> {
+  await b.put(CLOCK_KEY, c.encode(marketClock, clock))
+}
+
+// Market time in ms: 0 until the creator's market/init (which starts it at the market's creation).
+export async function marketTime (v: Reader): Promise<number> {
+  return (await getClock(v)).now
+}
+
+// The clock after `author`'s tick at `at`, or null if it changes nothing: the author is not an indexer, or the tick
+// is not MIN_TICK_STEP_MS past its own last one (an indexer's own ticks never go back). Only the ticks of current
+// indexers count.
+export function tick (clock: MarketClock, indexers: Uint8Array[], author: Uint8Array, at: number): MarketClock | null {
+  if (!indexers.some(k => b4a.equals(k, author))) return null
+  const own = clock.ticks.find(t => b4a.equals(t.key, author))
+  if (own !== undefined && at < own.at + MIN_TICK_STEP_MS) return null
+  const ticks = clock.ticks.filter(t => indexers.some(k => b4a.equals(k, t.key)) && !b4a.equals(t.key, author))
+  ticks.push({ key: author, at })
+  return settle({ now: clock.now, ticks })
+}
+
+// Recomputes market time from the ticks of `indexers` (after the creator renames them).
+export function retain (clock: MarketClock, indexers: Uint8Array[]): MarketClock {
+  return settle({ now: clock.now, ticks: clock.ticks.filter(t => indexers.some(k => b4a.equals(k, t.key))) })
+}
+
+function settle (clock: MarketClock): MarketClock {
+  if (clock.ticks.length === 0) return clock
+  const sorted = clock.ticks.map(t => t.at).sort((a, b) => a - b)
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]
+  return { now: Math.max(clock.now, median), ticks: clock.ticks }
+}
