@@ -116,11 +116,9 @@ export class AppSession implements AppCore {
     this.attached = true
     this.st = { ...this.st, hasMarket: true, sync: 'connecting' }
     await this.refreshMarket()
-    market.on('update', () => this.changed())
-    market.on('peer-add', () => this.changed())
-    market.on('peer-remove', () => this.changed())
+    for (const e of ['update', 'peer-add', 'peer-remove']) market.on(e, () => this.changed())
     market.on('warning', () => {})
-    market.startClock() // while this peer is one of the market's indexers (lib/market/clock.ts)
+    market.startClock() // ticks the market clock while this peer is one of its indexers (lib/market/clock.ts)
     // what peers fetch of this peer's own files while the app runs (the seeder view)
     market.files.own().then(d => countServed(d, n => { this.ownServed += n })).then(off => {
       if (this.closing) off()
