@@ -122,7 +122,7 @@ test('post-dated and pre-dated ops move no deadline: the funding timeout, the me
   // mediation: a dispute dated in 1970 or a century ahead opens with the 72 h from market time
   for (const [n, what, at] of [[1, 'post-dated', FUTURE], [2, 'pre-dated', PAST]] as const) {
     const id = await activeJob(bee, n)
-    const now = await marketTime(bee)
+    const now = (await marketTime(bee))!
     t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id, reason: 'bad' }, CLIENT, at), `a ${what} dispute`)
     const d = (await getJob(bee, id))!.dispute!
     t.is(d.openedAt, now, `${what}: opened at market time`)
@@ -182,4 +182,21 @@ test('three indexers on real peers: each one\'s clock ticks, market time is thei
     const signed = creator.view.core.signedLength
     return signed > 0 && [a, b, stranger].every(m => m.view.core.signedLength === signed)
   }, 30_000), 'the view is confirmed by the three indexers and every peer agrees on its signed length')
+})
+
+test('a market made before the market clock keeps the old rule (the op\'s own time) until one of its indexers ticks', async (t) => {
+  const bee = await openBee(t)
+  const b = bee.batch()
+  await putMeta(b, { name: 'old', creator: CREATOR, createdAt: T0 }) // no clock record: written by schema v5
+  await putSettings(b, { ...DEFAULT_SETTINGS, chain: 'regtest', arbitrators: [{ id: ARB, pubkey: FIX.arbitrator.publicKey }] })
+  await b.flush()
+  t.is(await marketTime(bee), null, 'no market time yet')
+  const id = await activeJob(bee, 1)
+  t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id, reason: 'bad' }, CLIENT, T0 + HOUR))
+  t.is((await getJob(bee, id))!.dispute!.openedAt, T0 + HOUR, 'a dispute opens at its own time, as before')
+  t.ok(await tickAt(bee, CREATOR, T0 + 2 * HOUR), 'the creator, upgraded, ticks')
+  t.is(await marketTime(bee), T0 + 2 * HOUR, 'from then on, market time')
+  const id2 = await activeJob(bee, 2)
+  t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id2, reason: 'bad' }, CLIENT, FUTURE))
+  t.is((await getJob(bee, id2))!.dispute!.openedAt, T0 + 2 * HOUR, 'and a post-dated dispute opens at market time')
 })

@@ -27,13 +27,13 @@ export interface Proposal {
   note: string
   feeScript: Uint8Array // the mediator's payout script (its fee)
   feeSats: number // floor(bounty × mediatorFeePct / 100), fixed at the pick
-  at: number // op.at of the proposal
+  at: number // op.at of the proposal (the mediator's own time, shown; answerBy is on market time)
   answerBy: number // ms: both parties answer before this
 }
 
 export interface DisputeRecord {
   stage: DisputeStage
-  openedAt: number // op.at of job/dispute
+  openedAt: number // market time at the job/dispute (lib/market/clock.ts)
   openedBy: Uint8Array
   mediator: Uint8Array | null // writer key (null: no eligible mediator, straight to arbitration)
   mediatorFeePct: number

@@ -105,7 +105,7 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
   if (found === null) return false
   const job: JobRecord = { ...found, escrow: found.escrow ?? null }
   const settings = job.status === 'open' && op.type === OP.JOB_ACCEPT ? await getSettings(b) : null
-  const now = await marketTime(b) // every deadline starts and ends on market time, never on op.at (./clock.ts)
+  const now = (await marketTime(b)) ?? op.at // every deadline starts and ends on market time, not on op.at (./clock.ts)
   const escrowOn = job.escrow !== null || (settings !== null && settings.chain !== '')
 
   let next: JobRecord

@@ -51,9 +51,11 @@ export async function putClock (b: Batch, clock: MarketClock): Promise<void> {
   await b.put(CLOCK_KEY, c.encode(marketClock, clock))
 }
 
-// Market time in ms: 0 until the creator's market/init (which starts it at the market's creation).
-export async function marketTime (v: Reader): Promise<number> {
-  return (await getClock(v)).now
+// Market time in ms; null in a market created before schema v6 until one of its indexers ticks (apply then keeps
+// the old rule, the op's own time; a market created since starts its clock at its market/init).
+export async function marketTime (v: Reader): Promise<number | null> {
+  const e = await v.get(CLOCK_KEY)
+  return e === null ? null : c.decode(marketClock, e.value).now
 }
 
 // The clock after `author`'s tick at `at`, or null if it changes nothing: the author is not an indexer, or the tick

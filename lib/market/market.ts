@@ -163,8 +163,14 @@ export class Market extends ReadyResource {
     return (sys?.indexers ?? []).map(i => i.key)
   }
 
-  // Market time (ms): what every deadline is measured on (./clock.ts).
+  // Market time (ms): what every deadline is measured on (./clock.ts); this peer's clock in a market made before
+  // the market clock, until one of its indexers ticks.
   async time (): Promise<number> {
+    return (await marketTime(this.view)) ?? Date.now()
+  }
+
+  // Market time as the view has it: null while the clock has not started (see time()).
+  async clockTime (): Promise<number | null> {
     return marketTime(this.view)
   }
 

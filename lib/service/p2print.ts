@@ -179,7 +179,7 @@ export class P2Print extends ReadyResource {
       created: known?.created === true,
       indexers: (await market.indexers()).length,
       viewHash: market.view.core.signedLength > 0 ? b4a.toString(await market.view.core.treeHash(market.view.core.signedLength), 'hex') : null,
-      marketTime: await market.time() > 0 ? new Date(await market.time()).toISOString() : null,
+      marketTime: await market.clockTime().then(t => t === null ? null : new Date(t).toISOString()),
       jobs: await market.jobCount(),
       byStatus: await market.statusCounts(),
       peers: this.peers,

@@ -41,9 +41,9 @@ export async function indexersJSON (p: P2Print): Promise<IndexersJSON> {
   const market = p.market
   const keys = await market.indexers()
   const active = market.activeIndexers()
-  const time = await market.time()
+  const time = await market.clockTime()
   const list = keys.map((k, i) => ({ id: peerId(k), creator: i === 0, active: active.some(a => b4a.equals(a, k)) }))
-  return { indexers: list, majority: Math.floor(list.filter(x => x.active).length / 2) + 1, marketTime: time > 0 ? new Date(time).toISOString() : null }
+  return { indexers: list, majority: Math.floor(list.filter(x => x.active).length / 2) + 1, marketTime: time === null ? null : new Date(time).toISOString() }
 }
 
 // The creator names (add) or drops (remove) an indexer besides itself; up to LIMITS.namedIndexers of them.
