@@ -148,7 +148,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'settings':
           tooMany(2)
           return marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, mediator: values.mediator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'] })
-        case 'indexers': tooMany(4); return marketIndexers(ctx, arg, pos[3])
+        case 'indexers': return marketIndexers(ctx, arg, pos.slice(3))
         default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY, market info, market settings or market indexers`)
       }
     case 'id': tooMany(1); return idCommand(ctx)

@@ -8,7 +8,7 @@ import { openBee, openMarkets, eventually } from './helpers.js'
 import { OP, decodeOp, encodeOp, DEFAULT_SETTINGS, type JobRecord, type OpBody, type EscrowRecord } from '../lib/schema.js'
 import { getJob, getWriter, putJob, putSettings, putMeta, type View } from '../lib/market/view.js'
 import { applyOp, jobIdFor } from '../lib/market/apply.js'
-import { tick, getClock, marketTime, getNamedIndexers, putClock, MIN_TICK_STEP_MS } from '../lib/market/clock.js'
+import { tick, getClock, marketTime, getNamedIndexers, putClock, MIN_TICK_STEP_MS, MAX_TICK_STEP_MS } from '../lib/market/clock.js'
 import { escrowParties } from './escrow-fixture.js'
 import { escrowContext } from '../lib/escrow/context.js'
 import { DEADLINES, getMediators } from '../lib/disputes/apply.js'
@@ -36,6 +36,12 @@ async function run (bee: View, body: OpBody, author: Uint8Array, at: number, len
 }
 
 const tickAt = async (bee: View, who: Uint8Array, at: number): Promise<boolean> => run(bee, { type: OP.MARKET_CLOCK }, who, at)
+
+// The creator, the market's only indexer, ticks until market time reaches `at` (a tick moves it a day at most).
+async function tickTo (bee: View, at: number): Promise<boolean> {
+  for (let i = 0; i < 100 && (await marketTime(bee))! < at; i++) await tickAt(bee, CREATOR, at)
+  return await marketTime(bee) === at
+}
 
 // A market made by CREATOR at T0 (as its market/init would), with escrow on regtest and MED named as mediator.
 async function market (bee: View): Promise<void> {
@@ -114,7 +120,7 @@ test('post-dated and pre-dated ops move no deadline: the funding timeout, the me
     t.is(j.escrow!.acceptedAt, await marketTime(bee), `${what}: the acceptance is timed on market time`)
     t.absent(await run(bee, { type: OP.JOB_LAPSE, jobId }, PRINTER, FUTURE), `${what}: a post-dated lapse before the timeout is refused`)
     t.is((await getJob(bee, jobId))!.status, 'accepted')
-    t.ok(await tickAt(bee, CREATOR, j.escrow!.acceptedAt + 3600_000), 'the market clock reaches the timeout')
+    t.ok(await tickTo(bee, j.escrow!.acceptedAt + 3600_000), 'the market clock reaches the timeout')
     t.ok(await run(bee, { type: OP.JOB_LAPSE, jobId }, CLIENT, PAST), `${what}: at the timeout even a lapse dated 1970 is taken`)
     t.is((await getJob(bee, jobId))!.status, 'open')
   }
@@ -134,7 +140,7 @@ test('post-dated and pre-dated ops move no deadline: the funding timeout, the me
     const p = (await getJob(bee, id))!.dispute!.proposal!
     t.is(p.answerBy, now + DEADLINES.answerSecs * 1000, `${what}: answer by 48 h of market time after it`)
     t.absent(await run(bee, { type: OP.DISPUTE_ESCALATE, jobId: id }, CLIENT, FUTURE), `${what}: a post-dated "no answer" escalation is refused`)
-    t.ok(await tickAt(bee, CREATOR, p.answerBy), 'market time reaches the answer deadline')
+    t.ok(await tickTo(bee, p.answerBy), 'market time reaches the answer deadline')
     t.absent(await run(bee, { type: OP.DISPUTE_ACCEPT, jobId: id, psbt: FIX.sign((await getJob(bee, id))!, 'split', 'client') }, CLIENT, PAST), `${what}: an answer dated 1970 after the deadline is refused`)
     t.ok(await run(bee, { type: OP.DISPUTE_ESCALATE, jobId: id }, CLIENT, PAST), `${what}: after the deadline, the escalation is taken whatever its date`)
     t.is((await getJob(bee, id))!.dispute!.escalation, 'no-answer')
@@ -145,9 +151,9 @@ test('post-dated and pre-dated ops move no deadline: the funding timeout, the me
   const id = await activeJob(bee, 3)
   t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id, reason: 'bad' }, PRINTER, T0))
   const d = (await getJob(bee, id))!.dispute!
-  t.ok(await tickAt(bee, CREATOR, d.proposeBy - 60_000))
+  t.ok(await tickTo(bee, d.proposeBy - 60_000))
   t.absent(await run(bee, { type: OP.DISPUTE_ESCALATE, jobId: id }, CLIENT, FUTURE), 'a minute before the deadline: refused')
-  t.ok(await tickAt(bee, CREATOR, d.proposeBy))
+  t.ok(await tickTo(bee, d.proposeBy))
   t.absent(await run(bee, { type: OP.DISPUTE_PROPOSE, jobId: id, printerPct: 60, note: 'late', feeScript }, MED, PAST), 'a late proposal dated 1970 is refused')
   t.ok(await run(bee, { type: OP.DISPUTE_ESCALATE, jobId: id }, CLIENT, PAST), 'the client escalates past the mediator')
   t.is((await getJob(bee, id))!.dispute!.escalation, 'missed-proposal')
@@ -199,4 +205,17 @@ test('a market made before the market clock keeps the old rule (the op\'s own ti
   const id2 = await activeJob(bee, 2)
   t.ok(await run(bee, { type: OP.JOB_DISPUTE, jobId: id2, reason: 'bad' }, CLIENT, FUTURE))
   t.is((await getJob(bee, id2))!.dispute!.openedAt, T0 + 2 * HOUR, 'and a post-dated dispute opens at market time')
+})
+
+test('a clock decades ahead moves market time a day per tick, not to the end of time: escrows can still be accepted', async (t) => {
+  const bee = await openBee(t)
+  await market(bee)
+  t.ok(await tickAt(bee, CREATOR, 10_000_000_000_000), 'a tick at the largest time the codec takes')
+  t.is(await marketTime(bee), T0 + MAX_TICK_STEP_MS, 'moves market time one day')
+  t.ok(await tickAt(bee, CREATOR, 10_000_000_000_000), 'and the next')
+  t.is(await marketTime(bee), T0 + 2 * MAX_TICK_STEP_MS, 'one more day')
+  t.ok(await run(bee, { type: OP.JOB_CREATE, job: { title: 'Benchy', material: 'PLA', colors: [], bountySats: 200_000, country: 'DE', notes: '' } }, CLIENT, T0, 3))
+  const jobId = jobIdFor(CLIENT, 3)
+  t.ok(await run(bee, { type: OP.JOB_ACCEPT, jobId, escrow: FIX.printerSide({ jobId, author: PRINTER }) }, PRINTER, T0), 'an escrow can still be accepted')
+  t.is((await getJob(bee, jobId))!.status, 'accepted')
 })

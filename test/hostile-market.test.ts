@@ -14,6 +14,7 @@ import { OP, LIMITS, DEFAULT_SETTINGS, encodeOp, decodeOp, jobRecord, type Marke
 import { MAX_TIME_MS } from '../lib/codec.js'
 import { getSettings, getJob, getWriter, putSettings } from '../lib/market/view.js'
 import { apply, applyOp } from '../lib/market/apply.js'
+import { MAX_TICK_STEP_MS } from '../lib/market/clock.js'
 import { getMediators, DEADLINES } from '../lib/disputes/apply.js'
 import { publishChatKey, sendMessage, readConversation, grantDue, conversationKeys } from '../lib/chat/chat.js'
 import { getChatJob } from '../lib/chat/view.js'
@@ -64,14 +65,15 @@ test('attack 1: an op whose times or amounts would overflow cannot stop a market
   await client.applied(a.market)
   t.is((await getJob(a.market.view, id))!.status, 'active', 'the job is untouched')
 
-  // at the largest time the codec takes (the market's indexer, whose clock is at that edge, ticks it), every derived
-  // deadline is still exact
+  // the market's indexer, its clock at the largest time the codec takes, ticks: market time moves one day, and a
+  // dispute stated at that time opens on market time, its deadline exact
+  const t0 = await a.market.time()
   await a.market.append({ type: OP.MARKET_CLOCK }, { at: MAX_TIME_MS })
-  t.ok(await eventually(async () => { await b.market.update(); return await b.market.time() === MAX_TIME_MS }), 'market time is the largest time the codec takes')
+  t.ok(await eventually(async () => { await b.market.update(); return await b.market.time() === t0 + MAX_TICK_STEP_MS }), 'a tick at the edge of time moves market time one day')
   const i2 = await client.raw({ type: OP.JOB_DISPUTE, jobId: id, reason: 'at the edge of time' }, MAX_TIME_MS)
   t.is((await client.reached(a.market, i2)).at, MAX_TIME_MS, 'a dispute at the largest allowed time decodes at the indexer')
   const disputed = await waitJob(a.market, id, j => j.status === 'disputed', 'the dispute')
-  t.is(disputed.dispute!.proposeBy, MAX_TIME_MS + DEADLINES.proposeSecs * 1000, 'its deadline is computed exactly')
+  t.is(disputed.dispute!.proposeBy, t0 + MAX_TICK_STEP_MS + DEADLINES.proposeSecs * 1000, 'it opens on market time, its deadline computed exactly')
 
   // the largest amounts: a bounty of 21 million BTC is refused at the accept (its deposits do not fit), not a crash
   const big = await postRaw(client, { bountySats: 2_100_000_000_000_000, title: 'all the bitcoin' })

@@ -27,11 +27,12 @@ test('three indexers: the creator\'s seeder is killed with SIGKILL mid-flow; the
   const s2 = (await ok([...S2, '--json', 'id'])).id
   const notCreator = await p2print([...S1, '--json', 'market', 'indexers', 'add', s2])
   t.is(notCreator.json?.error?.code, 'NOT_ALLOWED', 'only the creator names indexers')
-  await ok([...A, '--json', 'market', 'indexers', 'add', s1])
-  const named = await ok([...A, '--json', 'market', 'indexers', 'add', s2])
+  const named = await ok([...A, '--json', 'market', 'indexers', 'add', s1, s2])
   t.alike(named.indexers.map((i: { id: string }) => i.id), [(await ok([...A, '--json', 'id'])).id, s1, s2], 'the creator and the two it named')
   const again = await p2print([...A, '--json', 'market', 'indexers', 'add', s1])
   t.is(again.json?.error?.code, 'BAD_ARGUMENT', 'naming one twice is refused, with a clear error')
+  const early = await p2print([...A, '--json', 'market', 'indexers', 'remove', s1])
+  t.ok(early.json?.error?.code === 'BAD_ARGUMENT' && /has not written/.test(early.json.error.message), 'dropping one that has not written yet is refused, saying why')
 
   const seeds = { A: startSeed(t, A), S1: startSeed(t, S1), S2: startSeed(t, S2) }
   for (const s of Object.values(seeds)) t.ok(await eventually(() => s.lines.some(l => l.tag === 'seeding'), 30_000), 'a seeder is up')

@@ -26,7 +26,7 @@ Markets
   market create [--name NAME]   create a market (you become its first indexer) and make it current
   market join KEY               join the market with this key and make it current
   market info                   key, your id, job counts, peers
-  market indexers [add ID | remove ID]   the peers that confirm the market: the creator and up to 4 it names
+  market indexers [add ID… | remove ID…]   the peers that confirm the market: the creator and up to 4 it names
   id                            your id in the current market
   sync                          connect, catch up, share what you wrote offline, exit
   seed [--quota MB] [--keep-closed DAYS]
@@ -234,9 +234,11 @@ function renderMarket (m: MarketInfo): string {
 function renderIndexers (x: IndexersJSON): string {
   const counted = x.indexers.filter(i => i.active).length
   const lines = x.indexers.map(i => `  ${i.id}${i.creator ? '  (creator)' : ''}${i.active ? '' : '  (not counted yet: it has written nothing; run \`p2print seed\` on its storage)'}`)
+  const even = counted === 2 || counted === 4 ? [`With an even number, fewer may stop than with one more (${x.majority} of ${counted} must run, ${x.majority} of ${counted + 1} with one more): name one more.`] : []
   return [
     `Indexers: ${x.indexers.length}; a change is confirmed once ${x.majority} of the ${counted} counted have it`,
     ...lines,
+    ...even,
     `Market time ${x.marketTime ?? 'not started'} (the median of the indexers' clocks: every deadline is measured on it)`
   ].join('\n')
 }

@@ -31,15 +31,16 @@ export async function marketInfoCommand (ctx: Ctx): Promise<Result> {
   return withMarket(ctx, async (s) => ({ kind: 'market', data: await marketInfo(s) }))
 }
 
-// Lists the market's indexers; its creator adds or removes one (by the id `p2print id` shows on that peer).
-export async function marketIndexers (ctx: Ctx, change: string | undefined, idText: string | undefined): Promise<Result> {
-  if (change !== undefined && change !== 'add' && change !== 'remove') throw BAD_ARGUMENT(`unknown \`market indexers ${change}\`: use market indexers, market indexers add ID or market indexers remove ID`)
-  let key: Uint8Array | null = null
-  if (change !== undefined) {
-    key = parseKey(idText ?? '')
-    if (key === null) throw BAD_ARGUMENT(`market indexers ${change} needs a peer's ID (as \`p2print id\` shows it on that peer)`)
-  }
-  return withMarket(ctx, async (s) => ({ kind: 'indexers', data: key === null ? await s.indexers() : await s.changeIndexers(change as 'add' | 'remove', key) }))
+// Lists the market's indexers; its creator adds or removes some (by the ids `p2print id` shows on those peers).
+export async function marketIndexers (ctx: Ctx, change: string | undefined, ids: string[]): Promise<Result> {
+  if (change !== undefined && change !== 'add' && change !== 'remove') throw BAD_ARGUMENT(`unknown \`market indexers ${change}\`: use market indexers, market indexers add ID… or market indexers remove ID…`)
+  const keys = ids.map(id => {
+    const key = parseKey(id)
+    if (key === null) throw BAD_ARGUMENT(`${JSON.stringify(id)} is not a peer's ID (as \`p2print id\` shows it on that peer)`)
+    return key
+  })
+  if (change !== undefined && keys.length === 0) throw BAD_ARGUMENT(`market indexers ${change} needs at least one peer's ID (as \`p2print id\` shows it on that peer)`)
+  return withMarket(ctx, async (s) => ({ kind: 'indexers', data: change === undefined ? await s.indexers() : await s.changeIndexers(change, keys) }))
 }
 
 // Your id is your writer key in the current market: it needs no network, only the storage.

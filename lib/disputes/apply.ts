@@ -14,6 +14,7 @@ import { roleIn, isStandardPayout, pickIndex, cancelAgreed, rulingAllowed } from
 import { verifySig } from '../escrow/verify.js'
 import { MAX_MEDIATOR_FEE_PCT, escrowContext, buildFor } from '../escrow/context.js'
 import { mediatorList, DISPUTE_LIMITS, type DisputeRecord, type MediatorRecord } from './codec.js'
+import type { MarketNow } from '../market/clock.js'
 
 export { MAX_MEDIATOR_FEE_PCT }
 export { cancelAllowed, cancelAgreed, rulingAllowed, rulingPrinterPct } from '../escrow/record.js'
@@ -132,7 +133,10 @@ export async function recordRuling (b: Batch, job: JobRecord, printerPct: number
 }
 
 // dispute/propose, accept, reject, escalate, rule. Returns the next record, or null when the op changes nothing.
-export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uint8Array, now: number): Promise<JobRecord | null> {
+export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uint8Array, clock: MarketNow): Promise<JobRecord | null> {
+  const now = clock.now
+  const proposeMs = DEADLINES.proposeSecs * 1000
+  const answerMs = DEADLINES.answerSecs * 1000
   const e = job.escrow ?? null
   if (e === null || e.closed !== null || job.status !== 'disputed' || e.fundingTxid === null) return null
   const role = roleIn(job, author)
@@ -156,7 +160,7 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
   switch (op.type) {
     case OP.DISPUTE_PROPOSE: {
       if (d.stage !== 'mediation' || d.mediator === null || !b4a.equals(author, d.mediator)) return null
-      if (now >= d.proposeBy || !isStandardPayout(op.feeScript)) return null
+      if (clock.passed(d.proposeBy - proposeMs, proposeMs) || !isStandardPayout(op.feeScript)) return null
       const feeSats = Math.floor(job.bountySats * d.mediatorFeePct / 100)
       const at = Math.max(now, d.openedAt)
       next.dispute = { ...d, stage: 'proposed', proposal: { printerPct: op.printerPct, note: op.note, feeScript: op.feeScript, feeSats, at: op.at, answerBy: at + DEADLINES.answerSecs * 1000 } }
@@ -171,7 +175,7 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
       return next
     }
     case OP.DISPUTE_ACCEPT: {
-      if (role === null || d.stage !== 'proposed' || d.proposal === null || now >= d.proposal.answerBy || cancelAgreed(job)) return null
+      if (role === null || d.stage !== 'proposed' || d.proposal === null || clock.passed(d.proposal.answerBy - answerMs, answerMs) || cancelAgreed(job)) return null
       if (role === 'client' ? d.acceptedClient : d.acceptedPrinter) return null
       // the author's signature of exactly the split this proposal defines: an accept commits to that payout
       const sig = verifySig(job, 'split', role, op.psbt)
@@ -195,13 +199,13 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
     }
     case OP.DISPUTE_ESCALATE: {
       if (role === null) return null
-      if (d.stage === 'mediation' && now >= d.proposeBy) {
+      if (d.stage === 'mediation' && clock.passed(d.proposeBy - proposeMs, proposeMs)) {
         next.dispute = { ...d, stage: 'arbitration', escalation: 'missed-proposal' }
         if (d.mediator !== null) await updateMediator(b, d.mediator, x => { x.missed++ })
         log('the mediator missed its deadline')
         return next
       }
-      if (d.stage === 'proposed' && d.proposal !== null && now >= d.proposal.answerBy) {
+      if (d.stage === 'proposed' && d.proposal !== null && clock.passed(d.proposal.answerBy - answerMs, answerMs)) {
         next.dispute = { ...d, stage: 'arbitration', escalation: 'no-answer' }
         log('the proposal was not accepted in time')
         return next

@@ -11,6 +11,7 @@ import { fromHex, bytesEqual } from './script.js'
 import { unsignedTx } from './psbt.js'
 import { combine, finalize, signInputs } from './psbt-sign.js'
 import { effectiveFeeRate } from './fees.js'
+import { DEADLINES } from '../disputes/apply.js'
 import { escrowContext, buildFor, MAX_MEDIATOR_FEE_PCT } from './context.js'
 import { sigOf, cancelAllowed, cancelAgreed } from './record.js'
 import { unpayablePath, minPayableBounty, keyBindingHash } from './verify.js'
@@ -169,21 +170,24 @@ export async function rule (engine: EscrowEngine, jobId: Uint8Array | string, ru
 // writes dispute/accept. With both signatures the engines pay it out. The payout is rebuilt from the record, so
 // what is signed is exactly what the proposal says.
 export async function acceptProposal (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ txid: string }> {
-  const job = await engine.jobFor(jobId, { confirmed: false })
+  const seen = await engine.jobFor(jobId, { confirmed: false })
+  // On a record the market has not confirmed (with no indexer left, it never will) only to complete the split the
+  // other side signed, this very transaction. A first acceptance commits this party to a payout nobody else signed,
+  // proposed by a mediator whose pick is the market's word only once confirmed: it signs the confirmed record.
+  const role0 = engine.roleIn(seen)
+  const otherSigned = (role0 === 'client' || role0 === 'printer') && seen.escrow != null && sigOf(seen.escrow, 'split', role0 === 'client' ? 'printer' : 'client') !== undefined
+  const job = otherSigned ? seen : await engine.jobFor(jobId)
   const role = engine.roleIn(job)
   if (role !== 'client' && role !== 'printer') throw NOT_ALLOWED('only the client or the printer answers a proposal')
   const d = job.dispute ?? null
   if (job.status !== 'disputed' || d === null || d.stage !== 'proposed' || d.proposal === null) throw BAD_TRANSITION('there is no proposal waiting for an answer')
-  if (await engine.market.time() >= d.proposal.answerBy) throw BAD_TRANSITION('the time to answer this proposal is over')
+  const answerMs = DEADLINES.answerSecs * 1000
+  if ((await engine.market.clock()).passed(d.proposal.answerBy - answerMs, answerMs)) throw BAD_TRANSITION('the time to answer this proposal is over')
   if (cancelAgreed(job)) throw BAD_TRANSITION('both sides signed the cancel of this job: it is being paid back instead')
   const ctx = escrowContext(job, engine.network)
-  // On a record the market has not confirmed (with no indexer left, it never will) only to complete the split the
-  // other side signed, this very transaction. A first acceptance commits this party to a payout nobody else signed,
-  // proposed by a mediator whose pick is the market's word only once confirmed: it waits for the confirmation.
   const other = role === 'client' ? 'printer' : 'client'
   const theirs = sigOf(ctx.e, 'split', other)
-  if (theirs === undefined) await engine.jobFor(job.id)
-  else engine.verified(ctx, theirs, other)
+  if (theirs !== undefined) engine.verified(ctx, theirs, other) // on exactly the split this peer rebuilds
   const psbt = engine.signOwn(ctx, 'split', role)
   await engine.market.append({ type: OP.DISPUTE_ACCEPT, jobId: job.id, psbt: psbt.toBuffer() })
   return { txid: unsignedTx(psbt).getId() }

@@ -16,6 +16,7 @@ import { fromHex, toHex, bytesEqual } from './script.js'
 import { unsignedTx } from './psbt.js'
 import { checkPsbt, DEFAULT_MAX_FEE_RATE } from './psbt-check.js'
 import { combine, finalize, type Finalized } from './psbt-sign.js'
+import { DEADLINES } from '../disputes/apply.js'
 import { escrowContext, expectedFor, buildFor, signerKey, psbtOf, type EscrowCtx, type Signer } from './context.js'
 import { sigOf, pairOf, agreedPayout, rulingPrinterPct } from './record.js'
 import type { Wallet } from './wallet.js'
@@ -371,9 +372,11 @@ export class EscrowEngine {
   private async stepDispute (ctx: EscrowCtx, out: StepReport[]): Promise<void> {
     const d = ctx.job.dispute ?? null
     if (d === null || ctx.e.ruling !== null) return
-    const now = await this.market.time()
-    const due = (d.stage === 'mediation' && now >= d.proposeBy) ||
-      (d.stage === 'proposed' && d.proposal !== null && now >= d.proposal.answerBy)
+    const clock = await this.market.clock()
+    const proposeMs = DEADLINES.proposeSecs * 1000
+    const answerMs = DEADLINES.answerSecs * 1000
+    const due = (d.stage === 'mediation' && clock.passed(d.proposeBy - proposeMs, proposeMs)) ||
+      (d.stage === 'proposed' && d.proposal !== null && clock.passed(d.proposal.answerBy - answerMs, answerMs))
     if (due && await this.appendOnce(ctx.job, 'escalate', { type: OP.DISPUTE_ESCALATE, jobId: ctx.job.id })) {
       out.push({ jobId: ctx.id, action: 'escalate', detail: d.stage === 'mediation' ? 'the mediator missed its deadline' : 'the proposal was not accepted in time' })
     }

@@ -60,10 +60,12 @@ export async function propose (engine: EscrowEngine, job: JobRecord, out: StepRe
     }
     // the whole escrow must build before anything is written
     escrowContext({ ...job, escrow: { ...e, client: escrow } }, engine.network)
-    await engine.reserve(sel.utxos, id, e.acceptedAt + e.fundingTimeoutSecs * 1000)
+    // held until the funding timeout by this peer's clock too (market time may lag it: the coins must not go into
+    // another escrow while this one's funding can still be completed)
+    await engine.reserve(sel.utxos, id, Math.max(e.acceptedAt, Date.now()) + e.fundingTimeoutSecs * 1000)
     if (await engine.appendOnce(job, 'propose', { type: OP.ESCROW_PROPOSE, jobId: job.id, escrow })) out.push({ jobId: id, action: 'propose', detail })
   } catch (err) {
-    if (await engine.market.time() >= e.acceptedAt + e.fundingTimeoutSecs * 1000) await maybeLapse(engine, job, null, out)
+    if ((await engine.market.clock()).passed(e.acceptedAt, e.fundingTimeoutSecs * 1000)) await maybeLapse(engine, job, null, out)
     else out.push({ jobId: id, action: 'error', kind: 'funding', detail: (err as Error).message })
   }
 }
@@ -253,7 +255,7 @@ export async function checkProposal (engine: EscrowEngine, ctx: EscrowCtx): Prom
 export async function maybeLapse (engine: EscrowEngine, job: JobRecord, ctx: EscrowCtx | null, out: StepReport[]): Promise<boolean> {
   const e = job.escrow as EscrowRecord
   if (job.status !== 'accepted' || pairOf(e, 'funding') !== null) return false
-  if (await engine.market.time() < e.acceptedAt + e.fundingTimeoutSecs * 1000) return false
+  if (!(await engine.market.clock()).passed(e.acceptedAt, e.fundingTimeoutSecs * 1000)) return false
   if (ctx !== null) {
     const st = await engine.chain.txStatus(ctx.fundingTxid)
     if (st.found) return false // never lapse a job whose funding is out there

@@ -13,7 +13,7 @@ import { checkTransition, checkJobFields, checkFileRef, addHistory } from '../jo
 import { applyChatOp, isChatOp } from '../chat/apply.js'
 import { getJob, getWriter, getStats, putJob, putWriter, putStats, getMeta, putMeta, getSettings, putSettings, type View } from './view.js'
 import { OpBatch } from './overlay.js'
-import { getClock, putClock, getIndexers, getNamedIndexers, putNamedIndexers, marketTime, tick, retain } from './clock.js'
+import { getClock, hasClock, putClock, getIndexers, getNamedIndexers, putNamedIndexers, marketNow, tick, retain, type MarketNow } from './clock.js'
 import { registerMediator, openDispute, disputeStep, recordRuling } from '../disputes/apply.js'
 import type { BeeBatch } from 'hyperbee'
 import { applyReputation, reputationOnJob } from '../reputation/apply.js'
@@ -105,7 +105,7 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
   if (found === null) return false
   const job: JobRecord = { ...found, escrow: found.escrow ?? null }
   const settings = job.status === 'open' && op.type === OP.JOB_ACCEPT ? await getSettings(b) : null
-  const now = (await marketTime(b)) ?? op.at // every deadline starts and ends on market time, not on op.at (./clock.ts)
+  const now = await marketNow(b, op.at) // every deadline starts and ends on market time, not on op.at (./clock.ts)
   const escrowOn = job.escrow !== null || (settings !== null && settings.chain !== '')
 
   let next: JobRecord
@@ -125,7 +125,7 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
     if (r === null) return false
     next = r.next
     clientOpenDelta = r.clientOpenDelta
-    if (op.type === OP.JOB_DISPUTE && next.escrow != null) next = await openDispute(b, next, now, author) // mediation (lib/disputes)
+    if (op.type === OP.JOB_DISPUTE && next.escrow != null) next = await openDispute(b, next, now.now, author) // mediation (lib/disputes)
   }
   await commit(b, job, next, author, writer, clientOpenDelta)
   return true
@@ -136,7 +136,7 @@ const ESCROW_OPS = new Set<number>([OP.ESCROW_PROPOSE, OP.ESCROW_SIGN, OP.ESCROW
 
 type Step = { next: JobRecord, clientOpenDelta: number } | null
 
-function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean, settings: MarketSettings | null, now: number): Step {
+function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean, settings: MarketSettings | null, now: MarketNow): Step {
   const esc = job.escrow ?? null
   if (op.type === OP.JOB_CREATE || op.type === OP.MARKET_INIT || op.type === OP.MARKET_SETTINGS) return null
   const check = checkTransition(job, op.type, author, escrowOn)
@@ -166,7 +166,7 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       if (escrowOn) {
         const e = op.escrow ?? null
         if (e === null || settings === null) return null
-        const rec = acceptEscrow(job, e, author, now, settings)
+        const rec = acceptEscrow(job, e, author, now.now, settings)
         if (rec === null) return null
         next.escrow = rec
       } else if (op.escrow !== undefined && op.escrow !== null) {
@@ -346,7 +346,8 @@ async function nameIndexers (b: Batch, keys: Uint8Array[], author: Uint8Array, h
   }
   const prev = await getNamedIndexers(b)
   await putNamedIndexers(b, keys)
-  await putClock(b, retain(await getClock(b), [meta.creator, ...keys]))
+  // a market made before the clock starts it at an indexer's first tick, not here (it would start at 1970)
+  if (await hasClock(b)) await putClock(b, retain(await getClock(b), [meta.creator, ...keys]))
   if (host !== null) {
     for (const k of prev) if (!keys.some(x => b4a.equals(x, k))) await host.addWriter(k, { indexer: false })
     for (const k of keys) if (!prev.some(x => b4a.equals(x, k))) await host.addWriter(k, { indexer: true })

@@ -6,8 +6,10 @@
 // time an op's author wrote into it: with three or five indexers no single one of them moves it, and a party to a
 // job moves it only if it runs a majority of the market's indexers.
 //
-// While no indexer runs, market time stands still: no deadline passes and none starts later than the last tick.
-// The money is not held by it: refunds are locked to Bitcoin block heights (lib/escrow/PROTOCOL.md).
+// While no indexer runs, market time stands still: no deadline passes, and one that starts meanwhile starts at the
+// last tick, so when the indexers come back that much of it has gone (run several: the clock stops only when a
+// majority of them is away). The money is not held by it: refunds are locked to Bitcoin block heights
+// (lib/escrow/PROTOCOL.md).
 import b4a from 'b4a'
 import c from 'compact-encoding'
 import type { BeeBatch } from 'hyperbee'
@@ -26,6 +28,7 @@ export const TICK_MS = 60_000
 // least half a minute per indexer). So a tick written early, only to unstick confirmation (Market.startClock),
 // leaves the view as it was and does not itself wait for a confirmation.
 export const MIN_TICK_STEP_MS = 30_000
+export const MAX_TICK_STEP_MS = 24 * 3600_000
 
 export async function getNamedIndexers (v: Reader): Promise<Uint8Array[]> {
   const e = await v.get(INDEXERS_KEY)
@@ -47,6 +50,10 @@ export async function getClock (v: Reader): Promise<MarketClock> {
   return e === null ? { now: 0, ticks: [] } : c.decode(marketClock, e.value)
 }
 
+export async function hasClock (v: Reader): Promise<boolean> {
+  return (await v.get(CLOCK_KEY)) !== null
+}
+
 export async function putClock (b: Batch, clock: MarketClock): Promise<void> {
   await b.put(CLOCK_KEY, c.encode(marketClock, clock))
 }
@@ -58,26 +65,44 @@ export async function marketTime (v: Reader): Promise<number | null> {
   return e === null ? null : c.decode(marketClock, e.value).now
 }
 
+// What deadlines are checked against: market time now, and whether a deadline of `ms` that started at `start` has
+// passed (engines and apply use the same rule).
+export interface MarketNow {
+  now: number
+  passed: (start: number, ms: number) => boolean
+}
+
+export function nowOf (clock: Pick<MarketClock, 'now'>): MarketNow {
+  return { now: clock.now, passed: (start, ms) => clock.now >= start + ms }
+}
+
+// The market's MarketNow; in a market made before the clock (no clock record), `fallback` with no gaps.
+export async function marketNow (v: Reader, fallback: number): Promise<MarketNow> {
+  const e = await v.get(CLOCK_KEY)
+  return nowOf(e === null ? { now: fallback } : c.decode(marketClock, e.value))
+}
+
 // The clock after `author`'s tick at `at`, or null if it changes nothing: the author is not an indexer, or the tick
 // is not MIN_TICK_STEP_MS past its own last one (an indexer's own ticks never go back). Only the ticks of current
-// indexers count.
+// indexers count. One tick moves its indexer's time at most MAX_TICK_STEP_MS past market time (or its own last
+// tick): a clock set decades ahead by mistake cannot end the market's deadlines, or its escrows, in one tick.
 export function tick (clock: MarketClock, indexers: Uint8Array[], author: Uint8Array, at: number): MarketClock | null {
   if (!indexers.some(k => b4a.equals(k, author))) return null
   const own = clock.ticks.find(t => b4a.equals(t.key, author))
-  if (own !== undefined && at < own.at + MIN_TICK_STEP_MS) return null
+  const stated = clock.now === 0 ? at : Math.min(at, Math.max(clock.now, own?.at ?? 0) + MAX_TICK_STEP_MS) // 0: an old market's first tick starts its clock
+  if (own !== undefined && stated < own.at + MIN_TICK_STEP_MS) return null
   const ticks = clock.ticks.filter(t => indexers.some(k => b4a.equals(k, t.key)) && !b4a.equals(t.key, author))
-  ticks.push({ key: author, at })
-  return settle({ now: clock.now, ticks })
+  ticks.push({ key: author, at: stated })
+  return settle({ ...clock, ticks })
 }
 
 // Recomputes market time from the ticks of `indexers` (after the creator renames them).
 export function retain (clock: MarketClock, indexers: Uint8Array[]): MarketClock {
-  return settle({ now: clock.now, ticks: clock.ticks.filter(t => indexers.some(k => b4a.equals(k, t.key))) })
+  return settle({ ...clock, ticks: clock.ticks.filter(t => indexers.some(k => b4a.equals(k, t.key))) })
 }
 
 function settle (clock: MarketClock): MarketClock {
   if (clock.ticks.length === 0) return clock
   const sorted = clock.ticks.map(t => t.at).sort((a, b) => a - b)
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]
-  return { now: Math.max(clock.now, median), ticks: clock.ticks }
+  return { now: Math.max(clock.now, sorted[Math.floor((sorted.length - 1) / 2)]), ticks: clock.ticks }
 }

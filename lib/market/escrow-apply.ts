@@ -14,6 +14,7 @@ import { verifySig, unpayablePath, keyBound } from '../escrow/verify.js'
 import { escrowAmounts } from '../escrow/amounts.js'
 import { MIN_FEE_RATE, WEIGHT, feeForWeight, fundingSharedShare } from '../escrow/fees.js'
 import { MAX_TIME_MS } from '../codec.js'
+import type { MarketNow } from './clock.js'
 
 export type Step = { next: JobRecord, clientOpenDelta: number } | null
 
@@ -90,7 +91,7 @@ function lapseAt (e: EscrowRecord): number {
   return e.acceptedAt + e.fundingTimeoutSecs * 1000
 }
 
-export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: number): Step {
+export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: MarketNow): Step {
   const e = job.escrow ?? null
   if (e === null || e.closed !== null) return null
   const role = roleIn(job, author)
@@ -169,8 +170,8 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: num
 // job/lapse: accepted → open when the funding is not signed by both by the funding timeout (in market time). Not once it is (it is funded or will be
 // refunded), and not by the printer once the client signed its funding inputs (the printer could complete the
 // funding alone, then walk away from the record of it).
-function lapse (job: JobRecord, next: JobRecord, e: EscrowRecord, now: number, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void): Step {
-  if (role === null || job.status !== 'accepted' || now < lapseAt(e)) return null
+function lapse (job: JobRecord, next: JobRecord, e: EscrowRecord, now: MarketNow, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void): Step {
+  if (role === null || job.status !== 'accepted' || !now.passed(e.acceptedAt, e.fundingTimeoutSecs * 1000)) return null
   if (pairOf(e, 'funding') !== null) return null
   if (role === 'printer' && sigOf(e, 'funding', 'client') !== undefined) return null
   move('open')
@@ -185,7 +186,7 @@ function lapse (job: JobRecord, next: JobRecord, e: EscrowRecord, now: number, r
 // claims it, the transaction is the agreed one and any party can broadcast it. The refund is signed by both before
 // the funding, so its being signed proves nothing about the chain: one party's claim is recorded, and the job
 // closes only on both parties' claims; in `accepted` one party's claim is taken as its job/lapse, if that would be.
-function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op, { type: typeof OP.ESCROW_PAID }>, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void, note: (n: string) => void, now: number): Step {
+function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op, { type: typeof OP.ESCROW_PAID }>, role: 'client' | 'printer' | null, move: (to: Status, n?: string) => void, note: (n: string) => void, now: MarketNow): Step {
   if (role === null) return null
   const agreed = agreedPayout(job)
   if (op.kind === 'cancel' || op.kind === 'split' || op.kind === 'ruling') {

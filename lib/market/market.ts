@@ -10,7 +10,7 @@ import b4a from 'b4a'
 import { apply, jobIdFor } from './apply.js'
 import { ModelDrives } from '../files/drive.js'
 import { encodeOp, OP, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
-import { getIndexers, marketTime, TICK_MS } from './clock.js'
+import { getIndexers, marketTime, marketNow, TICK_MS, type MarketNow } from './clock.js'
 import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, allJobs, type View, type JobQuery } from './view.js'
 
 export interface MarketOptions {
@@ -121,14 +121,17 @@ export class Market extends ReadyResource {
     if (this.clockTimer !== null) return
     let signed = -1
     let since = Date.now()
+    let nudge = NUDGE_MS // doubles while nudges change nothing (no majority left to confirm), up to `ms`
     const due = (): void => {
       const now = Date.now()
       const core = this.view.core
       if (core.signedLength !== signed) {
         signed = core.signedLength
         since = now
+        nudge = NUDGE_MS
       }
-      const stuck = core.length > signed && now - since >= NUDGE_MS && now - this.lastTick >= NUDGE_MS
+      const stuck = core.length > signed && now - since >= nudge && now - this.lastTick >= nudge
+      if (stuck) nudge = Math.min(ms, nudge * 2)
       if (now - this.lastTick < ms && !stuck) return
       this.tick().catch((err: unknown) => this.emit('warning', err))
     }
@@ -172,6 +175,11 @@ export class Market extends ReadyResource {
   // Market time as the view has it: null while the clock has not started (see time()).
   async clockTime (): Promise<number | null> {
     return marketTime(this.view)
+  }
+
+  // What engines check deadlines against: the same rule as apply (./clock.ts MarketNow).
+  async clock (): Promise<MarketNow> {
+    return marketNow(this.view, Date.now())
   }
 
   async update (): Promise<void> {

@@ -239,7 +239,7 @@ export class P2Print extends ReadyResource {
   // Only the market's creator: its chain (once), its arbitrators and mediators, its rules.
   async setSettings (patch: SettingsPatch): Promise<MarketSettings> { return await setSettings(this, patch) }
   async indexers (): Promise<IndexersJSON> { return await indexersJSON(this) }
-  async changeIndexers (change: 'add' | 'remove', key: Uint8Array): Promise<IndexersJSON> { return await changeIndexers(this, change, key) }
+  async changeIndexers (change: 'add' | 'remove', keys: Uint8Array[]): Promise<IndexersJSON> { return await changeIndexers(this, change, keys) }
 
   // The market's chain ('' without escrow), or null when no market is open (wallet commands on a bare storage).
   async marketChain (): Promise<ChainName | null> {

@@ -46,22 +46,28 @@ export async function indexersJSON (p: P2Print): Promise<IndexersJSON> {
   return { indexers: list, majority: Math.floor(list.filter(x => x.active).length / 2) + 1, marketTime: time === null ? null : new Date(time).toISOString() }
 }
 
-// The creator names (add) or drops (remove) an indexer besides itself; up to LIMITS.namedIndexers of them.
-export async function changeIndexers (p: P2Print, change: 'add' | 'remove', key: Uint8Array): Promise<IndexersJSON> {
+// The creator names (add) or drops (remove) indexers besides itself, in one op; up to LIMITS.namedIndexers of them.
+export async function changeIndexers (p: P2Print, change: 'add' | 'remove', keys: Uint8Array[]): Promise<IndexersJSON> {
   const market = p.market
   const meta = await market.meta()
   if (meta === null || !b4a.equals(meta.creator, market.writerKey)) throw NOT_ALLOWED('only the market\'s creator names its indexers')
-  if (b4a.equals(key, meta.creator)) throw BAD_ARGUMENT('the creator is always an indexer')
-  const named = (await market.indexers()).slice(1)
-  const has = named.some(k => b4a.equals(k, key))
-  if (change === 'add') {
-    if (has) throw BAD_ARGUMENT(`${peerId(key)} is an indexer already`)
-    if (named.length >= LIMITS.namedIndexers) throw BAD_ARGUMENT(`a market has at most ${LIMITS.namedIndexers + 1} indexers: the creator and ${LIMITS.namedIndexers} more`)
-  } else if (!has) {
-    throw BAD_ARGUMENT(`${peerId(key)} is not one of this market's indexers`)
+  let named = (await market.indexers()).slice(1)
+  const active = market.activeIndexers()
+  for (const key of keys) {
+    if (b4a.equals(key, meta.creator)) throw BAD_ARGUMENT('the creator is always an indexer')
+    const has = named.some(k => b4a.equals(k, key))
+    if (change === 'add') {
+      if (has) throw BAD_ARGUMENT(`${peerId(key)} is an indexer already`)
+      if (named.length >= LIMITS.namedIndexers) throw BAD_ARGUMENT(`a market has at most ${LIMITS.namedIndexers + 1} indexers: the creator and ${LIMITS.namedIndexers} more`)
+      named = [...named, key]
+    } else {
+      if (!has) throw BAD_ARGUMENT(`${peerId(key)} is not one of this market's indexers`)
+      // Autobase 7.28 keeps a key dropped before it ever wrote as a pending indexer, and counts it once it writes
+      if (!active.some(a => b4a.equals(a, key))) throw BAD_ARGUMENT(`${peerId(key)} has not written to the market yet: dropping it now would leave it an indexer once it does. Run \`p2print seed\` on its storage until \`market indexers\` counts it, then remove it`)
+      named = named.filter(k => !b4a.equals(k, key))
+    }
   }
-  const next = change === 'add' ? [...named, key] : named.filter(k => !b4a.equals(k, key))
-  await market.append({ type: OP.MARKET_INDEXERS, indexers: next })
+  await market.append({ type: OP.MARKET_INDEXERS, indexers: named })
   await market.update()
   return indexersJSON(p)
 }
