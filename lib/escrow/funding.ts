@@ -62,7 +62,7 @@ export async function propose (engine: EscrowEngine, job: JobRecord, out: StepRe
     escrowContext({ ...job, escrow: { ...e, client: escrow } }, engine.network)
     // held until the funding timeout by this peer's clock too (market time may lag it: the coins must not go into
     // another escrow while this one's funding can still be completed)
-    await engine.reserve(sel.utxos, id, Math.max(e.acceptedAt, Date.now()) + e.fundingTimeoutSecs * 1000)
+    await engine.reserve(sel.utxos, id, Math.max(e.acceptedAt, engine.now()) + e.fundingTimeoutSecs * 1000)
     if (await engine.appendOnce(job, 'propose', { type: OP.ESCROW_PROPOSE, jobId: job.id, escrow })) out.push({ jobId: id, action: 'propose', detail })
   } catch (err) {
     if ((await engine.market.clock()).passed(e.acceptedAt, e.fundingTimeoutSecs * 1000)) await maybeLapse(engine, job, null, out)
