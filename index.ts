@@ -4,23 +4,26 @@ import os from 'os'
 import path from 'path'
 import { parseArgs } from 'util'
 import { P2PrintError, USAGE, BAD_ARGUMENT } from './lib/errors.js'
-import { closeAllPeers, type Ctx, type Result, type Bootstrap } from './lib/commands/context.js'
-import { marketCreate, marketJoin, marketInfoCommand, marketIndexers, idCommand, syncCommand, summaryCommand } from './lib/commands/market.js'
-import { jobsCommand, jobShow, jobCreate, jobUpdate, jobCancel, jobAccept, jobWithdraw, jobShip, jobComplete, jobDispute } from './lib/commands/jobs.js'
-import { seedCommand } from './lib/commands/seed.js'
-import { testnetCommand } from './lib/commands/testnet.js'
-import { regtestCommand } from './lib/commands/regtest.js'
-import { escrowCommand, disputeRule, marketSettings } from './lib/commands/escrow.js'
-import { mediatorRegister, mediatorList, disputePropose, disputeAccept, disputeReject, disputeList } from './lib/commands/dispute.js'
-import { peerCommand, printersCommand, jobReview, printerProfileCommand, printerUnlist } from './lib/commands/reputation.js'
-import { chatCommand } from './lib/commands/chat.js'
-import { walletMnemonic, walletRestore, walletAddress, walletBalance, walletSend, walletSendPlan, walletLimits } from './lib/commands/wallet.js'
-import { CHAINS } from './lib/service/chain.js'
-import type { ChainName } from './lib/escrow/chain.js'
+import type { Ctx, Result, Bootstrap } from './lib/commands/context.js'
+import { CHAINS, type ChainName } from './lib/escrow/chain.js'
 import { parseKey } from './lib/ids.js'
 import { STATUSES, type Status } from './lib/schema.js'
 import { HELP, renderEvent, renderResult, renderProgress } from './ui/text.js'
-import { analyzeCommand, jobDownload, jobPreview } from './lib/commands/files.js'
+
+// Each command's module is loaded only when that command runs (a command pays for what it uses, `--help` for nothing).
+const load = {
+  chat: async () => await import('./lib/commands/chat.js'),
+  dispute: async () => await import('./lib/commands/dispute.js'),
+  escrow: async () => await import('./lib/commands/escrow.js'),
+  files: async () => await import('./lib/commands/files.js'),
+  jobs: async () => await import('./lib/commands/jobs.js'),
+  market: async () => await import('./lib/commands/market.js'),
+  regtest: async () => await import('./lib/commands/regtest.js'),
+  reputation: async () => await import('./lib/commands/reputation.js'),
+  seed: async () => await import('./lib/commands/seed.js'),
+  testnet: async () => await import('./lib/commands/testnet.js'),
+  wallet: async () => await import('./lib/commands/wallet.js')
+}
 
 const OPTIONS = {
   storage: { type: 'string' },
@@ -79,7 +82,7 @@ const OPTIONS = {
   photos: { type: 'string' }
 } as const
 
-const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created', 'escrow-error'])
+const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created', 'escrow-error', 'join-unanswered'])
 
 type Values = ReturnType<typeof parse>['values']
 
@@ -87,8 +90,30 @@ function parse (argv: string[]): { values: ReturnType<typeof parseArgs<{ options
   try {
     return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
   } catch (err) {
-    throw USAGE(`${(err as Error).message}. Run \`p2print --help\` for usage.`)
+    throw USAGE(`${argError(err as Error & { code?: string })}. Run \`p2print --help\` for usage.`)
   }
+}
+
+// Node's parser speaks of positionals and '--'; say what the user typed wrong, and what was likely meant.
+function argError (err: Error & { code?: string }): string {
+  const opt = /'(-[^']*)'/.exec(err.message)?.[1]
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && opt !== undefined) {
+    if (/^-\d/.test(opt)) return `${opt} is not an option: a negative number cannot be given here (amounts, counts and percentages are positive)`
+    const name = opt.replace(/^-+/, '').split('=')[0]
+    const near = Object.keys(OPTIONS).filter(k => k.startsWith(name) || name.startsWith(k) || editDistance(k, name) <= 2)
+    return `unknown option ${opt}${near.length > 0 ? ` (did you mean ${near.map(k => '--' + k).join(' or ')}?)` : ''}`
+  }
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && opt !== undefined) return `${opt.split(' ')[0]} needs a value`
+  return err.message
+}
+
+function editDistance (a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0][j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+  }
+  return d[a.length][b.length]
 }
 
 function parseBootstrap (text: string | undefined): Bootstrap[] | null {
@@ -135,108 +160,108 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
     case undefined:
       // in a terminal: the interactive app; otherwise (pipes, scripts, tests) the summary and help
       if (process.stdout.isTTY === true && process.stdin.isTTY === true && !ctx.json) return uiCommand(ctx, values)
-      return summaryCommand(ctx)
+      return (await load.market()).summaryCommand(ctx)
     case 'ui':
       tooMany(1)
       if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) throw USAGE('`p2print ui` needs a terminal (stdin and stdout a TTY); in scripts use the commands, e.g. `p2print jobs`')
       return uiCommand(ctx, values)
     case 'market':
       switch (sub) {
-        case 'create': tooMany(2); return marketCreate(ctx, values.name ?? '')
-        case 'join': tooMany(3); return marketJoin(ctx, need(arg, 'the market KEY'))
-        case 'info': tooMany(2); return marketInfoCommand(ctx)
+        case 'create': tooMany(2); return (await load.market()).marketCreate(ctx, values.name ?? '')
+        case 'join': tooMany(3); return (await load.market()).marketJoin(ctx, need(arg, 'the market KEY'))
+        case 'info': tooMany(2); return (await load.market()).marketInfoCommand(ctx)
         case 'settings':
           tooMany(2)
-          return marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, mediator: values.mediator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'] })
-        case 'indexers': return marketIndexers(ctx, arg, pos.slice(3))
+          return (await load.escrow()).marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, mediator: values.mediator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'] })
+        case 'indexers': return (await load.market()).marketIndexers(ctx, arg, pos.slice(3))
         default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY, market info, market settings or market indexers`)
       }
-    case 'id': tooMany(1); return idCommand(ctx)
-    case 'escrow': tooMany(2); return escrowCommand(ctx, need(sub, 'the job ID'))
+    case 'id': tooMany(1); return (await load.market()).idCommand(ctx)
+    case 'escrow': tooMany(2); return (await load.escrow()).escrowCommand(ctx, need(sub, 'the job ID'))
     case 'dispute':
       tooMany(3)
       switch (sub) {
-        case 'rule': return disputeRule(ctx, need(arg, 'the job ID'), values.winner, { printerPct: values['printer-pct'], note: values.note })
-        case 'propose': return disputePropose(ctx, need(arg, 'the job ID'), values['printer-pct'], values.note ?? '')
-        case 'accept': return disputeAccept(ctx, need(arg, 'the job ID'))
-        case 'reject': return disputeReject(ctx, need(arg, 'the job ID'), values.note ?? '')
-        case 'list': tooMany(2); return disputeList(ctx)
+        case 'rule': return (await load.escrow()).disputeRule(ctx, need(arg, 'the job ID'), values.winner, { printerPct: values['printer-pct'], note: values.note })
+        case 'propose': return (await load.dispute()).disputePropose(ctx, need(arg, 'the job ID'), values['printer-pct'], values.note ?? '')
+        case 'accept': return (await load.dispute()).disputeAccept(ctx, need(arg, 'the job ID'))
+        case 'reject': return (await load.dispute()).disputeReject(ctx, need(arg, 'the job ID'), values.note ?? '')
+        case 'list': tooMany(2); return (await load.dispute()).disputeList(ctx)
         default: throw USAGE('use `p2print dispute list` or `p2print dispute propose|accept|reject|rule ID`')
       }
     case 'mediator':
       tooMany(2)
       switch (sub) {
-        case 'register': return mediatorRegister(ctx, values['fee-pct'])
-        case 'list': return mediatorList(ctx)
+        case 'register': return (await load.dispute()).mediatorRegister(ctx, values['fee-pct'])
+        case 'list': return (await load.dispute()).mediatorList(ctx)
         default: throw USAGE('use `p2print mediator register --fee-pct N` or `p2print mediator list`')
       }
-    case 'chat': tooMany(3); return chatCommand(ctx, need(sub, 'the job ID'), arg, { photo: values.photo, photos: values.photos })
-    case 'peer': tooMany(2); return peerCommand(ctx, sub)
-    case 'printers': tooMany(1); return printersCommand(ctx, { material: values.material, country: values.country, limit: values.limit })
+    case 'chat': tooMany(3); return (await load.chat()).chatCommand(ctx, need(sub, 'the job ID'), arg, { photo: values.photo, photos: values.photos })
+    case 'peer': tooMany(2); return (await load.reputation()).peerCommand(ctx, sub)
+    case 'printers': tooMany(1); return (await load.reputation()).printersCommand(ctx, { material: values.material, country: values.country, limit: values.limit })
     case 'printer':
       switch (sub) {
-        case 'profile': tooMany(2); return printerProfileCommand(ctx, { material: values.material, bed: values.bed, country: values.country, note: values.note })
-        case 'unlist': tooMany(2); return printerUnlist(ctx)
+        case 'profile': tooMany(2); return (await load.reputation()).printerProfileCommand(ctx, { material: values.material, bed: values.bed, country: values.country, note: values.note })
+        case 'unlist': tooMany(2); return (await load.reputation()).printerUnlist(ctx)
         default: throw USAGE(`unknown command \`printer ${sub ?? ''}\`: use printer profile or printer unlist`)
       }
     case 'wallet':
       switch (sub) {
-        case 'mnemonic': tooMany(2); return walletMnemonic(ctx)
-        case 'restore': tooMany(2); return walletRestore(ctx, values.mnemonic ?? null)
-        case 'address': tooMany(2); return walletAddress(ctx)
-        case 'balance': tooMany(2); return walletBalance(ctx)
-        case 'limits': tooMany(2); return walletLimits(ctx, { maxArbitrationFeePct: values['max-arbitration-fee'], maxDepositPct: values['max-deposit'], maxRefundDelayBlocks: values['max-refund-delay'], maxFundingTimeoutSecs: values['max-funding-timeout'], minFundingDepth: values['min-funding-depth'] })
+        case 'mnemonic': tooMany(2); return (await load.wallet()).walletMnemonic(ctx)
+        case 'restore': tooMany(2); return (await load.wallet()).walletRestore(ctx, values.mnemonic ?? null)
+        case 'address': tooMany(2); return (await load.wallet()).walletAddress(ctx)
+        case 'balance': tooMany(2); return (await load.wallet()).walletBalance(ctx)
+        case 'limits': tooMany(2); return (await load.wallet()).walletLimits(ctx, { maxArbitrationFeePct: values['max-arbitration-fee'], maxDepositPct: values['max-deposit'], maxRefundDelayBlocks: values['max-refund-delay'], maxFundingTimeoutSecs: values['max-funding-timeout'], minFundingDepth: values['min-funding-depth'] })
         case 'send':
           tooMany(4)
-          if (values['dry-run'] === true) return { kind: 'send-plan', data: await walletSendPlan(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate']) }
-          return walletSend(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate'], values['max-fee'])
+          if (values['dry-run'] === true) return { kind: 'send-plan', data: await (await load.wallet()).walletSendPlan(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate']) }
+          return (await load.wallet()).walletSend(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate'], values['max-fee'])
         default: throw USAGE(`unknown command \`wallet ${sub ?? ''}\`: use wallet mnemonic, restore, address, balance, send or limits`)
       }
     case 'analyze': {
       tooMany(2)
       const columns = process.stdout.columns ?? 80
-      return analyzeCommand(ctx, need(sub, 'the model file PATH'), { preview: values.preview === true, width: Math.max(20, columns - 1), color: process.stdout.isTTY === true })
+      return (await load.files()).analyzeCommand(ctx, need(sub, 'the model file PATH'), { preview: values.preview === true, width: Math.max(20, columns - 1), color: process.stdout.isTTY === true })
     }
-    case 'sync': tooMany(1); return syncCommand(ctx)
+    case 'sync': tooMany(1); return (await load.market()).syncCommand(ctx)
     case 'seed': {
       tooMany(1)
       const quotaMb = values.quota === undefined ? 10_240 : Number(values.quota)
       if (!Number.isFinite(quotaMb) || quotaMb < 0) throw BAD_ARGUMENT('--quota must be a number of megabytes')
       const keepDays = values['keep-closed'] === undefined ? 7 : Number(values['keep-closed'])
       if (!Number.isFinite(keepDays) || keepDays < 0) throw BAD_ARGUMENT('--keep-closed must be a number of days')
-      return seedCommand(ctx, { quotaBytes: Math.round(quotaMb * 1024 * 1024), keepClosedMs: Math.round(keepDays * 86_400_000) })
+      return (await load.seed()).seedCommand(ctx, { quotaBytes: Math.round(quotaMb * 1024 * 1024), keepClosedMs: Math.round(keepDays * 86_400_000) })
     }
     case 'regtest': {
       tooMany(1)
       const port = values.port === undefined ? 48332 : Number(values.port)
       const faucetPort = values['faucet-port'] === undefined ? 48339 : Number(values['faucet-port'])
       for (const p of [port, faucetPort]) if (!Number.isInteger(p) || p < 0 || p > 65535) throw BAD_ARGUMENT('--port and --faucet-port must be port numbers')
-      return regtestCommand(ctx, { port, faucetPort, apiKey: values['api-key'] })
+      return (await load.regtest()).regtestCommand(ctx, { port, faucetPort, apiKey: values['api-key'] })
     }
     case 'testnet': {
       tooMany(1)
       const port = values.port === undefined ? 49737 : Number(values.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw BAD_ARGUMENT('--port must be a port number')
-      return testnetCommand(ctx, port)
+      return (await load.testnet()).testnetCommand(ctx, port)
     }
     case 'jobs':
       tooMany(1)
-      return jobsCommand(ctx, { status: values.status, material: values.material, country: values.country, minBounty: values['min-bounty'], mine: values.mine, limit: values.limit })
+      return (await load.jobs()).jobsCommand(ctx, { status: values.status, material: values.material, country: values.country, minBounty: values['min-bounty'], mine: values.mine, limit: values.limit })
     case 'job': {
-      if (sub === 'create') { tooMany(2); return jobCreate(ctx, jobFlags) }
+      if (sub === 'create') { tooMany(2); return (await load.jobs()).jobCreate(ctx, jobFlags) }
       const id = (): string => { tooMany(3); return need(arg, 'the job ID') }
       switch (sub) {
-        case 'show': return jobShow(ctx, id())
-        case 'update': return jobUpdate(ctx, id(), jobFlags)
-        case 'cancel': return jobCancel(ctx, id())
-        case 'accept': return jobAccept(ctx, id())
-        case 'withdraw': return jobWithdraw(ctx, id())
-        case 'ship': return jobShip(ctx, id(), values.note ?? '')
-        case 'complete': return jobComplete(ctx, id())
-        case 'dispute': return jobDispute(ctx, id(), values.reason)
-        case 'download': return jobDownload(ctx, id(), path.resolve(values.out ?? '.'))
-        case 'preview': return jobPreview(ctx, id(), { width: Math.max(20, (process.stdout.columns ?? 80) - 1), color: process.stdout.isTTY === true })
-        case 'review': return jobReview(ctx, id(), values.rating, values.note ?? '')
+        case 'show': return (await load.jobs()).jobShow(ctx, id())
+        case 'update': return (await load.jobs()).jobUpdate(ctx, id(), jobFlags)
+        case 'cancel': return (await load.jobs()).jobCancel(ctx, id())
+        case 'accept': return (await load.jobs()).jobAccept(ctx, id())
+        case 'withdraw': return (await load.jobs()).jobWithdraw(ctx, id())
+        case 'ship': return (await load.jobs()).jobShip(ctx, id(), values.note ?? '')
+        case 'complete': return (await load.jobs()).jobComplete(ctx, id())
+        case 'dispute': return (await load.jobs()).jobDispute(ctx, id(), values.reason)
+        case 'download': return (await load.files()).jobDownload(ctx, id(), path.resolve(values.out ?? '.'))
+        case 'preview': return (await load.files()).jobPreview(ctx, id(), { width: Math.max(20, (process.stdout.columns ?? 80) - 1), color: process.stdout.isTTY === true })
+        case 'review': return (await load.reputation()).jobReview(ctx, id(), values.rating, values.note ?? '')
         default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute, download, preview or review`)
       }
     }
@@ -272,7 +297,7 @@ async function main (argv: string[]): Promise<number> {
     stop()
     if (!longRunning) {
       process.stderr.write(`\n${sig}: closing…\n`)
-      closeAllPeers().finally(() => process.exit(130))
+      import('./lib/commands/context.js').then(async m => await m.closeAllPeers()).finally(() => process.exit(130))
     }
   }
   let longRunning = false

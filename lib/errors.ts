@@ -4,7 +4,7 @@ import { CHAT_LIMITS } from './chat/codec.js'
 // only ever added here, never renamed.
 export type ErrorCode =
   // command line, storage and market
-  | 'USAGE' | 'BAD_ARGUMENT' | 'INTERNAL' | 'STORAGE_LOCKED' | 'BAD_STORAGE' | 'NOT_OPEN' | 'CLOSED'
+  | 'USAGE' | 'BAD_ARGUMENT' | 'INTERNAL' | 'STORAGE_LOCKED' | 'BAD_STORAGE' | 'NOT_OPEN' | 'CLOSED' | 'PORT_IN_USE'
   | 'NO_MARKET' | 'UNKNOWN_MARKET'
   // jobs and the ops that change them
   | 'JOB_NOT_FOUND' | 'AMBIGUOUS_JOB' | 'NOT_ALLOWED' | 'BAD_TRANSITION' | 'OP_REJECTED' | 'LIMIT_REACHED'
@@ -38,6 +38,7 @@ export class P2PrintError extends Error {
 export const USAGE = (msg: string) => new P2PrintError('USAGE', msg, { usage: true })
 export const BAD_ARGUMENT = (msg: string) => new P2PrintError('BAD_ARGUMENT', msg, { usage: true })
 export const INTERNAL = (msg: string) => new P2PrintError('INTERNAL', msg)
+export const PORT_IN_USE = (port: number, what: string) => new P2PrintError('PORT_IN_USE', `port ${port} is taken (${what} already running?): stop that, or pick another port with --port N and pass --bootstrap 127.0.0.1:N to every peer`)
 // The same code with another message (the app's wording of a CLI error); `usage` is not carried over.
 export const restate = (err: P2PrintError, msg: string) => new P2PrintError(err.code, msg)
 export const STORAGE_LOCKED = (dir: string, pid: number) =>
@@ -51,7 +52,7 @@ export const NO_MARKET = () =>
 // NO_MARKET in the app's words (no command to name)
 export const NO_MARKET_YET = (msg: string) => new P2PrintError('NO_MARKET', msg)
 export const UNKNOWN_MARKET = (key: string) =>
-  new P2PrintError('UNKNOWN_MARKET', `invalid market key ${JSON.stringify(key)}: expected the 52-character id that \`market create\` printed`)
+  new P2PrintError('UNKNOWN_MARKET', `invalid market key ${JSON.stringify(key)}: expected the 52-character id that \`market create\` printed`, { usage: true })
 // UNKNOWN_MARKET in the app's words (text that does not parse as a key)
 export const NOT_A_MARKET_KEY = (msg: string) => new P2PrintError('UNKNOWN_MARKET', msg)
 export const JOB_NOT_FOUND = (id: string) =>

@@ -3,6 +3,8 @@
 import test from 'brittle'
 import path from 'path'
 import { tmpDir, testnet, eventually, p2print, startSeed } from './helpers.js'
+import crypto from 'crypto'
+import { peerId } from '../lib/ids.js'
 
 test('cli: three peers and a seeder run a job from post to completion', { timeout: 240_000 }, async (t) => {
   const tn = await testnet(t)
@@ -162,8 +164,44 @@ test('cli: a job posted offline is shared the next time the peer meets another',
   t.is(synced.code, 0)
   t.is(synced.json.shared, true, 'sync hands the offline post to a peer')
   t.ok(await eventually(() => seed2.lines.some(l => l.tag === 'market-updated' && l.data.jobs === 1), 30_000), 'the seeder has the job')
+  const mine = await p2print([...B, 'jobs', '--mine'])
+  t.is(mine.code, 0)
+  t.ok(/Offline vase/.test(mine.stdout), 'jobs --mine lists it')
+  t.absent(/Stored locally/.test(mine.stderr + mine.stdout), 'a read-only command says nothing of storing locally: it wrote nothing')
   seed2.child.kill('SIGTERM')
   t.is(await seed2.exited, 0)
   const seen = await p2print([...A, '--json', '--sync-timeout', '0', 'jobs'])
   t.alike(seen.json.jobs.map((j: any) => j.title), ['Offline vase'], 'the creator\'s storage holds the job')
+})
+
+test('cli: `testnet` on a port that is taken fails, naming the port, instead of moving to another one', { timeout: 60_000 }, async (t) => {
+  const tn = await testnet(t) // holds its bootstrap port
+  const port = tn.bootstrap[0].port
+  const r = await p2print(['--json', 'testnet', '--port', String(port)], { timeoutMs: 30_000 })
+  t.is(r.code, 1, 'exit 1')
+  t.is(r.json?.error?.code, 'PORT_IN_USE')
+  t.ok(new RegExp(`port ${port} is taken`).test(r.json?.error?.message ?? ''), r.json?.error?.message)
+})
+
+test('cli: `market join` with no key (a usage mistake) exits 2; with a key nobody answers for, it warns', { timeout: 60_000 }, async (t) => {
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  const C = ['--storage', path.join(dir, 'c'), '--bootstrap', bootstrap, '--sync-timeout', '2']
+  const bad = await p2print([...C, '--json', 'market', 'join', 'notakey'])
+  t.is(bad.code, 2, 'text that is no key: exit 2, like every usage mistake')
+  t.is(bad.json?.error?.code, 'UNKNOWN_MARKET')
+  const nobody = await p2print([...C, 'market', 'join', peerId(crypto.randomBytes(32))])
+  t.is(nobody.code, 0, 'a well-formed key is joined')
+  t.ok(/Nothing answered for market/.test(nobody.stderr), 'and the user is told nothing answered for it')
+})
+
+test('cli: a mistyped option or a negative amount is named in the user\'s terms (exit 2)', async (t) => {
+  const typo = await p2print(['--storag', '/tmp/nowhere', 'jobs'])
+  t.is(typo.code, 2)
+  t.ok(/unknown option --storag \(did you mean --storage\?\)/.test(typo.stderr), typo.stderr.trim())
+  const negative = await p2print(['--storage', '/tmp/nowhere', 'wallet', 'send', 'rb1qxyz', '-1'])
+  t.is(negative.code, 2)
+  t.ok(/-1 is not an option: a negative number cannot be given here/.test(negative.stderr), negative.stderr.trim())
+  t.absent(/positional/.test(typo.stderr + negative.stderr), 'nothing of Node\'s own parser wording')
 })

@@ -204,7 +204,8 @@ async function typeText (r: { stdin: { write: (s: string) => void }, lastFrame: 
   for (let attempt = 0; ; attempt++) {
     await press(r.stdin, '\u0015', ...text.split(''))
     try {
-      await until(r.lastFrame, f => f.includes(text), 2000)
+      // the focused field holds exactly `text` (its cursor right after it): a lost Ctrl-U would leave old text before
+      await until(r.lastFrame, f => f.includes(' ' + text + '▏'), 2000)
       return
     } catch (err) {
       if (attempt === 2) throw err

@@ -106,6 +106,7 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'shared': return 'Shared with the market.'
     case 'stored-locally': return 'Stored locally: no peer has it yet. It will be shared the next time this peer meets another (run `p2print sync`, or keep `p2print seed` running).'
     case 'market-created': return `Created market ${String(data.key)}`
+    case 'join-unanswered': return `Nothing answered for market ${String(data.key)}${data.peers === 0 ? ' (no peer of it was reachable)' : ''}: it is joined but empty. Check the key with whoever shared it; once a peer of that market is online, \`p2print sync\` fetches it.`
     case 'job-created': return `Posted job ${String(data.id)}`
     case 'job-changed': return `Job ${String(data.id)} is now ${String(data.status)}${data.confirmed === true ? '' : ' (not yet confirmed)'}`
     case 'seeding': return `${ts()} seeding market ${String(data.key)} as ${shortId(String(data.id))}${data.indexer === true ? ' (indexer)' : ''}, ${String(data.jobs)} jobs`
@@ -124,7 +125,7 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'file-stored-locally': return `${String(data.name)} is stored locally only: no peer took it yet. Keep this peer online (p2print seed) or run p2print sync later.`
     case 'download-start': return `Fetching ${String(data.name)} (${String(data.total)} bytes)…`
     case 'wallet-created': return `Created a new wallet in ${String(data.file)}: see its recovery phrase with \`p2print wallet mnemonic\`.`
-    case 'escrow-step': return `Escrow ${shortId(String(data.jobId))}: ${String(data.action)}${data.kind !== undefined ? ' ' + String(data.kind) : ''}${data.txid !== undefined ? ' ' + String(data.txid) : ''}${data.detail !== undefined ? ' — ' + String(data.detail) : ''}`
+    case 'escrow-step': return `Escrow of job ${shortId(String(data.jobId))}: ${stepText(String(data.action), data.kind === undefined ? '' : String(data.kind))}${data.txid !== undefined ? ` (${String(data.txid).slice(0, 16)}…)` : ''}${data.detail !== undefined ? ' — ' + String(data.detail) : ''}`
     case 'escrow-error': return `Escrow${String(data.jobId ?? '') === '' ? '' : ' ' + shortId(String(data.jobId))}: could not act — ${String(data.detail)}`
     case 'escrow-offline': return `This market holds escrows on ${String(data.chain)}: without --bitcoin-rpc or --esplora, this peer's escrow steps do not run.`
     case 'payout-broadcast': return `Payout (${String(data.kind)}) broadcast: ${String(data.txid)}`
@@ -173,7 +174,7 @@ export function renderResult (r: Result): string {
     case 'indexers': return renderIndexers(r.data)
     case 'ruled': return `Ruled on job ${r.data.id}: the printer gets ${r.data.printerPct} % of the bounty (${r.data.printerPct === 50 ? 'an even split' : r.data.winner === 'printer' ? 'for the printer' : 'for the client'}).\n  The client's and the printer's peers countersign and broadcast payout ${r.data.txid.slice(0, 16)}… when they next run.${r.data.shared ? '' : '\n  Stored locally: run `p2print sync` when a peer is online.'}`
     case 'mediator': return `Registered as a mediator with a fee of ${r.data.feePct} % of the bounty.\n  ${mediatorLine(r.data)}`
-    case 'mediators': return (r.data.mediators.length === 0 ? 'No mediators registered: disputes go straight to the arbitrator.' : r.data.mediators.map(m => `${m.id}  fee ${m.feePct} %\n  ${mediatorLine(m)}`).join('\n')) + `\nRevoked by: ${r.data.rules.join('; ')}`
+    case 'mediators': return (r.data.mediators.length === 0 ? 'No mediators registered: disputes go straight to the arbitrator.' : r.data.mediators.map(m => `${m.id}  fee ${m.feePct} %\n  ${mediatorLine(m)}`).join('\n')) + `\nA mediator loses the role for good when: ${r.data.rules.join('; ')}`
     case 'disputes': return renderDisputes(r.data)
     case 'none': return Object.keys(r.data).length === 0 ? '' : JSON.stringify(r.data, null, 2)
   }
@@ -189,7 +190,7 @@ function renderEscrow (d: EscrowView): string {
   ]
   if (d.amounts != null) lines.push(`  amounts      bounty ${sats(d.amounts.bountySats)}; client puts in ${sats(d.amounts.clientInSats)}, printer ${sats(d.amounts.printerInSats)} (deposits ${String(d.amounts.depositPct)} %)`)
   lines.push(`  signed       refund: client ${d.refundSigned?.client === true ? 'yes' : 'no'}, printer ${d.refundSigned?.printer === true ? 'yes' : 'no'}; funding: client ${d.fundedBy?.client === true ? 'yes' : 'no'}, printer ${d.fundedBy?.printer === true ? 'yes' : 'no'}`)
-  lines.push(`  funding      ${d.fundingTxid ?? '—'}${d.fundingDepth != null ? `, ${String(d.fundingDepth)} of ${String(d.requiredDepth)} confirmations` : ''}`)
+  lines.push(`  funding      ${d.fundingTxid ?? '—'}${d.fundingDepth != null ? `, ${String(d.fundingDepth)} confirmation${d.fundingDepth === 1 ? '' : 's'} (${String(d.requiredDepth)} needed)` : ''}`)
   if (d.agreed != null && d.payout == null) lines.push(`  signed by all ${String(d.agreed.kind)} payout ${String(d.agreed.txid)}: any peer of the job broadcasts it`)
   if (d.payout != null) lines.push(`  payout       ${String(d.payout.kind)}: ${String(d.payout.txid)}`)
   if (Array.isArray(d.refundClaims) && d.refundClaims.length > 0 && d.payout == null) lines.push(`  refund       reported paid by the ${(d.refundClaims as string[]).join(' and the ')} (a claim: each peer checks its own Bitcoin node)`)
@@ -258,6 +259,23 @@ function mediatorLine (m: MediatorJSON): string {
     `${m.avgResponseSecs === null ? '' : `, answers in ${m.avgResponseSecs < 3600 ? `${Math.max(1, Math.round(m.avgResponseSecs / 60))} min` : `${Math.round(m.avgResponseSecs / 3600)} h`} on average`}${m.revoked === null ? '' : `; REVOKED (${m.revoked})`}`
 }
 
+// What a step of this peer's escrow engine did, in words (lib/escrow/engine.ts StepReport).
+function stepText (action: string, kind: string): string {
+  const payout = kind === '' ? 'the payout' : kind === 'funding' ? 'the funding' : `the ${kind} payout`
+  switch (action) {
+    case 'propose': return 'proposed the funding (your coins, and the refund\'s lock height)'
+    case 'sign': return `signed ${payout}`
+    case 'broadcast': return `sent ${payout} to the Bitcoin network`
+    case 'funded': return 'the funding is confirmed: the job is active'
+    case 'paid': return `${payout} is confirmed on chain`
+    case 'settled': return `done: ${payout} is confirmed and recorded`
+    case 'lapse': return 'the acceptance was not funded in time: the job is open again'
+    case 'escalate': return 'took the dispute to the arbitrator'
+    case 'refuse': return `refused to go on with ${kind === '' ? 'the escrow' : kind === 'funding' ? 'the funding' : `the ${kind}`}`
+    default: return `${action}${kind === '' ? '' : ' ' + kind}`
+  }
+}
+
 const STAGE_TEXT: Record<DisputeJSON['stage'], string> = {
   mediation: 'waiting for the mediator\'s proposal',
   proposed: 'a proposal waits for both sides',
@@ -266,8 +284,10 @@ const STAGE_TEXT: Record<DisputeJSON['stage'], string> = {
   ruled: 'ruled: being paid out'
 }
 
-function disputeLines (d: DisputeJSON, indent: string): string[] {
-  const lines = [`${indent}stage     ${d.stage}: ${STAGE_TEXT[d.stage]}${d.escalation !== 'none' ? ` (${d.escalation})` : ''}`]
+function disputeLines (d: DisputeJSON, indent: string, status: string): string[] {
+  const paid = status === 'completed' || status === 'cancelled'
+  const stage = paid && (d.stage === 'settled' || d.stage === 'ruled') ? STAGE_TEXT[d.stage].replace('being paid out', 'paid out') : STAGE_TEXT[d.stage]
+  const lines = [`${indent}stage     ${d.stage}: ${stage}${d.escalation !== 'none' ? ` (${d.escalation})` : ''}`]
   lines.push(`${indent}opened    ${d.openedAt} by ${shortId(d.openedBy)}`)
   if (d.mediator !== null) lines.push(`${indent}mediator  ${shortId(d.mediator)}, fee ${d.mediatorFeePct} %${d.stage === 'mediation' ? `; proposes by ${d.proposeBy}` : ''}`)
   if (d.proposal !== null) lines.push(`${indent}proposal  printer ${d.proposal.printerPct} %${d.proposal.note !== '' ? ` "${d.proposal.note}"` : ''}; accepted: client ${d.accepted.client ? 'yes' : 'no'}, printer ${d.accepted.printer ? 'yes' : 'no'}${d.stage === 'proposed' ? `; answer by ${d.proposal.answerBy}` : ''}`)
@@ -288,7 +308,7 @@ function renderDisputes (l: DisputeList): string {
   if (l.disputes.length === 0) out.push('No disputes you are part of.')
   for (const r of l.disputes) {
     out.push(`${r.title} — job ${r.id}, ${r.bountyBtc} BTC; you are its ${r.role}`)
-    if (r.dispute !== null) out.push(...disputeLines(r.dispute, '  '))
+    if (r.dispute !== null) out.push(...disputeLines(r.dispute, '  ', r.status))
     for (const m of r.moves) out.push(`  next: ${MOVE_TEXT[m](r.id)}`)
   }
   return out.join('\n')
@@ -310,7 +330,7 @@ function renderJob (j: JobJSON & { shared?: boolean }): string {
   if (j.printerRecord != null) lines.push(`  printer's record  ${recordLine(j.printerRecord, 'printer')}`)
   if (j.notes.length > 0) lines.push(`  notes     ${j.notes}`)
   if (j.file !== null) lines.push(`  model     ${j.file.name} (${j.file.byteLength} bytes): ${summaryLine(j.file.summary)}`)
-  if (j.dispute !== null) lines.push('  dispute', ...disputeLines(j.dispute, '    '))
+  if (j.dispute !== null) lines.push('  dispute', ...disputeLines(j.dispute, '    ', j.status))
   lines.push('  history')
   for (const h of j.history) {
     lines.push(`    ${h.at}  ${h.action.padEnd(13)} ${h.from ?? '—'} → ${h.to}  by ${shortId(h.by)}${h.note.length > 0 ? `  "${h.note}"` : ''}`)

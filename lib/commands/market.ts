@@ -24,7 +24,11 @@ export async function marketCreate (ctx: Ctx, name = ''): Promise<Result> {
 export async function marketJoin (ctx: Ctx, keyText: string): Promise<Result> {
   const key = parseKey(keyText)
   if (key === null) throw UNKNOWN_MARKET(keyText)
-  return withMarket(ctx, async (s) => ({ kind: 'market', data: await marketInfo(s) }), { join: key })
+  return withMarket(ctx, async (s) => {
+    // a well-formed key of a market nobody here has heard of: nothing answers, and the market stays empty
+    if (await s.market.meta() === null) ctx.emit('join-unanswered', { key: peerId(key), peers: s.peers })
+    return { kind: 'market', data: await marketInfo(s) }
+  }, { join: key })
 }
 
 export async function marketInfoCommand (ctx: Ctx): Promise<Result> {

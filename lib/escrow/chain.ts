@@ -1,6 +1,7 @@
 // What the escrow needs from a Bitcoin chain, and nothing more. Implementations: BitcoinRpc (Bitcoin Core JSON-RPC,
 // also bcoin's RPC as used in the tests) and Esplora (REST). Amounts are integer satoshis (bigint).
 export type ChainName = 'mainnet' | 'testnet' | 'signet' | 'regtest'
+export const CHAINS: readonly ChainName[] = ['mainnet', 'testnet', 'signet', 'regtest']
 
 export interface Utxo {
   txid: string

@@ -64,6 +64,7 @@ export class Market extends ReadyResource {
 
   protected override async _open (): Promise<void> {
     await this.base.ready()
+    this.openedLength = this.base.local.length
     // The creator writes the market's first op at once: an indexer that has written nothing never acks, and
     // nothing anyone else writes would ever be confirmed.
     if (this.creating && this.base.local.length === 0) {
@@ -193,8 +194,10 @@ export class Market extends ReadyResource {
     if (this.swarm !== null && this.discovery !== null) {
       await withDeadline(this.discovery.flushed(), deadline)
       await withDeadline(this.swarm.flush(), deadline)
-      // give connections a moment to finish their handshake and exchange wakeups
-      while (this.connections === 0 && Date.now() < deadline) await sleep(50)
+      // the lookup is done and every peer it found was tried: give a connection a moment to finish its handshake,
+      // but with nobody there, show what this storage has now instead of waiting out the whole timeout
+      const grace = Math.min(deadline, Date.now() + NOBODY_GRACE_MS)
+      while (this.connections === 0 && Date.now() < grace) await sleep(50)
     }
     if (this.connections === 0) {
       await this.base.update()
@@ -238,6 +241,8 @@ export class Market extends ReadyResource {
 
   // The local length the last waitFlushed ended at (a second wait for the same writes would only wait again).
   waitedLength = -1
+  // The local length when this market was opened: what this process wrote is past it.
+  openedLength = 0
 
   // While no peer holds this peer's own log up to its end, the log is announced again to every connected peer once
   // a second (an Autobase wakeup): a peer that is not a writer yet is found only through that announce, and one
@@ -328,6 +333,7 @@ export class Market extends ReadyResource {
 }
 
 const NUDGE_MS = 2000
+const NOBODY_GRACE_MS = 1500
 
 function sleep (ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))

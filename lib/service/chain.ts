@@ -13,7 +13,7 @@ import type { MarketSettings } from '../schema.js'
 import type { ChainBackend, ChainName } from '../escrow/chain.js'
 import { BAD_ARGUMENT, MARKET_CHAIN_MISMATCH, type P2PrintError } from '../errors.js'
 
-export const CHAINS: readonly ChainName[] = ['mainnet', 'testnet', 'signet', 'regtest']
+export { CHAINS } from '../escrow/chain.js'
 
 export interface ChainOptions {
   chain: ChainName | null // --chain; null: from the node (--bitcoin-rpc) or the default

@@ -36,6 +36,9 @@ import type { DisputeList, MediatorJSON } from '../disputes/json.js'
 
 export interface Bootstrap { host: string, port: number }
 
+// How long a command waits at its end for writes of earlier runs to reach a peer (./p2print.ts flush).
+const EARLIER_WRITES_MS = 1500
+
 export interface P2PrintOptions extends ChainOptions {
   storage: string
   bootstrap: Bootstrap[] | null
@@ -341,11 +344,15 @@ export class P2Print extends ReadyResource {
   }
 
   // Before a one-shot process exits: whatever it wrote (a command's op, or an escrow step's after it) must reach
-  // a peer, or it waits in this storage until the next run.
+  // a peer, or it waits in this storage until the next run, and says so. Writes of earlier runs that no peer is
+  // known to hold get a short try only, said nothing of: a connected peer may hold them without having told this
+  // one yet, and a read-only command must not wait its whole sync timeout for that (\`sync\` waits for them).
   async flush (): Promise<void> {
     const market = this.current
-    if (market === null) return
-    if (market.connections > 0 && !market.flushed && market.base.local.length > market.waitedLength && !(await market.waitFlushed(this.opts.syncTimeoutMs))) this.event('stored-locally')
+    if (market === null || market.connections === 0 || market.flushed || market.base.local.length <= market.waitedLength) return
+    const wrote = market.base.local.length > market.openedLength
+    const ok = await market.waitFlushed(wrote ? this.opts.syncTimeoutMs : Math.min(this.opts.syncTimeoutMs, EARLIER_WRITES_MS))
+    if (!ok && wrote) this.event('stored-locally')
   }
 
   // --- jobs (./jobs.ts) ----------------------------------------------------------------------------------------------
