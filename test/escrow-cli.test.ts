@@ -5,7 +5,7 @@ import test from 'brittle'
 import path from 'path'
 import { tmpDir, testnet, p2print, startSeed, eventually } from './helpers.js'
 import { startRegtest } from './regtest.js'
-import { cliPeers } from './escrow-helpers.js'
+import { cliPeers, fundBySync } from './escrow-helpers.js'
 
 test('escrow cli: post, accept, fund by sync, ship, complete — confirmed payouts', { timeout: 300_000 }, async (t) => {
   const chain = await startRegtest(t)
@@ -40,13 +40,7 @@ test('escrow cli: post, accept, fund by sync, ship, complete — confirmed payou
   t.is(accepted.status, 'accepted', 'in an escrow market, accept waits for the funding')
 
   // each side syncs in turn; blocks are mined meanwhile, as time passes on a real chain
-  const funded = await eventually(async () => {
-    await p2print([...B, 'sync'])
-    await p2print([...C, 'sync'])
-    await chain.mine(1)
-    const e = (await p2print([...B, '--json', 'escrow', job.id])).json
-    return e?.status === 'active' && e?.state === 'funded'
-  }, 200_000, 0)
+  const funded = await fundBySync(chain, B, C, job.id)
   t.ok(funded, 'funded and active after a few syncs on each side')
   const escrow = (await p2print([...C, '--json', 'escrow', job.id])).json
   t.ok(escrow.fundingTxid !== null && escrow.fundingDepth >= 1, `funding ${escrow.fundingTxid} at depth ${escrow.fundingDepth}`)

@@ -57,3 +57,15 @@ export function cliPeers (t: { fail: (message: string) => void }, dir: string, b
     }
   }
 }
+
+// The client's and the printer's one-shot commands: each syncs in turn, and a block is mined meanwhile (as time
+// passes on a real chain), until the client's `escrow` shows the job active and funded. Whether it did in time.
+export async function fundBySync (chain: RegtestChain, client: string[], printer: string[], jobId: string, timeoutMs = 200_000): Promise<boolean> {
+  return await eventually(async () => {
+    await p2print([...client, 'sync'])
+    await p2print([...printer, 'sync'])
+    await chain.mine(1)
+    const e = (await p2print([...client, '--json', 'escrow', jobId])).json
+    return e?.status === 'active' && e?.state === 'funded'
+  }, timeoutMs, 0)
+}

@@ -72,6 +72,18 @@ async function steps (engines: Party['engine'][], n: number): Promise<StepReport
 
 const outpoint = (c: EscrowCoin): string => `${b4a.toString(c.txid, 'hex')}:${c.vout}`
 
+
+// Nothing goes out before the lock height; at it an engine broadcasts the refund, paid to the satoshi, while the
+// job stays `status` in the view.
+async function refundAtLock (t: Check, s: EscrowSetup, v: EscrowSetup, id: Uint8Array, lock: number, status: string): Promise<void> {
+  t.absent(did(await steps([s.client.engine, s.printer.engine], 2), 'broadcast'), 'nothing goes out before the lock height')
+  await mineTo(s, lock)
+  const reports = await payOut(v, id, [s.client.engine, s.printer.engine])
+  t.ok(did(reports, 'broadcast', 'refund'), 'an engine broadcast the refund at the lock height')
+  await assertPaid(t, v, id, { kind: 'refund' })
+  t.is((await jobOn(v.indexer, id))?.job.status, status, `whatever the view says: the job is ${status} in it`)
+}
+
 test('indexers gone: accepted — the client proposes, the printer signs nothing on an unconfirmed proposal; nothing is locked, and after the funding timeout every coin is spendable again', T, async (t) => {
   const s = await escrowSetup(t)
   // wallets with a directory: their coin reservations go to reserved.json, which must not hold them for good either
@@ -136,12 +148,7 @@ test('indexers gone: accepted — mid-funding, once the client signed its fundin
   await s.chain.backend.broadcast(funding.hex)
   await s.chain.mine(1)
   t.ok((await s.chain.backend.txStatus(ctx.fundingTxid)).confirmed, 'the funding is confirmed on chain')
-  t.absent(did(await steps([s.client.engine, s.printer.engine], 2), 'broadcast'), 'nothing goes out before the lock height')
-  await mineTo(s, ctx.client.lockHeight)
-  const reports = await payOut(v, id, [s.client.engine, s.printer.engine])
-  t.ok(did(reports, 'broadcast', 'refund'), 'an engine broadcast the refund at the lock height')
-  await assertPaid(t, v, id, { kind: 'refund' })
-  t.is((await jobOn(v.indexer, id))?.job.status, 'accepted', 'whatever the view says: the job is accepted in it')
+  await refundAtLock(t, s, v, id, ctx.client.lockHeight, 'accepted')
   await unconfirmed(t, s, id)
 })
 
@@ -157,15 +164,8 @@ test('indexers gone: funded — the client disputes and the mediator proposes, u
   for (const name of ['client', 'printer'] as const) {
     await t.exception(s[name].engine.acceptProposal(id), /not confirmed/, `the ${name}'s engine does not sign a split nobody signed on an unconfirmed record`)
   }
-  const lock = funded.escrow!.client!.lockHeight
-  await mineTo(s, lock - 1)
-  const early = await steps([s.client.engine, s.printer.engine], 2)
-  t.absent(did(early, 'broadcast'), 'nothing goes out before the lock height')
-  await mineTo(s, lock)
-  const reports = await payOut(v, id, [s.client.engine, s.printer.engine])
-  t.ok(did(reports, 'broadcast', 'refund'), 'an engine broadcast the refund at the lock height')
-  await assertPaid(t, v, id, { kind: 'refund' })
-  t.is((await jobOn(v.indexer, id))?.job.status, 'disputed', 'whatever the view says: the job is disputed in it')
+  await mineTo(s, funded.escrow!.client!.lockHeight - 1)
+  await refundAtLock(t, s, v, id, funded.escrow!.client!.lockHeight, 'disputed')
   await unconfirmed(t, s, id)
 })
 

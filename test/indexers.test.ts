@@ -7,7 +7,7 @@ import path from 'path'
 import b4a from 'b4a'
 import { tmpDir, testnet, p2print, startSeed, eventually } from './helpers.js'
 import { startRegtest } from './regtest.js'
-import { cliPeers } from './escrow-helpers.js'
+import { cliPeers, fundBySync } from './escrow-helpers.js'
 import { Peer } from '../lib/peer.js'
 import type { Market } from '../lib/market/market.js'
 
@@ -52,13 +52,7 @@ test('three indexers: the creator\'s seeder is killed with SIGKILL mid-flow; the
   seeds.A.child.kill('SIGKILL')
   t.is(await seeds.A.exited, null, 'the creator\'s seeder is gone (SIGKILL), its storage left as it was')
 
-  const funded = await eventually(async () => {
-    await p2print([...B, 'sync'])
-    await p2print([...C, 'sync'])
-    await chain.mine(1)
-    const e = (await p2print([...B, '--json', 'escrow', job.id])).json
-    return e?.status === 'active' && e?.state === 'funded'
-  }, 200_000, 0)
+  const funded = await fundBySync(chain, B, C, job.id)
   t.ok(funded, 'funded and active, confirmed by the two indexers left')
   t.is((await ok([...C, '--json', 'job', 'ship', job.id, '--note', 'DHL 42'])).status, 'shipped')
   const completed = await eventually(async () => (await p2print([...B, '--json', 'job', 'complete', job.id])).json?.status === 'completed', 90_000, 1000)
