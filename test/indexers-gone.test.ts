@@ -131,7 +131,9 @@ test('indexers gone: accepted — mid-funding, once the client signed its fundin
   const id = await post(s)
   await accept(s, id)
   const signedBy = (role: 'client' | 'printer', kind: 'refund' | 'funding') => (j: JobRecord) => j.escrow?.sigs.some(x => x.kind === kind && x.role === role) === true
-  await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.indexer], id, signedBy('printer', 'refund')), WAIT, false)
+  // one engine at a time, so the printer cannot sign its funding inputs before the indexer is gone
+  await drive(s.chain, [s.client.engine], async () => confirmed([s.indexer, s.printer.market], id, j => j.escrow?.client != null), WAIT, false)
+  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer, s.client.market], id, signedBy('printer', 'refund')), WAIT, false)
   await drive(s.chain, [s.client.engine], async () => confirmed([s.indexer, s.printer.market], id, signedBy('client', 'funding')), WAIT, false)
   const v = await indexersGone(t, s)
   // the printer's record is still confirmed: it signs its funding inputs, an op that is never confirmed
