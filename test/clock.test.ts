@@ -219,3 +219,22 @@ test('a clock decades ahead moves market time a day per tick, not to the end of 
   t.ok(await run(bee, { type: OP.JOB_ACCEPT, jobId, escrow: FIX.printerSide({ jobId, author: PRINTER }) }, PRINTER, T0), 'an escrow can still be accepted')
   t.is((await getJob(bee, jobId))!.status, 'accepted')
 })
+
+test('10 000 fresh keys each tick the clock and name indexers: market time, the indexers and the writer records are as before', async (t) => {
+  const bee = await openBee(t)
+  await market(bee)
+  const before = await getClock(bee)
+  const b = bee.batch()
+  let took = 0
+  const fresh = (i: number): Uint8Array => { const k = b4a.alloc(32, 9); k[0] = i >> 8; k[1] = i & 255; return k }
+  for (let i = 0; i < 10_000; i++) {
+    const k = fresh(i)
+    if (await applyOp(b, decodeOp(encodeOp({ type: OP.MARKET_CLOCK }, FUTURE)), k, 1)) took++
+    if (await applyOp(b, decodeOp(encodeOp({ type: OP.MARKET_INDEXERS, indexers: [k] }, FUTURE)), k, 2)) took++
+  }
+  await b.flush()
+  t.is(took, 0, 'none of the 20 000 ops took effect')
+  t.alike(await getClock(bee), before, 'market time and the ticks are as before')
+  t.alike(await getNamedIndexers(bee), [], 'no indexer named')
+  t.is((await getWriter(bee, fresh(1234))).ops, 0, 'and their ops are not counted as if they had taken effect')
+})
