@@ -194,10 +194,8 @@ export class Market extends ReadyResource {
     if (this.swarm !== null && this.discovery !== null) {
       await withDeadline(this.discovery.flushed(), deadline)
       await withDeadline(this.swarm.flush(), deadline)
-      // the lookup is done and every peer it found was tried: give a connection a moment to finish its handshake,
-      // but with nobody there, show what this storage has now instead of waiting out the whole timeout
-      const grace = Math.min(deadline, Date.now() + NOBODY_GRACE_MS)
-      while (this.connections === 0 && Date.now() < grace) await sleep(50)
+      // give connections a moment to finish their handshake and exchange wakeups
+      while (this.connections === 0 && Date.now() < deadline) await sleep(50)
     }
     if (this.connections === 0) {
       await this.base.update()
@@ -333,7 +331,6 @@ export class Market extends ReadyResource {
 }
 
 const NUDGE_MS = 2000
-const NOBODY_GRACE_MS = 1500
 
 function sleep (ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))
