@@ -3,7 +3,8 @@
 import os from 'os'
 import path from 'path'
 import { parseArgs } from 'util'
-import { P2PrintError, USAGE, BAD_ARGUMENT } from './lib/errors.js'
+import { P2PrintError, USAGE, BAD_ARGUMENT, type ErrorCode } from './lib/errors.js'
+import type { P2Print } from './lib/service/p2print.js'
 import type { Ctx, Result, Bootstrap } from './lib/commands/context.js'
 import { CHAINS, type ChainName } from './lib/escrow/chain.js'
 import { parseKey } from './lib/ids.js'
@@ -20,6 +21,7 @@ const load = {
   market: async () => await import('./lib/commands/market.js'),
   regtest: async () => await import('./lib/commands/regtest.js'),
   reputation: async () => await import('./lib/commands/reputation.js'),
+  search: async () => await import('./lib/commands/search.js'),
   seed: async () => await import('./lib/commands/seed.js'),
   testnet: async () => await import('./lib/commands/testnet.js'),
   wallet: async () => await import('./lib/commands/wallet.js')
@@ -79,10 +81,15 @@ const OPTIONS = {
   rating: { type: 'string' },
   bed: { type: 'string' },
   photo: { type: 'string', multiple: true },
-  photos: { type: 'string' }
+  photos: { type: 'string' },
+  notify: { type: 'string' }
 } as const
 
 const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created', 'escrow-error', 'join-unanswered'])
+
+// Commands that only read: they create no wallet, and nothing in a storage that has no market (P2PrintOptions.readOnly).
+const isRead = ([cmd, sub, ...rest]: string[]): boolean => cmd === undefined || ['jobs', 'peer', 'printers', 'escrow'].includes(cmd) ||
+  (cmd === 'job' && sub === 'show') || ((cmd === 'mediator' || cmd === 'dispute') && sub === 'list') || (cmd === 'market' && (sub === 'info' || (sub === 'indexers' && rest.length === 0)))
 
 type Values = ReturnType<typeof parse>['values']
 
@@ -154,12 +161,12 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
     bounty: values.bounty,
     country: values.country,
     notes: values.notes,
-    file: values.file
+    file: values.file === undefined ? undefined : path.resolve(ctx.cwd, values.file)
   }
   switch (cmd) {
     case undefined:
       // in a terminal: the interactive app; otherwise (pipes, scripts, tests) the summary and help
-      if (process.stdout.isTTY === true && process.stdin.isTTY === true && !ctx.json) return uiCommand(ctx, values)
+      if (ctx.session === undefined && process.stdout.isTTY === true && process.stdin.isTTY === true && !ctx.json) return uiCommand(ctx, values)
       return (await load.market()).summaryCommand(ctx)
     case 'ui':
       tooMany(1)
@@ -195,7 +202,14 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'list': return (await load.dispute()).mediatorList(ctx)
         default: throw USAGE('use `p2print mediator register --fee-pct N` or `p2print mediator list`')
       }
-    case 'chat': tooMany(3); return (await load.chat()).chatCommand(ctx, need(sub, 'the job ID'), arg, { photo: values.photo, photos: values.photos })
+    case 'chat': tooMany(3); return (await load.chat()).chatCommand(ctx, need(sub, 'the job ID'), arg, { photo: values.photo?.map(f => path.resolve(ctx.cwd, f)), photos: values.photos === undefined ? undefined : path.resolve(ctx.cwd, values.photos) })
+    case 'search':
+      switch (sub) {
+        case 'save': tooMany(2); return (await load.search()).searchSave(ctx, { material: values.material, country: values.country, minBounty: values['min-bounty'] })
+        case 'list': tooMany(2); return (await load.search()).searchList(ctx)
+        case 'remove': tooMany(3); return (await load.search()).searchRemove(ctx, need(arg, 'the number of the saved search (`p2print search list`)'))
+        default: throw USAGE(`unknown command \`search ${sub ?? ''}\`: use search save, search list or search remove N`)
+      }
     case 'peer': tooMany(2); return (await load.reputation()).peerCommand(ctx, sub)
     case 'printers': tooMany(1); return (await load.reputation()).printersCommand(ctx, { material: values.material, country: values.country, limit: values.limit })
     case 'printer':
@@ -219,8 +233,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
       }
     case 'analyze': {
       tooMany(2)
-      const columns = process.stdout.columns ?? 80
-      return (await load.files()).analyzeCommand(ctx, need(sub, 'the model file PATH'), { preview: values.preview === true, width: Math.max(20, columns - 1), color: process.stdout.isTTY === true })
+      return (await load.files()).analyzeCommand(ctx, need(sub, 'the model file PATH'), { preview: values.preview === true, width: Math.max(20, ctx.columns - 1), color: ctx.color })
     }
     case 'sync': tooMany(1); return (await load.market()).syncCommand(ctx)
     case 'seed': {
@@ -229,7 +242,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
       if (!Number.isFinite(quotaMb) || quotaMb < 0) throw BAD_ARGUMENT('--quota must be a number of megabytes')
       const keepDays = values['keep-closed'] === undefined ? 7 : Number(values['keep-closed'])
       if (!Number.isFinite(keepDays) || keepDays < 0) throw BAD_ARGUMENT('--keep-closed must be a number of days')
-      return (await load.seed()).seedCommand(ctx, { quotaBytes: Math.round(quotaMb * 1024 * 1024), keepClosedMs: Math.round(keepDays * 86_400_000) })
+      return (await load.seed()).seedCommand(ctx, { quotaBytes: Math.round(quotaMb * 1024 * 1024), keepClosedMs: Math.round(keepDays * 86_400_000), notify: values.notify })
     }
     case 'regtest': {
       tooMany(1)
@@ -259,8 +272,8 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'ship': return (await load.jobs()).jobShip(ctx, id(), values.note ?? '')
         case 'complete': return (await load.jobs()).jobComplete(ctx, id())
         case 'dispute': return (await load.jobs()).jobDispute(ctx, id(), values.reason)
-        case 'download': return (await load.files()).jobDownload(ctx, id(), path.resolve(values.out ?? '.'))
-        case 'preview': return (await load.files()).jobPreview(ctx, id(), { width: Math.max(20, (process.stdout.columns ?? 80) - 1), color: process.stdout.isTTY === true })
+        case 'download': return (await load.files()).jobDownload(ctx, id(), path.resolve(ctx.cwd, values.out ?? '.'))
+        case 'preview': return (await load.files()).jobPreview(ctx, id(), { width: Math.max(20, ctx.columns - 1), color: ctx.color })
         case 'review': return (await load.reputation()).jobReview(ctx, id(), values.rating, values.note ?? '')
         default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute, download, preview or review`)
       }
@@ -281,9 +294,49 @@ async function uiCommand (ctx: Ctx, values: Values): Promise<Result> {
     chain: ctx.chain,
     bitcoinRpc: ctx.bitcoinRpc,
     esplora: ctx.esplora,
+    host: ctx.host,
     filters: { status: status as Status | 'all' | undefined, material: values.material, country: values.country, minBounty: values['min-bounty'] }
   })
   return { kind: 'none', data: {} }
+}
+
+// The global options every command gets, from its parsed argv and where it runs (this process, or the one running on
+// its storage: lib/sidecar).
+type Io = Pick<Ctx, 'emit' | 'stopped' | 'cwd' | 'columns' | 'color' | 'session' | 'host'> & { json: boolean }
+
+function makeCtx (values: Values, io: Io, env: Record<string, string | undefined> = process.env): Ctx {
+  const marketText = values.market
+  const marketKey = marketText === undefined ? null : parseKey(marketText)
+  if (marketText !== undefined && marketKey === null) throw BAD_ARGUMENT(`--market ${JSON.stringify(marketText)} is not a market key`)
+  return {
+    storage: storageOf(values),
+    bootstrap: parseBootstrap(values.bootstrap),
+    marketKey,
+    syncTimeoutMs: parseSyncTimeout(values['sync-timeout']),
+    chain: parseChain(values.chain ?? env.P2PRINT_CHAIN),
+    bitcoinRpc: values['bitcoin-rpc'] ?? env.P2PRINT_BITCOIN_RPC ?? null,
+    esplora: values.esplora ?? env.P2PRINT_ESPLORA ?? null,
+    ...io
+  }
+}
+
+function storageOf (values: Values): string {
+  return path.resolve(values.storage ?? process.env.P2PRINT_STORAGE ?? path.join(os.homedir(), '.p2print'))
+}
+
+// Commands that run in this process even when p2print runs on their storage: those without a storage, and the
+// long-running ones (which need the storage to themselves and say so if it is taken).
+const OWN_PROCESS = new Set(['analyze', 'testnet', 'regtest', 'seed', 'ui'])
+
+// For seed and the app: while they run, the commands run on their storage come here and run with their service.
+async function hostCommands (p: P2Print): Promise<{ close: () => Promise<void> }> {
+  const { CommandHost } = await import('./lib/sidecar/server.js')
+  return await CommandHost.listen(p.opts.storage, async (req, emit, stopped) => {
+    const { values, positionals } = parse(req.argv)
+    if (positionals[0] !== undefined && OWN_PROCESS.has(positionals[0])) throw USAGE(`\`${positionals[0]}\` runs in its own process, not through the one running on this storage`)
+    const ctx = { ...makeCtx(values, { emit, stopped, cwd: req.cwd, columns: req.columns, color: req.color, session: p, json: values.json === true }, req.env), storage: p.opts.storage }
+    return await dispatch(ctx, values, positionals)
+  })
 }
 
 async function main (argv: string[]): Promise<number> {
@@ -302,9 +355,38 @@ async function main (argv: string[]): Promise<number> {
   }
   let longRunning = false
   let progressDone = false
+  // a progress bar drawn without its newline (a transfer under way): the next line on stderr ends it first
+  let barOpen = false
+  const endBar = (): void => { if (barOpen) { process.stderr.write('\n'); barOpen = false } }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   process.on('SIGHUP', onSignal) // the terminal went away (the UI, a closed tmux pane)
+
+  const emit = (tag: string, data: Record<string, unknown> = {}): void => {
+    if (longRunning && json) {
+      process.stdout.write(JSON.stringify({ tag, time: new Date().toISOString(), data }) + '\n')
+      return
+    }
+    // with --json, stdout carries only the result; warnings a person must see still go to stderr
+    // an escrow step this peer's engine refused is a warning too: the user must know why its money did not move
+    if (json && !WARNINGS.has(tag) && !(tag === 'escrow-step' && data.action === 'refuse')) return
+    if (tag === 'download-progress' || tag === 'upload-progress') {
+      const d = data as { bytes: number, total: number, rate: number, etaSecs: number | null }
+      if (process.stderr.isTTY !== true || progressDone) return
+      progressDone = d.bytes >= d.total
+      barOpen = !progressDone
+      process.stderr.write('\r' + renderProgress(d, process.stderr.columns ?? 80) + (d.bytes >= d.total ? '\n' : ''))
+      return
+    }
+    const line = renderEvent(tag, data)
+    if (line !== null && !longRunning) endBar()
+    if (line !== null) (longRunning ? process.stdout : process.stderr).write(line + '\n')
+  }
+  const print = (result: Result): void => {
+    if (result.kind !== 'none' || Object.keys(result.data).length > 0) {
+      process.stdout.write(json ? JSON.stringify(result.data, null, 2) + '\n' : renderResult(result) + '\n')
+    }
+  }
 
   try {
     const { values, positionals } = parse(argv)
@@ -313,48 +395,28 @@ async function main (argv: string[]): Promise<number> {
       process.stdout.write(HELP)
       return 0
     }
-    const marketText = values.market
-    const marketKey = marketText === undefined ? null : parseKey(marketText)
-    if (marketText !== undefined && marketKey === null) throw BAD_ARGUMENT(`--market ${JSON.stringify(marketText)} is not a market key`)
-    longRunning = positionals[0] === 'seed' || positionals[0] === 'testnet' || positionals[0] === 'regtest'
-    const ctx: Ctx = {
-      storage: path.resolve(values.storage ?? process.env.P2PRINT_STORAGE ?? path.join(os.homedir(), '.p2print')),
-      bootstrap: parseBootstrap(values.bootstrap),
-      marketKey,
-      json,
-      syncTimeoutMs: parseSyncTimeout(values['sync-timeout']),
-      chain: parseChain(values.chain ?? process.env.P2PRINT_CHAIN),
-      bitcoinRpc: values['bitcoin-rpc'] ?? process.env.P2PRINT_BITCOIN_RPC ?? null,
-      esplora: values.esplora ?? process.env.P2PRINT_ESPLORA ?? null,
-      stopped,
-      emit: (tag, data = {}) => {
-        if (longRunning && json) {
-          process.stdout.write(JSON.stringify({ tag, time: new Date().toISOString(), data }) + '\n')
-          return
-        }
-        // with --json, stdout carries only the result; warnings a person must see still go to stderr
-        // an escrow step this peer's engine refused is a warning too: the user must know why its money did not move
-        if (json && !WARNINGS.has(tag) && !(tag === 'escrow-step' && data.action === 'refuse')) return
-        if (tag === 'download-progress' || tag === 'upload-progress') {
-          const d = data as { bytes: number, total: number, rate: number, etaSecs: number | null }
-          if (process.stderr.isTTY !== true || progressDone) return
-          progressDone = d.bytes >= d.total
-          process.stderr.write('\r' + renderProgress(d, process.stderr.columns ?? 80) + (d.bytes >= d.total ? '\n' : ''))
-          return
-        }
-        const line = renderEvent(tag, data)
-        if (line !== null) (longRunning ? process.stdout : process.stderr).write(line + '\n')
+    const cmd = positionals[0]
+    longRunning = cmd === 'seed' || cmd === 'testnet' || cmd === 'regtest'
+    const io = { cwd: process.cwd(), columns: process.stdout.columns ?? 80, color: process.stdout.isTTY === true }
+    const env = { P2PRINT_CHAIN: process.env.P2PRINT_CHAIN, P2PRINT_BITCOIN_RPC: process.env.P2PRINT_BITCOIN_RPC, P2PRINT_ESPLORA: process.env.P2PRINT_ESPLORA }
+    const app = cmd === undefined && process.stdout.isTTY === true && process.stdin.isTTY === true && !json
+    if (!app && (cmd === undefined || !OWN_PROCESS.has(cmd))) {
+      const { runHosted } = await import('./lib/sidecar/client.js')
+      const answer = await runHosted(storageOf(values), { argv, ...io, env }, emit)
+      if (answer !== null) {
+        if ('error' in answer) throw new P2PrintError(answer.error.code as ErrorCode, answer.error.message, { usage: answer.error.usage })
+        print(answer.result as Result)
+        return 0
       }
     }
-    const result = await dispatch(ctx, values, positionals)
-    if (result.kind !== 'none' || Object.keys(result.data).length > 0) {
-      process.stdout.write(json ? JSON.stringify(result.data, null, 2) + '\n' : renderResult(result) + '\n')
-    }
+    const ctx = { ...makeCtx(values, { emit, stopped, json, ...io, host: hostCommands }), readOnly: isRead(positionals) }
+    print(await dispatch(ctx, values, positionals))
     return 0
   } catch (err) {
     const known = err instanceof P2PrintError
     const code = known ? err.code : 'INTERNAL'
     const message = known ? err.message : `unexpected error: ${(err as Error)?.stack ?? String(err)}`
+    endBar()
     process.stderr.write(`p2print: ${message}\n`)
     if (json) process.stdout.write(JSON.stringify({ error: { code, message } }, null, 2) + '\n')
     return known && err.usage ? 2 : 1

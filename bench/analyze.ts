@@ -5,14 +5,15 @@
 // The model is generated deterministically: a torus (R 40 mm, r 15 mm) as a 1000 × 500 grid of quads, 1 000 000
 // facets, closed and manifold, 50 000 084 bytes. Timed: ADMesh spawned (wall time, process start included, output
 // piped), median of 3; ours in-process, median of 3 after one untimed warm-up run (the cold first run is printed
-// too). ADMesh and our runs alternate. Both volumes are printed with their relative difference.
+// too). ADMesh and our runs alternate. Both volumes are printed with their relative difference. Also timed, not part
+// of the goal: analyzeModelFile, the streamed path `analyze` takes (bench/analyze-process.ts times whole processes).
 // Goals: our time ≤ 1.0 × ADMesh's; volumes within 1e-6 relative.
 //
 //   node --import tsx bench/analyze.ts     (BENCH_RUNS=3)
 import fs from 'fs'
 import path from 'path'
 import { spawnSync } from 'child_process'
-import { analyzeFile } from '../lib/files/analyze.js'
+import { analyzeFile, analyzeModelFile } from '../lib/files/analyze.js'
 import { binaryStl, torus } from '../test/fixtures/meshes.js'
 import { tmpDir, rmDir, nowMs, median, round, printResult, exitGuard, env } from './_util.js'
 
@@ -53,6 +54,7 @@ async function main (): Promise<void> {
     if (hasAdmesh) runAdmesh(file) // warm-up (page cache, dynamic loader)
 
     const oursMs: number[] = []
+    const streamMs: number[] = []
     const admeshMs: number[] = []
     let admeshVolume = NaN
     let admeshFacets = NaN
@@ -67,10 +69,15 @@ async function main (): Promise<void> {
       const r = await analyzeFile(file)
       oursMs.push(nowMs() - s)
       if (r.analysis.kind !== 'stl' || r.analysis.volumeCm3 !== ours.volumeCm3) throw new Error('analysis not deterministic')
+      const s2 = nowMs()
+      const streamed = await analyzeModelFile(file)
+      streamMs.push(nowMs() - s2)
+      if (JSON.stringify(streamed) !== JSON.stringify(r.analysis)) throw new Error('the streamed analysis differs from the whole-file one')
     }
     const oursMed = median(oursMs)
     const volumeOurs = Math.abs(ours.volumeCm3) * 1000
     console.log(`ours:   median ${round(oursMed, 1)} ms of [${oursMs.map(x => round(x, 1)).join(', ')}] — facets ${ours.facets}, shells ${ours.shells}, closed ${ours.closed}, manifold ${ours.manifold}, volume ${volumeOurs} mm³`)
+    console.log(`ours, streamed (analyzeModelFile, what \`analyze\` runs): median ${round(median(streamMs), 1)} ms of [${streamMs.map(x => round(x, 1)).join(', ')}], the same figures`)
     if (!hasAdmesh) {
       printResult({ bench: 'analyze', facets: ours.facets, bytes: size, admesh: false, oursMs: round(oursMed, 1), oursColdMs: round(coldMs, 1), volumeOursMm3: volumeOurs, goalMet: null })
       return
@@ -101,6 +108,7 @@ async function main (): Promise<void> {
       admeshMs: round(admeshMed, 1),
       oursMs: round(oursMed, 1),
       oursColdMs: round(coldMs, 1),
+      streamMs: round(median(streamMs), 1),
       ratio: round(ratio, 3),
       goalRatio: GOAL_RATIO,
       ratioMet: ratio <= GOAL_RATIO,

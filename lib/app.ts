@@ -24,11 +24,19 @@ import { NO_BACKEND_HINT, type AppOptions, type AppState, type JobFilters, type 
 import { JobLists } from './app/job-list.js'
 import { reviewState, escrowRows, escrowLine, friendly } from './app/details.js'
 import { AppSeeding } from './app/seeding.js'
+import { AppMarkets } from './app/market.js'
+import { AppPeople } from './app/people.js'
+import { AppRecovery } from './app/recovery.js'
+import { AppJobTools } from './app/job-tools.js'
+import { AppPhotos } from './app/photos.js'
+import { AppSearches } from './app/searches.js'
+import { AppNotices } from './app/notices.js'
+import * as mediation from './app/mediation.js'
 import { allowedActions, validateSend, validatePct, validateReview, validateDraft, draftFlags } from './app/forms.js'
 
 export { MATERIALS, STATUSES, formatBtc }
 export * from './app/types.js'
-export { allowedActions, validateSend, validatePct, validateReview, depositSummary, validateDraft } from './app/forms.js'
+export { allowedActions, validateSend, validatePct, validateReview, depositSummary, acceptDeposit, proposalAccepted, validateDraft, actionDone } from './app/forms.js'
 export type { JobJSON, ChatData, Status, FileSummary, QrMatrix, SendPlan }
 
 
@@ -47,7 +55,15 @@ export class AppSession implements AppCore {
   private seedingRun: AppSeeding | null = null
   private ownServed = 0
   private stopOwnCount: (() => void) | null = null
+  private hosting: { close: () => Promise<void> } | null = null
   private readonly ctx: P2PrintOptions
+  readonly markets = new AppMarkets(() => this.need(), () => this.changed())
+  readonly people = new AppPeople(() => this.need(), () => this.changed())
+  readonly recovery = new AppRecovery(() => this.p2!, () => { this.receive = null; void this.refreshBalance().then(() => this.changed()) })
+  readonly jobTools = new AppJobTools(() => this.need(), async () => await this.ensureEscrow(), () => this.changed())
+  readonly photos = new AppPhotos(() => this.need(), () => this.changed())
+  readonly searches = new AppSearches(() => this.p2!, () => this.changed())
+  readonly notices = new AppNotices(() => this.attached ? this.p2 : null, () => this.changed())
 
   private constructor (opts: AppOptions) {
     this.st = { storage: opts.storage, hasMarket: false, walletCreated: false, peers: 0, sync: 'no-market', market: null, balance: null, notice: null }
@@ -75,6 +91,7 @@ export class AppSession implements AppCore {
       await p2.openMarket()
       await app.attach()
     }
+    if (opts.host !== undefined) app.hosting = await opts.host(p2).catch(() => null) // without it, commands find the storage locked
     return app
   }
 
@@ -181,7 +198,8 @@ export class AppSession implements AppCore {
       ...this.st,
       peers: s.market.connections,
       sync: this.st.sync === 'synced' || this.st.sync === 'offline' ? (s.market.connections > 0 ? 'synced' : this.st.sync === 'synced' ? 'synced' : 'offline') : this.st.sync,
-      market: { key: info.key, name: info.name, id: info.id, writer: info.writer, jobs: info.jobs, byStatus: info.byStatus, chain: settings.chain, depositPct: settings.depositPct }
+      market: { key: info.key, name: info.name, id: info.id, writer: info.writer, jobs: info.jobs, byStatus: info.byStatus, chain: settings.chain, depositPct: settings.depositPct },
+      alerts: await this.notices.counts()
     }
   }
 
@@ -217,8 +235,8 @@ export class AppSession implements AppCore {
 
   async createMarket (name: string): Promise<void> {
     if (name.length > LIMITS.marketNameChars) throw BAD_ARGUMENT(`the name is longer than ${LIMITS.marketNameChars} characters`)
+    await this.detach()
     await this.p2!.createMarket(name)
-    this.jobLists = null
     await this.attach()
     this.changed()
   }
@@ -226,10 +244,18 @@ export class AppSession implements AppCore {
   async joinMarket (keyText: string): Promise<void> {
     const key = parseKey(keyText.trim())
     if (key === null) throw NOT_A_MARKET_KEY('that is not a market key: paste the 52-character key the market\'s creator shared (`p2print market info` shows it)')
+    await this.detach()
     await this.p2!.joinMarket(key)
-    this.jobLists = null
     await this.attach()
     this.changed()
+  }
+
+  // Before another market opens (the market page): what ran on the open one stops.
+  private async detach (): Promise<void> {
+    await this.seedingRun?.stop()
+    this.stopOwnCount?.()
+    this.seedingRun = this.stopOwnCount = this.jobLists = this.receive = null
+    this.escrowLog.clear()
   }
 
   async mnemonic (): Promise<string> {
@@ -382,56 +408,13 @@ export class AppSession implements AppCore {
 
   // --- mediation ---------------------------------------------------------------------------------------------------
 
-  async disputes (): Promise<DisputesInfo> {
-    try {
-      return await this.need().disputes()
-    } catch (err) { throw friendly(err) }
-  }
-
+  private readonly mediation: mediation.MediationDeps = { need: () => this.need(), ensureEscrow: async () => await this.ensureEscrow(), changed: () => this.changed(), jobJSON: (c) => this.jobJSON(c) }
+  async disputes (): Promise<DisputesInfo> { return await mediation.disputes(this.mediation) }
   validatePct (text: string, what: 'fee' | 'printer'): string | null { return validatePct(text, what) }
-
-  async registerMediator (feePct: string): Promise<MediatorInfo> {
-    const bad = validatePct(feePct, 'fee')
-    if (bad !== null) throw BAD_ARGUMENT(bad)
-    try {
-      const r = await this.need().registerMediator(Number(feePct.trim()))
-      this.changed()
-      return r
-    } catch (err) { throw friendly(err) }
-  }
-
-  async propose (id: string, printerPct: string, note: string): Promise<JobJSON> {
-    const bad = validatePct(printerPct, 'printer')
-    if (bad !== null) throw BAD_ARGUMENT(bad)
-    try {
-      await this.ensureEscrow().catch(() => null)
-      const p2 = this.need()
-      const c = await p2.propose(id, Number(printerPct.trim()), note)
-      this.changed()
-      return this.jobJSON(c)
-    } catch (err) { throw friendly(err) }
-  }
-
-  async answerProposal (id: string, accept: boolean, note = ''): Promise<JobJSON> {
-    try {
-      if (accept) await this.ensureEscrow()
-      const p2 = this.need()
-      const c = accept ? await p2.acceptProposal(id) : await p2.rejectProposal(id, note)
-      this.changed()
-      return this.jobJSON(c)
-    } catch (err) { throw friendly(err) }
-  }
-
-  async rule (id: string, printerPct: string, note: string): Promise<{ printerPct: number, txid: string }> {
-    const bad = validatePct(printerPct, 'printer')
-    if (bad !== null) throw BAD_ARGUMENT(bad)
-    try {
-      await this.ensureEscrow()
-      const r = await this.need().rule(id, Number(printerPct.trim()), note)
-      this.changed()
-      return { printerPct: r.printerPct, txid: r.txid }
-    } catch (err) { throw friendly(err) }
-  }
+  async registerMediator (feePct: string): Promise<MediatorInfo> { return await mediation.registerMediator(this.mediation, feePct) }
+  async propose (id: string, printerPct: string, note: string): Promise<JobJSON> { return await mediation.propose(this.mediation, id, printerPct, note) }
+  async answerProposal (id: string, accept: boolean, note = ''): Promise<JobJSON> { return await mediation.answerProposal(this.mediation, id, accept, note) }
+  async rule (id: string, printerPct: string, note: string): Promise<{ printerPct: number, txid: string }> { return await mediation.rule(this.mediation, id, printerPct, note) }
 
   // --- job extras --------------------------------------------------------------------------------------------------
 
@@ -489,7 +472,9 @@ export class AppSession implements AppCore {
     if (this.changeTimer !== null) clearTimeout(this.changeTimer)
     if (this.balanceTimer !== null) clearInterval(this.balanceTimer)
     this.listeners.clear()
+    await this.hosting?.close()
     await this.seedingRun?.stop()
+    await this.notices.stop()
     this.stopOwnCount?.()
     await this.p2?.close()
   }

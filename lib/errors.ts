@@ -43,12 +43,17 @@ export const PORT_IN_USE = (port: number, what: string) => new P2PrintError('POR
 export const restate = (err: P2PrintError, msg: string) => new P2PrintError(err.code, msg)
 export const STORAGE_LOCKED = (dir: string, pid: number) =>
   new P2PrintError('STORAGE_LOCKED', `storage ${dir} is in use by another p2print process (pid ${pid}); stop it or use another --storage`)
+// A command sent to the p2print process running on its storage (lib/sidecar) that that process cannot run for it.
+export const HOSTED_REFUSED = (dir: string, why: string) =>
+  new P2PrintError('STORAGE_LOCKED', `p2print is running on storage ${dir} (seed or the app, pid ${process.pid}) and this command goes through it, but ${why}`)
 export const BAD_STORAGE = (file: string, why: string) =>
   new P2PrintError('BAD_STORAGE', `${file} is not a p2print config (${why}); move it away to start over`)
 export const NOT_OPEN = () => new P2PrintError('NOT_OPEN', 'storage is not open')
 export const CLOSED = () => new P2PrintError('CLOSED', 'closing')
-export const NO_MARKET = () =>
-  new P2PrintError('NO_MARKET', 'this storage has no market yet: run `p2print market create` or `p2print market join KEY`')
+export const NO_MARKET = (dir?: string) =>
+  new P2PrintError('NO_MARKET', dir === undefined
+    ? 'this storage has no market yet: run `p2print market create` or `p2print market join KEY`'
+    : `the storage ${dir} has no market yet: run \`p2print market create\` or \`p2print market join KEY\`, or give the storage of a peer that joined one (--storage DIR, or P2PRINT_STORAGE)`)
 // NO_MARKET in the app's words (no command to name)
 export const NO_MARKET_YET = (msg: string) => new P2PrintError('NO_MARKET', msg)
 export const UNKNOWN_MARKET = (key: string) =>
@@ -123,8 +128,10 @@ export const BAD_MNEMONIC = (why: string) => new P2PrintError('BAD_MNEMONIC', `i
 export const INSUFFICIENT_FUNDS = (needSats: bigint, haveSats: bigint) =>
   new P2PrintError('INSUFFICIENT_FUNDS', `not enough funds: need ${needSats} sats (amount + miner fee), the wallet can spend ${haveSats} sats`)
 // INSUFFICIENT_FUNDS (`why`, its message) while some coins are held for escrows (lib/escrow/send.ts)
-export const INSUFFICIENT_FUNDS_RESERVED = (why: string, reservedCoins: number) =>
-  new P2PrintError('INSUFFICIENT_FUNDS', `${why}; ${reservedCoins} coin(s) are held for escrows you accepted or proposed until they are funded or time out`)
+export const INSUFFICIENT_FUNDS_RESERVED = (why: string, reservedCoins: number, jobs: string[] = []) =>
+  new P2PrintError('INSUFFICIENT_FUNDS', jobs.length === 0
+    ? `${why}; ${reservedCoins} coin(s) are held for escrows you accepted or proposed until they are funded or time out`
+    : `${why}; ${reservedCoins} coin(s) are held for escrows you accepted or proposed (job ${jobs.map(j => j.slice(0, 8)).join(', job ')}) until they are funded or time out`)
 export const FEE_CHANGED = (feeSats: bigint, maxFeeSats: bigint) =>
   new P2PrintError('FEE_CHANGED', `this payment would now pay ${feeSats} sats in fees, more than the ${maxFeeSats} sats agreed: nothing was sent; look at it again (--dry-run) and send again`)
 export const SIGNING_FAILED = (problems: string[]) =>

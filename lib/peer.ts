@@ -90,7 +90,7 @@ export class Peer extends ReadyResource {
   async openMarket (key: Uint8Array | null = null): Promise<Market> {
     if (key !== null) return this.joinMarket(key, { makeCurrent: false })
     const hex = this.config.current
-    if (hex === null) throw NO_MARKET()
+    if (hex === null) throw NO_MARKET(this.dir)
     const entry = this.config.markets[hex]
     return this.openSlot(entry.slot, b4a.from(hex, 'hex'))
   }

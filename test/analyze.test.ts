@@ -5,10 +5,11 @@ import test from 'brittle'
 import fs from 'fs'
 import path from 'path'
 import { spawnSync } from 'child_process'
-import { tmpDir } from './helpers.js'
+import { tmpDir, p2print } from './helpers.js'
+import yazl from 'yazl'
 import { parseStl } from '../lib/files/stl.js'
 import { parseObj } from '../lib/files/obj.js'
-import { analyzeMesh, analyzeBytes, analyzeFile, topology } from '../lib/files/analyze.js'
+import { analyzeMesh, analyzeBytes, analyzeFile, analyzeModelFile, topology } from '../lib/files/analyze.js'
 import { renderPreview } from '../lib/files/preview.js'
 import { BEDS, DENSITY } from '../lib/files/beds.js'
 import { DEFAULT_LIMITS, type Mesh, type ModelAnalysis } from '../lib/files/model.js'
@@ -307,6 +308,41 @@ test('preview: fits the width, deterministic, colour and plain', t => {
   t.is(renderPreview(mesh([]), { width: 10 }), '', 'empty mesh: empty string')
 })
 
+test('CLI: analyze --json prints the file and its figures at the top level; a ZIP lists its models', async t => {
+  const dir = await tmpDir(t)
+  const cube = path.join(dir, 'cube.stl')
+  await fs.promises.writeFile(cube, binaryStl(box(10, 20, 30)))
+  const r = await p2print(['--json', 'analyze', cube])
+  t.is(r.code, 0, r.stderr)
+  t.alike(Object.keys(r.json), ['file', 'kind', 'facets', 'bbox', 'sizeMm', 'volumeCm3', 'areaCm2', 'shells', 'closed', 'manifold', 'weightGrams', 'fits'], 'top-level fields, no previews without --preview')
+  t.alike(r.json, { file: cube, kind: 'stl', ...analyzeMesh(mesh(box(10, 20, 30))) }, 'the same figures as analyzeMesh')
+  const text = await p2print(['analyze', cube])
+  t.ok(/facets +12\b/.test(text.stdout) && /size +10\.00 × 20\.00 × 30\.00 mm/.test(text.stdout), 'text: facets and size')
+
+  const drawn = await p2print(['--json', 'analyze', cube, '--preview'])
+  t.is(drawn.json.facets, 12)
+  t.is(drawn.json.previews.length, 1, '--preview: one drawing')
+  t.is(drawn.json.previews[0].name, 'cube.stl')
+
+  const zip = new yazl.ZipFile()
+  zip.addBuffer(Buffer.from(binaryStl(box(10, 10, 10))), 'a.stl')
+  zip.addBuffer(Buffer.from(boxObj(20, 10, 10)), 'b.obj')
+  zip.end()
+  const chunks: Buffer[] = []
+  for await (const c of zip.outputStream) chunks.push(c as Buffer)
+  const zipFile = path.join(dir, 'parts.zip')
+  await fs.promises.writeFile(zipFile, Buffer.concat(chunks))
+  const z = await p2print(['--json', 'analyze', zipFile])
+  t.is(z.code, 0, z.stderr)
+  t.alike(Object.keys(z.json), ['file', 'kind', 'models'])
+  t.is(z.json.kind, 'zip')
+  t.alike(z.json.models.map((m: { name: string, kind: string, facets: number }) => [m.name, m.kind, m.facets]), [['a.stl', 'stl', 12], ['b.obj', 'obj', 12]])
+
+  const missing = await p2print(['--json', 'analyze', path.join(dir, 'nope.stl')])
+  t.is(missing.code, 1)
+  t.is(missing.json.error.code, 'FILE_NOT_FOUND')
+})
+
 // ---- ADMesh as an oracle ----------------------------------------------------------------------------------------
 
 const hasAdmesh = spawnSync('admesh', ['--help'], { stdio: 'ignore' }).error === undefined
@@ -375,6 +411,7 @@ test('ADMesh oracle: facets, bounding box, volume, parts agree on well-formed mo
       await fs.promises.writeFile(file, bytes)
       const m = parseStl(bytes, file)
       const ours = analyzeMesh(m)
+      if (kind === 'binary') t.alike(await analyzeModelFile(file), { kind: 'stl', ...ours }, `${name} (binary): streamed from the file, the same figures`)
       const ad = admesh(file)
       t.is(ours.facets, ad.facets, `${name} (${kind}): facets ${ad.facets}`)
       // ADMesh prints the box with 6 decimals.

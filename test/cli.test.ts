@@ -22,9 +22,10 @@ test('cli: three peers and a seeder run a job from post to completion', { timeou
   const seed = startSeed(t, A)
   t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'seed started')
 
-  const locked = await p2print([...A, '--json', 'jobs'])
-  t.is(locked.code, 1, 'a second process on the seed\'s storage fails')
-  t.is(locked.json?.error?.code, 'STORAGE_LOCKED')
+  const beside = await p2print([...A, '--json', 'jobs'])
+  t.is(beside.code, 0, 'a command on the seed\'s storage runs through the seed (test/sidecar.test.ts)')
+  const locked = await p2print([...A, '--json', 'seed'])
+  t.is(locked.json?.error?.code, 'STORAGE_LOCKED', 'a second seed on its storage fails')
 
   t.is((await p2print([...B, 'market', 'join', key])).code, 0, 'b joins')
   t.is((await p2print([...C, 'market', 'join', key])).code, 0, 'c joins')
@@ -204,4 +205,91 @@ test('cli: a mistyped option or a negative amount is named in the user\'s terms 
   t.is(negative.code, 2)
   t.ok(/-1 is not an option: a negative number cannot be given here/.test(negative.stderr), negative.stderr.trim())
   t.absent(/positional/.test(typo.stderr + negative.stderr), 'nothing of Node\'s own parser wording')
+})
+
+// Runs p2print with HOME set and no P2PRINT_STORAGE: the default storage is HOME/.p2print, as the README writes it.
+async function p2printAt (home: string, args: string[]): Promise<{ code: number | null, stdout: string, stderr: string, json: any }> {
+  const { spawn } = await import('child_process')
+  const entry = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'index.ts')
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home }
+  delete env.P2PRINT_STORAGE
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: path.dirname(entry), env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => { stderr += d })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      let json: any = null
+      try { json = JSON.parse(stdout) } catch {}
+      resolve({ code, stdout, stderr, json })
+    })
+  })
+}
+
+test('cli: `mediator list` and the other reads work without --storage and create no wallet (nor a storage where there is none)', { timeout: 180_000 }, async (t) => {
+  const fs = await import('fs')
+  const tn = await testnet(t)
+  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  const home = await tmpDir(t)
+  const storage = path.join(home, '.p2print')
+
+  // no market in ~/.p2print: the read says so, naming the storage, and leaves nothing behind
+  for (const args of [['mediator', 'list'], ['dispute', 'list'], ['jobs'], ['peer']]) {
+    const r = await p2printAt(home, ['--json', '--bootstrap', bootstrap, ...args])
+    t.is(r.code, 1, `${args.join(' ')}: refused`)
+    t.is(r.json?.error?.code, 'NO_MARKET')
+    t.ok(r.stderr.includes(`the storage ${storage} has no market yet`) && r.stderr.includes('--storage DIR'), r.stderr.trim())
+    t.absent(fs.existsSync(storage), `${args.join(' ')}: no ~/.p2print created`)
+  }
+
+  // with a market there (its wallet removed, as on a storage that never made one), every read works and makes none
+  t.is((await p2printAt(home, ['--json', '--bootstrap', bootstrap, 'market', 'create', '--name', 'home'])).code, 0)
+  const wallet = path.join(storage, 'wallet.json')
+  t.ok(fs.existsSync(wallet), 'a write (market create) makes the wallet, as before')
+  fs.rmSync(wallet)
+  const list = await p2printAt(home, ['--json', '--bootstrap', bootstrap, '--sync-timeout', '1', 'mediator', 'list'])
+  t.is(list.code, 0, list.stderr)
+  t.alike(list.json?.mediators, [], 'the mediator list of the market in ~/.p2print')
+  t.ok(list.json?.rules?.length > 0)
+  for (const args of [['dispute', 'list'], ['jobs'], ['peer'], ['market', 'info']]) {
+    const r = await p2printAt(home, ['--json', '--bootstrap', bootstrap, '--sync-timeout', '1', ...args])
+    t.is(r.code, 0, `${args.join(' ')}: ${r.stderr.trim()}`)
+  }
+  t.absent(fs.existsSync(wallet), 'no wallet created by any read')
+  t.absent(/Created a new wallet/.test(list.stderr))
+})
+
+test('cli: event texts and dispute refusals say what happened in the user\'s terms', async (t) => {
+  const b4a = (await import('b4a')).default
+  const { renderEvent } = await import('../ui/text.js')
+  const { stepWords } = await import('../lib/escrow/step-words.js')
+  const { noAnswerWhy } = await import('../lib/service/disputes.js')
+  const id = 'xrsft6xd6suxe9ytxo7x8xp8gh'
+  t.is(renderEvent('split-signed', { id, txid: 'ab', printerPct: 60, both: false }), 'Accepted the mediator\'s proposal for job xrsft6xd (the printer gets 60 % of the bounty, the client the rest): it is paid out once the other side accepts it too.')
+  t.is(renderEvent('split-signed', { id, txid: 'ab', printerPct: 60, both: true }), 'Accepted the mediator\'s proposal for job xrsft6xd: both sides have now, so the split is paid out (the printer gets 60 % of the bounty, the client the rest).')
+  t.is(renderEvent('escrow-step', { jobId: id, action: 'propose' }), 'Escrow of job xrsft6xd: proposed the funding (your coins, and the refund\'s lock height)')
+  t.is(renderEvent('escrow-step', { jobId: id, action: 'sign', kind: 'complete' }), 'Escrow of job xrsft6xd: signed the payout to the printer')
+  t.is(renderEvent('escrow-step', { jobId: id, action: 'settled', kind: 'split' }), 'Escrow of job xrsft6xd: done: the split\'s payout is confirmed and recorded')
+  t.is(renderEvent('escrow-error', { jobId: id, action: 'error', kind: 'funding', detail: 'node down' }), 'Escrow of job xrsft6xd: could not act on the funding — node down')
+  t.is(renderEvent('payout-broadcast', { kind: 'complete', txid: 'cd' }), 'Sent the payout to the printer to the Bitcoin network: cd')
+  for (const a of ['propose', 'sign', 'broadcast', 'funded', 'paid', 'settled', 'lapse', 'escalate', 'refuse', 'error']) {
+    t.absent(stepWords(a, 'split') === a || stepWords(a, 'split').startsWith(`${a} `), `${a}: words, not the action's name`)
+  }
+
+  // answering a proposal that waits for nobody's answer: what the dispute is doing instead
+  const me = b4a.alloc(32, 1)
+  const other = b4a.alloc(32, 2)
+  const proposal = { printerPct: 60, note: '', feeSats: 0, at: 1, answerBy: 2, feeScript: b4a.alloc(22) }
+  const job = (stage: string, acceptedClient = false, acceptedPrinter = false, status = 'disputed'): any => ({ client: me, printer: other, status, dispute: { stage, proposal, acceptedClient, acceptedPrinter } })
+  t.is(noAnswerWhy(job('proposed'), me), null, 'a proposal waits for this side: nothing in the way')
+  t.ok(/you accepted this proposal already .* paid out once the other side accepts it too/.test(noAnswerWhy(job('proposed', true), me) ?? ''))
+  t.ok(/both sides accepted the proposal: the split is being paid out/.test(noAnswerWhy(job('settled', true, true), me) ?? ''), 'after both accepted: not "once the other side accepts"')
+  t.ok(/both sides accepted the proposal, and the split is paid out/.test(noAnswerWhy(job('settled', true, true, 'completed'), me) ?? ''))
+  t.ok(/the mediator has not proposed a split yet/.test(noAnswerWhy(job('mediation'), me) ?? ''))
+  t.ok(/went to the arbitrator/.test(noAnswerWhy(job('arbitration'), me) ?? ''))
+  t.ok(/only the client or the printer/.test(noAnswerWhy(job('proposed'), b4a.alloc(32, 3)) ?? ''))
 })

@@ -78,4 +78,18 @@ test('dispute cli: mediator registers, is picked, proposes 60 %; both accept; th
   t.ok((await chain.backend.txStatus(e.payoutTxid)).confirmed || (await chain.mine(1), (await chain.backend.txStatus(e.payoutTxid)).confirmed), 'the payout is confirmed')
   const mediatorBalance = (await ok([...M, '--json', 'wallet', 'balance'])).confirmedSats
   t.is(mediatorBalance, 20_000, 'the mediator got its 2 % of the bounty')
+
+  // the job ended in a split: said so in `job show`, `jobs` and both records, counted as neither completed nor cancelled
+  const shown = await eventually(async () => (await p2print([...B, 'job', 'show', job.id])).stdout.includes('status    split: the printer got 60 % of the bounty, the client 40 %'), 60_000, 1000)
+  t.ok(shown, 'job show: the split, not "completed"')
+  const shownJson = (await p2print([...B, '--json', 'job', 'show', job.id])).json
+  t.alike(shownJson?.outcome, { kind: 'split', printerPct: 60, by: 'mediator' }, 'JSON: the outcome')
+  t.ok((await p2print([...B, 'jobs', '--mine'])).stdout.includes('split 60%'), 'jobs: split 60%')
+  const printerRecord = (await p2print([...B, '--json', 'peer', (await ok([...C, '--json', 'id'])).id])).json
+  t.alike([printerRecord?.asPrinter?.completed, printerRecord?.asPrinter?.split], [0, { count: 1, averageSharePct: 60 }], 'the printer\'s record: one split with 60 %, no completion')
+  const clientRecord = (await p2print([...B, '--json', 'peer'])).json
+  t.alike([clientRecord?.asClient?.completed, clientRecord?.asClient?.split], [0, { count: 1, averageSharePct: 40 }], 'the client\'s record: one split with 40 %')
+  const again = await p2print([...C, 'dispute', 'accept', job.id])
+  t.is(again.code, 1)
+  t.ok(/both sides accepted the proposal/.test(again.stderr) && !/once the other side accepts/.test(again.stderr), `accepting again says what happened: ${again.stderr.trim()}`)
 })

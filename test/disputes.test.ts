@@ -21,6 +21,8 @@ import { Wallet } from '../lib/escrow/wallet.js'
 import { unsignedTx } from '../lib/escrow/psbt.js'
 import { finalize } from '../lib/escrow/psbt-sign.js'
 import { getMediators, revocationReason, DEADLINES } from '../lib/disputes/apply.js'
+import { getPeerStats } from '../lib/reputation/records.js'
+import { outcomeOf } from '../lib/job/outcome.js'
 
 bitcoin.initEccLib(ecc)
 const ECPair = ECPairFactory(ecc)
@@ -144,7 +146,12 @@ test('mediation accepted by both: the split is paid, the mediator gets its fee; 
   })
   const { job: done, tx } = await closedTx(s, id, s.mediator.market)
   t.is(done.escrow!.closed!.kind, 'split')
-  t.is(done.status, 'completed', 'printer got ≥ 50 %: completed')
+  t.is(done.status, 'completed', 'printer got ≥ 50 %: the state apply has always given it')
+  t.alike(outcomeOf(done), { kind: 'split', printerPct: 60, by: 'mediator' }, 'its outcome: a split, the printer\'s 60 %')
+  const pStats = await getPeerStats(s.mediator.market.view, s.printer.market.writerKey)
+  const cStats = await getPeerStats(s.mediator.market.view, s.client.market.writerKey)
+  t.alike([pStats.printerCompleted, pStats.printerSplit, pStats.printerSplitPctSum], [0, 1, 60], 'the printer\'s record: a split with 60 %, no completion')
+  t.alike([cStats.clientCompleted, cStats.clientSplit, cStats.clientSplitPctSum], [0, 1, 40], 'the client\'s record: a split with 40 %, no completion')
   const fee = feeOf(tx)
   const medFee = BigInt(BOUNTY * MED_FEE_PCT / 100)
   const rest = BigInt(BOUNTY) - medFee
@@ -170,8 +177,13 @@ test('mediation rejected → the arbitrator rules a percentage; the side that ge
     return v !== null && v.confirmed && v.job.escrow?.closed != null
   })
   const { job, tx } = await closedTx(s, id, s.arbitrator.market)
-  t.is(job.status, 'cancelled', 'printer got < 50 %: cancelled')
+  t.is(job.status, 'cancelled', 'printer got < 50 %: the state apply has always given it')
   t.is(job.dispute?.ruling?.printerPct, 30)
+  t.alike(outcomeOf(job), { kind: 'split', printerPct: 30, by: 'arbitrator' }, 'its outcome: a split by the arbitrator')
+  const pStats = await getPeerStats(s.arbitrator.market.view, s.printer.market.writerKey)
+  const cStats = await getPeerStats(s.arbitrator.market.view, s.client.market.writerKey)
+  t.alike([pStats.printerCancelled, pStats.printerSplit, pStats.printerSplitPctSum, pStats.disputesLost], [0, 1, 30, 1], 'the printer: a split with 30 % (and the dispute lost), no cancellation')
+  t.alike([cStats.clientCancelled, cStats.clientSplit, cStats.clientSplitPctSum], [0, 1, 70], 'the client: a split with 70 %, no cancellation')
   const fee = feeOf(tx)
   const arbFee = BigInt(BOUNTY) * 5n / 100n
   const printerBounty = BigInt(BOUNTY) * 30n / 100n
@@ -256,6 +268,8 @@ test('the arbitrator vanishes: client and printer settle the dispute by agreemen
   const { job, tx } = await closedTx(s, id, s.mediator.market)
   t.is(job.escrow!.closed!.kind, 'cancel')
   t.is(job.status, 'cancelled')
+  t.alike(outcomeOf(job), { kind: 'cancelled' }, 'a cancel by agreement is a cancellation')
+  t.is((await getPeerStats(s.mediator.market.view, s.printer.market.writerKey)).printerCancelled, 1)
   const fee = feeOf(tx)
   t.is(await paidTo(s.chain, tx, job.escrow!.client!.payoutScript), BigInt(BOUNTY + DEPOSIT) - (fee - fee / 2n), 'client: bounty + deposit − fee share')
   t.is(await paidTo(s.chain, tx, job.escrow!.printer.payoutScript), BigInt(DEPOSIT) - fee / 2n, 'printer: its deposit − fee share')

@@ -51,8 +51,8 @@ test('files: client posts a model and leaves; the printer downloads it from the 
 
   const analysed = await p2print(['--json', 'analyze', path.join(out, 'part.stl')])
   t.is(analysed.code, 0)
-  t.is(analysed.json.analysis.facets, 12)
-  t.is(analysed.json.analysis.volumeCm3, 1)
+  t.is(analysed.json.facets, 12)
+  t.is(analysed.json.volumeCm3, 1)
 
   const none = await p2print([...C, '--json', 'job', 'download', 'zzzz'])
   t.is(none.json.error.code, 'JOB_NOT_FOUND')

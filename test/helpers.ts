@@ -3,6 +3,7 @@
 import fs from 'fs'
 import os from 'os'
 import path from 'path'
+import { pathToFileURL } from 'url'
 import Corestore from 'corestore'
 import { spawn, type ChildProcess } from 'child_process'
 import createTestnet from '@hyperswarm/testnet'
@@ -71,21 +72,28 @@ export async function eventually (fn: () => Promise<boolean> | boolean, timeoutM
 
 const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), '..')
 const ENTRY = path.join(ROOT, 'index.ts')
+// tsx by its file URL: a command run from another directory (opts.cwd) must still find it
+const TSX = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
 
 export interface CliRun { code: number | null, stdout: string, stderr: string, json: any }
 
 // Runs the p2print command line (from source) as a separate process.
-export function p2print (args: string[], opts: { timeoutMs?: number } = {}): Promise<CliRun> {
+export function p2print (args: string[], opts: { timeoutMs?: number, cwd?: string, stdin?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    // P2PRINT_TEST_TIMES=1: each command's wall time and its phases (P2PRINT_TRACE) on the test's stderr
+    const times = process.env.P2PRINT_TEST_TIMES === '1'
+    const started = Date.now()
+    const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd: opts.cwd ?? ROOT, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: times ? { ...process.env, P2PRINT_TRACE: '1' } : process.env })
+    if (opts.stdin !== undefined) child.stdin!.end(opts.stdin)
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
+    child.stdout!.on('data', (d) => { stdout += d })
+    child.stderr!.on('data', (d) => { stderr += d })
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
+      if (times) process.stderr.write(`[time] ${Date.now() - started} ms: ${args.filter(a => !a.includes('/')).join(' ')}\n${stderr.split('\n').filter(l => l.startsWith('[trace]')).map(l => '    ' + l + '\n').join('')}`)
       let json: any = null
       try { json = JSON.parse(stdout) } catch {}
       resolve({ code, stdout, stderr, json })

@@ -399,3 +399,72 @@ test('three peers: reviews, peer records and the printer listing through the com
   t.is((await printersOf(A, { country: 'FR' })).length, 0)
   t.alike((await peerOf(C)).id, cId, 'no id: your own record')
 })
+
+// --- splits -----------------------------------------------------------------------------------------------------------
+
+test('splits: a mediated or arbitrated split counts as a split with each side\'s share, never as completed or cancelled', async (t) => {
+  const { peerStats, emptyStats } = await import('../lib/reputation/records.js')
+  const { outcomeOf } = await import('../lib/job/outcome.js')
+  const { jobToJSON } = await import('../lib/job/json.js')
+  const { recordLine } = await import('../ui/reputation.js')
+  const { renderResult } = await import('../ui/text.js')
+  const c = (await import('compact-encoding')).default
+  const bee = await openBee(t)
+  const txid = b4a.alloc(32, 7)
+
+  // a mediator's 30 % proposal, accepted by both and paid: apply moves the job to cancelled (< 50 %)
+  const d1 = await mustGet(bee, await jobTo(bee, CLIENT, PRINTER, 'disputed'))
+  const mediated = { ...d1, status: 'cancelled', escrow: { ruling: null, closed: { kind: 'split', txid } }, dispute: { proposal: { printerPct: 30 }, ruling: null } } as unknown as JobRecord
+  t.alike(outcomeOf(mediated), { kind: 'split', printerPct: 30, by: 'mediator' }, 'the outcome names the split and the printer\'s %')
+  await hook(bee, d1, mediated)
+  let p = await getPeerStats(bee, PRINTER)
+  let cl = await getPeerStats(bee, CLIENT)
+  t.alike([p.printerCancelled, p.printerCompleted, cl.clientCancelled, cl.clientCompleted], [0, 0, 0, 0], 'a 30 % split is no cancellation on either record')
+  t.alike([p.printerSplit, p.printerSplitPctSum, cl.clientSplit, cl.clientSplitPctSum], [1, 30, 1, 70], 'each side: one split, with the share it got')
+
+  // the arbitrator's 60 % ruling, paid: apply moves it to completed (≥ 50 %); the ruling itself counted won/lost before
+  const d2 = await mustGet(bee, await jobTo(bee, CLIENT2, PRINTER, 'disputed'))
+  const ruled = { ...d2, escrow: { ruling: null, closed: null }, dispute: { proposal: null, ruling: { printerPct: 60 } } } as unknown as JobRecord
+  await hook(bee, d2, ruled)
+  t.is((await getPeerStats(bee, CLIENT2)).disputesLost, 1, 'the ruling: the client lost the dispute')
+  const paid = { ...ruled, status: 'completed', escrow: { ruling: null, closed: { kind: 'ruling', txid } } } as unknown as JobRecord
+  await hook(bee, ruled, paid)
+  p = await getPeerStats(bee, PRINTER)
+  t.is(p.printerCompleted, 0, 'a 60 % ruling is no completion')
+  t.alike([p.printerSplit, p.printerSplitPctSum], [2, 90], 'the printer: two splits, 30 % and 60 %')
+  t.is((await getPeerStats(bee, CLIENT2)).clientSplitPctSum, 40)
+  t.is((await getPeerStats(bee, CLIENT2)).disputesLost, 1, 'the ruling is not counted again when it is paid')
+
+  // completion and cancellation by agreement are still what they were
+  const d3 = await mustGet(bee, await jobTo(bee, CLIENT, PRINTER2, 'disputed'))
+  await hook(bee, d3, { ...d3, status: 'cancelled', escrow: { ruling: null, closed: { kind: 'cancel', txid } } } as unknown as JobRecord)
+  t.is((await getPeerStats(bee, PRINTER2)).printerCancelled, 1, 'a cancel by agreement is a cancellation')
+  t.is((await getPeerStats(bee, PRINTER2)).printerSplit, 0)
+  await jobTo(bee, CLIENT, PRINTER2, 'completed')
+  t.is((await getPeerStats(bee, PRINTER2)).printerCompleted, 1)
+
+  // the record shows it
+  const rec = await peerRecord(bee, PRINTER)
+  t.alike(rec.asPrinter.split, { count: 2, averageSharePct: 45 })
+  t.alike(rec.asPrinter.completed, 0)
+  t.ok(recordLine(rec, 'printer').includes('0 completed, 0 cancelled, 2 split in a dispute (got 45 % of the bounty on average)'), recordLine(rec, 'printer'))
+  t.ok(recordLine(await peerRecord(bee, CLIENT), 'client').includes('1 split in a dispute (got 70 % of the bounty on average)'))
+  t.absent(recordLine(await peerRecord(bee, PRINTER2), 'printer').includes('split'), 'no splits: nothing said about them')
+
+  // the job's own status text says what happened; JSON keeps the status apply gave it and adds the outcome
+  const json = jobToJSON(await mustGet(bee, d1.id), true)
+  t.is(json.outcome, null, 'the job in the view was never closed by escrow: no split')
+  const shown = { ...jobToJSON({ ...d1, escrow: null, dispute: null }, true), status: 'cancelled' as const, outcome: outcomeOf(mediated) }
+  const text = renderResult({ kind: 'job', data: shown })
+  t.ok(text.includes('status    split: the printer got 30 % of the bounty, the client 70 % (the mediator\'s proposal, accepted by both sides)'), text.split('\n')[2])
+  const table = renderResult({ kind: 'jobs', data: { jobs: [shown], peers: 0, total: 1 } })
+  t.ok(table.includes('split 30%') && !table.includes('cancelled'), table)
+
+  // a record written before splits were counted apart (no trailing fields) still decodes, with no splits
+  const full = c.encode(peerStats, { ...emptyStats(), printerCompleted: 3, shipMs: [5] })
+  const old = full.subarray(0, full.byteLength - 4)
+  const decoded = c.decode(peerStats, old)
+  t.is(decoded.printerCompleted, 3)
+  t.alike([decoded.clientSplit, decoded.printerSplit, decoded.printerSplitPctSum], [0, 0, 0], 'old records read as no splits')
+  t.alike(c.decode(peerStats, c.encode(peerStats, p)), p, 'round trip with the split fields')
+})

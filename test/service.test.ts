@@ -17,6 +17,10 @@ import { getSettings } from '../lib/market/view.js'
 import { jobIdString } from '../lib/ids.js'
 import { arbitratorPubkey } from '../lib/escrow/engine.js'
 import { Wallet } from '../lib/escrow/wallet.js'
+import fs from 'fs'
+import { AppSession } from '../lib/app.js'
+import { toHex } from '../lib/escrow/script.js'
+import { peerId, parseKey } from '../lib/ids.js'
 
 const WAIT = 60_000
 
@@ -234,4 +238,131 @@ test('service: escrow on regtest — watchEscrow alone takes an accepted job to 
 
   await client.unwatchEscrow()
   await printer.unwatchEscrow()
+})
+
+// The app's controller for the market page, people and the recovery phrase (lib/app/market.ts, people.ts,
+// recovery.ts) over two real sessions on a local testnet; the creator's has the regtest node as its backend.
+test('app controller: market page and settings, indexers, people, other markets, the recovery phrase', { timeout: 240_000 }, async (t) => {
+  const ABANDON = 'abandon '.repeat(11) + 'about'
+  const chain = await startRegtest(t)
+  const tn = await testnet(t)
+  const root = await tmpDir(t)
+  const creatorDir = path.join(root, 'creator')
+  const creator = await AppSession.open({ storage: creatorDir, bootstrap: tn.bootstrap, bitcoinRpc: chain.rpcUrl, syncTimeoutMs: 2000 })
+  t.teardown(() => creator.close(), { order: 5 })
+  const joiner = await AppSession.open({ storage: path.join(root, 'joiner'), bootstrap: tn.bootstrap, syncTimeoutMs: 2000 })
+  t.teardown(() => joiner.close(), { order: 5 })
+
+  // the market page: `market info` with a QR code of the key
+  await creator.createMarket('Alpha')
+  const d0 = await creator.markets.detail()
+  const market = creator.service!.market
+  t.is(d0.key, peerId(market.key), 'the key as `market info` prints it')
+  t.is(d0.keyHex, b4a.toString(market.key, 'hex'))
+  t.ok(b4a.equals(parseKey(d0.key)!, market.key), 'and as `market join` takes it')
+  t.ok(d0.qr.size === 17 + 4 * d0.qr.version && d0.qr.size <= 29, `a QR code of it (${d0.qr.size} modules a side)`)
+  t.ok(d0.name === 'Alpha' && d0.creator && d0.indexer, 'its name; this peer created it and indexes it')
+  t.alike(d0.indexers.indexers.map(i => [i.id, i.creator]), [[d0.id, true]], 'the creator is its one indexer')
+  t.is(d0.settings.chain, '', 'no escrow yet')
+
+  await t.exception(joiner.joinMarket('not-a-key'), /not a market key/, 'a bad key is refused')
+  await joiner.joinMarket(d0.key)
+  await waitFor('the joiner to read the market', async () => (await joiner.markets.detail()).name === 'Alpha')
+  const dj = await joiner.markets.detail()
+  t.ok(!dj.creator && dj.key === d0.key, 'the joiner is on the same market, not its creator')
+
+  // `market settings`, the creator's only
+  const arbWallet = await Wallet.load(creatorDir, { network: chain.network })
+  const arbitrator = `${d0.id}:${toHex(arbitratorPubkey(arbWallet))}`
+  const good = { ...d0.draft, chain: 'regtest', arbitrators: arbitrator, depositPct: '10', arbitrationFeePct: '2' }
+  t.alike(creator.markets.validateSettings(good, ''), {}, 'a good form has no errors')
+  const bad = creator.markets.validateSettings({ ...good, chain: 'dogecoin', arbitrators: 'x:02ab', mediators: 'nope', depositPct: '0', arbitrationFeePct: '20' }, '')
+  t.ok(bad.chain?.includes('none or one of') === true && bad.arbitrators?.includes('ID:PUBKEY') === true && bad.mediators?.includes('peer\'s ID') === true, 'chain, arbitrators and mediators each say what is wrong')
+  t.ok(bad.depositPct?.includes('from 1 to 100') === true && bad.arbitrationFeePct?.includes('from 0 to 15') === true, 'so do the numbers, with their bounds')
+  t.ok(creator.markets.validateSettings({ ...good, depositPct: '2', arbitrationFeePct: '5' }, '').arbitrationFeePct?.includes('more than the deposit') === true, 'the fee may not exceed the deposit')
+  await t.exception(creator.markets.setSettings({ ...good, depositPct: 'lots' }), /must be a whole number/, 'a bad form is refused')
+  t.is((await creator.markets.detail()).settings.chain, '', 'and changes nothing')
+  await waitFor('the joiner to see the creator', async () => (await joiner.markets.detail()).indexers.indexers.length === 1)
+  await t.exception(joiner.markets.setSettings(good), /only the market's creator/, 'the joiner may not set them')
+  const set = await creator.markets.setSettings(good)
+  t.ok(set.chain === 'regtest' && set.depositPct === 10 && set.arbitrationFeePct === 2, 'the creator sets the chain, deposit and fee')
+  t.alike(set.arbitrators.map(a => `${a.id}:${a.pubkey}`), [arbitrator], 'and the arbitrator, as `p2print id` prints it')
+  t.ok(creator.markets.validateSettings({ ...good, chain: 'testnet' }, 'regtest').chain?.includes('cannot change') === true, 'the chain is set once')
+  await t.exception(creator.markets.setSettings({ ...good, chain: 'testnet' }), /cannot change/)
+  await waitFor('the settings at the joiner', async () => (await joiner.markets.detail()).settings.chain === 'regtest')
+
+  // people: `printer profile`, `printers`, `printer unlist`, `mediator list`
+  t.alike(await creator.people.printers({ material: '', country: '' }), [], 'nobody listed yet')
+  const pe = joiner.people.validateProfile({ materials: 'PLA, wood', bed: '200x200', country: 'XX', note: '' })
+  t.ok(pe.materials?.includes('unknown material') === true && pe.bed?.includes('XxYxZ') === true && pe.country?.includes('ISO 3166') === true && pe.note === undefined, 'the profile form says what is wrong per field')
+  await t.exception(joiner.people.setProfile({ materials: 'PLA', bed: '0x1x1', country: 'DE', note: '' }), /whole millimetres/, 'a bad profile is refused')
+  t.is(await joiner.people.myProfile(), null, 'and publishes nothing')
+  const prof = await joiner.people.setProfile({ materials: 'petg, PLA', bed: '220x220x250', country: 'de', note: 'fast' })
+  t.ok(prof.profile !== null && prof.profile.country === 'DE' && prof.profile.note === 'fast', 'published')
+  t.alike(prof.profile?.materials, ['PLA', 'PETG'], 'materials in the market\'s order')
+  t.alike((await joiner.people.myProfile())?.bedMm, [220, 220, 250], 'its own profile reads back')
+  await waitFor('the creator to list the printer', async () => (await creator.people.printers({ material: '', country: '' })).some(p => p.id === dj.id))
+  const listed = await creator.people.printers({ material: 'pla', country: 'de' })
+  t.ok(listed.length === 1 && listed[0].id === dj.id && listed[0].record.id === dj.id && listed[0].note === 'fast', 'listed with its record, found by material and country')
+  t.alike(await creator.people.printers({ material: 'Resin', country: '' }), [], 'another material: none')
+  const fe = creator.people.validateFilters({ material: 'wood', country: 'Germany' })
+  t.ok(fe.material?.includes('unknown material') === true && fe.country?.includes('ISO 3166') === true, 'bad filters are named')
+  await t.exception(creator.people.printers({ material: 'wood', country: '' }), /unknown material/)
+  await joiner.people.unlist()
+  t.is(await joiner.people.myProfile(), null, 'unlisted')
+
+  const med0 = await creator.people.mediators()
+  t.ok(med0.mediators.length === 0 && med0.named.length === 0 && med0.rules.length > 0, 'no mediators; the revocation rules')
+  await creator.markets.setSettings({ ...good, mediators: dj.id })
+  await waitFor('the joiner named a mediator', async () => (await joiner.markets.detail()).settings.mediators.includes(dj.id))
+  await joiner.registerMediator('2')
+  await waitFor('the creator to list the mediator', async () => (await creator.people.mediators()).mediators.some(m => m.id === dj.id && m.feePct === 2))
+  t.alike((await creator.people.mediators()).named, [dj.id], 'the ids the creator named')
+
+  // `market indexers add|remove`, the creator's only
+  await t.exception(joiner.markets.changeIndexers('add', d0.id), /only the market's creator/, 'the joiner may not name indexers')
+  t.ok(creator.markets.validatePeerId('nope')?.includes('not a peer\'s ID') === true, 'a bad ID is named as one')
+  await t.exception(creator.markets.changeIndexers('add', 'nope'), /not a peer's ID/)
+  await t.exception(creator.markets.changeIndexers('add', d0.id), /creator is always an indexer/)
+  const ix = await creator.markets.changeIndexers('add', dj.id)
+  t.alike(ix.indexers.map(i => i.id), [d0.id, dj.id], 'the joiner is an indexer')
+  await t.exception(creator.markets.changeIndexers('add', dj.id), /an indexer already/)
+  await t.exception(creator.markets.changeIndexers('remove', peerId(b4a.alloc(32, 9))), /not one of this market's indexers/)
+
+  // the recovery phrase, with the escrow engine running on the wallet
+  await creator.wallet()
+  t.ok(creator.service!.escrow !== null, 'the escrow engine runs')
+  const addrBefore = (await creator.receiveAddress()).address
+  const before = await creator.recovery.phrase()
+  t.ok(before.mnemonic === arbWallet.mnemonic && before.fingerprint === arbWallet.fingerprint, '`wallet mnemonic`: the words and fingerprint')
+  t.ok(creator.recovery.validate('abandon abandon')?.includes('2 words') === true, 'a short phrase is named')
+  t.is(creator.recovery.validate(ABANDON), null, 'a good one passes')
+  const check = await creator.recovery.check(ABANDON)
+  t.ok(check.current === before.fingerprint && check.fingerprint !== before.fingerprint && !check.unchanged, 'check: the new fingerprint and the one it replaces')
+  const walletFile = path.join(creatorDir, 'wallet.json')
+  const oldFile = fs.readFileSync(walletFile)
+  await t.exception(creator.recovery.restore('abandon '.repeat(12).trim()), /checksum/, 'a bad phrase is refused')
+  t.alike(fs.readFileSync(walletFile), oldFile, 'and moves nothing')
+  t.ok(creator.service!.escrow !== null, 'and leaves the engine running')
+  const r = await creator.recovery.restore(ABANDON)
+  t.ok(r.fingerprint === check.fingerprint && !r.unchanged && r.movedTo !== null, 'restored')
+  t.alike(fs.readFileSync(r.movedTo!), oldFile, 'the wallet that was here is kept aside, whole')
+  t.is((await creator.recovery.phrase()).mnemonic, ABANDON, 'the storage holds the restored one')
+  await waitFor('the engine on the restored wallet', () => creator.service!.escrow?.engine.wallet.fingerprint === r.fingerprint)
+  t.not((await creator.receiveAddress()).address, addrBefore, 'the receive address is the restored wallet\'s')
+  const same = await creator.recovery.restore(ABANDON)
+  t.ok(same.unchanged && same.movedTo === null, 'the same words again: unchanged')
+
+  // other markets: create one (the seeder of the one left stops), then switch back
+  await creator.setSeeding(true)
+  await creator.createMarket('Beta')
+  const known = await creator.markets.known()
+  t.is(known.length, 2, 'two markets in this storage')
+  t.is(known.find(m => m.open)?.name, 'Beta', 'the new one is open')
+  t.absent((await creator.seeder()).running, 'the seeder of the market left stopped')
+  await creator.joinMarket(d0.key)
+  const back = await creator.markets.detail()
+  t.ok(back.name === 'Alpha' && back.creator && back.settings.chain === 'regtest', 'switched back: the same market, its settings')
+  t.ok((await creator.markets.known()).find(m => m.key === d0.key)?.open === true, 'open in the list')
+  t.is(creator.state().market?.name, 'Alpha', 'the status bar follows')
 })

@@ -22,7 +22,7 @@ const KEY = { down: '\u001B[B', up: '\u001B[A', right: '\u001B[C', left: '\u001B
 const ME = b4a.alloc(32, 1)
 const OTHER = b4a.alloc(32, 2)
 
-interface FakeJob extends JobRow { client: Uint8Array, printer: Uint8Array | null, dispute?: DisputeRecord | null, hasFile?: boolean, escrowLog?: string[] }
+interface FakeJob extends JobRow { client: Uint8Array, printer: Uint8Array | null, dispute?: DisputeRecord | null, hasFile?: boolean, escrowLog?: string[], escrowChain?: string }
 
 const VALID = 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx'
 const HOUR = 3_600_000
@@ -61,10 +61,10 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
   const calls: string[] = []
   const st: AppState = { storage: '/tmp/x', hasMarket: true, walletCreated: false, peers: 2, sync: 'synced', market: { key: 'k'.repeat(52), name: 'Test market', id: 'me', writer: true, jobs: n, byStatus: { open: n }, chain: '', depositPct: 15 }, balance: null, notice: null, ...state }
   const detail = (j: FakeJob): JobDetail => ({
-    job: { id: j.id, title: j.title, status: j.status, client: 'c'.repeat(52), printer: j.printer === null ? null : 'p'.repeat(52), material: j.material, colors: j.colors, bountySats: j.bountySats, bountyBtc: j.bountyBtc, country: j.country, notes: '', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '', confirmed: true, updates: 0, file: j.hasFile === true ? { name: 'gear.stl', drive: 'd', path: '/models/x/gear.stl', byteLength: 4096, sha256: '00', summary: { kind: 'stl', models: 1, facets: 12, sizeMm: [10, 10, 10], volumeCm3: 1, areaCm2: 6, shells: 1, closed: true, manifold: true, fits: [] } } : null, history: [], escrow: null, dispute: null, clientRecord: { id: 'c', asClient: { completed: 3, cancelled: 0, rating: { average: 4.5, count: 2 } }, asPrinter: { completed: 0, cancelled: 0, shipped: 0, medianShipHours: null, shipSamples: 0, rating: { average: null, count: 0 } }, disputesOpened: 0, disputesLost: 0, disputesWon: 0, rating: { average: 4.5, count: 2 } } } as unknown as JobJSON,
+    job: { id: j.id, title: j.title, status: j.status, client: 'c'.repeat(52), printer: j.printer === null ? null : 'p'.repeat(52), material: j.material, colors: j.colors, bountySats: j.bountySats, bountyBtc: j.bountyBtc, country: j.country, notes: '', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '', confirmed: true, updates: 0, file: j.hasFile === true ? { name: 'gear.stl', drive: 'd', path: '/models/x/gear.stl', byteLength: 4096, sha256: '00', summary: { kind: 'stl', models: 1, facets: 12, sizeMm: [10, 10, 10], volumeCm3: 1, areaCm2: 6, shells: 1, closed: true, manifold: true, fits: [] } } : null, history: [], escrow: null, dispute: disputeInfo(j.dispute), clientRecord: { id: 'c', asClient: { completed: 3, cancelled: 0, rating: { average: 4.5, count: 2 } }, asPrinter: { completed: 0, cancelled: 0, shipped: 0, medianShipHours: null, shipSamples: 0, rating: { average: null, count: 0 } }, disputesOpened: 0, disputesLost: 0, disputesWon: 0, rating: { average: 4.5, count: 2 } } } as unknown as JobJSON,
     role: j.role,
     actions: allowedActions(j, ME, false),
-    escrowChain: '',
+    escrowChain: j.escrowChain ?? '',
     escrowLog: j.escrowLog ?? [],
     dispute: disputeInfo(j.dispute),
     review: j.role === 'other'
@@ -184,6 +184,9 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
     seeder: async () => seederInfo(),
     setSeeding: async (on: boolean) => { calls.push(`seeding ${String(on)}`); seeding = on; return seederInfo() },
     get seeding () { return seeding },
+    // the market page, people and recovery screens have their fake in test/ui-screens.test.tsx
+    markets: {} as AppCore['markets'], people: {} as AppCore['people'], recovery: {} as AppCore['recovery'],
+    jobTools: {} as AppCore['jobTools'], photos: {} as AppCore['photos'], searches: {} as AppCore['searches'], notices: {} as AppCore['notices'], // test/ui-more.test.tsx
     close: async () => {}
   }
 }
@@ -282,7 +285,7 @@ test('ui: job page lists the allowed actions and runs one', async (t) => {
   f = await until(r.lastFrame, f => f.includes('confirm'))
   t.ok(f.includes('press y'), 'asks to confirm')
   await press(r.stdin, 'y')
-  f = await until(r.lastFrame, f => f.includes('now accepted'))
+  f = await until(r.lastFrame, f => f.includes('You accepted the job (the job is accepted)'))
   t.alike(core.calls, [`accept ${core.jobs[1].id}`], 'accept called through the core')
   t.ok(f.includes('· Job'), 'y confirmed the action and stayed on the job page')
 })
@@ -538,8 +541,9 @@ test('ui: active job offers accept / reject of a pending proposal', async (t) =>
   await press(r.stdin, KEY.enter)
   f = await until(r.lastFrame, f => f.includes('press y'))
   await press(r.stdin, 'y')
-  f = await until(r.lastFrame, f => f.includes('accept-proposal: the job'))
+  f = await until(r.lastFrame, f => f.includes('proposal accepted'))
   t.ok(core.calls.includes('accept-proposal disp0000000000000'), 'accepted through the core')
+  t.ok(f.includes('proposal accepted: the split is paid once the printer accepts too'), 'the message follows the dispute: the printer has not accepted yet')
   f = await until(r.lastFrame, f => !f.includes('accept-proposal '))
   t.absent(/accept-proposal\s+accept/.test(f), 'not offered again once accepted')
 })

@@ -113,6 +113,8 @@ declare module 'hyperbee' {
     batch(): BeeBatch<K, V>
     createReadStream(range?: RangeOptions<K>, opts?: { wait?: boolean }): AsyncIterable<BeeEntry<K, V>>
     snapshot(): Hyperbee<K, V>
+    // left: the entry in this bee, right: in the older version (null where the key is absent)
+    createDiffStream(version: number, range?: RangeOptions<K>): AsyncIterable<{ left: BeeEntry<K, V> | null; right: BeeEntry<K, V> | null }>
   }
 
   namespace Hyperbee {
@@ -191,6 +193,8 @@ declare module 'hyperswarm' {
   class Hyperswarm extends EventEmitter {
     constructor(opts?: { bootstrap?: Array<{ host: string; port: number }> | null; keyPair?: unknown })
     connections: Set<Duplex>
+    peers: Map<string, PeerInfo> // every peer discovered so far (by any topic), connected or not
+    connecting: number // client connections being opened now
     join(topic: Uint8Array, opts?: { server?: boolean; client?: boolean }): Discovery
     leave(topic: Uint8Array): Promise<void>
     flush(): Promise<void>

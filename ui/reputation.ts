@@ -1,7 +1,7 @@
 // Plain-text rendering of reputation results (ui/text.ts delegates the 'peer', 'printers', 'review' and 'profile'
 // kinds here) and the one-line record a job view shows for each side.
 import type { ReputationResult } from '../lib/commands/reputation.js'
-import type { PeerSummaryJSON, PeerJSON, ProfileJSON, RatingJSON } from '../lib/reputation/query.js'
+import type { PeerSummaryJSON, PeerJSON, ProfileJSON, RatingJSON, SplitJSON } from '../lib/reputation/query.js'
 
 const short = (id: string): string => id.slice(0, 8)
 
@@ -9,11 +9,19 @@ function stars (r: RatingJSON): string {
   return r.count === 0 ? 'no ratings' : `${r.average?.toFixed(2) ?? '—'}/5 from ${r.count} review${r.count === 1 ? '' : 's'}`
 }
 
-// e.g. "as printer: 12 completed, 1 cancelled, median accept→ship 30.5 h, 4.80/5 from 10 reviews; disputes: 1 opened, 0 lost"
+// Jobs that ended in a split of the bounty, shown only when there are any (records written before splits were
+// counted apart have none).
+function splits (s: SplitJSON | undefined): string {
+  if (s === undefined || s.count === 0) return ''
+  return `, ${s.count} split in a dispute (got ${s.averageSharePct ?? 0} % of the bounty on average)`
+}
+
+// e.g. "as printer: 12 completed, 1 cancelled, 1 split in a dispute (got 60 % of the bounty on average), median
+// accept→ship 30.5 h, 4.80/5 from 10 reviews; disputes: 1 opened, 0 lost"
 export function recordLine (r: PeerSummaryJSON, role: 'client' | 'printer'): string {
   const side = role === 'printer'
-    ? `as printer: ${r.asPrinter.completed} completed, ${r.asPrinter.cancelled} cancelled, median accept→ship ${r.asPrinter.medianShipHours === null ? '—' : `${r.asPrinter.medianShipHours} h`}, ${stars(r.asPrinter.rating)}`
-    : `as client: ${r.asClient.completed} completed, ${r.asClient.cancelled} cancelled, ${stars(r.asClient.rating)}`
+    ? `as printer: ${r.asPrinter.completed} completed, ${r.asPrinter.cancelled} cancelled${splits(r.asPrinter.split)}, median accept→ship ${r.asPrinter.medianShipHours === null ? '—' : `${r.asPrinter.medianShipHours} h`}, ${stars(r.asPrinter.rating)}`
+    : `as client: ${r.asClient.completed} completed, ${r.asClient.cancelled} cancelled${splits(r.asClient.split)}, ${stars(r.asClient.rating)}`
   return `${side}; disputes: ${r.disputesOpened} opened, ${r.disputesLost} lost`
 }
 

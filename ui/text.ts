@@ -2,6 +2,8 @@
 import type { Result, MarketInfo } from '../lib/commands/context.js'
 import type { EscrowView } from '../lib/service/p2print.js'
 import type { JobJSON } from '../lib/job/json.js'
+import type { JobOutcome } from '../lib/job/outcome.js'
+import { stepWords, payoutWords } from '../lib/escrow/step-words.js'
 import type { FileAnalysis, ModelAnalysis } from '../lib/files/model.js'
 import { shortId } from '../lib/ids.js'
 import { renderReputation, recordLine } from './reputation.js'
@@ -11,6 +13,7 @@ import type { FileSummary } from '../lib/schema.js'
 import type { SettingsJSON } from '../lib/commands/escrow.js'
 import type { IndexersJSON } from '../lib/service/settings.js'
 import type { MediatorJSON, DisputeJSON, DisputeList, DisputeRow } from '../lib/disputes/json.js'
+import type { SearchesJSON } from '../lib/commands/search.js'
 
 export const HELP = `p2print — a peer-to-peer market for 3D printing
 
@@ -29,9 +32,11 @@ Markets
   market indexers [add ID… | remove ID…]   the peers that confirm the market: the creator and up to 4 it names
   id                            your id in the current market
   sync                          connect, catch up, share what you wrote offline, exit
-  seed [--quota MB] [--keep-closed DAYS]
+  seed [--quota MB] [--keep-closed DAYS] [--notify CMD]
                                 keep running: replicate the market and mirror the model files of live jobs
-                                (default quota 10240 MB; files of completed/cancelled jobs kept 7 days)
+                                (default quota 10240 MB; files of completed/cancelled jobs kept 7 days); a line per
+                                new job matching a saved search, and CMD run for it (no shell; the job in P2PRINT_JOB_*
+                                environment variables: ID, TITLE, BOUNTY_SATS, BOUNTY_BTC, MATERIAL, COUNTRY)
   testnet [--port N]            run a local DHT on 127.0.0.1 (default port 49737) to try peers on one machine
   regtest [--port N] [--faucet-port N] [--api-key K]
                                 run a throw-away Bitcoin regtest node with a faucet (needs a clone with devDependencies)
@@ -54,9 +59,15 @@ Jobs
                                 and arbitrator); no MESSAGE: print the conversation
   chat ID --photos DIR          fetch, verify and decrypt the chat's photos (JPEG/PNG, ≤ 5 MB, ≤ 10 per job) into DIR
 
+Saved searches (kept in this storage only; the app and \`seed\` say when a new job matches one)
+  search save [--material M] [--country CC] [--min-bounty BTC]   at least one of them
+  search list                   the saved searches, by number
+  search remove N               forget search number N
+
 Peers and printers
-  peer [ID]                     a peer's record from the log: jobs completed as client and as printer, disputes
-                                opened and lost, median accept→ship time, ratings, reviews, printer profile
+  peer [ID]                     a peer's record from the log: jobs completed, cancelled and split in a dispute as
+                                client and as printer, disputes opened and lost, median accept→ship time, ratings,
+                                reviews, printer profile
   printers [--material M] [--country CC] [--limit N]
                                 printers that published a profile
   printer profile --material M[,M…] --bed XxYxZ --country CC [--note TEXT]
@@ -102,9 +113,13 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'connecting': return `Looking for peers (up to ${String(data.timeoutSecs)} s)…`
     case 'synced': return `Caught up with ${String(data.peers)} peer${data.peers === 1 ? '' : 's'}.`
     case 'offline': return 'No peers reachable: showing what this storage already has.'
+    case 'hosted-queued': return `Waiting for ${String(data.ahead)} command${data.ahead === 1 ? '' : 's'} ahead of this one in the p2print running on this storage…`
+    case 'hosted': return `Through the p2print running on this storage (pid ${String(data.pid)}, ${String(data.peers)} peer${data.peers === 1 ? '' : 's'} connected).`
     case 'sharing': return 'Sending to peers…'
     case 'shared': return 'Shared with the market.'
-    case 'stored-locally': return 'Stored locally: no peer has it yet. It will be shared the next time this peer meets another (run `p2print sync`, or keep `p2print seed` running).'
+    case 'stored-locally':
+      if (data.running === true) return 'Stored locally: no peer has it yet. The p2print running on this storage shares it as soon as a peer connects.'
+      return 'Stored locally: no peer has it yet. It will be shared the next time this peer meets another (run `p2print sync`, or keep `p2print seed` running).'
     case 'market-created': return `Created market ${String(data.key)}`
     case 'join-unanswered': return `Nothing answered for market ${String(data.key)}${data.peers === 0 ? ' (no peer of it was reachable)' : ''}: it is joined but empty. Check the key with whoever shared it; once a peer of that market is online, \`p2print sync\` fetches it.`
     case 'job-created': return `Posted job ${String(data.id)}`
@@ -122,16 +137,26 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'model-analysed': return `Analysed ${String(data.name)}: ${summaryLine(data.summary as FileSummary)}`
     case 'sharing-file': return `Sending ${String(data.name)} (${String(data.bytes)} bytes) to a peer…`
     case 'file-shared': return `${String(data.name)} is held by a peer.`
-    case 'file-stored-locally': return `${String(data.name)} is stored locally only: no peer took it yet. Keep this peer online (p2print seed) or run p2print sync later.`
+    case 'file-stored-locally':
+      if (data.running === true) return `${String(data.name)} is stored locally only: no peer took it yet. The p2print running on this storage serves it as soon as a peer connects.`
+      return `${String(data.name)} is stored locally only: no peer took it yet. Keep this peer online (p2print seed) or run p2print sync later.`
     case 'download-start': return `Fetching ${String(data.name)} (${String(data.total)} bytes)…`
     case 'wallet-created': return `Created a new wallet in ${String(data.file)}: see its recovery phrase with \`p2print wallet mnemonic\`.`
-    case 'escrow-step': return `Escrow of job ${shortId(String(data.jobId))}: ${stepText(String(data.action), data.kind === undefined ? '' : String(data.kind))}${data.txid !== undefined ? ` (${String(data.txid).slice(0, 16)}…)` : ''}${data.detail !== undefined ? ' — ' + String(data.detail) : ''}`
-    case 'escrow-error': return `Escrow${String(data.jobId ?? '') === '' ? '' : ' ' + shortId(String(data.jobId))}: could not act — ${String(data.detail)}`
+    case 'escrow-step': return `Escrow of job ${shortId(String(data.jobId))}: ${stepWords(String(data.action), data.kind === undefined ? '' : String(data.kind))}${data.txid !== undefined ? ` (${String(data.txid).slice(0, 16)}…)` : ''}${data.detail !== undefined ? ' — ' + String(data.detail) : ''}`
+    case 'escrow-error': return `Escrow${String(data.jobId ?? '') === '' ? '' : ' of job ' + shortId(String(data.jobId))}: ${stepWords('error', data.kind === undefined ? '' : String(data.kind))} — ${String(data.detail)}`
     case 'escrow-offline': return `This market holds escrows on ${String(data.chain)}: without --bitcoin-rpc or --esplora, this peer's escrow steps do not run.`
-    case 'payout-broadcast': return `Payout (${String(data.kind)}) broadcast: ${String(data.txid)}`
-    case 'cancel-signed': return `Signed the cancel payout of job ${shortId(String(data.id))}; the escrow pays everyone back once the other side signs too.`
+    case 'payout-broadcast': return `Sent ${payoutWords(String(data.kind ?? ''))} to the Bitcoin network: ${String(data.txid)}`
+    case 'cancel-signed': return `Signed the cancellation of job ${shortId(String(data.id))}: once the other side signs it too, the escrow pays everyone back what they put in.`
+    case 'split-signed': {
+      const split = typeof data.printerPct === 'number' ? `the printer gets ${data.printerPct} % of the bounty, the client the rest` : ''
+      return data.both === true
+        ? `Accepted the mediator's proposal for job ${shortId(String(data.id))}: both sides have now, so the split is paid out${split === '' ? '' : ` (${split})`}.`
+        : `Accepted the mediator's proposal for job ${shortId(String(data.id))}${split === '' ? '' : ` (${split})`}: it is paid out once the other side accepts it too.`
+    }
     case 'review-posted': return `Reviewed ${shortId(String(data.subject))}: ${String(data.rating)}/5 for job ${shortId(String(data.job))}`
     case 'chat-sent': return `Sent to the chat of job ${shortId(String(data.id))}${Number(data.photos) > 0 ? ` with ${String(data.photos)} photo(s)` : ''}.`
+    case 'search-match': return `${ts()} new job ${String(data.id)} matches saved search ${(data.searches as number[]).map(n => '#' + n).join(', ')}: ${JSON.stringify(String(data.title))}, ${String(data.bountyBtc)} BTC, ${String(data.material)}, to ${String(data.country)}`
+    case 'notify-failed': return `${ts()} --notify ${String(data.command)} for job ${shortId(String(data.id))} failed: ${String(data.message)}`
     case 'chat-photo-saved': return `Saved ${String(data.file)} (${String(data.bytes)} bytes)`
     case 'warning': return `${ts()} warning: ${String(data.message)}`
     case 'stopping': return `${ts()} stopping…`
@@ -157,7 +182,7 @@ export function renderResult (r: Result): string {
     case 'job': return renderJob(r.data)
     case 'jobs': return renderJobs(r.data.jobs)
     case 'sync': return `Synced with ${r.data.peers} peer(s); ${r.data.jobs} jobs in the market${r.data.shared ? '' : '; your writes are stored locally until a peer takes them'}.`
-    case 'analysis': return renderAnalysis(r.data.file, r.data.analysis) + r.data.previews.map(p => `\n\n${p.name}\n${p.text}`).join('')
+    case 'analysis': return renderAnalysis(r.data.file, r.data) + (r.data.previews ?? []).map(p => `\n\n${p.name}\n${p.text}`).join('')
     case 'download': return `Downloaded ${r.data.file} (${r.data.bytes} bytes, sha256 ${r.data.sha256.slice(0, 16)}… verified, ${(r.data.ms / 1000).toFixed(1)} s)` +
       (r.data.files.length > 1 ? `\nExtracted:\n${r.data.files.slice(1).map(f => '  ' + f).join('\n')}` : '')
     case 'mnemonic': return `Recovery phrase of this peer's wallet (fingerprint ${r.data.fingerprint}):\n\n  ${r.data.mnemonic}\n\nWrite it down and keep it offline. Anyone who sees it can take every coin in this wallet and sign for\nevery escrow it is part of. p2print never sends it anywhere.`
@@ -176,8 +201,15 @@ export function renderResult (r: Result): string {
     case 'mediator': return `Registered as a mediator with a fee of ${r.data.feePct} % of the bounty.\n  ${mediatorLine(r.data)}`
     case 'mediators': return (r.data.mediators.length === 0 ? 'No mediators registered: disputes go straight to the arbitrator.' : r.data.mediators.map(m => `${m.id}  fee ${m.feePct} %\n  ${mediatorLine(m)}`).join('\n')) + `\nA mediator loses the role for good when: ${r.data.rules.join('; ')}`
     case 'disputes': return renderDisputes(r.data)
+    case 'searches': return renderSearches(r.data)
     case 'none': return Object.keys(r.data).length === 0 ? '' : JSON.stringify(r.data, null, 2)
   }
+}
+
+function renderSearches (d: SearchesJSON): string {
+  const head = d.saved !== null ? `Saved search #${d.saved.n}: ${d.saved.text}` : d.removed !== null ? `Removed search #${d.removed.n}: ${d.removed.text}` : null
+  const list = d.searches.length === 0 ? ['No saved searches: `p2print search save --material M --country CC --min-bounty BTC`.'] : d.searches.map(s => `  #${String(s.n).padEnd(3)} ${s.text}`)
+  return [...(head === null ? [] : [head]), ...(d.searches.length > 0 && head !== null ? ['Saved searches:'] : []), ...list].join('\n')
 }
 
 function renderEscrow (d: EscrowView): string {
@@ -191,10 +223,10 @@ function renderEscrow (d: EscrowView): string {
   if (d.amounts != null) lines.push(`  amounts      bounty ${sats(d.amounts.bountySats)}; client puts in ${sats(d.amounts.clientInSats)}, printer ${sats(d.amounts.printerInSats)} (deposits ${String(d.amounts.depositPct)} %)`)
   lines.push(`  signed       refund: client ${d.refundSigned?.client === true ? 'yes' : 'no'}, printer ${d.refundSigned?.printer === true ? 'yes' : 'no'}; funding: client ${d.fundedBy?.client === true ? 'yes' : 'no'}, printer ${d.fundedBy?.printer === true ? 'yes' : 'no'}`)
   lines.push(`  funding      ${d.fundingTxid ?? '—'}${d.fundingDepth != null ? `, ${String(d.fundingDepth)} confirmation${d.fundingDepth === 1 ? '' : 's'} (${String(d.requiredDepth)} needed)` : ''}`)
-  if (d.agreed != null && d.payout == null) lines.push(`  signed by all ${String(d.agreed.kind)} payout ${String(d.agreed.txid)}: any peer of the job broadcasts it`)
-  if (d.payout != null) lines.push(`  payout       ${String(d.payout.kind)}: ${String(d.payout.txid)}`)
+  if (d.agreed != null && d.payout == null) lines.push(`  signed by all ${payoutWords(String(d.agreed.kind))} ${String(d.agreed.txid)}: any peer of the job broadcasts it`)
+  if (d.payout != null) lines.push(`  payout       ${payoutWords(String(d.payout.kind))}: ${String(d.payout.txid)}`)
   if (Array.isArray(d.refundClaims) && d.refundClaims.length > 0 && d.payout == null) lines.push(`  refund       reported paid by the ${(d.refundClaims as string[]).join(' and the ')} (a claim: each peer checks its own Bitcoin node)`)
-  if (d.ruling != null) lines.push(`  ruling       for the ${String(d.ruling.winner)}`)
+  if (d.ruling != null) lines.push(`  ruling       the printer gets ${d.ruling.printerPct} % of the bounty, the client the rest`)
   lines.push(`  deadlines    lapses if unfunded at ${String(d.deadlines?.lapseAt)}; refund valid from block ${d.deadlines?.lockHeight ?? '—'}${d.deadlines?.tipHeight != null ? ` (tip ${String(d.deadlines.tipHeight)})` : ''}`)
   for (const p of (d.paths ?? []) as Array<{ kind: string, outputs: Array<{ role: string, valueSats: string }>, feeSats: string }>) {
     lines.push(`  if ${p.kind.padEnd(9)}  ${p.outputs.map(o => `${o.role} ${sats(o.valueSats)}`).join(', ')} (miner fee ${p.feeSats} sat)`)
@@ -259,23 +291,6 @@ function mediatorLine (m: MediatorJSON): string {
     `${m.avgResponseSecs === null ? '' : `, answers in ${m.avgResponseSecs < 3600 ? `${Math.max(1, Math.round(m.avgResponseSecs / 60))} min` : `${Math.round(m.avgResponseSecs / 3600)} h`} on average`}${m.revoked === null ? '' : `; REVOKED (${m.revoked})`}`
 }
 
-// What a step of this peer's escrow engine did, in words (lib/escrow/engine.ts StepReport).
-function stepText (action: string, kind: string): string {
-  const payout = kind === '' ? 'the payout' : kind === 'funding' ? 'the funding' : `the ${kind} payout`
-  switch (action) {
-    case 'propose': return 'proposed the funding (your coins, and the refund\'s lock height)'
-    case 'sign': return `signed ${payout}`
-    case 'broadcast': return `sent ${payout} to the Bitcoin network`
-    case 'funded': return 'the funding is confirmed: the job is active'
-    case 'paid': return `${payout} is confirmed on chain`
-    case 'settled': return `done: ${payout} is confirmed and recorded`
-    case 'lapse': return 'the acceptance was not funded in time: the job is open again'
-    case 'escalate': return 'took the dispute to the arbitrator'
-    case 'refuse': return `refused to go on with ${kind === '' ? 'the escrow' : kind === 'funding' ? 'the funding' : `the ${kind}`}`
-    default: return `${action}${kind === '' ? '' : ' ' + kind}`
-  }
-}
-
 const STAGE_TEXT: Record<DisputeJSON['stage'], string> = {
   mediation: 'waiting for the mediator\'s proposal',
   proposed: 'a proposal waits for both sides',
@@ -284,10 +299,19 @@ const STAGE_TEXT: Record<DisputeJSON['stage'], string> = {
   ruled: 'ruled: being paid out'
 }
 
+// Why a dispute went to the arbitrator.
+const ESCALATION_TEXT: Partial<Record<DisputeJSON['escalation'], string>> = {
+  'no-mediator': 'no mediator could be picked',
+  'missed-proposal': 'the mediator did not propose in time',
+  rejected: 'a side rejected the proposal',
+  'no-answer': 'the proposal was not accepted by both in time'
+}
+
 function disputeLines (d: DisputeJSON, indent: string, status: string): string[] {
   const paid = status === 'completed' || status === 'cancelled'
-  const stage = paid && (d.stage === 'settled' || d.stage === 'ruled') ? STAGE_TEXT[d.stage].replace('being paid out', 'paid out') : STAGE_TEXT[d.stage]
-  const lines = [`${indent}stage     ${d.stage}: ${stage}${d.escalation !== 'none' ? ` (${d.escalation})` : ''}`]
+  const stage = paid && (d.stage === 'settled' || d.stage === 'ruled') ? STAGE_TEXT[d.stage].replace('being paid out', 'paid out')
+    : d.stage === 'proposed' && d.accepted.client !== d.accepted.printer ? `the ${d.accepted.client ? 'client' : 'printer'} accepted the proposal: waiting for the ${d.accepted.client ? 'printer' : 'client'}` : STAGE_TEXT[d.stage]
+  const lines = [`${indent}stage     ${d.stage}: ${stage}${d.escalation !== 'none' ? ` (${ESCALATION_TEXT[d.escalation] ?? d.escalation})` : ''}`]
   lines.push(`${indent}opened    ${d.openedAt} by ${shortId(d.openedBy)}`)
   if (d.mediator !== null) lines.push(`${indent}mediator  ${shortId(d.mediator)}, fee ${d.mediatorFeePct} %${d.stage === 'mediation' ? `; proposes by ${d.proposeBy}` : ''}`)
   if (d.proposal !== null) lines.push(`${indent}proposal  printer ${d.proposal.printerPct} %${d.proposal.note !== '' ? ` "${d.proposal.note}"` : ''}; accepted: client ${d.accepted.client ? 'yes' : 'no'}, printer ${d.accepted.printer ? 'yes' : 'no'}${d.stage === 'proposed' ? `; answer by ${d.proposal.answerBy}` : ''}`)
@@ -318,7 +342,7 @@ function renderJob (j: JobJSON & { shared?: boolean }): string {
   const lines = [
     `${j.title}`,
     `  id        ${j.id}`,
-    `  status    ${j.status}${j.confirmed ? '' : '  (last change not yet confirmed: it may still be reordered)'}`,
+    `  status    ${j.outcome?.kind === 'split' ? outcomeText(j.outcome) : j.status}${j.confirmed ? '' : '  (last change not yet confirmed: it may still be reordered)'}`,
     `  bounty    ${j.bountyBtc} BTC (${j.bountySats} sat)`,
     `  material  ${j.material}${j.colors.length > 0 ? ' — ' + j.colors.join(', ') : ''}`,
     `  country   ${j.country}`,
@@ -338,10 +362,17 @@ function renderJob (j: JobJSON & { shared?: boolean }): string {
   return lines.join('\n')
 }
 
+// e.g. "split: the printer got 30 % of the bounty, the client 70 % (the arbitrator's ruling)"
+export function outcomeText (o: JobOutcome): string {
+  if (o.kind !== 'split') return o.kind
+  const how = o.by === 'mediator' ? 'the mediator\'s proposal, accepted by both sides' : 'the arbitrator\'s ruling'
+  return `split: the printer got ${o.printerPct} % of the bounty, the client ${100 - o.printerPct} % (${how})`
+}
+
 function renderJobs (jobs: JobJSON[]): string {
   if (jobs.length === 0) return 'No jobs match.'
   const rows = jobs.map(j => [
-    shortId(j.id), j.status + (j.confirmed ? '' : '*'), j.bountyBtc, j.material, j.country, shortId(j.client), j.title
+    shortId(j.id), (j.outcome?.kind === 'split' ? `split ${j.outcome.printerPct}%` : j.status) + (j.confirmed ? '' : '*'), j.bountyBtc, j.material, j.country, shortId(j.client), j.title
   ])
   const head = ['ID', 'STATUS', 'BTC', 'MATERIAL', 'CC', 'CLIENT', 'TITLE']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)))

@@ -1,6 +1,7 @@
 // What the job page and the wallet screen show beside the record: whether this peer may review the job, and the
 // escrows this peer is a party to.
 import type { P2Print } from '../service/p2print.js'
+import { stepWords } from '../escrow/step-words.js'
 import { getSettings } from '../market/view.js'
 import { networkFor } from '../escrow/networks.js'
 import type { ChainName } from '../escrow/chain.js'
@@ -45,7 +46,7 @@ export async function escrowRows (s: P2Print): Promise<EscrowRow[]> {
 export function escrowLine (tag: 'escrow-step' | 'escrow-error', d: { action?: string, kind?: string, txid?: string, detail?: string }): string {
   const time = new Date().toISOString().slice(11, 19)
   if (tag === 'escrow-error') return `${time} could not act: ${printable(d.detail ?? '')}`
-  return `${time} ${d.action ?? ''}${d.kind !== undefined ? ' ' + d.kind : ''}${d.txid !== undefined ? ' ' + d.txid.slice(0, 16) + '…' : ''}${d.detail !== undefined ? ' — ' + printable(d.detail) : ''}`
+  return `${time} ${stepWords(d.action ?? '', d.kind ?? '')}${d.txid !== undefined ? ' ' + d.txid.slice(0, 16) + '…' : ''}${d.detail !== undefined ? ' — ' + printable(d.detail) : ''}`
 }
 
 // An error as the app shows it: a P2PrintError as it is (the backend hint the app's way), anything else as INTERNAL.

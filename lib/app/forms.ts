@@ -8,7 +8,7 @@ import { cancelAllowed, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
 import type { DisputeRecord } from '../disputes/codec.js'
 import { OP, MATERIALS, REPUTATION_LIMITS, type JobRecord, type OpType } from '../schema.js'
 import { parseBtc, formatBtc } from '../btc.js'
-import type { ActionInfo, ActionName, AppState, DraftErrors, JobDraft, ReviewErrors, SendErrors } from './types.js'
+import type { ActionInfo, ActionName, AppState, DisputeInfo, DraftErrors, JobDraft, JobDetail, ReviewErrors, SendErrors } from './types.js'
 
 const ACTIONS: Array<{ op: OpType, action: ActionName, needsText: ActionInfo['needsText'], label: string }> = [
   { op: OP.JOB_ACCEPT, action: 'accept', needsText: 'none', label: 'accept this job (you print it)' },
@@ -90,6 +90,35 @@ export function depositSummary (bountyText: string, market: AppState['market']):
   }
 }
 
+// What accepting this job locks from the printer (null: no escrow in its market): its deposit, from the job's escrow
+// amounts when it has them, else the market's deposit % of the bounty, with the escrow's own arithmetic.
+export function acceptDeposit (d: Pick<JobDetail, 'job' | 'escrowChain'>, market: AppState['market']): string | null {
+  if (d.escrowChain === '') return null
+  const fromJob = d.job.escrow?.amounts ?? null
+  let sats: number
+  let pct: number
+  if (fromJob !== null) {
+    sats = Number(fromJob.printerDepositSats)
+    pct = fromJob.depositPct
+  } else {
+    if (market === null) return null
+    try {
+      sats = Number(escrowAmounts({ bountySats: BigInt(d.job.bountySats), depositPct: BigInt(market.depositPct) }).printerDepositSats)
+    } catch (err) { return (err as Error).message }
+    pct = market.depositPct
+  }
+  return `accepting locks your deposit of ${sats} sats (${formatBtc(sats)} BTC, ${pct} % of the bounty) in the job's escrow on ${d.escrowChain}, plus your share of the funding's miner fee; it comes back when the job completes or is cancelled`
+}
+
+// What answering "accept" to a mediator's proposal did, from the dispute as it is now (a settled dispute is paid).
+export function proposalAccepted (d: DisputeInfo | null, role: 'client' | 'printer' | string): string {
+  const other = role === 'client' ? 'printer' : 'client'
+  if (d === null) return 'proposal accepted'
+  if (d.stage === 'settled' || (d.accepted.client && d.accepted.printer)) return 'proposal accepted by both sides: the split is being paid'
+  if (d.stage !== 'proposed') return `proposal accepted; the dispute is now ${d.stage}`
+  return `proposal accepted: the split is paid once the ${other} accepts too`
+}
+
 // Field-by-field validation of the post form, with the CLI's own parsers and messages.
 export function validateDraft (d: JobDraft): DraftErrors {
   const errors: DraftErrors = {}
@@ -120,4 +149,19 @@ export function draftFlags (d: JobDraft): { title: string, material: string, col
     notes: d.notes,
     ...(d.file.trim().length > 0 ? { file: path.resolve(d.file.trim()) } : {})
   }
+}
+
+// What the app says once an action went through, in words (the action's name is not a sentence).
+export function actionDone (action: ActionName, status: string): string {
+  const done: Record<ActionName, string> = {
+    accept: 'You accepted the job',
+    withdraw: 'You gave the job back',
+    ship: 'Marked as shipped',
+    complete: 'You confirmed receipt',
+    cancel: 'Cancelled',
+    dispute: 'Dispute opened: a mediator looks at it first',
+    'accept-proposal': 'You accepted the proposal',
+    'reject-proposal': 'You rejected the proposal: the arbitrator decides'
+  }
+  return `✓ ${done[action]} (the job is ${status}).`
 }

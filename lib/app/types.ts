@@ -1,6 +1,6 @@
 // The shapes the terminal UI gets from the core: the AppCore interface (lib/app.ts implements it, the UI tests fake
 // it) and everything its methods take and return.
-import type { Bootstrap } from '../service/p2print.js'
+import type { Bootstrap, P2Print, EscrowView } from '../service/p2print.js'
 import type { ChatData } from '../service/chat.js'
 import type { SendPlan } from '../service/wallet.js'
 import type { ChainName } from '../escrow/chain.js'
@@ -8,6 +8,8 @@ import type { JobJSON } from '../job/json.js'
 import type { Role } from '../job/state.js'
 import type { Status, FileSummary } from '../schema.js'
 import type { QrMatrix } from '../qr.js'
+import type { SettingsJSON, IndexersJSON } from '../service/settings.js'
+import type { ProfileJSON, PeerSummaryJSON } from '../reputation/query.js'
 import type { DisputeJSON as DisputeInfo, MediatorJSON as MediatorInfo, DisputeList as DisputesInfo } from '../disputes/json.js'
 
 export interface AppOptions {
@@ -18,6 +20,7 @@ export interface AppOptions {
   bitcoinRpc?: string | null
   esplora?: string | null
   syncTimeoutMs?: number // how long an action waits for a peer to take what it wrote (default 5 s)
+  host?: (p: P2Print) => Promise<{ close: () => Promise<void> }> // serve the commands run on this storage (lib/sidecar)
 }
 
 export type SyncState = 'no-market' | 'connecting' | 'syncing' | 'synced' | 'offline'
@@ -31,6 +34,7 @@ export interface AppState {
   market: { key: string, name: string, id: string, writer: boolean, jobs: number, byStatus: Record<string, number>, chain: string, depositPct: number } | null
   balance: { confirmedSats: number, unconfirmedSats: number, chain: string, tipHeight: number } | null
   notice: string | null // a background problem (e.g. the Bitcoin backend is unreachable), until the same thing works again
+  alerts?: AlertCounts // what needs this peer, and new jobs matching its saved searches (lib/app/notices.ts)
 }
 
 export interface JobFilters {
@@ -174,7 +178,134 @@ export interface AppCore {
   // files held and served (`p2print seed`)
   seeder (): Promise<SeederInfo>
   setSeeding (on: boolean): Promise<SeederInfo>
+  // the market's key, settings and indexers, other markets (lib/app/market.ts); mediators, printers, this peer's
+  // printer profile (lib/app/people.ts); the wallet's recovery phrase and restoring one (lib/app/recovery.ts)
+  readonly markets: MarketsCore
+  readonly people: PeopleCore
+  readonly recovery: RecoveryCore
+  // editing the client's open job (`job update`) and a job's whole escrow (`escrow ID`) (lib/app/job-tools.ts); chat
+  // photos (`chat ID --photo PATH`, `--photos DIR`) (lib/app/photos.ts); saved searches (`search save|list|remove`)
+  // and the notices (lib/app/notices.ts)
+  readonly jobTools: JobToolsCore
+  readonly photos: PhotosCore
+  readonly searches: SearchesCore
+  readonly notices: NoticesCore
   close (): Promise<void>
 }
 
 export const NO_BACKEND_HINT = 'no Bitcoin backend is configured: quit (q) and start p2print again with --bitcoin-rpc URL (Bitcoin Core, or `npm run regtest` for a local test node) or --esplora URL'
+
+// --- the market's page (`market info`, `market settings`, `market indexers`, `market join`) ---------------------------
+
+export interface MarketDetail {
+  key: string // z-base32, as `market info` prints it and `market join` takes it
+  keyHex: string
+  qr: QrMatrix // of `key`
+  name: string
+  id: string // this peer's id in the market
+  creator: boolean // this peer created it: it alone sets the settings and names the indexers
+  writer: boolean
+  indexer: boolean
+  peers: number // connected now
+  jobs: number
+  byStatus: Record<string, number>
+  settings: SettingsJSON
+  draft: SettingsDraft // the settings as the form shows them
+  indexers: IndexersJSON
+  marketTime: string | null
+  viewHash: string | null
+  signedLength: number
+  viewLength: number
+}
+
+export interface KnownMarket { key: string, created: boolean, open: boolean, name: string | null } // name: of the open one
+
+export interface SettingsDraft { chain: string, arbitrators: string, mediators: string, depositPct: string, arbitrationFeePct: string, fundingDepth: string, fundingTimeoutSecs: string, refundDelayBlocks: string }
+export type SettingsErrors = Partial<Record<keyof SettingsDraft, string>>
+
+export interface MarketsCore {
+  detail (): Promise<MarketDetail>
+  known (): Promise<KnownMarket[]>
+  validateSettings (draft: SettingsDraft, currentChain: string): SettingsErrors
+  setSettings (draft: SettingsDraft): Promise<SettingsJSON>
+  validatePeerId (text: string): string | null
+  changeIndexers (change: 'add' | 'remove', idText: string): Promise<IndexersJSON>
+  // switching, joining and creating: AppCore.joinMarket (a known market's key switches to it) and createMarket
+}
+
+// --- people (`mediator list`, `printers`, `printer profile`, `printer unlist`) ------------------------------------
+
+export type { ProfileJSON }
+export type PrinterRow = ProfileJSON & { record: PeerSummaryJSON }
+export interface PrinterFilters { material: string, country: string }
+export interface ProfileDraft { materials: string, bed: string, country: string, note: string }
+export type ProfileErrors = Partial<Record<keyof ProfileDraft, string>>
+
+export interface PeopleCore {
+  mediators (): Promise<{ mediators: MediatorInfo[], rules: string[], named: string[] }> // named: the ids the creator named ([]: any may register)
+  validateFilters (f: PrinterFilters): Partial<Record<keyof PrinterFilters, string>>
+  printers (f: PrinterFilters): Promise<PrinterRow[]>
+  myProfile (): Promise<ProfileJSON | null>
+  validateProfile (draft: ProfileDraft): ProfileErrors
+  setProfile (draft: ProfileDraft): Promise<{ profile: ProfileJSON | null, shared: boolean }>
+  unlist (): Promise<{ profile: ProfileJSON | null, shared: boolean }>
+}
+
+// --- the wallet's recovery phrase (`wallet mnemonic`, `wallet restore`) -------------------------------------------
+
+export interface RestoreCheck { fingerprint: string, current: string | null, unchanged: boolean, openEscrows: number }
+export interface RestoredInfo { fingerprint: string, movedTo: string | null, unchanged: boolean }
+
+export interface RecoveryCore {
+  phrase (): Promise<{ mnemonic: string, fingerprint: string }>
+  validate (words: string): string | null // null: a good BIP39 phrase
+  check (words: string): Promise<RestoreCheck> // what restoring would do; writes nothing
+  restore (words: string): Promise<RestoredInfo>
+}
+
+// --- editing a job, its escrow (`job update`, `escrow ID`) ---------------------------------------------------------
+
+export type { EscrowView }
+
+export interface JobToolsCore {
+  draftOf (job: JobJSON): JobDraft // the job's fields as the edit form starts them (file: '')
+  edit (id: string, draft: JobDraft): Promise<JobJSON> // sends only the fields that changed (BAD_ARGUMENT when none did)
+  escrow (id: string): Promise<EscrowView>
+}
+
+// --- chat photos (`chat ID --photo PATH`, `chat ID --photos DIR`) -------------------------------------------------
+
+export interface PhotosCore {
+  validateFile (file: string): string | null // a quick check of the path as typed (the photo itself is checked on send)
+  validateDir (dir: string): string | null
+  send (id: string, file: string, caption: string): Promise<ChatData>
+  save (id: string, dir: string): Promise<ChatData> // ChatData.files: the files written
+}
+
+// --- saved searches (`search save|list|remove`) and the notices -----------------------------------------------------
+
+export interface SearchDraft { material: string, country: string, minBounty: string }
+export type SearchErrors = Partial<Record<keyof SearchDraft | 'all', string>>
+export interface SavedSearchInfo { n: number, text: string, material: string | null, country: string | null, minBountyBtc: string }
+
+export interface SearchesCore {
+  list (): Promise<SavedSearchInfo[]>
+  validate (draft: SearchDraft): SearchErrors
+  save (draft: SearchDraft): Promise<SavedSearchInfo>
+  remove (n: number): Promise<SavedSearchInfo>
+}
+
+// A new job that matched saved searches while the app ran.
+export interface SearchMatchInfo { id: string, title: string, bountyBtc: string, material: string, country: string, searches: number[], at: string }
+
+// Something this peer must do on one of its jobs: answer a mediator's proposal, confirm a shipped job, or act
+// before a deadline that ends within 24 h of market time (a mediator's proposal, an acceptance's funding).
+export interface NeedsYouInfo { kind: 'proposal' | 'shipped' | 'deadline', id: string, title: string, text: string, due: string | null, hoursLeft: number | null }
+
+export interface AlertCounts { needsYou: number, matches: number, latest: SearchMatchInfo | null }
+
+export interface NoticesCore {
+  needsYou (): Promise<NeedsYouInfo[]>
+  matches (): SearchMatchInfo[] // newest first
+  dismiss (): void // forget the matches shown
+}

@@ -1,5 +1,5 @@
 // market create | market join KEY | market info | market indexers [add|remove ID] | id | sync
-import { withMarket, openPeer, type Ctx, type Result, type MarketInfo, type Session } from './context.js'
+import { withMarket, withService, checkHosted, type Ctx, type Result, type MarketInfo, type Session } from './context.js'
 import { peerId, shortId, parseKey } from '../ids.js'
 import { UNKNOWN_MARKET, NO_MARKET, BAD_ARGUMENT } from '../errors.js'
 import { LIMITS } from '../schema.js'
@@ -49,18 +49,17 @@ export async function marketIndexers (ctx: Ctx, change: string | undefined, ids:
 
 // Your id is your writer key in the current market: it needs no network, only the storage.
 export async function idCommand (ctx: Ctx): Promise<Result> {
-  const peer = await openPeer(ctx, { network: false })
-  try {
+  return await withService(ctx, async ({ peer }) => {
     if (ctx.marketKey === null && peer.currentMarketKey === null) throw NO_MARKET()
-    const market = await peer.openMarket(ctx.marketKey)
+    // hosted (lib/sidecar): the running process's market (checkHosted refuses --market naming another)
+    if (ctx.session !== undefined) checkHosted(ctx, ctx.session)
+    const market = ctx.session !== undefined ? ctx.session.market : await peer.openMarket(ctx.marketKey)
     const id = peerId(market.writerKey)
     // the arbitrator key depends on the chain (BIP44 coin type): the market's, else --chain, else testnet's
     const chain = (await getSettings(market.view)).chain || ctx.chain || 'testnet'
     const { wallet } = await ensureWallet(peer.dir, networkFor(chain))
     return { kind: 'id', data: { id, short: shortId(id), arbitratorPubkey: toHex(arbitratorPubkey(wallet)) } }
-  } finally {
-    await peer.close()
-  }
+  }, { network: false })
 }
 
 // Connects, catches up, pushes anything written while offline, and exits.
@@ -73,9 +72,7 @@ export async function syncCommand (ctx: Ctx): Promise<Result> {
 
 // `p2print` with no command: the current market's summary (if any), then help.
 export async function summaryCommand (ctx: Ctx): Promise<Result> {
-  const peer = await openPeer(ctx, { network: false })
-  const hasMarket = ctx.marketKey !== null || peer.currentMarketKey !== null
-  await peer.close()
+  const hasMarket = await withService(ctx, async ({ peer }) => ctx.marketKey !== null || peer.currentMarketKey !== null, { network: false })
   if (!hasMarket) return { kind: 'summary', data: null }
   return withMarket(ctx, async (s) => ({ kind: 'summary', data: await marketInfo(s) }))
 }

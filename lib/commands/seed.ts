@@ -2,9 +2,13 @@
 import { service, type Ctx, type Result } from './context.js'
 import { peerId } from '../ids.js'
 import { FileSeeder, type SeedFlags } from '../files/seeder.js'
+import { parseNotify, startSearchAlerts } from './search.js'
 
-export async function seedCommand (ctx: Ctx, flags: SeedFlags): Promise<Result> {
+export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: string }): Promise<Result> {
+  const notify = parseNotify(flags.notify) // --notify CMD: run for each new job that matches a saved search
   const p = service(ctx)
+  let stopAlerts: (() => Promise<void>) | null = null
+  let host: { close: () => Promise<void> } | null = null
   try {
     await p.ready()
     const market = await p.openMarket()
@@ -29,6 +33,15 @@ export async function seedCommand (ctx: Ctx, flags: SeedFlags): Promise<Result> 
     })
     // the escrow watcher: this peer's due escrow steps on every update and every new block
     if (await p.escrowSession() !== null) p.watchEscrow()
+    stopAlerts = startSearchAlerts(ctx, p, notify) // new jobs matching this storage's saved searches
+    // the commands run on this storage while the seeder runs come here (lib/sidecar)
+    if (ctx.host !== undefined) {
+      try {
+        host = await ctx.host(p)
+      } catch (err) { // seeding goes on; only the commands beside it must open the storage themselves (and find it locked)
+        ctx.emit('warning', { message: `commands on this storage cannot go through this seeder: ${(err as Error).message}` })
+      }
+    }
     const seeder = new FileSeeder(market, { quotaBytes: flags.quotaBytes, keepClosedMs: flags.keepClosedMs, stallMs: Math.max(ctx.syncTimeoutMs, 5000), emit: ctx.emit })
     await seeder.start()
     await ctx.stopped
@@ -36,6 +49,8 @@ export async function seedCommand (ctx: Ctx, flags: SeedFlags): Promise<Result> 
     await p.unwatchEscrow()
     await seeder.stop()
   } finally {
+    await stopAlerts?.()
+    await host?.close()
     await p.close()
   }
   ctx.emit('stopped', {})

@@ -2,23 +2,17 @@
 import fs from 'fs'
 import path from 'path'
 import * as bitcoin from 'bitcoinjs-lib'
-import { openPeer, service, type Ctx, type Result } from './context.js'
+import { withService, type Ctx, type Result } from './context.js'
 import { parseSendAmount, parseFeeRate } from '../job/amounts.js'
 import type { P2Print } from '../service/p2print.js'
 import { Wallet, WALLET_FILE, checkMnemonic } from '../escrow/wallet.js'
-import { withWallet, receiveAddress, balance, planSend, send, checkAddress, type SendPlan } from '../service/wallet.js'
-import { BAD_ARGUMENT } from '../errors.js'
+import { withWallet, receiveAddress, balance, planSend, send, checkAddress, releaseEndedHolds, type SendPlan } from '../service/wallet.js'
+import { BAD_ARGUMENT, HOSTED_REFUSED } from '../errors.js'
 import { LIMIT_BOUNDS, LIMIT_FLAGS, type EscrowLimits } from '../escrow/limits.js'
 
-// The wallet needs the storage only: a service without the swarm.
+// The wallet needs the storage only: a service without the swarm (or the running process's, lib/sidecar).
 async function onService<T> (ctx: Ctx, fn: (p: P2Print) => Promise<T>): Promise<T> {
-  const p = service(ctx, { network: false })
-  try {
-    await p.ready()
-    return await fn(p)
-  } finally {
-    await p.close()
-  }
+  return await withService(ctx, fn, { network: false })
 }
 
 export async function walletMnemonic (ctx: Ctx): Promise<Result> {
@@ -27,10 +21,10 @@ export async function walletMnemonic (ctx: Ctx): Promise<Result> {
 
 // Takes a recovery phrase. A different wallet already in the storage is never deleted: it is moved aside.
 export async function walletRestore (ctx: Ctx, words: string | null): Promise<Result> {
+  if (ctx.session !== undefined) throw HOSTED_REFUSED(ctx.storage, 'its escrow engine signs with the wallet it opened: stop it to restore a wallet')
   const text = words ?? await readStdin()
   const mnemonic = checkMnemonic(text)
-  const peer = await openPeer(ctx, { network: false })
-  try {
+  return await withService(ctx, async ({ peer }) => {
     const file = path.join(peer.dir, WALLET_FILE)
     let movedTo: string | null = null
     if (fs.existsSync(file)) {
@@ -42,9 +36,7 @@ export async function walletRestore (ctx: Ctx, words: string | null): Promise<Re
     const wallet = Wallet.fromMnemonic(mnemonic, { network: bitcoin.networks.bitcoin })
     await wallet.save(peer.dir)
     return { kind: 'restored', data: { fingerprint: wallet.fingerprint, movedTo, unchanged: false } }
-  } finally {
-    await peer.close()
-  }
+  }, { network: false })
 }
 
 export async function walletAddress (ctx: Ctx): Promise<Result> {
@@ -62,7 +54,10 @@ export { checkAddress, type SendPlan }
 export async function walletSendPlan (ctx: Ctx, address: string, btc: string, feeRateText?: string): Promise<SendPlan> {
   const sats = parseSendAmount(btc)
   const feeRate = parseFeeRate(feeRateText)
-  return onService(ctx, async (p) => await planSend(p, address, sats, feeRate))
+  return onService(ctx, async (p) => {
+    await releaseEndedHolds(p, { openCurrent: true })
+    return await planSend(p, address, sats, feeRate)
+  })
 }
 
 export async function walletSend (ctx: Ctx, address: string, btc: string, feeRateText: string | undefined, maxFeeText?: string): Promise<Result> {
@@ -73,7 +68,10 @@ export async function walletSend (ctx: Ctx, address: string, btc: string, feeRat
     if (!/^\d+$/.test(maxFeeText.trim())) throw BAD_ARGUMENT('--max-fee must be a whole number of sats')
     maxFeeSats = BigInt(maxFeeText.trim())
   }
-  return onService(ctx, async (p) => ({ kind: 'sent', data: await send(p, address, sats, { feeRate, maxFeeSats }) }))
+  return onService(ctx, async (p) => {
+    await releaseEndedHolds(p, { openCurrent: true })
+    return { kind: 'sent', data: await send(p, address, sats, { feeRate, maxFeeSats }) }
+  })
 }
 
 async function readStdin (): Promise<string> {

@@ -51,6 +51,9 @@ export interface StepReport {
   detail?: string
 }
 
+// How long a step run waits for an op this engine appended to show in the record (runUntilIdle).
+const OWN_OP_WAIT_MS = 3000
+
 export class EscrowEngine {
   readonly market: Market
   readonly wallet: Wallet
@@ -117,18 +120,32 @@ export class EscrowEngine {
     return out
   }
 
-  // Steps until a pass does nothing (and nothing is waiting to be confirmed) or the time is up.
+  // Steps until a pass does nothing new (nothing, or exactly what the pass before reported) and no op this engine
+  // appended is still on its way into the view, or the time is up. Reports repeated pass after pass are kept once.
   async runUntilIdle (timeoutMs: number, stepMs = 100): Promise<StepReport[]> {
     const deadline = Date.now() + timeoutMs
     const all: StepReport[] = []
+    let last = ''
     while (Date.now() < deadline) {
       const r = await this.step()
-      all.push(...r)
+      const said = JSON.stringify(r)
+      const repeated = r.length > 0 && said === last
+      if (!repeated) all.push(...r)
+      last = said
       await this.market.update()
-      if (r.length === 0 && this.pending.size === 0) break
+      if ((r.length === 0 || repeated) && !this.awaitingOwnOps()) break
       await new Promise(resolve => setTimeout(resolve, stepMs))
     }
     return all
+  }
+
+  // An op this engine appended is applied here at the next update and shows in the record within a pass or two; one
+  // still missing after OWN_OP_WAIT_MS was refused by apply (or overtaken), and waiting longer only stalls a command
+  // (seen: every command of a storage taking its whole 10 s escrow-step budget).
+  private awaitingOwnOps (): boolean {
+    const now = Date.now()
+    for (const at of this.pending.values()) if (now - at < OWN_OP_WAIT_MS) return true
+    return false
   }
 
   pendingKey (job: JobRecord, what: string): string {

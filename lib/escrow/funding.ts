@@ -98,7 +98,7 @@ export async function stepFunding (engine: EscrowEngine, ctx: EscrowCtx, role: '
     }
     if (st.depth >= e.fundingDepth) {
       if (await engine.appendOnce(ctx.job, 'funded', { type: OP.ESCROW_FUNDED, jobId: ctx.job.id, txid: fromHex(tx.txid) })) {
-        out.push({ jobId: ctx.id, action: 'funded', txid: tx.txid, detail: `${st.depth} confirmations` })
+        out.push({ jobId: ctx.id, action: 'funded', txid: tx.txid, detail: `${st.depth} confirmation${st.depth === 1 ? '' : 's'}` })
       }
     }
     return

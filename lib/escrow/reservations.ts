@@ -1,8 +1,10 @@
 // What a wallet keeps beside wallet.json for its escrows.
 // Reserved coins: coins this wallet has put into an escrow op (an accept, a proposal) that is not funded yet
 // (reserved.json), so a restarted peer, or an ordinary `wallet send`, does not spend them meanwhile. A reservation
-// ends when its job's funding timeout (plus an hour) has passed; the engine also skips every coin an unfunded record
-// in the view names, so an expired reservation whose job is still pending stays unspent.
+// ends when its job's funding timeout (plus an hour) has passed, or earlier when the market's record shows that
+// escrow is over (funded, lapsed, withdrawn, cancelled, closed: see liveHolds); ended ones are dropped from the file
+// when it is read. The engine also skips every coin an unfunded record in the view names, so an expired reservation
+// whose job is still pending stays unspent.
 import fs from 'fs'
 import path from 'path'
 import { writeFileAtomic } from './wallet.js'
@@ -10,7 +12,11 @@ import { BAD_WALLET_FILE } from '../errors.js'
 
 export const RESERVED_FILE = 'reserved.json'
 
-interface ReservedFile { version: 1, coins: Record<string, { job: string, until: number }> }
+// `at`: when it was reserved (added later: entries without it are old)
+interface ReservedFile { version: 1, coins: Record<string, { job: string, until: number, at?: number }> }
+
+// One reserved coin: its outpoint ("txid:vout"), the job (id string) it was put into, until when, and since when.
+export interface Hold { outpoint: string, job: string, until: number, at: number | null }
 
 // Only a missing file is empty: anything else unreadable is an error, never overwritten with an empty copy.
 async function readJson<T> (file: string, empty: T, valid: (data: any) => boolean): Promise<T> {
@@ -49,19 +55,40 @@ async function read (dir: string): Promise<ReservedFile> {
   return readJson<ReservedFile>(path.join(dir, RESERVED_FILE), { version: 1, coins: {} }, d => d?.version === 1 && d.coins !== null && typeof d.coins === 'object')
 }
 
+// The holds in force at `now`. A hold past its time, one the file holds in a shape this version cannot use, and one
+// `ended` says is over (its escrow moved on, by the market's record) are dropped, and the file is rewritten
+// without them, so nothing names a hold of an escrow that is long closed.
+export async function liveHolds (dir: string | null, now: number, ended?: (h: Hold) => boolean | Promise<boolean>): Promise<Hold[]> {
+  if (dir === null) return []
+  const file = path.join(dir, RESERVED_FILE)
+  return await locked(file, async () => {
+    const data = await read(dir)
+    const live: Hold[] = []
+    let dropped = false
+    for (const [outpoint, r] of Object.entries(data.coins)) {
+      const ok = r !== null && typeof r === 'object' && typeof r.job === 'string' && Number.isFinite(r.until) && r.until > now
+      const h: Hold | null = ok ? { outpoint, job: r.job, until: r.until, at: Number.isFinite(r.at) ? r.at as number : null } : null
+      if (h === null || (ended !== undefined && await ended(h))) {
+        delete data.coins[outpoint]
+        dropped = true
+      } else live.push(h)
+    }
+    if (dropped) await writeFileAtomic(file, JSON.stringify(data, null, 2) + '\n', 0o600)
+    return live
+  })
+}
+
 // Outpoints ("txid:vout") reserved and not expired at `now`.
 export async function reservedCoins (dir: string | null, now: number): Promise<Set<string>> {
-  if (dir === null) return new Set()
-  const data = await read(dir)
-  return new Set(Object.entries(data.coins).filter(([, r]) => r.until > now).map(([k]) => k))
+  return new Set((await liveHolds(dir, now)).map(h => h.outpoint))
 }
 
 export async function reserveCoins (dir: string | null, outpoints: string[], job: string, until: number, now: number): Promise<void> {
   if (dir === null || outpoints.length === 0) return
   await locked(path.join(dir, RESERVED_FILE), async () => {
     const data = await read(dir)
-    for (const [k, r] of Object.entries(data.coins)) if (r.until <= now) delete data.coins[k]
-    for (const k of outpoints) data.coins[k] = { job, until }
+    for (const [k, r] of Object.entries(data.coins)) if (!(r?.until > now)) delete data.coins[k]
+    for (const k of outpoints) data.coins[k] = { job, until, at: now }
     await writeFileAtomic(path.join(dir, RESERVED_FILE), JSON.stringify(data, null, 2) + '\n', 0o600)
   })
 }

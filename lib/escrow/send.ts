@@ -3,7 +3,7 @@
 import * as bitcoin from 'bitcoinjs-lib'
 import type { Wallet } from './wallet.js'
 import { selectCoins } from './wallet.js'
-import { reservedCoins } from './reservations.js'
+import { liveHolds } from './reservations.js'
 import type { ChainBackend } from './chain.js'
 import { outputScriptFor, TX_VERSION } from './psbt.js'
 import { finalize } from './psbt-sign.js'
@@ -42,8 +42,10 @@ export async function planPayment (wallet: Wallet, chain: ChainBackend, opts: { 
   }
   const feeRate = Math.max(MIN_FEE_RATE, opts.feeRate ?? await chain.feeRate(6))
   // coins an escrow op of this wallet has put up (an accept, a proposal) stay for that escrow
-  const reserved = await reservedCoins(wallet.dir, Date.now())
-  const utxos = (await wallet.listUtxos(chain)).filter(u => !reserved.has(`${u.txid}:${u.vout}`))
+  const holds = await liveHolds(wallet.dir, Date.now())
+  const reserved = new Set(holds.map(h => h.outpoint))
+  const all = await wallet.listUtxos(chain)
+  const utxos = all.filter(u => !reserved.has(`${u.txid}:${u.vout}`))
   // the payment output and the transaction's own overhead are paid on top of the coins' inputs; every change
   // address is P2WPKH, so the first one's length is every one's
   const fixedFeeSats = BigInt(Math.ceil(feeRate * (outputWeight(script) + 42) / 4))
@@ -51,8 +53,10 @@ export async function planPayment (wallet: Wallet, chain: ChainBackend, opts: { 
   try {
     sel = selectCoins(utxos, { targetSats: opts.sats, feeRate, fixedFeeSats, changeScriptLength: wallet.changeAddress(0).script.byteLength })
   } catch (err) {
-    if ((err as P2PrintError).code === 'INSUFFICIENT_FUNDS' && reserved.size > 0) {
-      throw INSUFFICIENT_FUNDS_RESERVED((err as Error).message, reserved.size)
+    // only holds on coins the wallet still has (one spent into its funding holds nothing back), naming their jobs
+    const held = holds.filter(h => all.some(u => `${u.txid}:${u.vout}` === h.outpoint))
+    if ((err as P2PrintError).code === 'INSUFFICIENT_FUNDS' && held.length > 0) {
+      throw INSUFFICIENT_FUNDS_RESERVED((err as Error).message, held.length, [...new Set(held.map(h => h.job))])
     }
     throw err
   }

@@ -30,8 +30,12 @@ export interface NamedAnalysis extends ModelAnalysis {
   kind: ModelKind
 }
 
-// What `analyze --json` prints: a single model's analysis, or { models } for a ZIP (or a 3MF with several objects).
+// A file's analysis: a single model's, or { models } for a ZIP (or a 3MF with several objects).
 export type FileAnalysis = (ModelAnalysis & { kind: ModelKind }) | { kind: 'zip', models: NamedAnalysis[] }
+
+// What `analyze --json` and `job preview --json` print: the file, then its analysis at the top level
+// ({ file, kind, facets, bbox, … } or { file, kind: 'zip', models }), and the drawings when there are any.
+export type AnalysisJSON = FileAnalysis & { file: string, previews?: Array<{ name: string, text: string }> }
 
 export interface FileLimits {
   maxFileBytes: number // the file as attached or downloaded

@@ -38,8 +38,9 @@ const MAGIC: Array<[Array<number | null>, string]> = [
 ]
 
 // What a file looks like if it starts with a known magic number, e.g. "a PNG image"; null if none matches.
-// The two-byte magics (gzip, MZ, bzip2's three) are only trusted when the file is not a well-formed binary STL.
-export function sniffForeign (bytes: Uint8Array): string | null {
+// The two-byte magics (gzip, MZ, bzip2's three) are only trusted when the file is not a well-formed binary STL
+// (`binaryStl`: whether it is, for a caller that holds only the head of the file).
+export function sniffForeign (bytes: Uint8Array, binaryStl?: boolean): string | null {
   for (const [magic, what] of MAGIC) {
     if (bytes.byteLength < magic.length) continue
     let ok = true
@@ -48,7 +49,7 @@ export function sniffForeign (bytes: Uint8Array): string | null {
       if (m !== null && bytes[i] !== m) { ok = false; break }
     }
     if (!ok) continue
-    if (magic.length <= 3 && isBinaryStlSize(bytes)) continue
+    if (magic.length <= 3 && (binaryStl ?? isBinaryStlSize(bytes))) continue
     return what
   }
   return null
@@ -124,15 +125,22 @@ function parseBinary (bytes: Uint8Array, name: string, limits: FileLimits): Mesh
   if (n === 0) throw BAD_MODEL(name, 'the binary STL has zero facets')
   if (n > limits.maxFacets) throw TOO_MANY_FACETS(name, n, limits.maxFacets)
   const triangles = new Float32Array(9 * n)
+  copyBinaryFacets(dv, 84, triangles, new Int32Array(triangles.buffer), n, 0, name)
+  return { triangles }
+}
+
+// Copies `count` 50-byte facet records that start at byte `at` of `dv` into `tris` (9 float32 per facet; `bits` is
+// the same memory as int32), skipping the stored normals, and refuses a non-finite coordinate (naming the facet as
+// firstFacet + its index, counted from 1).
+export function copyBinaryFacets (dv: DataView, at: number, tris: Float32Array, bits: Int32Array, count: number, firstFacet: number, name: string): void {
   // Copy the bit patterns (little-endian in the file, native in the array) and check each for Inf/NaN on the way:
   // a float32 is not finite exactly when all exponent bits are set.
-  const bits = new Uint32Array(triangles.buffer)
-  let o = 96 // first vertex of facet 0: 84 + 12 (the stored normal is skipped)
+  let o = at + 12 // first vertex of the first facet (the stored normal is skipped)
   let t = 0
-  for (let f = 0; f < n; f++) {
-    const a = dv.getUint32(o, true); const b = dv.getUint32(o + 4, true); const c = dv.getUint32(o + 8, true)
-    const d = dv.getUint32(o + 12, true); const e = dv.getUint32(o + 16, true); const g = dv.getUint32(o + 20, true)
-    const h = dv.getUint32(o + 24, true); const i = dv.getUint32(o + 28, true); const j = dv.getUint32(o + 32, true)
+  for (let f = 0; f < count; f++) {
+    const a = dv.getInt32(o, true); const b = dv.getInt32(o + 4, true); const c = dv.getInt32(o + 8, true)
+    const d = dv.getInt32(o + 12, true); const e = dv.getInt32(o + 16, true); const g = dv.getInt32(o + 20, true)
+    const h = dv.getInt32(o + 24, true); const i = dv.getInt32(o + 28, true); const j = dv.getInt32(o + 32, true)
     bits[t] = a; bits[t + 1] = b; bits[t + 2] = c
     bits[t + 3] = d; bits[t + 4] = e; bits[t + 5] = g
     bits[t + 6] = h; bits[t + 7] = i; bits[t + 8] = j
@@ -140,24 +148,22 @@ function parseBinary (bytes: Uint8Array, name: string, limits: FileLimits): Mesh
     const z = ((a & EXP_MASK) + 0x800000) | ((b & EXP_MASK) + 0x800000) | ((c & EXP_MASK) + 0x800000) |
       ((d & EXP_MASK) + 0x800000) | ((e & EXP_MASK) + 0x800000) | ((g & EXP_MASK) + 0x800000) |
       ((h & EXP_MASK) + 0x800000) | ((i & EXP_MASK) + 0x800000) | ((j & EXP_MASK) + 0x800000)
-    if ((z & 0x80000000) !== 0) throw nonFinite(name, triangles, f)
+    if ((z & 0x80000000) !== 0) throw nonFinite(name, tris, f, firstFacet)
     o += 50
     t += 9
   }
-  return { triangles }
 }
 
-function nonFinite (name: string, tris: Float32Array, f: number, line?: number): Error {
+function nonFinite (name: string, tris: Float32Array, f: number, firstFacet: number): Error {
   const axis = ['x', 'y', 'z']
   for (let k = 0; k < 9; k++) {
     const v = tris[9 * f + k]
     if (!Number.isFinite(v)) {
       const what = Number.isNaN(v) ? 'NaN' : (v > 0 ? 'Infinity' : '-Infinity')
-      const where = line === undefined ? '' : ` (line ${line})`
-      return BAD_MODEL(name, `facet ${f + 1}${where}: vertex ${Math.floor(k / 3) + 1} has a non-finite ${axis[k % 3]} coordinate (${what})`)
+      return BAD_MODEL(name, `facet ${firstFacet + f + 1}: vertex ${Math.floor(k / 3) + 1} has a non-finite ${axis[k % 3]} coordinate (${what})`)
     }
   }
-  return BAD_MODEL(name, `facet ${f + 1} has a non-finite coordinate`)
+  return BAD_MODEL(name, `facet ${firstFacet + f + 1} has a non-finite coordinate`)
 }
 
 // ---- ASCII ----

@@ -8,6 +8,7 @@ import type { Network } from 'bitcoinjs-lib'
 import { summarizeEscrow, type EscrowSummary } from '../escrow/summary.js'
 import { disputeJSON, type DisputeJSON } from '../disputes/json.js'
 import type { PeerSummaryJSON } from '../reputation/query.js'
+import { outcomeOf, type JobOutcome } from './outcome.js'
 
 export interface JobJSON {
   id: string
@@ -32,6 +33,9 @@ export interface JobJSON {
   escrow: EscrowSummary | null
   // an escrowed dispute: stage, mediator (peer id), proposal, answers, deadlines, ruling (lib/disputes/json.ts)
   dispute: DisputeJSON | null
+  // how a closed job ended (null while it is not closed): completed, cancelled, or a split of the bounty with the
+  // printer's % (a split keeps the status apply gives it, completed at ≥ 50 % and cancelled below; lib/job/outcome.ts)
+  outcome: JobOutcome | null
   // `job show` only: both sides' reputation summaries (lib/reputation/query.ts); printerRecord null without a printer
   clientRecord?: PeerSummaryJSON
   printerRecord?: PeerSummaryJSON | null
@@ -78,7 +82,8 @@ export function jobToJSON (job: JobRecord, confirmed: boolean, opts: { network?:
       note: printable(h.note, true)
     })),
     escrow: summarizeEscrow(job, opts.network ?? null),
-    dispute: disputeJSON(job.dispute)
+    dispute: disputeJSON(job.dispute),
+    outcome: outcomeOf(job)
   }
 }
 

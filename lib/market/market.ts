@@ -9,7 +9,8 @@ import type { Hypercore } from 'hypercore'
 import b4a from 'b4a'
 import { apply, jobIdFor } from './apply.js'
 import { ModelDrives } from '../files/drive.js'
-import { encodeOp, OP, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
+import { BAD_ARGUMENT } from '../errors.js'
+import { encodeOp, OP, SchemaError, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
 import { getIndexers, marketTime, marketNow, TICK_MS, type MarketNow } from './clock.js'
 import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, allJobs, type View, type JobQuery } from './view.js'
 
@@ -100,7 +101,14 @@ export class Market extends ReadyResource {
   async append (op: OpBody, o: { at?: number } = {}): Promise<{ length: number, jobId: Uint8Array | null }> {
     const run = async (): Promise<{ length: number, jobId: Uint8Array | null }> => {
       await this.ready()
-      const value = encodeOp(op, o.at ?? (this.opts.now ?? Date.now)())
+      let value: Uint8Array
+      try {
+        value = encodeOp(op, o.at ?? (this.opts.now ?? Date.now)())
+      } catch (err) {
+        // e.g. notes within their character limit in characters that take 3–4 bytes each
+        if (err instanceof SchemaError) throw BAD_ARGUMENT(`${(err as Error).message}: shorten the text (title, notes, note) and try again`)
+        throw err
+      }
       const length = await this.base.append(value, this.base.writable ? undefined : { optimistic: true })
       return { length, jobId: op.type === OP.JOB_CREATE ? jobIdFor(this.writerKey, length) : null }
     }
@@ -194,8 +202,12 @@ export class Market extends ReadyResource {
     if (this.swarm !== null && this.discovery !== null) {
       await withDeadline(this.discovery.flushed(), deadline)
       await withDeadline(this.swarm.flush(), deadline)
-      // give connections a moment to finish their handshake and exchange wakeups
-      while (this.connections === 0 && Date.now() < deadline) await sleep(50)
+      // the lookup is done and every peer it found was tried; with a peer found, give its connection until the
+      // deadline to finish; with none found and none connecting, nobody has announced the market: show what this
+      // storage has now instead of waiting out the whole timeout
+      const swarm = this.swarm
+      const nobody = (): boolean => swarm.peers.size === 0 && swarm.connecting === 0
+      while (this.connections === 0 && !nobody() && Date.now() < deadline) await sleep(50)
     }
     if (this.connections === 0) {
       await this.base.update()

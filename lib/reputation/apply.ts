@@ -10,6 +10,7 @@ import b4a from 'b4a'
 import c from 'compact-encoding'
 import { OP, MATERIALS, REPUTATION_LIMITS, type Op, type JobRecord, type WriterRecord } from '../schema.js'
 import { FINAL_STATUSES, roleOf, newEntries } from '../job/state.js'
+import { outcomeOf } from '../job/outcome.js'
 import { isCountryCode } from '../countries.js'
 import { getJob, putWriter } from '../market/view.js'
 import {
@@ -134,7 +135,16 @@ export async function reputationOnJob (b: Batch, prev: JobRecord, next: JobRecor
   }
 
   if (next.status !== prev.status && next.printer !== null) {
-    if (next.status === 'completed') {
+    const outcome = outcomeOf(next)
+    if (outcome?.kind === 'split') {
+      // a split of the bounty is neither a completion nor a cancellation: each side's share is on its record
+      const client = await stats(next.client)
+      client.clientSplit++
+      client.clientSplitPctSum += 100 - outcome.printerPct
+      const printer = await stats(next.printer)
+      printer.printerSplit++
+      printer.printerSplitPctSum += outcome.printerPct
+    } else if (next.status === 'completed') {
       (await stats(next.client)).clientCompleted++
       ;(await stats(next.printer)).printerCompleted++
     } else if (next.status === 'cancelled') {

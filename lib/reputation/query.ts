@@ -8,10 +8,14 @@ import { printable } from '../text.js'
 
 export interface RatingJSON { average: number | null, count: number }
 
+// Jobs that ended in a split of the bounty (a mediator's proposal both accepted, or an arbitrator's ruling): neither
+// completed nor cancelled. averageSharePct: the % of the bounty this side got in them, on average.
+export interface SplitJSON { count: number, averageSharePct: number | null }
+
 export interface PeerSummaryJSON {
   id: string
-  asClient: { completed: number, cancelled: number, rating: RatingJSON }
-  asPrinter: { completed: number, cancelled: number, shipped: number, medianShipHours: number | null, shipSamples: number, rating: RatingJSON }
+  asClient: { completed: number, cancelled: number, split: SplitJSON, rating: RatingJSON }
+  asPrinter: { completed: number, cancelled: number, split: SplitJSON, shipped: number, medianShipHours: number | null, shipSamples: number, rating: RatingJSON }
   disputesOpened: number
   disputesLost: number
   disputesWon: number
@@ -35,6 +39,10 @@ export function median (values: number[]): number | null {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
+function split (count: number, pctSum: number): SplitJSON {
+  return { count, averageSharePct: count === 0 ? null : Math.round(pctSum / count) }
+}
+
 function rating (sum: number, count: number): RatingJSON {
   return { average: count === 0 ? null : Math.round((sum / count) * 100) / 100, count }
 }
@@ -43,10 +51,11 @@ export function summaryJSON (peer: Uint8Array, s: PeerStats): PeerSummaryJSON {
   const med = median(s.shipMs)
   return {
     id: peerId(peer),
-    asClient: { completed: s.clientCompleted, cancelled: s.clientCancelled, rating: rating(s.clientRatingSum, s.clientRatingCount) },
+    asClient: { completed: s.clientCompleted, cancelled: s.clientCancelled, split: split(s.clientSplit, s.clientSplitPctSum), rating: rating(s.clientRatingSum, s.clientRatingCount) },
     asPrinter: {
       completed: s.printerCompleted,
       cancelled: s.printerCancelled,
+      split: split(s.printerSplit, s.printerSplitPctSum),
       shipped: s.printerShipped,
       medianShipHours: med === null ? null : Math.round((med / 3_600_000) * 100) / 100,
       shipSamples: s.shipMs.length,

@@ -37,6 +37,13 @@ export interface PeerStats {
   printerRatingSum: number // ratings received as a printer (from clients)
   printerRatingCount: number
   shipMs: number[] // accept → ship, author-stated times, oldest first, at most SHIP_SAMPLES
+  // appended later (a record without them reads as 0): jobs that ended in a split of the bounty (a mediator's
+  // proposal both sides accepted, or an arbitrator's ruling), counted as neither completed nor cancelled, and the
+  // sum of the bounty % each side got in them
+  clientSplit: number
+  clientSplitPctSum: number
+  printerSplit: number
+  printerSplitPctSum: number
 }
 
 export function emptyStats (): PeerStats {
@@ -53,26 +60,34 @@ export function emptyStats (): PeerStats {
     clientRatingCount: 0,
     printerRatingSum: 0,
     printerRatingCount: 0,
-    shipMs: []
+    shipMs: [],
+    clientSplit: 0,
+    clientSplitPctSum: 0,
+    printerSplit: 0,
+    printerSplitPctSum: 0
   }
 }
 
 const STAT_FIELDS = ['clientCompleted', 'clientCancelled', 'printerCompleted', 'printerCancelled', 'printerShipped', 'disputesOpened', 'disputesLost', 'disputesWon', 'clientRatingSum', 'clientRatingCount', 'printerRatingSum', 'printerRatingCount'] as const
+const SPLIT_FIELDS = ['clientSplit', 'clientSplitPctSum', 'printerSplit', 'printerSplitPctSum'] as const
 const uintList = c.array(c.uint)
 
 export const peerStats: c.Encoder<PeerStats> = {
   preencode (state, s) {
     for (const f of STAT_FIELDS) c.uint.preencode(state, s[f])
     uintList.preencode(state, s.shipMs)
+    for (const f of SPLIT_FIELDS) c.uint.preencode(state, s[f])
   },
   encode (state, s) {
     for (const f of STAT_FIELDS) c.uint.encode(state, s[f])
     uintList.encode(state, s.shipMs)
+    for (const f of SPLIT_FIELDS) c.uint.encode(state, s[f])
   },
   decode (state) {
     const s = emptyStats()
     for (const f of STAT_FIELDS) s[f] = c.uint.decode(state)
     s.shipMs = uintList.decode(state)
+    for (const f of SPLIT_FIELDS) if (state.start < state.end) s[f] = c.uint.decode(state)
     return s
   }
 }

@@ -23,16 +23,18 @@ import { chat, type ChatData } from './chat.js'
 import * as files from './files.js'
 import * as wallet from './wallet.js'
 import * as reputation from './reputation.js'
+import * as searches from './searches.js'
 import { setSettings, indexersJSON, changeIndexers, type SettingsPatch, type IndexersJSON } from './settings.js'
 import type { LoadedPhoto } from '../chat/photos.js'
 import type { StepReport } from '../escrow/engine.js'
 import type { ChainName } from '../escrow/chain.js'
 import { getSettings } from '../market/view.js'
 import { NO_MARKET, NO_ESCROW, ESCROW_NEEDS_BACKEND } from '../errors.js'
-import type { JobRecord, JobFields, JobPatch, Status, MarketSettings } from '../schema.js'
+import type { JobRecord, JobFields, JobPatch, Status, MarketSettings, PrinterProfile } from '../schema.js'
 import type { JobQuery } from '../market/view.js'
 import type { LoadedModel } from './model.js'
 import type { DisputeList, MediatorJSON } from '../disputes/json.js'
+import type { PeerJSON, ProfileJSON, PeerSummaryJSON, PrinterQuery } from '../reputation/query.js'
 
 export interface Bootstrap { host: string, port: number }
 
@@ -45,6 +47,9 @@ export interface P2PrintOptions extends ChainOptions {
   marketKey: Uint8Array | null // --market: act on this market instead of the current one
   syncTimeoutMs: number
   network?: boolean // false: the storage only (no swarm)
+  // a command that only reads: it creates no wallet (nor the escrow engine that needs one), and nothing at all in a
+  // storage that has no market yet
+  readOnly?: boolean
 }
 
 // What a front end may be told while a method runs. The text renderer (ui/text.ts) has a line for each.
@@ -99,7 +104,10 @@ export class P2Print extends ReadyResource {
   // Only a missing file is created here: a wallet file that cannot be read fails the wallet and escrow work that
   // needs it, not every command.
   protected override async _open (): Promise<void> {
+    const read = this.opts.readOnly === true
+    if (read && this.opts.marketKey === null && !fs.existsSync(path.join(this.peer.dir, 'config.json'))) return // no market here: NO_MARKET follows
     await this.peer.ready()
+    if (read) return
     try {
       if (!fs.existsSync(path.join(this.peer.dir, WALLET_FILE))) {
         const { created } = await ensureWallet(this.peer.dir)
@@ -151,6 +159,12 @@ export class P2Print extends ReadyResource {
   // The escrow engine belongs to the market it was opened on: it stops before another market is opened.
   private async leaveMarket (): Promise<void> {
     if (this.current === null) return
+    await this.stopEscrow()
+    this.current = null
+  }
+
+  // Stops the escrow engine (its watcher, its step runs, its backend); escrowSession opens it again when asked.
+  private async stopEscrow (): Promise<void> {
     this.leaving = true
     try {
       await this.unwatchEscrow()
@@ -161,7 +175,6 @@ export class P2Print extends ReadyResource {
       this.offlineSaid = false
       await this.unwatchEscrow() // one started while the opening above finished
       if (escrow !== null) await escrow.conn.backend?.close().catch(() => {})
-      this.current = null
     } finally {
       this.leaving = false
     }
@@ -205,6 +218,7 @@ export class P2Print extends ReadyResource {
   // `require` (then ESCROW_NEEDS_BACKEND says which flag is missing).
   async escrowSession (require = false): Promise<EscrowSession | null> {
     if (this.escrow !== null) return this.escrow
+    if (this.opts.readOnly === true && !require && !fs.existsSync(path.join(this.peer.dir, WALLET_FILE))) return null // no wallet, no escrows of its own
     if (this.escrowOpening === null) {
       const market = this.market
       this.escrowOpening = openEscrow(this.opts, this.peer.dir, market, (tag, data) => {
@@ -238,6 +252,13 @@ export class P2Print extends ReadyResource {
     if (this.escrow === null) throw ESCROW_NEEDS_BACKEND(job.escrow === null ? 'its chain' : 'its chain (see `p2print market info`)')
     return this.escrow
   }
+
+  // The markets this storage knows (z32 keys; `current`: the one commands act on by default).
+  markets (): Array<{ key: string, created: boolean, current: boolean }> {
+    return this.peer.knownMarkets().map(m => ({ ...m, key: peerId(b4a.from(m.key, 'hex')) }))
+  }
+
+  async settings (): Promise<MarketSettings> { return await getSettings(this.market.view) }
 
   // Only the market's creator: its chain (once), its arbitrators and mediators, its rules.
   async setSettings (patch: SettingsPatch): Promise<MarketSettings> { return await setSettings(this, patch) }
@@ -397,10 +418,45 @@ export class P2Print extends ReadyResource {
     return { ...r, shared: await this.share() }
   }
 
+  // --- saved searches (./searches.ts): this storage's own, never written to the market ----------------------------
+
+  async searches (): Promise<searches.SavedSearch[]> { return await searches.loadSearches(this.peer.dir) }
+  async saveSearch (f: searches.SearchFilter): Promise<searches.SavedSearch> { return (await searches.saveSearch(this.peer.dir, f)).search }
+  async removeSearch (n: number): Promise<searches.SavedSearch> { return (await searches.removeSearch(this.peer.dir, n)).search }
+
+  // For a long-running peer (the app, `seed`): each new job of the current market that matches a saved search, once.
+  watchSearches (o: searches.WatchOptions): searches.SearchWatcher {
+    const w = new searches.SearchWatcher(this.market, this.peer.dir, o)
+    w.start()
+    return w
+  }
+
+  // `peer [ID]`, `printers`, `printer profile` / `printer unlist` (an unlisting profile has no materials)
+  async peerRecord (idText?: string): Promise<PeerJSON> { return await reputation.peerOf(this.market, idText) }
+  async printers (q: PrinterQuery): Promise<Array<ProfileJSON & { record: PeerSummaryJSON }>> { return await reputation.printersOf(this.market, q) }
+  async publishProfile (profile: PrinterProfile): Promise<{ profile: ProfileJSON | null, shared: boolean }> {
+    const r = await reputation.publishProfile(this.market, profile)
+    return { profile: r, shared: await this.share() }
+  }
+
   // --- the wallet (./wallet.ts) ----------------------------------------------------------------------------------------
 
   // The wallet's recovery phrase (the same on every chain).
   async mnemonic (): Promise<string> { return (await ensureWallet(this.peer.dir)).wallet.mnemonic }
+  async recoveryPhrase (): Promise<{ mnemonic: string, fingerprint: string }> {
+    const { wallet: w } = await ensureWallet(this.peer.dir)
+    return { mnemonic: w.mnemonic, fingerprint: w.fingerprint }
+  }
+
+  async previewRestore (words: string): Promise<{ fingerprint: string, current: string | null }> { return await wallet.previewRestore(this.peer.dir, words) }
+
+  // `wallet restore` in a running peer: the escrow engine signs with the wallet it opened, so it stops first (once
+  // the phrase is known to be good) and opens again, on the restored wallet, when next asked for.
+  async restoreWallet (words: string): Promise<wallet.Restored> {
+    await wallet.previewRestore(this.peer.dir, words)
+    await this.stopEscrow()
+    return await wallet.restoreWallet(this.peer.dir, words)
+  }
   async receiveAddress (): Promise<wallet.ReceiveAddress> { return await wallet.receiveAddress(this) }
   async balance (): Promise<wallet.Balance> { return await wallet.balance(this) }
   async planSend (address: string, sats: bigint, feeRate?: number): Promise<wallet.SendPlan> { return await wallet.planSend(this, address, sats, feeRate) }

@@ -10,6 +10,13 @@ const STAGE: Record<DisputeInfo['stage'], string> = {
   ruled: 'the arbitrator ruled'
 }
 
+// the stage, and for a proposal who has still to answer it (one side may have accepted already)
+export function stageText (d: DisputeInfo): string {
+  if (d.stage !== 'proposed' || (!d.accepted.client && !d.accepted.printer)) return STAGE[d.stage]
+  if (d.accepted.client && d.accepted.printer) return STAGE.settled
+  return `proposal made: the ${d.accepted.client ? 'client' : 'printer'} accepted, waiting for the ${d.accepted.client ? 'printer' : 'client'}`
+}
+
 export function when (isoTime: string): string {
   return isoTime.slice(0, 16).replace('T', ' ') + ' UTC'
 }
@@ -27,7 +34,7 @@ export function DisputeBox ({ d, indent = 0 }: { d: DisputeInfo, indent?: number
   const p = d.proposal
   return (
     <Box flexDirection='column' marginLeft={indent}>
-      <Text><Text color='yellow'>{d.stage}</Text> — {STAGE[d.stage]}{d.escalation !== 'none' ? ` (escalated: ${d.escalation})` : ''}</Text>
+      <Text><Text color='yellow'>{d.stage}</Text> — {stageText(d)}{d.escalation !== 'none' ? ` (escalated: ${d.escalation})` : ''}</Text>
       <Text dimColor>opened {when(d.openedAt)} by {d.openedBy.slice(0, 8)} · mediator {d.mediator === null ? 'none (straight to the arbitrator)' : `${d.mediator.slice(0, 8)}, fee ${d.mediatorFeePct} %`}</Text>
       {d.stage === 'mediation' ? <Text>the mediator proposes by {when(d.proposeBy)} ({relative(d.proposeBy)})</Text> : null}
       {p !== null

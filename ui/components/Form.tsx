@@ -1,6 +1,7 @@
 // A small keyboard form: labelled one-line fields, validated as you type, Tab/↑↓ to move, Enter on the last field
 // (or Ctrl-S) to submit, Esc to cancel. The hook owns the keys while `active`; the screen owns what submit does.
 import { Box, Text } from 'ink'
+import { useRef } from 'react'
 import { useKeys, useFieldKeys } from './useKeys.js'
 import { TextField, editText } from './TextField.js'
 import { useRefState } from './useRefState.js'
@@ -17,6 +18,7 @@ export interface FormOptions {
   onSubmit: (v: FormValues) => void
   onCancel: () => void
   onInvalid: (field: FormField, error: string) => void // submit refused: say what to fix
+  onFixed?: () => void // the field a refused submit named is valid now: the message about it can go
 }
 
 export interface FormHandle { values: FormValues, focus: number, errors: FormErrors, touched: Record<string, boolean> }
@@ -29,13 +31,15 @@ export function useForm (o: FormOptions): FormHandle {
   const [focus, setFocus, focusRef] = useRefState(0)
   const [touched, setTouched, touchedRef] = useRefState<Record<string, boolean>>({})
   const errors = o.validate?.(values) ?? {}
+  const refused = useRef<string | null>(null)
 
   const submit = (): void => {
     const v = valuesRef.current
     setTouched(Object.fromEntries(o.fields.map(f => [f.name, true])))
     const errs = o.validate?.(v) ?? {}
     const bad = o.fields.findIndex(f => errs[f.name] !== undefined)
-    if (bad >= 0) { setFocus(bad); o.onInvalid(o.fields[bad], errs[o.fields[bad].name]!); return }
+    if (bad >= 0) { setFocus(bad); refused.current = o.fields[bad].name; o.onInvalid(o.fields[bad], errs[o.fields[bad].name]!); return }
+    refused.current = null
     o.onSubmit(v)
   }
 
@@ -53,8 +57,10 @@ export function useForm (o: FormOptions): FormHandle {
     const v = valuesRef.current
     const next = editText(v[f.name], input, key)
     if (next !== v[f.name]) {
-      setValues({ ...v, [f.name]: next })
+      const now = { ...v, [f.name]: next }
+      setValues(now)
       setTouched({ ...touchedRef.current, [f.name]: true })
+      if (refused.current === f.name && o.validate?.(now)[f.name] === undefined) { refused.current = null; o.onFixed?.() }
     }
   }
 

@@ -26,8 +26,14 @@ export function qrLines (dark: boolean[][], quiet = QUIET_ZONE): string[] {
   return lines
 }
 
-export function QrCode ({ dark }: { dark: boolean[][] }): React.JSX.Element {
-  const lines = qrLines(dark)
+// The size it is drawn at: columns, and lines (two module rows per line).
+export function qrSize (dark: boolean[][], quiet = QUIET_ZONE): { width: number, height: number } {
+  const side = dark.length + 2 * quiet
+  return { width: side, height: Math.ceil(side / 2) }
+}
+
+export function QrCode ({ dark, quiet = QUIET_ZONE }: { dark: boolean[][], quiet?: number }): React.JSX.Element {
+  const lines = qrLines(dark, quiet)
   // never wrapped or squeezed by its neighbours: a wrapped line breaks the code
   return (
     <Box flexDirection='column' flexShrink={0} width={lines[0]?.length ?? 0}>

@@ -20,7 +20,7 @@ export function StatusBar ({ state }: { state: AppState }): React.JSX.Element {
   const bal = state.balance
   return (
     <Box borderStyle='single' borderTop borderBottom={false} borderLeft={false} borderRight={false} paddingX={1} flexDirection='column'>
-      <Text>
+      <Text wrap='truncate-end'>
         <Text color={state.peers > 0 ? 'green' : 'yellow'}>peers {state.peers}</Text>
         {' · '}{state.sync === 'connecting' || state.sync === 'syncing' ? <><Spinner /> </> : null}{SYNC[state.sync]}
         {m !== null ? ` · ${m.name === '' ? 'market ' + m.key.slice(0, 8) : m.name} · ${m.jobs} jobs, ${open} open` : ''}

@@ -1,15 +1,15 @@
 // A labelled one-line text field (display only: the form that owns it edits the value, see editText).
 import { Box, Text } from 'ink'
 
-export function TextField ({ label, value, focused, error, hint, width = 12, mask = false }: { label: string, value: string, focused: boolean, error?: string, hint?: string, width?: number, mask?: boolean }): React.JSX.Element {
+export function TextField ({ label, value, focused, error, hint, width = 12, mask = false, errorWrap = 'wrap' }: { label: string, value: string, focused: boolean, error?: string, hint?: string, width?: number, mask?: boolean, errorWrap?: 'wrap' | 'truncate-end' }): React.JSX.Element {
   return (
     <Box flexDirection='column'>
       <Box>
-        <Box width={width}><Text color={focused ? 'cyan' : undefined}>{focused ? '›' : ' '} {label}</Text></Box>
+        <Box width={width} flexShrink={0}><Text color={focused ? 'cyan' : undefined}>{focused ? '›' : ' '} {label}</Text></Box>
         <Text inverse={focused && value === ''}>{mask ? '•'.repeat(value.length) : value}{focused ? '▏' : ''}</Text>
         {hint !== undefined && value === '' && !focused ? <Text dimColor> {hint}</Text> : null}
       </Box>
-      {error !== undefined ? <Box marginLeft={width}><Text color='red'>{error}</Text></Box> : null}
+      {error !== undefined ? <Box marginLeft={width}><Text color='red' wrap={errorWrap}>{error}</Text></Box> : null}
     </Box>
   )
 }

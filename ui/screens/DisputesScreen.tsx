@@ -1,14 +1,15 @@
 // Disputes and mediation: register as a mediator; the disputes this peer mediates (propose a split before the
 // deadline), is a party to (accept or reject the proposal) or arbitrates (rule once mediation has failed).
-import { useEffect, useState } from 'react'
+import { useEffect, useState, useLayoutEffect } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../components/useKeys.js'
-import type { DisputesInfo, DisputeRow, MediatorInfo } from '../../lib/app.js'
+import { proposalAccepted, type DisputesInfo, type DisputeRow, type MediatorInfo } from '../../lib/app.js'
 import { Form, type FormValues } from '../components/Form.js'
 import { DisputeBox } from '../components/DisputeBox.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
 import { run, type ScreenProps } from './types.js'
 import { useRefState } from '../components/useRefState.js'
+import { Clip, KeyLine, Keep, Screen } from '../components/useSize.js'
 
 export const DISPUTE_KEYS: KeyHelp[] = [
   { keys: '↑ ↓', what: 'select a dispute' },
@@ -54,7 +55,7 @@ export function DisputesScreen (p: ScreenProps): React.JSX.Element {
     }, (err: Error) => { if (live) setError(err.message) })
     return () => { live = false }
   }, [p.core, p.version, reload])
-  useEffect(() => () => p.setTyping(false), [p.setTyping])
+  useLayoutEffect(() => () => p.setTyping(false), [p.setTyping])
 
   const done = (): void => { setMode({ m: 'view' }); setReload(n => n + 1) }
   const invalid = (f: { label: string }, e: string): void => p.say({ kind: 'error', text: `fix the ${f.label} first: ${e}` })
@@ -66,7 +67,8 @@ export function DisputesScreen (p: ScreenProps): React.JSX.Element {
     if (mode.m === 'accept') {
       if (input === 'y') {
         setMode({ m: 'busy' })
-        void run(p.say, 'accepting the proposal (signing the split)…', () => p.core.answerProposal(mode.id, true), () => 'proposal accepted: the split is paid once the other side accepts too').then(done)
+        const role = rowsRef.current.find(x => x.id === mode.id)?.role ?? ''
+        void run(p.say, 'accepting the proposal (signing the split)…', () => p.core.answerProposal(mode.id, true), j => proposalAccepted(j.dispute, role)).then(done)
       } else if (input === 'n' || key.escape) cancel()
       return
     }
@@ -85,52 +87,55 @@ export function DisputesScreen (p: ScreenProps): React.JSX.Element {
 
   const selected = rows[Math.min(sel, rows.length - 1)]
   return (
-    <Box flexDirection='column'>
-      <Text bold>Disputes and mediation</Text>
-      {error !== null ? <Text color='red'>✗ {error}</Text> : null}
-      {info === null && error === null ? <Text dimColor>loading disputes…</Text> : null}
-      {info !== null ? <Mediator m={info.mediator} maxFeePct={info.maxFeePct} rules={info.rules} /> : null}
+    <Screen>
+      <Keep><Text bold>Disputes and mediation</Text></Keep>
+      <Clip>
+        {error !== null ? <Text color='red'>✗ {error}</Text> : null}
+        {info === null && error === null ? <Text dimColor>loading disputes…</Text> : null}
+        {info !== null ? <Mediator m={info.mediator} maxFeePct={info.maxFeePct} rules={info.rules} /> : null}
+      </Clip>
       {mode.m === 'register'
-        ? <Form fields={[{ name: 'fee', label: 'fee %', hint: `a whole % of the bounty, 0 to ${info?.maxFeePct ?? 5}` }]} initial={{ fee: info?.mediator !== null && info?.mediator !== undefined ? String(info.mediator.feePct) : '' }} width={8} active={p.active} validate={v => ({ fee: p.core.validatePct(v.fee, 'fee') ?? undefined })} onCancel={cancel} onInvalid={invalid} onSubmit={(v: FormValues) => { setMode({ m: 'busy' }); void run(p.say, 'registering…', () => p.core.registerMediator(v.fee), m => `registered as a mediator with a fee of ${m.feePct} %`).then(done) }} />
+        ? <Keep><Form fields={[{ name: 'fee', label: 'fee %', hint: `a whole % of the bounty, 0 to ${info?.maxFeePct ?? 5}` }]} initial={{ fee: info?.mediator !== null && info?.mediator !== undefined ? String(info.mediator.feePct) : '' }} width={8} active={p.active} validate={v => ({ fee: p.core.validatePct(v.fee, 'fee') ?? undefined })} onCancel={cancel} onFixed={() => p.say(null)} onInvalid={invalid} onSubmit={(v: FormValues) => { setMode({ m: 'busy' }); void run(p.say, 'registering…', () => p.core.registerMediator(v.fee), m => `registered as a mediator with a fee of ${m.feePct} %`).then(done) }} /></Keep>
         : null}
       {info !== null
         ? (
-          <Box flexDirection='column' marginTop={1}>
+          <Clip marginTop={1}>
             <Text bold>Your disputes</Text>
             {rows.length === 0 ? <Text dimColor>  none: disputes you mediate, are a party to or arbitrate appear here</Text> : null}
             {rows.map((r, i) => (
-              <Text key={r.id} inverse={i === sel}>{i === sel ? '› ' : '  '}{r.title.slice(0, 24).padEnd(24)} {r.bountyBtc.padStart(11)} BTC  {('you: ' + r.role).padEnd(15)} {(r.dispute?.stage ?? 'arbitration').padEnd(11)} {r.moves.length > 0 ? `→ ${r.moves.join(' / ')}` : ''}</Text>
+              <Text key={r.id} inverse={i === sel} wrap='truncate-end'>{i === sel ? '› ' : '  '}{r.title.slice(0, 24).padEnd(24)} {r.bountyBtc.padStart(11)} BTC  {('you: ' + r.role).padEnd(15)} {(r.dispute?.stage ?? 'arbitration').padEnd(11)} {r.moves.length > 0 ? `→ ${r.moves.join(' / ')}` : ''}</Text>
             ))}
-          </Box>
+          </Clip>
           )
         : null}
       {selected !== undefined && mode.m === 'view'
-        ? <Box marginTop={1} flexDirection='column'>{selected.dispute !== null ? <DisputeBox d={selected.dispute} /> : <Text>no mediation: the arbitrator rules</Text>}<Text dimColor>{hint(selected)}</Text></Box>
+        ? <Clip marginTop={1}>{selected.dispute !== null ? <DisputeBox d={selected.dispute} /> : <Text>no mediation: the arbitrator rules</Text>}</Clip>
         : null}
+      {selected !== undefined && mode.m === 'view' ? <Keep><Text dimColor>{hint(selected)}</Text></Keep> : null}
       {mode.m === 'propose' || mode.m === 'rule'
         ? (
-          <Box flexDirection='column' marginTop={1}>
+          <Keep marginTop={1}>
             <Text color='yellow'>{mode.m === 'propose' ? 'Propose a split: the printer gets this share of the bounty, the client the rest' : 'Rule: the printer gets this share of the bounty, the client the rest'}</Text>
-            <Form fields={PCT_FIELDS} width={12} active={p.active} validate={v => ({ pct: p.core.validatePct(v.pct, 'printer') ?? undefined })} onCancel={cancel} onInvalid={invalid} onSubmit={v => {
+            <Form fields={PCT_FIELDS} width={12} active={p.active} validate={v => ({ pct: p.core.validatePct(v.pct, 'printer') ?? undefined })} onCancel={cancel} onFixed={() => p.say(null)} onInvalid={invalid} onSubmit={v => {
               const id = mode.id
               setMode({ m: 'busy' })
               if (mode.m === 'propose') void run(p.say, 'proposing…', () => p.core.propose(id, v.pct, v.note), () => `proposed: the printer gets ${v.pct.trim()} %; both sides have 48 h to answer`).then(done)
               else void run(p.say, 'ruling (signing the payout)…', () => p.core.rule(id, v.pct, v.note), r => `ruled: the printer gets ${r.printerPct} % (payout ${r.txid.slice(0, 16)}…)`).then(done)
             }} />
-          </Box>
+          </Keep>
           )
         : null}
       {mode.m === 'reject'
         ? (
-          <Box flexDirection='column' marginTop={1}>
+          <Keep marginTop={1}>
             <Text color='yellow'>Reject the proposal: the dispute goes to the arbitrator</Text>
-            <Form fields={[{ name: 'note', label: 'note', hint: 'why (optional)' }]} width={8} active={p.active} onCancel={cancel} onInvalid={invalid} onSubmit={v => { const id = mode.id; setMode({ m: 'busy' }); void run(p.say, 'rejecting…', () => p.core.answerProposal(id, false, v.note), () => 'proposal rejected: the arbitrator decides').then(done) }} />
-          </Box>
+            <Form fields={[{ name: 'note', label: 'note', hint: 'why (optional)' }]} width={8} active={p.active} onCancel={cancel} onFixed={() => p.say(null)} onInvalid={invalid} onSubmit={v => { const id = mode.id; setMode({ m: 'busy' }); void run(p.say, 'rejecting…', () => p.core.answerProposal(id, false, v.note), () => 'proposal rejected: the arbitrator decides').then(done) }} />
+          </Keep>
           )
         : null}
-      {mode.m === 'accept' ? <Text color='yellow'>Accept the proposal{selected?.dispute?.proposal != null ? ` (the printer gets ${selected.dispute.proposal.printerPct} %)` : ''}? This signs the split payout. Press y to accept, n or Esc to cancel.</Text> : null}
-      <Text dimColor>↑↓ select · Enter propose/rule · a accept · x reject · r register · o job page · Esc back</Text>
-    </Box>
+      {mode.m === 'accept' ? <Keep><Text color='yellow'>Accept the proposal{selected?.dispute?.proposal != null ? ` (the printer gets ${selected.dispute.proposal.printerPct} %)` : ''}? This signs the split payout. Press y to accept, n or Esc to cancel.</Text></Keep> : null}
+      <KeyLine items={['↑↓ select', 'Enter propose/rule', 'a accept', 'x reject', 'r register', 'o job page', 'Esc back']} />
+    </Screen>
   )
 }
 

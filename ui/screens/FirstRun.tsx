@@ -1,6 +1,6 @@
 // First run (no market in this storage): create a market or join one by its key; then, if this run created the
 // wallet, its recovery phrase once.
-import { useEffect } from 'react'
+import { useLayoutEffect } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../components/useKeys.js'
 import { TextField, editText } from '../components/TextField.js'
@@ -20,7 +20,7 @@ export function FirstRun (p: ScreenProps & { walletCreated: boolean, storage: st
   const [step, setStepState, stepRef] = useRefState<Step>({ s: 'choose' })
   const setStep = (s: Step): void => { setStepState(s); p.setTyping(s.s === 'create' || s.s === 'join') }
   const typing = step.s === 'create' || step.s === 'join'
-  useEffect(() => { p.setTyping(typing); return () => p.setTyping(false) }, [typing, p.setTyping])
+  useLayoutEffect(() => { p.setTyping(typing); return () => p.setTyping(false) }, [typing, p.setTyping])
 
   const finish = async (): Promise<void> => {
     if (p.walletCreated) {

@@ -1,8 +1,8 @@
 // Job page: every field, the model summary, the client's record, the escrow, and the actions allowed to this peer.
-import { useEffect, useState } from 'react'
+import { useEffect, useState, useLayoutEffect } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../components/useKeys.js'
-import type { JobDetail, ActionInfo } from '../../lib/app.js'
+import { acceptDeposit, proposalAccepted, actionDone, type JobDetail, type ActionInfo } from '../../lib/app.js'
 import { ActionList } from '../components/ActionList.js'
 import { DisputeBox } from '../components/DisputeBox.js'
 import { useJobExtras, EXTRA_KEYS } from './JobExtras.js'
@@ -11,17 +11,22 @@ import { fmtBytes, fmtRating } from '../components/JobTable.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
 import { run, type ScreenProps } from './types.js'
 import { useRefState } from '../components/useRefState.js'
+import { Clip, KeyLine, Keep, Screen, useBodySize } from '../components/useSize.js'
 
 export const JOB_KEYS: KeyHelp[] = [
   { keys: '↑ ↓', what: 'select an action' },
   { keys: 'Enter', what: 'run the selected action (asks to confirm, or for a note/reason)' },
   { keys: 'c', what: 'timeline and chat (client and printer)' },
+  { keys: 'e', what: 'edit the job (its client, while it is open)' },
+  { keys: 'x', what: 'the whole escrow: amounts, signatures, funding, payouts, deadlines' },
   ...EXTRA_KEYS,
   { keys: 'Esc', what: 'back' }
 ]
 
+// on a short terminal each field keeps to one line (the page shows more of them)
 function Field ({ name, children }: { name: string, children: React.ReactNode }): React.JSX.Element {
-  return <Box><Box width={14}><Text dimColor>{name}</Text></Box><Text>{children}</Text></Box>
+  const short = useBodySize().rows < 40
+  return <Box><Box width={14} flexShrink={0}><Text dimColor>{name}</Text></Box><Text wrap={short ? 'truncate-end' : 'wrap'}>{children}</Text></Box>
 }
 
 export function JobDetails ({ d }: { d: JobDetail }): React.JSX.Element {
@@ -43,7 +48,7 @@ export function JobDetails ({ d }: { d: JobDetail }): React.JSX.Element {
         ? <Field name='model'>{j.file.name} · {fmtBytes(j.file.byteLength)} · {s.kind} · {s.models} model(s) · {s.facets} facets · {s.sizeMm.map(x => x.toFixed(1)).join('×')} mm · {s.volumeCm3.toFixed(1)} cm³ · {s.closed && s.manifold ? 'watertight' : 'NOT watertight'}{s.fits.length > 0 ? ` · fits ${s.fits.slice(0, 3).join(', ')}` : ''}</Field>
         : <Field name='model'>no file attached</Field>}
       {j.escrow !== null ? <EscrowBox d={d} /> : d.escrowChain !== '' ? <Field name='escrow'>on {d.escrowChain}, set up when a printer accepts</Field> : <Field name='escrow'>none (this market has no escrow)</Field>}
-      {d.dispute !== null ? <Box><Box width={14}><Text dimColor>dispute</Text></Box><DisputeBox d={d.dispute} /></Box> : null}
+      {d.dispute !== null ? <Box><Box width={14} flexShrink={0}><Text dimColor>dispute</Text></Box><DisputeBox d={d.dispute} /></Box> : null}
     </Box>
   )
 }
@@ -95,7 +100,7 @@ export function useActions (p: ScreenProps, id: string, d: JobDetail | null, rel
         const a = pending
         setPending(null)
         setText('')
-        void run(p.say, `${a.action}…`, () => p.core.act(id, a.action, text.trim()), j => `${a.action}: the job is now ${j.status}`).then(reload)
+        void run(p.say, `${a.action}…`, () => p.core.act(id, a.action, text.trim()), j => a.action === 'accept-proposal' ? proposalAccepted(j.dispute, d?.role ?? '') : actionDone(a.action, j.status)).then(reload)
         return
       }
       if (pending.needsText === 'none') { if (input === 'n') setPending(null); return }
@@ -109,7 +114,14 @@ export function useActions (p: ScreenProps, id: string, d: JobDetail | null, rel
   const view = (
     <Box flexDirection='column'>
       <ActionList actions={actions} selected={Math.min(sel, Math.max(0, actions.length - 1))} focused={enabled} />
-      {pending !== null && pending.needsText === 'none' ? <Text color='yellow'>{pending.label}? press y or Enter to confirm, n or Esc to cancel</Text> : null}
+      {pending !== null && pending.needsText === 'none'
+        ? (
+          <Box flexDirection='column'>
+            {pending.action === 'accept' && d !== null && acceptDeposit(d, p.core.state().market) !== null ? <Text>{acceptDeposit(d, p.core.state().market)}</Text> : null}
+            <Text color='yellow'>{pending.label}? press y or Enter to confirm, n or Esc to cancel</Text>
+          </Box>
+          )
+        : null}
       {pending !== null && pending.needsText !== 'none'
         ? <Box flexDirection='column'><TextField label={pending.action === 'dispute' ? 'reason' : 'note'} width={8} value={text} focused /><Text dimColor>Enter {pending.action} · Esc cancel{pending.needsText === 'optional' ? ' · the note may be empty' : ''}</Text></Box>
         : null}
@@ -124,23 +136,31 @@ export function JobScreen (p: ScreenProps & { id: string }): React.JSX.Element {
   const [actionsBusy, setActionsBusy] = useState(false)
   const extras = useJobExtras(p, p.id, d, reload, !actionsBusy)
   const { view, typing: actionTyping, busy } = useActions(p, p.id, d, reload, !extras.typing)
-  useEffect(() => setActionsBusy(busy), [busy])
+  useLayoutEffect(() => setActionsBusy(busy), [busy])
   const typing = actionTyping || extras.typing
-  useEffect(() => { p.setTyping(typing); return () => p.setTyping(false) }, [typing, p.setTyping])
+  useLayoutEffect(() => { p.setTyping(typing); return () => p.setTyping(false) }, [typing, p.setTyping])
   useKeys((input) => {
     if (input === 'c' && d !== null) {
       if (d.role === 'other' || d.job.printer === null) p.say({ kind: 'error', text: 'the timeline and chat open for the job\'s client and printer once a printer has accepted it' })
       else p.go({ name: 'active', id: p.id })
+    } else if (input === 'e' && d !== null) {
+      if (d.role === 'client' && d.job.status === 'open') { p.say(null); p.go({ name: 'edit', id: p.id }) } else p.say({ kind: 'error', text: d.role === 'client' ? `a job is edited while it is open; this one is ${d.job.status}` : 'only the job\'s client can edit it' })
+    } else if (input === 'x' && d !== null) {
+      if (d.job.escrow !== null) { p.say(null); p.go({ name: 'escrow', id: p.id }) } else p.say({ kind: 'error', text: d.escrowChain === '' ? 'this market has no escrow' : 'no escrow yet: it is set up when a printer accepts the job' })
     }
   }, { isActive: p.active && !typing && !busy })
   if (error !== null && d === null) return <Text color='red'>✗ {error} — press Esc to go back</Text>
   if (d === null) return <Text dimColor>loading job {p.id}…</Text>
+  const j = d.job
   return (
-    <Box flexDirection='column'>
-      <JobDetails d={d} />
-      <Box marginTop={1}>{view}</Box>
-      {busy ? null : extras.view}
-      <Text dimColor>↑↓ action · Enter run · c timeline and chat · g download · r review · Esc back</Text>
-    </Box>
+    <Screen>
+      {extras.preview === null
+        ? <Clip><JobDetails d={d} /></Clip>
+        : <Keep><Text bold wrap='truncate-end'>{j.title} <Text color='cyan'>[{j.status}]</Text> <Text dimColor>{j.id}</Text></Text></Keep>}
+      <Keep marginTop={1}>{view}</Keep>
+      {busy ? null : <Keep>{extras.view}</Keep>}
+      {busy || extras.preview === null ? null : <Clip>{extras.preview}</Clip>}
+      <KeyLine items={['↑↓ Enter action', 'c chat', ...(d.role === 'client' && j.status === 'open' ? ['e edit'] : []), ...(j.escrow !== null ? ['x escrow'] : []), 'g download', `v ${extras.preview === null ? 'view' : 'hide'} model`, 'r review', 'Esc back']} />
+    </Screen>
   )
 }

@@ -1,5 +1,5 @@
 // Market: the live table of jobs (open by default), filters, sort and paging.
-import { useEffect, useState } from 'react'
+import { useEffect, useState, useLayoutEffect } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../components/useKeys.js'
 import type { JobFilters, JobRow } from '../../lib/app.js'
@@ -8,6 +8,7 @@ import { TextField, editText } from '../components/TextField.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
 import type { ScreenProps } from './types.js'
 import { useRefState } from '../components/useRefState.js'
+import { Clip, KeyLine, Keep, Screen, useBodySize } from '../components/useSize.js'
 
 export const MARKET_KEYS: KeyHelp[] = [
   { keys: '↑ ↓', what: 'select a job' },
@@ -51,7 +52,7 @@ export function MarketScreen ({ core, active, setTyping, say, go, version, pageS
     return () => { live = false }
   }, [core, filters, page, pageSize, version])
 
-  useEffect(() => { setTyping(editing !== null); return () => setTyping(false) }, [editing, setTyping])
+  useLayoutEffect(() => { setTyping(editing !== null); return () => setTyping(false) }, [editing, setTyping])
 
   const apply = (): void => {
     const d = draftRef.current
@@ -88,6 +89,7 @@ export function MarketScreen ({ core, active, setTyping, say, go, version, pageS
     else if (input === 'r') { setDraft({ material: '', country: '', minBounty: '', text: '' }); setFilters({ sort: 'newest' }); setPage(0) }
   }, { isActive: active })
 
+  const body = useBodySize()
   const summary = [
     filters.status === 'all' ? 'all jobs' : 'open jobs',
     filters.material ? `material ${filters.material}` : null,
@@ -98,19 +100,21 @@ export function MarketScreen ({ core, active, setTyping, say, go, version, pageS
   ].filter(x => x !== null).join(' · ')
 
   return (
-    <Box flexDirection='column'>
-      <Text bold>Market <Text dimColor>— {summary} — page {page + 1}{hasMore ? '' : ' (last)'}</Text></Text>
+    <Screen>
+      <Keep><Text bold wrap='truncate-end'>Market <Text dimColor>— {summary} — page {page + 1}{hasMore ? '' : ' (last)'}</Text></Text></Keep>
       {editing !== null
         ? (
-          <Box flexDirection='column' borderStyle='single' paddingX={1}>
-            {FIELDS.map(f => <TextField key={f} label={LABELS[f]} value={draft[f]} focused={editing === f} />)}
-            <Text dimColor>Tab next field · Enter apply · Esc cancel</Text>
-          </Box>
+          <Keep>
+            <Box flexDirection='column' borderStyle='single' paddingX={1}>
+              {FIELDS.map(f => <TextField key={f} label={LABELS[f]} value={draft[f]} focused={editing === f} />)}
+              <Text dimColor>Tab next field · Enter apply · Esc cancel</Text>
+            </Box>
+          </Keep>
           )
         : null}
-      {error !== null ? <Text color='red'>✗ {error} — press f to fix the filter or r to reset</Text> : null}
-      {loaded ? <JobTable rows={rows} selected={selected} showStatus={filters.status === 'all'} /> : <Text dimColor>loading jobs…</Text>}
-      <Text dimColor>↑↓ select · Enter open · ←→ page · f filter · / search · o sort · a all/open · p post · y my jobs · w wallet</Text>
-    </Box>
+      {error !== null ? <Keep><Text color='red'>✗ {error} — press f to fix the filter or r to reset</Text></Keep> : null}
+      <Clip>{loaded ? <JobTable rows={rows} selected={selected} showStatus={filters.status === 'all'} maxRows={body.rows - 3 - (editing !== null ? 7 : 0) - (error !== null ? 2 : 0)} /> : <Text dimColor>loading jobs…</Text>}</Clip>
+      <KeyLine items={['↑↓ select', 'Enter open', '←→ page', 'f filter', '/ search', 'o sort', 'a all/open', 'p post', 'y my jobs', 'w wallet']} />
+    </Screen>
   )
 }

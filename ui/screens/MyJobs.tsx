@@ -5,6 +5,8 @@ import { useKeys } from '../components/useKeys.js'
 import type { JobRow, MyJobs as Mine } from '../../lib/app.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
 import type { ScreenProps } from './types.js'
+import { useRefState } from '../components/useRefState.js'
+import { Clip, KeyLine, Keep, Screen, useBodySize } from '../components/useSize.js'
 
 export const MINE_KEYS: KeyHelp[] = [
   { keys: '↑ ↓', what: 'select a job' },
@@ -13,7 +15,7 @@ export const MINE_KEYS: KeyHelp[] = [
 
 export function MyJobs (p: ScreenProps): React.JSX.Element {
   const [mine, setMine] = useState<Mine | null>(null)
-  const [sel, setSel] = useState(0)
+  const [sel, setSel, selRef] = useRefState(0) // read at once: ↓↓ Enter in one burst opens the third job
   useEffect(() => {
     let live = true
     p.core.myJobs().then(m => { if (live) setMine(m) }, (err: Error) => p.say({ kind: 'error', text: err.message }))
@@ -27,29 +29,36 @@ export function MyJobs (p: ScreenProps): React.JSX.Element {
         ...mine.asPrinter.map(g => ({ title: `As printer — ${g.status}`, rows: g.rows }))
       ].filter(s => s.rows.length > 0)
   const flat = sections.flatMap(s => s.rows)
+  const body = useBodySize()
   useKeys((_input, key) => {
     if (key.downArrow) setSel(s => Math.min(s + 1, flat.length - 1))
     else if (key.upArrow) setSel(s => Math.max(s - 1, 0))
-    else if (key.return && flat[sel] !== undefined) {
-      const r = flat[sel]
+    else if (key.return && flat[selRef.current] !== undefined) {
+      const r = flat[selRef.current]
       p.go(r.status === 'open' || r.status === 'cancelled' ? { name: 'job', id: r.id } : { name: 'active', id: r.id })
     }
   }, { isActive: p.active })
   if (mine === null) return <Text dimColor>loading your jobs…</Text>
-  let i = 0
+  // one line per section title and per job; on a short terminal the part that holds the selected job
+  const lines: Array<{ head: string } | { row: JobRow, i: number }> = []
+  let n = 0
+  for (const s of sections) {
+    lines.push({ head: s.title })
+    for (const row of s.rows) lines.push({ row, i: n++ })
+  }
+  const visible = Math.max(1, body.rows - 2)
+  const at = lines.findIndex(l => 'row' in l && l.i === sel)
+  const from = Math.max(0, at - visible + 1)
   return (
-    <Box flexDirection='column'>
-      <Text bold>My jobs</Text>
-      {flat.length === 0 ? <Text dimColor>none yet: press p to post one, or m to find one to print</Text> : null}
-      {sections.map(s => (
-        <Box key={s.title} flexDirection='column'>
-          <Text color={s.title === 'Waiting for you' ? 'yellow' : 'cyan'}>{s.title}</Text>
-          {s.rows.map(r => {
-            const me = i++
-            return <Text key={r.title + r.id} inverse={me === sel}>{me === sel ? '› ' : '  '}{r.title.slice(0, 30).padEnd(30)} {r.bountyBtc.padStart(12)} BTC  {r.status.padEnd(9)} {r.role === 'client' ? (r.status === 'shipped' ? 'confirm receipt' : '') : (r.status === 'active' ? 'print and ship' : '')}</Text>
-          })}
-        </Box>
-      ))}
-    </Box>
+    <Screen>
+      <Keep><Text bold>My jobs{from > 0 ? <Text dimColor> (more above)</Text> : null}</Text></Keep>
+      {flat.length === 0 ? <Keep><Text dimColor>none yet: press p to post one, or m to find one to print</Text></Keep> : null}
+      <Clip>
+        {lines.slice(from, from + visible).map((l, k) => 'head' in l
+          ? <Text key={`h${from + k}`} color={l.head === 'Waiting for you' ? 'yellow' : 'cyan'}>{l.head}</Text>
+          : <Text key={l.i} inverse={l.i === sel} wrap='truncate-end'>{l.i === sel ? '› ' : '  '}{l.row.title.slice(0, 30).padEnd(30)} {l.row.bountyBtc.padStart(12)} BTC  {l.row.status.padEnd(9)} {l.row.role === 'client' ? (l.row.status === 'shipped' ? 'confirm receipt' : '') : (l.row.status === 'active' ? 'print and ship' : '')}</Text>)}
+      </Clip>
+      <KeyLine items={['↑↓ select', 'Enter open', 'm market', 'p post', 'Esc back']} />
+    </Screen>
   )
 }

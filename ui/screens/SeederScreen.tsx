@@ -7,6 +7,7 @@ import type { SeederInfo } from '../../lib/app.js'
 import { fmtBytes } from '../components/JobTable.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
 import { run, type ScreenProps } from './types.js'
+import { Clip, KeyLine, Keep, Screen } from '../components/useSize.js'
 
 export const SEEDER_KEYS: KeyHelp[] = [
   { keys: 'Enter', what: 'start / stop seeding from this app (what `p2print seed` does, while the app runs)' },
@@ -42,8 +43,9 @@ export function SeederScreen (p: ScreenProps): React.JSX.Element {
   if (error !== null && info === null) return <Text color='red'>✗ {error} — press r to try again, Esc to go back</Text>
   if (info === null) return <Text dimColor>reading what this peer holds…</Text>
   return (
-    <Box flexDirection='column'>
-      <Text bold>Files and seeding</Text>
+    <Screen>
+      <Keep><Text bold>Files and seeding</Text></Keep>
+      <Clip>
       <Text><Text color={info.peers > 0 ? 'green' : 'yellow'}>peers {info.peers}</Text> · {info.held.length} file{info.held.length === 1 ? '' : 's'} held here, {fmtBytes(info.bytesHeld)} · served to peers since the app started: {fmtBytes(info.bytesServed)}</Text>
       {info.running
         ? <Text color='green'>Seeding from this app: the models of live jobs are kept (up to {fmtBytes(info.quotaBytes)}), those of closed jobs freed after {info.keepClosedDays} days. Enter stops it.</Text>
@@ -53,15 +55,16 @@ export function SeederScreen (p: ScreenProps): React.JSX.Element {
             <Text dimColor wrap='wrap'>To keep every live job's model available while you are away, run a seeder on an always-on machine with its own storage: `p2print seed [--quota MB] [--keep-closed DAYS]`. Or press Enter to seed from this app while it runs.</Text>
           </Box>
           )}
-      <Box flexDirection='column' marginTop={1}>
+      </Clip>
+      <Clip marginTop={1}>
         <Text bold>Held here</Text>
         {info.held.length === 0 ? <Text dimColor>  nothing yet: your posted models, the ones you download to print and, while seeding, the market's</Text> : <Text dimColor>  {'FILE'.padEnd(28)} {'JOB'.padEnd(10)} {'SIZE'.padStart(9)}  SOURCE</Text>}
-        {info.held.map(h => <Text key={h.job + h.name}>  {h.name.slice(0, 28).padEnd(28)} {h.job.slice(0, 10).padEnd(10)} {fmtBytes(h.bytes).padStart(9)}  {SOURCE[h.source]}{h.complete ? '' : ' (partial)'}</Text>)}
-      </Box>
+        {info.held.map(h => <Text key={h.job + h.name} wrap='truncate-end'>  {h.name.slice(0, 28).padEnd(28)} {h.job.slice(0, 10).padEnd(10)} {fmtBytes(h.bytes).padStart(9)}  {SOURCE[h.source]}{h.complete ? '' : ' (partial)'}</Text>)}
+      </Clip>
       {info.events.length > 0
-        ? <Box flexDirection='column' marginTop={1}><Text bold>Seeder</Text>{info.events.map((e, i) => <Text key={i} dimColor>  {e}</Text>)}</Box>
+        ? <Clip marginTop={1}><Text bold>Seeder</Text>{info.events.map((e, i) => <Text key={i} dimColor wrap='truncate-end'>  {e}</Text>)}</Clip>
         : null}
-      <Text dimColor>Enter {info.running ? 'stop' : 'start'} seeding · r refresh · Esc back</Text>
-    </Box>
+      <KeyLine items={[`Enter ${info.running ? 'stop' : 'start'} seeding`, 'r refresh', 'Esc back']} />
+    </Screen>
   )
 }

@@ -1,21 +1,24 @@
 // Wallet: balance, a receive address with its BIP21 URI and QR code, a send form with a confirmation that shows the
 // fee before anything is sent, and this peer's escrows. Without a Bitcoin backend it says what to start with.
-import { useEffect, useState } from 'react'
+import { useEffect, useState, useLayoutEffect } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../components/useKeys.js'
 import { formatBtc, type WalletInfo, type ReceiveInfo, type SendPlan, type EscrowRow } from '../../lib/app.js'
-import { QrCode } from '../components/QrCode.js'
+import { QrCode, qrSize, QUIET_ZONE } from '../components/QrCode.js'
 import { Form, type FormValues } from '../components/Form.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
 import { run, type ScreenProps } from './types.js'
 import { useRefState } from '../components/useRefState.js'
+import { Clip, KeyLine, Keep, Screen, linesOf, useBodySize } from '../components/useSize.js'
 
 export const WALLET_KEYS: KeyHelp[] = [
   { keys: 'Tab', what: 'send: open the form (address, amount in BTC)' },
   { keys: 'Enter', what: 'in the form: next field; on the amount, show the fee and ask to confirm' },
   { keys: 'y  n', what: 'confirm the payment / do not send it' },
   { keys: 'n', what: 'a new receive address' },
+  { keys: 'c', what: 'the QR code on its own (when it does not fit beside the rest)' },
   { keys: 'r', what: 'refresh the balance and the escrows' },
+  { keys: 'k', what: 'recovery phrase: show it again, or restore a wallet' },
   { keys: 'Esc', what: 'close the form, then back' }
 ]
 
@@ -37,6 +40,8 @@ export function WalletScreen (p: ScreenProps): React.JSX.Element {
   const [draft, setDraft] = useState<FormValues>({ address: '', amount: '' })
   const [opened, setOpened] = useState(0) // a new form each time it opens (a refused plan re-opens it on the address)
   const openForm = (): void => { setOpened(n => n + 1); setMode({ m: 'form' }) }
+  const [qrOnly, setQrOnly] = useState(false)
+  const body = useBodySize()
 
   useEffect(() => {
     let live = true
@@ -48,7 +53,7 @@ export function WalletScreen (p: ScreenProps): React.JSX.Element {
     p.core.receiveAddress().then(a => { if (live) setRecv(a) }, (err: Error) => { if (live) setRecvError(err.message) })
     return () => { live = false }
   }, [p.core])
-  useEffect(() => () => p.setTyping(false), [p.setTyping])
+  useLayoutEffect(() => () => p.setTyping(false), [p.setTyping])
 
   const plan = (v: FormValues): void => {
     setDraft(v)
@@ -75,47 +80,78 @@ export function WalletScreen (p: ScreenProps): React.JSX.Element {
       return
     }
     if (mode.m !== 'view') return
+    if (qrOnly && input !== 'c' && input !== 'n') return // the QR code alone: the form and the rest are not on screen
     if (key.tab) { p.say(null); openForm() } else if (input === 'n') {
       void run(p.say, 'deriving a new address…', () => p.core.receiveAddress(true), a => `new receive address ${a.address}`).then(a => { if (a !== null) setRecv(a) })
     } else if (input === 'r') setReload(n => n + 1)
+    else if (input === 'c') setQrOnly(q => !q)
+    else if (input === 'k') p.go({ name: 'recovery' })
   }, { isActive: p.active })
 
-  return (
-    <Box flexDirection='column'>
-      <Text bold>Wallet{info !== null ? <Text dimColor> · {info.chain}</Text> : null}</Text>
-      {error !== null ? <Text color='red'>✗ {error} — press r to try again</Text> : null}
-      <Box>
-        <Box flexDirection='column' marginRight={2} flexShrink={0}>
-          {recv !== null ? <QrCode dark={recv.qr.dark} /> : recvError !== null ? <Text color='red'>✗ no receive address: {recvError}</Text> : <Text dimColor>deriving an address…</Text>}
-        </Box>
-        <Box flexDirection='column' flexGrow={1} flexShrink={1}>
-          <Balance info={info} />
-          {recv !== null
-            ? (
-              <Box flexDirection='column' marginTop={1}>
-                <Text bold>Receive</Text>
-                <Text color='cyan'>{recv.address}</Text>
-                <Text>{recv.uri}</Text>
-                <Text dimColor>{recv.path} · n: a new address</Text>
-              </Box>
-              )
-            : null}
-          <Box flexDirection='column' marginTop={1}>
-            <Text bold>Send</Text>
-            {mode.m === 'view' ? <Text dimColor>Tab: pay an address from this wallet</Text> : null}
-            {mode.m === 'form'
-              ? <Form key={opened} fields={SEND_FIELDS} initial={draft} width={13} active={p.active} validate={v => p.core.validateSend(v.address, v.amount)} onSubmit={plan} onCancel={() => { setMode({ m: 'view' }); p.say(null) }} onInvalid={(f, e) => p.say({ kind: 'error', text: `fix the ${f.label} first: ${e}` })} footer='Tab next field · Enter on the amount: show the fee · Esc close' />
-              : null}
-            {mode.m === 'planning' ? <Text dimColor>working out the fee…</Text> : null}
-            {mode.m === 'confirm' ? <Confirm plan={mode.plan} /> : null}
-            {mode.m === 'sending' ? <Text color='yellow'>sending…</Text> : null}
-          </Box>
-        </Box>
+  const qr = recv === null ? null : qrLayout(recv, info, mode.m === 'view' ? 2 : 7, body.columns, body.rows, qrOnly)
+  if (qrOnly && recv !== null) {
+    return (
+      <Box flexDirection='column'>
+        {qr?.at === 'alone' ? <QrCode dark={recv.qr.dark} quiet={qr.quiet} /> : <Text color='yellow'>The QR code needs a terminal of at least {qrSize(recv.qr.dark, 2).width}×{qrSize(recv.qr.dark, 2).height + 5}: enlarge it, or copy the address.</Text>}
+        <Text><Text color='cyan'>{recv.address}</Text><Text dimColor> · c: back to the wallet</Text></Text>
       </Box>
-      <Escrows rows={info?.escrows ?? null} />
-      <Text dimColor>Tab send · n new address · r refresh · Esc back</Text>
+    )
+  }
+  const receive = recv === null
+    ? (recvError !== null ? <Text color='red'>✗ no receive address: {recvError}</Text> : <Text dimColor>deriving an address…</Text>)
+    : (
+      <Box flexDirection='column'>
+        <Text bold>Receive</Text>
+        <Text color='cyan'>{recv.address}</Text>
+        <Text>{recv.uri}</Text>
+        <Text dimColor>{recv.path} · n: a new address{qr?.at === 'none' ? ' · c: its QR code' : ''}</Text>
+      </Box>
+      )
+  const details = (
+    <Box flexDirection='column' flexGrow={1} flexShrink={1}>
+      <Balance info={info} />
+      <Box marginTop={1}>{receive}</Box>
+      <Box flexDirection='column' marginTop={1}>
+        <Text bold>Send</Text>
+        {mode.m === 'view' ? <Text dimColor>Tab: pay an address from this wallet</Text> : null}
+        {mode.m === 'form'
+          ? <Form key={opened} fields={SEND_FIELDS} initial={draft} width={13} active={p.active} validate={v => p.core.validateSend(v.address, v.amount)} onSubmit={plan} onCancel={() => { setMode({ m: 'view' }); p.say(null) }} onFixed={() => p.say(null)} onInvalid={(f, e) => p.say({ kind: 'error', text: `fix the ${f.label} first: ${e}` })} footer='Tab next field · Enter on the amount: show the fee · Esc close' />
+          : null}
+        {mode.m === 'planning' ? <Text dimColor>working out the fee…</Text> : null}
+        {mode.m === 'confirm' ? <Confirm plan={mode.plan} /> : null}
+        {mode.m === 'sending' ? <Text color='yellow'>sending…</Text> : null}
+      </Box>
     </Box>
   )
+  return (
+    <Screen>
+      <Keep><Text bold>Wallet{info !== null ? <Text dimColor> · {info.chain}</Text> : null}</Text></Keep>
+      {error !== null ? <Keep><Text color='red'>✗ {error} — press r to try again</Text></Keep> : null}
+      {/* the QR code beside the rest, or under the address, only where it fits whole: a cut code does not scan */}
+      {recv !== null && qr?.at === 'side'
+        ? <Keep><Box><Box marginRight={2} flexShrink={0}><QrCode dark={recv.qr.dark} /></Box>{details}</Box></Keep>
+        : <Keep>{details}</Keep>}
+      {recv !== null && qr?.at === 'below' ? <Keep marginTop={1}><QrCode dark={recv.qr.dark} /></Keep> : null}
+      <Clip><Escrows rows={info?.escrows ?? null} /></Clip>
+      <KeyLine items={['Tab send', 'n new address', ...(qr?.at === 'none' ? ['c QR code'] : []), 'r refresh', 'k recovery phrase', 'Esc back']} />
+    </Screen>
+  )
+}
+
+// Where the receive QR code goes: beside the balance and the address, under them, nowhere (then `c` shows it alone),
+// or alone (`c`), with the quiet zone the spec asks for or, alone on a short terminal, half of it (phones still read
+// it against the white it is drawn on).
+function qrLayout (recv: ReceiveInfo, info: WalletInfo | null, send: number, columns: number, rows: number, alone: boolean): { at: 'side' | 'below' | 'none' | 'alone', quiet: number } {
+  const fits = (quiet: number): boolean => qrSize(recv.qr.dark, quiet).height + 1 <= rows && qrSize(recv.qr.dark, quiet).width <= columns
+  if (alone) return fits(QUIET_ZONE) ? { at: 'alone', quiet: QUIET_ZONE } : fits(2) ? { at: 'alone', quiet: 2 } : { at: 'none', quiet: 0 }
+  const { width, height } = qrSize(recv.qr.dark)
+  const balance = (w: number): number => info === null ? 1 : !info.backend ? linesOf('Balance unknown: ' + (info.hint ?? ''), w) : 3
+  const details = (w: number): number => balance(w) + 1 + 4 + 1 + send
+  const escrows = 3 // their title and the first one; the rest is cut
+  const side = columns - width - 2
+  if (side >= recv.uri.length && 1 + Math.max(height, details(side)) + escrows + 1 <= rows) return { at: 'side', quiet: QUIET_ZONE }
+  if (width <= columns && 1 + details(columns) + 1 + height + escrows + 1 <= rows) return { at: 'below', quiet: QUIET_ZONE }
+  return { at: 'none', quiet: 0 }
 }
 
 function Balance ({ info }: { info: WalletInfo | null }): React.JSX.Element {

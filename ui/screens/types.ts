@@ -7,11 +7,21 @@ export type Route =
   | { name: 'market' }
   | { name: 'job', id: string }
   | { name: 'active', id: string }
+  | { name: 'edit', id: string }
+  | { name: 'escrow', id: string }
+  | { name: 'notices' }
+  | { name: 'searches' }
   | { name: 'post' }
   | { name: 'mine' }
   | { name: 'wallet' }
   | { name: 'disputes' }
   | { name: 'seeder' }
+  | { name: 'market-info' }
+  | { name: 'market-settings' }
+  | { name: 'market-indexers' }
+  | { name: 'markets' }
+  | { name: 'people' }
+  | { name: 'recovery' }
 
 export interface ScreenProps {
   core: AppCore
