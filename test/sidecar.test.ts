@@ -106,3 +106,34 @@ test('cli: with nobody online, a read shows what the storage has at once instead
   t.ok(/No peers reachable: showing what this storage already has/.test(r.stderr), 'it says nobody is reachable')
   t.ok(secs < 45, `and answers long before its 90 s sync timeout (${secs.toFixed(1)} s; nobody announced the market)`)
 })
+
+test('cli: a peer that fast-forwarded catches up in a moment, not in its whole --sync-timeout', { timeout: 300_000 }, async (t) => {
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const boot = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', boot]
+  const [A, P, U] = [peer('creator'), peer('poster'), peer('user')]
+  const key = (await p2print([...A, '--json', 'market', 'create', '--name', 'busy'])).json.key
+  const seed = startSeed(t, A)
+  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'the creator seeds')
+  // the user joins and posts first; then another writer posts enough that the user, behind, fast-forwards past
+  // those ops at its next catch-up (and never downloads their blocks)
+  t.is((await p2print([...U, 'market', 'join', key])).code, 0, 'the user joins')
+  t.is((await p2print([...U, 'job', 'create', '--title', 'mine', '--material', 'PLA', '--bounty', '0.0001', '--country', 'DE'])).code, 0)
+  t.is((await p2print([...U, 'sync'])).code, 0)
+  t.is((await p2print([...P, 'market', 'join', key])).code, 0)
+  for (let i = 0; i < 10; i++) {
+    const r = await p2print([...P, '--json', 'job', 'create', '--title', `part ${i}`, '--material', 'PLA', '--bounty', '0.0001', '--country', 'DE'])
+    t.is(r.code, 0, `poster posts job ${i}`)
+  }
+  t.ok(await eventually(async () => (await p2print([...P, '--json', 'sync'])).json?.shared === true, 60_000, 0), 'the seeder holds the poster\'s jobs')
+  t.is((await p2print([...U, 'sync', '--sync-timeout', '60'])).code, 0)
+  for (let i = 0; i < 2; i++) {
+    const started = Date.now()
+    const r = await p2print([...U, 'jobs', '--sync-timeout', '60'])
+    const secs = (Date.now() - started) / 1000
+    t.ok(/Caught up with 1 peer/.test(r.stderr), 'caught up with the seeder')
+    t.ok(/part 9/.test(r.stdout), 'and lists the jobs')
+    t.ok(secs < 30, `in ${secs.toFixed(1)} s, not its 60 s sync timeout`)
+  }
+})

@@ -223,6 +223,10 @@ export class Market extends ReadyResource {
       }
       await sleep(100)
     }
+    if (process.env.P2PRINT_TRACE === '1' && !this.caughtUp()) {
+      const base = this.base as unknown as { activeWriters: Iterable<{ core: Hypercore, length: number }> }
+      for (const w of base.activeWriters) process.stderr.write(`[trace] writer ${b4a.toString(w.core.key!, 'hex').slice(0, 8)}${w.core === this.base.local ? ' (own)' : ''} consumed ${w.length} length ${w.core.length} contiguous ${w.core.contiguousLength} peers ${w.core.peers.map(p => `${p.remoteContiguousLength}/${p.remoteLength}`).join(',')}\n`)
+    }
     return this.connections
   }
 
@@ -234,10 +238,16 @@ export class Market extends ReadyResource {
     return cores
   }
 
+  // Caught up once no connected peer holds more of a writer's log than this peer has taken in. After a fast-forward
+  // Autobase takes a writer's log in from the fast-forward point on and never downloads the blocks before it, so the
+  // writer's consumed length counts, not only the core's contiguous length (which then stays behind for good: every
+  // command waited out its whole sync timeout).
   private caughtUp (): boolean {
-    for (const core of this.writerCores()) {
-      for (const peer of core.peers) {
-        if (peer.remoteContiguousLength > core.contiguousLength) return false
+    const base = this.base as unknown as { activeWriters: Iterable<{ core: Hypercore, length: number }> }
+    for (const w of base.activeWriters) {
+      const have = Math.max(w.length, w.core.contiguousLength)
+      for (const peer of w.core.peers) {
+        if (peer.remoteContiguousLength > have) return false
       }
     }
     return true
