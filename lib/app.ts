@@ -135,6 +135,7 @@ export class AppSession implements AppCore {
     await this.refreshMarket()
     for (const e of ['update', 'peer-add', 'peer-remove']) market.on(e, () => this.changed())
     market.on('warning', () => {})
+    market.keepLooking() // while alone, looks for peers every few seconds
     market.startClock() // ticks the market clock while this peer is one of its indexers (lib/market/clock.ts)
     // what peers fetch of this peer's own files while the app runs (the seeder view)
     market.files.own().then(d => countServed(d, n => { this.ownServed += n })).then(off => {

@@ -63,6 +63,9 @@ test('wallet: address, balance, send, restore on regtest', { timeout: 180_000 },
   const restored = await p2print([...C, '--json', 'wallet', 'restore', '--mnemonic', words])
   t.is(restored.code, 0, restored.stderr)
   t.ok(restored.json.movedTo !== null && fs.existsSync(restored.json.movedTo), 'the wallet that was there is kept aside, not deleted')
+  const fresh = await p2print(['--storage', path.join(dir, 'fresh'), '--json', 'wallet', 'restore', '--mnemonic', words])
+  t.is(fresh.json?.movedTo, null, 'on a new storage nothing is moved aside (no wallet was there before the restore)')
+  t.absent(fs.readdirSync(path.join(dir, 'fresh')).some(f => f.includes('.replaced-')), 'and no wallet file was set aside')
   t.ok(await eventually(async () => (await p2print([...C, '--json', 'wallet', 'balance'])).json.confirmedSats === balA.json.confirmedSats, 20_000, 500), 'the restored wallet sees the same coins')
 
   // twelve times 'abandon' is twelve valid words with a wrong checksum (…abandon about would be right)

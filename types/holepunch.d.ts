@@ -187,6 +187,7 @@ declare module 'hyperswarm' {
 
   interface Discovery {
     flushed(): Promise<void>
+    refresh(opts?: { client?: boolean; server?: boolean }): Promise<void> // announce (server) and look up (client) again
     destroy(): Promise<void>
   }
 

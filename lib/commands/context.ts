@@ -75,8 +75,8 @@ export type Session = P2Print
 const open = new Set<P2Print>()
 
 // The service of one command: events go to the command's sink (the text renderer, or nothing with --json).
-export function service (ctx: Ctx, opts: { network?: boolean } = {}): P2Print {
-  const p = new P2Print({ ...ctx, network: opts.network })
+export function service (ctx: Ctx, opts: { network?: boolean, noNewWallet?: boolean } = {}): P2Print {
+  const p = new P2Print({ ...ctx, network: opts.network, noNewWallet: opts.noNewWallet })
   p.on('event', (e: P2PrintEvent) => ctx.emit(e.tag, e.data))
   open.add(p)
   p.once('close', () => open.delete(p))
@@ -85,7 +85,7 @@ export function service (ctx: Ctx, opts: { network?: boolean } = {}): P2Print {
 
 // Runs fn with this command's service: the running process's when the command is hosted (left open), else one
 // opened for this command (with the swarm unless `network: false`) and closed after it.
-export async function withService<T> (ctx: Ctx, fn: (p: P2Print) => Promise<T>, opts: { network?: boolean } = {}): Promise<T> {
+export async function withService<T> (ctx: Ctx, fn: (p: P2Print) => Promise<T>, opts: { network?: boolean, noNewWallet?: boolean } = {}): Promise<T> {
   if (ctx.session !== undefined) {
     checkBackend(ctx, ctx.session, true)
     return await hosted(ctx, ctx.session, fn)

@@ -12,6 +12,7 @@ export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: strin
   try {
     await p.ready()
     const market = await p.openMarket()
+    market.keepLooking() // while alone, looks for peers every few seconds
     market.startClock() // ticks the market clock while this peer is one of its indexers (lib/market/clock.ts)
     let lastCount = await market.jobCount()
     let lastSigned = market.view.core.signedLength

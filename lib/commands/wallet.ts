@@ -36,7 +36,7 @@ export async function walletRestore (ctx: Ctx, words: string | null): Promise<Re
     const wallet = Wallet.fromMnemonic(mnemonic, { network: bitcoin.networks.bitcoin })
     await wallet.save(peer.dir)
     return { kind: 'restored', data: { fingerprint: wallet.fingerprint, movedTo, unchanged: false } }
-  }, { network: false })
+  }, { network: false, noNewWallet: true })
 }
 
 export async function walletAddress (ctx: Ctx): Promise<Result> {

@@ -21,6 +21,9 @@ import { checkLimits } from './limits.js'
 
 // The arbitrator's key is one key per wallet (named in the market settings), not per job: it is derived at the
 // escrow path of this fixed label in the arbitrator role (wallet.ts).
+// A dispute's stage as a sentence's end ("the dispute is …").
+const STAGE_WORDS: Record<string, string> = { mediation: 'with the mediator, who has not proposed yet', proposed: 'waiting for answers to the mediator\'s proposal', settled: 'settled: both sides accepted the proposal', arbitration: 'with the arbitrator', ruled: 'ruled already' }
+
 export const ARBITRATOR_KEY_LABEL = 'p2print/arbitrator'
 
 export function arbitratorKey (wallet: Wallet): ReturnType<Wallet['escrowKey']> {
@@ -139,7 +142,7 @@ export async function rule (engine: EscrowEngine, jobId: Uint8Array | string, ru
   if (engine.roleIn(job) !== 'arbitrator') throw NOT_ALLOWED('only the job\'s arbitrator rules')
   if (job.status !== 'disputed') throw BAD_TRANSITION(`cannot rule on a job that is ${job.status}`)
   const d = job.dispute ?? null
-  if (d !== null && d.stage !== 'arbitration') throw BAD_TRANSITION(`the dispute is in ${d.stage}: the arbitrator rules only after the mediation has failed (a rejection or a missed deadline)`)
+  if (d !== null && d.stage !== 'arbitration') throw BAD_TRANSITION(`the dispute is ${STAGE_WORDS[d.stage] ?? d.stage}: the arbitrator rules only after the mediation has failed (a rejection or a missed deadline)`)
   if (cancelAgreed(job)) throw BAD_TRANSITION('client and printer both signed the cancel of this job: it is being paid back, there is nothing to rule')
   const printerPct = ruling === 'printer' ? 100 : ruling === 'client' ? 0 : ruling
   if (!Number.isInteger(printerPct) || printerPct < 0 || printerPct > 100) throw BAD_ESCROW('the printer\'s share must be a whole percentage from 0 to 100')

@@ -53,6 +53,8 @@ export interface StepReport {
 
 // How long a step run waits for an op this engine appended to show in the record (runUntilIdle).
 const OWN_OP_WAIT_MS = 3000
+// How long a person's action on a job waits for the job's latest change to be confirmed (jobFor).
+const CONFIRM_WAIT_MS = 10_000
 
 export class EscrowEngine {
   readonly market: Market
@@ -411,9 +413,16 @@ export class EscrowEngine {
     } else {
       id = jobId
     }
-    const v = await this.market.getJob(id)
+    let v = await this.market.getJob(id)
+    // a change made a moment ago (the other side's answer) is confirmed once an indexer has it: wait for that a while
+    const deadline = Date.now() + CONFIRM_WAIT_MS
+    while (confirmed && v !== null && !v.confirmed && this.market.connections > 0 && Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 200))
+      await this.market.update()
+      v = await this.market.getJob(id)
+    }
     if (v === null) throw JOB_NOT_FOUND(typeof jobId === 'string' ? jobId : jobIdString(jobId))
-    if (confirmed && !v.confirmed) throw BAD_TRANSITION('the job\'s latest change is not confirmed yet; wait for the market to sync')
+    if (confirmed && !v.confirmed) throw BAD_TRANSITION(`the job's latest change is not confirmed yet${this.market.connections > 0 ? ` (no indexer confirmed it in ${CONFIRM_WAIT_MS / 1000} s)` : ' (no peer is connected)'}: run the command again once the market has synced`)
     return v.job
   }
 

@@ -35,7 +35,8 @@ export class Market extends ReadyResource {
   readonly files: ModelDrives
   private readonly opts: MarketOptions
   private appending: Promise<unknown> = Promise.resolve()
-  private discovery: { flushed(): Promise<void> } | null = null
+  private discovery: { flushed(): Promise<void>, refresh(): Promise<void> } | null = null
+  private lookTimer: NodeJS.Timeout | null = null
 
   private readonly creating: boolean
   private clockTimer: NodeJS.Timeout | null = null
@@ -86,6 +87,7 @@ export class Market extends ReadyResource {
 
   protected override async _close (): Promise<void> {
     if (this.clockTimer !== null) clearInterval(this.clockTimer)
+    if (this.lookTimer !== null) clearTimeout(this.lookTimer)
     if (this.swarm !== null) await this.swarm.destroy()
     await this.files.close()
     await this.base.close()
@@ -147,6 +149,28 @@ export class Market extends ReadyResource {
     this.clockTimer = setInterval(due, Math.min(ms, 1000))
     this.on('update', due)
     due()
+  }
+
+  // For a process that stays (seed, the app): while no peer is connected, looks the market up again every few
+  // seconds (backing off to a minute) instead of at Hyperswarm's next refresh, 10 minutes away. Two peers that
+  // announce and look up at the same moment can each miss the other (seen: two apps started together on a loaded
+  // machine never connected).
+  keepLooking (): void {
+    if (this.lookTimer !== null || this.discovery === null) return
+    let wait = LOOK_MS
+    const look = (): void => {
+      this.lookTimer = null
+      if (this.closing !== null || this.discovery === null) return
+      if (this.connections > 0) wait = LOOK_MS
+      else {
+        this.discovery.refresh().catch(() => {})
+        wait = Math.min(MAX_LOOK_MS, wait * 2)
+      }
+      this.lookTimer = setTimeout(look, this.connections > 0 ? MAX_LOOK_MS : wait)
+      this.lookTimer.unref()
+    }
+    this.lookTimer = setTimeout(look, LOOK_MS)
+    this.lookTimer.unref()
   }
 
   private lastTick = 0
@@ -353,6 +377,8 @@ export class Market extends ReadyResource {
 }
 
 const NUDGE_MS = 2000
+const LOOK_MS = 3000
+const MAX_LOOK_MS = 60_000
 
 function sleep (ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))

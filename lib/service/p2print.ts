@@ -50,6 +50,7 @@ export interface P2PrintOptions extends ChainOptions {
   // a command that only reads: it creates no wallet (nor the escrow engine that needs one), and nothing at all in a
   // storage that has no market yet
   readOnly?: boolean
+  noNewWallet?: boolean // wallet restore: no wallet is made on open (the restored one takes its place)
 }
 
 // What a front end may be told while a method runs. The text renderer (ui/text.ts) has a line for each.
@@ -107,7 +108,7 @@ export class P2Print extends ReadyResource {
     const read = this.opts.readOnly === true
     if (read && this.opts.marketKey === null && !fs.existsSync(path.join(this.peer.dir, 'config.json'))) return // no market here: NO_MARKET follows
     await this.peer.ready()
-    if (read) return
+    if (read || this.opts.noNewWallet === true) return
     try {
       if (!fs.existsSync(path.join(this.peer.dir, WALLET_FILE))) {
         const { created } = await ensureWallet(this.peer.dir)
