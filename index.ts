@@ -8,7 +8,7 @@ import type { P2Print } from './lib/service/p2print.js'
 import type { Ctx, Result, Bootstrap } from './lib/commands/context.js'
 import { CHAINS, type ChainName } from './lib/escrow/chain.js'
 import { parseKey } from './lib/ids.js'
-import { STATUSES, type Status } from './lib/schema.js'
+import { STATUSES, type Status } from './lib/schema/constants.js'
 import { HELP, renderEvent, renderResult, renderProgress } from './ui/text.js'
 
 // Each command's module is loaded only when that command runs (a command pays for what it uses, `--help` for nothing).

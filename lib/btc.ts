@@ -1,5 +1,5 @@
 // Bitcoin amounts typed by people, parsed exactly: decimal strings to integer satoshis, never through floats.
-import { LIMITS } from './schema.js'
+import { LIMITS } from './schema/limits.js'
 
 export const SATS_PER_BTC = 100_000_000
 

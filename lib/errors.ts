@@ -1,4 +1,4 @@
-import { CHAT_LIMITS } from './chat/codec.js'
+import { CHAT_LIMITS } from './chat/limits.js'
 
 // Every code a P2PrintError can carry. They are stable: tests, the app and --json output compare them, so a code is
 // only ever added here, never renamed.

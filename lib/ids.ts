@@ -1,7 +1,7 @@
 // How keys and job ids are shown to people: z-base32, plus a short form for lists.
 import z32 from 'z32'
 import idEncoding from 'hypercore-id-encoding'
-import { JOB_ID_BYTES } from './schema.js'
+import { JOB_ID_BYTES } from './schema/constants.js'
 
 export const SHORT = 8
 

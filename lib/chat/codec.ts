@@ -3,20 +3,10 @@
 // Every decoder is strict: fixed sizes, bounded lengths and lists, safe integers; anything else throws (and
 // `apply` then ignores the op, identically on every peer).
 import c from 'compact-encoding'
+import { CHAT_LIMITS } from './limits.js'
 import { CodecError, boundedBytes, boundedArray, boundedString, safeUint, optional, struct } from '../codec.js'
 
-export const CHAT_LIMITS = {
-  textBytes: 2048, // UTF-8 bytes of a message's text
-  plaintextBytes: 3072, // the whole encrypted payload: text, photo names, header
-  photosPerMessage: 10,
-  photosPerJob: 10, // per author per epoch: nobody can use up the others' allowance
-  photoBytes: 5 * 1024 * 1024, // an image before encryption
-  photoNameChars: 64,
-  wrapsPerGrant: 4, // client, printer, mediator, arbitrator
-  keysPerJob: 8, // conversation keys per epoch (two parties may start the chat at once; a key is never rotated otherwise)
-  keysPerAuthor: 2, // per author per epoch: nobody can fill the epoch's keys and lock the others out
-  messagesPerJob: 10_000, // per author per epoch (positions in the job keep counting)
-} as const
+export { CHAT_LIMITS } from './limits.js'
 
 export const NONCE_BYTES = 24 // crypto_secretbox_NONCEBYTES
 export const MAC_BYTES = 16 // crypto_secretbox_MACBYTES

@@ -2,7 +2,7 @@
 // bounding box, signed volume and area on the way, vertex ids for the topology, then fits and weights at the end.
 // analyzeMesh (analyze.ts) feeds a whole Mesh at once, the binary STL stream (stl-stream.ts) feeds chunks of the
 // file; the arithmetic is the same, in the same order, so both give identical numbers.
-import { MATERIALS, type Material } from '../schema.js'
+import { MATERIALS, type Material } from '../schema/constants.js'
 import { BEDS, DENSITY } from './beds.js'
 import type { ModelAnalysis, Vec3 } from './model.js'
 import { VertexIndex, edgeTopology } from './topology.js'

@@ -3,13 +3,8 @@
 import c from 'compact-encoding'
 import { CodecError, boundedString, enumOf } from '../codec.js'
 
-export const MATERIALS = ['PLA', 'ABS', 'PETG', 'TPU', 'Nylon', 'Resin', 'Other'] as const
-export type Material = typeof MATERIALS[number]
-
-export const STATUSES = ['open', 'accepted', 'active', 'shipped', 'completed', 'cancelled', 'disputed'] as const
-export type Status = typeof STATUSES[number]
-
-export const JOB_ID_BYTES = 16
+import { MATERIALS, STATUSES, JOB_ID_BYTES } from './constants.js'
+export { MATERIALS, STATUSES, JOB_ID_BYTES, type Material, type Status } from './constants.js'
 
 export class SchemaError extends CodecError {}
 
