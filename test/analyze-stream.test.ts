@@ -5,24 +5,13 @@
 import test from 'brittle'
 import fs from 'fs'
 import path from 'path'
-import { tmpDir } from './helpers.js'
+import { tmpDir, refusesAsync } from './helpers.js'
 import { analyzeFile, analyzeModelFile, topology } from '../lib/files/analyze.js'
 import { DEFAULT_LIMITS, type Mesh } from '../lib/files/model.js'
 import { P2PrintError } from '../lib/errors.js'
 import { box, uvSphere, torus, binaryStl, asciiStl, flipFacet, removeFacet } from './fixtures/meshes.js'
 
 const mesh = (tris: number[]): Mesh => ({ triangles: new Float32Array(tris) })
-
-async function refuses (t: any, p: Promise<unknown>, code: string, re: RegExp, label: string): Promise<void> {
-  try {
-    await p
-    t.fail(`${label}: accepted, expected ${code}`)
-  } catch (err) {
-    if (!(err instanceof P2PrintError)) { t.fail(`${label}: threw ${String(err)}`); return }
-    t.is(err.code, code, `${label}: code ${code}`)
-    t.ok(re.test(err.message), `${label}: message ${JSON.stringify(err.message)} matches ${String(re)}`)
-  }
-}
 
 test('streamed binary STL: identical figures to the whole-file path, across chunk boundaries', async t => {
   const dir = await tmpDir(t)
@@ -59,11 +48,11 @@ test('streamed binary STL: refusals name the facet and the limit; other files gi
   const copy = bytes.slice()
   new DataView(copy.buffer).setFloat32(84 + 50 * 20000 + 12 + 4 * 4, NaN, true) // facet 20 001 (2nd chunk), vertex 2, y
   await fs.promises.writeFile(bad, copy)
-  await refuses(t, analyzeModelFile(bad), 'BAD_MODEL', /nan\.stl: facet 20001: vertex 2 has a non-finite y coordinate \(NaN\)/, 'NaN in the second chunk')
+  await refusesAsync(t, analyzeModelFile(bad), 'BAD_MODEL', /nan\.stl: facet 20001: vertex 2 has a non-finite y coordinate \(NaN\)/, 'NaN in the second chunk')
   const ok = path.join(dir, 'ok.stl')
   await fs.promises.writeFile(ok, bytes)
-  await refuses(t, analyzeModelFile(ok, { ...DEFAULT_LIMITS, maxFacets: 1000 }), 'TOO_MANY_FACETS', /32512 facets, more than the limit of 1000/, 'over maxFacets')
-  await refuses(t, analyzeModelFile(ok, { ...DEFAULT_LIMITS, maxFileBytes: 1000 }), 'FILE_TOO_LARGE', /ok\.stl is 1625684 bytes, more than the limit of 1000 bytes/, 'over maxFileBytes')
+  await refusesAsync(t, analyzeModelFile(ok, { ...DEFAULT_LIMITS, maxFacets: 1000 }), 'TOO_MANY_FACETS', /32512 facets, more than the limit of 1000/, 'over maxFacets')
+  await refusesAsync(t, analyzeModelFile(ok, { ...DEFAULT_LIMITS, maxFileBytes: 1000 }), 'FILE_TOO_LARGE', /ok\.stl is 1625684 bytes, more than the limit of 1000 bytes/, 'over maxFileBytes')
 
   const cases: Array<[string, Uint8Array, string, RegExp]> = [
     ['truncated.stl', bytes.subarray(0, bytes.length - 10), 'BAD_MODEL', /truncated binary STL/],
@@ -76,10 +65,10 @@ test('streamed binary STL: refusals name the facet and the limit; other files gi
   for (const [name, content, code, re] of cases) {
     const file = path.join(dir, name)
     await fs.promises.writeFile(file, content)
-    await refuses(t, analyzeModelFile(file), code, re, name)
+    await refusesAsync(t, analyzeModelFile(file), code, re, name)
   }
-  await refuses(t, analyzeModelFile(path.join(dir, 'missing.stl')), 'FILE_NOT_FOUND', /missing\.stl: no such file/, 'a missing file')
-  await refuses(t, analyzeModelFile(dir), 'NOT_A_MODEL', /directory/, 'a directory')
+  await refusesAsync(t, analyzeModelFile(path.join(dir, 'missing.stl')), 'FILE_NOT_FOUND', /missing\.stl: no such file/, 'a missing file')
+  await refusesAsync(t, analyzeModelFile(dir), 'NOT_A_MODEL', /directory/, 'a directory')
 })
 
 test('edges around a vertex shared by many facets: the sorted grouping counts like the pairwise one', t => {

@@ -5,7 +5,7 @@ import test from 'brittle'
 import fs from 'fs'
 import path from 'path'
 import { spawnSync } from 'child_process'
-import { tmpDir, p2print } from './helpers.js'
+import { tmpDir, p2print, refusesAsync } from './helpers.js'
 import yazl from 'yazl'
 import { parseStl } from '../lib/files/stl.js'
 import { parseObj } from '../lib/files/obj.js'
@@ -25,17 +25,6 @@ const close = (a: number, b: number, tol = 1e-9): boolean => Math.abs(a - b) <= 
 function refuses (t: any, fn: () => unknown, code: string, re: RegExp, label: string): void {
   try {
     fn()
-    t.fail(`${label}: accepted, expected ${code}`)
-  } catch (err) {
-    if (!(err instanceof P2PrintError)) { t.fail(`${label}: threw ${String(err)}`); return }
-    t.is(err.code, code, `${label}: code ${code}`)
-    t.ok(re.test(err.message), `${label}: message ${JSON.stringify(err.message)} matches ${String(re)}`)
-  }
-}
-
-async function refusesAsync (t: any, p: Promise<unknown>, code: string, re: RegExp, label: string): Promise<void> {
-  try {
-    await p
     t.fail(`${label}: accepted, expected ${code}`)
   } catch (err) {
     if (!(err instanceof P2PrintError)) { t.fail(`${label}: threw ${String(err)}`); return }

@@ -11,6 +11,7 @@ import type { Testnet } from '@hyperswarm/testnet'
 import Hyperbee from 'hyperbee'
 import type { Duplex } from 'stream'
 import { Market, type MarketOptions } from '../lib/market/market.js'
+import { P2PrintError } from '../lib/errors.js'
 import type { View } from '../lib/market/view.js'
 
 // What the helpers need of brittle's per-test object (its types do not export that interface by name).
@@ -144,4 +145,16 @@ export function connect (t: Test, a: Market, b: Market): void {
   s2.on('error', () => {})
   s1.pipe(s2).pipe(s1)
   t.teardown(() => { s1.destroy(); s2.destroy() }, { order: 5 })
+}
+
+// Asserts that a promise is refused with a P2PrintError of `code` whose message matches `re`.
+export async function refusesAsync (t: { fail: (m: string) => void, is: (a: unknown, b: unknown, m?: string) => void, ok: (v: unknown, m?: string) => void }, p: Promise<unknown>, code: string, re: RegExp, label: string): Promise<void> {
+  try {
+    await p
+    t.fail(`${label}: accepted, expected ${code}`)
+  } catch (err) {
+    if (!(err instanceof P2PrintError)) { t.fail(`${label}: threw ${String(err)}`); return }
+    t.is(err.code, code, `${label}: code ${code}`)
+    t.ok(re.test(err.message), `${label}: message ${JSON.stringify(err.message)} matches ${String(re)}`)
+  }
 }

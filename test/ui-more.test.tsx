@@ -15,6 +15,7 @@ import { tmpDir, testnet, openMarket, eventually } from './helpers.js'
 import { OP } from '../lib/schema.js'
 import type { JobRecord } from '../lib/schema.js'
 import type { DisputeRecord } from '../lib/disputes/codec.js'
+import { TtyStdin as Stdin } from './fixtures/term.js'
 
 const KEY = { down: '\u001B[B', up: '\u001B[A', enter: '\r', esc: '\u001B', tab: '\t', ctrlU: '\u0015', ctrlS: '\u0013' }
 const ME = b4a.alloc(32, 1)
@@ -29,18 +30,6 @@ class Stdout extends EventEmitter {
   frames: string[] = []
   write = (frame: string): void => { this.frames.push(frame) }
   lastFrame = (): string => this.frames[this.frames.length - 1] ?? ''
-}
-class Stdin extends EventEmitter {
-  isTTY = true
-  data: string | null = null
-  write = (data: string): void => { this.data = data; this.emit('readable'); this.emit('data', data) }
-  read = (): string | null => { const d = this.data; this.data = null; return d }
-  setEncoding (): void {}
-  setRawMode (): void {}
-  resume (): void {}
-  pause (): void {}
-  ref (): void {}
-  unref (): void {}
 }
 
 function render (tree: React.JSX.Element): { lastFrame: () => string, stdin: Stdin, unmount: () => void } {

@@ -14,6 +14,7 @@ import { qrMatrix } from '../lib/qr.js'
 import { peerId } from '../lib/ids.js'
 import b4a from 'b4a'
 import type { SettingsJSON } from '../lib/service/settings.js'
+import { TtyStdin as In } from './fixtures/term.js'
 
 const KEY = { down: '\u001B[B', up: '\u001B[A', right: '\u001B[C', left: '\u001B[D', enter: '\r', esc: '\u001B', tab: '\t', backspace: '\u007f', ctrlS: '\u0013', ctrlU: '\u0015' }
 const COLS = 80
@@ -31,18 +32,6 @@ class Out extends EventEmitter {
   rows = ROWS
   last = ''
   write = (frame: string): boolean => { this.last = frame; return true }
-}
-class In extends EventEmitter {
-  isTTY = true
-  private data: string | null = null
-  write = (d: string): void => { this.data = d; this.emit('readable'); this.emit('data', d) }
-  read = (): string | null => { const d = this.data; this.data = null; return d }
-  setEncoding (): void {}
-  setRawMode (): void {}
-  resume (): void {}
-  pause (): void {}
-  ref (): void {}
-  unref (): void {}
 }
 
 function render (tree: React.JSX.Element): { stdin: In, lastFrame: () => string, unmount: () => void } {
