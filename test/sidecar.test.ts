@@ -127,10 +127,10 @@ test('cli: a peer that fast-forwarded catches up in a moment, not in its whole -
     t.is(r.code, 0, `poster posts job ${i}`)
   }
   t.ok(await eventually(async () => (await p2print([...P, '--json', 'sync'])).json?.shared === true, 60_000, 0), 'the seeder holds the poster\'s jobs')
-  t.is((await p2print([...U, 'sync', '--sync-timeout', '60'])).code, 0)
+  t.is((await p2print([...U, 'sync', '--sync-timeout', '60'], { timeoutMs: 120_000 })).code, 0)
   for (let i = 0; i < 2; i++) {
     const started = Date.now()
-    const r = await p2print([...U, 'jobs', '--sync-timeout', '60'])
+    const r = await p2print([...U, 'jobs', '--sync-timeout', '60'], { timeoutMs: 120_000 })
     const secs = (Date.now() - started) / 1000
     t.ok(/Caught up with 1 peer/.test(r.stderr), 'caught up with the seeder')
     t.ok(/part 9/.test(r.stdout), 'and lists the jobs')

@@ -30,6 +30,7 @@ declare module 'hypercore' {
     has(start: number, end?: number): Promise<boolean>
     treeHash(length?: number): Promise<Uint8Array> // the Merkle root of the first `length` blocks
     clear(start: number, end?: number): Promise<unknown>
+    session(opts?: { active?: boolean; weak?: boolean }): Hypercore // active (the default): replicate while open
   }
 
   namespace Hypercore {

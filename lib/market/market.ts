@@ -40,6 +40,7 @@ export class Market extends ReadyResource {
 
   private readonly creating: boolean
   private clockTimer: NodeJS.Timeout | null = null
+  private localSession: Hypercore | null = null
 
   constructor (store: Corestore, key: Uint8Array | null, opts: MarketOptions = {}) {
     super()
@@ -67,6 +68,12 @@ export class Market extends ReadyResource {
   protected override async _open (): Promise<void> {
     await this.base.ready()
     this.openedLength = this.base.local.length
+    // Autobase marks its own writer's core inactive once the view has taken it all in, and an inactive core is not
+    // offered to new connections: a peer that already had its length never opened it again, so this peer never
+    // learned that anyone held its log and waited out its whole sync timeout (seen on a loaded machine). One active
+    // session keeps this peer's log offered to every connection.
+    this.localSession = this.base.local.session({ active: true })
+    await this.localSession.ready()
     // The creator writes the market's first op at once: an indexer that has written nothing never acks, and
     // nothing anyone else writes would ever be confirmed.
     if (this.creating && this.base.local.length === 0) {
@@ -89,6 +96,7 @@ export class Market extends ReadyResource {
     if (this.clockTimer !== null) clearInterval(this.clockTimer)
     if (this.lookTimer !== null) clearTimeout(this.lookTimer)
     if (this.swarm !== null) await this.swarm.destroy()
+    if (this.localSession !== null) await this.localSession.close()
     await this.files.close()
     await this.base.close()
   }
@@ -238,20 +246,24 @@ export class Market extends ReadyResource {
       return 0
     }
     let stable = 0
+    let lastTrace = Date.now()
     while (Date.now() < deadline) {
       await withDeadline(this.base.update(), deadline)
       if (this.caughtUp()) {
         if (++stable >= 3) break
       } else {
         stable = 0
+        if (process.env.P2PRINT_TRACE === '1' && Date.now() - lastTrace > 1000) { lastTrace = Date.now(); this.traceWriters() }
       }
       await sleep(100)
     }
-    if (process.env.P2PRINT_TRACE === '1' && !this.caughtUp()) {
-      const base = this.base as unknown as { activeWriters: Iterable<{ core: Hypercore, length: number }> }
-      for (const w of base.activeWriters) process.stderr.write(`[trace] writer ${b4a.toString(w.core.key!, 'hex').slice(0, 8)}${w.core === this.base.local ? ' (own)' : ''} consumed ${w.length} length ${w.core.length} contiguous ${w.core.contiguousLength} peers ${w.core.peers.map(p => `${p.remoteContiguousLength}/${p.remoteLength}`).join(',')}\n`)
-    }
+    if (process.env.P2PRINT_TRACE === '1' && !this.caughtUp()) this.traceWriters()
     return this.connections
+  }
+
+  private traceWriters (): void {
+    const base = this.base as unknown as { activeWriters: Iterable<{ core: Hypercore, length: number }> }
+    for (const w of base.activeWriters) process.stderr.write(`[trace] writer ${b4a.toString(w.core.key!, 'hex').slice(0, 8)}${w.core === this.base.local ? ' (own)' : ''} consumed ${w.length} length ${w.core.length} contiguous ${w.core.contiguousLength} peers ${w.core.peers.map(p => `${p.remoteContiguousLength}/${p.remoteLength}`).join(',')}\n`)
   }
 
   private writerCores (): Hypercore[] {
