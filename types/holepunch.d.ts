@@ -30,6 +30,7 @@ declare module 'hypercore' {
     has(start: number, end?: number): Promise<boolean>
     treeHash(length?: number): Promise<Uint8Array> // the Merkle root of the first `length` blocks
     clear(start: number, end?: number): Promise<unknown>
+    truncate(length: number): Promise<void>
     session(opts?: { active?: boolean; weak?: boolean }): Hypercore // active (the default): replicate while open
   }
 
@@ -69,6 +70,7 @@ declare module 'corestore' {
     replicate(stream: unknown): unknown
     createKeyPair(name: string): Promise<KeyPair>
     primaryKey: Uint8Array
+    storage: { hasCore(discoveryKey: Uint8Array): Promise<boolean> } // hypercore-storage: is this core stored here
   }
   export = Corestore
 }

@@ -11,6 +11,7 @@ import b4a from 'b4a'
 import c from 'compact-encoding'
 import type Hyperbee from 'hyperbee'
 import type { BeeBatch } from 'hyperbee'
+import { JOB_ID_BYTES } from '../schema.js'
 import { chatKeyBody, chatJobRecord, chatGrantRecord, chatMessageRecord, chatKeyRecord, type ChatJobRecord, type ChatGrantRecord, type ChatMessageRecord, type ChatKeyRecord } from './codec.js'
 
 type View = Hyperbee<Uint8Array, Uint8Array>
@@ -86,6 +87,12 @@ export async function grantsFor (view: View, jobId: Uint8Array, keyId: Uint8Arra
 }
 
 // The job's messages in log order.
+// The messages' key range (for lib/market/changes.ts), and one message from its entry.
+export const MESSAGE_RANGE = { gte: k(P_CHAT, K_MESSAGE), lt: k(P_CHAT, K_MESSAGE + 1) }
+export function decodeMessage (key: Uint8Array, value: Uint8Array): ChatMessageRecord & { jobId: Uint8Array } {
+  return { ...c.decode(chatMessageRecord, value), jobId: b4a.from(key.subarray(2, 2 + JOB_ID_BYTES)) }
+}
+
 export async function chatMessages (view: View, jobId: Uint8Array): Promise<Array<ChatMessageRecord & { pos: number }>> {
   const prefix = k(P_CHAT, K_MESSAGE, jobId)
   const out: Array<ChatMessageRecord & { pos: number }> = []

@@ -5,6 +5,7 @@ import { createHash } from 'crypto'
 import Hyperdrive from 'hyperdrive'
 import type Corestore from 'corestore'
 import b4a from 'b4a'
+import { discoveryKey } from 'hypercore-crypto'
 import type { FileRef, FileSummary } from '../schema.js'
 import { CLOSED, FILE_MISMATCH, FILE_TOO_LARGE, FILE_UNAVAILABLE } from '../errors.js'
 
@@ -191,6 +192,9 @@ export class ModelDrives {
 
   // Frees the content blocks of a file this peer mirrored (never the peer's own files).
   async release (ref: BlobRef): Promise<number> {
+    // a drive never opened here holds nothing here: not opening it keeps a seeder that starts among many closed
+    // jobs from opening every client's drive
+    if (!this.remotes.has(b4a.toString(ref.drive, 'hex')) && !(await this.store.storage.hasCore(discoveryKey(ref.drive)))) return 0
     const drive = await this.drive(ref.drive)
     if (drive.writable) return 0
     const entry = await drive.entry(ref.path, { wait: false })

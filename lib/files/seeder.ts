@@ -1,11 +1,18 @@
 // The file side of `p2print seed`: mirrors the payloads of jobs that are still in play so they stay available when
 // their client is offline, within a storage quota, and frees those of closed jobs after a retention period.
+// It follows the view's changes (lib/market/changes.ts), not the whole job list: an update costs what it changed.
+// In memory: how many live jobs use each file, the files it wants and has not got (over the quota, or their drive
+// unreachable: tried again with a back-off), and the files of closed jobs waiting out the retention period.
 import b4a from 'b4a'
 import type Hyperdrive from 'hyperdrive'
 import type { Market } from '../market/market.js'
-import type { FileRef, JobRecord, Status } from '../schema.js'
+import type { BlobRef } from './drive.js'
+import type { JobRecord, Status } from '../schema.js'
 import { jobIdString } from '../ids.js'
-import { chatPhotoRefs } from '../chat/seed.js'
+import { messagePhotoRefs } from '../chat/seed.js'
+import { decodeMessage, MESSAGE_RANGE } from '../chat/view.js'
+import { ViewChanges, type ViewChange } from '../market/changes.js'
+import { decodeJob, getJob, JOB_RANGE } from '../market/view.js'
 
 export interface SeedFlags {
   quotaBytes: number
@@ -42,11 +49,18 @@ export class FileSeeder {
   private readonly opts: SeederOptions
   private readonly mirrored = new Map<string, HeldFile>() // file key → what is held
   private readonly watched = new Map<string, () => void>() // drive key → stops counting its uploads
+  private readonly liveUses = new Map<string, number>() // file key → live jobs that use it
+  private readonly wanted = new Map<string, Wanted>() // live files not held yet, in the order they came
+  private readonly closing = new Map<string, Closing>() // files of closed jobs, freed once kept long enough
+  private readonly skipped = new Set<string>() // over the quota: said once
+  private changes: ViewChanges | null = null
+  private ownKey: Uint8Array | null = null
   private served = 0
-  private readonly skipped = new Set<string>()
   private scanning: Promise<void> | null = null
   private again = false
+  private next: Promise<void> | null = null // the pass an update during a pass asked for, 500 ms later
   private stopped = false
+  private timer: NodeJS.Timeout | null = null
   private readonly onUpdate = (): void => { this.schedule() }
 
   constructor (market: Market, opts: SeederOptions) {
@@ -68,15 +82,23 @@ export class FileSeeder {
 
   async start (): Promise<void> {
     const own = await this.market.files.own() // serve this peer's own files
+    await own.ready()
+    this.ownKey = own.key
     if (this.opts.countOwnUploads !== false) await this.watch(own)
+    this.changes = new ViewChanges(this.market.view)
     this.market.on('update', this.onUpdate)
+    // retries and the end of retention periods come with time, not with updates
+    this.timer = setInterval(() => { if (this.wanted.size > 0 || this.closing.size > 0) this.schedule() }, RECHECK_MS)
+    this.timer.unref()
     this.schedule()
   }
 
   async stop (): Promise<void> {
     this.stopped = true
     this.market.off('update', this.onUpdate)
+    if (this.timer !== null) clearInterval(this.timer)
     if (this.scanning !== null) await this.scanning.catch(() => {})
+    this.changes?.close()
     for (const off of this.watched.values()) off()
     this.watched.clear()
   }
@@ -90,90 +112,138 @@ export class FileSeeder {
     else this.watched.set(k, off)
   }
 
-  // One scan at a time; updates during a scan ask for one more.
+  // One pass at a time; updates during a pass ask for one more.
   private schedule (): void {
     if (this.stopped) return
     if (this.scanning !== null) {
       this.again = true
       return
     }
-    this.scanning = this.scan().catch((err: Error) => {
+    this.scanning = this.pass().catch((err: Error) => {
       if (!this.stopped) this.opts.emit('warning', { message: `file seeding: ${err.message}` })
     }).finally(() => {
       this.scanning = null
       if (this.again && !this.stopped) {
         this.again = false
-        setTimeout(() => this.schedule(), 500)
+        this.next = new Promise(resolve => setTimeout(resolve, 500)).then(() => { this.next = null; this.schedule() })
       }
     })
   }
 
-  // Resolves once every live job's file is mirrored (or skipped); for tests and for `seed --once` style use.
+  // Resolves once no pass runs or waits to run: every update seen so far is handled (tests and benches).
   async idle (): Promise<void> {
-    while (this.scanning !== null) await this.scanning
+    while (this.scanning !== null || this.next !== null) await (this.scanning ?? this.next)
   }
 
-  private async scan (): Promise<void> {
-    const now = (this.opts.now ?? Date.now)()
-    const jobs: JobRecord[] = []
-    for await (const job of this.market.allJobs()) if (job.file !== null) jobs.push(job)
-    // a file can back several jobs (the same model posted twice): keep it while any of them is live
-    const live = new Set(jobs.filter(j => LIVE.includes(j.status)).map(j => fileKey(j.file as FileRef)))
-    for (const job of jobs) {
-      if (this.stopped) return
-      const ref = job.file as FileRef
-      const k = fileKey(ref)
-      const own = b4a.equals(ref.drive, (await this.market.files.own()).key)
-      if (own) continue
-      if (LIVE.includes(job.status)) {
-        if (this.mirrored.has(k)) continue
-        if (this.bytes + ref.byteLength > this.opts.quotaBytes) {
-          if (!this.skipped.has(k)) this.opts.emit('file-skipped', { job: jobIdString(job.id), name: ref.name, bytes: ref.byteLength, reason: `over the storage quota (${this.bytes} of ${this.opts.quotaBytes} bytes used)` })
-          this.skipped.add(k)
-          continue
-        }
-        const t0 = Date.now()
-        try {
-          await this.market.files.mirror(ref, this.opts.stallMs)
-          this.mirrored.set(k, { job: jobIdString(job.id), name: ref.name, bytes: ref.byteLength })
-          this.skipped.delete(k)
-          await this.watch(await this.market.files.drive(ref.drive))
-          this.opts.emit('file-mirrored', { job: jobIdString(job.id), name: ref.name, bytes: ref.byteLength, ms: Date.now() - t0, totalBytes: this.bytes })
-        } catch (err) {
-          this.opts.emit('file-unavailable', { job: jobIdString(job.id), name: ref.name, message: (err as Error).message })
-        }
-      } else if (!live.has(k) && (this.mirrored.has(k) || !this.skipped.has(k))) {
-        if (now - job.updatedAt < this.opts.keepClosedMs) continue
-        const freed = await this.market.files.release(ref)
-        const had = this.mirrored.delete(k)
-        this.skipped.add(k) // never fetch a closed job's file again
-        if (had || freed > 0) this.opts.emit('file-released', { job: jobIdString(job.id), name: ref.name, bytes: freed, status: job.status })
-      }
+  private async pass (): Promise<void> {
+    const changes = this.changes
+    if (changes === null) return
+    await changes.read([JOB_RANGE, MESSAGE_RANGE], c => this.onChange(c), () => this.stopped)
+    await this.releaseClosed()
+    await this.mirrorWanted()
+  }
+
+  private async onChange (c: ViewChange): Promise<void> {
+    if (c.key[0] === JOB_RANGE.gte[0]) this.onJob(c.old === null ? null : decodeJob(c.old), c.value === null ? null : decodeJob(c.value))
+    else if (c.value !== null && c.old === null) await this.onMessage(c.key, c.value)
+  }
+
+  // A job record changed: count the live jobs of each file, want the files of live jobs, let go of closed ones.
+  private onJob (before: JobRecord | null, after: JobRecord | null): void {
+    const was = before !== null && before.file !== null && LIVE.includes(before.status) ? fileKey(before.file) : null
+    const is = after !== null && after.file !== null && LIVE.includes(after.status) ? fileKey(after.file) : null
+    if (was !== is) {
+      if (was !== null) this.liveUses.set(was, (this.liveUses.get(was) ?? 1) - 1)
+      if (is !== null) this.liveUses.set(is, (this.liveUses.get(is) ?? 0) + 1)
     }
-    await this.mirrorChatPhotos()
+    if (is !== null && after !== null) {
+      this.closing.delete(is)
+      this.want(is, after)
+    }
+    // a file is let go of once no live job uses it: a closed job's (seen closed at start too: a copy from an earlier
+    // run is freed), or the one an edit replaced
+    if (after === null) return
+    const ended: Array<{ k: string, ref: BlobRef }> = []
+    if (after.file !== null && is === null) ended.push({ k: fileKey(after.file), ref: after.file })
+    if (was !== null && was !== is && before?.file != null && ended.every(e => e.k !== was)) ended.push({ k: was, ref: before.file })
+    for (const { k, ref } of ended) {
+      if ((this.liveUses.get(k) ?? 0) > 0) continue
+      this.liveUses.delete(k)
+      this.wanted.delete(k)
+      if (!this.isOwn(ref)) this.closing.set(k, { job: jobIdString(after.id), ref, closedAt: after.updatedAt, status: after.status })
+    }
   }
 
-  // The encrypted chat photos of live jobs (lib/chat/seed.ts), within the same quota. Ciphertext only.
-  private async mirrorChatPhotos (): Promise<void> {
-    const own = (await this.market.files.own()).key
-    for (const { job, ref } of await chatPhotoRefs(this.market, LIVE)) {
+  private want (k: string, job: JobRecord): void {
+    if (job.file === null || this.mirrored.has(k) || this.wanted.has(k) || this.isOwn(job.file)) return
+    this.wanted.set(k, { job: jobIdString(job.id), ref: job.file, chat: false, tries: 0, nextTry: 0 })
+  }
+
+  // A new chat message with photos, in a live job: its ciphertext is wanted like a model (never freed: a chat's
+  // photos are small and stay readable after the job closes).
+  private async onMessage (key: Uint8Array, value: Uint8Array): Promise<void> {
+    const m = decodeMessage(key, value)
+    const refs = messagePhotoRefs(m.jobId, m)
+    if (refs.length === 0) return
+    const job = await getJob(this.market.view, m.jobId)
+    if (job === null || job.printer === null || !LIVE.includes(job.status)) return
+    for (const ref of refs) {
+      const k = fileKey(ref)
+      if (this.mirrored.has(k) || this.wanted.has(k) || this.isOwn(ref)) continue
+      this.wanted.set(k, { job: jobIdString(job.id), ref, chat: true, tries: 0, nextTry: 0 })
+    }
+  }
+
+  private async releaseClosed (): Promise<void> {
+    const now = (this.opts.now ?? Date.now)()
+    for (const [k, c] of this.closing) {
       if (this.stopped) return
-      const k = b4a.toString(ref.drive, 'hex') + ref.path
-      if (this.mirrored.has(k) || this.skipped.has(k) || b4a.equals(ref.drive, own)) continue
-      if (this.bytes + ref.byteLength > this.opts.quotaBytes) continue
+      if (now - c.closedAt < this.opts.keepClosedMs) continue
+      this.closing.delete(k)
+      if ((this.liveUses.get(k) ?? 0) > 0 || this.isOwn(c.ref)) continue
+      const freed = await this.market.files.release(c.ref)
+      const had = this.mirrored.delete(k)
+      if (had || freed > 0) this.opts.emit('file-released', { job: c.job, name: c.ref.name, bytes: freed, status: c.status })
+    }
+  }
+
+  private async mirrorWanted (): Promise<void> {
+    const now = Date.now()
+    for (const [k, w] of this.wanted) {
+      if (this.stopped) return
+      if (w.nextTry > now) continue
+      if (this.bytes + w.ref.byteLength > this.opts.quotaBytes) {
+        if (!w.chat && !this.skipped.has(k)) this.opts.emit('file-skipped', { job: w.job, name: w.ref.name, bytes: w.ref.byteLength, reason: `over the storage quota (${this.bytes} of ${this.opts.quotaBytes} bytes used)` })
+        this.skipped.add(k)
+        continue // stays wanted: space may be freed
+      }
       const t0 = Date.now()
       try {
-        await this.market.files.mirror(ref, this.opts.stallMs)
-        this.mirrored.set(k, { job, name: ref.name, bytes: ref.byteLength })
-        await this.watch(await this.market.files.drive(ref.drive))
-        this.opts.emit('file-mirrored', { job, name: ref.name, bytes: ref.byteLength, ms: Date.now() - t0, totalBytes: this.bytes })
+        await this.market.files.mirror(w.ref, this.opts.stallMs)
+        this.wanted.delete(k)
+        this.skipped.delete(k)
+        this.mirrored.set(k, { job: w.job, name: w.ref.name, bytes: w.ref.byteLength })
+        await this.watch(await this.market.files.drive(w.ref.drive))
+        this.opts.emit('file-mirrored', { job: w.job, name: w.ref.name, bytes: w.ref.byteLength, ms: Date.now() - t0, totalBytes: this.bytes })
       } catch (err) {
-        this.opts.emit('file-unavailable', { job, name: ref.name, message: (err as Error).message })
+        w.tries++
+        w.nextTry = Date.now() + Math.min(MAX_RETRY_MS, RECHECK_MS * 2 ** (w.tries - 1))
+        this.opts.emit('file-unavailable', { job: w.job, name: w.ref.name, message: (err as Error).message })
       }
     }
+  }
+
+  private isOwn (ref: BlobRef): boolean {
+    return this.ownKey !== null && b4a.equals(ref.drive, this.ownKey)
   }
 }
 
-function fileKey (ref: FileRef): string {
+interface Wanted { job: string, ref: BlobRef, chat: boolean, tries: number, nextTry: number }
+interface Closing { job: string, ref: BlobRef, closedAt: number, status: Status }
+
+const RECHECK_MS = 30_000 // a file that could not be fetched is tried again after this, doubling up to MAX_RETRY_MS
+const MAX_RETRY_MS = 10 * 60_000
+
+function fileKey (ref: BlobRef): string {
   return b4a.toString(ref.drive, 'hex') + ref.path
 }

@@ -12,7 +12,7 @@ import { ModelDrives } from '../files/drive.js'
 import { BAD_ARGUMENT } from '../errors.js'
 import { encodeOp, OP, SchemaError, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
 import { getIndexers, marketTime, marketNow, TICK_MS, type MarketNow } from './clock.js'
-import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, allJobs, type View, type JobQuery } from './view.js'
+import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, type View, type JobQuery } from './view.js'
 
 export interface MarketOptions {
   bootstrap?: Array<{ host: string, port: number }> | null
@@ -349,10 +349,6 @@ export class Market extends ReadyResource {
 
   async jobBounties (q: JobQuery): Promise<Array<{ id: Uint8Array, bountySats: number, key: Uint8Array }>> {
     return queryBounties(this.view, q)
-  }
-
-  async * allJobs (): AsyncGenerator<JobRecord> {
-    for await (const e of allJobs(this.view)) yield e.job
   }
 
   async jobsWithIdPrefix (prefix: Uint8Array, max: number): Promise<JobRecord[]> {

@@ -353,18 +353,19 @@ export async function scanJobs (view: View, q: JobQuery): Promise<JobRecord[]> {
   return all.slice(0, q.limit ?? 50)
 }
 
-// Jobs the view gained between `version` and `to` (a snapshot of it): the index entries of the all-jobs index
-// that are new, with their index values (bounty, material, country), so a saved search is matched without reading
-// every job. An entry whose value changed (an edited job) is not new.
-export async function * newJobsSince (to: View, version: number): AsyncGenerator<{ id: Uint8Array, value: IndexValue }> {
-  const prefix = indexPrefix(IDX.ALL, [])
-  for await (const d of to.createDiffStream(version, { gte: prefix, lt: prefixEnd(prefix) })) {
-    if (d.left === null || d.right !== null) continue
-    yield { id: b4a.from(d.left.key.subarray(d.left.key.byteLength - JOB_ID_BYTES)), value: c.decode(indexValue, d.left.value) }
-  }
+// The all-jobs index's key range (for lib/market/changes.ts): an entry that appears is a new job, and its value
+// (bounty, material, country) lets a saved search be matched without reading the job.
+const ALL_PREFIX = indexPrefix(IDX.ALL, [])
+export const ALL_INDEX_RANGE = { gte: ALL_PREFIX, lt: prefixEnd(ALL_PREFIX) }
+export function decodeIndexEntry (key: Uint8Array, value: Uint8Array): { id: Uint8Array, value: IndexValue } {
+  return { id: b4a.from(key.subarray(key.byteLength - JOB_ID_BYTES)), value: c.decode(indexValue, value) }
 }
 
-// Every job record, in id order (for background work such as the file seeder).
+// The job records' key range (for lib/market/changes.ts) and one record from its value.
+export const JOB_RANGE = { gte: b4a.from([P_JOB]), lt: b4a.from([P_JOB + 1]) }
+export function decodeJob (value: Uint8Array): JobRecord { return c.decode(jobRecord, value) }
+
+// Every job record, in id order.
 export async function * allJobs (view: View): AsyncGenerator<{ job: JobRecord, seq: number }> {
   for await (const e of range(view, b4a.from([P_JOB]), b4a.from([P_JOB + 1]), 256)) {
     yield { job: c.decode(jobRecord, e.value), seq: (e as { seq?: number }).seq ?? 0 }

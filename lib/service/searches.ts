@@ -6,7 +6,8 @@ import fs from 'fs'
 import path from 'path'
 import b4a from 'b4a'
 import type { Market } from '../market/market.js'
-import { newJobsSince, getJob } from '../market/view.js'
+import { ALL_INDEX_RANGE, decodeIndexEntry, getJob } from '../market/view.js'
+import { ViewChanges } from '../market/changes.js'
 import { parseMaterial, parseBounty, parsePatch } from '../job/parse.js'
 import { writeFileAtomic } from '../escrow/wallet.js'
 import type { IndexValue, JobRecord, Material } from '../schema.js'
@@ -118,7 +119,7 @@ export interface WatchOptions {
 // and only while it is open and posted by someone else. Searches saved meanwhile (by `p2print search save` in
 // another process too) apply from the next new job on.
 export class SearchWatcher {
-  private version: number
+  private readonly changes: ViewChanges
   private readonly reported = new Set<string>()
   private running: Promise<void> | null = null
   private again = false
@@ -126,24 +127,21 @@ export class SearchWatcher {
   private failed = ''
   private cache: { mtimeMs: number, searches: SavedSearch[] } | null = null
   private readonly onUpdate = (): void => { this.schedule() }
-  // a reordered view shrinks before it grows again: look again from where it was cut
-  private readonly onTruncate = (length: number): void => { this.version = Math.min(this.version, length) }
 
   constructor (private readonly market: Market, private readonly dir: string, private readonly opts: WatchOptions) {
-    this.version = market.view.version
+    this.changes = new ViewChanges(market.view, market.view.version)
   }
 
   start (): void {
     this.market.on('update', this.onUpdate)
-    this.market.view.core.on('truncate', this.onTruncate)
     this.schedule()
   }
 
   async stop (): Promise<void> {
     this.stopped = true
     this.market.off('update', this.onUpdate)
-    this.market.view.core.off('truncate', this.onTruncate)
     while (this.running !== null) await this.running
+    this.changes.close()
   }
 
   // Resolves once the updates seen so far are checked (tests).
@@ -172,29 +170,19 @@ export class SearchWatcher {
   }
 
   private async check (): Promise<void> {
-    const snap = this.market.view.snapshot()
-    try {
-      await snap.ready()
-      const to = snap.version
-      if (to === this.version) return
-      const from = Math.min(this.version, to)
-      const searches = await this.searches()
-      if (searches.length > 0) {
-        for await (const hit of newJobsSince(snap, from)) {
-          if (this.stopped) return
-          const matched = searches.filter(s => matchesSearch(s, hit.value)).map(s => s.n)
-          const id = jobIdString(hit.id)
-          if (matched.length === 0 || this.reported.has(id)) continue
-          const job = await getJob(snap, hit.id)
-          if (job === null || !this.isNew(job)) continue
-          this.reported.add(id)
-          this.opts.onMatch({ id, title: printable(job.title), bountySats: job.bountySats, bountyBtc: formatBtc(job.bountySats), material: job.material, country: job.country, searches: matched })
-        }
-      }
-      this.version = to
-    } finally {
-      await snap.close()
-    }
+    const searches = await this.searches()
+    if (searches.length === 0) return this.changes.skip()
+    await this.changes.read([ALL_INDEX_RANGE], async (change) => {
+      if (change.value === null || change.old !== null) return // only new jobs
+      const hit = decodeIndexEntry(change.key, change.value)
+      const matched = searches.filter(s => matchesSearch(s, hit.value)).map(s => s.n)
+      const id = jobIdString(hit.id)
+      if (matched.length === 0 || this.reported.has(id)) return
+      const job = await getJob(this.market.view, hit.id)
+      if (job === null || !this.isNew(job)) return
+      this.reported.add(id)
+      this.opts.onMatch({ id, title: printable(job.title), bountySats: job.bountySats, bountyBtc: formatBtc(job.bountySats), material: job.material, country: job.country, searches: matched })
+    }, () => this.stopped)
   }
 
   private isNew (job: JobRecord): boolean {
