@@ -1,0 +1,141 @@
+// Bench (issue 14, scale): the seeder's work per incoming op on a large market against a small one, same run.
+//
+// Section `seeder` (the one built so far): for each size J (BENCH_SCALE_JOBS, default 1000 and 100000) the
+// creator A (this process, on a local testnet) builds a market of J jobs, every one with a model in A's drive:
+// J − 19 as create → cancel pairs in batches (closed jobs, as most of a real market's are) and 19 left open. A
+// seeder S, a separate process (bench/_scale-seeder.ts), joins, catches up and starts the file seeder as `p2print
+// seed` does; then A appends OPS (100) ops one at a time (a create with a model, then its cancel, alternating),
+// each waited for until S's view holds it and S's file seeder has handled it. Printed per size: S's catch-up and
+// first pass, its CPU per incoming op (process CPU of S over the OPS ops / OPS: replication, apply and the file
+// seeder), its RSS after catching up and after the ops, its idle CPU over 5 s, and, for scale, the CPU of one read
+// of every job record (what the seeder did on every update before it followed the view's changes).
+// Goals (issue 14): CPU per op at the largest size ≤ 2 × at the smallest; RSS ≤ 200 MB; idle CPU ~0.
+//
+//   node --import tsx bench/scale.ts     (BENCH_SCALE_JOBS=1000,100000 BENCH_OPS=100)
+import path from 'path'
+import readline from 'readline'
+import { spawn, type ChildProcess } from 'child_process'
+import { fileURLToPath } from 'url'
+import b4a from 'b4a'
+import Corestore from 'corestore'
+import createTestnet from '@hyperswarm/testnet'
+import { Market } from '../lib/market/market.js'
+import { jobIdFor } from '../lib/market/apply.js'
+import { OP, LIMITS, encodeOp, type FileRef } from '../lib/schema.js'
+import { tmpDir, rmDir, round, sampleJob, printResult, exitGuard, env } from './_util.js'
+
+const SIZES = (process.env.BENCH_SCALE_JOBS ?? '1000,100000').split(',').map(Number).filter(n => Number.isInteger(n) && n >= 40)
+const OPS = Math.max(2, Math.floor(env('BENCH_OPS', 100) / 2) * 2)
+const OPEN = LIMITS.openJobsPerClient - 1 // jobs left open: one under the limit, for the creates of the timed ops
+const BATCH = 200
+const GOAL_CPU = 2
+const GOAL_RSS_MB = 200
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+
+interface Reply { [k: string]: any }
+
+class Seeder {
+  readonly child: ChildProcess
+  private readonly lines: AsyncIterator<string>
+  constructor (dir: string, key: Uint8Array, boot: string) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, '_scale-seeder.ts'), dir, b4a.toString(key, 'hex'), boot], { stdio: ['pipe', 'pipe', 'inherit'] })
+    this.lines = readline.createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]()
+  }
+
+  async ask (cmd: string): Promise<Reply> {
+    this.child.stdin!.write(cmd + '\n')
+    const r = await this.lines.next()
+    if (r.done === true) throw new Error(`the seeder process ended before answering ${cmd}`)
+    return JSON.parse(r.value)
+  }
+
+  async quit (): Promise<void> {
+    const exited = new Promise(resolve => this.child.once('exit', resolve))
+    this.child.stdin!.end('quit\n')
+    await exited
+  }
+}
+
+async function build (market: Market, jobs: number, file: FileRef): Promise<void> {
+  const writer = market.writerKey
+  const closed = jobs - OPEN
+  for (let i = 0; i < closed;) {
+    const n = Math.min(BATCH, closed - i)
+    const start = market.base.local.length
+    const values: Uint8Array[] = []
+    for (let k = 0; k < n; k++) {
+      const at = Date.now()
+      values.push(encodeOp({ type: OP.JOB_CREATE, job: sampleJob(i + k), file }, at))
+      values.push(encodeOp({ type: OP.JOB_CANCEL, jobId: jobIdFor(writer, start + 2 * k + 1) }, at))
+    }
+    await (market.base.append as unknown as (v: Uint8Array[]) => Promise<number>)(values)
+    i += n
+  }
+  for (let i = 0; i < OPEN; i++) await market.append({ type: OP.JOB_CREATE, job: sampleJob(closed + i), file })
+  while (await market.jobCount() < jobs) await market.update()
+}
+
+async function size (jobs: number, boot: string, bootstrap: Array<{ host: string, port: number }>): Promise<Reply> {
+  const dir = await tmpDir('scale-seeder')
+  const store = new Corestore(path.join(dir, 'creator'))
+  const market = new Market(store.namespace('market'), null, { bootstrap, name: 'scale' })
+  let seeder: Seeder | null = null
+  try {
+    await market.ready()
+    const model = b4a.alloc(64 * 1024, 7)
+    const file = await market.files.attach(model, 'part.stl', { kind: 'stl', models: 1, facets: 12, sizeMm: [10, 10, 10], volumeCm3: 1, areaCm2: 6, shells: 1, closed: true, manifold: true, fits: [] })
+    const b0 = Date.now()
+    await build(market, jobs, file)
+    console.log(`${jobs} jobs: built in ${round((Date.now() - b0) / 1000, 1)} s (view length ${market.view.core.length})`)
+    seeder = new Seeder(path.join(dir, 'seeder'), market.key, boot)
+    let cancelled = jobs - OPEN
+    const ready = await seeder.ask(`wait ${jobs} ${cancelled}`)
+    const idle = await seeder.ask('idle 5000')
+    const ops: number[] = []
+    let count = jobs
+    let cpu = ready.cpuMs
+    let last: Reply = ready
+    for (let i = 0; i < OPS; i += 2) {
+      const { jobId } = await market.append({ type: OP.JOB_CREATE, job: sampleJob(jobs + i), file })
+      last = await seeder.ask(`wait ${++count} ${cancelled}`)
+      ops.push(last.cpuMs - cpu); cpu = last.cpuMs
+      await market.append({ type: OP.JOB_CANCEL, jobId: jobId! })
+      last = await seeder.ask(`wait ${count} ${++cancelled}`)
+      ops.push(last.cpuMs - cpu); cpu = last.cpuMs
+    }
+    const scan = await seeder.ask('scan')
+    const perOp = (last.cpuMs - ready.cpuMs) / OPS
+    const r = { jobs, catchUpMs: ready.caughtUp.ms, firstPassMs: ready.firstPass.ms, firstPassCpuMs: round(ready.firstPass.cpuMs, 0), cpuPerOpMs: round(perOp, 2), rssReadyMb: round(ready.rssMb, 1), rssAfterOpsMb: round(last.rssMb, 1), idleCpuPct: round(idle.cpuMs / 5000 * 100, 2), fullReadCpuMs: round(scan.cpuMs, 0), mirrored: last.mirrored, unavailable: last.unavailable }
+    console.log(`  seeder: caught up in ${r.catchUpMs} ms, first pass ${r.firstPassMs} ms (CPU ${r.firstPassCpuMs} ms), ${r.mirrored} model(s) mirrored`)
+    console.log(`  CPU per incoming op ${r.cpuPerOpMs} ms (median of single ops ${round(ops.slice().sort((a, b) => a - b)[ops.length >> 1], 2)} ms); RSS ${r.rssReadyMb} MB caught up, ${r.rssAfterOpsMb} MB after ${OPS} ops; idle CPU ${r.idleCpuPct} %`)
+    console.log(`  for scale: one read of every job record costs ${r.fullReadCpuMs} ms of CPU here (the old seeder did that, twice, on every update)`)
+    return r
+  } finally {
+    if (seeder !== null) await seeder.quit().catch(() => seeder?.child.kill('SIGKILL'))
+    await market.close()
+    await store.close()
+    await rmDir(dir)
+  }
+}
+
+async function main (): Promise<void> {
+  const tn = await createTestnet(5) // fewer nodes were seen to connect peers that then never replicated
+  try {
+    const boot = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+    const results: Reply[] = []
+    for (const jobs of SIZES) results.push(await size(jobs, boot, tn.bootstrap))
+    const small = results[0]
+    const large = results[results.length - 1]
+    const cpuRatio = round(large.cpuPerOpMs / small.cpuPerOpMs, 2)
+    const rss = Math.max(...results.map(r => r.rssAfterOpsMb))
+    console.log(`CPU per op: ${large.jobs} jobs / ${small.jobs} jobs = ${cpuRatio}× (goal ≤ ${GOAL_CPU}×: ${cpuRatio <= GOAL_CPU ? 'met' : 'NOT met'}); largest RSS ${rss} MB (goal ≤ ${GOAL_RSS_MB} MB: ${rss <= GOAL_RSS_MB ? 'met' : 'NOT met'})`)
+    printResult({ bench: 'scale', section: 'seeder', ops: OPS, sizes: results, cpuRatio, goalCpu: GOAL_CPU, maxRssMb: rss, goalRssMb: GOAL_RSS_MB, goalMet: cpuRatio <= GOAL_CPU && rss <= GOAL_RSS_MB })
+  } finally {
+    await tn.destroy()
+  }
+}
+
+main().then(() => exitGuard(), err => {
+  console.error(err)
+  process.exitCode = 1
+})
