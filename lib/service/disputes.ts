@@ -3,7 +3,7 @@
 import b4a from 'b4a'
 import type { P2Print, JobChange } from './p2print.js'
 import { ensureWallet } from './chain.js'
-import { getSettings } from '../market/view.js'
+import { getSettings, escrowsOf } from '../market/view.js'
 import { OP, type OpBody, type JobRecord } from '../schema.js'
 import { getMediators, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
 import { mediatorJSON, disputeJSON, disputeMoves, type DisputeRow, type DisputeRole, type DisputeList, type MediatorJSON } from '../disputes/json.js'
@@ -69,8 +69,7 @@ export async function disputes (p: P2Print): Promise<DisputeList> {
   const mine = (await getMediators(market.view)).find(m => b4a.equals(m.key, me))
   const rows: DisputeRow[] = []
   const now = await market.time() // the deadlines are in market time
-  for (const v of await market.jobs({ status: 'disputed', limit: 1000 })) {
-    const j = v.job
+  for (const j of await disputedJobsOf(market, me)) {
     const d = j.dispute ?? null
     const role: DisputeRole | null = b4a.equals(j.client, me) ? 'client'
       : j.printer !== null && b4a.equals(j.printer, me) ? 'printer'
@@ -80,6 +79,20 @@ export async function disputes (p: P2Print): Promise<DisputeList> {
     rows.push({ id: jobIdString(j.id), title: printable(j.title), status: j.status, bountyBtc: formatBtc(j.bountySats), role, dispute: disputeJSON(d), moves: disputeMoves(j, role, now) })
   }
   return { mediator: mine === undefined ? null : mediatorJSON(mine), maxFeePct: MAX_MEDIATOR_FEE_PCT, rules: REVOCATION_RULES, disputes: rows }
+}
+
+// The disputed jobs this key is in, from its own index ranges (its jobs as client or printer; the escrows it is
+// the arbitrator or mediator of), never from every disputed job of the market: a list of the market's disputes cut
+// at any length would leave out some of this peer's.
+async function disputedJobsOf (market: P2Print['market'], me: Uint8Array): Promise<JobRecord[]> {
+  const out = new Map<string, JobRecord>()
+  for (const v of await market.jobs({ mine: me, status: 'disputed', limit: Number.MAX_SAFE_INTEGER })) out.set(jobIdString(v.job.id), v.job)
+  for (const { id, role } of await escrowsOf(market.view, me)) {
+    if (role !== 'arbitrator' && role !== 'mediator') continue
+    const j = (await market.getJob(id))?.job ?? null
+    if (j !== null && j.status === 'disputed') out.set(jobIdString(j.id), j)
+  }
+  return [...out.values()].sort((a, b) => b.seq - a.seq)
 }
 
 const PAST_MEDIATION: Record<DisputeRecord['stage'], string> = {
