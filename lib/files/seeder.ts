@@ -81,8 +81,7 @@ export class FileSeeder {
   held (): HeldFile[] { return [...this.mirrored.values()] }
 
   async start (): Promise<void> {
-    const own = await this.market.files.own() // serve this peer's own files
-    await own.ready()
+    const own = await this.market.files.own() // serve this peer's own files (ready once own() resolves)
     this.ownKey = own.key
     if (this.opts.countOwnUploads !== false) await this.watch(own)
     this.changes = new ViewChanges(this.market.view)
