@@ -75,6 +75,7 @@ const OPTIONS = {
   'funding-depth': { type: 'string' },
   'funding-timeout': { type: 'string' },
   'refund-delay': { type: 'string' },
+  'admission-bits': { type: 'string' },
   winner: { type: 'string' },
   'fee-pct': { type: 'string' },
   'printer-pct': { type: 'string' },
@@ -174,12 +175,12 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
       return uiCommand(ctx, values)
     case 'market':
       switch (sub) {
-        case 'create': tooMany(2); return (await load.market()).marketCreate(ctx, values.name ?? '')
+        case 'create': tooMany(2); return (await load.market()).marketCreate(ctx, values.name ?? '', values['admission-bits'])
         case 'join': tooMany(3); return (await load.market()).marketJoin(ctx, need(arg, 'the market KEY'))
         case 'info': tooMany(2); return (await load.market()).marketInfoCommand(ctx)
         case 'settings':
           tooMany(2)
-          return (await load.escrow()).marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, mediator: values.mediator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'] })
+          return (await load.escrow()).marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, mediator: values.mediator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'], admissionBits: values['admission-bits'] })
         case 'indexers': return (await load.market()).marketIndexers(ctx, arg, pos.slice(3))
         default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY, market info, market settings or market indexers`)
       }

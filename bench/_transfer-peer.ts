@@ -48,7 +48,7 @@ if (mode === 'swarm') {
 } else {
   const [dir, bootstrapJson, mib] = args
   const store = new Corestore(path.join(dir, 'server'))
-  const market = new Market(store.namespace('market'), null, { bootstrap: JSON.parse(bootstrapJson) })
+  const market = new Market(store.namespace('market'), null, { bootstrap: JSON.parse(bootstrapJson), admissionBits: 8 })
   await market.ready()
   const ref = await market.files.attach(payload(Number(mib)), 'payload.bin', { kind: 'stl', models: 1, facets: 0, sizeMm: [0, 0, 0], volumeCm3: 0, areaCm2: 0, shells: 0, closed: false, manifold: false, fits: [] })
   process.stdout.write(JSON.stringify({ key: b4a.toString(market.key, 'hex'), ref: b4a.toString(c.encode(fileRef, ref), 'hex') }) + '\n')

@@ -73,7 +73,7 @@ async function measure (tree: string, dir: string, boot: string, rpc: string, no
   const A = ['--storage', path.join(dir, 'a'), ...common]
   const B = ['--storage', path.join(dir, 'b'), ...common]
   const R = ['--storage', path.join(dir, 'r'), ...common]
-  const key = (await ok(tree, [...A, 'market', 'create', '--name', 'accept path'])).key as string
+  const key = (await ok(tree, [...A, 'market', 'create', '--admission-bits', '8', '--name', 'accept path'])).key as string
   await ok(tree, [...R, 'market', 'join', key])
   const arb = await ok(tree, [...R, '--chain', 'regtest', 'id'])
   await ok(tree, [...A, 'market', 'settings', '--chain', 'regtest', '--arbitrator', `${arb.id as string}:${arb.arbitratorPubkey as string}`])

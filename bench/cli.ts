@@ -66,7 +66,7 @@ async function main (): Promise<void> {
   const U = path.join(dir, 'user')
   const seeds: Array<{ stop: () => Promise<void> }> = []
   try {
-    const { key } = (await cli(A, boot, ['market', 'create', '--name', 'bench'])).json
+    const { key } = (await cli(A, boot, ['market', 'create', '--admission-bits', '8', '--name', 'bench'])).json
     const seederA = startSeed(A, boot)
     seeds.push(seederA)
     await seederA.ready

@@ -182,6 +182,7 @@ async function main (): Promise<void> {
       fundingDepth: 1,
       fundingTimeoutSecs: 3600,
       refundDelayBlocks: 20,
+      admissionBits: 0,
       mediators: []
     }
     await client.market.append({ type: OP.MARKET_SETTINGS, settings })

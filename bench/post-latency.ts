@@ -123,7 +123,7 @@ interface RawSide { x: Hypercore, y: Hypercore, storeX: Corestore, storeY: Cores
 async function openMarketSide (dir: string, tn: Testnet): Promise<MarketSide> {
   const storeA = new Corestore(path.join(dir, 'a'))
   const storeB = new Corestore(path.join(dir, 'b'))
-  const a = new Market(storeA.namespace('market'), null, { bootstrap: tn.bootstrap, name: 'bench' })
+  const a = new Market(storeA.namespace('market'), null, { bootstrap: tn.bootstrap, name: 'bench', admissionBits: 8 })
   await a.ready()
   const b = new Market(storeB.namespace('market'), a.key, { bootstrap: tn.bootstrap })
   await b.ready()

@@ -78,7 +78,7 @@ async function build (market: Market, jobs: number, file: FileRef): Promise<void
 async function size (jobs: number, boot: string, bootstrap: Array<{ host: string, port: number }>): Promise<Reply> {
   const dir = await tmpDir('scale-seeder')
   const store = new Corestore(path.join(dir, 'creator'))
-  const market = new Market(store.namespace('market'), null, { bootstrap, name: 'scale' })
+  const market = new Market(store.namespace('market'), null, { bootstrap, name: 'scale', admissionBits: 8 })
   let seeder: Seeder | null = null
   try {
     await market.ready()

@@ -99,6 +99,12 @@ export class AppSession implements AppCore {
   // and the job's page show them).
   private onEvent (e: P2PrintEvent): void {
     if (e.tag === 'wallet-created') this.st = { ...this.st, walletCreated: true }
+    if (e.tag === 'admission-work' || e.tag === 'admission-done') {
+      // the first write in a market that asks work of new writers takes seconds: the status bar says why
+      this.notice('admission', e.tag === 'admission-work' ? `first write here: proving ${String(e.data.bits)} bits of work so the market admits you as a writer (a few seconds, once)…` : null)
+      this.changed()
+      return
+    }
     if (e.tag !== 'escrow-step' && e.tag !== 'escrow-error') return
     const d = e.data as { jobId?: string, action?: string, kind?: string, txid?: string, detail?: string }
     const line = escrowLine(e.tag, d)

@@ -69,9 +69,10 @@ export class Peer extends ReadyResource {
   }
 
   // Creates a new market with this peer as its first indexer and makes it the current one.
-  async createMarket (name = ''): Promise<Market> {
+  // admissionBits: the work it asks of a new writer (lib/market/admission.ts; its default when left out).
+  async createMarket (name = '', admissionBits?: number): Promise<Market> {
     const slot = 'market-' + b4a.toString(crypto.randomBytes(16), 'hex')
-    const market = await this.openSlot(slot, null, name)
+    const market = await this.openSlot(slot, null, name, admissionBits)
     await this.remember(b4a.toString(market.key, 'hex'), { slot, created: true })
     return market
   }
@@ -95,10 +96,10 @@ export class Peer extends ReadyResource {
     return this.openSlot(entry.slot, b4a.from(hex, 'hex'))
   }
 
-  private async openSlot (slot: string, key: Uint8Array | null, name?: string): Promise<Market> {
+  private async openSlot (slot: string, key: Uint8Array | null, name?: string, admissionBits?: number): Promise<Market> {
     if (this.store === null) throw NOT_OPEN()
     if (this.market !== null) await this.market.close()
-    const market = new Market(this.store.namespace(slot), key, { ...this.opts, name })
+    const market = new Market(this.store.namespace(slot), key, { ...this.opts, name, admissionBits: admissionBits ?? this.opts.admissionBits })
     this.market = market
     await market.ready()
     return market

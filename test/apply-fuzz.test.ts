@@ -298,12 +298,14 @@ test(`apply fuzz through Autobase: garbage changes nothing, peers converge and k
   }
   t.is(threw, 0, `${garbage.length} optimistic garbage appends by a non-writer do not throw`)
 
-  // --- the fuzzer: admitted by a well-formed op that has no effect, then everything else as a writer ---
+  // --- the fuzzer: admitted by its writer/admit (the market's work, lib/market/admission.ts), then a well-formed op
+  // that has no effect, then everything else as a writer ---
   const tf = Date.now()
   const first = fuzz[0]
   t.is(first.kind, 'wrong author')
+  await f.market.admit()
   try { await f.market.base.append(first.buf, { optimistic: true }) } catch { threw++ }
-  t.ok(await eventually(async () => { await f.market.update(); return f.market.isWriter() }, 20_000), 'a well-formed op, even a refused one, admits the fuzzer as a writer')
+  t.ok(await eventually(async () => { await f.market.update(); return f.market.isWriter() }, 20_000), 'the fuzzer\'s writer/admit admits it as a writer')
   let updates = 0
   for (let i = 1; i < fuzz.length; i++) {
     try { await f.market.base.append(fuzz[i].buf) } catch { threw++ }
@@ -313,7 +315,7 @@ test(`apply fuzz through Autobase: garbage changes nothing, peers converge and k
   }
   t.is(threw, 0, `${fuzz.length} fuzz appends did not throw`)
   t.ok(updates > 0, 'update() resolved between batches')
-  t.is(f.market.base.local.length, fuzz.length, 'every input is in the fuzzer\'s log')
+  t.is(f.market.base.local.length, fuzz.length + 1, 'its writer/admit and every input are in the fuzzer\'s log')
   await t.execution(f.market.update(), 'update() resolves after the fuzz')
   t.comment(`${fuzz.length} appends took ${Date.now() - tf} ms`)
 

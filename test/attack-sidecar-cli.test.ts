@@ -12,7 +12,7 @@ async function seeded (t: Test & { fail: (m: string) => void }): Promise<{ A: st
   const dir = await tmpDir(t)
   const storage = path.join(dir, 'alice')
   const A = ['--storage', storage, '--bootstrap', tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')]
-  const created = await p2print([...A, '--json', 'market', 'create', '--name', 'attack'])
+  const created = await p2print([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'attack'])
   if (created.code !== 0) t.fail(`market create: ${created.stderr}`)
   return { A, storage }
 }

@@ -27,7 +27,7 @@ test('chat: client and printer talk through the CLI; the seeder holds ciphertext
   const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--sync-timeout', '10']
   const [S, B, C, D] = [peer('seeder'), peer('client'), peer('printer'), peer('outsider')]
 
-  const key = (await p2print([...S, '--json', 'market', 'create'])).json.key
+  const key = (await p2print([...S, '--json', 'market', 'create', '--admission-bits', '8'])).json.key
   const seed = startSeed(t, S)
   t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'seeder running')
   await Promise.all([B, C, D].map(p => p2print([...p, 'market', 'join', key])))

@@ -13,7 +13,7 @@ test('cli: three peers and a seeder run a job from post to completion', { timeou
   const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--sync-timeout', '15']
   const [A, B, C] = [peer('a'), peer('b'), peer('c')]
 
-  const created = await p2print([...A, '--json', 'market', 'create', '--name', 'test market'])
+  const created = await p2print([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'test market'])
   t.is(created.code, 0, 'market create exits 0')
   const key: string = created.json.key
   t.is(key.length, 52, 'market key is z-base32')
@@ -139,7 +139,7 @@ test('cli: a job posted offline is shared the next time the peer meets another',
   const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
   const A = ['--storage', path.join(dir, 'a'), '--bootstrap', bootstrap, '--sync-timeout', '15']
   const B = ['--storage', path.join(dir, 'b'), '--bootstrap', bootstrap, '--sync-timeout', '15']
-  const key = (await p2print([...A, '--json', 'market', 'create'])).json.key
+  const key = (await p2print([...A, '--json', 'market', 'create', '--admission-bits', '8'])).json.key
   const seed = startSeed(t, A)
   t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000))
   t.is((await p2print([...B, 'market', 'join', key])).code, 0)
@@ -247,7 +247,7 @@ test('cli: `mediator list` and the other reads work without --storage and create
   }
 
   // with a market there (its wallet removed, as on a storage that never made one), every read works and makes none
-  t.is((await p2printAt(home, ['--json', '--bootstrap', bootstrap, 'market', 'create', '--name', 'home'])).code, 0)
+  t.is((await p2printAt(home, ['--json', '--bootstrap', bootstrap, 'market', 'create', '--admission-bits', '8', '--name', 'home'])).code, 0)
   const wallet = path.join(storage, 'wallet.json')
   t.ok(fs.existsSync(wallet), 'a write (market create) makes the wallet, as before')
   fs.rmSync(wallet)

@@ -14,7 +14,7 @@ test('dispute cli: mediator registers, is picked, proposes 60 %; both accept; th
   const { peer, ok } = cliPeers(t, dir, tn.bootstrap, chain.rpcUrl)
   const [A, R, M, B, C] = [peer('creator'), peer('arbitrator'), peer('mediator'), peer('client'), peer('printer')]
 
-  const key = (await ok([...A, '--json', 'market', 'create'])).key
+  const key = (await ok([...A, '--json', 'market', 'create', '--admission-bits', '8'])).key
   for (const p of [R, M, B, C]) await ok([...p, '--json', 'market', 'join', key])
   const arb = await ok([...R, '--json', 'id'])
   const mediatorId = (await ok([...M, '--json', 'id'])).id

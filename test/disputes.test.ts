@@ -56,6 +56,7 @@ async function setup (t: Test): Promise<Setup> {
     fundingDepth: 1,
     fundingTimeoutSecs: 3600,
     refundDelayBlocks: 20,
+    admissionBits: 0,
     mediators: [mediator.market.writerKey]
   }
   await client.market.append({ type: OP.MARKET_SETTINGS, settings })

@@ -14,7 +14,7 @@ test('escrow cli: post, accept, fund by sync, ship, complete — confirmed payou
   const { peer, ok, bootstrap } = cliPeers(t, dir, tn.bootstrap, chain.rpcUrl)
   const [A, R, B, C] = [peer('creator'), peer('arbitrator'), peer('client'), peer('printer')]
 
-  const key = (await ok([...A, '--json', 'market', 'create', '--name', 'escrowed'])).key
+  const key = (await ok([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'escrowed'])).key
   await ok([...R, '--json', 'market', 'join', key])
   const arb = await ok([...R, '--json', 'id'])
   t.ok(/^0[23][0-9a-f]{64}$/.test(arb.arbitratorPubkey), 'id shows the arbitrator key')

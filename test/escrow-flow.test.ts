@@ -51,6 +51,7 @@ async function setup (t: Test, over: Partial<MarketSettings> = {}): Promise<Setu
     fundingDepth: 1,
     fundingTimeoutSecs: 3600,
     refundDelayBlocks: 20,
+    admissionBits: 0,
     mediators: [],
     ...over
   }

@@ -60,6 +60,7 @@ export async function escrowSetup (t: Test, o: SetupOptions = {}): Promise<Escro
     fundingDepth: 1,
     fundingTimeoutSecs: 3600,
     refundDelayBlocks: 20,
+    admissionBits: 0,
     mediators: o.mediator === false ? [] : [mediator.market.writerKey],
     ...o.settings
   }

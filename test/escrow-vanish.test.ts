@@ -17,7 +17,7 @@ test('escrow cli: printer vanishes after funding; client vanishes after shipping
   const [A, R, B, C] = [peer('creator'), peer('arbitrator'), peer('client'), peer('printer')]
   const retry = (args: string[]): Promise<boolean> => eventually(async () => (await p2print(args)).code === 0, 60_000, 1000)
 
-  const key = (await ok([...A, '--json', 'market', 'create'])).key
+  const key = (await ok([...A, '--json', 'market', 'create', '--admission-bits', '8'])).key
   for (const p of [R, B, C]) await ok([...p, '--json', 'market', 'join', key])
   const arb = await ok([...R, '--json', 'id'])
   await ok([...A, '--json', 'market', 'settings', '--chain', 'regtest', '--arbitrator', `${arb.id}:${arb.arbitratorPubkey}`, '--funding-depth', '1'])

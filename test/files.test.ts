@@ -22,7 +22,7 @@ test('files: client posts a model and leaves; the printer downloads it from the 
   const modelPath = path.join(dir, 'part.stl')
   fs.writeFileSync(modelPath, model)
 
-  const key = (await p2print([...A, '--json', 'market', 'create'])).json.key
+  const key = (await p2print([...A, '--json', 'market', 'create', '--admission-bits', '8'])).json.key
   const seed = startSeed(t, A)
   t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'seeder running')
   t.is((await p2print([...B, 'market', 'join', key])).code, 0)

@@ -35,10 +35,14 @@ export interface TestPeer {
   dir: string
 }
 
+// What the markets tests create ask of a new writer: a writer/admit like any market's, with little work (256 hashes)
+// so that a test's peers are not slowed; test/admission.test.ts checks the market default.
+export const TEST_ADMISSION_BITS = 8
+
 // Opens a market on its own Corestore. key = null creates a new market (this peer is its first indexer).
 export async function openMarket (t: Test, dir: string, key: Uint8Array | null, opts: MarketOptions = {}): Promise<TestPeer> {
   const store = new Corestore(dir)
-  const market = new Market(store.namespace('market'), key, opts)
+  const market = new Market(store.namespace('market'), key, { admissionBits: TEST_ADMISSION_BITS, ...opts })
   t.teardown(async () => {
     await market.close()
     await store.close()

@@ -39,6 +39,7 @@ export class Hostile {
   // Appends any bytes at all.
   async rawBytes (bytes: Uint8Array): Promise<number> {
     const base = this.market.base
+    if (!base.writable) await this.market.admit() // a modified client still needs the market's work to be admitted
     const length = await base.append(bytes, base.writable ? undefined : { optimistic: true })
     return length - 1
   }

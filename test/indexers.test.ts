@@ -19,7 +19,7 @@ test('three indexers: the creator\'s seeder is killed with SIGKILL mid-flow; the
   const names = ['creator', 'seeder1', 'seeder2', 'arbitrator', 'client', 'printer']
   const [A, S1, S2, R, B, C] = names.map(peer)
 
-  const key = (await ok([...A, '--json', 'market', 'create', '--name', 'three'])).key
+  const key = (await ok([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'three'])).key
   for (const p of [S1, S2, R]) await ok([...p, '--json', 'market', 'join', key])
   const arb = await ok([...R, '--json', 'id'])
   await ok([...A, '--json', 'market', 'settings', '--chain', 'regtest', '--arbitrator', `${arb.id}:${arb.arbitratorPubkey}`, '--funding-depth', '1'])

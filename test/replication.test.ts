@@ -7,7 +7,7 @@ import Corestore from 'corestore'
 import { Market, type MarketOptions } from '../lib/market/market.js'
 import { scanJobs, getWriter } from '../lib/market/view.js'
 import { OP, type JobFields, type JobRecord, type Material, type Status } from '../lib/schema.js'
-import { openMarkets, tmpDir, testnet, eventually, type Test } from './helpers.js'
+import { openMarkets, tmpDir, testnet, eventually, TEST_ADMISSION_BITS, type Test } from './helpers.js'
 
 const WAIT = 25_000
 
@@ -90,7 +90,7 @@ class Reopenable {
 
   async open (opts: MarketOptions): Promise<Market> {
     const store = new Corestore(this.dir)
-    const market = new Market(store.namespace('market'), this.key, opts)
+    const market = new Market(store.namespace('market'), this.key, { admissionBits: TEST_ADMISSION_BITS, ...opts })
     this.store = store
     this.market = market
     await market.ready()

@@ -97,7 +97,7 @@ test('searches: `search save|list|remove` and `seed --notify`: the matching job 
   const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
   const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--sync-timeout', '15']
   const [A, B] = [peer('a'), peer('b')]
-  const created = await p2print([...A, '--json', 'market', 'create', '--name', 'searches'])
+  const created = await p2print([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'searches'])
   t.is(created.code, 0, 'a creates the market')
   t.is((await p2print([...B, 'market', 'join', created.json.key])).code, 0, 'b joins')
 

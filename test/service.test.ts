@@ -167,6 +167,7 @@ test('service: escrow on regtest — watchEscrow alone takes an accepted job to 
     fundingDepth: 1,
     fundingTimeoutSecs: 3600,
     refundDelayBlocks: 20,
+    admissionBits: 0,
     mediators: []
   }
   await client.market.append({ type: OP.MARKET_SETTINGS, settings })

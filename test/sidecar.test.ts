@@ -20,7 +20,7 @@ test('sidecar: commands on a seeded storage go through the seeder, with the same
     return r.json
   }
 
-  const market = await ok([...A, '--json', 'market', 'create', '--name', 'beside'])
+  const market = await ok([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'beside'])
   const seed = startSeed(t, A)
   t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'the seeder runs')
   const sock = socketPath(path.join(dir, 'alice'))
@@ -51,7 +51,7 @@ test('sidecar: commands on a seeded storage go through the seeder, with the same
   t.ok(many.every(r => r.code === 0 && r.json?.id === posted.id), 'five concurrent commands all answered')
 
   // what it cannot do for the caller is refused, clearly, and nothing changes
-  const create = await p2print([...A, '--json', 'market', 'create', '--name', 'other'])
+  const create = await p2print([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'other'])
   t.is(create.code, 1)
   t.is(create.json?.error?.code, 'STORAGE_LOCKED', 'creating a market through the seeder is refused')
   t.ok(/stop it first/.test(create.json?.error?.message ?? ''), 'saying what to do')
@@ -98,7 +98,7 @@ test('cli: with nobody online, a read shows what the storage has at once instead
   const tn = await testnet(t)
   const dir = await tmpDir(t)
   const A = ['--storage', path.join(dir, 'alone'), '--bootstrap', tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')]
-  t.is((await p2print([...A, '--json', 'market', 'create', '--name', 'quiet'])).code, 0)
+  t.is((await p2print([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'quiet'])).code, 0)
   const started = Date.now()
   const r = await p2print([...A, 'jobs', '--sync-timeout', '90'])
   const secs = (Date.now() - started) / 1000
@@ -113,7 +113,7 @@ test('cli: a peer that fast-forwarded catches up in a moment, not in its whole -
   const boot = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
   const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', boot]
   const [A, P, U] = [peer('creator'), peer('poster'), peer('user')]
-  const key = (await p2print([...A, '--json', 'market', 'create', '--name', 'busy'])).json.key
+  const key = (await p2print([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'busy'])).json.key
   const seed = startSeed(t, A)
   t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'the creator seeds')
   // the user joins and posts first; then another writer posts enough that the user, behind, fast-forwards past

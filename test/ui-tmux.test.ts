@@ -46,7 +46,7 @@ test('ui in tmux: 80×24 and large: post on one peer, accept on the other', { sk
   const b = path.join(root, 'b')
   const model = path.join(root, 'vase.stl')
   fs.writeFileSync(model, binaryStl(box(20, 30, 40)))
-  const created = await p2print(['--storage', a, '--bootstrap', boot, '--json', 'market', 'create', '--name', 'Tmux market'])
+  const created = await p2print(['--storage', a, '--bootstrap', boot, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'Tmux market'])
   t.is(created.code, 0, 'market created')
   const joined = await p2print(['--storage', b, '--bootstrap', boot, '--sync-timeout', '5', '--json', 'market', 'join', created.json.key])
   t.is(joined.code, 0, 'second peer joined')

@@ -26,7 +26,9 @@ Terminal UI
                                 the interactive app, with these market filters to start with
 
 Markets
-  market create [--name NAME]   create a market (you become its first indexer) and make it current
+  market create [--name NAME] [--admission-bits N]
+                                create a market (you become its first indexer) and make it current;
+                                a new writer proves 2^N hashes of work first (22 by default: seconds)
   market join KEY               join the market with this key and make it current
   market info                   key, your id, job counts, peers
   market indexers [add ID… | remove ID…]   the peers that confirm the market: the creator and up to 4 it names
@@ -85,7 +87,8 @@ Wallet (Bitcoin; --chain mainnet|testnet|signet|regtest, default testnet or the 
 
 Escrow (in a market whose creator set a chain; needs --bitcoin-rpc or --esplora)
   market settings [--chain C] [--arbitrator ID:PUBKEY]... [--mediator ID]... [--arbitration-fee PCT]
-                  [--funding-depth N] [--funding-timeout SECS] [--refund-delay BLOCKS]   (the market's creator)
+                  [--funding-depth N] [--funding-timeout SECS] [--refund-delay BLOCKS] [--admission-bits N]
+                                (the market's creator)
   escrow ID                     address, amounts, who signed, txids, depth, each path's payout, deadlines
   mediator register --fee-pct N | mediator list   (mediators are named by the market's creator)
   dispute list                  the disputes you are in (any role), their stage, deadlines and your next step
@@ -122,6 +125,8 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
       return 'Stored locally: no peer has it yet. It will be shared the next time this peer meets another (run `p2print sync`, or keep `p2print seed` running).'
     case 'market-created': return `Created market ${String(data.key)}`
     case 'join-unanswered': return `Nothing answered for market ${String(data.key)}${data.peers === 0 ? ' (no peer of it was reachable)' : ''}: it is joined but empty. Check the key with whoever shared it; once a peer of that market is online, \`p2print sync\` fetches it.`
+    case 'admission-work': return `First write in this market: proving ${String(data.bits)} bits of work so the market admits this peer as a writer (a few seconds, once)…`
+    case 'admission-done': return `Work done in ${(Number(data.ms) / 1000).toFixed(1)} s.`
     case 'job-created': return `Posted job ${String(data.id)}`
     case 'job-changed': return `Job ${String(data.id)} is now ${String(data.status)}${data.confirmed === true ? '' : ' (not yet confirmed)'}`
     case 'seeding': return `${ts()} seeding market ${String(data.key)} as ${shortId(String(data.id))}${data.indexer === true ? ' (indexer)' : ''}, ${String(data.jobs)} jobs`
@@ -282,7 +287,8 @@ function renderSettings (s: SettingsJSON): string {
     `  arbitrators     ${s.arbitrators.length === 0 ? 'none' : s.arbitrators.map(a => `${a.id} (${a.pubkey.slice(0, 12)}…)`).join(', ')}`,
     `  mediators       ${s.mediators.length === 0 ? 'none named (disputes go straight to the arbitrator)' : s.mediators.join(', ')}`,
     `  deposits        ${s.depositPct} % of the bounty from each side; arbitration fee ${s.arbitrationFeePct} %`,
-    `  funding         ${s.fundingDepth} confirmation(s), within ${Math.round(s.fundingTimeoutSecs / 60)} min of the acceptance; refund after ${s.refundDelayBlocks} blocks`
+    `  funding         ${s.fundingDepth} confirmation(s), within ${Math.round(s.fundingTimeoutSecs / 60)} min of the acceptance; refund after ${s.refundDelayBlocks} blocks`,
+    `  new writers     ${s.admissionBits === 0 ? 'admitted on their first op (no work asked)' : `prove ${s.admissionBits} bits of work (about 2^${s.admissionBits} hashes) before their first op`}`
   ].join('\n')
 }
 

@@ -15,7 +15,7 @@ import { friendly } from './details.js'
 import type { KnownMarket, MarketDetail, MarketsCore, SettingsDraft, SettingsErrors } from './types.js'
 
 type Bounded = keyof typeof SETTINGS_BOUNDS
-const NUMBERS: Array<[Bounded, string]> = [['depositPct', 'the deposit'], ['arbitrationFeePct', 'the arbitration fee'], ['fundingDepth', 'the funding depth'], ['fundingTimeoutSecs', 'the funding timeout'], ['refundDelayBlocks', 'the refund delay']]
+const NUMBERS: Array<[Bounded, string]> = [['depositPct', 'the deposit'], ['arbitrationFeePct', 'the arbitration fee'], ['fundingDepth', 'the funding depth'], ['fundingTimeoutSecs', 'the funding timeout'], ['refundDelayBlocks', 'the refund delay'], ['admissionBits', 'the admission work']]
 const NOT_AN_ID = 'is not a peer\'s ID (the 52-character id `p2print id` shows on that peer)'
 
 export function settingsDraft (s: SettingsJSON): SettingsDraft {
@@ -27,7 +27,8 @@ export function settingsDraft (s: SettingsJSON): SettingsDraft {
     arbitrationFeePct: String(s.arbitrationFeePct),
     fundingDepth: String(s.fundingDepth),
     fundingTimeoutSecs: String(s.fundingTimeoutSecs),
-    refundDelayBlocks: String(s.refundDelayBlocks)
+    refundDelayBlocks: String(s.refundDelayBlocks),
+    admissionBits: String(s.admissionBits)
   }
 }
 

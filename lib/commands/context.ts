@@ -149,7 +149,7 @@ export async function closeAllPeers (): Promise<void> {
 // (swarm → base → store → lock).
 // In a market with escrow, this peer's due escrow steps run after the catch-up (before the command acts) and again
 // after it, so a flow driven by one-shot commands alone moves forward like one driven by running peers.
-export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, opts: { create?: boolean, name?: string, join?: Uint8Array, escrow?: 'optional' | 'required' } = {}): Promise<T> {
+export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, opts: { create?: boolean, name?: string, admissionBits?: number, join?: Uint8Array, escrow?: 'optional' | 'required' } = {}): Promise<T> {
   if (ctx.session !== undefined) {
     const session = ctx.session
     checkHosted(ctx, session, opts)
@@ -176,7 +176,7 @@ export async function withMarket<T> (ctx: Ctx, fn: (s: Session) => Promise<T>, o
   const trace = tracer()
   try {
     await p.ready()
-    if (opts.create === true) await p.createMarket(opts.name)
+    if (opts.create === true) await p.createMarket(opts.name, opts.admissionBits)
     else if (opts.join !== undefined) await p.joinMarket(opts.join)
     else await p.openMarket()
     trace('open')

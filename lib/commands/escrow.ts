@@ -1,6 +1,7 @@
 // The escrow on the command line: `escrow ID`, `market settings`, `dispute rule`.
 import type { Ctx, Result } from './context.js'
 import { withMarket } from './context.js'
+import { parseAdmissionBits } from './market.js'
 import { CHAINS } from '../service/chain.js'
 import { settingsJSON, type SettingsJSON } from '../service/settings.js'
 import { LIMITS, SETTINGS_BOUNDS, type MarketSettings, type ArbitratorEntry } from '../schema.js'
@@ -40,6 +41,7 @@ export interface SettingsFlags {
   fundingDepth?: string
   fundingTimeout?: string
   refundDelay?: string
+  admissionBits?: string
 }
 
 function count (text: string | undefined, flag: string, min: number, max: number): number | undefined {
@@ -70,7 +72,8 @@ export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<R
     depositPct: count(flags.depositPct, '--deposit', ...b.depositPct),
     fundingDepth: count(flags.fundingDepth, '--funding-depth', ...b.fundingDepth),
     fundingTimeoutSecs: count(flags.fundingTimeout, '--funding-timeout', ...b.fundingTimeoutSecs),
-    refundDelayBlocks: count(flags.refundDelay, '--refund-delay', ...b.refundDelayBlocks)
+    refundDelayBlocks: count(flags.refundDelay, '--refund-delay', ...b.refundDelayBlocks),
+    admissionBits: parseAdmissionBits(flags.admissionBits)
   }
   return withMarket(ctx, async (p) => ({ kind: 'settings', data: settingsJSON(await p.setSettings({ ...patch, chain: flags.chain as MarketSettings['chain'] | undefined, arbitrators, mediators })) }))
 }

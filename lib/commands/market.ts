@@ -2,7 +2,8 @@
 import { withMarket, withService, checkHosted, type Ctx, type Result, type MarketInfo, type Session } from './context.js'
 import { peerId, shortId, parseKey } from '../ids.js'
 import { UNKNOWN_MARKET, NO_MARKET, BAD_ARGUMENT } from '../errors.js'
-import { LIMITS } from '../schema.js'
+import { LIMITS, SETTINGS_BOUNDS } from '../schema.js'
+import { DEFAULT_ADMISSION_BITS } from '../market/admission.js'
 import { ensureWallet } from '../service/chain.js'
 import { networkFor } from '../escrow/networks.js'
 import { getSettings } from '../market/view.js'
@@ -13,12 +14,22 @@ export async function marketInfo (p: Session): Promise<MarketInfo> {
   return await p.info()
 }
 
-export async function marketCreate (ctx: Ctx, name = ''): Promise<Result> {
+// admissionBits: --admission-bits, the work a peer does before it may write (lib/market/admission.ts).
+export async function marketCreate (ctx: Ctx, name = '', admissionBits?: string): Promise<Result> {
   if (name.length > LIMITS.marketNameChars) throw BAD_ARGUMENT(`--name is longer than ${LIMITS.marketNameChars} characters`)
+  const bits = parseAdmissionBits(admissionBits)
   return withMarket(ctx, async (s) => {
     ctx.emit('market-created', { key: peerId(s.market.key) })
     return { kind: 'market', data: await marketInfo(s) }
-  }, { create: true, name })
+  }, { create: true, name, admissionBits: bits })
+}
+
+export function parseAdmissionBits (text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const [min, max] = SETTINGS_BOUNDS.admissionBits
+  const n = Number(text)
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw BAD_ARGUMENT(`--admission-bits must be a whole number from ${min} to ${max} (each bit doubles the work a new writer does; ${DEFAULT_ADMISSION_BITS} by default)`)
+  return n
 }
 
 export async function marketJoin (ctx: Ctx, keyText: string): Promise<Result> {

@@ -20,6 +20,7 @@ import { applyReputation, reputationOnJob } from '../reputation/apply.js'
 import { escrowStep, acceptEscrow } from './escrow-apply.js'
 import { sigOf, pickIndex, isCompressedKey } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
+import { admissionWork } from './admission.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
 
@@ -34,16 +35,19 @@ export function jobIdFor (writer: Uint8Array, length: number): Uint8Array {
 }
 
 // Writers. The market is open: a peer that is not yet a writer appends with `optimistic: true`, and Autobase keeps
-// such a node only if apply acks or adds its writer. We add the peer as a non-indexer writer on its first
-// well-formed op (the pattern of autobase's test/optimistic.js) instead of acking every op, because:
+// such a node only if apply acks or adds its writer. We add the peer as a non-indexer writer (the pattern of
+// autobase's test/optimistic.js) instead of acking every op, because:
 //  - an acked peer stays a non-writer, so each later op would again be a lone optimistic node, never batched,
 //    and would again depend on an indexer choosing to keep it;
 //  - once added, the peer's later ops carry its heads, so they are causally ordered after everything it had
-//    seen when it wrote them (a printer's ship can never be linearised before the accept it saw);
-//  - we admit on any op that decodes, not only on valid transitions, so an honest peer whose first op loses a
-//    race (two printers accept one job) is not kept out. Bytes that do not decode never admit anyone.
+//    seen when it wrote them (a printer's ship can never be linearised before the accept it saw).
+// What admits it is the market's rule (./admission.ts): where the creator asks for work (admissionBits > 0), only a
+// writer/admit whose nonce proves that work for this market and this key; in a market that asks none (every market
+// made before schema v7), any op that decodes, so that an honest peer whose first op loses a race (two printers
+// accept one job) is not kept out. Bytes that do not decode never admit anyone.
 // Admission gives no power: every op of every writer is validated here, and spam limits are counted per writer.
-export async function apply (nodes: ApplyNode[], view: View, host: ApplyHost): Promise<void> {
+// `marketKey` is the base's key, which the work is bound to (Market passes it; reducer tests may leave it out).
+export async function apply (nodes: ApplyNode[], view: View, host: ApplyHost, marketKey: Uint8Array | null = null): Promise<void> {
   const batch = view.batch()
   for (const node of nodes) {
     if (node.value === null) continue
@@ -51,10 +55,12 @@ export async function apply (nodes: ApplyNode[], view: View, host: ApplyHost): P
     if (op === null) continue
     if (node.optimistic) {
       try {
+        if (!(await admits(batch, op, node.from.key, marketKey))) continue // Autobase drops the node
         await host.addWriter(node.from.key, { indexer: false })
       } catch {
         continue // not admitted: Autobase drops the node
       }
+      if (op.type === OP.WRITER_ADMIT) continue // it has done all it does
     }
     const tx = new OpBatch(batch)
     try {
@@ -64,6 +70,8 @@ export async function apply (nodes: ApplyNode[], view: View, host: ApplyHost): P
         if (!node.optimistic && (await getMeta(tx)) === null) {
           await putMeta(tx, { name: op.name, creator: node.from.key, createdAt: op.at })
           await putClock(tx, { now: op.at, ticks: [{ key: node.from.key, at: op.at }] })
+          const bits = op.admissionBits ?? 0
+          if (bits > 0) await putSettings(tx, { ...(await getSettings(tx)), admissionBits: bits })
         }
       } else {
         await applyOp(tx, op, node.from.key, node.length, host)
@@ -75,6 +83,14 @@ export async function apply (nodes: ApplyNode[], view: View, host: ApplyHost): P
     }
   }
   await batch.flush()
+}
+
+// Whether this optimistic node admits its writer under the market's rule (see apply).
+async function admits (b: Batch, op: Op, writer: Uint8Array, marketKey: Uint8Array | null): Promise<boolean> {
+  const bits = (await getSettings(b)).admissionBits
+  if (bits === 0) return true
+  if (op.type !== OP.WRITER_ADMIT || marketKey === null) return false
+  return admissionWork(marketKey, writer, op.nonce) >= bits
 }
 
 function safeDecode (value: Uint8Array): Op | null {
@@ -93,7 +109,7 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
   const writer = await getWriter(b, author)
   if (writer.ops >= LIMITS.opsPerWriter) return false
 
-  if (op.type === OP.MARKET_INIT) return false
+  if (op.type === OP.MARKET_INIT || op.type === OP.WRITER_ADMIT) return false // writer/admit: only a non-writer's, above
   if (op.type === OP.MARKET_INDEXERS) return nameIndexers(b, op.indexers, author, host)
   if (op.type === OP.JOB_CREATE) return createJob(b, op, author, length, writer)
   if (op.type === OP.MARKET_SETTINGS) return applySettings(b, op, author, writer)

@@ -10,9 +10,10 @@ import b4a from 'b4a'
 import { apply, jobIdFor } from './apply.js'
 import { ModelDrives } from '../files/drive.js'
 import { BAD_ARGUMENT } from '../errors.js'
-import { encodeOp, OP, SchemaError, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
+import { encodeOp, decodeOp, OP, SchemaError, type Op, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
 import { getIndexers, marketTime, marketNow, TICK_MS, type MarketNow } from './clock.js'
-import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, type View, type JobQuery } from './view.js'
+import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, getSettings, type View, type JobQuery } from './view.js'
+import { DEFAULT_ADMISSION_BITS, admissionWork, findAdmission } from './admission.js'
 
 export interface MarketOptions {
   bootstrap?: Array<{ host: string, port: number }> | null
@@ -20,6 +21,7 @@ export interface MarketOptions {
   ackInterval?: number
   now?: () => number
   name?: string // for a market being created
+  admissionBits?: number // for a market being created: the work it asks of new writers (./admission.ts)
   clockMs?: number // while this peer is one of the market's indexers, tick the market clock this often (0: never)
 }
 
@@ -52,7 +54,7 @@ export class Market extends ReadyResource {
       optimistic: true,
       ackInterval: opts.ackInterval ?? 1000,
       open: (viewStore) => new Hyperbee(viewStore.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary', extension: false }),
-      apply,
+      apply: async (nodes, view, host) => await apply(nodes, view, host, this.base.key),
       close: async (view) => { await view.close() }
     })
     this.base.on('update', () => this.emit('update'))
@@ -77,7 +79,7 @@ export class Market extends ReadyResource {
     // The creator writes the market's first op at once: an indexer that has written nothing never acks, and
     // nothing anyone else writes would ever be confirmed.
     if (this.creating && this.base.local.length === 0) {
-      await this.base.append(encodeOp({ type: OP.MARKET_INIT, name: this.opts.name ?? '' }, (this.opts.now ?? Date.now)()))
+      await this.base.append(encodeOp({ type: OP.MARKET_INIT, name: this.opts.name ?? '', admissionBits: this.opts.admissionBits ?? DEFAULT_ADMISSION_BITS }, (this.opts.now ?? Date.now)()))
     }
     if ((this.opts.clockMs ?? 0) > 0) this.startClock(this.opts.clockMs ?? TICK_MS)
     if (this.opts.swarm === false) return
@@ -105,8 +107,9 @@ export class Market extends ReadyResource {
     return this.base.replicate(stream)
   }
 
-  // Appends one op. A peer that is not (yet) a writer appends optimistically; apply admits it on its first op.
-  // Resolves with the length of the writer's log after the op, which job ids are derived from.
+  // Appends one op. A peer that is not (yet) a writer appends optimistically, after a writer/admit with the work the
+  // market asks (./admission.ts; apply admits it on that). Resolves with the length of the writer's log after the
+  // op, which job ids are derived from.
   // `at` states another time than this peer's clock (an engine answering a post-dated op in its own terms).
   async append (op: OpBody, o: { at?: number } = {}): Promise<{ length: number, jobId: Uint8Array | null }> {
     const run = async (): Promise<{ length: number, jobId: Uint8Array | null }> => {
@@ -119,6 +122,7 @@ export class Market extends ReadyResource {
         if (err instanceof SchemaError) throw BAD_ARGUMENT(`${(err as Error).message}: shorten the text (title, notes, note) and try again`)
         throw err
       }
+      if (!this.base.writable) await this.admit()
       const length = await this.base.append(value, this.base.writable ? undefined : { optimistic: true })
       return { length, jobId: op.type === OP.JOB_CREATE ? jobIdFor(this.writerKey, length) : null }
     }
@@ -126,6 +130,41 @@ export class Market extends ReadyResource {
     this.appending = p.catch(() => {})
     return p
   }
+
+  // The work this market asks of a new writer: its settings' (0 in a market made before schema v7). A view that
+  // holds nothing yet (a market joined offline) does not say: then the default a market is created with.
+  async admissionBits (): Promise<number> {
+    if ((await getMeta(this.view)) === null) return DEFAULT_ADMISSION_BITS
+    return (await getSettings(this.view)).admissionBits
+  }
+
+  // Appends a writer/admit unless this peer's log already holds one with enough work for the market's rule now.
+  // Emits 'admitting' { bits } before and 'admission' { bits, ms, tried } after finding the work, so a front end can
+  // say why the first write takes seconds. append() calls it; a writer has nothing to do.
+  async admit (): Promise<void> {
+    await this.ready()
+    if (this.base.writable) return
+    const bits = await this.admissionBits()
+    if (bits === 0 || this.admitted >= bits) return
+    const local = this.base.local
+    const marketKey = this.base.key
+    const writerKey = this.writerKey
+    for (let i = this.admitScanned; i < local.length; i++) {
+      const op = await readOwnOp(local, i)
+      if (op !== null && op.type === OP.WRITER_ADMIT) this.admitted = Math.max(this.admitted, admissionWork(marketKey, writerKey, op.nonce))
+    }
+    this.admitScanned = local.length
+    if (this.admitted >= bits) return
+    this.emit('admitting', { bits })
+    const found = await findAdmission(marketKey, writerKey, bits)
+    await this.base.append(encodeOp({ type: OP.WRITER_ADMIT, nonce: found.nonce }, (this.opts.now ?? Date.now)()), { optimistic: true })
+    this.admitted = admissionWork(marketKey, writerKey, found.nonce)
+    this.admitScanned = local.length
+    this.emit('admission', { bits, ms: found.ms, tried: found.tried })
+  }
+
+  private admitted = 0 // the most work a writer/admit in this peer's own log proves
+  private admitScanned = 0
 
   // Ticks the market clock every `ms` while this peer is one of its indexers (a tick also makes a newly named
   // indexer write, which Autobase needs before it counts it).
@@ -387,6 +426,17 @@ export class Market extends ReadyResource {
 const NUDGE_MS = 2000
 const LOOK_MS = 3000
 const MAX_LOOK_MS = 60_000
+
+// One op of this peer's own log (Autobase stores each as an oplog message whose node holds the value).
+async function readOwnOp (core: Hypercore, i: number): Promise<Op | null> {
+  try {
+    const block = await core.get(i, { wait: false }) as { node?: { value?: Uint8Array | null } } | null
+    const value = block?.node?.value ?? null
+    return value === null ? null : decodeOp(value)
+  } catch {
+    return null
+  }
+}
 
 function sleep (ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))

@@ -22,6 +22,9 @@ export interface MarketSettings {
   fundingTimeoutSecs: number // accepted → open (lapse) after this long without funding
   refundDelayBlocks: number // lockHeight = tip at proposal + this
   mediators: Uint8Array[] // writer keys of the mediators the creator names (schema v5; none before)
+  // the proof of work a peer's writer/admit op needs before it may write (lib/market/admission.ts); 0: none, any
+  // well-formed first op admits its writer (every market made before schema v7)
+  admissionBits: number
 }
 
 // What apply accepts in market/settings (the command line has the same bounds).
@@ -30,7 +33,8 @@ export const SETTINGS_BOUNDS = {
   arbitrationFeePct: [0, 15],
   fundingDepth: [1, 100],
   fundingTimeoutSecs: [60, 30 * 86400],
-  refundDelayBlocks: [6, 52_560]
+  refundDelayBlocks: [6, 52_560],
+  admissionBits: [0, 32]
 } as const
 
 export const DEFAULT_SETTINGS: MarketSettings = {
@@ -41,7 +45,8 @@ export const DEFAULT_SETTINGS: MarketSettings = {
   fundingDepth: 1,
   fundingTimeoutSecs: 24 * 3600,
   refundDelayBlocks: 4320,
-  mediators: []
+  mediators: [],
+  admissionBits: 0
 }
 
 // A coin one side brings to the funding transaction. txid in display (RPC) byte order.
@@ -102,7 +107,7 @@ export const winner = enumOf(WINNERS)
 export const signerRole = enumOf(SIGNER_ROLES)
 
 const arbitratorEntry = struct<ArbitratorEntry>([['id', key], ['pubkey', pubkey33]])
-const settingsCore = struct<Omit<MarketSettings, 'mediators'>>([
+const settingsCore = struct<Omit<MarketSettings, 'mediators' | 'admissionBits'>>([
   ['chain', chainSetting],
   ['arbitrators', boundedArray(arbitratorEntry, LIMITS.arbitrators)],
   ['depositPct', boundedUint(100)],
@@ -112,13 +117,16 @@ const settingsCore = struct<Omit<MarketSettings, 'mediators'>>([
   ['refundDelayBlocks', boundedUint(0xffffffff)]
 ])
 const mediatorKeys = boundedArray(key, LIMITS.mediators)
-// The mediators were appended in schema v5: a settings op or record without them names none.
+export const admissionBits = boundedUint(32)
+// The mediators were appended in schema v5, the admission work in v7: a settings op or record without them names
+// no mediator and asks no work.
 export const marketSettings: c.Encoder<MarketSettings> = {
-  preencode (state, s) { settingsCore.preencode(state, s); mediatorKeys.preencode(state, s.mediators ?? []) },
-  encode (state, s) { settingsCore.encode(state, s); mediatorKeys.encode(state, s.mediators ?? []) },
+  preencode (state, s) { settingsCore.preencode(state, s); mediatorKeys.preencode(state, s.mediators ?? []); admissionBits.preencode(state, s.admissionBits ?? 0) },
+  encode (state, s) { settingsCore.encode(state, s); mediatorKeys.encode(state, s.mediators ?? []); admissionBits.encode(state, s.admissionBits ?? 0) },
   decode (state) {
     const core = settingsCore.decode(state)
-    return { ...core, mediators: state.start < state.end ? mediatorKeys.decode(state) : [] }
+    const mediators = state.start < state.end ? mediatorKeys.decode(state) : []
+    return { ...core, mediators, admissionBits: state.start < state.end ? admissionBits.decode(state) : 0 }
   }
 }
 const escrowCoin = struct<EscrowCoin>([['txid', txid32], ['vout', boundedUint(0xffffffff)], ['valueSats', sats], ['script', script]])

@@ -1,14 +1,14 @@
 // Every operation a peer can append to the market: its type, its body, and how it is encoded and decoded.
 import c from 'compact-encoding'
 import type { State } from 'compact-encoding'
-import { boundedArray, boundedString, time } from '../codec.js'
+import { boundedArray, boundedString, boundedUint, time } from '../codec.js'
 import { chatKeyBody, chatGrantBody, chatMessageBody, type ChatKeyBody, type ChatGrantBody, type ChatMessageBody } from '../chat/codec.js'
 import { encodeDisputeBody, decodeDisputeBody, disputeOpCarriesPsbt, type DisputeOpBody } from '../disputes/codec.js'
 import { LIMITS } from './limits.js'
 import { SchemaError, jobId, key } from './common.js'
 import { jobFields, jobPatch, optionalFileRef, type FileRef, type JobFields, type JobPatch } from './job.js'
 import {
-  keyProof, marketSettings, optionalParty, optionalPsbt, optionalTxid, paidKind, proposeEscrow, psbtBytes, script, signKind, txid32, winner,
+  admissionBits, keyProof, marketSettings, optionalParty, optionalPsbt, optionalTxid, paidKind, proposeEscrow, psbtBytes, script, signKind, txid32, winner,
   type EscrowParty, type MarketSettings, type PaidKind, type ProposeEscrow, type SignKind, type Winner
 } from './escrow.js'
 import { printerProfile, rating, reviewText, type PrinterProfile } from './reputation.js'
@@ -18,7 +18,9 @@ import { printerProfile, rating, reviewText, type PrinterProfile } from './reput
 // mediation (30–39), reviews and profiles (40–49). 5: job/complete carries the client's signature of the payout;
 // market/settings names the mediators (lib/escrow/PROTOCOL.md). 6: market/indexers (the creator names up to
 // four more indexers) and market/clock (an indexer's tick: market time, which every deadline is measured on).
-export const SCHEMA_VERSION = 6
+// 7: writer/admit (a non-writer's proof of work, lib/market/admission.ts); market/init and market/settings carry the
+// work a market asks of new writers.
+export const SCHEMA_VERSION = 7
 
 export const OP = {
   JOB_CREATE: 1,
@@ -38,6 +40,7 @@ export const OP = {
   JOB_LAPSE: 15,
   MARKET_INDEXERS: 17,
   MARKET_CLOCK: 18,
+  WRITER_ADMIT: 19,
   MEDIATOR_REGISTER: 30, // 30–35: mediation (lib/disputes)
   DISPUTE_PROPOSE: 31,
   DISPUTE_ACCEPT: 32,
@@ -70,6 +73,7 @@ export const OP_NAMES: Record<OpType, string> = {
   15: 'job/lapse',
   17: 'market/indexers',
   18: 'market/clock',
+  19: 'writer/admit',
   30: 'mediator/register',
   31: 'dispute/propose',
   32: 'dispute/accept',
@@ -95,7 +99,8 @@ export type OpBody =
   | { type: typeof OP.JOB_SHIP, jobId: Uint8Array, note: string, psbt?: Uint8Array | null }
   | { type: typeof OP.JOB_COMPLETE, jobId: Uint8Array, payoutTxid?: Uint8Array | null, psbt?: Uint8Array | null }
   | { type: typeof OP.JOB_DISPUTE, jobId: Uint8Array, reason: string }
-  | { type: typeof OP.MARKET_INIT, name: string }
+  | { type: typeof OP.MARKET_INIT, name: string, admissionBits?: number }
+  | { type: typeof OP.WRITER_ADMIT, nonce: number }
   | { type: typeof OP.MARKET_SETTINGS, settings: MarketSettings }
   | { type: typeof OP.MARKET_INDEXERS, indexers: Uint8Array[] }
   | { type: typeof OP.MARKET_CLOCK }
@@ -119,6 +124,7 @@ export type Op = OpBody & { version: number, at: number }
 const note = boundedString(LIMITS.noteChars)
 const marketName = boundedString(LIMITS.marketNameChars)
 const indexerKeys = boundedArray(key, LIMITS.namedIndexers)
+const admissionNonce = boundedUint(Number.MAX_SAFE_INTEGER)
 
 function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): void {
   switch (op.type) {
@@ -126,7 +132,8 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
     case OP.JOB_UPDATE: jobId[pass](state, op.jobId); jobPatch[pass](state, op.patch); return
     case OP.JOB_SHIP: jobId[pass](state, op.jobId); note[pass](state, op.note); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.JOB_DISPUTE: jobId[pass](state, op.jobId); note[pass](state, op.reason); return
-    case OP.MARKET_INIT: marketName[pass](state, op.name); return
+    case OP.MARKET_INIT: marketName[pass](state, op.name); admissionBits[pass](state, op.admissionBits ?? 0); return
+    case OP.WRITER_ADMIT: admissionNonce[pass](state, op.nonce); return
     case OP.JOB_ACCEPT: jobId[pass](state, op.jobId); optionalParty[pass](state, op.escrow ?? null); keyProof[pass](state, op.escrow?.keyProof ?? null); return
     case OP.JOB_COMPLETE: jobId[pass](state, op.jobId); optionalTxid[pass](state, op.payoutTxid ?? null); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.MARKET_SETTINGS: marketSettings[pass](state, op.settings); return
@@ -157,7 +164,8 @@ function decodeBody (state: State, type: number, version: number): OpBody {
     case OP.JOB_UPDATE: return { type, jobId: jobId.decode(state), patch: jobPatch.decode(state) }
     case OP.JOB_SHIP: return { type, jobId: jobId.decode(state), note: note.decode(state), psbt: version >= 3 ? optionalPsbt.decode(state) : null }
     case OP.JOB_DISPUTE: return { type, jobId: jobId.decode(state), reason: note.decode(state) }
-    case OP.MARKET_INIT: return { type, name: marketName.decode(state) }
+    case OP.MARKET_INIT: return { type, name: marketName.decode(state), admissionBits: version >= 7 ? admissionBits.decode(state) : 0 }
+    case OP.WRITER_ADMIT: if (version < 7) break; return { type, nonce: admissionNonce.decode(state) }
     case OP.JOB_ACCEPT: {
       const id = jobId.decode(state)
       const escrow = version >= 3 ? optionalParty.decode(state) : null

@@ -59,6 +59,7 @@ export type EventTag =
   | 'job-created' | 'job-changed' | 'model-analysed' | 'sharing-file' | 'upload-progress' | 'file-shared' | 'file-stored-locally'
   | 'wallet-created' | 'escrow-offline' | 'escrow-step' | 'escrow-error' | 'payout-broadcast' | 'cancel-signed' | 'split-signed'
   | 'chat-sent' | 'chat-photo-saved' | 'download-start' | 'download-progress' | 'review-posted'
+  | 'admission-work' | 'admission-done'
 
 export interface P2PrintEvent { tag: EventTag, data: Record<string, unknown> }
 
@@ -141,20 +142,27 @@ export class P2Print extends ReadyResource {
   // The market --market names, else the storage's current one (NO_MARKET when there is none).
   async openMarket (): Promise<Market> {
     await this.leaveMarket()
-    this.current = await this.peer.openMarket(this.opts.marketKey)
+    this.current = this.tell(await this.peer.openMarket(this.opts.marketKey))
     return this.current
   }
 
-  async createMarket (name = ''): Promise<Market> {
+  async createMarket (name = '', admissionBits?: number): Promise<Market> {
     await this.leaveMarket()
-    this.current = await this.peer.createMarket(name)
+    this.current = this.tell(await this.peer.createMarket(name, admissionBits))
     return this.current
   }
 
   async joinMarket (key: Uint8Array): Promise<Market> {
     await this.leaveMarket()
-    this.current = await this.peer.joinMarket(key)
+    this.current = this.tell(await this.peer.joinMarket(key))
     return this.current
+  }
+
+  // A peer's first write in a market that asks work of new writers takes seconds (lib/market/admission.ts): say why.
+  private tell (market: Market): Market {
+    market.on('admitting', (d: { bits: number }) => this.event('admission-work', d))
+    market.on('admission', (d: { bits: number, ms: number, tried: number }) => this.event('admission-done', d))
+    return market
   }
 
   // The escrow engine belongs to the market it was opened on: it stops before another market is opened.
