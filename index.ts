@@ -24,6 +24,7 @@ const load = {
   search: async () => await import('./lib/commands/search.js'),
   seed: async () => await import('./lib/commands/seed.js'),
   testnet: async () => await import('./lib/commands/testnet.js'),
+  blind: async () => await import('./lib/commands/blind.js'),
   wallet: async () => await import('./lib/commands/wallet.js')
 }
 
@@ -76,6 +77,7 @@ const OPTIONS = {
   'funding-timeout': { type: 'string' },
   'refund-delay': { type: 'string' },
   'admission-bits': { type: 'string' },
+  'blind-peer': { type: 'string', multiple: true },
   winner: { type: 'string' },
   'fee-pct': { type: 'string' },
   'printer-pct': { type: 'string' },
@@ -245,6 +247,12 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
       if (!Number.isFinite(keepDays) || keepDays < 0) throw BAD_ARGUMENT('--keep-closed must be a number of days')
       return (await load.seed()).seedCommand(ctx, { quotaBytes: Math.round(quotaMb * 1024 * 1024), keepClosedMs: Math.round(keepDays * 86_400_000), notify: values.notify })
     }
+    case 'blind-peer': {
+      tooMany(1)
+      const quotaMb = values.quota === undefined ? 10_240 : Number(values.quota)
+      if (!Number.isFinite(quotaMb) || quotaMb <= 0) throw BAD_ARGUMENT('--quota must be a number of megabytes')
+      return (await load.blind()).blindPeerCommand(ctx, quotaMb)
+    }
     case 'regtest': {
       tooMany(1)
       const port = values.port === undefined ? 48332 : Number(values.port)
@@ -295,6 +303,7 @@ async function uiCommand (ctx: Ctx, values: Values): Promise<Result> {
     chain: ctx.chain,
     bitcoinRpc: ctx.bitcoinRpc,
     esplora: ctx.esplora,
+    blindPeers: ctx.blindPeers,
     host: ctx.host,
     filters: { status: status as Status | 'all' | undefined, material: values.material, country: values.country, minBounty: values['min-bounty'] }
   })
@@ -317,8 +326,18 @@ function makeCtx (values: Values, io: Io, env: Record<string, string | undefined
     chain: parseChain(values.chain ?? env.P2PRINT_CHAIN),
     bitcoinRpc: values['bitcoin-rpc'] ?? env.P2PRINT_BITCOIN_RPC ?? null,
     esplora: values.esplora ?? env.P2PRINT_ESPLORA ?? null,
+    blindPeers: parseBlindPeers(values['blind-peer'] ?? (env.P2PRINT_BLIND_PEERS ?? '').split(',').filter(s => s.trim() !== '')),
     ...io
   }
+}
+
+// --blind-peer KEY (repeatable) or P2PRINT_BLIND_PEERS=KEY,KEY: the blind peers this peer uses (lib/market/blind.ts).
+function parseBlindPeers (texts: string[]): Uint8Array[] {
+  return texts.map(text => {
+    const key = parseKey(text.trim())
+    if (key === null || key.byteLength !== 32) throw BAD_ARGUMENT(`--blind-peer ${JSON.stringify(text)} is not a blind peer's key (as \`p2print blind-peer\` prints it)`)
+    return key
+  })
 }
 
 function storageOf (values: Values): string {
@@ -327,7 +346,7 @@ function storageOf (values: Values): string {
 
 // Commands that run in this process even when p2print runs on their storage: those without a storage, and the
 // long-running ones (which need the storage to themselves and say so if it is taken).
-const OWN_PROCESS = new Set(['analyze', 'testnet', 'regtest', 'seed', 'ui'])
+const OWN_PROCESS = new Set(['analyze', 'testnet', 'regtest', 'seed', 'ui', 'blind-peer'])
 
 // For seed and the app: while they run, the commands run on their storage come here and run with their service.
 async function hostCommands (p: P2Print): Promise<{ close: () => Promise<void> }> {
@@ -397,9 +416,9 @@ async function main (argv: string[]): Promise<number> {
       return 0
     }
     const cmd = positionals[0]
-    longRunning = cmd === 'seed' || cmd === 'testnet' || cmd === 'regtest'
+    longRunning = cmd === 'seed' || cmd === 'testnet' || cmd === 'regtest' || cmd === 'blind-peer'
     const io = { cwd: process.cwd(), columns: process.stdout.columns ?? 80, color: process.stdout.isTTY === true }
-    const env = { P2PRINT_CHAIN: process.env.P2PRINT_CHAIN, P2PRINT_BITCOIN_RPC: process.env.P2PRINT_BITCOIN_RPC, P2PRINT_ESPLORA: process.env.P2PRINT_ESPLORA }
+    const env = { P2PRINT_CHAIN: process.env.P2PRINT_CHAIN, P2PRINT_BITCOIN_RPC: process.env.P2PRINT_BITCOIN_RPC, P2PRINT_ESPLORA: process.env.P2PRINT_ESPLORA, P2PRINT_BLIND_PEERS: process.env.P2PRINT_BLIND_PEERS }
     const app = cmd === undefined && process.stdout.isTTY === true && process.stdin.isTTY === true && !json
     if (!app && (cmd === undefined || !OWN_PROCESS.has(cmd))) {
       const { runHosted } = await import('./lib/sidecar/client.js')

@@ -75,6 +75,7 @@ export class AppSession implements AppCore {
       chain: opts.chain ?? null,
       bitcoinRpc: opts.bitcoinRpc ?? null,
       esplora: opts.esplora ?? null,
+      blindPeers: opts.blindPeers ?? [],
       network: true
     }
   }

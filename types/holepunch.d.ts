@@ -170,6 +170,7 @@ declare module 'autobase' {
     ack(): Promise<void>
     replicate(stream: unknown): unknown
     // the wakeup protocol's session over the replicated streams (autobase/index.js setWakeup); null before it opens
+    wakeupProtocol: unknown // the protomux-wakeup instance blind-peering announces through
     wakeupSession: { announceByStream(stream: unknown, wakeup: Array<{ key: Uint8Array, length: number }>): void } | null
     static getLocalKey(store: Corestore): Promise<Uint8Array>
   }
@@ -201,6 +202,9 @@ declare module 'hyperswarm' {
     connecting: number // client connections being opened now
     join(topic: Uint8Array, opts?: { server?: boolean; client?: boolean }): Discovery
     leave(topic: Uint8Array): Promise<void>
+    joinPeer(publicKey: Uint8Array): void // keep a connection to this peer (by its key), without any topic
+    leavePeer(publicKey: Uint8Array): void
+    dht: unknown // the HyperDHT the swarm runs on (blind-peering connects through it)
     flush(): Promise<void>
     destroy(opts?: { force?: boolean }): Promise<void>
     on(event: 'connection', listener: (conn: Duplex, info: PeerInfo) => void): this
@@ -314,4 +318,34 @@ declare module 'hypercore' {
   interface Hypercore {
     keyPair: { publicKey: Uint8Array; secretKey: Uint8Array | null } | null
   }
+}
+
+// holepunchto/blind-peering 2.0.1: asks blind peers (by their keys) to keep cores; connects over the DHT.
+declare module 'blind-peering' {
+  import type Autobase from 'autobase'
+  import type Corestore from 'corestore'
+  import type { Hypercore } from 'hypercore'
+  class BlindPeering {
+    constructor(dht: unknown, store: Corestore, opts: { keys: Uint8Array[]; wakeup?: unknown; pick?: number })
+    addAutobaseBackground(base: Autobase<unknown>, opts?: { referrer?: Uint8Array; priority?: number; announce?: boolean }): void
+    addCoreBackground(core: Hypercore, opts?: { referrer?: Uint8Array; priority?: number; announce?: boolean }): void
+    close(): Promise<void>
+  }
+  export = BlindPeering
+}
+
+// holepunchto/blind-peer 3.8.1: the server that keeps what blind-peering clients ask it to (RocksDB storage).
+declare module 'blind-peer' {
+  import type Corestore from 'corestore'
+  import { EventEmitter } from 'events'
+  class BlindPeer extends EventEmitter {
+    constructor(storage: string, opts?: { bootstrap?: Array<{ host: string; port: number }> | null; maxBytes?: number; trustedPubKeys?: Uint8Array[] })
+    publicKey: Uint8Array
+    store: Corestore
+    swarm: import('hyperswarm')
+    ready(): Promise<void>
+    listen(): Promise<void>
+    close(): Promise<void>
+  }
+  export = BlindPeer
 }

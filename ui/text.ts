@@ -39,6 +39,8 @@ Markets
                                 (default quota 10240 MB; files of completed/cancelled jobs kept 7 days); a line per
                                 new job matching a saved search, and CMD run for it (no shell; the job in P2PRINT_JOB_*
                                 environment variables: ID, TITLE, BOUNTY_SATS, BOUNTY_BTC, MATERIAL, COUNTRY)
+  blind-peer [--quota MB]       keep running as a blind peer: keep the cores of the peers that name this one's key
+                                (--blind-peer KEY) and serve them while they are offline (default quota 10240 MB)
   testnet [--port N]            run a local DHT on 127.0.0.1 (default port 49737) to try peers on one machine
   regtest [--port N] [--faucet-port N] [--api-key K]
                                 run a throw-away Bitcoin regtest node with a faucet (needs a clone with devDependencies)
@@ -106,6 +108,8 @@ Options
   --market KEY         act on this market instead of the current one
   --json               print one JSON document on stdout (errors too)
   --sync-timeout SECS  how long to look for peers and catch up (default 10)
+  --blind-peer KEY     a blind peer to keep this peer's log and files and to read others' from (repeat it, or set
+                       P2PRINT_BLIND_PEERS=KEY,KEY)
 
 Materials: PLA, ABS, PETG, TPU, Nylon, Resin, Other. Job states: open → accepted → active → shipped → completed;
 open → cancelled; accepted/active → open (printer withdraws); active/shipped → disputed.
@@ -127,8 +131,10 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'join-unanswered': return `Nothing answered for market ${String(data.key)}${data.peers === 0 ? ' (no peer of it was reachable)' : ''}: it is joined but empty. Check the key with whoever shared it; once a peer of that market is online, \`p2print sync\` fetches it.`
     case 'admission-work': return `First write in this market: proving ${String(data.bits)} bits of work so the market admits this peer as a writer (a few seconds, once)…`
     case 'admission-done': return `Work done in ${(Number(data.ms) / 1000).toFixed(1)} s.`
+    case 'blind-held': return data.held === 0 ? `No blind peer holds it yet (of ${String(data.of)} configured): it is served while this peer or another holds it.` : `Held by ${String(data.held)} of ${String(data.of)} blind peer(s): served while this peer is offline.`
     case 'job-created': return `Posted job ${String(data.id)}`
     case 'job-changed': return `Job ${String(data.id)} is now ${String(data.status)}${data.confirmed === true ? '' : ' (not yet confirmed)'}`
+    case 'blind-peer': return `${ts()} blind peer running: its key is ${String(data.key)} (peers use it with --blind-peer KEY); storage ${String(data.storage)}, up to ${String(data.maxMb)} MB (Ctrl-C to stop)`
     case 'seeding': return `${ts()} seeding market ${String(data.key)} as ${shortId(String(data.id))}${data.indexer === true ? ' (indexer)' : ''}, ${String(data.jobs)} jobs`
     case 'peer-connected': return `${ts()} peer connected (${String(data.peers)} connected)`
     case 'peer-disconnected': return `${ts()} peer disconnected (${String(data.peers)} connected)`

@@ -19,6 +19,7 @@ export interface AppOptions {
   chain?: ChainName | null
   bitcoinRpc?: string | null
   esplora?: string | null
+  blindPeers?: Uint8Array[] // lib/market/blind.ts
   syncTimeoutMs?: number // how long an action waits for a peer to take what it wrote (default 5 s)
   host?: (p: P2Print) => Promise<{ close: () => Promise<void> }> // serve the commands run on this storage (lib/sidecar)
 }

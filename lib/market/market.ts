@@ -14,6 +14,7 @@ import { encodeOp, decodeOp, OP, SchemaError, type Op, type OpBody, type JobReco
 import { getIndexers, marketTime, marketNow, TICK_MS, type MarketNow } from './clock.js'
 import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, getSettings, type View, type JobQuery } from './view.js'
 import { DEFAULT_ADMISSION_BITS, admissionWork, findAdmission } from './admission.js'
+import { BlindMirrors } from './blind.js'
 
 export interface MarketOptions {
   bootstrap?: Array<{ host: string, port: number }> | null
@@ -22,6 +23,7 @@ export interface MarketOptions {
   now?: () => number
   name?: string // for a market being created
   admissionBits?: number // for a market being created: the work it asks of new writers (./admission.ts)
+  blindPeers?: Uint8Array[] // keys of blind peers that keep this peer's cores and serve others' (./blind.ts)
   clockMs?: number // while this peer is one of the market's indexers, tick the market clock this often (0: never)
 }
 
@@ -43,6 +45,7 @@ export class Market extends ReadyResource {
   private readonly creating: boolean
   private clockTimer: NodeJS.Timeout | null = null
   private localSession: Hypercore | null = null
+  blind: BlindMirrors | null = null
 
   constructor (store: Corestore, key: Uint8Array | null, opts: MarketOptions = {}) {
     super()
@@ -92,11 +95,17 @@ export class Market extends ReadyResource {
       conn.once('close', () => this.emit('peer-remove', conn))
     })
     this.discovery = swarm.join(this.base.discoveryKey)
+    const blind = this.opts.blindPeers ?? []
+    if (blind.length > 0) {
+      this.blind = new BlindMirrors(swarm, this.store, this.base as Autobase<unknown>, blind)
+      await this.blind.keepDrive(await this.files.own())
+    }
   }
 
   protected override async _close (): Promise<void> {
     if (this.clockTimer !== null) clearInterval(this.clockTimer)
     if (this.lookTimer !== null) clearTimeout(this.lookTimer)
+    if (this.blind !== null) this.blind.close()
     if (this.swarm !== null) await this.swarm.destroy()
     if (this.localSession !== null) await this.localSession.close()
     await this.files.close()
@@ -278,7 +287,10 @@ export class Market extends ReadyResource {
       // storage has now instead of waiting out the whole timeout
       const swarm = this.swarm
       const nobody = (): boolean => swarm.peers.size === 0 && swarm.connecting === 0
-      while (this.connections === 0 && !nobody() && Date.now() < deadline) await sleep(50)
+      // blind peers announce no topic: a peer that has them waits a little for their direct connections too
+      const blindUntil = Math.min(deadline, Date.now() + BLIND_CONNECT_MS)
+      const blindPending = (): boolean => this.blind !== null && Date.now() < blindUntil && !this.blindConnected()
+      while (this.connections === 0 && (!nobody() || blindPending()) && Date.now() < deadline) await sleep(50)
     }
     if (this.connections === 0) {
       await this.base.update()
@@ -298,6 +310,30 @@ export class Market extends ReadyResource {
     }
     if (process.env.P2PRINT_TRACE === '1' && !this.caughtUp()) this.traceWriters()
     return this.connections
+  }
+
+  // With blind peers: waits until at least one holds this peer's own log and its drive (db and blobs) to their
+  // ends, and returns how many blind peers hold all of it (0: none yet, or no blind peers).
+  async waitBlindHeld (timeoutMs: number): Promise<number> {
+    const blind = this.blind
+    if (blind === null) return 0
+    const deadline = Date.now() + timeoutMs
+    const drive = await this.files.own()
+    const cores = [this.base.local, drive.core, (await drive.getBlobs()).core]
+    const held = (): number => Math.min(...cores.map(c => blind.holding(c)))
+    while (held() === 0 && Date.now() < deadline) await sleep(100)
+    return held()
+  }
+
+  // Whether a connection to one of this peer's blind peers is open.
+  blindConnected (): boolean {
+    if (this.blind === null || this.swarm === null) return false
+    const keys = this.blind.keys
+    for (const conn of this.swarm.connections) {
+      const remote = (conn as unknown as { remotePublicKey?: Uint8Array }).remotePublicKey
+      if (remote !== undefined && keys.some(k => b4a.equals(k, remote))) return true
+    }
+    return false
   }
 
   private traceWriters (): void {
@@ -424,6 +460,7 @@ export class Market extends ReadyResource {
 }
 
 const NUDGE_MS = 2000
+const BLIND_CONNECT_MS = 5000
 const LOOK_MS = 3000
 const MAX_LOOK_MS = 60_000
 

@@ -51,6 +51,7 @@ export interface P2PrintOptions extends ChainOptions {
   // storage that has no market yet
   readOnly?: boolean
   noNewWallet?: boolean // wallet restore: no wallet is made on open (the restored one takes its place)
+  blindPeers?: Uint8Array[] // keys of the blind peers this peer uses (lib/market/blind.ts)
 }
 
 // What a front end may be told while a method runs. The text renderer (ui/text.ts) has a line for each.
@@ -59,7 +60,7 @@ export type EventTag =
   | 'job-created' | 'job-changed' | 'model-analysed' | 'sharing-file' | 'upload-progress' | 'file-shared' | 'file-stored-locally'
   | 'wallet-created' | 'escrow-offline' | 'escrow-step' | 'escrow-error' | 'payout-broadcast' | 'cancel-signed' | 'split-signed'
   | 'chat-sent' | 'chat-photo-saved' | 'download-start' | 'download-progress' | 'review-posted'
-  | 'admission-work' | 'admission-done'
+  | 'admission-work' | 'admission-done' | 'blind-held'
 
 export interface P2PrintEvent { tag: EventTag, data: Record<string, unknown> }
 
@@ -99,7 +100,7 @@ export class P2Print extends ReadyResource {
   constructor (opts: P2PrintOptions) {
     super()
     this.opts = opts
-    this.peer = new Peer(opts.storage, { bootstrap: opts.bootstrap, swarm: opts.network !== false })
+    this.peer = new Peer(opts.storage, { bootstrap: opts.bootstrap, swarm: opts.network !== false, blindPeers: opts.blindPeers })
   }
 
   // Every storage has a wallet from its first run (the recovery phrase stays in it); the app shows a new one's words.
@@ -370,6 +371,11 @@ export class P2Print extends ReadyResource {
     this.event('sharing')
     const ok = await market.waitFlushed(this.opts.syncTimeoutMs)
     this.event(ok ? 'shared' : 'stored-locally', { peers: market.connections })
+    if (market.blind !== null) {
+      // what this peer wrote stays available while it is offline once a blind peer holds it
+      const held = await market.waitBlindHeld(this.opts.syncTimeoutMs)
+      this.event('blind-held', { held, of: market.blind.keys.length })
+    }
     return ok
   }
 

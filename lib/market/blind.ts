@@ -1,0 +1,54 @@
+// Blind peers: servers (holepunchto/blind-peer; `p2print blind-peer`) that keep other peers' cores and serve them
+// while their authors are offline, without any key to read them by but the cores' own. A peer configured with blind
+// peers' keys (--blind-peer, P2PRINT_BLIND_PEERS) asks them, with holepunchto/blind-peering, to keep the market's
+// Autobase (its own writer core, the system and view cores, the writers it follows) and its own drive (the models and
+// photos it shares); and it connects to them directly (they announce no topic), so it can read from them what an
+// offline author left there.
+import BlindPeering from 'blind-peering'
+import b4a from 'b4a'
+import type Autobase from 'autobase'
+import type Hyperswarm from 'hyperswarm'
+import type Corestore from 'corestore'
+import type { Hypercore } from 'hypercore'
+import type Hyperdrive from 'hyperdrive'
+
+export class BlindMirrors {
+  private readonly peering: BlindPeering
+  private readonly drives = new Set<string>()
+  constructor (private readonly swarm: Hyperswarm, store: Corestore, private readonly base: Autobase<unknown>, readonly keys: Uint8Array[]) {
+    this.peering = new BlindPeering(swarm.dht, store, { keys, wakeup: base.wakeupProtocol, pick: keys.length })
+    this.peering.addAutobaseBackground(base)
+    for (const key of keys) swarm.joinPeer(key)
+  }
+
+  // Asks the blind peers to keep a drive this peer writes (its db core and its blobs core).
+  async keepDrive (drive: Hyperdrive): Promise<void> {
+    await drive.ready()
+    const id = b4a.toString(drive.key, 'hex')
+    if (this.drives.has(id)) return
+    this.drives.add(id)
+    this.peering.addCoreBackground(drive.core, { referrer: drive.key })
+    const blobs = await drive.getBlobs()
+    this.peering.addCoreBackground(blobs.core, { referrer: drive.key })
+  }
+
+  // Asks again for the Autobase: its writers as they are now (blind-peering sends them once, when first asked).
+  refresh (): void {
+    this.peering.addAutobaseBackground(this.base)
+  }
+
+  // How many of the blind peers hold `core` up to `length` (0 for an empty core: nothing to hold).
+  holding (core: Hypercore, length = core.length): number {
+    if (length === 0) return this.keys.length
+    let n = 0
+    for (const key of this.keys) {
+      if (core.peers.some(p => p.remotePublicKey !== undefined && b4a.equals(p.remotePublicKey, key) && p.remoteContiguousLength >= length)) n++
+    }
+    return n
+  }
+
+  close (): void {
+    for (const key of this.keys) this.swarm.leavePeer(key)
+    this.peering.close()
+  }
+}
