@@ -183,6 +183,7 @@ async function main (): Promise<void> {
       fundingTimeoutSecs: 3600,
       refundDelayBlocks: 20,
       admissionBits: 0,
+      blindPeers: [],
       mediators: []
     }
     await client.market.append({ type: OP.MARKET_SETTINGS, settings })

@@ -9,7 +9,8 @@ import b4a from 'b4a'
 import { openMarket, tmpDir, testnet, eventually, type Test } from './helpers.js'
 import { JOB } from './escrow-raw.js'
 import { binaryStl, uvSphere } from './fixtures/meshes.js'
-import { OP } from '../lib/schema.js'
+import { OP, DEFAULT_SETTINGS } from '../lib/schema.js'
+import { getSettings } from '../lib/market/view.js'
 import { parseKey } from '../lib/ids.js'
 import type { Market } from '../lib/market/market.js'
 import type { Hypercore } from 'hypercore'
@@ -93,6 +94,56 @@ test('two blind peers keep a client\'s job and model: a printer downloads it wit
   const job = (await printer.market.getJob(jobId!))!.job
   const bytes = await printer.market.files.fetch(job.file!, { maxBytes: 50 * 1024 * 1024, stallMs: 30_000 })
   t.ok(b4a.equals(crypto.createHash('sha256').update(bytes).digest(), sha), 'the model it downloaded has the client\'s sha256')
+})
+
+test('blind peers the market\'s settings name: peers that were given none use them', async (t) => {
+  const tn = await testnet(t)
+  const root = await tmpDir(t)
+  const boot = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  const keys = [await blindPeer(t, path.join(root, 'bp1'), boot), await blindPeer(t, path.join(root, 'bp2'), boot)]
+  const opts = { bootstrap: tn.bootstrap, ackInterval: 100 }
+  const creator = await openMarket(t, path.join(root, 'creator'), null, { ...opts, blindPeers: keys })
+  await creator.market.append({ type: OP.MARKET_SETTINGS, settings: { ...DEFAULT_SETTINGS, blindPeers: [keys[0], keys[0]] } })
+  await creator.market.update()
+  t.alike((await getSettings(creator.market.view)).blindPeers, [], 'the same blind peer named twice: refused')
+  await creator.market.append({ type: OP.MARKET_SETTINGS, settings: { ...DEFAULT_SETTINGS, blindPeers: keys } })
+  await creator.market.update()
+  t.is((await getSettings(creator.market.view)).blindPeers.length, 2, 'the creator named two blind peers')
+
+  // the printer joins while the creator is online, learns the settings, and leaves
+  const printerDir = path.join(root, 'printer')
+  const first = await openMarket(t, printerDir, creator.market.key, opts)
+  t.ok(await eventually(async () => { await first.market.update(); return (await getSettings(first.market.view)).blindPeers.length === 2 }, 30_000), 'the printer has the settings')
+  await first.market.close()
+  await first.store.close()
+
+  const client = await openMarket(t, path.join(root, 'client'), creator.market.key, opts)
+  t.ok(await eventually(async () => { await client.market.update(); return client.market.blind !== null && client.market.blind.keys.length === 2 }, 30_000), 'the client, given no blind peer, uses the two the settings name')
+  const model = binaryStl(uvSphere(10, 32, 16))
+  const sha = crypto.createHash('sha256').update(model).digest()
+  const file = await client.market.files.attach(model, 'small.stl', { kind: 'stl', models: 1, facets: 1, sizeMm: [20, 20, 20], volumeCm3: 4, areaCm2: 12, shells: 1, closed: true, manifold: true, fits: [] })
+  const { jobId } = await client.market.append({ type: OP.JOB_CREATE, job: { ...JOB, title: 'named in the settings' }, file })
+  t.ok(await eventually(async () => { await creator.market.update(); const j = await creator.market.getJob(jobId!); return j !== null && j.confirmed }, 60_000), 'the job is confirmed')
+  const drive = await client.market.files.own()
+  const blobs = (await drive.getBlobs()).core
+  const viewLength = creator.market.view.core.signedLength
+  const system = (creator.market.base as unknown as { core: Hypercore }).core
+  t.ok(await eventually(() =>
+    heldByAll(client.market, client.market.base.local, client.market.base.local.length) &&
+    heldByAll(client.market, drive.core, drive.core.length) &&
+    heldByAll(client.market, blobs, blobs.length) &&
+    heldByAll(creator.market, creator.market.view.core, viewLength) &&
+    heldByAll(creator.market, system, system.signedLength), 60_000), 'both blind peers hold the client\'s job and model and the creator\'s view')
+  await client.market.close()
+  await creator.market.close()
+
+  const printer = await openMarket(t, printerDir, creator.market.key, opts)
+  await printer.market.sync(30_000)
+  t.ok(printer.market.blindConnected(), 'the printer, given no blind peer, reached one the settings name')
+  t.ok(await eventually(async () => { await printer.market.update(); return (await printer.market.getJob(jobId!)) !== null }, 60_000), 'the printer sees the job')
+  const job = (await printer.market.getJob(jobId!))!.job
+  const bytes = await printer.market.files.fetch(job.file!, { maxBytes: 50 * 1024 * 1024, stallMs: 30_000 })
+  t.ok(b4a.equals(crypto.createHash('sha256').update(bytes).digest(), sha), 'and downloads the model (sha256 equal)')
 })
 
 test('--blind-peer takes only a blind peer\'s key', async (t) => {

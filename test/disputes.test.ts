@@ -57,6 +57,7 @@ async function setup (t: Test): Promise<Setup> {
     fundingTimeoutSecs: 3600,
     refundDelayBlocks: 20,
     admissionBits: 0,
+    blindPeers: [],
     mediators: [mediator.market.writerKey]
   }
   await client.market.append({ type: OP.MARKET_SETTINGS, settings })

@@ -52,6 +52,7 @@ async function setup (t: Test, over: Partial<MarketSettings> = {}): Promise<Setu
     fundingTimeoutSecs: 3600,
     refundDelayBlocks: 20,
     admissionBits: 0,
+    blindPeers: [],
     mediators: [],
     ...over
   }

@@ -47,7 +47,7 @@ test('escrow limits: terms past the printer\'s limits are not accepted, past the
   await arbitrator.joinMarket(client.market.key)
   const arbWallet = await Wallet.load(arbitrator.peer.dir, { network: chain.network })
   // an arbitration fee of 12 %: within what apply allows (15 %), past the default limit (10 %)
-  const settings: MarketSettings = { chain: 'regtest', arbitrators: [{ id: arbitrator.market.writerKey, pubkey: arbitratorPubkey(arbWallet) }], depositPct: 15, arbitrationFeePct: 12, fundingDepth: 1, fundingTimeoutSecs: 3600, refundDelayBlocks: 20, mediators: [], admissionBits: 0 }
+  const settings: MarketSettings = { chain: 'regtest', arbitrators: [{ id: arbitrator.market.writerKey, pubkey: arbitratorPubkey(arbWallet) }], depositPct: 15, arbitrationFeePct: 12, fundingDepth: 1, fundingTimeoutSecs: 3600, refundDelayBlocks: 20, mediators: [], admissionBits: 0, blindPeers: [] }
   await client.market.append({ type: OP.MARKET_SETTINGS, settings })
   for (const p of [client, printer]) await waitFor('the settings', async () => (await getSettings(p.market.view)).arbitrationFeePct === 12)
 

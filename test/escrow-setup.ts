@@ -61,6 +61,7 @@ export async function escrowSetup (t: Test, o: SetupOptions = {}): Promise<Escro
     fundingTimeoutSecs: 3600,
     refundDelayBlocks: 20,
     admissionBits: 0,
+    blindPeers: [],
     mediators: o.mediator === false ? [] : [mediator.market.writerKey],
     ...o.settings
   }

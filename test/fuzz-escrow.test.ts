@@ -91,7 +91,7 @@ function fuzzOp (r: ReturnType<typeof prng>, targets: Target[], keys: Uint8Array
     case OP.JOB_COMPLETE: body = { type, jobId, payoutTxid: r.int(2) === 0 ? null : txid(), psbt: r.int(3) === 0 ? null : psbt() }; break
     case OP.JOB_DISPUTE: body = { type, jobId, reason: strings(r, LIMITS.noteChars) }; break
     case OP.MARKET_INIT: body = { type, name: strings(r, LIMITS.marketNameChars) }; break
-    case OP.MARKET_SETTINGS: body = { type, settings: { chain: r.pick(['', 'regtest', 'mainnet'] as const), arbitrators: [], depositPct: u(), arbitrationFeePct: u(), fundingDepth: u(), fundingTimeoutSecs: u(), refundDelayBlocks: u(), mediators: [key()], admissionBits: u() } }; break
+    case OP.MARKET_SETTINGS: body = { type, settings: { chain: r.pick(['', 'regtest', 'mainnet'] as const), arbitrators: [], depositPct: u(), arbitrationFeePct: u(), fundingDepth: u(), fundingTimeoutSecs: u(), refundDelayBlocks: u(), mediators: [key()], admissionBits: u(), blindPeers: [key()] } }; break
     case OP.ESCROW_PROPOSE: body = { type, jobId, escrow: { ...party(), lockHeight: u() } }; break
     case OP.ESCROW_SIGN: body = { type, jobId, kind: r.pick(SIGN_KINDS), psbt: psbt() }; break
     case OP.ESCROW_FUNDED: body = { type, jobId, txid: txid() }; break

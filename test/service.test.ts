@@ -168,6 +168,7 @@ test('service: escrow on regtest — watchEscrow alone takes an accepted job to 
     fundingTimeoutSecs: 3600,
     refundDelayBlocks: 20,
     admissionBits: 0,
+    blindPeers: [],
     mediators: []
   }
   await client.market.append({ type: OP.MARKET_SETTINGS, settings })

@@ -90,6 +90,7 @@ Wallet (Bitcoin; --chain mainnet|testnet|signet|regtest, default testnet or the 
 Escrow (in a market whose creator set a chain; needs --bitcoin-rpc or --esplora)
   market settings [--chain C] [--arbitrator ID:PUBKEY]... [--mediator ID]... [--arbitration-fee PCT]
                   [--funding-depth N] [--funding-timeout SECS] [--refund-delay BLOCKS] [--admission-bits N]
+                  [--blind-peers KEY,KEY|none]
                                 (the market's creator)
   escrow ID                     address, amounts, who signed, txids, depth, each path's payout, deadlines
   mediator register --fee-pct N | mediator list   (mediators are named by the market's creator)
@@ -294,6 +295,7 @@ function renderSettings (s: SettingsJSON): string {
     `  mediators       ${s.mediators.length === 0 ? 'none named (disputes go straight to the arbitrator)' : s.mediators.join(', ')}`,
     `  deposits        ${s.depositPct} % of the bounty from each side; arbitration fee ${s.arbitrationFeePct} %`,
     `  funding         ${s.fundingDepth} confirmation(s), within ${Math.round(s.fundingTimeoutSecs / 60)} min of the acceptance; refund after ${s.refundDelayBlocks} blocks`,
+    `  blind peers     ${s.blindPeers.length === 0 ? 'none named (peers may use their own: --blind-peer)' : s.blindPeers.join(', ')}`,
     `  new writers     ${s.admissionBits === 0 ? 'admitted on their first op (no work asked)' : `prove ${s.admissionBits} bits of work (about 2^${s.admissionBits} hashes) before their first op`}`
   ].join('\n')
 }

@@ -28,7 +28,8 @@ export function settingsDraft (s: SettingsJSON): SettingsDraft {
     fundingDepth: String(s.fundingDepth),
     fundingTimeoutSecs: String(s.fundingTimeoutSecs),
     refundDelayBlocks: String(s.refundDelayBlocks),
-    admissionBits: String(s.admissionBits)
+    admissionBits: String(s.admissionBits),
+    blindPeers: s.blindPeers.join(' ')
   }
 }
 
@@ -75,7 +76,8 @@ export function settingsPatch (d: SettingsDraft, currentChain: string): Settings
   const patch: SettingsPatch = {
     chain: parseChain(d.chain, currentChain),
     arbitrators: parseArbitrators(d.arbitrators),
-    mediators: parsePeerIds(d.mediators, LIMITS.mediators, 'mediators')
+    mediators: parsePeerIds(d.mediators, LIMITS.mediators, 'mediators'),
+    blindPeers: parsePeerIds(d.blindPeers, LIMITS.blindPeers, 'blind peers')
   }
   for (const [k, what] of NUMBERS) patch[k] = parseCount(d[k], k, what)
   if (patch.arbitrationFeePct! > patch.depositPct!) throw BAD_ARGUMENT(`the arbitration fee (${patch.arbitrationFeePct!} %) cannot be more than the deposit (${patch.depositPct!} %)`)
@@ -90,6 +92,7 @@ export function validateSettings (d: SettingsDraft, currentChain: string): Setti
   check('chain', () => parseChain(d.chain, currentChain))
   check('arbitrators', () => parseArbitrators(d.arbitrators))
   check('mediators', () => parsePeerIds(d.mediators, LIMITS.mediators, 'mediators'))
+  check('blindPeers', () => parsePeerIds(d.blindPeers, LIMITS.blindPeers, 'blind peers'))
   for (const [k, what] of NUMBERS) check(k, () => parseCount(d[k], k, what))
   if (errors.arbitrationFeePct === undefined && errors.depositPct === undefined && Number(d.arbitrationFeePct) > Number(d.depositPct)) {
     errors.arbitrationFeePct = `the arbitration fee cannot be more than the deposit (${d.depositPct.trim()} %)`

@@ -42,6 +42,7 @@ export interface SettingsFlags {
   fundingTimeout?: string
   refundDelay?: string
   admissionBits?: string
+  blindPeers?: string // KEY,KEY or none
 }
 
 function count (text: string | undefined, flag: string, min: number, max: number): number | undefined {
@@ -66,6 +67,12 @@ export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<R
     return key
   })
   if (mediators !== undefined && mediators.length > LIMITS.mediators) throw BAD_ARGUMENT(`at most ${LIMITS.mediators} mediators`)
+  const blindPeers: Uint8Array[] | undefined = flags.blindPeers === undefined ? undefined : flags.blindPeers.trim() === 'none' ? [] : flags.blindPeers.split(',').filter(k => k.trim() !== '').map(k => {
+    const key = parseKey(k.trim())
+    if (key === null || key.byteLength !== 32) throw BAD_ARGUMENT(`--blind-peers: ${JSON.stringify(k)} is not a blind peer's key (as \`p2print blind-peer\` prints it)`)
+    return key
+  })
+  if (blindPeers !== undefined && blindPeers.length > LIMITS.blindPeers) throw BAD_ARGUMENT(`--blind-peers: at most ${LIMITS.blindPeers} blind peers`)
   const b = SETTINGS_BOUNDS
   const patch = {
     arbitrationFeePct: count(flags.arbitrationFee, '--arbitration-fee', ...b.arbitrationFeePct),
@@ -75,7 +82,7 @@ export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<R
     refundDelayBlocks: count(flags.refundDelay, '--refund-delay', ...b.refundDelayBlocks),
     admissionBits: parseAdmissionBits(flags.admissionBits)
   }
-  return withMarket(ctx, async (p) => ({ kind: 'settings', data: settingsJSON(await p.setSettings({ ...patch, chain: flags.chain as MarketSettings['chain'] | undefined, arbitrators, mediators })) }))
+  return withMarket(ctx, async (p) => ({ kind: 'settings', data: settingsJSON(await p.setSettings({ ...patch, chain: flags.chain as MarketSettings['chain'] | undefined, arbitrators, mediators, blindPeers })) }))
 }
 
 export type { SettingsJSON }

@@ -332,6 +332,9 @@ async function applySettings (b: Batch, op: Extract<Op, { type: typeof OP.MARKET
   for (let i = 0; i < s.mediators.length; i++) {
     for (let k = 0; k < i; k++) if (b4a.equals(s.mediators[k], s.mediators[i])) return false
   }
+  for (let i = 0; i < s.blindPeers.length; i++) {
+    for (let k = 0; k < i; k++) if (b4a.equals(s.blindPeers[k], s.blindPeers[i])) return false
+  }
   await putSettings(b, s)
   await putWriter(b, author, { ...writer, ops: writer.ops + 1 })
   return true

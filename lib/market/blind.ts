@@ -1,6 +1,6 @@
 // Blind peers: servers (holepunchto/blind-peer; `p2print blind-peer`) that keep other peers' cores and serve them
 // while their authors are offline, without any key to read them by but the cores' own. A peer configured with blind
-// peers' keys (--blind-peer, P2PRINT_BLIND_PEERS) asks them, with holepunchto/blind-peering, to keep the market's
+// peers' keys (--blind-peer, P2PRINT_BLIND_PEERS, and those the market's settings name) asks them, with holepunchto/blind-peering, to keep the market's
 // Autobase (its own writer core, the system and view cores, the writers it follows) and its own drive (the models and
 // photos it shares); and it connects to them directly (they announce no topic), so it can read from them what an
 // offline author left there.
@@ -12,11 +12,14 @@ import type Corestore from 'corestore'
 import type { Hypercore } from 'hypercore'
 import type Hyperdrive from 'hyperdrive'
 
+const PICK = 3
+
 export class BlindMirrors {
   private readonly peering: BlindPeering
   private readonly drives = new Set<string>()
   constructor (private readonly swarm: Hyperswarm, store: Corestore, private readonly base: Autobase<unknown>, readonly keys: Uint8Array[]) {
-    this.peering = new BlindPeering(swarm.dht, store, { keys, wakeup: base.wakeupProtocol, pick: keys.length })
+    // each core goes to up to PICK of them (the closest to its key, as blind-peering picks); this peer connects to all
+    this.peering = new BlindPeering(swarm.dht, store, { keys, wakeup: base.wakeupProtocol, pick: Math.min(PICK, keys.length) })
     this.peering.addAutobaseBackground(base)
     for (const key of keys) swarm.joinPeer(key)
   }

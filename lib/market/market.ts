@@ -95,11 +95,31 @@ export class Market extends ReadyResource {
       conn.once('close', () => this.emit('peer-remove', conn))
     })
     this.discovery = swarm.join(this.base.discoveryKey)
-    const blind = this.opts.blindPeers ?? []
-    if (blind.length > 0) {
-      this.blind = new BlindMirrors(swarm, this.store, this.base as Autobase<unknown>, blind)
-      await this.blind.keepDrive(await this.files.own())
+    await this.useBlindPeers()
+    this.on('update', () => { this.useBlindPeers().catch((err: unknown) => this.emit('warning', err)) })
+  }
+
+  private blindIds = ''
+  private blindChange: Promise<void> = Promise.resolve()
+
+  // Uses the blind peers this peer was given (MarketOptions.blindPeers) and those the market's settings name, as
+  // the view has them now; starts over with the new set when it changes (rarely: a settings op).
+  private async useBlindPeers (): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.swarm === null || this.closing !== null) return
+      const keys: Uint8Array[] = []
+      for (const k of [...(this.opts.blindPeers ?? []), ...(await getSettings(this.view)).blindPeers]) {
+        if (!keys.some(x => b4a.equals(x, k))) keys.push(k)
+      }
+      const ids = keys.map(k => b4a.toString(k, 'hex')).sort().join(',')
+      if (ids === this.blindIds || this.closing !== null) return
+      this.blindIds = ids
+      if (this.blind !== null) this.blind.close()
+      this.blind = keys.length === 0 ? null : new BlindMirrors(this.swarm, this.store, this.base as Autobase<unknown>, keys)
+      if (this.blind !== null) await this.blind.keepDrive(await this.files.own())
     }
+    this.blindChange = this.blindChange.then(run, run)
+    return await this.blindChange
   }
 
   protected override async _close (): Promise<void> {

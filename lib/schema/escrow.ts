@@ -25,6 +25,7 @@ export interface MarketSettings {
   // the proof of work a peer's writer/admit op needs before it may write (lib/market/admission.ts); 0: none, any
   // well-formed first op admits its writer (every market made before schema v7)
   admissionBits: number
+  blindPeers: Uint8Array[] // keys of blind peers every peer of the market asks to keep its cores (schema v7)
 }
 
 // What apply accepts in market/settings (the command line has the same bounds).
@@ -46,7 +47,8 @@ export const DEFAULT_SETTINGS: MarketSettings = {
   fundingTimeoutSecs: 24 * 3600,
   refundDelayBlocks: 4320,
   mediators: [],
-  admissionBits: 0
+  admissionBits: 0,
+  blindPeers: []
 }
 
 // A coin one side brings to the funding transaction. txid in display (RPC) byte order.
@@ -107,7 +109,7 @@ export const winner = enumOf(WINNERS)
 export const signerRole = enumOf(SIGNER_ROLES)
 
 const arbitratorEntry = struct<ArbitratorEntry>([['id', key], ['pubkey', pubkey33]])
-const settingsCore = struct<Omit<MarketSettings, 'mediators' | 'admissionBits'>>([
+const settingsCore = struct<Omit<MarketSettings, 'mediators' | 'admissionBits' | 'blindPeers'>>([
   ['chain', chainSetting],
   ['arbitrators', boundedArray(arbitratorEntry, LIMITS.arbitrators)],
   ['depositPct', boundedUint(100)],
@@ -118,15 +120,27 @@ const settingsCore = struct<Omit<MarketSettings, 'mediators' | 'admissionBits'>>
 ])
 const mediatorKeys = boundedArray(key, LIMITS.mediators)
 export const admissionBits = boundedUint(32)
-// The mediators were appended in schema v5, the admission work in v7: a settings op or record without them names
-// no mediator and asks no work.
+const blindPeerKeys = boundedArray(key, LIMITS.blindPeers)
+// The mediators were appended in schema v5, the admission work and the blind peers in v7: a settings op or record
+// without them names no mediator, asks no work and names no blind peer.
 export const marketSettings: c.Encoder<MarketSettings> = {
-  preencode (state, s) { settingsCore.preencode(state, s); mediatorKeys.preencode(state, s.mediators ?? []); admissionBits.preencode(state, s.admissionBits ?? 0) },
-  encode (state, s) { settingsCore.encode(state, s); mediatorKeys.encode(state, s.mediators ?? []); admissionBits.encode(state, s.admissionBits ?? 0) },
+  preencode (state, s) {
+    settingsCore.preencode(state, s)
+    mediatorKeys.preencode(state, s.mediators ?? [])
+    admissionBits.preencode(state, s.admissionBits ?? 0)
+    blindPeerKeys.preencode(state, s.blindPeers ?? [])
+  },
+  encode (state, s) {
+    settingsCore.encode(state, s)
+    mediatorKeys.encode(state, s.mediators ?? [])
+    admissionBits.encode(state, s.admissionBits ?? 0)
+    blindPeerKeys.encode(state, s.blindPeers ?? [])
+  },
   decode (state) {
     const core = settingsCore.decode(state)
     const mediators = state.start < state.end ? mediatorKeys.decode(state) : []
-    return { ...core, mediators, admissionBits: state.start < state.end ? admissionBits.decode(state) : 0 }
+    const bits = state.start < state.end ? admissionBits.decode(state) : 0
+    return { ...core, mediators, admissionBits: bits, blindPeers: state.start < state.end ? blindPeerKeys.decode(state) : [] }
   }
 }
 const escrowCoin = struct<EscrowCoin>([['txid', txid32], ['vout', boundedUint(0xffffffff)], ['valueSats', sats], ['script', script]])

@@ -11,6 +11,7 @@ export const LIMITS = {
   scriptBytes: 64, // payout / change / fee output scripts
   arbitrators: 16,
   mediators: 16, // named in the market settings
+  blindPeers: 8, // named in the market settings (lib/market/blind.ts)
   namedIndexers: 4, // indexers the creator names besides itself (a market has at most 5)
   history: 32, // a job record keeps its first history entry and the latest ones
   leavers: 16, // the latest printers to leave a job (withdraw, or a lapse they caused), kept in its record

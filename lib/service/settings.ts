@@ -11,10 +11,10 @@ import { LIMITS } from '../schema.js'
 
 export type SettingsPatch = Partial<MarketSettings>
 
-export type SettingsJSON = Omit<MarketSettings, 'arbitrators' | 'mediators'> & { arbitrators: Array<{ id: string, pubkey: string }>, mediators: string[] }
+export type SettingsJSON = Omit<MarketSettings, 'arbitrators' | 'mediators' | 'blindPeers'> & { arbitrators: Array<{ id: string, pubkey: string }>, mediators: string[], blindPeers: string[] }
 
 export function settingsJSON (s: MarketSettings): SettingsJSON {
-  return { ...s, arbitrators: s.arbitrators.map(a => ({ id: peerId(a.id), pubkey: toHex(a.pubkey) })), mediators: s.mediators.map(k => peerId(k)) }
+  return { ...s, arbitrators: s.arbitrators.map(a => ({ id: peerId(a.id), pubkey: toHex(a.pubkey) })), mediators: s.mediators.map(k => peerId(k)), blindPeers: (s.blindPeers ?? []).map(k => peerId(k)) }
 }
 
 export async function setSettings (p: P2Print, patch: SettingsPatch): Promise<MarketSettings> {
