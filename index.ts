@@ -79,6 +79,7 @@ const OPTIONS = {
   'admission-bits': { type: 'string' },
   'blind-peer': { type: 'string', multiple: true },
   'blind-peers': { type: 'string' },
+  blind: { type: 'boolean' },
   winner: { type: 'string' },
   'fee-pct': { type: 'string' },
   'printer-pct': { type: 'string' },
@@ -246,7 +247,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
       if (!Number.isFinite(quotaMb) || quotaMb < 0) throw BAD_ARGUMENT('--quota must be a number of megabytes')
       const keepDays = values['keep-closed'] === undefined ? 7 : Number(values['keep-closed'])
       if (!Number.isFinite(keepDays) || keepDays < 0) throw BAD_ARGUMENT('--keep-closed must be a number of days')
-      return (await load.seed()).seedCommand(ctx, { quotaBytes: Math.round(quotaMb * 1024 * 1024), keepClosedMs: Math.round(keepDays * 86_400_000), notify: values.notify })
+      return (await load.seed()).seedCommand(ctx, { quotaBytes: Math.round(quotaMb * 1024 * 1024), keepClosedMs: Math.round(keepDays * 86_400_000), notify: values.notify, blind: values.blind === true })
     }
     case 'blind-peer': {
       tooMany(1)

@@ -154,3 +154,21 @@ test('--blind-peer takes only a blind peer\'s key', async (t) => {
   t.is(r.json?.error?.code, 'BAD_ARGUMENT')
   t.ok(/--blind-peer "not-a-key" is not a blind peer's key/.test(r.json?.error?.message ?? ''), r.json?.error?.message)
 })
+
+test('seed --blind runs a blind peer beside the seeder: a peer using its key holds its log there', async (t) => {
+  const { p2print, startSeed } = await import('./helpers.js')
+  const tn = await testnet(t)
+  const root = await tmpDir(t)
+  const boot = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  const A = ['--storage', path.join(root, 'seed'), '--bootstrap', boot]
+  const created = await p2print([...A, '--json', 'market', 'create', '--admission-bits', '8'])
+  t.is(created.code, 0, 'market created')
+  const seed = startSeed(t, [...A, '--blind'])
+  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'blind-peer') && seed.lines.some(l => l.tag === 'seeding'), 60_000), 'the seed says it seeds and runs a blind peer')
+  const key = parseKey(seed.lines.find(l => l.tag === 'blind-peer').data.key)!
+  const peer = await openMarket(t, path.join(root, 'peer'), parseKey(created.json.key), { bootstrap: tn.bootstrap, blindPeers: [key] })
+  await peer.market.append({ type: OP.JOB_CREATE, job: { ...JOB, title: 'held by the seed\'s blind peer' } })
+  t.ok(await eventually(() => peer.market.blind !== null && peer.market.blind.holding(peer.market.base.local) === 1, 60_000), 'the blind peer holds the peer\'s log')
+  seed.child.kill('SIGINT')
+  t.is(await seed.exited, 0, 'the seed stops cleanly on SIGINT')
+})

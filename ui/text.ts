@@ -34,11 +34,12 @@ Markets
   market indexers [add ID… | remove ID…]   the peers that confirm the market: the creator and up to 4 it names
   id                            your id in the current market
   sync                          connect, catch up, share what you wrote offline, exit
-  seed [--quota MB] [--keep-closed DAYS] [--notify CMD]
+  seed [--quota MB] [--keep-closed DAYS] [--notify CMD] [--blind]
                                 keep running: replicate the market and mirror the model files of live jobs
                                 (default quota 10240 MB; files of completed/cancelled jobs kept 7 days); a line per
                                 new job matching a saved search, and CMD run for it (no shell; the job in P2PRINT_JOB_*
-                                environment variables: ID, TITLE, BOUNTY_SATS, BOUNTY_BTC, MATERIAL, COUNTRY)
+                                environment variables: ID, TITLE, BOUNTY_SATS, BOUNTY_BTC, MATERIAL, COUNTRY);
+                                --blind: also a blind peer (see blind-peer) in the same process, with the same quota
   blind-peer [--quota MB]       keep running as a blind peer: keep the cores of the peers that name this one's key
                                 (--blind-peer KEY) and serve them while they are offline (default quota 10240 MB)
   testnet [--port N]            run a local DHT on 127.0.0.1 (default port 49737) to try peers on one machine

@@ -3,13 +3,17 @@ import { service, type Ctx, type Result } from './context.js'
 import { peerId } from '../ids.js'
 import { FileSeeder, type SeedFlags } from '../files/seeder.js'
 import { parseNotify, startSearchAlerts } from './search.js'
+import { startBlindPeer } from './blind.js'
 
-export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: string }): Promise<Result> {
+// flags.blind: also run a blind peer in this process (lib/commands/blind.ts), with the same quota.
+export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: string, blind?: boolean }): Promise<Result> {
   const notify = parseNotify(flags.notify) // --notify CMD: run for each new job that matches a saved search
   const p = service(ctx)
   let stopAlerts: (() => Promise<void>) | null = null
   let host: { close: () => Promise<void> } | null = null
+  let blind: { close: () => Promise<void> } | null = null
   try {
+    if (flags.blind === true) blind = await startBlindPeer(ctx, Math.max(1, Math.round(flags.quotaBytes / 1024 / 1024)))
     await p.ready()
     const market = await p.openMarket()
     market.keepLooking() // while alone, looks for peers every few seconds
@@ -53,6 +57,7 @@ export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: strin
     await stopAlerts?.()
     await host?.close()
     await p.close()
+    await blind?.close()
   }
   ctx.emit('stopped', {})
   return { kind: 'none', data: {} }
