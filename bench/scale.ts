@@ -1,6 +1,12 @@
-// Bench (issue 14, scale): the seeder's work per incoming op on a large market against a small one, same run.
+// Bench (issue 14, scale), in sections (BENCH_SCALE_SECTIONS=converge,seeder):
 //
-// Section `seeder` (the one built so far): for each size J (BENCH_SCALE_JOBS, default 1000 and 100000) the
+// Section `converge` (bench/scale-converge.ts): N peer processes (BENCH_SCALE_PEERS, default 5,10,20,50) each post
+// 5 jobs at once; time until every view holds every job, confirmed, with the same hash; CPU per op; lost ops.
+//
+// Section `size` (bench/scale-size.ts): the view's bytes per job against a plain Hyperbee of the same final entries
+// (BENCH_SIZE_JOBS, default 1000,10000).
+//
+// Section `seeder`: the seeder's work per incoming op on a large market against a small one, same run. for each size J (BENCH_SCALE_JOBS, default 1000 and 100000) the
 // creator A (this process, on a local testnet) builds a market of J jobs, every one with a model in A's drive:
 // J − 19 as create → cancel pairs in batches (closed jobs, as most of a real market's are) and 19 left open. A
 // seeder S, a separate process (bench/_scale-seeder.ts), joins, catches up and starts the file seeder as `p2print
@@ -11,7 +17,8 @@
 // of every job record (what the seeder did on every update before it followed the view's changes).
 // Goals (issue 14): CPU per op at the largest size ≤ 2 × at the smallest; RSS ≤ 200 MB; idle CPU ~0.
 //
-//   node --import tsx bench/scale.ts     (BENCH_SCALE_JOBS=1000,100000 BENCH_OPS=100)
+//   node --import tsx bench/scale.ts     (BENCH_SCALE_SECTIONS=converge,seeder BENCH_SCALE_PEERS=5,10,20,50
+//                                         BENCH_ACK_MS=1000 BENCH_SCALE_JOBS=1000,100000 BENCH_OPS=100)
 import path from 'path'
 import readline from 'readline'
 import { spawn, type ChildProcess } from 'child_process'
@@ -23,6 +30,8 @@ import { Market } from '../lib/market/market.js'
 import { jobIdFor } from '../lib/market/apply.js'
 import { OP, LIMITS, encodeOp, type FileRef } from '../lib/schema.js'
 import { tmpDir, rmDir, round, sampleJob, printResult, exitGuard, env } from './_util.js'
+import { converge, type ConvergeResult } from './scale-converge.js'
+import { viewSize, type SizeResult } from './scale-size.js'
 
 const SIZES = (process.env.BENCH_SCALE_JOBS ?? '1000,100000').split(',').map(Number).filter(n => Number.isInteger(n) && n >= 40)
 const OPS = Math.max(2, Math.floor(env('BENCH_OPS', 100) / 2) * 2)
@@ -31,6 +40,11 @@ const BATCH = 200
 const GOAL_CPU = 2
 const GOAL_RSS_MB = 200
 const HERE = path.dirname(fileURLToPath(import.meta.url))
+const SECTIONS = (process.env.BENCH_SCALE_SECTIONS ?? 'converge,size,seeder').split(',')
+const SIZE_JOBS = (process.env.BENCH_SIZE_JOBS ?? '1000,10000').split(',').map(Number).filter(n => Number.isInteger(n) && n >= 40)
+const GOAL_SIZE = 1.5
+const PEERS = (process.env.BENCH_SCALE_PEERS ?? '5,10,20,50').split(',').map(Number).filter(n => Number.isInteger(n) && n >= 2)
+const ACK_MS = env('BENCH_ACK_MS', 1000) // the Market's default ackInterval
 
 interface Reply { [k: string]: any }
 
@@ -122,16 +136,53 @@ async function main (): Promise<void> {
   const tn = await createTestnet(5) // fewer nodes were seen to connect peers that then never replicated
   try {
     const boot = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+    if (SECTIONS.includes('converge')) await convergeSection(boot)
+    if (SECTIONS.includes('size')) await sizeSection()
+    if (SECTIONS.includes('seeder')) await seederSection(boot, tn.bootstrap)
+  } finally {
+    await tn.destroy()
+  }
+}
+
+async function convergeSection (boot: string): Promise<void> {
+  const results: ConvergeResult[] = []
+  for (const n of PEERS) {
+    const r = await converge(n, boot, ACK_MS)
+    console.log(`${n} peers × 5 jobs: ${r.converged ? 'converged' : 'NOT converged'} in ${r.ms} ms; CPU per op ${r.cpuPerOpMs} ms (all processes), ${r.cpuPerOpPerPeerMs} ms per peer; lost ${r.lost}`)
+    results.push(r)
+  }
+  const first = results[0]
+  const last = results[results.length - 1]
+  const ratio = round(last.cpuPerOpPerPeerMs / first.cpuPerOpPerPeerMs, 2)
+  const sumRatio = round(last.cpuPerOpMs / first.cpuPerOpMs, 2)
+  const timeRatio = round((last.ms / last.peers) / (first.ms / first.peers), 2)
+  const lost = results.reduce((s, r) => s + r.lost, 0)
+  console.log(`CPU per op per peer: ${last.peers} peers / ${first.peers} peers = ${ratio}× (goal ≤ ${GOAL_CPU}×: ${ratio <= GOAL_CPU ? 'met' : 'NOT met'}); summed over processes ${sumRatio}×; time per peer ${timeRatio}×; lost ops ${lost}`)
+  printResult({ bench: 'scale', section: 'converge', ackMs: ACK_MS, sizes: results, cpuPerPeerRatio: ratio, cpuSumRatio: sumRatio, timePerPeerRatio: timeRatio, goalCpu: GOAL_CPU, lost, goalMet: ratio <= GOAL_CPU && lost === 0 && results.every(r => r.converged) })
+}
+
+async function sizeSection (): Promise<void> {
+  const results: SizeResult[] = []
+  for (const jobs of SIZE_JOBS) {
+    const r = await viewSize(jobs)
+    console.log(`${jobs} jobs: view ${r.viewBlocks} blocks, ${r.bytesPerJob} bytes per job; a plain Hyperbee of the same ${r.plainBlocks} entries ${r.plainBytesPerJob} bytes per job; ${r.ratio}×`)
+    results.push(r)
+  }
+  const ratio = Math.max(...results.map(r => r.ratio))
+  console.log(`view size against a plain Hyperbee: ${ratio}× (goal ≤ ${GOAL_SIZE}×: ${ratio <= GOAL_SIZE ? 'met' : 'NOT met'})`)
+  printResult({ bench: 'scale', section: 'size', sizes: results, ratio, goal: GOAL_SIZE, goalMet: ratio <= GOAL_SIZE })
+}
+
+async function seederSection (boot: string, bootstrap: Array<{ host: string, port: number }>): Promise<void> {
+  {
     const results: Reply[] = []
-    for (const jobs of SIZES) results.push(await size(jobs, boot, tn.bootstrap))
+    for (const jobs of SIZES) results.push(await size(jobs, boot, bootstrap))
     const small = results[0]
     const large = results[results.length - 1]
     const cpuRatio = round(large.cpuPerOpMs / small.cpuPerOpMs, 2)
     const rss = Math.max(...results.map(r => r.rssAfterOpsMb))
     console.log(`CPU per op: ${large.jobs} jobs / ${small.jobs} jobs = ${cpuRatio}× (goal ≤ ${GOAL_CPU}×: ${cpuRatio <= GOAL_CPU ? 'met' : 'NOT met'}); largest RSS ${rss} MB (goal ≤ ${GOAL_RSS_MB} MB: ${rss <= GOAL_RSS_MB ? 'met' : 'NOT met'})`)
     printResult({ bench: 'scale', section: 'seeder', ops: OPS, sizes: results, cpuRatio, goalCpu: GOAL_CPU, maxRssMb: rss, goalRssMb: GOAL_RSS_MB, goalMet: cpuRatio <= GOAL_CPU && rss <= GOAL_RSS_MB })
-  } finally {
-    await tn.destroy()
   }
 }
 

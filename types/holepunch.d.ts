@@ -16,6 +16,7 @@ declare module 'hypercore' {
     length: number
     contiguousLength: number
     signedLength: number
+    byteLength: number
     writable: boolean
     opened: boolean
     closed: boolean
