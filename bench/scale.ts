@@ -6,6 +6,9 @@
 // Section `size` (bench/scale-size.ts): the view's bytes per job against a plain Hyperbee of the same final entries
 // (BENCH_SIZE_JOBS, default 1000,10000).
 //
+// Section `join` (bench/scale-join.ts): a fresh peer joins a market of W writers (BENCH_JOIN_WRITERS, default
+// 10,100) and J jobs (BENCH_JOIN_JOBS, default 1000,10000), against a plain Hyperbee of the same entries.
+//
 // Section `seeder`: the seeder's work per incoming op on a large market against a small one, same run. for each size J (BENCH_SCALE_JOBS, default 1000 and 100000) the
 // creator A (this process, on a local testnet) builds a market of J jobs, every one with a model in A's drive:
 // J − 19 as create → cancel pairs in batches (closed jobs, as most of a real market's are) and 19 left open. A
@@ -32,6 +35,7 @@ import { OP, LIMITS, encodeOp, type FileRef } from '../lib/schema.js'
 import { tmpDir, rmDir, round, sampleJob, printResult, exitGuard, env } from './_util.js'
 import { converge, type ConvergeResult } from './scale-converge.js'
 import { viewSize, type SizeResult } from './scale-size.js'
+import { joinMarket, type JoinResult } from './scale-join.js'
 
 const SIZES = (process.env.BENCH_SCALE_JOBS ?? '1000,100000').split(',').map(Number).filter(n => Number.isInteger(n) && n >= 40)
 const OPS = Math.max(2, Math.floor(env('BENCH_OPS', 100) / 2) * 2)
@@ -40,9 +44,12 @@ const BATCH = 200
 const GOAL_CPU = 2
 const GOAL_RSS_MB = 200
 const HERE = path.dirname(fileURLToPath(import.meta.url))
-const SECTIONS = (process.env.BENCH_SCALE_SECTIONS ?? 'converge,size,seeder').split(',')
+const SECTIONS = (process.env.BENCH_SCALE_SECTIONS ?? 'converge,size,join,seeder').split(',')
 const SIZE_JOBS = (process.env.BENCH_SIZE_JOBS ?? '1000,10000').split(',').map(Number).filter(n => Number.isInteger(n) && n >= 40)
 const GOAL_SIZE = 1.5
+const JOIN_JOBS = (process.env.BENCH_JOIN_JOBS ?? '1000,10000').split(',').map(Number).filter(n => Number.isInteger(n) && n >= 20)
+const JOIN_WRITERS = (process.env.BENCH_JOIN_WRITERS ?? '10,100').split(',').map(Number).filter(n => Number.isInteger(n) && n >= 1)
+const GOAL_JOIN = 2
 const PEERS = (process.env.BENCH_SCALE_PEERS ?? '5,10,20,50').split(',').map(Number).filter(n => Number.isInteger(n) && n >= 2)
 const ACK_MS = env('BENCH_ACK_MS', 1000) // the Market's default ackInterval
 
@@ -138,6 +145,7 @@ async function main (): Promise<void> {
     const boot = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
     if (SECTIONS.includes('converge')) await convergeSection(boot)
     if (SECTIONS.includes('size')) await sizeSection()
+    if (SECTIONS.includes('join')) await joinSection(tn.bootstrap)
     if (SECTIONS.includes('seeder')) await seederSection(boot, tn.bootstrap)
   } finally {
     await tn.destroy()
@@ -171,6 +179,21 @@ async function sizeSection (): Promise<void> {
   const ratio = Math.max(...results.map(r => r.ratio))
   console.log(`view size against a plain Hyperbee: ${ratio}× (goal ≤ ${GOAL_SIZE}×: ${ratio <= GOAL_SIZE ? 'met' : 'NOT met'})`)
   printResult({ bench: 'scale', section: 'size', sizes: results, ratio, goal: GOAL_SIZE, goalMet: ratio <= GOAL_SIZE })
+}
+
+async function joinSection (bootstrap: Array<{ host: string, port: number }>): Promise<void> {
+  const results: JoinResult[] = []
+  for (const jobs of JOIN_JOBS) {
+    for (const writers of JOIN_WRITERS) {
+      if (writers > jobs) continue
+      const r = await joinMarket(writers, jobs, bootstrap)
+      console.log(`${writers} writers, ${jobs} jobs (built in ${round(r.buildMs / 1000, 1)} s, view ${r.viewBlocks} blocks): a fresh peer holds every job in ${r.joinMs} ms, a plain Hyperbee of the same entries is read in ${r.plainMs} ms: ${r.ratio}×; writer-log blocks the joiner downloaded: ${r.writerBlocksDownloaded}`)
+      results.push(r)
+    }
+  }
+  const ratio = Math.max(...results.map(r => r.ratio))
+  console.log(`joiner against a plain Hyperbee: up to ${ratio}× (goal ≤ ${GOAL_JOIN}×: ${ratio <= GOAL_JOIN ? 'met' : 'NOT met'})`)
+  printResult({ bench: 'scale', section: 'join', sizes: results, ratio, goal: GOAL_JOIN, goalMet: ratio <= GOAL_JOIN })
 }
 
 async function seederSection (boot: string, bootstrap: Array<{ host: string, port: number }>): Promise<void> {
