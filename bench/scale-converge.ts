@@ -22,7 +22,9 @@ class Peer {
   readonly child: ChildProcess
   private readonly lines: AsyncIterator<string>
   constructor (dir: string, key: string, boot: string, ackMs: number) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, '_converge-peer.ts'), dir, key, boot, String(ackMs)], { stdio: ['pipe', 'pipe', 'inherit'] })
+    // BENCH_CPU_PROF=DIR: every peer process writes a V8 CPU profile there (bench/_profile-summary.ts sums them)
+    const prof = process.env.BENCH_CPU_PROF !== undefined && process.env.BENCH_CPU_PROF !== '' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+    this.child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(HERE, '_converge-peer.ts'), dir, key, boot, String(ackMs)], { stdio: ['pipe', 'pipe', 'inherit'] })
     this.lines = readline.createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]()
   }
 
