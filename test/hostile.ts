@@ -40,7 +40,9 @@ export class Hostile {
   async rawBytes (bytes: Uint8Array): Promise<number> {
     const base = this.market.base
     if (!base.writable) await this.market.admit() // a modified client still needs the market's work to be admitted
-    const length = await base.append(bytes, base.writable ? undefined : { optimistic: true })
+    const optimistic = !base.writable
+    const length = await base.append(bytes, optimistic ? { optimistic: true } : undefined)
+    if (optimistic) await this.market.waitLocal(length)
     return length - 1
   }
 

@@ -152,7 +152,9 @@ export class Market extends ReadyResource {
         throw err
       }
       if (!this.base.writable) await this.admit()
-      const length = await this.base.append(value, this.base.writable ? undefined : { optimistic: true })
+      const optimistic = !this.base.writable
+      const length = await this.base.append(value, optimistic ? { optimistic: true } : undefined)
+      if (optimistic) await this.waitLocal(length)
       return { length, jobId: op.type === OP.JOB_CREATE ? jobIdFor(this.writerKey, length) : null }
     }
     const p = this.appending.then(run, run)
@@ -186,10 +188,25 @@ export class Market extends ReadyResource {
     if (this.admitted >= bits) return
     this.emit('admitting', { bits })
     const found = await findAdmission(marketKey, writerKey, bits)
-    await this.base.append(encodeOp({ type: OP.WRITER_ADMIT, nonce: found.nonce }, (this.opts.now ?? Date.now)()), { optimistic: true })
+    await this.waitLocal(await this.base.append(encodeOp({ type: OP.WRITER_ADMIT, nonce: found.nonce }, (this.opts.now ?? Date.now)()), { optimistic: true }))
     this.admitted = admissionWork(marketKey, writerKey, found.nonce)
     this.admitScanned = local.length
     this.emit('admission', { bits, ms: found.ms, tried: found.tried })
+  }
+
+  // Waits until this peer's log holds `length` blocks. Read in Autobase 7.28's code (index.js _appendBatch,
+  // _addLocalHeads, _flushLocalHeads), not seen to happen here: append may return before it has written a value (it
+  // stops waiting after 16 bumps once its local writer is idle), and an optimistic value queued behind an unwritten
+  // one is written together with it as non-optimistic blocks (its `_optimistic` index is not moved on), which no
+  // indexer applies from a non-writer; the length append returns would then be off too (and a job id derived from
+  // it). So a non-writer's every append is written before the next one is queued.
+  async waitLocal (length: number, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (this.base.local.length < length) {
+      if (Date.now() > deadline) throw new Error(`this peer's log did not reach ${length} blocks within ${timeoutMs} ms`)
+      await this.base.update()
+      if (this.base.local.length < length) await sleep(10)
+    }
   }
 
   private admitted = 0 // the most work a writer/admit in this peer's own log proves
