@@ -42,7 +42,7 @@ class Peer {
   }
 }
 
-export interface ConvergeResult { peers: number, jobs: number, ms: number, cpuPerOpMs: number, cpuPerOpPerPeerMs: number, lost: number, converged: boolean }
+export interface ConvergeResult { peers: number, jobs: number, ms: number, cpuPerOpMs: number | null, cpuPerOpPerPeerMs: number | null, lost: number | null, converged: boolean, polls: number }
 
 export async function converge (n: number, boot: string, ackMs: number): Promise<ConvergeResult> {
   const dir = await tmpDir('scale-converge')
@@ -60,17 +60,21 @@ export async function converge (n: number, boot: string, ackMs: number): Promise
     await Promise.all(peers.map(async p => await p.ask(`post ${JOBS_EACH}`)))
     let states: Reply[] = before
     let converged = false
+    let polls = 0
     while (Date.now() - t0 < GIVE_UP_MS) {
       await sleep(250)
       states = await Promise.all(peers.map(async p => await p.ask('state')))
+      polls++
       const hash = states[0].hash
       converged = hash !== null && states.every(s => s.jobs === total && s.signed === s.length && s.hash === hash)
       if (converged) break
     }
     const ms = Date.now() - t0
+    // with no poll answered (every process too busy to answer before the give-up time) nothing is known
+    if (polls === 0) return { peers: n, jobs: total, ms, cpuPerOpMs: null, cpuPerOpPerPeerMs: null, lost: null, converged, polls }
     const cpu = states.reduce((sum, s, i) => sum + s.cpuMs - before[i].cpuMs, 0)
     const least = Math.min(...states.map(s => s.jobs))
-    return { peers: n, jobs: total, ms, cpuPerOpMs: round(cpu / total, 1), cpuPerOpPerPeerMs: round(cpu / total / n, 2), lost: total - least, converged }
+    return { peers: n, jobs: total, ms, cpuPerOpMs: round(cpu / total, 1), cpuPerOpPerPeerMs: round(cpu / total / n, 2), lost: converged ? 0 : total - least, converged, polls }
   } finally {
     await Promise.all(peers.map(async p => await p.quit().catch(() => p.child.kill('SIGKILL'))))
     await rmDir(dir)

@@ -6,8 +6,8 @@
 // appends its share of the jobs as create → cancel pairs (a real market's jobs are mostly closed; the last 19 of
 // the last writer's stay open) in one batch, and leaves once the creator holds them. Then every entry of the view is
 // copied into a plain Hyperbee on the creator's store, which the creator also serves.
-// Join: a fresh peer (its own Corestore and swarm) joins the market and waits until its view holds J jobs; a fresh
-// peer opens the plain Hyperbee by key and reads every entry. Printed: both times, their ratio, and how many blocks
+// Join: a fresh peer (its own Corestore and swarm) joins the market, waits until its view counts J jobs and reads
+// every entry of it; a fresh peer opens the plain Hyperbee by key and reads every entry. Printed: both times, their ratio, and how many blocks
 // of the writers' logs the joiner downloaded (a fast-forward downloads the view, not every writer's log).
 // Goals (issue 14): joiner ≤ 2× the plain Hyperbee, and not growing with W.
 import path from 'path'
@@ -107,6 +107,10 @@ export async function joinMarket (writers: number, jobs: number, bootstrap: Boot
     const j0 = Date.now()
     await joiner.ready()
     await until('the joiner holding every job', async () => { await joiner.update(); return (await joiner.jobCount()) >= jobs })
+    // the count is one record: the joiner holds every job once it has read every entry of its view, as the
+    // baseline reads every entry of the plain Hyperbee
+    let viewEntries = 0
+    for await (const e of joiner.view.createReadStream()) if (e !== null) viewEntries++
     const joinMs = Date.now() - j0
     const downloaded = writerBlocks(joiner)
 
@@ -123,7 +127,7 @@ export async function joinMarket (writers: number, jobs: number, bootstrap: Boot
     for await (const e of reader.createReadStream()) if (e !== null) entries++
     const plainMs = Date.now() - p0
     await reader.close()
-    if (entries === 0) throw new Error('the plain Hyperbee reader read nothing')
+    if (entries === 0 || entries !== viewEntries) throw new Error(`the plain Hyperbee reader read ${entries} entries, the joiner's view has ${viewEntries}`)
     return { writers, jobs, buildMs, joinMs, plainMs, ratio: round(joinMs / plainMs, 2), writerBlocksDownloaded: downloaded, viewBlocks: creator.view.core.length }
   } finally {
     for (const c of closing.reverse()) await c().catch(() => {})
