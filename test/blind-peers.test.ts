@@ -47,6 +47,22 @@ function heldByAll (m: Market, core: Hypercore, length: number): boolean {
   return m.blind !== null && m.blind.holding(core, length) === m.blind.keys.length
 }
 
+// Whether every blind peer holds what a printer needs with the client and the creator gone: the client's log and
+// drive (db and blobs), the creator's log, and the system and view cores up to the signed length now.
+async function everythingHeld (client: Market, creator: Market): Promise<() => boolean> {
+  const drive = await client.files.own()
+  const blobs = (await drive.getBlobs()).core
+  const viewLength = creator.view.core.signedLength
+  const system = (creator.base as unknown as { core: Hypercore }).core
+  return () =>
+    heldByAll(client, client.base.local, client.base.local.length) &&
+    heldByAll(client, drive.core, drive.core.length) &&
+    heldByAll(client, blobs, blobs.length) &&
+    heldByAll(creator, creator.base.local, creator.base.local.length) &&
+    heldByAll(creator, creator.view.core, viewLength) &&
+    heldByAll(creator, system, system.signedLength)
+}
+
 test('two blind peers keep a client\'s job and model: a printer downloads it with the client and the creator offline', async (t) => {
   const tn = await testnet(t)
   const root = await tmpDir(t)
@@ -71,17 +87,7 @@ test('two blind peers keep a client\'s job and model: a printer downloads it wit
   }, 60_000), 'the creator (the indexer) confirmed the job')
 
   // both blind peers hold the client's log and drive, and the creator's log, system and view up to the job
-  const drive = await client.market.files.own()
-  const blobs = (await drive.getBlobs()).core
-  const viewLength = creator.market.view.core.signedLength
-  const system = (creator.market.base as unknown as { core: Hypercore }).core
-  t.ok(await eventually(() =>
-    heldByAll(client.market, client.market.base.local, client.market.base.local.length) &&
-    heldByAll(client.market, drive.core, drive.core.length) &&
-    heldByAll(client.market, blobs, blobs.length) &&
-    heldByAll(creator.market, creator.market.base.local, creator.market.base.local.length) &&
-    heldByAll(creator.market, creator.market.view.core, viewLength) &&
-    heldByAll(creator.market, system, system.signedLength), 60_000), 'both blind peers hold everything the printer will need')
+  t.ok(await eventually(await everythingHeld(client.market, creator.market), 60_000), 'both blind peers hold everything the printer will need')
   t.ok(await client.market.waitBlindHeld(1000) === 2, 'waitBlindHeld says 2 of 2')
 
   await client.market.close()
@@ -124,16 +130,7 @@ test('blind peers the market\'s settings name: peers that were given none use th
   const file = await client.market.files.attach(model, 'small.stl', { kind: 'stl', models: 1, facets: 1, sizeMm: [20, 20, 20], volumeCm3: 4, areaCm2: 12, shells: 1, closed: true, manifold: true, fits: [] })
   const { jobId } = await client.market.append({ type: OP.JOB_CREATE, job: { ...JOB, title: 'named in the settings' }, file })
   t.ok(await eventually(async () => { await creator.market.update(); const j = await creator.market.getJob(jobId!); return j !== null && j.confirmed }, 60_000), 'the job is confirmed')
-  const drive = await client.market.files.own()
-  const blobs = (await drive.getBlobs()).core
-  const viewLength = creator.market.view.core.signedLength
-  const system = (creator.market.base as unknown as { core: Hypercore }).core
-  t.ok(await eventually(() =>
-    heldByAll(client.market, client.market.base.local, client.market.base.local.length) &&
-    heldByAll(client.market, drive.core, drive.core.length) &&
-    heldByAll(client.market, blobs, blobs.length) &&
-    heldByAll(creator.market, creator.market.view.core, viewLength) &&
-    heldByAll(creator.market, system, system.signedLength), 60_000), 'both blind peers hold the client\'s job and model and the creator\'s view')
+  t.ok(await eventually(await everythingHeld(client.market, creator.market), 60_000), 'both blind peers hold the client\'s job and model and the creator\'s log, system and view')
   await client.market.close()
   await creator.market.close()
 

@@ -6,6 +6,20 @@
 // market/settings); 0 asks no work (markets made before schema v7 admit on any well-formed op, as they always did).
 import b4a from 'b4a'
 import sodium from 'sodium-native'
+import type { Hypercore } from 'hypercore'
+import { decodeOp, type Op } from '../schema.js'
+
+// One op of a peer's own log (Autobase stores each as an oplog message whose node holds the value); null if absent
+// or not an op.
+export async function readOwnOp (core: Hypercore, i: number): Promise<Op | null> {
+  try {
+    const block = await core.get(i, { wait: false }) as { node?: { value?: Uint8Array | null } } | null
+    const value = block?.node?.value ?? null
+    return value === null ? null : decodeOp(value)
+  } catch {
+    return null
+  }
+}
 
 // ~2^22 hashes: 2–3 s on this project's CI machine (2 slow cores), about a second on a laptop (bench/scale.ts).
 export const DEFAULT_ADMISSION_BITS = 22

@@ -50,6 +50,25 @@ export class BlindMirrors {
     return n
   }
 
+  // Waits until at least one blind peer holds each of `cores` and the drive (db and blobs) to their ends, or the
+  // timeout; returns how many blind peers hold all of them (0: none yet).
+  async waitHeld (cores: Hypercore[], drive: Hyperdrive, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs
+    const all = [...cores, drive.core, (await drive.getBlobs()).core]
+    const held = (): number => Math.min(...all.map(c => this.holding(c)))
+    while (held() === 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
+    return held()
+  }
+
+  // Whether a connection to one of these blind peers is open.
+  connected (): boolean {
+    for (const conn of this.swarm.connections) {
+      const remote = (conn as unknown as { remotePublicKey?: Uint8Array }).remotePublicKey
+      if (remote !== undefined && this.keys.some(k => b4a.equals(k, remote))) return true
+    }
+    return false
+  }
+
   close (): void {
     for (const key of this.keys) this.swarm.leavePeer(key)
     this.peering.close()

@@ -10,10 +10,10 @@ import b4a from 'b4a'
 import { apply, jobIdFor } from './apply.js'
 import { ModelDrives } from '../files/drive.js'
 import { BAD_ARGUMENT } from '../errors.js'
-import { encodeOp, decodeOp, OP, SchemaError, type Op, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
+import { encodeOp, OP, SchemaError, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
 import { getIndexers, marketTime, marketNow, TICK_MS, type MarketNow } from './clock.js'
 import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, getSettings, type View, type JobQuery } from './view.js'
-import { DEFAULT_ADMISSION_BITS, admissionWork, findAdmission } from './admission.js'
+import { DEFAULT_ADMISSION_BITS, admissionWork, findAdmission, readOwnOp } from './admission.js'
 import { BlindMirrors } from './blind.js'
 
 export interface MarketOptions {
@@ -349,28 +349,13 @@ export class Market extends ReadyResource {
     return this.connections
   }
 
-  // With blind peers: waits until at least one holds this peer's own log and its drive (db and blobs) to their
-  // ends, and returns how many blind peers hold all of it (0: none yet, or no blind peers).
+  // With blind peers: how many hold this peer's log and drive once one does, or the timeout passed (./blind.ts).
   async waitBlindHeld (timeoutMs: number): Promise<number> {
-    const blind = this.blind
-    if (blind === null) return 0
-    const deadline = Date.now() + timeoutMs
-    const drive = await this.files.own()
-    const cores = [this.base.local, drive.core, (await drive.getBlobs()).core]
-    const held = (): number => Math.min(...cores.map(c => blind.holding(c)))
-    while (held() === 0 && Date.now() < deadline) await sleep(100)
-    return held()
+    return this.blind === null ? 0 : await this.blind.waitHeld([this.base.local], await this.files.own(), timeoutMs)
   }
 
-  // Whether a connection to one of this peer's blind peers is open.
   blindConnected (): boolean {
-    if (this.blind === null || this.swarm === null) return false
-    const keys = this.blind.keys
-    for (const conn of this.swarm.connections) {
-      const remote = (conn as unknown as { remotePublicKey?: Uint8Array }).remotePublicKey
-      if (remote !== undefined && keys.some(k => b4a.equals(k, remote))) return true
-    }
-    return false
+    return this.blind !== null && this.blind.connected()
   }
 
   private traceWriters (): void {
@@ -500,17 +485,6 @@ const NUDGE_MS = 2000
 const BLIND_CONNECT_MS = 5000
 const LOOK_MS = 3000
 const MAX_LOOK_MS = 60_000
-
-// One op of this peer's own log (Autobase stores each as an oplog message whose node holds the value).
-async function readOwnOp (core: Hypercore, i: number): Promise<Op | null> {
-  try {
-    const block = await core.get(i, { wait: false }) as { node?: { value?: Uint8Array | null } } | null
-    const value = block?.node?.value ?? null
-    return value === null ? null : decodeOp(value)
-  } catch {
-    return null
-  }
-}
 
 function sleep (ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))
