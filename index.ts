@@ -7,7 +7,7 @@ import { P2PrintError, USAGE, BAD_ARGUMENT, type ErrorCode } from './lib/errors.
 import type { P2Print } from './lib/service/p2print.js'
 import type { Ctx, Result, Bootstrap } from './lib/commands/context.js'
 import { CHAINS, type ChainName } from './lib/escrow/chain.js'
-import { parseKey } from './lib/ids.js'
+import { parseKey, parseBlindPeerKeys } from './lib/ids.js'
 import { STATUSES, type Status } from './lib/schema/constants.js'
 import { HELP, renderEvent, renderResult, renderProgress } from './ui/text.js'
 
@@ -328,20 +328,12 @@ function makeCtx (values: Values, io: Io, env: Record<string, string | undefined
     chain: parseChain(values.chain ?? env.P2PRINT_CHAIN),
     bitcoinRpc: values['bitcoin-rpc'] ?? env.P2PRINT_BITCOIN_RPC ?? null,
     esplora: values.esplora ?? env.P2PRINT_ESPLORA ?? null,
-    blindPeers: parseBlindPeers(values['blind-peer'] ?? (env.P2PRINT_BLIND_PEERS ?? '').split(',').filter(s => s.trim() !== '')),
+    blindPeers: parseBlindPeerKeys(values['blind-peer'] ?? (env.P2PRINT_BLIND_PEERS ?? '').split(',').filter(s => s.trim() !== ''), '--blind-peer'),
     ...io
   }
 }
 
 // --blind-peer KEY (repeatable) or P2PRINT_BLIND_PEERS=KEY,KEY: the blind peers this peer uses (lib/market/blind.ts).
-function parseBlindPeers (texts: string[]): Uint8Array[] {
-  return texts.map(text => {
-    const key = parseKey(text.trim())
-    if (key === null || key.byteLength !== 32) throw BAD_ARGUMENT(`--blind-peer ${JSON.stringify(text)} is not a blind peer's key (as \`p2print blind-peer\` prints it)`)
-    return key
-  })
-}
-
 function storageOf (values: Values): string {
   return path.resolve(values.storage ?? process.env.P2PRINT_STORAGE ?? path.join(os.homedir(), '.p2print'))
 }

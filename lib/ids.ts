@@ -2,6 +2,7 @@
 import z32 from 'z32'
 import idEncoding from 'hypercore-id-encoding'
 import { JOB_ID_BYTES } from './schema/constants.js'
+import { BAD_ARGUMENT } from './errors.js'
 
 export const SHORT = 8
 
@@ -38,4 +39,13 @@ export function parseKey (text: string): Uint8Array | null {
   } catch {
     return null
   }
+}
+
+// Blind peers' keys as `p2print blind-peer` prints them (--blind-peer, P2PRINT_BLIND_PEERS, --blind-peers).
+export function parseBlindPeerKeys (texts: string[], flag: string): Uint8Array[] {
+  return texts.map(text => {
+    const key = parseKey(text.trim())
+    if (key === null || key.byteLength !== 32) throw BAD_ARGUMENT(`${flag} ${JSON.stringify(text)} is not a blind peer's key (as \`p2print blind-peer\` prints it)`)
+    return key
+  })
 }

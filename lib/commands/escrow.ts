@@ -5,7 +5,7 @@ import { parseAdmissionBits } from './market.js'
 import { CHAINS } from '../service/chain.js'
 import { settingsJSON, type SettingsJSON } from '../service/settings.js'
 import { LIMITS, SETTINGS_BOUNDS, type MarketSettings, type ArbitratorEntry } from '../schema.js'
-import { parseKey } from '../ids.js'
+import { parseKey, parseBlindPeerKeys } from '../ids.js'
 import { BAD_ARGUMENT } from '../errors.js'
 import { fromHex } from '../escrow/script.js'
 
@@ -67,11 +67,7 @@ export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<R
     return key
   })
   if (mediators !== undefined && mediators.length > LIMITS.mediators) throw BAD_ARGUMENT(`at most ${LIMITS.mediators} mediators`)
-  const blindPeers: Uint8Array[] | undefined = flags.blindPeers === undefined ? undefined : flags.blindPeers.trim() === 'none' ? [] : flags.blindPeers.split(',').filter(k => k.trim() !== '').map(k => {
-    const key = parseKey(k.trim())
-    if (key === null || key.byteLength !== 32) throw BAD_ARGUMENT(`--blind-peers: ${JSON.stringify(k)} is not a blind peer's key (as \`p2print blind-peer\` prints it)`)
-    return key
-  })
+  const blindPeers = flags.blindPeers === undefined ? undefined : flags.blindPeers.trim() === 'none' ? [] : parseBlindPeerKeys(flags.blindPeers.split(',').filter(k => k.trim() !== ''), '--blind-peers')
   if (blindPeers !== undefined && blindPeers.length > LIMITS.blindPeers) throw BAD_ARGUMENT(`--blind-peers: at most ${LIMITS.blindPeers} blind peers`)
   const b = SETTINGS_BOUNDS
   const patch = {

@@ -35,11 +35,6 @@ export class BlindMirrors {
     this.peering.addCoreBackground(blobs.core, { referrer: drive.key })
   }
 
-  // Asks again for the Autobase: its writers as they are now (blind-peering sends them once, when first asked).
-  refresh (): void {
-    this.peering.addAutobaseBackground(this.base)
-  }
-
   // How many of the blind peers hold `core` up to `length` (0 for an empty core: nothing to hold).
   holding (core: Hypercore, length = core.length): number {
     if (length === 0) return this.keys.length
