@@ -21,7 +21,7 @@ const say = (x: Record<string, unknown>): void => { process.stdout.write(JSON.st
 
 async function main (): Promise<void> {
   const store = new Corestore(dir)
-  const market = new Market(store.namespace('market'), keyArg === 'new' ? null : b4a.from(keyArg, 'hex'), { bootstrap, name: 'converge', admissionBits: 8, ackInterval: Number(ackArg) })
+  const market = new Market(store.namespace('market'), keyArg === 'new' ? null : b4a.from(keyArg, 'hex'), { bootstrap, name: 'converge', admissionBits: 8, ackInterval: Number(ackArg), ...(process.env.BENCH_MAX_OUT !== undefined ? { maxOutgoing: Number(process.env.BENCH_MAX_OUT) } : {}) })
   await market.ready()
   market.keepLooking()
   let expect = Infinity

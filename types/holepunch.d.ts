@@ -119,6 +119,7 @@ declare module 'hyperbee' {
     snapshot(): Hyperbee<K, V>
     // left: the entry in this bee, right: in the older version (null where the key is absent)
     createDiffStream(version: number, range?: RangeOptions<K>): AsyncIterable<{ left: BeeEntry<K, V> | null; right: BeeEntry<K, V> | null }>
+    createHistoryStream(opts?: { gte?: number; lt?: number; reverse?: boolean; live?: boolean }): AsyncIterable<{ type: 'put' | 'del'; seq: number; key: K; value: V | null }>
   }
 
   namespace Hyperbee {
@@ -197,7 +198,7 @@ declare module 'hyperswarm' {
   }
 
   class Hyperswarm extends EventEmitter {
-    constructor(opts?: { bootstrap?: Array<{ host: string; port: number }> | null; keyPair?: unknown })
+    constructor(opts?: { bootstrap?: Array<{ host: string; port: number }> | null; keyPair?: unknown; maxPeers?: number; maxClientConnections?: number })
     connections: Set<Duplex>
     peers: Map<string, PeerInfo> // every peer discovered so far (by any topic), connected or not
     connecting: number // client connections being opened now

@@ -16,6 +16,12 @@ import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, 
 import { DEFAULT_ADMISSION_BITS, admissionWork, findAdmission, readOwnOp } from './admission.js'
 import { BlindMirrors } from './blind.js'
 
+// Connections a peer opens itself (incoming ones are always taken, so a newcomer is never turned away): every
+// connection costs CPU on every op (its have/want traffic), so a full mesh makes each op cost each peer more as the
+// market grows; with 8 a peer has ~16 neighbours and ops reach the rest through them (bench/scale.ts converge:
+// CPU per op per peer at 50 peers 115 ms in a full mesh, 71 ms with 8; every op still reached every peer).
+const MAX_OUTGOING = 8
+
 export interface MarketOptions {
   bootstrap?: Array<{ host: string, port: number }> | null
   swarm?: boolean // false: no networking (tests that replicate by hand, benchmarks)
@@ -25,6 +31,7 @@ export interface MarketOptions {
   admissionBits?: number // for a market being created: the work it asks of new writers (./admission.ts)
   blindPeers?: Uint8Array[] // keys of blind peers that keep this peer's cores and serve others' (./blind.ts)
   clockMs?: number // while this peer is one of the market's indexers, tick the market clock this often (0: never)
+  maxOutgoing?: number // connections this peer opens to others (incoming ones are always taken)
 }
 
 export interface JobView {
@@ -86,7 +93,7 @@ export class Market extends ReadyResource {
     }
     if ((this.opts.clockMs ?? 0) > 0) this.startClock(this.opts.clockMs ?? TICK_MS)
     if (this.opts.swarm === false) return
-    const swarm = new Hyperswarm({ bootstrap: this.opts.bootstrap ?? undefined })
+    const swarm = new Hyperswarm({ bootstrap: this.opts.bootstrap ?? undefined, maxClientConnections: this.opts.maxOutgoing ?? MAX_OUTGOING })
     this.swarm = swarm
     swarm.on('connection', (conn) => {
       conn.on('error', () => {}) // a peer that drops or resets is normal; replication just stops
@@ -361,14 +368,6 @@ export class Market extends ReadyResource {
   private traceWriters (): void {
     const base = this.base as unknown as { activeWriters: Iterable<{ core: Hypercore, length: number }> }
     for (const w of base.activeWriters) process.stderr.write(`[trace] writer ${b4a.toString(w.core.key!, 'hex').slice(0, 8)}${w.core === this.base.local ? ' (own)' : ''} consumed ${w.length} length ${w.core.length} contiguous ${w.core.contiguousLength} peers ${w.core.peers.map(p => `${p.remoteContiguousLength}/${p.remoteLength}`).join(',')}\n`)
-  }
-
-  private writerCores (): Hypercore[] {
-    // activeWriters is Autobase's own (undeclared) list of the writers it is following
-    const base = this.base as unknown as { activeWriters: Iterable<{ core: Hypercore }> }
-    const cores: Hypercore[] = []
-    for (const w of base.activeWriters) cores.push(w.core)
-    return cores
   }
 
   // Caught up once no connected peer holds more of a writer's log than this peer has taken in. After a fast-forward
