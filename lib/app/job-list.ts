@@ -2,7 +2,7 @@
 import b4a from 'b4a'
 import type { P2Print } from '../service/p2print.js'
 import type { JobView } from '../market/market.js'
-import { titleMatches, type JobQuery } from '../market/view.js'
+import { titleMatches, skipHits, type JobQuery } from '../market/view.js'
 import { parseMaterial, parseBounty, parsePatch } from '../job/parse.js'
 import { roleOf, type Role } from '../job/state.js'
 import { peerSummary } from '../reputation/query.js'
@@ -99,8 +99,14 @@ export class JobLists {
       const rows = await Promise.all(found.slice(0, pageSize).map(v => this.row(v.job, v.confirmed)))
       return { rows, page, pageSize, hasMore: found.length > pageSize }
     }
-    // walk forward from the nearest page whose start is known
+    // walk forward from the nearest page whose start is known (over index entries alone where no title is searched)
     for (let k = Math.min(page, cache.cursors.length - 1); k <= page; k++) {
+      if (k < page && q.text === undefined) {
+        const skipped = await skipHits(s.market.view, q, cache.cursors[k] ?? null, pageSize)
+        if (skipped.count < pageSize) break
+        cache.cursors[k + 1] = skipped.last
+        continue
+      }
       const items = await this.fillPage(q, cache.cursors[k] ?? null, pageSize + 1)
       if (items.length > pageSize) cache.cursors[k + 1] = items[pageSize - 1].key
       if (k === page) {

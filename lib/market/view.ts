@@ -331,6 +331,21 @@ export async function queryJobPage (view: View, q: JobQuery, after: Uint8Array |
   return { items, next: null }
 }
 
+// Where the page after the next `n` hits from `after` starts, reading index entries only: a jump to a far page with
+// no cursor known costs an index range, not a record per job passed over. Only for queries whose every condition is
+// in the index (no title search, no `mine`): those are the hits queryJobPage returns.
+export async function skipHits (view: View, q: JobQuery, after: Uint8Array | null, n: number): Promise<{ last: Uint8Array | null, count: number }> {
+  let last: Uint8Array | null = null
+  let count = 0
+  if (n <= 0) return { last, count }
+  for await (const hit of pickIndex(view, { ...q, mine: undefined }, after ?? undefined)) {
+    if (!matches(hit.value, q)) continue
+    last = hit.key
+    if (++count >= n) break
+  }
+  return { last, count }
+}
+
 // Every hit of a query (index entries only, no records) with its bounty: what a sort by bounty orders.
 export async function queryBounties (view: View, q: JobQuery): Promise<Array<{ id: Uint8Array, bountySats: number, key: Uint8Array }>> {
   const out: Array<{ id: Uint8Array, bountySats: number, key: Uint8Array }> = []
