@@ -18,7 +18,7 @@ import type { Duplex } from 'stream'
 import type { Hypercore } from 'hypercore'
 import { Market } from '../lib/market/market.js'
 import { jobIdFor } from '../lib/market/apply.js'
-import { OP, LIMITS, encodeOp } from '../lib/schema.js'
+import { OP, LIMITS, encodeOp, type FileRef } from '../lib/schema.js'
 import { tmpDir, rmDir, round, sampleJob, sleep } from './_util.js'
 
 export interface JoinResult { writers: number, jobs: number, buildMs: number, joinMs: number, plainMs: number, ratio: number, writerBlocksDownloaded: number, viewBlocks: number }
@@ -42,7 +42,9 @@ function pipe (a: Market, b: Market): () => void {
   return () => { s1.destroy(); s2.destroy() }
 }
 
-async function build (creator: Market, dir: string, writers: number, jobs: number): Promise<void> {
+// Also the seeder section's market (bench/scale.ts), with a model on every job: a writer may write
+// LIMITS.opsPerWriter ops, so a market of 100 000 closed jobs needs several.
+export async function buildMarket (creator: Market, dir: string, writers: number, jobs: number, file: FileRef | null = null): Promise<void> {
   const open = LIMITS.openJobsPerClient - 1
   let made = 0
   for (let w = 0; w < writers; w++) {
@@ -59,7 +61,7 @@ async function build (creator: Market, dir: string, writers: number, jobs: numbe
       const keepOpen = w === writers - 1 ? Math.min(open, share) : 0
       for (let k = 0; k < share; k++) {
         const at = Date.now()
-        values.push(encodeOp({ type: OP.JOB_CREATE, job: sampleJob(made + k) }, at))
+        values.push(encodeOp({ type: OP.JOB_CREATE, job: sampleJob(made + k), ...(file === null ? {} : { file }) }, at))
         if (k < share - keepOpen) values.push(encodeOp({ type: OP.JOB_CANCEL, jobId: jobIdFor(m.writerKey, start + values.length) }, at))
       }
       for (let i = 0; i < values.length; i += 500) await (m.base.append as unknown as (v: Uint8Array[]) => Promise<number>)(values.slice(i, i + 500))
@@ -88,7 +90,7 @@ export async function joinMarket (writers: number, jobs: number, bootstrap: Boot
   try {
     await creator.ready()
     const b0 = Date.now()
-    await build(creator, dir, writers, jobs)
+    await buildMarket(creator, dir, writers, jobs)
     await until('the creator confirming every job', async () => { await creator.update(); return creator.view.core.signedLength === creator.view.core.length })
     const buildMs = Date.now() - b0
     // the baseline: the same final entries in a plain Hyperbee, served by the creator's swarm

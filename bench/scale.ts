@@ -30,12 +30,11 @@ import b4a from 'b4a'
 import Corestore from 'corestore'
 import createTestnet from '@hyperswarm/testnet'
 import { Market } from '../lib/market/market.js'
-import { jobIdFor } from '../lib/market/apply.js'
 import { OP, LIMITS, encodeOp, type FileRef } from '../lib/schema.js'
 import { tmpDir, rmDir, round, sampleJob, printResult, exitGuard, env } from './_util.js'
 import { converge, type ConvergeResult } from './scale-converge.js'
 import { viewSize, type SizeResult } from './scale-size.js'
-import { joinMarket, type JoinResult } from './scale-join.js'
+import { joinMarket, buildMarket, type JoinResult } from './scale-join.js'
 
 const SIZES = (process.env.BENCH_SCALE_JOBS ?? '1000,100000').split(',').map(Number).filter(n => Number.isInteger(n) && n >= 40)
 const OPS = Math.max(2, Math.floor(env('BENCH_OPS', 100) / 2) * 2)
@@ -77,25 +76,6 @@ class Seeder {
   }
 }
 
-async function build (market: Market, jobs: number, file: FileRef): Promise<void> {
-  const writer = market.writerKey
-  const closed = jobs - OPEN
-  for (let i = 0; i < closed;) {
-    const n = Math.min(BATCH, closed - i)
-    const start = market.base.local.length
-    const values: Uint8Array[] = []
-    for (let k = 0; k < n; k++) {
-      const at = Date.now()
-      values.push(encodeOp({ type: OP.JOB_CREATE, job: sampleJob(i + k), file }, at))
-      values.push(encodeOp({ type: OP.JOB_CANCEL, jobId: jobIdFor(writer, start + 2 * k + 1) }, at))
-    }
-    await (market.base.append as unknown as (v: Uint8Array[]) => Promise<number>)(values)
-    i += n
-  }
-  for (let i = 0; i < OPEN; i++) await market.append({ type: OP.JOB_CREATE, job: sampleJob(closed + i), file })
-  while (await market.jobCount() < jobs) await market.update()
-}
-
 async function size (jobs: number, boot: string, bootstrap: Array<{ host: string, port: number }>): Promise<Reply> {
   const dir = await tmpDir('scale-seeder')
   const store = new Corestore(path.join(dir, 'creator'))
@@ -106,8 +86,11 @@ async function size (jobs: number, boot: string, bootstrap: Array<{ host: string
     const model = b4a.alloc(64 * 1024, 7)
     const file = await market.files.attach(model, 'part.stl', { kind: 'stl', models: 1, facets: 12, sizeMm: [10, 10, 10], volumeCm3: 1, areaCm2: 6, shells: 1, closed: true, manifold: true, fits: [] })
     const b0 = Date.now()
-    await build(market, jobs, file)
-    console.log(`${jobs} jobs: built in ${round((Date.now() - b0) / 1000, 1)} s (view length ${market.view.core.length})`)
+    // as many writers as the ops per writer limit asks for (each job is a create and a cancel)
+    const writers = Math.ceil(jobs / Math.floor((LIMITS.opsPerWriter - 100) / 2))
+    await buildMarket(market, dir, writers, jobs, file)
+    while (await market.jobCount() < jobs) await market.update()
+    console.log(`${jobs} jobs: built by ${writers} writer(s) in ${round((Date.now() - b0) / 1000, 1)} s (view length ${market.view.core.length})`)
     seeder = new Seeder(path.join(dir, 'seeder'), market.key, boot)
     let cancelled = jobs - OPEN
     const ready = await seeder.ask(`wait ${jobs} ${cancelled}`)
@@ -175,7 +158,7 @@ async function sizeSection (): Promise<void> {
   const results: SizeResult[] = []
   for (const jobs of SIZE_JOBS) {
     const r = await viewSize(jobs)
-    console.log(`${jobs} jobs: view ${r.viewBlocks} blocks, ${r.bytesPerJob} bytes per job; a plain Hyperbee of the same ${r.plainBlocks} entries ${r.plainBytesPerJob} bytes per job; ${r.ratio}×`)
+    console.log(`${jobs} jobs: view ${r.viewBlocks} blocks, ${r.bytesPerJob} bytes per job; a plain Hyperbee of the same ${r.plainBlocks} entries ${r.plainBytesPerJob} bytes per job; ${r.ratio}×. Floors: the same entries put one at a time ${r.incrementalBytesPerJob} bytes per job (view ${r.ratioToIncremental}×); the view's ${r.replayBlocks} puts and deletes replayed into a plain Hyperbee ${r.replayBytesPerJob} bytes per job (view ${r.ratioToReplay}×: Autobase's own cost)`)
     results.push(r)
   }
   const ratio = Math.max(...results.map(r => r.ratio))
