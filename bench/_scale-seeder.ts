@@ -19,6 +19,10 @@ const [dir, keyHex, boot] = process.argv.slice(2)
 const bootstrap = boot.split(',').map(hp => ({ host: hp.split(':')[0], port: Number(hp.split(':')[1]) }))
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 const rssMb = (): number => process.memoryUsage().rss / 1024 / 1024
+// where the RSS is: the JS heap, and memory outside it that V8 knows of (buffers); the rest is native (RocksDB, libuv,
+// …). BENCH_SEEDER_GC=1 with NODE_OPTIONS=--expose-gc collects garbage before each figure (live heap only; it costs
+// CPU per op)
+const heap = (): { heapMb: number, externalMb: number } => { if (process.env.BENCH_SEEDER_GC === '1') (globalThis as { gc?: () => void }).gc?.(); const m = process.memoryUsage(); return { heapMb: Math.round(m.heapUsed / 1048576), externalMb: Math.round(m.external / 1048576) } }
 const say = (x: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(x) + '\n') }
 
 async function main (): Promise<void> {
@@ -66,7 +70,7 @@ async function main (): Promise<void> {
         say({ jobs: await market.jobCount(), caughtUp, firstPass: { ms: Date.now() - w0, cpuMs: cpuMs() - s0 }, cpuMs: cpuMs(), rssMb: rssMb(), ...events })
       } else {
         await settle()
-        say({ jobs: await market.jobCount(), cpuMs: cpuMs(), rssMb: rssMb(), ...events })
+        say({ jobs: await market.jobCount(), cpuMs: cpuMs(), rssMb: rssMb(), ...heap(), ...events })
       }
     } else if (cmd === 'idle') {
       const c0 = cpuMs()

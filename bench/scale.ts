@@ -111,7 +111,7 @@ async function size (jobs: number, boot: string, bootstrap: Array<{ host: string
     const perOp = (last.cpuMs - ready.cpuMs) / OPS
     const r = { jobs, catchUpMs: ready.caughtUp.ms, firstPassMs: ready.firstPass.ms, firstPassCpuMs: round(ready.firstPass.cpuMs, 0), cpuPerOpMs: round(perOp, 2), rssReadyMb: round(ready.rssMb, 1), rssAfterOpsMb: round(last.rssMb, 1), idleCpuPct: round(idle.cpuMs / 5000 * 100, 2), fullReadCpuMs: round(scan.cpuMs, 0), mirrored: last.mirrored, unavailable: last.unavailable }
     console.log(`  seeder: caught up in ${r.catchUpMs} ms, first pass ${r.firstPassMs} ms (CPU ${r.firstPassCpuMs} ms), ${r.mirrored} model(s) mirrored`)
-    console.log(`  CPU per incoming op ${r.cpuPerOpMs} ms (median of single ops ${round(ops.slice().sort((a, b) => a - b)[ops.length >> 1], 2)} ms); RSS ${r.rssReadyMb} MB caught up, ${r.rssAfterOpsMb} MB after ${OPS} ops; idle CPU ${r.idleCpuPct} %`)
+    console.log(`  CPU per incoming op ${r.cpuPerOpMs} ms (median of single ops ${round(ops.slice().sort((a, b) => a - b)[ops.length >> 1], 2)} ms); RSS ${r.rssReadyMb} MB caught up, ${r.rssAfterOpsMb} MB after ${OPS} ops (JS heap ${last.heapMb} MB, buffers ${last.externalMb} MB, the rest native); idle CPU ${r.idleCpuPct} %`)
     console.log(`  for scale: one read of every job record costs ${r.fullReadCpuMs} ms of CPU here (the old seeder did that, twice, on every update)`)
     return r
   } finally {
