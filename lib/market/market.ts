@@ -17,8 +17,8 @@ import { DEFAULT_ADMISSION_BITS, admissionWork, findAdmission, readOwnOp } from 
 import { BlindMirrors } from './blind.js'
 
 // Connections a peer opens itself (incoming ones are always taken, so a newcomer is never turned away): every
-// connection costs CPU on every op (its have/want traffic), so a full mesh makes each op cost each peer more as the
-// market grows; with 8 a peer has ~16 neighbours and ops reach the rest through them (bench/scale.ts converge:
+// connection replicates every op, so in a full mesh each op costs each peer more as the market grows; with 8 a
+// peer has ~16 neighbours and ops reach the rest through them (bench/scale.ts converge:
 // CPU per op per peer at 50 peers 115 ms in a full mesh, 71 ms with 8; every op still reached every peer).
 const MAX_OUTGOING = 8
 
