@@ -141,14 +141,19 @@ export async function openBee (t: Test): Promise<View> {
   return bee
 }
 
-// Two markets replicating over an in-process pipe (no DHT).
-export function connect (t: Test, a: Market, b: Market): void {
+// Two markets replicating over an in-process pipe (no DHT); returns what ends it.
+export function pipe (a: Market, b: Market): () => void {
   const s1 = a.replicate(true) as Duplex
   const s2 = b.replicate(false) as Duplex
   s1.on('error', () => {})
   s2.on('error', () => {})
   s1.pipe(s2).pipe(s1)
-  t.teardown(() => { s1.destroy(); s2.destroy() }, { order: 5 })
+  return () => { s1.destroy(); s2.destroy() }
+}
+
+// The same, ended in t.teardown.
+export function connect (t: Test, a: Market, b: Market): void {
+  t.teardown(pipe(a, b), { order: 5 })
 }
 
 // Asserts that a promise is refused with a P2PrintError of `code` whose message matches `re`.

@@ -6,13 +6,12 @@
 // work, writing only once it holds every job before its share (so the newest-first order is the jobs' numbering).
 import path from 'path'
 import Corestore from 'corestore'
-import type { Duplex } from 'stream'
 import { Peer } from '../lib/peer.js'
 import { Market } from '../lib/market/market.js'
 import { AppSession, type JobRow } from '../lib/app.js'
 import { jobIdFor } from '../lib/market/apply.js'
 import { OP, encodeOp, LIMITS, type JobFields } from '../lib/schema.js'
-import { TEST_ADMISSION_BITS } from './helpers.js'
+import { TEST_ADMISSION_BITS, eventually, pipe } from './helpers.js'
 
 export interface PagingMarket { jobs: number, titleOf: (i: number) => string, bountyOf: (i: number) => number }
 
@@ -24,12 +23,8 @@ export function pagingMarket (jobs: number): PagingMarket {
   }
 }
 
-async function until (what: string, fn: () => Promise<boolean>, ms = 600_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`set-up: gave up waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
+async function until (what: string, fn: () => Promise<boolean>): Promise<void> {
+  if (!(await eventually(fn, 600_000, 20))) throw new Error(`set-up: gave up waiting for ${what}`)
 }
 
 // Appends jobs [from, to) as pairs (the last `keepOpen` left open) to the market's base in batches of 500.
@@ -65,11 +60,7 @@ export async function buildPagingMarket (dir: string, pm: PagingMarket, writers 
       const to = Math.min(pm.jobs, from + share)
       const store = new Corestore(path.join(dir, `writer-${w}`))
       const m = new Market(store.namespace('market'), creator.key, { swarm: false })
-      const s1 = creator.replicate(true) as Duplex
-      const s2 = m.replicate(false) as Duplex
-      s1.on('error', () => {})
-      s2.on('error', () => {})
-      s1.pipe(s2).pipe(s1)
+      const unpipe = pipe(creator, m)
       try {
         await m.ready()
         await until('the writer holding every earlier job', async () => { await m.update(); return (await m.jobCount()) >= from })
@@ -78,8 +69,7 @@ export async function buildPagingMarket (dir: string, pm: PagingMarket, writers 
         await writeShare(m, pm, from, to, w === writers - 1 ? open : 0)
         await until('the creator holding the writer\'s jobs', async () => { await creator.update(); return (await creator.jobCount()) >= to })
       } finally {
-        s1.destroy()
-        s2.destroy()
+        unpipe()
         await m.close()
         await store.close()
       }
