@@ -18,6 +18,7 @@ const load = {
   escrow: async () => await import('./lib/commands/escrow.js'),
   files: async () => await import('./lib/commands/files.js'),
   jobs: async () => await import('./lib/commands/jobs.js'),
+  quotes: async () => await import('./lib/commands/quotes.js'),
   market: async () => await import('./lib/commands/market.js'),
   regtest: async () => await import('./lib/commands/regtest.js'),
   reputation: async () => await import('./lib/commands/reputation.js'),
@@ -87,14 +88,17 @@ const OPTIONS = {
   bed: { type: 'string' },
   photo: { type: 'string', multiple: true },
   photos: { type: 'string' },
-  notify: { type: 'string' }
+  notify: { type: 'string' },
+  quotes: { type: 'boolean' },
+  price: { type: 'string' },
+  days: { type: 'string' }
 } as const
 
 const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created', 'escrow-error', 'join-unanswered'])
 
 // Commands that only read: they create no wallet, and nothing in a storage that has no market (P2PrintOptions.readOnly).
 const isRead = ([cmd, sub, ...rest]: string[]): boolean => cmd === undefined || ['jobs', 'peer', 'printers', 'escrow'].includes(cmd) ||
-  (cmd === 'job' && sub === 'show') || ((cmd === 'mediator' || cmd === 'dispute') && sub === 'list') || (cmd === 'market' && (sub === 'info' || (sub === 'indexers' && rest.length === 0)))
+  (cmd === 'job' && (sub === 'show' || sub === 'quotes')) || ((cmd === 'mediator' || cmd === 'dispute') && sub === 'list') || (cmd === 'market' && (sub === 'info' || (sub === 'indexers' && rest.length === 0)))
 
 type Values = ReturnType<typeof parse>['values']
 
@@ -157,7 +161,7 @@ function need (arg: string | undefined, what: string): string {
 }
 
 async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Result> {
-  const [cmd, sub, arg] = pos
+  const [cmd, sub, arg, ...rest] = pos
   const tooMany = (n: number): void => { if (pos.length > n) throw USAGE(`unexpected argument ${JSON.stringify(pos[n])}`) }
   const jobFlags = {
     title: values.title,
@@ -166,8 +170,10 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
     bounty: values.bounty,
     country: values.country,
     notes: values.notes,
-    file: values.file === undefined ? undefined : path.resolve(ctx.cwd, values.file)
+    file: values.file === undefined ? undefined : path.resolve(ctx.cwd, values.file),
+    quotes: values.quotes
   }
+  const quoteFlags = { price: values.price, days: values.days, material: values.material, color: jobFlags.color, note: values.note }
   switch (cmd) {
     case undefined:
       // in a terminal: the interactive app; otherwise (pipes, scripts, tests) the summary and help
@@ -286,7 +292,13 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'download': return (await load.files()).jobDownload(ctx, id(), path.resolve(ctx.cwd, values.out ?? '.'))
         case 'preview': return (await load.files()).jobPreview(ctx, id(), { width: Math.max(20, ctx.columns - 1), color: ctx.color })
         case 'review': return (await load.reputation()).jobReview(ctx, id(), values.rating, values.note ?? '')
-        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute, download, preview or review`)
+        case 'quote': return (await load.quotes()).jobQuote(ctx, id(), quoteFlags)
+        case 'withdraw-quote': return (await load.quotes()).jobWithdrawQuote(ctx, id())
+        case 'quotes': return (await load.quotes()).jobQuotes(ctx, id())
+        case 'take-quote': { tooMany(4); return (await load.quotes()).jobTakeQuote(ctx, need(arg, 'the job ID'), need(rest[0], 'the quote (its number in `job quotes ID`)')) }
+        case 'offer': { tooMany(4); return (await load.quotes()).jobOffer(ctx, need(arg, 'the job ID'), need(rest[0], 'the quote (its number in `job quotes ID`)'), quoteFlags) }
+        case 'withdraw-offer': return (await load.quotes()).jobWithdrawOffer(ctx, id())
+        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute, download, preview, review, quote, withdraw-quote, quotes, take-quote, offer or withdraw-offer`)
       }
     }
     default: throw USAGE(`unknown command ${JSON.stringify(cmd)}. Run \`p2print --help\` for usage.`)

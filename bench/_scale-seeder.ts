@@ -26,7 +26,9 @@ const heap = (): { heapMb: number, externalMb: number } => { if (process.env.BEN
 const say = (x: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(x) + '\n') }
 
 async function main (): Promise<void> {
-  const store = new Corestore(dir)
+  const wbs = Number(process.env.BENCH_SEEDER_WBS ?? 0)
+  const { default: CoreStorage } = await import('hypercore-storage' as string)
+  const store = new Corestore(wbs > 0 ? new CoreStorage(dir, { writeBufferSize: wbs * 1048576 }) : dir)
   const market = new Market(store.namespace('market'), b4a.from(keyHex, 'hex'), { bootstrap })
   await market.ready()
   market.keepLooking() // as `p2print seed` does

@@ -149,7 +149,12 @@ function rawJob (i: number, client: Uint8Array, rand: () => number): JobRecord {
     rev: 1,
     accepts: 0,
     leavers: [],
-    claims: []
+    claims: [],
+    openToQuotes: false,
+    quotes: 0,
+    offer: null,
+    offers: 0,
+    leadDays: 0
   }
 }
 

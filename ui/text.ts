@@ -7,6 +7,7 @@ import { stepWords, payoutWords } from '../lib/escrow/step-words.js'
 import type { FileAnalysis, ModelAnalysis } from '../lib/files/model.js'
 import { shortId } from '../lib/ids.js'
 import { renderReputation, recordLine } from './reputation.js'
+import { renderQuotes, quoteLines } from './quotes.js'
 import { renderChat } from './chat.js'
 import { formatBtc } from '../lib/btc.js'
 import type { FileSummary } from '../lib/schema.js'
@@ -48,12 +49,20 @@ Markets
 
 Jobs
   jobs [--status S] [--material M] [--country CC] [--min-bounty BTC] [--mine] [--limit N]
-  job create --title T --material M [--color C]... --bounty BTC --country CC [--notes TEXT] [--file PATH]
-                                PATH: a .stl (binary or ASCII), .obj, .3mf, or a .zip of them
+  job create --title T --material M [--color C]... --bounty BTC --country CC [--notes TEXT] [--file PATH] [--quotes]
+                                PATH: a .stl (binary or ASCII), .obj, .3mf, or a .zip of them; --quotes: open to
+                                quotes (taken only through an offer; --bounty then optional, a guide)
   job show ID                   ID may be a unique prefix (at least 4 characters)
   job update ID [--title T] [--material M] [--color C]... [--bounty BTC] [--country CC] [--notes TEXT]
   job cancel ID | job accept ID | job withdraw ID | job complete ID
   job ship ID [--note TEXT]
+  job quote ID --price BTC --days N [--material M] [--color C]... [--note TEXT]
+                                a printer's quote (replaces its last one); job withdraw-quote ID takes it back
+  job quotes ID                 the live quotes, cheapest first, with each printer's record
+  job take-quote ID N           offer the job to the printer of quote N (or a prefix of its id) at its terms;
+                                that printer's \`job accept ID\` makes the deal at that price
+  job offer ID N --price BTC [--days N]
+                                a counter-offer to that printer; job withdraw-offer ID takes the offer back
   job dispute ID --reason TEXT
   job download ID [--out DIR]   fetch the job's model from any peer that has it (size and sha256 checked)
   job preview ID                fetch it into memory and draw it in the terminal (nothing written to disk)
@@ -215,6 +224,7 @@ export function renderResult (r: Result): string {
     case 'mediators': return (r.data.mediators.length === 0 ? 'No mediators registered: disputes go straight to the arbitrator.' : r.data.mediators.map(m => `${m.id}  fee ${m.feePct} %\n  ${mediatorLine(m)}`).join('\n')) + `\nA mediator loses the role for good when: ${r.data.rules.join('; ')}`
     case 'disputes': return renderDisputes(r.data)
     case 'searches': return renderSearches(r.data)
+    case 'quotes': return renderQuotes(r.data)
     case 'none': return Object.keys(r.data).length === 0 ? '' : JSON.stringify(r.data, null, 2)
   }
 }
@@ -367,6 +377,7 @@ function renderJob (j: JobJSON & { shared?: boolean }): string {
   ]
   if (j.clientRecord !== undefined) lines.push(`  client's record   ${recordLine(j.clientRecord, 'client')}`)
   if (j.printerRecord != null) lines.push(`  printer's record  ${recordLine(j.printerRecord, 'printer')}`)
+  lines.push(...quoteLines(j))
   if (j.notes.length > 0) lines.push(`  notes     ${j.notes}`)
   if (j.file !== null) lines.push(`  model     ${j.file.name} (${j.file.byteLength} bytes): ${summaryLine(j.file.summary)}`)
   if (j.dispute !== null) lines.push('  dispute', ...disputeLines(j.dispute, '    ', j.status))

@@ -32,7 +32,7 @@ export async function jobCreate (ctx: Ctx, flags: JobFlags): Promise<Result> {
   const fields = parseNewJob(flags)
   const model = flags.file === undefined ? null : await loadModelFile(flags.file)
   if (model !== null) ctx.emit('model-analysed', { name: model.name, summary: model.summary })
-  return withMarket(ctx, async (p) => jobResult(await p.createJob(fields, model), p.peers))
+  return withMarket(ctx, async (p) => jobResult(await p.createJob(fields, model, { quotes: flags.quotes === true }), p.peers))
 }
 
 export async function jobUpdate (ctx: Ctx, idText: string, flags: JobFlags): Promise<Result> {

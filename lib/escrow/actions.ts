@@ -52,11 +52,13 @@ export async function prepareAccept (engine: EscrowEngine, jobId: Uint8Array | s
   if (settings.arbitrators.length === 0) throw BAD_ESCROW('this market has no arbitrator: escrowed jobs cannot be accepted')
   checkLimits(settings, engine.limits)
   const id = jobIdString(job.id)
-  const amounts = escrowAmounts({ bountySats: BigInt(job.bountySats), depositPct: BigInt(settings.depositPct) })
+  // the deal's price: the client's offer to this printer where one stands (lib/market/quotes.ts), else the bounty
+  const bountySats = job.offer !== null && b4a.equals(job.offer.printer, engine.me) ? job.offer.priceSats : job.bountySats
+  const amounts = escrowAmounts({ bountySats: BigInt(bountySats), depositPct: BigInt(settings.depositPct) })
   const feeRate = effectiveFeeRate(await engine.chain.feeRate(engine.feeTarget))
   if (feeRate > engine.maxFeeRate) throw BAD_ESCROW(`the fee estimate ${feeRate} sat/vB is above the cap of ${engine.maxFeeRate} sat/vB`)
   const terms = { depositPct: settings.depositPct, arbitrationFeePct: settings.arbitrationFeePct, feeRate, maxMediatorFeePct: MAX_MEDIATOR_FEE_PCT }
-  const why = unpayablePath({ ...terms, bountySats: job.bountySats })
+  const why = unpayablePath({ ...terms, bountySats })
   if (why !== null) {
     const min = minPayableBounty(terms)
     throw BAD_ESCROW(`this bounty is too small to escrow at today's fee rate: ${why}. ${min === null ? '' : `At ${feeRate} sat/vB the smallest bounty every payout can be paid from is ${sats(min)}.`}`.trim())

@@ -39,7 +39,15 @@ export interface JobJSON {
   // `job show` only: both sides' reputation summaries (lib/reputation/query.ts); printerRecord null without a printer
   clientRecord?: PeerSummaryJSON
   printerRecord?: PeerSummaryJSON | null
+  // quotes (lib/market/quotes.ts): whether the client asked for quotes, live quotes, the client's standing offer,
+  // and the lead time the deal was made with (0: none)
+  openToQuotes: boolean
+  quotes: number
+  offer: OfferJSON | null
+  leadDays: number
 }
+
+export interface OfferJSON { printer: string, priceSats: number, priceBtc: string, leadDays: number, material: Material | null, colors: string[], at: string }
 
 export interface FileJSON {
   name: string
@@ -72,6 +80,10 @@ export function jobToJSON (job: JobRecord, confirmed: boolean, opts: { network?:
     updatedAt: isoTime(job.updatedAt),
     confirmed,
     updates: job.updates,
+    openToQuotes: job.openToQuotes,
+    quotes: job.quotes,
+    offer: job.offer === null ? null : { printer: peerId(job.offer.printer), priceSats: job.offer.priceSats, priceBtc: formatBtc(job.offer.priceSats), leadDays: job.offer.leadDays, material: job.offer.material, colors: job.offer.colors.map(x => printable(x)), at: isoTime(job.offer.at) },
+    leadDays: job.leadDays,
     file: job.file === null ? null : { name: printable(job.file.name), drive: peerId(job.file.drive), path: job.file.path, byteLength: job.file.byteLength, sha256: b4a.toString(job.file.sha256, 'hex'), summary: job.file.summary },
     history: job.history.map(h => ({
       action: actionName(h.action),

@@ -16,6 +16,7 @@ export interface JobFlags {
   file?: string
   note?: string
   reason?: string
+  quotes?: boolean // job create: open to quotes (the bounty is then optional: a guide)
 }
 
 export interface JobsFlags {
@@ -59,10 +60,10 @@ export function parsePatch (flags: JobFlags): JobPatch {
 
 export function parseNewJob (flags: JobFlags): JobFields {
   for (const f of ['title', 'material', 'bounty', 'country'] as const) {
-    if (flags[f] === undefined) throw BAD_ARGUMENT(`job create needs --${f}`)
+    if (flags[f] === undefined && !(f === 'bounty' && flags.quotes === true)) throw BAD_ARGUMENT(`job create needs --${f}${f === 'bounty' ? ' (or --quotes, to ask printers for quotes)' : ''}`)
   }
   const p = parsePatch(flags)
-  return { title: p.title!, material: p.material!, colors: p.colors ?? [], bountySats: p.bountySats!, country: p.country!, notes: p.notes ?? '' }
+  return { title: p.title!, material: p.material!, colors: p.colors ?? [], bountySats: p.bountySats ?? 0, country: p.country!, notes: p.notes ?? '' }
 }
 
 export function parseQuery (flags: JobsFlags): JobQuery {

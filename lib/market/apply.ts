@@ -21,6 +21,7 @@ import { escrowStep, acceptEscrow } from './escrow-apply.js'
 import { sigOf, pickIndex, isCompressedKey } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
 import { admissionWork } from './admission.js'
+import { isQuoteOp, applyQuoteOp, acceptTerms, hasLeft } from './quotes.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
 
@@ -116,6 +117,7 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
   if (op.type === OP.MEDIATOR_REGISTER) return registerMediator(b, op, author, writer) // lib/disputes
   if (isChatOp(op)) return applyChatOp(b, op, author, writer) // lib/chat/apply.ts
   if (op.type === OP.JOB_REVIEW || op.type === OP.PRINTER_PROFILE) return applyReputation(b, op, author, writer)
+  if (isQuoteOp(op)) return applyQuoteOp(b, op, author, writer) // ./quotes.ts
 
   const found = await getJob(b, op.jobId)
   if (found === null) return false
@@ -178,11 +180,16 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       break
     case OP.JOB_ACCEPT:
       // a printer that left this job twice may not accept it again: no accept/withdraw cycles
-      if (job.leavers.filter(k => b4a.equals(k, author)).length >= LIMITS.acceptsPerPrinter) return null
+      if (hasLeft(job, author)) return null
+      // the deal's terms: the bounty as posted, or the client's standing offer to this printer (./quotes.ts)
+      const terms = acceptTerms(job, author, op.priceSats ?? 0)
+      if (terms === false) return null
+      Object.assign(next, terms)
+      next.offer = null
       if (escrowOn) {
         const e = op.escrow ?? null
         if (e === null || settings === null) return null
-        const rec = acceptEscrow(job, e, author, now.now, settings)
+        const rec = acceptEscrow(next, e, author, now.now, settings)
         if (rec === null) return null
         next.escrow = rec
       } else if (op.escrow !== undefined && op.escrow !== null) {
@@ -277,7 +284,9 @@ async function commit (b: Batch, job: JobRecord, next: JobRecord, author: Uint8A
 }
 
 async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE }>, author: Uint8Array, length: number, writer: WriterRecord): Promise<boolean> {
-  if (checkJobFields(op.job) !== null) return false
+  // a job open to quotes may leave the bounty out (0): the price comes from the quote the client takes
+  const quotes = op.quotes === true
+  if (checkJobFields(quotes && op.job.bountySats === 0 ? { ...op.job, bountySats: undefined } : op.job) !== null) return false
   const file = op.file ?? null
   if (file !== null && checkFileRef(file) !== null) return false
   if (writer.openJobs >= LIMITS.openJobsPerClient) return false
@@ -301,7 +310,12 @@ async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE
     rev: 1,
     accepts: 0,
     leavers: [],
-    claims: []
+    claims: [],
+    openToQuotes: quotes,
+    quotes: 0,
+    offer: null,
+    offers: 0,
+    leadDays: 0
   }
   await putJob(b, null, job)
   stats.jobs++

@@ -1,7 +1,7 @@
 // Every operation a peer can append to the market: its type, its body, and how it is encoded and decoded.
 import c from 'compact-encoding'
 import type { State } from 'compact-encoding'
-import { boundedArray, boundedString, boundedUint, time } from '../codec.js'
+import { boundedArray, boundedString, boundedUint, sats, time } from '../codec.js'
 import { chatKeyBody, chatGrantBody, chatMessageBody, type ChatKeyBody, type ChatGrantBody, type ChatMessageBody } from '../chat/codec.js'
 import { encodeDisputeBody, decodeDisputeBody, disputeOpCarriesPsbt, type DisputeOpBody } from '../disputes/codec.js'
 import { LIMITS } from './limits.js'
@@ -12,6 +12,7 @@ import {
   type EscrowParty, type MarketSettings, type PaidKind, type ProposeEscrow, type SignKind, type Winner
 } from './escrow.js'
 import { printerProfile, rating, reviewText, type PrinterProfile } from './reputation.js'
+import { quoteBody, offerBody, type QuoteBody, type OfferBody } from './quote.js'
 
 // 1: the market core. 2: job/create may carry a model file reference. 3: escrow (market/settings, escrow/* ops,
 // job/lapse, dispute/ruling; job/accept, job/ship and job/complete append their escrow fields). 4: chat (ops 20–29),
@@ -19,8 +20,9 @@ import { printerProfile, rating, reviewText, type PrinterProfile } from './reput
 // market/settings names the mediators (lib/escrow/PROTOCOL.md). 6: market/indexers (the creator names up to
 // four more indexers) and market/clock (an indexer's tick: market time, which every deadline is measured on).
 // 7: writer/admit (a non-writer's proof of work, lib/market/admission.ts); market/init and market/settings carry the
-// work a market asks of new writers.
-export const SCHEMA_VERSION = 7
+// work a market asks of new writers. 8: quotes and offers (job/quote, job/quote-withdraw, job/offer; lib/schema/quote.ts);
+// job/create says whether the job is open to quotes, job/accept the price it accepts.
+export const SCHEMA_VERSION = 8
 
 export const OP = {
   JOB_CREATE: 1,
@@ -52,7 +54,10 @@ export const OP = {
   CHAT_GRANT: 21,
   CHAT_MESSAGE: 22,
   JOB_REVIEW: 40,
-  PRINTER_PROFILE: 41
+  PRINTER_PROFILE: 41,
+  JOB_QUOTE: 50, // 50–52: quotes and offers (lib/market/quotes.ts)
+  JOB_QUOTE_WITHDRAW: 51,
+  JOB_OFFER: 52
 } as const
 export type OpType = typeof OP[keyof typeof OP]
 export const OP_NAMES: Record<OpType, string> = {
@@ -85,16 +90,19 @@ export const OP_NAMES: Record<OpType, string> = {
   21: 'chat/grant',
   22: 'chat/message',
   40: 'job/review',
-  41: 'printer/profile'
+  41: 'printer/profile',
+  50: 'job/quote',
+  51: 'job/quote-withdraw',
+  52: 'job/offer'
 }
 // History entries also record transitions that no op names: the automatic accepted → active step.
 export const ACTION_AUTO_ACTIVATE = 100
 
 export type OpBody =
-  | { type: typeof OP.JOB_CREATE, job: JobFields, file?: FileRef | null }
+  | { type: typeof OP.JOB_CREATE, job: JobFields, file?: FileRef | null, quotes?: boolean }
   | { type: typeof OP.JOB_UPDATE, jobId: Uint8Array, patch: JobPatch }
   | { type: typeof OP.JOB_CANCEL, jobId: Uint8Array }
-  | { type: typeof OP.JOB_ACCEPT, jobId: Uint8Array, escrow?: EscrowParty | null }
+  | { type: typeof OP.JOB_ACCEPT, jobId: Uint8Array, escrow?: EscrowParty | null, priceSats?: number }
   | { type: typeof OP.JOB_WITHDRAW, jobId: Uint8Array }
   | { type: typeof OP.JOB_SHIP, jobId: Uint8Array, note: string, psbt?: Uint8Array | null }
   | { type: typeof OP.JOB_COMPLETE, jobId: Uint8Array, payoutTxid?: Uint8Array | null, psbt?: Uint8Array | null }
@@ -116,6 +124,9 @@ export type OpBody =
   | DisputeOpBody
   | { type: typeof OP.JOB_REVIEW, jobId: Uint8Array, rating: number, text: string }
   | { type: typeof OP.PRINTER_PROFILE, profile: PrinterProfile }
+  | ({ type: typeof OP.JOB_QUOTE } & QuoteBody)
+  | { type: typeof OP.JOB_QUOTE_WITHDRAW, jobId: Uint8Array }
+  | ({ type: typeof OP.JOB_OFFER } & OfferBody)
 
 export type Op = OpBody & { version: number, at: number }
 
@@ -128,13 +139,13 @@ const admissionNonce = boundedUint(Number.MAX_SAFE_INTEGER)
 
 function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): void {
   switch (op.type) {
-    case OP.JOB_CREATE: jobFields[pass](state, op.job); optionalFileRef[pass](state, op.file ?? null); return
+    case OP.JOB_CREATE: jobFields[pass](state, op.job); optionalFileRef[pass](state, op.file ?? null); c.bool[pass](state, op.quotes === true); return
     case OP.JOB_UPDATE: jobId[pass](state, op.jobId); jobPatch[pass](state, op.patch); return
     case OP.JOB_SHIP: jobId[pass](state, op.jobId); note[pass](state, op.note); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.JOB_DISPUTE: jobId[pass](state, op.jobId); note[pass](state, op.reason); return
     case OP.MARKET_INIT: marketName[pass](state, op.name); admissionBits[pass](state, op.admissionBits ?? 0); return
     case OP.WRITER_ADMIT: admissionNonce[pass](state, op.nonce); return
-    case OP.JOB_ACCEPT: jobId[pass](state, op.jobId); optionalParty[pass](state, op.escrow ?? null); keyProof[pass](state, op.escrow?.keyProof ?? null); return
+    case OP.JOB_ACCEPT: jobId[pass](state, op.jobId); optionalParty[pass](state, op.escrow ?? null); keyProof[pass](state, op.escrow?.keyProof ?? null); sats[pass](state, op.priceSats ?? 0); return
     case OP.JOB_COMPLETE: jobId[pass](state, op.jobId); optionalTxid[pass](state, op.payoutTxid ?? null); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.MARKET_SETTINGS: marketSettings[pass](state, op.settings); return
     case OP.MARKET_INDEXERS: indexerKeys[pass](state, op.indexers); return
@@ -149,6 +160,9 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
     case OP.CHAT_MESSAGE: chatMessageBody[pass](state, op); return
     case OP.JOB_REVIEW: jobId[pass](state, op.jobId); rating[pass](state, op.rating); reviewText[pass](state, op.text); return
     case OP.PRINTER_PROFILE: printerProfile[pass](state, op.profile); return
+    case OP.JOB_QUOTE: quoteBody[pass](state, op); return
+    case OP.JOB_OFFER: offerBody[pass](state, op); return
+    case OP.JOB_QUOTE_WITHDRAW: jobId[pass](state, op.jobId); return
     case OP.MEDIATOR_REGISTER: case OP.DISPUTE_PROPOSE: case OP.DISPUTE_ACCEPT: case OP.DISPUTE_REJECT: case OP.DISPUTE_ESCALATE: case OP.DISPUTE_RULE:
       encodeDisputeBody(state, op, pass, psbtBytes); return
     case OP.JOB_CANCEL:
@@ -160,7 +174,11 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
 
 function decodeBody (state: State, type: number, version: number): OpBody {
   switch (type) {
-    case OP.JOB_CREATE: return { type, job: jobFields.decode(state), file: version >= 2 ? optionalFileRef.decode(state) : null }
+    case OP.JOB_CREATE: {
+      const job = jobFields.decode(state)
+      const file = version >= 2 ? optionalFileRef.decode(state) : null
+      return { type, job, file, quotes: version >= 8 ? c.bool.decode(state) : false }
+    }
     case OP.JOB_UPDATE: return { type, jobId: jobId.decode(state), patch: jobPatch.decode(state) }
     case OP.JOB_SHIP: return { type, jobId: jobId.decode(state), note: note.decode(state), psbt: version >= 3 ? optionalPsbt.decode(state) : null }
     case OP.JOB_DISPUTE: return { type, jobId: jobId.decode(state), reason: note.decode(state) }
@@ -170,7 +188,8 @@ function decodeBody (state: State, type: number, version: number): OpBody {
       const id = jobId.decode(state)
       const escrow = version >= 3 ? optionalParty.decode(state) : null
       const proof = version >= 5 ? keyProof.decode(state) : null
-      return { type, jobId: id, escrow: escrow === null ? null : { ...escrow, keyProof: proof } }
+      const priceSats = version >= 8 ? sats.decode(state) : 0
+      return { type, jobId: id, escrow: escrow === null ? null : { ...escrow, keyProof: proof }, priceSats }
     }
     case OP.JOB_COMPLETE: return { type, jobId: jobId.decode(state), payoutTxid: version >= 3 ? optionalTxid.decode(state) : null, psbt: version >= 5 ? optionalPsbt.decode(state) : null }
     case OP.MARKET_SETTINGS: if (version < 3) break; return { type, settings: marketSettings.decode(state) }
@@ -192,6 +211,9 @@ function decodeBody (state: State, type: number, version: number): OpBody {
     case OP.CHAT_MESSAGE: if (version < 4) break; return { type, ...chatMessageBody.decode(state) }
     case OP.JOB_REVIEW: if (version < 4) break; return { type, jobId: jobId.decode(state), rating: rating.decode(state), text: reviewText.decode(state) }
     case OP.PRINTER_PROFILE: if (version < 4) break; return { type, profile: printerProfile.decode(state) }
+    case OP.JOB_QUOTE: if (version < 8) break; return { type, ...quoteBody.decode(state) }
+    case OP.JOB_OFFER: if (version < 8) break; return { type, ...offerBody.decode(state) }
+    case OP.JOB_QUOTE_WITHDRAW: if (version < 8) break; return { type, jobId: jobId.decode(state) }
     case OP.MEDIATOR_REGISTER: case OP.DISPUTE_PROPOSE: case OP.DISPUTE_ACCEPT: case OP.DISPUTE_REJECT: case OP.DISPUTE_ESCALATE: case OP.DISPUTE_RULE:
       if (version < 4) break; return decodeDisputeBody(state, type, psbtBytes)
     case OP.JOB_CANCEL:

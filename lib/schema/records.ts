@@ -4,6 +4,7 @@ import { optional, struct } from '../codec.js'
 import { optionalDispute, type DisputeRecord } from '../disputes/codec.js'
 import { country, jobId, key, material, status, type Material, type Status } from './common.js'
 import { jobFields, optionalFileRef, type FileRef, type JobFields } from './job.js'
+import { optionalOffer, type OfferRecord } from './quote.js'
 import { optionalEscrow, paidKind, signerRole, txid32, type EscrowRecord, type PaidKind, type SignerRole } from './escrow.js'
 
 export interface HistoryEntry {
@@ -33,6 +34,12 @@ export interface JobRecord extends JobFields {
   accepts: number // acceptances so far: the chat's epoch (lib/chat), so a new printer gets a new conversation
   leavers: Uint8Array[] // printers that left this job (withdrew, or their acceptance lapsed): they may not accept it again
   claims: PaidClaim[] // escrow/paid claims that apply cannot check alone (a refund): one per role
+  // appended in schema v8 (absent: not open to quotes, none, no offer)
+  openToQuotes: boolean // the client asked for quotes: only a printer it offered the job to may accept it
+  quotes: number // live quotes ('q' jobId printer)
+  offer: OfferRecord | null // the client's standing offer to one printer
+  offers: number // offers the client wrote (and took back), against QUOTE_LIMITS.offersPerJob
+  leadDays: number // the lead time the deal was made with (an accepted offer's); 0: none stated
 }
 
 // A party's word that a payout reached the chain. Only a claim: each engine checks its own node.
@@ -92,6 +99,11 @@ export const jobRecord: c.Encoder<JobRecord> = {
     c.uint.preencode(state, j.accepts)
     leavers.preencode(state, j.leavers)
     claims.preencode(state, j.claims)
+    c.bool.preencode(state, j.openToQuotes)
+    c.uint.preencode(state, j.quotes)
+    optionalOffer.preencode(state, j.offer)
+    c.uint.preencode(state, j.offers)
+    c.uint.preencode(state, j.leadDays)
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -111,6 +123,11 @@ export const jobRecord: c.Encoder<JobRecord> = {
     c.uint.encode(state, j.accepts)
     leavers.encode(state, j.leavers)
     claims.encode(state, j.claims)
+    c.bool.encode(state, j.openToQuotes)
+    c.uint.encode(state, j.quotes)
+    optionalOffer.encode(state, j.offer)
+    c.uint.encode(state, j.offers)
+    c.uint.encode(state, j.leadDays)
   },
   decode (state) {
     const id = jobId.decode(state)
@@ -133,12 +150,24 @@ export const jobRecord: c.Encoder<JobRecord> = {
       rev: 0,
       accepts: 0,
       leavers: [],
-      claims: []
+      claims: [],
+      openToQuotes: false,
+      quotes: 0,
+      offer: null,
+      offers: 0,
+      leadDays: 0
     }
     j.rev = state.start < state.end ? c.uint.decode(state) : j.history.length
     j.accepts = state.start < state.end ? c.uint.decode(state) : j.printer === null ? 0 : 1
     if (state.start < state.end) j.leavers = leavers.decode(state)
     if (state.start < state.end) j.claims = claims.decode(state)
+    if (state.start < state.end) {
+      j.openToQuotes = c.bool.decode(state)
+      j.quotes = c.uint.decode(state)
+      j.offer = optionalOffer.decode(state)
+      j.offers = c.uint.decode(state)
+      j.leadDays = c.uint.decode(state)
+    }
     return j
   }
 }
@@ -182,12 +211,19 @@ export interface WriterRecord {
   ops: number
   jobs: number
   openJobs: number
+  // appended in schema v8 (absent: 0): the hour of market time its quotes are counted in, and how many it wrote in it
+  quoteHourAt?: number
+  quotesInHour?: number
 }
 
 export const writerRecord: c.Encoder<WriterRecord> = {
-  preencode (state, w) { c.uint.preencode(state, w.ops); c.uint.preencode(state, w.jobs); c.uint.preencode(state, w.openJobs) },
-  encode (state, w) { c.uint.encode(state, w.ops); c.uint.encode(state, w.jobs); c.uint.encode(state, w.openJobs) },
-  decode (state) { return { ops: c.uint.decode(state), jobs: c.uint.decode(state), openJobs: c.uint.decode(state) } }
+  preencode (state, w) { c.uint.preencode(state, w.ops); c.uint.preencode(state, w.jobs); c.uint.preencode(state, w.openJobs); c.uint.preencode(state, w.quoteHourAt ?? 0); c.uint.preencode(state, w.quotesInHour ?? 0) },
+  encode (state, w) { c.uint.encode(state, w.ops); c.uint.encode(state, w.jobs); c.uint.encode(state, w.openJobs); c.uint.encode(state, w.quoteHourAt ?? 0); c.uint.encode(state, w.quotesInHour ?? 0) },
+  decode (state) {
+    const w: WriterRecord = { ops: c.uint.decode(state), jobs: c.uint.decode(state), openJobs: c.uint.decode(state) }
+    if (state.start < state.end) { w.quoteHourAt = c.uint.decode(state); w.quotesInHour = c.uint.decode(state) }
+    return w
+  }
 }
 
 // Summary stored as the value of every index entry, so filters need no lookup of the job record. It leaves the

@@ -19,7 +19,8 @@ export async function list (p: P2Print, q: JobQuery, mine: boolean): Promise<Job
   return await p.market.jobs(mine ? { ...q, mine: p.market.writerKey } : q)
 }
 
-export async function create (p: P2Print, fields: JobFields, model: LoadedModel | null, o: { onUpload?: OnUpload }): Promise<JobChange> {
+// `quotes`: the job is open to quotes (lib/market/quotes.ts); its bounty may then be 0 (none, only quotes)
+export async function create (p: P2Print, fields: JobFields, model: LoadedModel | null, o: { onUpload?: OnUpload, quotes?: boolean }): Promise<JobChange> {
   const market = p.market
   const writer = await market.writerRecord(market.writerKey)
   if (writer.openJobs >= LIMITS.openJobsPerClient) {
@@ -29,7 +30,7 @@ export async function create (p: P2Print, fields: JobFields, model: LoadedModel 
   const settings = await getSettings(market.view)
   if (settings.chain !== '') checkLimits(settings, await loadEscrowLimits(p.peer.dir))
   const file = model === null ? null : await market.files.attach(model.bytes, model.name, model.summary)
-  const { jobId } = await market.append({ type: OP.JOB_CREATE, job: fields, file })
+  const { jobId } = await market.append({ type: OP.JOB_CREATE, job: fields, file, quotes: o.quotes === true })
   await publishChatKey(market) // so the printer can write to the client's chat as soon as it accepts
   await market.update()
   const v = jobId === null ? null : await market.getJob(jobId)
@@ -58,15 +59,21 @@ export async function withdraw (p: P2Print, idText: string): Promise<JobChange> 
   return await transition(p, await p.job(idText), OP.JOB_WITHDRAW, async (jobId) => ({ type: OP.JOB_WITHDRAW, jobId }))
 }
 
-// In a market with escrow the printer's accept carries its key, addresses and coins (its deposit).
+// In a market with escrow the printer's accept carries its key, addresses and coins (its deposit). It states the
+// price it accepts: the client's offer to this printer where one stands (lib/market/quotes.ts), else the bounty.
 export async function accept (p: P2Print, idText: string): Promise<JobChange> {
-  return await transition(p, await p.job(idText), OP.JOB_ACCEPT, async (jobId) => {
-    if (!(await p.hasEscrow())) return { type: OP.JOB_ACCEPT, jobId }
+  return await transition(p, await p.job(idText), OP.JOB_ACCEPT, async (jobId, job) => {
+    const priceSats = job.offer?.priceSats ?? job.bountySats
+    if (!(await p.hasEscrow())) return { type: OP.JOB_ACCEPT, jobId, priceSats }
     const escrow = await p.escrowSession()
     if (escrow === null) throw ESCROW_NEEDS_BACKEND((await getSettings(p.market.view)).chain)
-    return { type: OP.JOB_ACCEPT, jobId, escrow: await escrow.engine.prepareAccept(jobId) }
+    return { type: OP.JOB_ACCEPT, jobId, escrow: await escrow.engine.prepareAccept(jobId), priceSats }
   }, (v) => {
-    if (v.job.leavers.filter(k => b4a.equals(k, p.market.writerKey)).length >= LIMITS.acceptsPerPrinter) throw NOT_ALLOWED(`you left this job ${LIMITS.acceptsPerPrinter} times (withdrew, or let its funding lapse): you cannot accept it again`)
+    const me = p.market.writerKey
+    if (v.job.leavers.filter(k => b4a.equals(k, me)).length >= LIMITS.acceptsPerPrinter) throw NOT_ALLOWED(`you left this job ${LIMITS.acceptsPerPrinter} times (withdrew, or let its funding lapse): you cannot accept it again`)
+    const o = v.job.offer
+    if (o !== null && !b4a.equals(o.printer, me)) throw NOT_ALLOWED('the client offered this job to another printer: it can be accepted only by that printer, unless the client takes the offer back')
+    if (o === null && v.job.openToQuotes) throw NOT_ALLOWED('this job is open to quotes: send one with `p2print job quote ID --price BTC --days N`; once the client offers you the job, accept it')
   })
 }
 

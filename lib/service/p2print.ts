@@ -18,6 +18,7 @@ import { WALLET_FILE } from '../escrow/wallet.js'
 import { loadEscrowLimits, saveEscrowLimits, type EscrowLimits } from '../escrow/limits.js'
 import { resolveJob } from './resolve.js'
 import * as jobs from './jobs.js'
+import * as quotes from './quotes.js'
 import * as disputes from './disputes.js'
 import { chat, type ChatData } from './chat.js'
 import * as files from './files.js'
@@ -397,7 +398,7 @@ export class P2Print extends ReadyResource {
   async job (idText: string): Promise<JobView> { return await resolveJob(this.market, idText) }
 
   async jobs (q: JobQuery, mine = false): Promise<JobView[]> { return await jobs.list(this, q, mine) }
-  async createJob (fields: JobFields, model: LoadedModel | null, o: { onUpload?: jobs.OnUpload } = {}): Promise<JobChange> { return await jobs.create(this, fields, model, o) }
+  async createJob (fields: JobFields, model: LoadedModel | null, o: { onUpload?: jobs.OnUpload, quotes?: boolean } = {}): Promise<JobChange> { return await jobs.create(this, fields, model, o) }
   async updateJob (idText: string, patch: JobPatch): Promise<JobChange> { return await jobs.update(this, idText, patch) }
   async accept (idText: string): Promise<JobChange> { return await jobs.accept(this, idText) }
   async withdraw (idText: string): Promise<JobChange> { return await jobs.withdraw(this, idText) }
@@ -405,6 +406,12 @@ export class P2Print extends ReadyResource {
   async complete (idText: string): Promise<JobChange> { return await jobs.complete(this, idText) }
   async cancel (idText: string): Promise<JobChange> { return await jobs.cancel(this, idText) }
   async dispute (idText: string, reason: string): Promise<JobChange> { return await jobs.dispute(this, idText, reason) }
+  // quotes and offers (./quotes.ts)
+  async quote (idText: string, t: quotes.QuoteTerms): Promise<JobChange> { return await quotes.quote(this, idText, t) }
+  async withdrawQuote (idText: string): Promise<JobChange> { return await quotes.withdrawQuote(this, idText) }
+  async quotes (idText: string): Promise<quotes.QuotesResult> { return await quotes.list(this, idText) }
+  async offer (idText: string, which: string, counter: { priceSats?: number, leadDays?: number } = {}): Promise<JobChange> { return await quotes.offer(this, idText, which, counter) }
+  async takeBackOffer (idText: string): Promise<JobChange> { return await quotes.takeBackOffer(this, idText) }
 
   // --- mediation and arbitration (./disputes.ts) ----------------------------------------------------------------------
 
