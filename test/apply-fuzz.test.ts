@@ -44,12 +44,17 @@ function validBodies (jobId: Uint8Array): OpBody[] {
     { type: OP.JOB_SHIP, jobId, note: 'DHL 0034 ✓' },
     { type: OP.JOB_COMPLETE, jobId },
     { type: OP.JOB_DISPUTE, jobId, reason: 'arrived in pieces' },
-    { type: OP.MARKET_INIT, name: 'a rival name for the market' }
+    { type: OP.MARKET_INIT, name: 'a rival name for the market' },
+    { type: OP.JOB_CREATE, job: { ...FIELDS, bountySats: 0 }, quotes: true },
+    { type: OP.JOB_ACCEPT, jobId, priceSats: 123_456 },
+    { type: OP.JOB_QUOTE, jobId, priceSats: 100_000, leadDays: 7, material: 'PETG', colors: ['black'], note: 'in 0.2 mm ✓' },
+    { type: OP.JOB_QUOTE_WITHDRAW, jobId },
+    { type: OP.JOB_OFFER, jobId, printer: b4a.alloc(32, 7), priceSats: 90_000, leadDays: 5, material: null, colors: [] }
   ]
 }
 
 const KNOWN_TYPES = new Set<number>(Object.values(OP))
-const UNKNOWN_TYPES = [0, 9, 10, 11, 50, 100, 255, 65536].filter(n => !KNOWN_TYPES.has(n))
+const UNKNOWN_TYPES = [0, 9, 10, 11, 50, 53, 60, 100, 255, 65536].filter(n => !KNOWN_TYPES.has(n))
 
 // --- pure decoder checks -----------------------------------------------------------------------------------------
 
@@ -77,8 +82,7 @@ test(`decodeOp: every prefix, random buffers, oversize and unknown version/type 
     // the op embedded at an offset in a larger buffer decodes the same
     const big = b4a.concat([rnd.bytes(7), buf, rnd.bytes(5)])
     const norm = (o: Op): string => {
-      const id = (o as { jobId?: Uint8Array }).jobId
-      return JSON.stringify({ ...o, jobId: id === undefined ? null : hex(id) })
+      return JSON.stringify(o, (_k, v) => v instanceof Uint8Array ? hex(v) : v?.type === 'Buffer' && Array.isArray(v.data) ? hex(b4a.from(v.data)) : v)
     }
     t.is(norm(decodeOp(big.subarray(7, 7 + buf.byteLength))), norm(op), `type ${body.type} decodes at a byte offset`)
   }
@@ -97,8 +101,8 @@ test(`decodeOp: every prefix, random buffers, oversize and unknown version/type 
 
   // oversize: a create whose notes fit the character limit but not the byte limit
   const create = encodeOp({ type: OP.JOB_CREATE, job: { ...FIELDS, notes: '' } }, at)
-  // a create ends with its notes and then the (absent) file reference flag
-  const withNotes = (notes: string): Uint8Array => b4a.concat([create.subarray(0, create.byteLength - 2), c.encode(c.string, notes), b4a.from([0])])
+  // a create ends with its notes, then the (absent) file reference flag and the open-to-quotes flag (schema v8)
+  const withNotes = (notes: string): Uint8Array => b4a.concat([create.subarray(0, create.byteLength - 3), c.encode(c.string, notes), b4a.from([0, 0])])
   const fits = withNotes('€'.repeat(1300))
   t.ok(fits.byteLength <= LIMITS.opBytes, 'control: a big op under the limit')
   t.is(decodeOp(fits).type, OP.JOB_CREATE, 'control: it decodes')
@@ -222,12 +226,13 @@ test(`apply fuzz through Autobase: garbage changes nothing, peers converge and k
   const couldTakeEffect = (buf: Uint8Array): boolean => {
     let op
     try { op = decodeOp(buf) } catch { return false }
-    if (op.type === OP.JOB_CREATE) return checkJobFields(op.job) === null
+    if (op.type === OP.JOB_CREATE) return checkJobFields(op.quotes === true && op.job.bountySats === 0 ? { ...op.job, bountySats: undefined } : op.job) === null
     if (op.type === OP.MARKET_INIT) return false // the market already has its name; the snapshot checks it stays
     if (op.type === OP.MARKET_SETTINGS) return false // only the market's creator can set them
     if (!('jobId' in op)) return false // ops that name no job (e.g. printer/profile) cannot change one
     const job = jobs.get(hex(op.jobId))
     if (job === undefined) return false
+    if (op.type === OP.JOB_QUOTE) return job.status === 'open' // anyone but its client may quote an open job
     const ok = checkTransition(job, op.type, fKey).ok
     if (ok && !(op.type === OP.JOB_ACCEPT && job.status === 'open')) t.fail(`checkTransition lets a stranger ${op.type} a ${job.status} job`)
     return ok
@@ -269,7 +274,7 @@ test(`apply fuzz through Autobase: garbage changes nothing, peers converge and k
   const create = encodeOp({ type: OP.JOB_CREATE, job: { ...FIELDS, notes: '' } }, at)
   for (const size of [LIMITS.opBytes + 1, LIMITS.opBytes + 100, 3 * LIMITS.opBytes]) {
     const notes = '€'.repeat(Math.ceil(size / 3))
-    const buf = b4a.concat([create.subarray(0, create.byteLength - 2), c.encode(c.string, notes), b4a.from([0])])
+    const buf = b4a.concat([create.subarray(0, create.byteLength - 3), c.encode(c.string, notes), b4a.from([0, 0])])
     inputs.push({ kind: 'oversized', buf })
     inputs.push({ kind: 'oversized', buf: b4a.concat([create, b4a.alloc(size)]) })
   }
@@ -282,7 +287,7 @@ test(`apply fuzz through Autobase: garbage changes nothing, peers converge and k
   const fuzz = inputs.filter(i => !couldTakeEffect(i.buf))
   const left = inputs.length - fuzz.length
   t.comment(`${left} of ${inputs.length} inputs left out as possibly valid`)
-  t.ok(left < 60, `${left} of ${inputs.length} inputs left out as possibly valid (creates/accepts from bit flips)`)
+  t.ok(left < 60, `${left} of ${inputs.length} inputs left out as possibly valid (creates, accepts and quotes from bit flips)`)
   for (const kind of ['wrong author', 'prefix', 'random', 'flipped', 'oversized', 'unknown version', 'unknown type']) {
     t.ok(fuzz.some(i => i.kind === kind), `fuzz includes ${kind} inputs`)
   }

@@ -401,7 +401,7 @@ test('reducer: field checks refuse bad creates and updates', async (t) => {
   t.ok(b4a.equals(raw as Uint8Array, (await rawJob(bee, id)) as Uint8Array), 'record byte-identical')
   t.is(bee.version, version, 'nothing written by any refused op')
   t.is((await queryJobs(bee, {})).length, 1, 'still one job')
-  t.alike(await getWriter(bee, CLIENT), { ops: 1, jobs: 1, openJobs: 1 }, 'refused ops are not counted')
+  t.alike(await getWriter(bee, CLIENT), { ops: 1, jobs: 1, openJobs: 1, quoteHourAt: 0, quotesInHour: 0 }, 'refused ops are not counted')
 })
 
 test('reducer: LIMITS.openJobsPerClient open jobs per client', async (t) => {

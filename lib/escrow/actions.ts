@@ -53,7 +53,7 @@ export async function prepareAccept (engine: EscrowEngine, jobId: Uint8Array | s
   checkLimits(settings, engine.limits)
   const id = jobIdString(job.id)
   // the deal's price: the client's offer to this printer where one stands (lib/market/quotes.ts), else the bounty
-  const bountySats = job.offer !== null && b4a.equals(job.offer.printer, engine.me) ? job.offer.priceSats : job.bountySats
+  const bountySats = job.offer != null && b4a.equals(job.offer.printer, engine.me) ? job.offer.priceSats : job.bountySats
   const amounts = escrowAmounts({ bountySats: BigInt(bountySats), depositPct: BigInt(settings.depositPct) })
   const feeRate = effectiveFeeRate(await engine.chain.feeRate(engine.feeTarget))
   if (feeRate > engine.maxFeeRate) throw BAD_ESCROW(`the fee estimate ${feeRate} sat/vB is above the cap of ${engine.maxFeeRate} sat/vB`)
