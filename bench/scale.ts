@@ -58,7 +58,9 @@ class Seeder {
   readonly child: ChildProcess
   private readonly lines: AsyncIterator<string>
   constructor (dir: string, key: Uint8Array, boot: string) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, '_scale-seeder.ts'), dir, b4a.toString(key, 'hex'), boot], { stdio: ['pipe', 'pipe', 'inherit'] })
+    // BENCH_SEEDER_NODE_FLAGS: Node flags for the seeder process only (e.g. V8 heap limits)
+    const flags = (process.env.BENCH_SEEDER_NODE_FLAGS ?? '').split(' ').filter(f => f.length > 0)
+    this.child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(HERE, '_scale-seeder.ts'), dir, b4a.toString(key, 'hex'), boot], { stdio: ['pipe', 'pipe', 'inherit'] })
     this.lines = readline.createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]()
   }
 

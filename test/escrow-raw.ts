@@ -35,12 +35,13 @@ const ORDER: Stage[] = ['accepted', 'proposed', 'refund-signed', 'funding-signed
 
 // Takes an open job of `client` to `stage` with `printer` accepting, every step a raw op, each waited for on the
 // writer's own view of the other's ops.
-export async function escrowTo (stage: Stage, client: Hostile, printer: Hostile, id: Uint8Array, f: EscrowParties, o: { lockHeight?: number, feeRate?: number } = {}): Promise<JobRecord> {
+// `priceSats`: the price the accept states (a standing offer's, lib/market/quotes.ts); absent, the bounty as posted.
+export async function escrowTo (stage: Stage, client: Hostile, printer: Hostile, id: Uint8Array, f: EscrowParties, o: { lockHeight?: number, feeRate?: number, priceSats?: number } = {}): Promise<JobRecord> {
   const upto = ORDER.indexOf(stage)
   const cm = client.market
   const pm = printer.market
   await waitJob(pm, id, j => j.status === 'open', 'the printer sees the open job')
-  await printer.raw({ type: OP.JOB_ACCEPT, jobId: id, escrow: f.printerSide({ feeRate: o.feeRate, jobId: id, author: printer.key }) })
+  await printer.raw({ type: OP.JOB_ACCEPT, jobId: id, escrow: f.printerSide({ feeRate: o.feeRate, jobId: id, author: printer.key }), priceSats: o.priceSats ?? 0 })
   let job = await waitJob(cm, id, j => j.status === 'accepted' && j.printer !== null && b4a.equals(j.printer, printer.key), 'the accept')
   if (upto < 1) return job
   await client.raw({ type: OP.ESCROW_PROPOSE, jobId: id, escrow: f.clientSide(o.lockHeight ?? 1000, { feeRate: o.feeRate, jobId: id, author: client.key }) })
