@@ -2,7 +2,7 @@
 // runs the file seeder (lib/files/seeder.ts, as `p2print seed` does) and answers the parent's commands on stdin
 // with one JSON line each on stdout:
 //   wait N C → once its view holds N jobs, C of them cancelled, and the file seeder has handled every update: { jobs, cpuMs, rssMb }
-//   idle MS  → its CPU over MS ms of doing nothing: { cpuMs }
+//   idle MS  → its CPU over MS ms of doing nothing, and its RSS at the end: { cpuMs, rssMb }
 //   scan     → CPU of one read of every job record (what the seeder did on every update before it followed the
 //              view's changes): { cpuMs, jobs }
 //   quit
@@ -14,6 +14,7 @@ import { Market } from '../lib/market/market.js'
 import { allJobs } from '../lib/market/view.js'
 import { FileSeeder } from '../lib/files/seeder.js'
 import { sleep } from './_util.js'
+import { leanHeap } from '../lib/heap.js'
 
 const [dir, keyHex, boot] = process.argv.slice(2)
 const bootstrap = boot.split(',').map(hp => ({ host: hp.split(':')[0], port: Number(hp.split(':')[1]) }))
@@ -26,12 +27,15 @@ const heap = (): { heapMb: number, externalMb: number } => { if (process.env.BEN
 const say = (x: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(x) + '\n') }
 
 async function main (): Promise<void> {
+  // BENCH_SEEDER_LEAN=0: without lib/heap.ts (what `p2print seed` runs with), to compare
+  const lean = process.env.BENCH_SEEDER_LEAN === '0' ? null : leanHeap()
   const wbs = Number(process.env.BENCH_SEEDER_WBS ?? 0)
   const { default: CoreStorage } = await import('hypercore-storage' as string)
   const store = new Corestore(wbs > 0 ? new CoreStorage(dir, { writeBufferSize: wbs * 1048576 }) : dir)
   const market = new Market(store.namespace('market'), b4a.from(keyHex, 'hex'), { bootstrap })
   await market.ready()
   market.keepLooking() // as `p2print seed` does
+  market.on('update', () => lean?.touch())
   const events = { mirrored: 0, unavailable: 0 }
   const seeder = new FileSeeder(market, {
     quotaBytes: 1e12,
@@ -77,7 +81,7 @@ async function main (): Promise<void> {
     } else if (cmd === 'idle') {
       const c0 = cpuMs()
       await sleep(Number(arg))
-      say({ cpuMs: cpuMs() - c0 })
+      say({ cpuMs: cpuMs() - c0, rssMb: rssMb() })
     } else if (cmd === 'scan') {
       const c0 = cpuMs()
       let jobs = 0

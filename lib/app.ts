@@ -28,6 +28,7 @@ import { AppMarkets } from './app/market.js'
 import { AppPeople } from './app/people.js'
 import { AppRecovery } from './app/recovery.js'
 import { AppJobTools } from './app/job-tools.js'
+import { AppQuotes } from './app/quotes.js'
 import { AppPhotos } from './app/photos.js'
 import { AppSearches } from './app/searches.js'
 import { AppNotices } from './app/notices.js'
@@ -61,6 +62,7 @@ export class AppSession implements AppCore {
   readonly people = new AppPeople(() => this.need(), () => this.changed())
   readonly recovery = new AppRecovery(() => this.p2!, () => { this.receive = null; void this.refreshBalance().then(() => this.changed()) })
   readonly jobTools = new AppJobTools(() => this.need(), async () => await this.ensureEscrow(), () => this.changed())
+  readonly quotes = new AppQuotes(() => this.need(), async () => await this.ensureEscrow(), () => this.changed())
   readonly photos = new AppPhotos(() => this.need(), () => this.changed())
   readonly searches = new AppSearches(() => this.p2!, () => this.changed())
   readonly notices = new AppNotices(() => this.attached ? this.p2 : null, () => this.changed())
@@ -324,7 +326,7 @@ export class AppSession implements AppCore {
       const flags = draftFlags(d)
       const fields = parseNewJob(flags)
       const model = flags.file === undefined ? null : await loadModelFile(flags.file)
-      const r = await this.need().createJob(fields, model, { onUpload })
+      const r = await this.need().createJob(fields, model, { onUpload, quotes: flags.quotes === true })
       this.changed()
       return jobIdString(r.view.job.id)
     } catch (err) { throw friendly(err) }

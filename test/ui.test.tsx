@@ -186,7 +186,7 @@ function fakeCore (n = 40, state: Partial<AppState> = {}, o: FakeOptions = {}): 
     get seeding () { return seeding },
     // the market page, people and recovery screens have their fake in test/ui-screens.test.tsx
     markets: {} as AppCore['markets'], people: {} as AppCore['people'], recovery: {} as AppCore['recovery'],
-    jobTools: {} as AppCore['jobTools'], photos: {} as AppCore['photos'], searches: {} as AppCore['searches'], notices: {} as AppCore['notices'], // test/ui-more.test.tsx
+    jobTools: {} as AppCore['jobTools'], quotes: {} as AppCore['quotes'], photos: {} as AppCore['photos'], searches: {} as AppCore['searches'], notices: {} as AppCore['notices'], // test/ui-more.test.tsx
     close: async () => {}
   }
 }

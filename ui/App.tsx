@@ -24,6 +24,7 @@ import { PeopleScreen, PEOPLE_KEYS } from './screens/PeopleScreen.js'
 import { RecoveryScreen, RECOVERY_KEYS } from './screens/RecoveryScreen.js'
 import { EditJob, EDIT_KEYS } from './screens/EditJob.js'
 import { EscrowScreen, ESCROW_KEYS } from './screens/EscrowScreen.js'
+import { QuotesScreen, QUOTES_KEYS } from './screens/QuotesScreen.js'
 import { NoticesScreen, NOTICES_KEYS } from './screens/NoticesScreen.js'
 import { SearchesScreen, SEARCHES_KEYS } from './screens/SearchesScreen.js'
 import { AlertLine, alertLines } from './components/AlertLine.js'
@@ -49,6 +50,7 @@ const TITLES: Record<Route['name'], [string, KeyHelp[]]> = {
   recovery: ['Recovery phrase', RECOVERY_KEYS],
   edit: ['Edit job', EDIT_KEYS],
   escrow: ['Escrow', ESCROW_KEYS],
+  quotes: ['Quotes', QUOTES_KEYS],
   notices: ['Notices', NOTICES_KEYS],
   searches: ['Saved searches', SEARCHES_KEYS]
 }
@@ -130,6 +132,7 @@ export function App ({ core, onQuit, pageSize, initialFilters, onMarketLoaded }:
     case 'recovery': body = <RecoveryScreen {...p} />; break
     case 'edit': body = <EditJob key={route.id} {...p} id={route.id} />; break
     case 'escrow': body = <EscrowScreen key={route.id} {...p} id={route.id} />; break
+    case 'quotes': body = <QuotesScreen key={route.id} {...p} id={route.id} />; break
     case 'notices': body = <NoticesScreen {...p} />; break
     case 'searches': body = <SearchesScreen {...p} />; break
   }

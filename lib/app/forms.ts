@@ -103,7 +103,8 @@ export function acceptDeposit (d: Pick<JobDetail, 'job' | 'escrowChain'>, market
   } else {
     if (market === null) return null
     try {
-      sats = Number(escrowAmounts({ bountySats: BigInt(d.job.bountySats), depositPct: BigInt(market.depositPct) }).printerDepositSats)
+      // the deal's price: the client's offer where one stands (to this printer: only it may accept), else the bounty
+      sats = Number(escrowAmounts({ bountySats: BigInt(d.job.offer?.priceSats ?? d.job.bountySats), depositPct: BigInt(market.depositPct) }).printerDepositSats)
     } catch (err) { return (err as Error).message }
     pct = market.depositPct
   }
@@ -130,8 +131,8 @@ export function validateDraft (d: JobDraft): DraftErrors {
   if (d.material.trim().length === 0) errors.material = `a material is needed: one of ${MATERIALS.join(', ')}`
   else one('material', () => parseMaterial(d.material))
   if (d.colors.trim().length > 0) one('colors', () => parsePatch({ color: [d.colors] }))
-  if (d.bounty.trim().length === 0) errors.bounty = 'a bounty in BTC is needed, e.g. 0.0005'
-  else if (parseBtc(d.bounty.trim()) === null) errors.bounty = `${JSON.stringify(d.bounty)} is not an amount in BTC: a decimal number with at most 8 decimals, e.g. 0.0005`
+  if (d.bounty.trim().length === 0) errors.bounty = 'a bounty in BTC is needed, e.g. 0.0005, or `quotes` to ask printers for quotes'
+  else if (isQuotesBounty(d.bounty)) { /* open to quotes: no bounty */ } else if (parseBtc(d.bounty.trim()) === null) errors.bounty = `${JSON.stringify(d.bounty)} is not an amount in BTC: a decimal number with at most 8 decimals, e.g. 0.0005`
   else one('bounty', () => parseBounty(d.bounty.trim()))
   if (d.country.trim().length === 0) errors.country = 'a country is needed: an ISO 3166 code such as DE, US, JP'
   else one('country', () => parsePatch({ country: d.country }))
@@ -139,12 +140,17 @@ export function validateDraft (d: JobDraft): DraftErrors {
   return errors
 }
 
-export function draftFlags (d: JobDraft): { title: string, material: string, color: string[], bounty: string, country: string, notes: string, file?: string } {
+// The post form's bounty `quotes`: the job is open to quotes, with no bounty (lib/market/quotes.ts).
+export function isQuotesBounty (text: string): boolean {
+  return text.trim().toLowerCase() === 'quotes'
+}
+
+export function draftFlags (d: JobDraft): { title: string, material: string, color: string[], bounty?: string, country: string, notes: string, file?: string, quotes?: boolean } {
   return {
     title: d.title,
     material: d.material,
     color: d.colors.trim().length === 0 ? [] : [d.colors],
-    bounty: d.bounty.trim(),
+    ...(isQuotesBounty(d.bounty) ? { quotes: true } : { bounty: d.bounty.trim() }),
     country: d.country,
     notes: d.notes,
     ...(d.file.trim().length > 0 ? { file: path.resolve(d.file.trim()) } : {})

@@ -6,6 +6,7 @@ import { titleMatches, skipHits, type JobQuery } from '../market/view.js'
 import { parseMaterial, parseBounty, parsePatch } from '../job/parse.js'
 import { roleOf, type Role } from '../job/state.js'
 import { peerSummary } from '../reputation/query.js'
+import { quotedJobs, getQuote } from '../market/quotes.js'
 import { STATUSES, type JobRecord, type Status } from '../schema.js'
 import { jobIdString } from '../ids.js'
 import { formatBtc } from '../btc.js'
@@ -36,7 +37,9 @@ export class JobLists {
       clientRating: client.rating.average,
       clientRatings: client.rating.count,
       role: roleOf(job, s.market.writerKey),
-      confirmed
+      confirmed,
+      quotes: job.quotes,
+      offerToMe: job.offer !== null && b4a.equals(job.offer.printer, s.market.writerKey)
     }
   }
 
@@ -122,10 +125,17 @@ export class JobLists {
     const s = this.p2
     const list = await s.market.jobs({ mine: s.market.writerKey, limit: 500 })
     const rows = await Promise.all(list.map(v => this.row(v.job, v.confirmed)))
-    const needs = (r: JobRow): boolean => (r.role === 'printer' && r.status === 'active') || (r.role === 'client' && r.status === 'shipped')
+    const needs = (r: JobRow): boolean => (r.role === 'printer' && r.status === 'active') || (r.role === 'client' && r.status === 'shipped') || r.offerToMe === true
     const group = (role: Role): Array<{ status: Status, rows: JobRow[] }> =>
       STATUSES.map(st => ({ status: st, rows: rows.filter(r => r.role === role && r.status === st && !needs(r)) })).filter(g => g.rows.length > 0)
-    return { needsAction: rows.filter(needs), asClient: group('client'), asPrinter: group('printer') }
+    // the open jobs this peer quoted: an index range ('q' 01 printer), then each job's record
+    const quoted: JobRow[] = []
+    for (const id of await quotedJobs(s.market.view, s.market.writerKey, 200)) {
+      const v = await s.market.getJob(id)
+      if (v === null || v.job.status !== 'open' || (await getQuote(s.market.view, id, s.market.writerKey))?.live !== true) continue
+      quoted.push(await this.row(v.job, v.confirmed))
+    }
+    return { needsAction: [...rows.filter(needs), ...quoted.filter(needs)], asClient: group('client'), asPrinter: group('printer'), quoted: quoted.filter(r => !needs(r)) }
   }
 }
 

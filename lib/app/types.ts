@@ -2,6 +2,7 @@
 // it) and everything its methods take and return.
 import type { Bootstrap, P2Print, EscrowView } from '../service/p2print.js'
 import type { ChatData } from '../service/chat.js'
+import type { QuotesResult, QuoteJSON } from '../service/quotes.js'
 import type { SendPlan } from '../service/wallet.js'
 import type { ChainName } from '../escrow/chain.js'
 import type { JobJSON } from '../job/json.js'
@@ -61,6 +62,8 @@ export interface JobRow {
   clientRatings: number
   role: Role
   confirmed: boolean
+  quotes?: number // live quotes on it
+  offerToMe?: boolean // its client offers it to this peer: accepting makes the deal
 }
 
 export interface JobPage { rows: JobRow[], page: number, pageSize: number, hasMore: boolean }
@@ -136,6 +139,7 @@ export interface MyJobs {
   needsAction: JobRow[] // jobs waiting for this peer (ship as printer, complete as client)
   asClient: Array<{ status: Status, rows: JobRow[] }>
   asPrinter: Array<{ status: Status, rows: JobRow[] }>
+  quoted?: JobRow[] // open jobs this peer has a live quote on (one offered to it is in needsAction)
 }
 
 export interface JobDraft { title: string, material: string, colors: string, bounty: string, country: string, notes: string, file: string }
@@ -188,6 +192,7 @@ export interface AppCore {
   // photos (`chat ID --photo PATH`, `--photos DIR`) (lib/app/photos.ts); saved searches (`search save|list|remove`)
   // and the notices (lib/app/notices.ts)
   readonly jobTools: JobToolsCore
+  readonly quotes: QuotesCore // quotes and offers (`job quote|quotes|take-quote|offer`, lib/app/quotes.ts)
   readonly photos: PhotosCore
   readonly searches: SearchesCore
   readonly notices: NoticesCore
@@ -272,6 +277,27 @@ export interface JobToolsCore {
   draftOf (job: JobJSON): JobDraft // the job's fields as the edit form starts them (file: '')
   edit (id: string, draft: JobDraft): Promise<JobJSON> // sends only the fields that changed (BAD_ARGUMENT when none did)
   escrow (id: string): Promise<EscrowView>
+}
+
+// --- quotes and offers (`job quote|withdraw-quote|quotes|take-quote|offer|withdraw-offer`) ----------------------------
+
+export type { QuoteJSON }
+export interface QuotesInfo extends QuotesResult {
+  role: Role // this peer in the job: its client, its printer, or another peer (who may quote it)
+  mine: QuoteJSON | null // this peer's own live quote
+  offer: JobJSON['offer'] // the client's standing offer
+}
+export interface QuoteDraft { price: string, days: string, note: string }
+export type QuoteErrors = Partial<Record<keyof QuoteDraft, string>>
+
+export interface QuotesCore {
+  list (id: string): Promise<QuotesInfo>
+  validate (d: QuoteDraft, counter?: boolean): QuoteErrors // counter: an offer's terms (days may be empty: the quote's)
+  quote (id: string, d: QuoteDraft): Promise<JobJSON> // a printer's quote (replaces its last one)
+  withdraw (id: string): Promise<JobJSON> // a printer takes its quote back (declining an offer standing to it)
+  take (id: string, n: number): Promise<JobJSON> // the client offers the job at quote n's terms
+  counter (id: string, n: number, d: QuoteDraft): Promise<JobJSON> // at other terms
+  takeBack (id: string): Promise<JobJSON> // the client takes its offer back
 }
 
 // --- chat photos (`chat ID --photo PATH`, `chat ID --photos DIR`) -------------------------------------------------

@@ -2,7 +2,7 @@
 import { withMarket, type Ctx, type Result } from './context.js'
 import type { JobChange } from '../service/p2print.js'
 import { jobToJSON } from '../job/json.js'
-import { parseBounty, parseMaterial } from '../job/parse.js'
+import { parseBounty, parseDays, parseMaterial } from '../job/parse.js'
 import { QUOTE_LIMITS } from '../schema.js'
 import { BAD_ARGUMENT } from '../errors.js'
 
@@ -10,11 +10,6 @@ export interface QuoteFlags { price?: string, days?: string, material?: string, 
 
 const jobResult = (c: JobChange, peers: number): Result => ({ kind: 'job', data: { ...jobToJSON(c.view.job, c.view.confirmed), shared: c.shared, peers } })
 
-export function parseDays (text: string | undefined, flag = '--days'): number {
-  const n = Number(text)
-  if (text === undefined || !/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > QUOTE_LIMITS.leadDays) throw BAD_ARGUMENT(`${flag} must be a whole number of days from 1 to ${QUOTE_LIMITS.leadDays}`)
-  return n
-}
 
 function parsePrice (text: string | undefined, what: string): number {
   if (text === undefined) throw BAD_ARGUMENT(`${what} needs --price BTC`)

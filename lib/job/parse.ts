@@ -1,6 +1,6 @@
 // The job fields as a person types them (command-line flags, the app's forms): parsed and checked before any
 // network, with messages that name the flag.
-import { MATERIALS, STATUSES, type JobFields, type JobPatch, type Material, type Status } from '../schema.js'
+import { MATERIALS, STATUSES, QUOTE_LIMITS, type JobFields, type JobPatch, type Material, type Status } from '../schema.js'
 import { checkJobFields } from './state.js'
 import { parseBtc } from '../btc.js'
 import { BAD_ARGUMENT } from '../errors.js'
@@ -56,6 +56,13 @@ export function parsePatch (flags: JobFlags): JobPatch {
   const bad = checkJobFields(p)
   if (bad !== null) throw BAD_ARGUMENT(bad)
   return p
+}
+
+// A lead time in whole days (a quote's, an offer's).
+export function parseDays (text: string | undefined, flag = '--days'): number {
+  const n = Number(text)
+  if (text === undefined || !/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > QUOTE_LIMITS.leadDays) throw BAD_ARGUMENT(`${flag} must be a whole number of days from 1 to ${QUOTE_LIMITS.leadDays}`)
+  return n
 }
 
 export function parseNewJob (flags: JobFlags): JobFields {

@@ -19,6 +19,7 @@ export const JOB_KEYS: KeyHelp[] = [
   { keys: 'c', what: 'timeline and chat (client and printer)' },
   { keys: 'e', what: 'edit the job (its client, while it is open)' },
   { keys: 'x', what: 'the whole escrow: amounts, signatures, funding, payouts, deadlines' },
+  { keys: 'o', what: 'quotes and offers: a printer quotes; the client takes a quote or counters it' },
   ...EXTRA_KEYS,
   { keys: 'Esc', what: 'back' }
 ]
@@ -38,7 +39,9 @@ export function JobDetails ({ d }: { d: JobDetail }): React.JSX.Element {
       <Text bold>{j.title} <Text color='cyan'>[{j.status}]</Text>{j.confirmed ? '' : <Text color='yellow'> (not yet confirmed)</Text>}</Text>
       <Field name='id'>{j.id}</Field>
       <Field name='material'>{j.material}{j.colors.length > 0 ? ` · ${j.colors.join(', ')}` : ''}</Field>
-      <Field name='bounty'>{j.bountyBtc} BTC</Field>
+      <Field name='bounty'>{j.openToQuotes && j.bountySats === 0 ? 'none: open to quotes' : `${j.bountyBtc} BTC${j.openToQuotes ? ' (a guide: open to quotes)' : ''}`}</Field>
+      {j.quotes > 0 || j.offer != null ? <Field name='quotes'>{j.quotes} live{j.offer != null ? ` · offer ${j.offer.priceBtc} BTC, ${j.offer.leadDays} days to ${j.offer.printer.slice(0, 8)}` : ''} · o to see them</Field> : null}
+      {j.leadDays > 0 && j.status !== 'open' ? <Field name='lead time'>{j.leadDays} days (agreed)</Field> : null}
       <Field name='ship to'>{j.country}</Field>
       <Field name='client'>{j.client.slice(0, 12)}{d.role === 'client' ? ' (you)' : ''}{cr !== undefined ? ` · ${fmtRating(cr.rating.average, cr.rating.count)} · ${cr.asClient.completed} completed, ${cr.asClient.cancelled} cancelled, ${cr.disputesOpened} disputes opened` : ''}</Field>
       <Field name='printer'>{j.printer === null ? '—' : j.printer.slice(0, 12) + (d.role === 'printer' ? ' (you)' : '')}{j.printerRecord != null ? ` · ${fmtRating(j.printerRecord.rating.average, j.printerRecord.rating.count)} · ${j.printerRecord.asPrinter.completed} printed` : ''}</Field>
@@ -145,6 +148,9 @@ export function JobScreen (p: ScreenProps & { id: string }): React.JSX.Element {
       else p.go({ name: 'active', id: p.id })
     } else if (input === 'e' && d !== null) {
       if (d.role === 'client' && d.job.status === 'open') { p.say(null); p.go({ name: 'edit', id: p.id }) } else p.say({ kind: 'error', text: d.role === 'client' ? `a job is edited while it is open; this one is ${d.job.status}` : 'only the job\'s client can edit it' })
+    } else if (input === 'o' && d !== null) {
+      p.say(null)
+      p.go({ name: 'quotes', id: p.id })
     } else if (input === 'x' && d !== null) {
       if (d.job.escrow !== null) { p.say(null); p.go({ name: 'escrow', id: p.id }) } else p.say({ kind: 'error', text: d.escrowChain === '' ? 'this market has no escrow' : 'no escrow yet: it is set up when a printer accepts the job' })
     }
@@ -160,7 +166,7 @@ export function JobScreen (p: ScreenProps & { id: string }): React.JSX.Element {
       <Keep marginTop={1}>{view}</Keep>
       {busy ? null : <Keep>{extras.view}</Keep>}
       {busy || extras.preview === null ? null : <Clip>{extras.preview}</Clip>}
-      <KeyLine items={['↑↓ Enter action', 'c chat', ...(d.role === 'client' && j.status === 'open' ? ['e edit'] : []), ...(j.escrow !== null ? ['x escrow'] : []), 'g download', `v ${extras.preview === null ? 'view' : 'hide'} model`, 'r review', 'Esc back']} />
+      <KeyLine items={['↑↓ Enter action', 'c chat', ...(d.role === 'client' && j.status === 'open' ? ['e edit'] : []), ...(j.escrow !== null ? ['x escrow'] : []), ...(j.status === 'open' || j.quotes > 0 ? [`o quotes${j.quotes > 0 ? ` (${j.quotes})` : ''}`] : []), 'g download', `v ${extras.preview === null ? 'view' : 'hide'} model`, 'r review', 'Esc back']} />
     </Screen>
   )
 }

@@ -13,6 +13,14 @@ export const MINE_KEYS: KeyHelp[] = [
   { keys: 'Enter', what: 'open it (timeline, chat and actions once it has a printer)' }
 ]
 
+// the last column: what the row waits for, or its quotes
+function rowNote (r: JobRow): string {
+  if (r.offerToMe === true) return 'offered to you: accept it'
+  if (r.role === 'client') return r.status === 'shipped' ? 'confirm receipt' : r.status === 'open' && (r.quotes ?? 0) > 0 ? `${r.quotes ?? 0} quote${r.quotes === 1 ? '' : 's'}` : ''
+  if (r.role === 'other') return 'your quote stands'
+  return r.status === 'active' ? 'print and ship' : ''
+}
+
 export function MyJobs (p: ScreenProps): React.JSX.Element {
   const [mine, setMine] = useState<Mine | null>(null)
   const [sel, setSel, selRef] = useRefState(0) // read at once: ↓↓ Enter in one burst opens the third job
@@ -26,7 +34,8 @@ export function MyJobs (p: ScreenProps): React.JSX.Element {
     : [
         { title: 'Waiting for you', rows: mine.needsAction },
         ...mine.asClient.map(g => ({ title: `As client — ${g.status}`, rows: g.rows })),
-        ...mine.asPrinter.map(g => ({ title: `As printer — ${g.status}`, rows: g.rows }))
+        ...mine.asPrinter.map(g => ({ title: `As printer — ${g.status}`, rows: g.rows })),
+        { title: 'Quoted by you', rows: mine.quoted ?? [] }
       ].filter(s => s.rows.length > 0)
   const flat = sections.flatMap(s => s.rows)
   const body = useBodySize()
@@ -35,7 +44,7 @@ export function MyJobs (p: ScreenProps): React.JSX.Element {
     else if (key.upArrow) setSel(s => Math.max(s - 1, 0))
     else if (key.return && flat[selRef.current] !== undefined) {
       const r = flat[selRef.current]
-      p.go(r.status === 'open' || r.status === 'cancelled' ? { name: 'job', id: r.id } : { name: 'active', id: r.id })
+      p.go(r.status === 'open' || r.status === 'cancelled' || r.role === 'other' ? { name: 'job', id: r.id } : { name: 'active', id: r.id })
     }
   }, { isActive: p.active })
   if (mine === null) return <Text dimColor>loading your jobs…</Text>
@@ -56,7 +65,7 @@ export function MyJobs (p: ScreenProps): React.JSX.Element {
       <Clip>
         {lines.slice(from, from + visible).map((l, k) => 'head' in l
           ? <Text key={`h${from + k}`} color={l.head === 'Waiting for you' ? 'yellow' : 'cyan'}>{l.head}</Text>
-          : <Text key={l.i} inverse={l.i === sel} wrap='truncate-end'>{l.i === sel ? '› ' : '  '}{l.row.title.slice(0, 30).padEnd(30)} {l.row.bountyBtc.padStart(12)} BTC  {l.row.status.padEnd(9)} {l.row.role === 'client' ? (l.row.status === 'shipped' ? 'confirm receipt' : '') : (l.row.status === 'active' ? 'print and ship' : '')}</Text>)}
+          : <Text key={l.i} inverse={l.i === sel} wrap='truncate-end'>{l.i === sel ? '› ' : '  '}{l.row.title.slice(0, 30).padEnd(30)} {l.row.bountyBtc.padStart(12)} BTC  {l.row.status.padEnd(9)} {rowNote(l.row)}</Text>)}
       </Clip>
       <KeyLine items={['↑↓ select', 'Enter open', 'm market', 'p post', 'Esc back']} />
     </Screen>

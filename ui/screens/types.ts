@@ -9,6 +9,7 @@ export type Route =
   | { name: 'active', id: string }
   | { name: 'edit', id: string }
   | { name: 'escrow', id: string }
+  | { name: 'quotes', id: string }
   | { name: 'notices' }
   | { name: 'searches' }
   | { name: 'post' }
