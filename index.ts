@@ -91,7 +91,11 @@ const OPTIONS = {
   notify: { type: 'string' },
   quotes: { type: 'boolean' },
   price: { type: 'string' },
-  days: { type: 'string' }
+  days: { type: 'string' },
+  street: { type: 'string' },
+  city: { type: 'string' },
+  postcode: { type: 'string' },
+  phone: { type: 'string' }
 } as const
 
 const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created', 'escrow-error', 'join-unanswered'])
@@ -298,7 +302,8 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'take-quote': { tooMany(4); return (await load.quotes()).jobTakeQuote(ctx, need(arg, 'the job ID'), need(rest[0], 'the quote (its number in `job quotes ID`)')) }
         case 'offer': { tooMany(4); return (await load.quotes()).jobOffer(ctx, need(arg, 'the job ID'), need(rest[0], 'the quote (its number in `job quotes ID`)'), quoteFlags) }
         case 'withdraw-offer': return (await load.quotes()).jobWithdrawOffer(ctx, id())
-        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute, download, preview, review, quote, withdraw-quote, quotes, take-quote, offer or withdraw-offer`)
+        case 'address': return (await load.quotes()).jobAddress(ctx, id(), { name: values.name, street: values.street, city: values.city, postcode: values.postcode, country: values.country, phone: values.phone })
+        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute, download, preview, review, quote, withdraw-quote, quotes, take-quote, offer, withdraw-offer or address`)
       }
     }
     default: throw USAGE(`unknown command ${JSON.stringify(cmd)}. Run \`p2print --help\` for usage.`)

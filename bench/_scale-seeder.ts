@@ -8,6 +8,7 @@
 //   quit
 // argv: storage dir, market key (hex), bootstrap host:port,host:port,…
 import readline from 'readline'
+import v8 from 'v8'
 import b4a from 'b4a'
 import Corestore from 'corestore'
 import { Market } from '../lib/market/market.js'
@@ -27,6 +28,7 @@ const heap = (): { heapMb: number, externalMb: number } => { if (process.env.BEN
 const say = (x: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(x) + '\n') }
 
 async function main (): Promise<void> {
+  if (process.env.BENCH_SEEDER_V8 !== undefined) v8.setFlagsFromString(process.env.BENCH_SEEDER_V8) // experiment: V8 flags set at run time
   // BENCH_SEEDER_LEAN=0: without lib/heap.ts (what `p2print seed` runs with), to compare
   const lean = process.env.BENCH_SEEDER_LEAN === '0' ? null : leanHeap()
   const wbs = Number(process.env.BENCH_SEEDER_WBS ?? 0)

@@ -1,6 +1,7 @@
 // Plain-text rendering of a job's quotes (`job quotes ID`; ui/text.ts delegates the 'quotes' kind here) and the
 // quote lines of a job view.
 import type { QuotesResult } from '../lib/service/quotes.js'
+import type { AddressResult } from '../lib/service/address.js'
 import type { JobJSON } from '../lib/job/json.js'
 import { formatBtc } from '../lib/btc.js'
 import { recordLine } from './reputation.js'
@@ -29,4 +30,10 @@ export function quoteLines (j: Pick<JobJSON, 'openToQuotes' | 'quotes' | 'offer'
   if (j.offer !== null) lines.push(`  offer     ${j.offer.priceBtc} BTC, ${j.offer.leadDays} day${j.offer.leadDays === 1 ? '' : 's'} to ${short(j.offer.printer)}${j.offer.material === null ? '' : `, ${j.offer.material}`} (that printer accepts it with \`p2print job accept ID\`)`)
   if (j.leadDays > 0 && j.status !== 'open') lines.push(`  lead time ${j.leadDays} day${j.leadDays === 1 ? '' : 's'} (agreed)`)
   return lines
+}
+
+export function renderAddress (d: AddressResult): string {
+  if (d.address === null) return `No shipping address for job ${short(d.job)} (${d.status}): ${d.why ?? 'none'}`
+  const a = d.address
+  return [`Ship job ${short(d.job)} to:`, `  ${a.name}`, `  ${a.street}`, `  ${a.postcode} ${a.city}`, `  ${a.country}`, ...(a.phone === null ? [] : [`  phone ${a.phone}`]), `(given ${d.at ?? ''}${d.revisions > 1 ? `, corrected ${d.revisions - 1}×` : ''}; only the job's parties can read it)`].join('\n')
 }

@@ -7,7 +7,7 @@ import { stepWords, payoutWords } from '../lib/escrow/step-words.js'
 import type { FileAnalysis, ModelAnalysis } from '../lib/files/model.js'
 import { shortId } from '../lib/ids.js'
 import { renderReputation, recordLine } from './reputation.js'
-import { renderQuotes, quoteLines } from './quotes.js'
+import { renderQuotes, quoteLines, renderAddress } from './quotes.js'
 import { renderChat } from './chat.js'
 import { formatBtc } from '../lib/btc.js'
 import type { FileSummary } from '../lib/schema.js'
@@ -59,6 +59,10 @@ Jobs
   job quote ID --price BTC --days N [--material M] [--color C]... [--note TEXT]
                                 a printer's quote (replaces its last one); job withdraw-quote ID takes it back
   job quotes ID                 the live quotes, cheapest first, with each printer's record
+  job address ID --name N --street S --city C --postcode P --country CC [--phone T]
+                                the client's shipping address, encrypted to the job's printer, once the job is
+                                active (escrow funded); without flags: read it (printer; mediator and arbitrator
+                                in a dispute). Dropped from the view when the job closes
   job take-quote ID N           offer the job to the printer of quote N (or a prefix of its id) at its terms;
                                 that printer's \`job accept ID\` makes the deal at that price
   job offer ID N --price BTC [--days N]
@@ -168,6 +172,7 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'escrow-error': return `Escrow${String(data.jobId ?? '') === '' ? '' : ' of job ' + shortId(String(data.jobId))}: ${stepWords('error', data.kind === undefined ? '' : String(data.kind))} — ${String(data.detail)}`
     case 'escrow-offline': return `This market holds escrows on ${String(data.chain)}: without --bitcoin-rpc or --esplora, this peer's escrow steps do not run.`
     case 'payout-broadcast': return `Sent ${payoutWords(String(data.kind ?? ''))} to the Bitcoin network: ${String(data.txid)}`
+    case 'address-sealed': return `Sealed the shipping address of job ${shortId(String(data.id))} to its printer (only the job's parties, and in a dispute its mediator and arbitrator, can read it).`
     case 'cancel-signed': return `Signed the cancellation of job ${shortId(String(data.id))}: once the other side signs it too, the escrow pays everyone back what they put in.`
     case 'split-signed': {
       const split = typeof data.printerPct === 'number' ? `the printer gets ${data.printerPct} % of the bounty, the client the rest` : ''
@@ -225,6 +230,7 @@ export function renderResult (r: Result): string {
     case 'disputes': return renderDisputes(r.data)
     case 'searches': return renderSearches(r.data)
     case 'quotes': return renderQuotes(r.data)
+    case 'shipping': return renderAddress(r.data)
     case 'none': return Object.keys(r.data).length === 0 ? '' : JSON.stringify(r.data, null, 2)
   }
 }

@@ -92,7 +92,7 @@ export async function grantDue (market: Market, job: JobRecord): Promise<number>
 
 // The key this peer writes with: the oldest it can open, or a new one sealed to every participant whose key is
 // published (this peer's own included).
-async function writingKey (market: Market, job: JobRecord): Promise<{ keyId: Uint8Array, key: Uint8Array }> {
+export async function writingKey (market: Market, job: JobRecord): Promise<{ keyId: Uint8Array, key: Uint8Array }> {
   await market.update() // a key another participant made may have just arrived: no second key if one will do
   const chat = await getChatJob(market.view, job.id)
   const held = chat.epoch === job.accepts ? await conversationKeys(market, job.id, true) : new Map<string, Uint8Array>()

@@ -1,6 +1,7 @@
 // What every command gets: the parsed global options and an event sink. Commands do the work and emit
 // {tag, data} events; ui/ renders them (text on stderr, or nothing with --json) and renders the result.
 import type { QuotesResult } from '../service/quotes.js'
+import type { AddressResult } from '../service/address.js'
 import { P2Print, type P2PrintEvent, type P2PrintOptions, type Bootstrap, type MarketInfo, type EscrowView } from '../service/p2print.js'
 import type { JobJSON } from '../job/json.js'
 import type { AnalysisJSON } from '../files/model.js'
@@ -45,6 +46,7 @@ export type Result =
   | { kind: 'id', data: { id: string, short: string, arbitratorPubkey: string } }
   | { kind: 'job', data: JobJSON & { shared?: boolean, peers?: number } }
   | { kind: 'quotes', data: QuotesResult & { peers: number } }
+  | { kind: 'shipping', data: AddressResult & { peers: number } }
   | { kind: 'jobs', data: { jobs: JobJSON[], peers: number, total: number } }
   | { kind: 'sync', data: { peers: number, shared: boolean, jobs: number } }
   | { kind: 'summary', data: MarketInfo | null }

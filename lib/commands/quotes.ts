@@ -1,10 +1,11 @@
-// job quote | job withdraw-quote | job quotes | job take-quote | job offer | job withdraw-offer
+// job quote | job withdraw-quote | job quotes | job take-quote | job offer | job withdraw-offer | job address
 import { withMarket, type Ctx, type Result } from './context.js'
 import type { JobChange } from '../service/p2print.js'
 import { jobToJSON } from '../job/json.js'
 import { parseBounty, parseDays, parseMaterial } from '../job/parse.js'
 import { QUOTE_LIMITS } from '../schema.js'
 import { BAD_ARGUMENT } from '../errors.js'
+import { checkAddress } from '../service/address.js'
 
 export interface QuoteFlags { price?: string, days?: string, material?: string, color?: string[], note?: string }
 
@@ -46,3 +47,14 @@ export function jobOffer (ctx: Ctx, id: string, which: string, f: QuoteFlags): P
 }
 
 export const jobWithdrawOffer = (ctx: Ctx, id: string): Promise<Result> => withMarket(ctx, async (p) => jobResult(await p.takeBackOffer(id), p.peers))
+
+export interface AddressFlags { name?: string, street?: string, city?: string, postcode?: string, country?: string, phone?: string }
+
+// With any address flag: the client gives (or corrects) the job's shipping address; without: the address, read.
+export function jobAddress (ctx: Ctx, id: string, f: AddressFlags): Promise<Result> {
+  const given = Object.values(f).some(v => v !== undefined)
+  if (!given) return withMarket(ctx, async (p) => ({ kind: 'shipping', data: { ...(await p.readAddress(id)), peers: p.peers } }))
+  for (const k of ['name', 'street', 'city', 'postcode', 'country'] as const) if (f[k] === undefined) throw BAD_ARGUMENT(`job address needs --${k} (and --name, --street, --city, --postcode, --country; --phone is optional)`)
+  const a = checkAddress({ name: f.name!, street: f.street!, city: f.city!, postcode: f.postcode!, country: f.country!, phone: f.phone ?? null })
+  return withMarket(ctx, async (p) => jobResult(await p.setAddress(id, a), p.peers))
+}

@@ -22,6 +22,7 @@ import { sigOf, pickIndex, isCompressedKey } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
 import { admissionWork } from './admission.js'
 import { isQuoteOp, applyQuoteOp, acceptTerms, hasLeft } from './quotes.js'
+import { applyAddress, dropAddress } from './address.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
 
@@ -118,6 +119,7 @@ export async function applyOp (b: Batch, op: Op, author: Uint8Array, length: num
   if (isChatOp(op)) return applyChatOp(b, op, author, writer) // lib/chat/apply.ts
   if (op.type === OP.JOB_REVIEW || op.type === OP.PRINTER_PROFILE) return applyReputation(b, op, author, writer)
   if (isQuoteOp(op)) return applyQuoteOp(b, op, author, writer) // ./quotes.ts
+  if (op.type === OP.JOB_ADDRESS) return applyAddress(b, op, author, writer) // ./address.ts
 
   const found = await getJob(b, op.jobId)
   if (found === null) return false
@@ -265,6 +267,7 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
 
 async function commit (b: Batch, job: JobRecord, next: JobRecord, author: Uint8Array, writer: WriterRecord, clientOpenDelta: number): Promise<void> {
   await putJob(b, job, next)
+  await dropAddress(b, job, next) // the sealed shipping address goes when the job closes or its printer leaves
   await reputationOnJob(b, job, next) // peer stats (lib/reputation)
   if (next.status !== job.status) {
     const stats = await getStats(b)

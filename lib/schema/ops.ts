@@ -13,6 +13,7 @@ import {
 } from './escrow.js'
 import { printerProfile, rating, reviewText, type PrinterProfile } from './reputation.js'
 import { quoteBody, offerBody, type QuoteBody, type OfferBody } from './quote.js'
+import { addressBody, type AddressBody } from './address.js'
 
 // 1: the market core. 2: job/create may carry a model file reference. 3: escrow (market/settings, escrow/* ops,
 // job/lapse, dispute/ruling; job/accept, job/ship and job/complete append their escrow fields). 4: chat (ops 20–29),
@@ -21,7 +22,7 @@ import { quoteBody, offerBody, type QuoteBody, type OfferBody } from './quote.js
 // four more indexers) and market/clock (an indexer's tick: market time, which every deadline is measured on).
 // 7: writer/admit (a non-writer's proof of work, lib/market/admission.ts); market/init and market/settings carry the
 // work a market asks of new writers. 8: quotes and offers (job/quote, job/quote-withdraw, job/offer; lib/schema/quote.ts);
-// job/create says whether the job is open to quotes, job/accept the price it accepts.
+// job/create says whether the job is open to quotes, job/accept the price it accepts; job/address (lib/schema/address.ts).
 export const SCHEMA_VERSION = 8
 
 export const OP = {
@@ -57,7 +58,8 @@ export const OP = {
   PRINTER_PROFILE: 41,
   JOB_QUOTE: 50, // 50–52: quotes and offers (lib/market/quotes.ts)
   JOB_QUOTE_WITHDRAW: 51,
-  JOB_OFFER: 52
+  JOB_OFFER: 52,
+  JOB_ADDRESS: 53 // the client's sealed shipping address (lib/market/address.ts)
 } as const
 export type OpType = typeof OP[keyof typeof OP]
 export const OP_NAMES: Record<OpType, string> = {
@@ -93,7 +95,8 @@ export const OP_NAMES: Record<OpType, string> = {
   41: 'printer/profile',
   50: 'job/quote',
   51: 'job/quote-withdraw',
-  52: 'job/offer'
+  52: 'job/offer',
+  53: 'job/address'
 }
 // History entries also record transitions that no op names: the automatic accepted → active step.
 export const ACTION_AUTO_ACTIVATE = 100
@@ -127,6 +130,7 @@ export type OpBody =
   | ({ type: typeof OP.JOB_QUOTE } & QuoteBody)
   | { type: typeof OP.JOB_QUOTE_WITHDRAW, jobId: Uint8Array }
   | ({ type: typeof OP.JOB_OFFER } & OfferBody)
+  | ({ type: typeof OP.JOB_ADDRESS } & AddressBody)
 
 export type Op = OpBody & { version: number, at: number }
 
@@ -163,6 +167,7 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
     case OP.JOB_QUOTE: quoteBody[pass](state, op); return
     case OP.JOB_OFFER: offerBody[pass](state, op); return
     case OP.JOB_QUOTE_WITHDRAW: jobId[pass](state, op.jobId); return
+    case OP.JOB_ADDRESS: addressBody[pass](state, op); return
     case OP.MEDIATOR_REGISTER: case OP.DISPUTE_PROPOSE: case OP.DISPUTE_ACCEPT: case OP.DISPUTE_REJECT: case OP.DISPUTE_ESCALATE: case OP.DISPUTE_RULE:
       encodeDisputeBody(state, op, pass, psbtBytes); return
     case OP.JOB_CANCEL:
@@ -214,6 +219,7 @@ function decodeBody (state: State, type: number, version: number): OpBody {
     case OP.JOB_QUOTE: if (version < 8) break; return { type, ...quoteBody.decode(state) }
     case OP.JOB_OFFER: if (version < 8) break; return { type, ...offerBody.decode(state) }
     case OP.JOB_QUOTE_WITHDRAW: if (version < 8) break; return { type, jobId: jobId.decode(state) }
+    case OP.JOB_ADDRESS: if (version < 8) break; return { type, ...addressBody.decode(state) }
     case OP.MEDIATOR_REGISTER: case OP.DISPUTE_PROPOSE: case OP.DISPUTE_ACCEPT: case OP.DISPUTE_REJECT: case OP.DISPUTE_ESCALATE: case OP.DISPUTE_RULE:
       if (version < 4) break; return decodeDisputeBody(state, type, psbtBytes)
     case OP.JOB_CANCEL:

@@ -19,6 +19,7 @@ import { loadEscrowLimits, saveEscrowLimits, type EscrowLimits } from '../escrow
 import { resolveJob } from './resolve.js'
 import * as jobs from './jobs.js'
 import * as quotes from './quotes.js'
+import * as address from './address.js'
 import * as disputes from './disputes.js'
 import { chat, type ChatData } from './chat.js'
 import * as files from './files.js'
@@ -31,7 +32,7 @@ import type { StepReport } from '../escrow/engine.js'
 import type { ChainName } from '../escrow/chain.js'
 import { getSettings } from '../market/view.js'
 import { NO_MARKET, NO_ESCROW, ESCROW_NEEDS_BACKEND } from '../errors.js'
-import type { JobRecord, JobFields, JobPatch, Status, MarketSettings, PrinterProfile } from '../schema.js'
+import type { JobRecord, JobFields, JobPatch, Status, MarketSettings, PrinterProfile, ShippingAddress } from '../schema.js'
 import type { JobQuery } from '../market/view.js'
 import type { LoadedModel } from './model.js'
 import type { DisputeList, MediatorJSON } from '../disputes/json.js'
@@ -61,7 +62,7 @@ export type EventTag =
   | 'job-created' | 'job-changed' | 'model-analysed' | 'sharing-file' | 'upload-progress' | 'file-shared' | 'file-stored-locally'
   | 'wallet-created' | 'escrow-offline' | 'escrow-step' | 'escrow-error' | 'payout-broadcast' | 'cancel-signed' | 'split-signed'
   | 'chat-sent' | 'chat-photo-saved' | 'download-start' | 'download-progress' | 'review-posted'
-  | 'admission-work' | 'admission-done' | 'blind-held'
+  | 'admission-work' | 'admission-done' | 'blind-held' | 'address-sealed'
 
 export interface P2PrintEvent { tag: EventTag, data: Record<string, unknown> }
 
@@ -412,6 +413,8 @@ export class P2Print extends ReadyResource {
   async quotes (idText: string): Promise<quotes.QuotesResult> { return await quotes.list(this, idText) }
   async offer (idText: string, which: string, counter: { priceSats?: number, leadDays?: number } = {}): Promise<JobChange> { return await quotes.offer(this, idText, which, counter) }
   async takeBackOffer (idText: string): Promise<JobChange> { return await quotes.takeBackOffer(this, idText) }
+  async setAddress (idText: string, a: ShippingAddress): Promise<JobChange> { return await address.setAddress(this, idText, a) } // ./address.ts
+  async readAddress (idText: string): Promise<address.AddressResult> { return await address.readAddress(this, idText) }
 
   // --- mediation and arbitration (./disputes.ts) ----------------------------------------------------------------------
 
