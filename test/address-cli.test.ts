@@ -81,4 +81,12 @@ test('cli: a sealed shipping address: given once active, read by the printer onl
   }, 60_000, 1000), 'once the job closes the address is gone from the view: the printer reads nothing')
   const late = await p2print([...B, '--json', 'job', 'address', id, ...addr])
   t.is(late.json?.error?.code, 'BAD_TRANSITION', 'and it cannot be given again')
+
+  // a printer that leaves loses it too
+  const id2: string = (await p2print([...B, '--json', 'job', 'create', '--title', 'Shade', '--material', 'PLA', '--bounty', '0.0005', '--country', 'DE'])).json.id
+  t.is((await p2print([...C, '--json', 'job', 'accept', id2])).json.status, 'active', 'the printer accepts a second job')
+  t.is((await p2print([...B, '--json', 'job', 'address', id2, ...addr])).code, 0, 'the client gives the address')
+  t.is((await p2print([...C, '--json', 'job', 'withdraw', id2])).json.status, 'open', 'the printer withdraws')
+  const gone = await p2print([...B, '--json', 'job', 'address', id2])
+  t.is(gone.json?.address, null, 'the address is gone with the printer that left (the client reads nothing)')
 })

@@ -1,4 +1,4 @@
-// Hostile peers against quotes and offers (issue 15; lib/market/quotes.ts): a modified client (test/hostile.ts)
+// Hostile peers against quotes, offers and the sealed shipping address (issue 15; lib/market/quotes.ts, address.ts): a modified client (test/hostile.ts)
 // appends raw job/quote, job/quote-withdraw, job/offer and job/accept ops. Each test proves the op reached the
 // honest peer and was applied there, then asserts the defence in its view, that its base stays open and that honest
 // ops still apply. The escrowed deal is reached with raw ops signed by real keys (test/escrow-raw.ts).
@@ -8,7 +8,12 @@ import { openMarkets, eventually, type Test, type TestPeer } from './helpers.js'
 import { Hostile, baseOpen, faults, admitted } from './hostile.js'
 import { escrowParties } from './escrow-fixture.js'
 import { escrowTo, postRaw, waitJob, JOB } from './escrow-raw.js'
-import { OP, QUOTE_LIMITS, DEFAULT_SETTINGS, encodeOp, decodeOp, type MarketSettings } from '../lib/schema.js'
+import c from 'compact-encoding'
+import { OP, QUOTE_LIMITS, ADDRESS_LIMITS, DEFAULT_SETTINGS, addressPlaintext, encodeOp, decodeOp, type MarketSettings } from '../lib/schema.js'
+import { getAddress } from '../lib/market/address.js'
+import { publishChatKey, writingKey } from '../lib/chat/chat.js'
+import { getChatPublicKey } from '../lib/chat/view.js'
+import { encrypt, decrypt, newConversationKey, keyIdOf } from '../lib/chat/crypto.js'
 import { MAX_SATS } from '../lib/codec.js'
 import { getSettings, getWriter } from '../lib/market/view.js'
 import { getQuote } from '../lib/market/quotes.js'
@@ -138,4 +143,59 @@ test('hostile quotes: an escrowed deal made through an offer locks the offered p
   t.is(BigInt(escrowContext(job).escrow.valueSats), want.total, `the funded escrow holds the offered price plus both deposits (${want.total} sat), every signature checked against it in apply`)
   t.is(job.status, 'active')
   for (const m of ms) t.ok(baseOpen(m), 'bases open')
+})
+
+test('hostile address: never before the funding, never by anyone but the client, never under another conversation\'s key; kept through shipping and a dispute', { timeout: 180_000 }, async (t) => {
+  const f = escrowParties('hostile address')
+  const { peers } = await openMarkets(t, 3, { ackInterval: 100 })
+  const ms = peers.map((p: TestPeer) => p.market)
+  await admitted(ms)
+  const settings: MarketSettings = { ...DEFAULT_SETTINGS, chain: 'regtest', arbitrators: [{ id: ms[0].writerKey, pubkey: f.arbitrator.publicKey }] }
+  await ms[0].append({ type: OP.MARKET_SETTINGS, settings })
+  for (const m of ms) t.ok(await eventually(async () => { await m.update(); return (await getSettings(m.view)).chain === 'regtest' }, 30_000), 'settings replicated')
+  const [arb, clientM, printerM] = ms
+  const client = new Hostile(clientM)
+  const printer = new Hostile(printerM)
+  const before = faults()
+  for (const m of [clientM, printerM]) await publishChatKey(m)
+
+  const id = await postRaw(client)
+  let job = await escrowTo('funding-signed', client, printer, id, f)
+  t.is(job.status, 'accepted', 'both signed the funding; it is not confirmed: the job is still accepted')
+  await waitJob(clientM, id, j => j.printer !== null, 'the client sees the printer')
+  await eventually(async () => { await clientM.update(); return (await getChatPublicKey(clientM.view, printer.key)) !== null }, 30_000)
+  const { keyId, key } = await writingKey(clientM, (await clientM.getJob(id))!.job)
+  const sealed = (author: Uint8Array, street: string, k = key, kid = keyId): Parameters<Hostile['raw']>[0] => {
+    const { nonce, ciphertext } = encrypt(c.encode(addressPlaintext, { author, jobId: id, address: { name: 'B', street, city: 'C', postcode: '1', country: 'DE', phone: null } }), k)
+    return { type: OP.JOB_ADDRESS, jobId: id, keyId: kid, nonce, ciphertext }
+  }
+  const early = await client.raw(sealed(client.key, 'early'))
+  t.is((await client.reached(arb, early)).type, OP.JOB_ADDRESS, 'an address before the funding reached the indexer')
+  await client.applied(arb)
+  t.is(await getAddress(arb.view, id), null, 'and was refused: no address before the escrow is funded')
+
+  await client.raw({ type: OP.ESCROW_FUNDED, jobId: id, txid: b4a.from(escrowContext(job).fundingTxid, 'hex') })
+  job = await waitJob(printerM, id, j => j.status === 'active', 'the printer sees the job active (funded)')
+  await waitJob(clientM, id, j => j.status === 'active', 'the client sees it too')
+  await printer.raw(sealed(printer.key, 'by the printer'))
+  const other = newConversationKey()
+  await client.raw(sealed(client.key, 'under a key nobody granted', other, keyIdOf(other)))
+  await printer.applied(arb)
+  await client.applied(arb)
+  t.is(await getAddress(arb.view, id), null, 'neither the printer\'s address nor one under a key of no conversation of this job applied')
+  for (let i = 0; i < ADDRESS_LIMITS.perEpoch + 2; i++) await client.raw(sealed(client.key, `street ${i}`))
+  await client.applied(arb)
+  const rec = await getAddress(arb.view, id)
+  t.is(rec?.revs, ADDRESS_LIMITS.perEpoch, `${ADDRESS_LIMITS.perEpoch + 2} addresses: ${ADDRESS_LIMITS.perEpoch} applied`)
+  const plain = decrypt(rec!.nonce, rec!.ciphertext, key)
+  t.is(c.decode(addressPlaintext, plain!).address.street, `street ${ADDRESS_LIMITS.perEpoch - 1}`, 'the last applied one is kept, readable with the conversation key')
+  t.absent(b4a.includes(rec!.ciphertext, b4a.from('street')), 'the view holds ciphertext only')
+
+  await printer.raw({ type: OP.JOB_SHIP, jobId: id, note: 'posted', psbt: f.sign(job, 'complete', 'printer') })
+  await waitJob(clientM, id, j => j.status === 'shipped', 'shipped')
+  t.ok((await getAddress(arb.view, id)) !== null, 'shipping keeps it')
+  await client.raw({ type: OP.JOB_DISPUTE, jobId: id, reason: 'never arrived' })
+  await waitJob(arb, id, j => j.status === 'disputed', 'disputed')
+  t.ok((await getAddress(arb.view, id)) !== null, 'a dispute keeps it: its mediator and arbitrator read it once the chat grants them the key')
+  t.is(faults(), before, 'no handler threw')
 })

@@ -1,4 +1,4 @@
-// The quotes screen (ui/screens/QuotesScreen.tsx) driven by keys against a fake core (the quotes part of AppCore,
+// The quotes screen (ui/screens/QuotesScreen.tsx) and the address panel (ui/components/AddressPanel.tsx) driven by keys against a fake core (the quotes part of AppCore,
 // with the app's own validation, lib/app/quotes.ts), drawn at 80 columns; the service under it is tested on the real
 // stack in test/quotes-cli.test.ts and test/quotes.test.ts.
 import test from 'brittle'
@@ -6,7 +6,9 @@ import { EventEmitter } from 'events'
 import { render as inkRender } from 'ink'
 import { QuotesScreen } from '../ui/screens/QuotesScreen.js'
 import { AppQuotes } from '../lib/app/quotes.js'
-import type { AppCore, QuotesInfo, QuoteDraft, JobJSON } from '../lib/app.js'
+import { AppJobTools } from '../lib/app/job-tools.js'
+import { AddressForm, AddressLines } from '../ui/components/AddressPanel.js'
+import type { AppCore, QuotesInfo, QuoteDraft, JobJSON, AddressDraft } from '../lib/app.js'
 import type { Msg } from '../ui/components/Message.js'
 import type { PeerSummaryJSON } from '../lib/reputation/query.js'
 import { TtyStdin as Stdin } from './fixtures/term.js'
@@ -148,4 +150,29 @@ test('quotes screen, printer: quote with a checked form; the client\'s keys are 
   await press(ui.stdin, KEY.esc)
   await until(() => JSON.stringify(ui.msgs), m => m.includes('back'))
   t.pass('Esc goes back')
+})
+
+test('address form (job page, a): fields checked as the CLI checks them; the printer\'s "ship to" line', async (t) => {
+  const tools = new AppJobTools(() => { throw new Error('no service in this test') }, async () => {}, () => {})
+  const core = { jobTools: { validateAddress: (d: AddressDraft) => tools.validateAddress(d) } } as unknown as AppCore
+  const got: AddressDraft[] = []
+  const msgs: Array<Msg | null> = []
+  const stdout = new Stdout()
+  const stdin = new Stdin()
+  const instance = inkRender(<AddressForm core={core} start={null} active say={(m) => { msgs.push(m) }} onSubmit={(d) => { got.push(d) }} onCancel={() => {}} />, { stdout: stdout as unknown as NodeJS.WriteStream, stderr: new Stdout() as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, debug: true, exitOnCtrlC: false, patchConsole: false })
+  t.teardown(() => instance.unmount())
+  await until(stdout.lastFrame, f => f.includes('encrypted to this job\'s printer'))
+  await settle()
+  await press(stdin, ...'Bob Builder', KEY.tab, ...'Kastanienallee 77', KEY.tab, ...'10435', KEY.tab, ...'Berlin', KEY.tab, ...'Germany', KEY.tab, KEY.enter)
+  await until(() => JSON.stringify(msgs), m => m.includes('ISO 3166'))
+  t.is(got.length, 0, 'a country that is not an ISO code is refused, with the reason')
+  await press(stdin, KEY.ctrlU, ...'de', KEY.tab, KEY.enter)
+  await until(() => String(got.length), n => n === '1')
+  t.alike(got[0], { name: 'Bob Builder', street: 'Kastanienallee 77', city: 'Berlin', postcode: '10435', country: 'de', phone: '' }, 'the address as typed (the service upper-cases the country)')
+
+  const out = new Stdout()
+  const shown = inkRender(<AddressLines a={{ job: 'j'.repeat(26), status: 'active', address: { name: 'Bob Builder', street: 'Kastanienallee 77', city: 'Berlin', postcode: '10435', country: 'DE', phone: null }, at: '2026-12-02T00:00:00.000Z', revisions: 1, why: null }} />, { stdout: out as unknown as NodeJS.WriteStream, stderr: new Stdout() as unknown as NodeJS.WriteStream, stdin: new Stdin() as unknown as NodeJS.ReadStream, debug: true, exitOnCtrlC: false, patchConsole: false })
+  t.teardown(() => shown.unmount())
+  await until(out.lastFrame, f => f.includes('ship to'))
+  t.ok(out.lastFrame().includes('Bob Builder, Kastanienallee 77, 10435 Berlin, DE'), 'the printer sees the address on one line')
 })

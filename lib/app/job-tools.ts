@@ -7,7 +7,11 @@ import type { JobPatch } from '../schema.js'
 import { BAD_ARGUMENT } from '../errors.js'
 import { validateDraft, draftFlags } from './forms.js'
 import { friendly } from './details.js'
-import type { JobDraft, JobToolsCore } from './types.js'
+import type { JobDraft, JobToolsCore, AddressDraft, AddressErrors, AddressResult } from './types.js'
+import { checkAddress } from '../service/address.js'
+import type { ShippingAddress } from '../schema.js'
+
+const toAddress = (d: AddressDraft): ShippingAddress => ({ name: d.name, street: d.street, city: d.city, postcode: d.postcode, country: d.country, phone: d.phone.trim() === '' ? null : d.phone })
 
 export class AppJobTools implements JobToolsCore {
   constructor (private readonly need: () => P2Print, private readonly ensureEscrow: () => Promise<unknown>, private readonly changed: () => void) {}
@@ -33,6 +37,33 @@ export class AppJobTools implements JobToolsCore {
       if ((now.colors ?? []).join('\n') !== (was.colors ?? []).join('\n')) patch.colors = now.colors ?? []
       if (Object.keys(patch).length === 0) throw BAD_ARGUMENT('nothing changed: edit a field first (Esc leaves the form)')
       const c = await p2.updateJob(id, patch)
+      this.changed()
+      return { ...jobToJSON(c.view.job, c.view.confirmed), shared: c.shared, peers: p2.connections } as JobJSON
+    } catch (err) { throw friendly(err) }
+  }
+
+  async address (id: string): Promise<AddressResult> {
+    try { return await this.need().readAddress(id) } catch (err) { throw friendly(err) }
+  }
+
+  validateAddress (d: AddressDraft): AddressErrors {
+    const errors: AddressErrors = {}
+    for (const k of ['name', 'street', 'city', 'postcode', 'country'] as const) if (d[k].trim() === '') errors[k] = `a ${k} is needed`
+    if (Object.keys(errors).length > 0) return errors
+    try { checkAddress(toAddress(d)) } catch (err) {
+      const m = (err as Error).message
+      const field = (['country', 'phone', 'name', 'street', 'city', 'postcode'] as const).find(k => m.includes(k)) ?? 'street'
+      errors[field] = m
+    }
+    return errors
+  }
+
+  async setAddress (id: string, d: AddressDraft): Promise<JobJSON> {
+    const first = Object.values(this.validateAddress(d))[0]
+    if (first !== undefined) throw BAD_ARGUMENT(first)
+    try {
+      const p2 = this.need()
+      const c = await p2.setAddress(id, toAddress(d))
       this.changed()
       return { ...jobToJSON(c.view.job, c.view.confirmed), shared: c.shared, peers: p2.connections } as JobJSON
     } catch (err) { throw friendly(err) }

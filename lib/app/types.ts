@@ -3,6 +3,7 @@
 import type { Bootstrap, P2Print, EscrowView } from '../service/p2print.js'
 import type { ChatData } from '../service/chat.js'
 import type { QuotesResult, QuoteJSON } from '../service/quotes.js'
+import type { AddressResult } from '../service/address.js'
 import type { SendPlan } from '../service/wallet.js'
 import type { ChainName } from '../escrow/chain.js'
 import type { JobJSON } from '../job/json.js'
@@ -277,7 +278,15 @@ export interface JobToolsCore {
   draftOf (job: JobJSON): JobDraft // the job's fields as the edit form starts them (file: '')
   edit (id: string, draft: JobDraft): Promise<JobJSON> // sends only the fields that changed (BAD_ARGUMENT when none did)
   escrow (id: string): Promise<EscrowView>
+  // the client's sealed shipping address (`job address ID`): read (client, printer; mediator and arbitrator in a
+  // dispute) and given by the client once the job is active
+  address (id: string): Promise<AddressResult>
+  validateAddress (d: AddressDraft): AddressErrors
+  setAddress (id: string, d: AddressDraft): Promise<JobJSON>
 }
+export type { AddressResult }
+export interface AddressDraft { name: string, street: string, city: string, postcode: string, country: string, phone: string }
+export type AddressErrors = Partial<Record<keyof AddressDraft, string>>
 
 // --- quotes and offers (`job quote|withdraw-quote|quotes|take-quote|offer|withdraw-offer`) ----------------------------
 

@@ -53,7 +53,7 @@ export async function readAddress (p: P2Print, idText: string): Promise<AddressR
   const v = await p.job(idText)
   const market = p.market
   const base = { job: jobIdString(v.job.id), status: v.job.status }
-  if (chatRoleOf(v.job, market.writerKey) === null) throw NOT_ALLOWED('only the job\'s client and printer (and, in a dispute, its mediator and arbitrator) read its address')
+  if (!b4a.equals(v.job.client, market.writerKey) && chatRoleOf(v.job, market.writerKey) === null) throw NOT_ALLOWED('only the job\'s client and printer (and, in a dispute, its mediator and arbitrator) read its address')
   const rec = await getAddress(market.view, v.job.id)
   if (rec === null) return { ...base, address: null, at: null, revisions: 0, why: v.job.status === 'active' ? 'the client has not given it yet' : `no address is kept for a job that is ${v.job.status}` }
   await grantDue(market, v.job).catch(() => 0)

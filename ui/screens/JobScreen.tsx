@@ -6,6 +6,7 @@ import { acceptDeposit, proposalAccepted, actionDone, type JobDetail, type Actio
 import { ActionList } from '../components/ActionList.js'
 import { DisputeBox } from '../components/DisputeBox.js'
 import { useJobExtras, EXTRA_KEYS } from './JobExtras.js'
+import { useAddress, AddressLines, AddressForm } from '../components/AddressPanel.js'
 import { TextField, editText } from '../components/TextField.js'
 import { fmtBytes, fmtRating } from '../components/JobTable.js'
 import type { KeyHelp } from '../components/HelpOverlay.js'
@@ -20,6 +21,7 @@ export const JOB_KEYS: KeyHelp[] = [
   { keys: 'e', what: 'edit the job (its client, while it is open)' },
   { keys: 'x', what: 'the whole escrow: amounts, signatures, funding, payouts, deadlines' },
   { keys: 'o', what: 'quotes and offers: a printer quotes; the client takes a quote or counters it' },
+  { keys: 'a', what: 'the client: give or correct the shipping address (encrypted to the printer) once the job is active' },
   ...EXTRA_KEYS,
   { keys: 'Esc', what: 'back' }
 ]
@@ -135,12 +137,14 @@ export function useActions (p: ScreenProps, id: string, d: JobDetail | null, rel
 
 export function JobScreen (p: ScreenProps & { id: string }): React.JSX.Element {
   const { d, error, reload } = useJob(p.core, p.id, p.version)
+  const address = useAddress(p.core, p.id, d?.job.status, d?.role, p.version)
+  const [addressing, setAddressing] = useState(false)
   // the action prompt and the extras' forms take turns with the keyboard
   const [actionsBusy, setActionsBusy] = useState(false)
-  const extras = useJobExtras(p, p.id, d, reload, !actionsBusy)
-  const { view, typing: actionTyping, busy } = useActions(p, p.id, d, reload, !extras.typing)
+  const extras = useJobExtras(p, p.id, d, reload, !actionsBusy && !addressing)
+  const { view, typing: actionTyping, busy } = useActions(p, p.id, d, reload, !extras.typing && !addressing)
   useLayoutEffect(() => setActionsBusy(busy), [busy])
-  const typing = actionTyping || extras.typing
+  const typing = actionTyping || extras.typing || addressing
   useLayoutEffect(() => { p.setTyping(typing); return () => p.setTyping(false) }, [typing, p.setTyping])
   useKeys((input) => {
     if (input === 'c' && d !== null) {
@@ -148,6 +152,8 @@ export function JobScreen (p: ScreenProps & { id: string }): React.JSX.Element {
       else p.go({ name: 'active', id: p.id })
     } else if (input === 'e' && d !== null) {
       if (d.role === 'client' && d.job.status === 'open') { p.say(null); p.go({ name: 'edit', id: p.id }) } else p.say({ kind: 'error', text: d.role === 'client' ? `a job is edited while it is open; this one is ${d.job.status}` : 'only the job\'s client can edit it' })
+    } else if (input === 'a' && d !== null) {
+      if (d.role === 'client' && d.job.status === 'active') { p.say(null); setAddressing(true) } else p.say({ kind: 'error', text: d.role === 'client' ? `the shipping address is given while the job is active (its escrow funded); this one is ${d.job.status}` : 'only the job\'s client gives its shipping address' })
     } else if (input === 'o' && d !== null) {
       p.say(null)
       p.go({ name: 'quotes', id: p.id })
@@ -161,12 +167,15 @@ export function JobScreen (p: ScreenProps & { id: string }): React.JSX.Element {
   return (
     <Screen>
       {extras.preview === null
-        ? <Clip><JobDetails d={d} /></Clip>
+        ? <Clip><JobDetails d={d} /><AddressLines a={address} /></Clip>
         : <Keep><Text bold wrap='truncate-end'>{j.title} <Text color='cyan'>[{j.status}]</Text> <Text dimColor>{j.id}</Text></Text></Keep>}
+      {addressing
+        ? <Keep marginTop={1}><AddressForm core={p.core} start={address} active={p.active} say={p.say} onCancel={() => setAddressing(false)} onSubmit={(a) => { setAddressing(false); void run(p.say, 'sealing your address…', () => p.core.jobTools.setAddress(p.id, a), () => 'address sealed to the printer').then(reload) }} /></Keep>
+        : null}
       <Keep marginTop={1}>{view}</Keep>
       {busy ? null : <Keep>{extras.view}</Keep>}
       {busy || extras.preview === null ? null : <Clip>{extras.preview}</Clip>}
-      <KeyLine items={['↑↓ Enter action', 'c chat', ...(d.role === 'client' && j.status === 'open' ? ['e edit'] : []), ...(j.escrow !== null ? ['x escrow'] : []), ...(j.status === 'open' || j.quotes > 0 ? [`o quotes${j.quotes > 0 ? ` (${j.quotes})` : ''}`] : []), 'g download', `v ${extras.preview === null ? 'view' : 'hide'} model`, 'r review', 'Esc back']} />
+      <KeyLine items={['↑↓ Enter action', 'c chat', ...(d.role === 'client' && j.status === 'open' ? ['e edit'] : []), ...(j.escrow !== null ? ['x escrow'] : []), ...(d.role === 'client' && j.status === 'active' ? ['a address'] : []), ...(j.status === 'open' || j.quotes > 0 ? [`o quotes${j.quotes > 0 ? ` (${j.quotes})` : ''}`] : []), 'g download', `v ${extras.preview === null ? 'view' : 'hide'} model`, 'r review', 'Esc back']} />
     </Screen>
   )
 }
