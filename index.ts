@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --heap-growing-percent=10
 // Entry point: argv → command → rendered result and exit code. Parsing and rendering only; the work is in lib/.
 import os from 'os'
 import path from 'path'

@@ -8,14 +8,13 @@
 //   quit
 // argv: storage dir, market key (hex), bootstrap host:port,host:port,…
 import readline from 'readline'
-import v8 from 'v8'
 import b4a from 'b4a'
 import Corestore from 'corestore'
 import { Market } from '../lib/market/market.js'
 import { allJobs } from '../lib/market/view.js'
 import { FileSeeder } from '../lib/files/seeder.js'
 import { sleep } from './_util.js'
-import { leanHeap } from '../lib/heap.js'
+import { applyHeapFlags } from '../lib/heap.js'
 
 const [dir, keyHex, boot] = process.argv.slice(2)
 const bootstrap = boot.split(',').map(hp => ({ host: hp.split(':')[0], port: Number(hp.split(':')[1]) }))
@@ -28,16 +27,12 @@ const heap = (): { heapMb: number, externalMb: number } => { if (process.env.BEN
 const say = (x: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(x) + '\n') }
 
 async function main (): Promise<void> {
-  if (process.env.BENCH_SEEDER_V8 !== undefined) v8.setFlagsFromString(process.env.BENCH_SEEDER_V8) // experiment: V8 flags set at run time
-  // BENCH_SEEDER_LEAN=0: without lib/heap.ts (what `p2print seed` runs with), to compare
-  const lean = process.env.BENCH_SEEDER_LEAN === '0' ? null : leanHeap()
-  const wbs = Number(process.env.BENCH_SEEDER_WBS ?? 0)
-  const { default: CoreStorage } = await import('hypercore-storage' as string)
-  const store = new Corestore(wbs > 0 ? new CoreStorage(dir, { writeBufferSize: wbs * 1048576 }) : dir)
+  // as `p2print seed` does (lib/heap.ts); BENCH_SEEDER_HEAP=0: V8's defaults, to compare
+  if (process.env.BENCH_SEEDER_HEAP !== '0') applyHeapFlags()
+  const store = new Corestore(dir)
   const market = new Market(store.namespace('market'), b4a.from(keyHex, 'hex'), { bootstrap })
   await market.ready()
   market.keepLooking() // as `p2print seed` does
-  market.on('update', () => lean?.touch())
   const events = { mirrored: 0, unavailable: 0 }
   const seeder = new FileSeeder(market, {
     quotaBytes: 1e12,

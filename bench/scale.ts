@@ -16,15 +16,18 @@
 // seed` does; then A appends OPS (100) ops one at a time (a create with a model, then its cancel, alternating),
 // each waited for until S's view holds it and S's file seeder has handled it. Printed per size: S's catch-up and
 // first pass, its CPU per incoming op (process CPU of S over the OPS ops / OPS: replication, apply and the file
-// seeder), its RSS after catching up and after the ops, its idle CPU over 5 s, and, for scale, the CPU of one read
-// of every job record (what the seeder did on every update before it followed the view's changes).
-// Goals (issue 14): CPU per op at the largest size ≤ 2 × at the smallest; RSS ≤ 200 MB; idle CPU ~0.
+// seeder), its RSS after catching up, after the ops and after 5 s idle, its idle CPU over 5 s, and, for scale, the
+// CPU of one read of every job record (what the seeder did on every update before it followed the view's changes).
+// S runs with the V8 flags the p2print command passes (lib/heap.ts; BENCH_SEEDER_HEAP=0: V8's defaults).
+// Goals (issue 14): CPU per op at the largest size ≤ 2 × at the smallest; RSS ≤ 200 MB (the largest of the three
+// points); idle CPU ~0.
 //
 //   node --import tsx bench/scale.ts     (BENCH_SCALE_SECTIONS=converge,seeder BENCH_SCALE_PEERS=5,10,20,50
 //                                         BENCH_ACK_MS=1000 BENCH_SCALE_JOBS=1000,100000 BENCH_OPS=100)
 import path from 'path'
 import readline from 'readline'
 import { spawn, type ChildProcess } from 'child_process'
+import { NODE_HEAP_FLAGS } from '../lib/heap.js'
 import { fileURLToPath } from 'url'
 import b4a from 'b4a'
 import Corestore from 'corestore'
@@ -58,8 +61,8 @@ class Seeder {
   readonly child: ChildProcess
   private readonly lines: AsyncIterator<string>
   constructor (dir: string, key: Uint8Array, boot: string) {
-    // BENCH_SEEDER_NODE_FLAGS: Node flags for the seeder process only (e.g. V8 heap limits)
-    const flags = (process.env.BENCH_SEEDER_NODE_FLAGS ?? '').split(' ').filter(f => f.length > 0)
+    // the seeder runs with the flags the p2print command passes (lib/heap.ts); BENCH_SEEDER_HEAP=0: V8's defaults
+    const flags = process.env.BENCH_SEEDER_HEAP === '0' ? [] : [...NODE_HEAP_FLAGS]
     this.child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(HERE, '_scale-seeder.ts'), dir, b4a.toString(key, 'hex'), boot], { stdio: ['pipe', 'pipe', 'inherit'] })
     this.lines = readline.createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]()
   }

@@ -4,10 +4,13 @@ import { peerId } from '../ids.js'
 import { FileSeeder, type SeedFlags } from '../files/seeder.js'
 import { parseNotify, startSearchAlerts } from './search.js'
 import { startBlindPeer } from './blind.js'
+import { applyHeapFlags, NODE_HEAP_FLAGS } from '../heap.js'
 
 // flags.blind: also run a blind peer in this process (lib/commands/blind.ts), with the same quota.
 export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: string, blind?: boolean }): Promise<Result> {
   const notify = parseNotify(flags.notify) // --notify CMD: run for each new job that matches a saved search
+  // V8 flags that keep a long-running seeder's heap near what it holds (lib/heap.ts)
+  if (!applyHeapFlags()) ctx.emit('warning', { message: `started without ${NODE_HEAP_FLAGS.join(' ')} (the p2print command and npm start pass them): expect about 20 % more memory` })
   const p = service(ctx)
   let stopAlerts: (() => Promise<void>) | null = null
   let host: { close: () => Promise<void> } | null = null
