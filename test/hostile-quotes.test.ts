@@ -6,7 +6,7 @@ import test from 'brittle'
 import b4a from 'b4a'
 import { openMarkets, eventually, type Test, type TestPeer } from './helpers.js'
 import { Hostile, baseOpen, faults, admitted } from './hostile.js'
-import { escrowParties } from './escrow-fixture.js'
+import { escrowParties, type EscrowParties } from './escrow-fixture.js'
 import { escrowTo, postRaw, waitJob, JOB } from './escrow-raw.js'
 import c from 'compact-encoding'
 import { OP, QUOTE_LIMITS, ADDRESS_LIMITS, DEFAULT_SETTINGS, addressPlaintext, encodeOp, decodeOp, type MarketSettings } from '../lib/schema.js'
@@ -120,14 +120,22 @@ test('hostile quotes: accepts around an offer, offers by strangers, floods of qu
   await stillWorks(t, clientM, ms, 'after the quote attacks')
 })
 
-test('hostile quotes: an escrowed deal made through an offer locks the offered price, and only it', { timeout: 180_000 }, async (t) => {
-  const f = escrowParties('hostile quotes escrow')
+// Three admitted peers of a market with escrow on regtest; the first is its creator and arbitrator.
+async function escrowMarket (t: Test, f: EscrowParties): Promise<Market[]> {
   const { peers } = await openMarkets(t, 3, { ackInterval: 100 })
   const ms = peers.map((p: TestPeer) => p.market)
   await admitted(ms)
   const settings: MarketSettings = { ...DEFAULT_SETTINGS, chain: 'regtest', arbitrators: [{ id: ms[0].writerKey, pubkey: f.arbitrator.publicKey }] }
   await ms[0].append({ type: OP.MARKET_SETTINGS, settings })
-  for (const m of ms) t.ok(await eventually(async () => { await m.update(); return (await getSettings(m.view)).chain === 'regtest' }, 30_000), 'settings replicated')
+  for (const m of ms) {
+    if (!(await eventually(async () => { await m.update(); return (await getSettings(m.view)).chain === 'regtest' }, 30_000))) throw new Error('the settings did not replicate')
+  }
+  return ms
+}
+
+test('hostile quotes: an escrowed deal made through an offer locks the offered price, and only it', { timeout: 180_000 }, async (t) => {
+  const f = escrowParties('hostile quotes escrow')
+  const ms = await escrowMarket(t, f)
   const client = new Hostile(ms[1])
   const printer = new Hostile(ms[2])
 
@@ -147,12 +155,7 @@ test('hostile quotes: an escrowed deal made through an offer locks the offered p
 
 test('hostile address: never before the funding, never by anyone but the client, never under another conversation\'s key; kept through shipping and a dispute', { timeout: 180_000 }, async (t) => {
   const f = escrowParties('hostile address')
-  const { peers } = await openMarkets(t, 3, { ackInterval: 100 })
-  const ms = peers.map((p: TestPeer) => p.market)
-  await admitted(ms)
-  const settings: MarketSettings = { ...DEFAULT_SETTINGS, chain: 'regtest', arbitrators: [{ id: ms[0].writerKey, pubkey: f.arbitrator.publicKey }] }
-  await ms[0].append({ type: OP.MARKET_SETTINGS, settings })
-  for (const m of ms) t.ok(await eventually(async () => { await m.update(); return (await getSettings(m.view)).chain === 'regtest' }, 30_000), 'settings replicated')
+  const ms = await escrowMarket(t, f)
   const [arb, clientM, printerM] = ms
   const client = new Hostile(clientM)
   const printer = new Hostile(printerM)

@@ -6,7 +6,7 @@ import b4a from 'b4a'
 import { openBee } from './helpers.js'
 import { OP, LIMITS, QUOTE_LIMITS, encodeOp, decodeOp, type OpBody, type JobFields, type JobRecord } from '../lib/schema.js'
 import { MAX_SATS } from '../lib/codec.js'
-import { applyOp, jobIdFor } from '../lib/market/apply.js'
+import { Reducer } from './reducer.js'
 import { getJob, getWriter, type View } from '../lib/market/view.js'
 import { getQuote, quotesOf, quotedJobs } from '../lib/market/quotes.js'
 
@@ -17,32 +17,14 @@ const PRINTER2 = b4a.alloc(32, 0xb3)
 const FIELDS: JobFields = { title: 'Benchy', material: 'PLA', colors: ['red'], bountySats: 10_000, country: 'DE', notes: '' }
 const HOUR = 3_600_000
 
-let clock = 1_700_000_000_000
-const lengths = new Map<string, number>()
-function nextLength (author: Uint8Array): number {
-  const k = b4a.toString(author, 'hex')
-  const n = (lengths.get(k) ?? 0) + 1
-  lengths.set(k, n)
-  return n
-}
-
-// Encodes, decodes and applies one op in its own batch, as apply does for one node.
-async function run (bee: View, body: OpBody, author: Uint8Array, at = ++clock): Promise<boolean> {
-  const op = decodeOp(encodeOp(body, at))
-  const batch = bee.batch()
-  const ok = await applyOp(batch, op, author, nextLength(author))
-  await batch.flush()
-  return ok
-}
-
-async function must (bee: View, body: OpBody, author: Uint8Array, at?: number): Promise<void> {
-  if (!(await run(bee, body, author, at))) throw new Error(`setup op ${body.type} refused`)
-}
+const r = new Reducer()
+const run = async (bee: View, body: OpBody, author: Uint8Array, at?: number): Promise<boolean> => await r.run(bee, body, author, at)
+const must = async (bee: View, body: OpBody, author: Uint8Array, at?: number): Promise<void> => await r.must(bee, body, author, at)
 
 async function create (bee: View, fields: JobFields = FIELDS, quotes = false, client = CLIENT): Promise<Uint8Array> {
-  const len = (lengths.get(b4a.toString(client, 'hex')) ?? 0) + 1
+  const id = r.nextJobId(client)
   await must(bee, { type: OP.JOB_CREATE, job: fields, quotes }, client)
-  return jobIdFor(client, len)
+  return id
 }
 
 async function job (bee: View, id: Uint8Array): Promise<JobRecord> {
@@ -97,13 +79,13 @@ test('quotes: at most QUOTE_LIMITS.perHour per printer per hour of market time',
   const bee = await openBee(t)
   const open: Uint8Array[] = []
   for (const client of [CLIENT, CLIENT2]) for (let i = 0; i < QUOTE_LIMITS.perHour / 2 + 1; i++) open.push(await create(bee, FIELDS, false, client))
-  const t0 = clock + 1
+  const t0 = r.clock + 1
   for (let i = 0; i < QUOTE_LIMITS.perHour; i++) await must(bee, quote(open[i], 1_000), PRINTER, t0 + i)
   t.is((await getWriter(bee, PRINTER)).quotesInHour, QUOTE_LIMITS.perHour, `${QUOTE_LIMITS.perHour} quotes in the hour`)
   t.absent(await run(bee, quote(open[QUOTE_LIMITS.perHour], 1_000), PRINTER, t0 + 100), 'one more in the same hour is refused')
   t.absent(await run(bee, quote(open[0], 900), PRINTER, t0 + 101), '…a replacement too')
   t.ok(await run(bee, quote(open[QUOTE_LIMITS.perHour], 1_000), PRINTER2, t0 + 102), 'another printer is not held by it')
-  clock = t0 + HOUR + 1
+  r.clock = t0 + HOUR + 1
   t.ok(await run(bee, quote(open[QUOTE_LIMITS.perHour], 1_000), PRINTER), 'an hour later the printer quotes again')
   t.is((await getWriter(bee, PRINTER)).quotesInHour, 1, 'in a new hour')
 })

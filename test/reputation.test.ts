@@ -4,7 +4,7 @@ import test from 'brittle'
 import b4a from 'b4a'
 import { openMarkets, eventually, openBee } from './helpers.js'
 import { OP, SCHEMA_VERSION, encodeOp, decodeOp, type OpBody, type JobFields, type JobRecord, type PrinterProfile, type Material, type EscrowRecord } from '../lib/schema.js'
-import { applyOp, jobIdFor } from '../lib/market/apply.js'
+import { Reducer } from './reducer.js'
 import { getJob, getWriter, putJob, type View } from '../lib/market/view.js'
 import { reputationOnJob, countRulingOn, loserOf } from '../lib/reputation/apply.js'
 import { getPeerStats, getReview, getProfile, SHIP_SAMPLES } from '../lib/reputation/records.js'
@@ -22,44 +22,27 @@ const FIELDS: JobFields = { title: 'Benchy', material: 'PLA', colors: ['red'], b
 const HOUR = 3_600_000
 
 
-let clock = 1_700_000_000_000
-const lengths = new Map<string, number>()
-function nextLength (author: Uint8Array): number {
-  const k = b4a.toString(author, 'hex')
-  const n = (lengths.get(k) ?? 0) + 1
-  lengths.set(k, n)
-  return n
-}
+const reducer = new Reducer()
+const run = async (bee: View, body: OpBody, author: Uint8Array, at?: number): Promise<boolean> => await reducer.run(bee, body, author, at)
 
-// Encodes, decodes and applies one op in its own batch, as apply does for one node.
-async function run (bee: View, body: OpBody, author: Uint8Array, at = ++clock): Promise<boolean> {
-  const op = decodeOp(encodeOp(body, at))
-  const batch = bee.batch()
-  const ok = await applyOp(batch, op, author, nextLength(author))
-  await batch.flush()
-  return ok
-}
-
-async function must (bee: View, body: OpBody, author: Uint8Array, at?: number): Promise<void> {
-  if (!(await run(bee, body, author, at))) throw new Error(`setup op ${body.type} refused`)
-}
+async function must (bee: View, body: OpBody, author: Uint8Array, at?: number): Promise<void> { await reducer.must(bee, body, author, at) }
 
 async function create (bee: View, client: Uint8Array, fields: JobFields = FIELDS): Promise<Uint8Array> {
-  const len = (lengths.get(b4a.toString(client, 'hex')) ?? 0) + 1
+  const id = reducer.nextJobId(client)
   await must(bee, { type: OP.JOB_CREATE, job: fields }, client)
-  return jobIdFor(client, len)
+  return id
 }
 
 // A job taken to `until` through real ops: accept at acceptAt, ship at shipAt (a market without escrow).
 async function jobTo (bee: View, client: Uint8Array, printer: Uint8Array, until: 'active' | 'shipped' | 'completed' | 'disputed', times: { acceptAt?: number, shipAt?: number } = {}): Promise<Uint8Array> {
   const id = await create(bee, client)
-  await must(bee, { type: OP.JOB_ACCEPT, jobId: id }, printer, times.acceptAt ?? ++clock)
+  await must(bee, { type: OP.JOB_ACCEPT, jobId: id }, printer, times.acceptAt ?? ++reducer.clock)
   if (until === 'active') return id
   if (until === 'disputed') {
     await must(bee, { type: OP.JOB_DISPUTE, jobId: id, reason: 'never arrived' }, client)
     return id
   }
-  await must(bee, { type: OP.JOB_SHIP, jobId: id, note: '' }, printer, times.shipAt ?? ++clock)
+  await must(bee, { type: OP.JOB_SHIP, jobId: id, note: '' }, printer, times.shipAt ?? ++reducer.clock)
   if (until === 'shipped') return id
   await must(bee, { type: OP.JOB_COMPLETE, jobId: id }, client)
   return id
@@ -148,7 +131,7 @@ test('reviews: only parties, only closed jobs, once per author per job, ratings 
   // a job cancelled after acceptance (escrow cancel / refund) is closed too
   const cancelled = await jobTo(bee, CLIENT, PRINTER2, 'active')
   const before = await mustGet(bee, cancelled)
-  await rewrite(bee, before, { ...before, status: 'cancelled', history: [...before.history, { action: OP.ESCROW_PAID, from: 'active', to: 'cancelled', by: CLIENT, at: ++clock, note: 'cancel' }] })
+  await rewrite(bee, before, { ...before, status: 'cancelled', history: [...before.history, { action: OP.ESCROW_PAID, from: 'active', to: 'cancelled', by: CLIENT, at: ++reducer.clock, note: 'cancel' }] })
   t.ok(await run(bee, review(cancelled, 2, 'slow to answer'), CLIENT), 'a cancelled job with both sides can be reviewed')
   t.is((await getPeerStats(bee, PRINTER2)).printerCancelled, 1, 'cancelled after acceptance counts for the printer')
   t.is((await getPeerStats(bee, CLIENT)).clientCancelled, 1, '… and for the client')
