@@ -9,8 +9,7 @@ import { applyHeapFlags, NODE_HEAP_FLAGS } from '../heap.js'
 // flags.blind: also run a blind peer in this process (lib/commands/blind.ts), with the same quota.
 export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: string, blind?: boolean }): Promise<Result> {
   const notify = parseNotify(flags.notify) // --notify CMD: run for each new job that matches a saved search
-  // V8 flags that keep a long-running seeder's heap near what it holds (lib/heap.ts)
-  if (!applyHeapFlags()) ctx.emit('warning', { message: `started without ${NODE_HEAP_FLAGS.join(' ')} (the p2print command and npm start pass them): expect about 20 % more memory` })
+  const lean = applyHeapFlags() // V8 flags that keep a long-running seeder's heap near what it holds (lib/heap.ts)
   const p = service(ctx)
   let stopAlerts: (() => Promise<void>) | null = null
   let host: { close: () => Promise<void> } | null = null
@@ -18,6 +17,7 @@ export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: strin
   try {
     if (flags.blind === true) blind = await startBlindPeer(ctx, Math.max(1, Math.round(flags.quotaBytes / 1024 / 1024)))
     await p.ready()
+    if (!lean) ctx.emit('warning', { message: `started without ${NODE_HEAP_FLAGS.join(' ')} (the p2print command and npm start pass them): expect about 20 % more memory` })
     const market = await p.openMarket()
     market.keepLooking() // while alone, looks for peers every few seconds
     market.startClock() // ticks the market clock while this peer is one of its indexers (lib/market/clock.ts)
