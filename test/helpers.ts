@@ -1,6 +1,7 @@
 // Shared test helpers: temporary storage, a local DHT testnet, and markets on real Corestores.
 // Everything created here is closed in t.teardown, in order: swarms/markets → stores → testnet → directories.
 import fs from 'fs'
+import { NODE_HEAP_FLAGS } from '../lib/heap.js'
 import os from 'os'
 import path from 'path'
 import { pathToFileURL } from 'url'
@@ -108,7 +109,8 @@ export function p2print (args: string[], opts: { timeoutMs?: number, cwd?: strin
 
 // Starts `p2print … --json seed` and collects its JSON event lines; killed in teardown if still running.
 export function startSeed (t: Test, args: string[]): { child: ChildProcess, lines: any[], exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  // with the V8 flags the p2print command passes (lib/heap.ts), as a user's seeder runs
+  const child = spawn(process.execPath, [...NODE_HEAP_FLAGS, '--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: any[] = []
   let buf = ''
   child.stdout!.on('data', (d) => {
