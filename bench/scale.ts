@@ -61,8 +61,9 @@ class Seeder {
   readonly child: ChildProcess
   private readonly lines: AsyncIterator<string>
   constructor (dir: string, key: Uint8Array, boot: string) {
-    // the seeder runs with the flags the p2print command passes (lib/heap.ts); BENCH_SEEDER_HEAP=0: V8's defaults
-    const flags = process.env.BENCH_SEEDER_HEAP === '0' ? [] : [...NODE_HEAP_FLAGS]
+    // the seeder runs with the flags the p2print command passes (lib/heap.ts); BENCH_SEEDER_HEAP=0: V8's defaults;
+    // BENCH_SEEDER_NODE_FLAGS: other Node flags instead, to compare
+    const flags = process.env.BENCH_SEEDER_NODE_FLAGS !== undefined ? process.env.BENCH_SEEDER_NODE_FLAGS.split(' ').filter(f => f.length > 0) : process.env.BENCH_SEEDER_HEAP === '0' ? [] : [...NODE_HEAP_FLAGS]
     this.child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(HERE, '_scale-seeder.ts'), dir, b4a.toString(key, 'hex'), boot], { stdio: ['pipe', 'pipe', 'inherit'] })
     this.lines = readline.createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]()
   }
