@@ -154,7 +154,8 @@ function rawJob (i: number, client: Uint8Array, rand: () => number): JobRecord {
     quotes: 0,
     offer: null,
     offers: 0,
-    leadDays: 0
+    leadDays: 0,
+    posted: null
   }
 }
 

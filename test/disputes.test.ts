@@ -301,7 +301,7 @@ const FIX = escrowParties('disputes test')
 async function activeJob (bee: View, n: number): Promise<Uint8Array> {
   const id = b4a.alloc(16, n)
   const e: EscrowRecord = { arbitrator: ARB, arbitratorPubkey: FIX.arbitrator.publicKey, depositPct: 15, arbitrationFeePct: 5, fundingDepth: 1, fundingTimeoutSecs: 3600, refundDelayBlocks: 20, acceptedAt: 1, printer: FIX.printerSide(), client: FIX.clientSide(500), sigs: [], fundingTxid: null, ruling: null, closed: null }
-  const job: JobRecord = { id, seq: n, title: 't', material: 'PLA', colors: [], bountySats: BOUNTY, country: 'DE', notes: '', client: CLIENT, printer: PRINTER, status: 'active', createdAt: 1, updatedAt: 1, updates: 0, history: [], file: null, escrow: e, dispute: null, rev: 0, accepts: 1, leavers: [], claims: [], openToQuotes: false, quotes: 0, offer: null, offers: 0, leadDays: 0 }
+  const job: JobRecord = { id, seq: n, title: 't', material: 'PLA', colors: [], bountySats: BOUNTY, country: 'DE', notes: '', client: CLIENT, printer: PRINTER, status: 'active', createdAt: 1, updatedAt: 1, updates: 0, history: [], file: null, escrow: e, dispute: null, rev: 0, accepts: 1, leavers: [], claims: [], openToQuotes: false, quotes: 0, offer: null, offers: 0, leadDays: 0, posted: null }
   e.fundingTxid = b4a.from(escrowContext(job).fundingTxid, 'hex')
   const b = bee.batch()
   await putJob(b, null, job)

@@ -44,7 +44,8 @@ test('app session: post open to quotes, quote, see it in My jobs, counter, accep
   t.is(seen.role, 'client')
   t.is(typeof seen.quotes[0].record.asPrinter.completed, 'number', 'with the printer\'s record')
   t.ok((await client.myJobs()).asClient.some(g => g.rows.some(r => r.id === id && r.quotes === 1)), 'the client\'s My jobs counts its quotes')
-  await client.quotes.counter(id, 1, { price: '0.00035', days: '', note: '' })
+  await t.exception(client.quotes.take(id, { ...seen.quotes[0], revision: 7 }), /changed since you looked/, 'a quote that changed since the screen showed it is not taken')
+  await client.quotes.counter(id, seen.quotes[0], { price: '0.00035', days: '', note: '' })
   t.alike([(await client.quotes.list(id)).offer?.priceSats, (await client.quotes.list(id)).offer?.leadDays], [35_000, 6], 'a counter-offer at 0.00035 BTC, the quote\'s 6 days')
 
   await waitFor('the printer to see the offer', async () => (await printer.myJobs()).needsAction.some(r => r.id === id && r.offerToMe === true))

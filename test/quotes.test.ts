@@ -7,6 +7,7 @@ import { openBee } from './helpers.js'
 import { OP, LIMITS, QUOTE_LIMITS, encodeOp, decodeOp, type OpBody, type JobFields, type JobRecord } from '../lib/schema.js'
 import { MAX_SATS } from '../lib/codec.js'
 import { Reducer } from './reducer.js'
+import { putClock } from '../lib/market/clock.js'
 import { getJob, getWriter, type View } from '../lib/market/view.js'
 import { getQuote, quotesOf, quotedJobs } from '../lib/market/quotes.js'
 
@@ -27,6 +28,19 @@ async function create (bee: View, fields: JobFields = FIELDS, quotes = false, cl
   return id
 }
 
+// A view with a market clock (quotes are counted per hour of market time; a market without one takes none).
+async function marketBee (t: Parameters<typeof openBee>[0], now = r.clock): Promise<View> {
+  const bee = await openBee(t)
+  await setMarketTime(bee, now)
+  return bee
+}
+
+async function setMarketTime (bee: View, now: number): Promise<void> {
+  const b = bee.batch()
+  await putClock(b, { now, ticks: [] })
+  await b.flush()
+}
+
 async function job (bee: View, id: Uint8Array): Promise<JobRecord> {
   const j = await getJob(bee, id)
   if (j === null) throw new Error('no job')
@@ -39,7 +53,7 @@ const offer = (jobId: Uint8Array, printer: Uint8Array, priceSats: number, leadDa
   ({ type: OP.JOB_OFFER, jobId, printer, priceSats, leadDays, material, colors: [] })
 
 test('quotes: a printer quotes, replaces and withdraws; the job counts live quotes; limits per job', async (t) => {
-  const bee = await openBee(t)
+  const bee = await marketBee(t)
   const id = await create(bee)
   t.ok(await run(bee, quote(id, 9_000, 4, { material: 'PETG', note: 'PETG is stronger' }), PRINTER), 'a printer quotes an open job')
   let q = await getQuote(bee, id, PRINTER)
@@ -76,7 +90,7 @@ test('quotes: a printer quotes, replaces and withdraws; the job counts live quot
 })
 
 test('quotes: at most QUOTE_LIMITS.perHour per printer per hour of market time', async (t) => {
-  const bee = await openBee(t)
+  const bee = await marketBee(t)
   const open: Uint8Array[] = []
   for (const client of [CLIENT, CLIENT2]) for (let i = 0; i < QUOTE_LIMITS.perHour / 2 + 1; i++) open.push(await create(bee, FIELDS, false, client))
   const t0 = r.clock + 1
@@ -85,13 +99,14 @@ test('quotes: at most QUOTE_LIMITS.perHour per printer per hour of market time',
   t.absent(await run(bee, quote(open[QUOTE_LIMITS.perHour], 1_000), PRINTER, t0 + 100), 'one more in the same hour is refused')
   t.absent(await run(bee, quote(open[0], 900), PRINTER, t0 + 101), '…a replacement too')
   t.ok(await run(bee, quote(open[QUOTE_LIMITS.perHour], 1_000), PRINTER2, t0 + 102), 'another printer is not held by it')
+  await setMarketTime(bee, t0 + HOUR + 1) // market time, not the ops' own times, counts the hour
   r.clock = t0 + HOUR + 1
   t.ok(await run(bee, quote(open[QUOTE_LIMITS.perHour], 1_000), PRINTER), 'an hour later the printer quotes again')
   t.is((await getWriter(bee, PRINTER)).quotesInHour, 1, 'in a new hour')
 })
 
 test('offers: taking a quote, a counter-offer, replacing and taking back; only the offered printer accepts, at the offered price', async (t) => {
-  const bee = await openBee(t)
+  const bee = await marketBee(t)
   const id = await create(bee)
   t.absent(await run(bee, offer(id, PRINTER, 9_000), CLIENT), 'an offer before the printer quoted is refused (an offer answers a live quote)')
   await must(bee, quote(id, 9_000, 4, { material: 'PETG' }), PRINTER)
@@ -141,7 +156,7 @@ test('offers: taking a quote, a counter-offer, replacing and taking back; only t
 })
 
 test('offers: the client writes at most QUOTE_LIMITS.offersPerJob on a job; a job open to quotes is taken only through an offer', async (t) => {
-  const bee = await openBee(t)
+  const bee = await marketBee(t)
   const id = await create(bee)
   await must(bee, quote(id, 5_000), PRINTER)
   for (let i = 0; i < QUOTE_LIMITS.offersPerJob; i++) await must(bee, offer(id, PRINTER, 4_000 + i), CLIENT)
@@ -166,7 +181,7 @@ test('offers: the client writes at most QUOTE_LIMITS.offersPerJob on a job; a jo
 })
 
 test('quotes: a printer that left a job twice may neither quote it nor be offered it', async (t) => {
-  const bee = await openBee(t)
+  const bee = await marketBee(t)
   const id = await create(bee)
   for (let i = 0; i < LIMITS.acceptsPerPrinter; i++) {
     await must(bee, { type: OP.JOB_ACCEPT, jobId: id }, PRINTER)
@@ -175,4 +190,58 @@ test('quotes: a printer that left a job twice may neither quote it nor be offere
   t.absent(await run(bee, quote(id, 1_000), PRINTER), 'no quote')
   await must(bee, quote(id, 1_000), PRINTER2)
   t.absent(await run(bee, offer(id, PRINTER, 1_000), CLIENT), 'no offer to it')
+})
+
+// Found by an attacker's review of the first version (issue 15's closing note): each of these passed then.
+test('review: a printer that leaves takes the accepted offer\'s terms with it; the job is back at its posted terms', async (t) => {
+  const bee = await marketBee(t)
+  const id = await create(bee)
+  await must(bee, quote(id, 100_000, 2, { material: 'PETG', colors: ['gold'] }), PRINTER)
+  await must(bee, { type: OP.JOB_OFFER, jobId: id, printer: PRINTER, priceSats: 100_000, leadDays: 2, material: 'PETG', colors: ['gold'] }, CLIENT)
+  await must(bee, { type: OP.JOB_ACCEPT, jobId: id, priceSats: 100_000 }, PRINTER)
+  t.alike([(await job(bee, id)).bountySats, (await job(bee, id)).material], [100_000, 'PETG'], 'the deal at the offer')
+  await must(bee, { type: OP.JOB_WITHDRAW, jobId: id }, PRINTER)
+  const j = await job(bee, id)
+  t.alike([j.status, j.bountySats, j.material, j.colors, j.leadDays, j.posted], ['open', FIELDS.bountySats, 'PLA', ['red'], 0, null], 'open again at the posted bounty, material and colours')
+  t.absent(await run(bee, { type: OP.JOB_ACCEPT, jobId: id, priceSats: 100_000 }, PRINTER2), 'another key cannot take it at the offer\'s price')
+  t.ok(await run(bee, { type: OP.JOB_ACCEPT, jobId: id, priceSats: FIELDS.bountySats }, PRINTER2), 'only at the posted bounty')
+})
+
+test('review: an accept states the revision of the terms it saw; an edit or a new offer since refuses it', async (t) => {
+  const bee = await marketBee(t)
+  const id = await create(bee)
+  await must(bee, quote(id, 20_000, 30), PRINTER)
+  await must(bee, offer(id, PRINTER, 20_000, 30), CLIENT)
+  const seen = (await job(bee, id)).rev
+  await must(bee, offer(id, PRINTER, 20_000, 1, 'PETG'), CLIENT) // same price, other terms
+  t.absent(await run(bee, { type: OP.JOB_ACCEPT, jobId: id, priceSats: 20_000, termsRev: seen }, PRINTER), 'an offer replaced at the same price refuses the accept written before it')
+  const seen2 = (await job(bee, id)).rev
+  await must(bee, { type: OP.JOB_UPDATE, jobId: id, patch: { notes: 'now 50 parts' } }, CLIENT)
+  t.absent(await run(bee, { type: OP.JOB_ACCEPT, jobId: id, priceSats: 20_000, termsRev: seen2 }, PRINTER), 'so does an edit of the job while the offer stands')
+  t.absent(await run(bee, { type: OP.JOB_ACCEPT, jobId: id, priceSats: 20_000, termsRev: 999 }, PRINTER), 'and a revision that never was')
+  t.ok(await run(bee, { type: OP.JOB_ACCEPT, jobId: id, priceSats: 20_000, termsRev: (await job(bee, id)).rev }, PRINTER), 'the accept of the terms as they stand takes it')
+})
+
+test('review: a job/create keeps the hour\'s quote count; at the offer limit the client can still take its offer back; no clock, no quotes', async (t) => {
+  const bee = await marketBee(t)
+  const ids: Uint8Array[] = []
+  for (let i = 0; i < QUOTE_LIMITS.perHour + 1; i++) ids.push(await create(bee, FIELDS, false, i % 2 === 0 ? CLIENT : CLIENT2))
+  for (let i = 0; i < QUOTE_LIMITS.perHour; i++) await must(bee, quote(ids[i], 1_000), PRINTER)
+  const own = r.nextJobId(PRINTER)
+  await must(bee, { type: OP.JOB_CREATE, job: FIELDS }, PRINTER)
+  t.is((await getWriter(bee, PRINTER)).quotesInHour, QUOTE_LIMITS.perHour, 'posting a job of its own keeps the printer\'s quote count')
+  t.absent(await run(bee, quote(ids[QUOTE_LIMITS.perHour], 1_000), PRINTER), 'so the limit still holds')
+  await must(bee, { type: OP.JOB_CANCEL, jobId: own }, PRINTER)
+
+  const id = ids[0]
+  for (let i = 0; i < QUOTE_LIMITS.offersPerJob; i++) await must(bee, offer(id, PRINTER, 500 + i), CLIENT)
+  t.absent(await run(bee, offer(id, PRINTER, 400), CLIENT), 'no offer past the limit')
+  t.ok(await run(bee, offer(id, PRINTER, 0), CLIENT), 'but the standing one can always be taken back')
+  t.ok(await run(bee, { type: OP.JOB_ACCEPT, jobId: id, priceSats: FIELDS.bountySats }, PRINTER2), 'and the job is accepted as posted')
+
+  const old = await openBee(t) // a market made before schema v6: no clock
+  const r2 = new Reducer()
+  const oid = r2.nextJobId(CLIENT)
+  await r2.must(old, { type: OP.JOB_CREATE, job: FIELDS }, CLIENT)
+  t.absent(await r2.run(old, quote(oid, 1_000), PRINTER), 'a market without market time takes no quotes (each printer\'s own clock would set its limit)')
 })

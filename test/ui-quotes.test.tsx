@@ -8,7 +8,7 @@ import { QuotesScreen } from '../ui/screens/QuotesScreen.js'
 import { AppQuotes } from '../lib/app/quotes.js'
 import { AppJobTools } from '../lib/app/job-tools.js'
 import { AddressForm, AddressLines } from '../ui/components/AddressPanel.js'
-import type { AppCore, QuotesInfo, QuoteDraft, JobJSON, AddressDraft } from '../lib/app.js'
+import type { AppCore, QuotesInfo, QuoteDraft, QuoteRef, JobJSON, AddressDraft } from '../lib/app.js'
 import type { Msg } from '../ui/components/Message.js'
 import type { PeerSummaryJSON } from '../lib/reputation/query.js'
 import { TtyStdin as Stdin } from './fixtures/term.js'
@@ -57,8 +57,8 @@ function fake (role: QuotesInfo['role']): { core: AppCore, calls: string[] } {
     validate,
     quote: async (id: string, d: QuoteDraft) => { calls.push(`quote ${id} ${d.price} ${d.days} ${d.note}`); return job },
     withdraw: async (id: string) => { calls.push(`withdraw ${id}`); return job },
-    take: async (id: string, n: number) => { calls.push(`take ${id} ${n}`); return job },
-    counter: async (id: string, n: number, d: QuoteDraft) => { calls.push(`counter ${id} ${n} ${d.price} ${d.days}`); return job },
+    take: async (id: string, q: QuoteRef) => { calls.push(`take ${id} ${q.printer.slice(0, 8)} r${q.revision}`); return job },
+    counter: async (id: string, q: QuoteRef, d: QuoteDraft) => { calls.push(`counter ${id} ${q.printer.slice(0, 8)} ${d.price} ${d.days}`); return job },
     takeBack: async (id: string) => { calls.push(`take-back ${id}`); return job }
   }
   return { core: { quotes } as unknown as AppCore, calls }
@@ -104,8 +104,8 @@ test('quotes screen, client: both quotes with records; take one, counter another
   await press(ui.stdin, KEY.down, KEY.enter)
   await until(ui.frame, f => f.includes('offer the job to cccccccc at 0.0004 BTC, 5 days?'))
   await press(ui.stdin, 'y')
-  await until(() => calls.join('\n'), c => c.includes('take job00000 2'))
-  t.pass('Enter then y takes quote 2')
+  await until(() => calls.join('\n'), c => c.includes('take job00000 cccccccc r1'))
+  t.pass('Enter then y takes quote 2, pinned to its printer and revision as shown')
 
   await settle()
   await press(ui.stdin, 'o')
@@ -115,7 +115,7 @@ test('quotes screen, client: both quotes with records; take one, counter another
   await until(ui.frame, f => f.includes('1 to 365'))
   t.ok(ui.msgs.some(m => m?.kind === 'error' && /lead days/.test(m.text)), 'a lead time of 400 days is refused with the reason')
   await press(ui.stdin, KEY.ctrlU, ...'8', KEY.enter)
-  await until(() => calls.join('\n'), c => c.includes('counter job00000 2 0.0003 8'))
+  await until(() => calls.join('\n'), c => c.includes('counter job00000 cccccccc 0.0003 8'))
   t.pass('o counters the selected quote with the typed price and days')
 
   await settle()

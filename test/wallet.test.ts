@@ -109,7 +109,7 @@ test('reserved.json: holds past their time or of an escrow that is over are drop
   const put = async (n: number, status: 'accepted' | 'active' | 'open' | 'cancelled', funded = false): Promise<string> => {
     const id = b4a.alloc(16, n)
     const escrow = status === 'open' ? null : { arbitrator: b4a.alloc(32, 3), arbitratorPubkey: f.arbitrator.publicKey, depositPct: 15, arbitrationFeePct: 5, fundingDepth: 1, fundingTimeoutSecs: 3600, refundDelayBlocks: 20, acceptedAt: 1, printer, client: null, sigs: [], fundingTxid: funded ? b4a.alloc(32, 9) : null, ruling: null, closed: null }
-    const job = { id, seq: n, title: 't', material: 'PLA' as const, colors: [], bountySats: 100_000, country: 'DE', notes: '', client: b4a.alloc(32, 1), printer: status === 'open' ? null : b4a.alloc(32, 2), status, createdAt: 1, updatedAt: 1, updates: 0, history: [], file: null, escrow, dispute: null, rev: 0, accepts: 1, leavers: [], claims: [], openToQuotes: false, quotes: 0, offer: null, offers: 0, leadDays: 0 }
+    const job = { id, seq: n, title: 't', material: 'PLA' as const, colors: [], bountySats: 100_000, country: 'DE', notes: '', client: b4a.alloc(32, 1), printer: status === 'open' ? null : b4a.alloc(32, 2), status, createdAt: 1, updatedAt: 1, updates: 0, history: [], file: null, escrow, dispute: null, rev: 0, accepts: 1, leavers: [], claims: [], openToQuotes: false, quotes: 0, offer: null, offers: 0, leadDays: 0, posted: null }
     const b = bee.batch()
     await putJob(b, null, job)
     await b.flush()

@@ -102,6 +102,7 @@ export function acceptDeposit (d: Pick<JobDetail, 'job' | 'escrowChain'>, market
     pct = fromJob.depositPct
   } else {
     if (market === null) return null
+    if (d.job.offer == null && d.job.bountySats === 0) return null // open to quotes, no offer: nothing to accept yet
     try {
       // the deal's price: the client's offer where one stands (to this printer: only it may accept), else the bounty
       sats = Number(escrowAmounts({ bountySats: BigInt(d.job.offer?.priceSats ?? d.job.bountySats), depositPct: BigInt(market.depositPct) }).printerDepositSats)

@@ -8,7 +8,7 @@ import { peerId } from '../ids.js'
 import { QUOTE_LIMITS } from '../schema.js'
 import { BAD_ARGUMENT } from '../errors.js'
 import { friendly } from './details.js'
-import type { QuotesCore, QuotesInfo, QuoteDraft, QuoteErrors } from './types.js'
+import type { QuotesCore, QuotesInfo, QuoteDraft, QuoteErrors, QuoteRef } from './types.js'
 
 export class AppQuotes implements QuotesCore {
   constructor (private readonly need: () => P2Print, private readonly ensureEscrow: () => Promise<unknown>, private readonly changed: () => void) {}
@@ -56,11 +56,12 @@ export class AppQuotes implements QuotesCore {
 
   async withdraw (id: string): Promise<JobJSON> { return await this.done(this.need().withdrawQuote(id)) }
 
-  async take (id: string, n: number): Promise<JobJSON> { return await this.done(this.need().offer(id, String(n))) }
+  // the quote the screen showed (printer and revision): refused if it changed since
+  async take (id: string, q: QuoteRef): Promise<JobJSON> { return await this.done(this.need().offer(id, q.printer, {}, { printer: q.printer, revision: q.revision })) }
 
-  async counter (id: string, n: number, d: QuoteDraft): Promise<JobJSON> {
+  async counter (id: string, q: QuoteRef, d: QuoteDraft): Promise<JobJSON> {
     const t = this.checked(d, true)
-    return await this.done(this.need().offer(id, String(n), { priceSats: t.priceSats, leadDays: t.leadDays }))
+    return await this.done(this.need().offer(id, q.printer, { priceSats: t.priceSats, leadDays: t.leadDays }, { printer: q.printer, revision: q.revision }))
   }
 
   async takeBack (id: string): Promise<JobJSON> { return await this.done(this.need().takeBackOffer(id)) }

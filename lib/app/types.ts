@@ -297,6 +297,7 @@ export interface QuotesInfo extends QuotesResult {
   offer: JobJSON['offer'] // the client's standing offer
 }
 export interface QuoteDraft { price: string, days: string, note: string }
+export type QuoteRef = Pick<QuoteJSON, 'printer' | 'revision'> // a quote as the screen showed it
 export type QuoteErrors = Partial<Record<keyof QuoteDraft, string>>
 
 export interface QuotesCore {
@@ -304,8 +305,8 @@ export interface QuotesCore {
   validate (d: QuoteDraft, counter?: boolean): QuoteErrors // counter: an offer's terms (days may be empty: the quote's)
   quote (id: string, d: QuoteDraft): Promise<JobJSON> // a printer's quote (replaces its last one)
   withdraw (id: string): Promise<JobJSON> // a printer takes its quote back (declining an offer standing to it)
-  take (id: string, n: number): Promise<JobJSON> // the client offers the job at quote n's terms
-  counter (id: string, n: number, d: QuoteDraft): Promise<JobJSON> // at other terms
+  take (id: string, q: QuoteRef): Promise<JobJSON> // the client offers the job at that quote's terms
+  counter (id: string, q: QuoteRef, d: QuoteDraft): Promise<JobJSON> // at other terms
   takeBack (id: string): Promise<JobJSON> // the client takes its offer back
 }
 

@@ -77,8 +77,18 @@ export async function prepareAccept (engine: EscrowEngine, jobId: Uint8Array | s
 }
 
 // The printer's signature on the `complete` payout, to carry in job/ship: { type: OP.JOB_SHIP, jobId, note, psbt }.
-// Refused unless this peer's own node shows the funding confirmed at the market's depth and the escrow unspent: a
-// job marked active by someone's `funded` claim alone has no money behind it.
+// Why this peer's own node does not show the job's escrow funded at the market's depth and unspent (null: it does):
+// a job marked active by someone's `funded` claim alone has no money behind it.
+export async function unfunded (engine: EscrowEngine, job: JobRecord): Promise<string | null> {
+  const ctx = escrowContext(job, engine.network)
+  const st = await engine.chain.txStatus(ctx.fundingTxid)
+  const depth = (job.escrow as EscrowRecord).fundingDepth
+  if (!st.confirmed || st.depth < depth) return `your Bitcoin node ${st.found ? `sees the escrow's funding ${ctx.fundingTxid} at ${st.depth} of ${depth} confirmations` : `does not know the escrow's funding ${ctx.fundingTxid}`}; the job is marked active on one side's word only`
+  const spent = await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout)
+  return spent === null ? null : `the escrow output is already spent by ${spent.txid}`
+}
+
+// Refused unless this peer's own node shows the funding confirmed at the market's depth and the escrow unspent.
 export async function prepareShip (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ psbt: Uint8Array, txid: string }> {
   const job = await engine.jobFor(jobId)
   if (engine.roleIn(job) !== 'printer') throw NOT_ALLOWED('only the job\'s printer ships it')
@@ -87,13 +97,8 @@ export async function prepareShip (engine: EscrowEngine, jobId: Uint8Array | str
   // the print arrived
   if (sigOf(job.escrow as EscrowRecord, 'cancel', 'printer') !== undefined) throw NOT_ALLOWED('you signed a cancel of this job, and a signature cannot be withdrawn: with it the client could take the bounty back after delivery. Do not ship; ask the client to sign the cancel too (`job cancel`), or open a dispute')
   const ctx = escrowContext(job, engine.network)
-  const st = await engine.chain.txStatus(ctx.fundingTxid)
-  const depth = (job.escrow as EscrowRecord).fundingDepth
-  if (!st.confirmed || st.depth < depth) {
-    throw BAD_ESCROW(`do not ship yet: your Bitcoin node ${st.found ? `sees the escrow's funding ${ctx.fundingTxid} at ${st.depth} of ${depth} confirmations` : `does not know the escrow's funding ${ctx.fundingTxid}`}; the job is marked active on the client's word only`)
-  }
-  const spent = await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout)
-  if (spent !== null) throw BAD_ESCROW(`do not ship: the escrow output is already spent by ${spent.txid}`)
+  const why = await unfunded(engine, job)
+  if (why !== null) throw BAD_ESCROW(`do not ship${why.startsWith('the escrow output') ? '' : ' yet'}: ${why}`)
   const psbt = engine.signOwn(ctx, 'complete', 'printer')
   return { psbt: psbt.toBuffer(), txid: unsignedTx(psbt).getId() }
 }

@@ -1,7 +1,8 @@
 // The client's sealed shipping address: the reducer part of job/address and its key in the view.
 //
-// The client writes it once the job is active (in a market with escrow: once the funding is confirmed; never
-// before, so no printer that never paid in learns it), encrypted under a conversation key of the job's current
+// The client writes it once the job is active (in a market with escrow apply knows only the `escrow/funded` claim,
+// so the client's own peer first checks the funding at depth on its node, lib/service/address.ts: no printer that
+// never paid in learns it), encrypted under a conversation key of the job's current
 // printer's epoch (lib/chat): the client and that printer read it, and a dispute's mediator and arbitrator once the
 // chat grants them the epoch's keys. It may be corrected ADDRESS_LIMITS.perEpoch times. Apply deletes it from the
 // view when the job closes or its printer leaves, so only the ciphertext in the client's log stays. No plaintext is

@@ -184,7 +184,7 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       // a printer that left this job twice may not accept it again: no accept/withdraw cycles
       if (hasLeft(job, author)) return null
       // the deal's terms: the bounty as posted, or the client's standing offer to this printer (./quotes.ts)
-      const terms = acceptTerms(job, author, op.priceSats ?? 0)
+      const terms = acceptTerms(job, author, op)
       if (terms === false) return null
       Object.assign(next, terms)
       next.offer = null
@@ -266,6 +266,13 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
 }
 
 async function commit (b: Batch, job: JobRecord, next: JobRecord, author: Uint8Array, writer: WriterRecord, clientOpenDelta: number): Promise<void> {
+  // open again (the printer withdrew, or its acceptance lapsed): the job's terms are the posted ones again, not the
+  // offer that printer accepted (./quotes.ts)
+  if (next.status === 'open' && job.status !== 'open' && next.posted != null) {
+    Object.assign(next, next.posted)
+    next.posted = null
+    next.leadDays = 0
+  }
   await putJob(b, job, next)
   await dropAddress(b, job, next) // the sealed shipping address goes when the job closes or its printer leaves
   await reputationOnJob(b, job, next) // peer stats (lib/reputation)
@@ -318,13 +325,14 @@ async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE
     quotes: 0,
     offer: null,
     offers: 0,
-    leadDays: 0
+    leadDays: 0,
+    posted: null
   }
   await putJob(b, null, job)
   stats.jobs++
   stats.byStatus[STATUSES.indexOf('open')]++
   await putStats(b, stats)
-  await putWriter(b, author, { ops: writer.ops + 1, jobs: writer.jobs + 1, openJobs: writer.openJobs + 1 })
+  await putWriter(b, author, { ...writer, ops: writer.ops + 1, jobs: writer.jobs + 1, openJobs: writer.openJobs + 1 })
   return true
 }
 

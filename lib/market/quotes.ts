@@ -16,7 +16,7 @@ import type { BeeBatch } from 'hyperbee'
 import { OP, LIMITS, QUOTE_LIMITS, quoteRecord, type Op, type JobRecord, type WriterRecord, type QuoteRecord } from '../schema.js'
 import { addHistory, checkJobFields } from '../job/state.js'
 import { getJob, putJob, putWriter, prefixEnd, type View } from './view.js'
-import { marketNow } from './clock.js'
+import { marketNow, hasClock } from './clock.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
 type Reader = Pick<View, 'get'> | Pick<Batch, 'get'>
@@ -45,6 +45,9 @@ export function hasLeft (job: Pick<JobRecord, 'leavers'>, printer: Uint8Array): 
 export async function applyQuoteOp (b: Batch, op: Extract<Op, { type: typeof OP.JOB_QUOTE | typeof OP.JOB_QUOTE_WITHDRAW | typeof OP.JOB_OFFER }>, author: Uint8Array, writer: WriterRecord): Promise<boolean> {
   const job = await getJob(b, op.jobId)
   if (job === null || job.status !== 'open') return false
+  // quotes are counted per hour of market time: a market without a clock (made before schema v6) takes none, or
+  // each printer's own clock would set its limit
+  if (!(await hasClock(b))) return false
   const now = (await marketNow(b, op.at)).now
   if (op.type === OP.JOB_QUOTE) return quote(b, job, op, author, writer, now)
   if (op.type === OP.JOB_QUOTE_WITHDRAW) return withdraw(b, job, author, writer)
@@ -61,7 +64,7 @@ async function quote (b: Batch, job: JobRecord, op: Extract<Op, { type: typeof O
   const prev = await getQuote(b, job.id, author)
   const revs = prev?.revs ?? 0
   if (revs >= QUOTE_LIMITS.revisionsPerJob) return false
-  const fresh = writer.quoteHourAt === undefined || now >= writer.quoteHourAt + HOUR_MS || now < writer.quoteHourAt
+  const fresh = writer.quoteHourAt === undefined || now >= writer.quoteHourAt + HOUR_MS // market time only grows
   const hourAt = fresh ? now : writer.quoteHourAt ?? now
   const inHour = fresh ? 0 : writer.quotesInHour ?? 0
   if (inHour >= QUOTE_LIMITS.perHour) return false
@@ -84,12 +87,15 @@ async function withdraw (b: Batch, job: JobRecord, author: Uint8Array, writer: W
 }
 
 async function offer (b: Batch, job: JobRecord, op: Extract<Op, { type: typeof OP.JOB_OFFER }>, author: Uint8Array, writer: WriterRecord, now: number): Promise<boolean> {
-  if (!b4a.equals(job.client, author) || job.offers >= QUOTE_LIMITS.offersPerJob) return false
-  const next: JobRecord = { ...job, history: job.history.slice(), offers: job.offers + 1, updatedAt: op.at }
+  if (!b4a.equals(job.client, author)) return false
+  // taking an offer back is always possible and not counted (each needs an offer standing, and those are counted)
+  const next: JobRecord = { ...job, history: job.history.slice(), updatedAt: op.at }
   if (op.priceSats === 0) {
     if (job.offer === null) return false
     next.offer = null
   } else {
+    if (job.offers >= QUOTE_LIMITS.offersPerJob) return false
+    next.offers = job.offers + 1
     if (b4a.equals(op.printer, job.client) || hasLeft(job, op.printer)) return false
     if (op.leadDays < 1 || !proposalOk(op.material, op.colors)) return false
     const q = await getQuote(b, job.id, op.printer)
@@ -102,17 +108,35 @@ async function offer (b: Batch, job: JobRecord, op: Extract<Op, { type: typeof O
   return true
 }
 
-// What a job/accept must satisfy given the job's quotes state: null if it may go on (with the price, material,
-// colours and lead time the deal is made at), or false if it is refused.
-export function acceptTerms (job: JobRecord, author: Uint8Array, priceSats: number): Pick<JobRecord, 'bountySats' | 'material' | 'colors' | 'leadDays'> | false {
+// The revision of an open job's terms: its history count (`rev`), which every edit (job/update), every offer and
+// every offer taken back moves (quotes write no history). A job/accept of schema v8 states the revision it saw, so
+// an accept written before an edit or a new offer reached its printer is refused instead of binding the printer to
+// terms it never saw.
+export function termsRevOf (job: Pick<JobRecord, 'rev'>): number {
+  return job.rev
+}
+
+// What a job/accept must satisfy given the job's quotes state: the terms the deal is made at (price, material,
+// colours, lead time, and the posted terms to go back to if the printer leaves), or false if it is refused.
+export function acceptTerms (job: JobRecord, author: Uint8Array, op: { priceSats?: number, termsRev?: number }): Pick<JobRecord, 'bountySats' | 'material' | 'colors' | 'leadDays' | 'posted'> | false {
+  const priceSats = op.priceSats ?? 0
+  // 0: not stated (an accept of an older client): the check protects the printer, whose own client states it
+  const rev = op.termsRev ?? 0
+  if (rev !== 0 && rev !== termsRevOf(job)) return false // the terms changed under the accept
   const o = job.offer
   if (o === null) {
     if (job.openToQuotes) return false // such a job is only taken through an offer
     if (priceSats !== 0 && priceSats !== job.bountySats) return false // the bounty changed under the accept
-    return { bountySats: job.bountySats, material: job.material, colors: job.colors, leadDays: job.leadDays }
+    return { bountySats: job.bountySats, material: job.material, colors: job.colors, leadDays: job.leadDays, posted: null }
   }
   if (!b4a.equals(o.printer, author) || priceSats !== o.priceSats) return false
-  return { bountySats: o.priceSats, material: o.material ?? job.material, colors: o.colors.length > 0 ? o.colors : job.colors, leadDays: o.leadDays }
+  return {
+    bountySats: o.priceSats,
+    material: o.material ?? job.material,
+    colors: o.colors.length > 0 ? o.colors : job.colors,
+    leadDays: o.leadDays,
+    posted: { bountySats: job.bountySats, material: job.material, colors: job.colors }
+  }
 }
 
 // --- reads ----------------------------------------------------------------------------------------------------
@@ -122,11 +146,12 @@ export async function getQuote (v: Reader, jobId: Uint8Array, printer: Uint8Arra
   return e === null ? null : c.decode(quoteRecord, e.value)
 }
 
-// A job's quotes, live ones only unless `all`, cheapest first.
-export async function quotesOf (view: View, jobId: Uint8Array, all = false): Promise<QuoteRecord[]> {
+// A job's quotes, live ones only unless `all`, cheapest first; at most `max` records read (a job quoted by
+// thousands of admitted keys costs its readers no more than that).
+export async function quotesOf (view: View, jobId: Uint8Array, all = false, max = 1000): Promise<QuoteRecord[]> {
   const prefix = b4a.concat([b4a.from([P_QUOTE, BY_JOB]), jobId])
   const out: QuoteRecord[] = []
-  for await (const e of view.createReadStream({ gte: prefix, lt: prefixEnd(prefix) })) {
+  for await (const e of view.createReadStream({ gte: prefix, lt: prefixEnd(prefix), limit: max })) {
     const q = c.decode(quoteRecord, e.value)
     if (all || q.live) out.push(q)
   }

@@ -22,7 +22,8 @@ import { addressBody, type AddressBody } from './address.js'
 // four more indexers) and market/clock (an indexer's tick: market time, which every deadline is measured on).
 // 7: writer/admit (a non-writer's proof of work, lib/market/admission.ts); market/init and market/settings carry the
 // work a market asks of new writers. 8: quotes and offers (job/quote, job/quote-withdraw, job/offer; lib/schema/quote.ts);
-// job/create says whether the job is open to quotes, job/accept the price it accepts; job/address (lib/schema/address.ts).
+// job/create says whether the job is open to quotes, job/accept the price it accepts and the revision of the job's
+// terms it saw (edits + offers); job/address (lib/schema/address.ts).
 export const SCHEMA_VERSION = 8
 
 export const OP = {
@@ -105,7 +106,7 @@ export type OpBody =
   | { type: typeof OP.JOB_CREATE, job: JobFields, file?: FileRef | null, quotes?: boolean }
   | { type: typeof OP.JOB_UPDATE, jobId: Uint8Array, patch: JobPatch }
   | { type: typeof OP.JOB_CANCEL, jobId: Uint8Array }
-  | { type: typeof OP.JOB_ACCEPT, jobId: Uint8Array, escrow?: EscrowParty | null, priceSats?: number }
+  | { type: typeof OP.JOB_ACCEPT, jobId: Uint8Array, escrow?: EscrowParty | null, priceSats?: number, termsRev?: number }
   | { type: typeof OP.JOB_WITHDRAW, jobId: Uint8Array }
   | { type: typeof OP.JOB_SHIP, jobId: Uint8Array, note: string, psbt?: Uint8Array | null }
   | { type: typeof OP.JOB_COMPLETE, jobId: Uint8Array, payoutTxid?: Uint8Array | null, psbt?: Uint8Array | null }
@@ -140,6 +141,7 @@ const note = boundedString(LIMITS.noteChars)
 const marketName = boundedString(LIMITS.marketNameChars)
 const indexerKeys = boundedArray(key, LIMITS.namedIndexers)
 const admissionNonce = boundedUint(Number.MAX_SAFE_INTEGER)
+const termsRev = boundedUint(Number.MAX_SAFE_INTEGER)
 
 function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): void {
   switch (op.type) {
@@ -149,7 +151,7 @@ function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): vo
     case OP.JOB_DISPUTE: jobId[pass](state, op.jobId); note[pass](state, op.reason); return
     case OP.MARKET_INIT: marketName[pass](state, op.name); admissionBits[pass](state, op.admissionBits ?? 0); return
     case OP.WRITER_ADMIT: admissionNonce[pass](state, op.nonce); return
-    case OP.JOB_ACCEPT: jobId[pass](state, op.jobId); optionalParty[pass](state, op.escrow ?? null); keyProof[pass](state, op.escrow?.keyProof ?? null); sats[pass](state, op.priceSats ?? 0); return
+    case OP.JOB_ACCEPT: jobId[pass](state, op.jobId); optionalParty[pass](state, op.escrow ?? null); keyProof[pass](state, op.escrow?.keyProof ?? null); sats[pass](state, op.priceSats ?? 0); termsRev[pass](state, op.termsRev ?? 0); return
     case OP.JOB_COMPLETE: jobId[pass](state, op.jobId); optionalTxid[pass](state, op.payoutTxid ?? null); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.MARKET_SETTINGS: marketSettings[pass](state, op.settings); return
     case OP.MARKET_INDEXERS: indexerKeys[pass](state, op.indexers); return
@@ -194,7 +196,8 @@ function decodeBody (state: State, type: number, version: number): OpBody {
       const escrow = version >= 3 ? optionalParty.decode(state) : null
       const proof = version >= 5 ? keyProof.decode(state) : null
       const priceSats = version >= 8 ? sats.decode(state) : 0
-      return { type, jobId: id, escrow: escrow === null ? null : { ...escrow, keyProof: proof }, priceSats }
+      const rev = version >= 8 ? termsRev.decode(state) : 0
+      return { type, jobId: id, escrow: escrow === null ? null : { ...escrow, keyProof: proof }, priceSats, termsRev: rev }
     }
     case OP.JOB_COMPLETE: return { type, jobId: jobId.decode(state), payoutTxid: version >= 3 ? optionalTxid.decode(state) : null, psbt: version >= 5 ? optionalPsbt.decode(state) : null }
     case OP.MARKET_SETTINGS: if (version < 3) break; return { type, settings: marketSettings.decode(state) }

@@ -38,9 +38,12 @@ export interface JobRecord extends JobFields {
   openToQuotes: boolean // the client asked for quotes: only a printer it offered the job to may accept it
   quotes: number // live quotes ('q' jobId printer)
   offer: OfferRecord | null // the client's standing offer to one printer
-  offers: number // offers the client wrote (and took back), against QUOTE_LIMITS.offersPerJob
+  offers: number // offers the client wrote, against QUOTE_LIMITS.offersPerJob
   leadDays: number // the lead time the deal was made with (an accepted offer's); 0: none stated
+  posted: PostedTerms | null // the terms as posted while an accepted offer's are the job's: back when the printer leaves
 }
+
+export interface PostedTerms { bountySats: number, material: Material, colors: string[] }
 
 // A party's word that a payout reached the chain. Only a claim: each engine checks its own node.
 export interface PaidClaim { kind: PaidKind, role: SignerRole, txid: Uint8Array }
@@ -79,6 +82,7 @@ const history = c.array(historyEntry)
 const leavers = c.array(key)
 const paidClaim = struct<PaidClaim>([['kind', paidKind], ['role', signerRole], ['txid', txid32]])
 const claims = c.array(paidClaim)
+const optionalPosted = optional(struct<PostedTerms>([['bountySats', c.uint], ['material', material], ['colors', c.array(c.string)]]))
 
 export const jobRecord: c.Encoder<JobRecord> = {
   preencode (state, j) {
@@ -104,6 +108,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     optionalOffer.preencode(state, j.offer)
     c.uint.preencode(state, j.offers)
     c.uint.preencode(state, j.leadDays)
+    optionalPosted.preencode(state, j.posted ?? null)
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -128,6 +133,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     optionalOffer.encode(state, j.offer)
     c.uint.encode(state, j.offers)
     c.uint.encode(state, j.leadDays)
+    optionalPosted.encode(state, j.posted ?? null)
   },
   decode (state) {
     const id = jobId.decode(state)
@@ -155,7 +161,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
       quotes: 0,
       offer: null,
       offers: 0,
-      leadDays: 0
+      leadDays: 0,
+      posted: null
     }
     j.rev = state.start < state.end ? c.uint.decode(state) : j.history.length
     j.accepts = state.start < state.end ? c.uint.decode(state) : j.printer === null ? 0 : 1
@@ -167,6 +174,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
       j.offer = optionalOffer.decode(state)
       j.offers = c.uint.decode(state)
       j.leadDays = c.uint.decode(state)
+      j.posted = state.start < state.end ? optionalPosted.decode(state) : null
     }
     return j
   }

@@ -12,7 +12,8 @@ import { encrypt, decrypt } from '../chat/crypto.js'
 import { isCountryCode } from '../countries.js'
 import { printable, isoTime } from '../text.js'
 import { jobIdString } from '../ids.js'
-import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED } from '../errors.js'
+import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED, BAD_ESCROW } from '../errors.js'
+import { unfunded } from '../escrow/actions.js'
 
 export interface AddressResult { job: string, status: string, address: ShippingAddress | null, at: string | null, revisions: number, why: string | null }
 
@@ -35,6 +36,13 @@ export async function setAddress (p: P2Print, idText: string, address: ShippingA
   const job = v.job
   if (!b4a.equals(job.client, market.writerKey)) throw NOT_ALLOWED('only the job\'s client gives its shipping address')
   if (job.status !== 'active') throw BAD_TRANSITION(`the address is given once the job is active (its escrow funded, where the market has escrow); this job is ${job.status}`)
+  // never to a printer whose money is not in: this peer's own node must show the escrow funded at depth (the
+  // job is active on one side's `escrow/funded` claim alone, which the other side could have made up)
+  if (job.escrow != null) {
+    const s = (await p.escrowSession()) ?? p.needEscrow(job)
+    const why = await unfunded(s.engine, job)
+    if (why !== null) throw BAD_ESCROW(`not giving the address yet: ${why}`)
+  }
   const prev = await getAddress(market.view, job.id)
   if (prev !== null && prev.epoch === job.accepts && prev.revs >= ADDRESS_LIMITS.perEpoch) throw LIMIT_REACHED(`you gave this job's address ${ADDRESS_LIMITS.perEpoch} times, the most allowed`)
   const { keyId, key } = await writingKey(market, job)

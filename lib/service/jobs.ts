@@ -12,6 +12,7 @@ import { jobIdString } from '../ids.js'
 import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED, ESCROW_NEEDS_BACKEND } from '../errors.js'
 import { publishChatKey, grantDue } from '../chat/chat.js'
 import { checkLimits, loadEscrowLimits } from '../escrow/limits.js'
+import { termsRevOf } from '../market/quotes.js'
 
 export type OnUpload = (p: { bytes: number, total: number, rate: number, etaSecs: number | null }) => void
 
@@ -63,11 +64,14 @@ export async function withdraw (p: P2Print, idText: string): Promise<JobChange> 
 // price it accepts: the client's offer to this printer where one stands (lib/market/quotes.ts), else the bounty.
 export async function accept (p: P2Print, idText: string): Promise<JobChange> {
   return await transition(p, await p.job(idText), OP.JOB_ACCEPT, async (jobId, job) => {
+    // the price and the revision of the terms this printer saw: if either changed before the accept is applied, every
+    // peer refuses it (lib/market/quotes.ts acceptTerms)
     const priceSats = job.offer?.priceSats ?? job.bountySats
-    if (!(await p.hasEscrow())) return { type: OP.JOB_ACCEPT, jobId, priceSats }
+    const termsRev = termsRevOf(job)
+    if (!(await p.hasEscrow())) return { type: OP.JOB_ACCEPT, jobId, priceSats, termsRev }
     const escrow = await p.escrowSession()
     if (escrow === null) throw ESCROW_NEEDS_BACKEND((await getSettings(p.market.view)).chain)
-    return { type: OP.JOB_ACCEPT, jobId, escrow: await escrow.engine.prepareAccept(jobId), priceSats }
+    return { type: OP.JOB_ACCEPT, jobId, escrow: await escrow.engine.prepareAccept(jobId), priceSats, termsRev }
   }, (v) => {
     const me = p.market.writerKey
     if (v.job.leavers.filter(k => b4a.equals(k, me)).length >= LIMITS.acceptsPerPrinter) throw NOT_ALLOWED(`you left this job ${LIMITS.acceptsPerPrinter} times (withdrew, or let its funding lapse): you cannot accept it again`)

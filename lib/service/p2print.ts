@@ -411,7 +411,7 @@ export class P2Print extends ReadyResource {
   async quote (idText: string, t: quotes.QuoteTerms): Promise<JobChange> { return await quotes.quote(this, idText, t) }
   async withdrawQuote (idText: string): Promise<JobChange> { return await quotes.withdrawQuote(this, idText) }
   async quotes (idText: string): Promise<quotes.QuotesResult> { return await quotes.list(this, idText) }
-  async offer (idText: string, which: string, counter: { priceSats?: number, leadDays?: number } = {}): Promise<JobChange> { return await quotes.offer(this, idText, which, counter) }
+  async offer (idText: string, which: string, counter: { priceSats?: number, leadDays?: number } = {}, seen?: { printer: string, revision: number }): Promise<JobChange> { return await quotes.offer(this, idText, which, counter, seen) }
   async takeBackOffer (idText: string): Promise<JobChange> { return await quotes.takeBackOffer(this, idText) }
   async setAddress (idText: string, a: ShippingAddress): Promise<JobChange> { return await address.setAddress(this, idText, a) } // ./address.ts
   async readAddress (idText: string): Promise<address.AddressResult> { return await address.readAddress(this, idText) }

@@ -109,13 +109,15 @@ async function quoteJSON (p: P2Print, v: JobView, q: QuoteRecord, n: number): Pr
 
 // The client offers the job to the printer of a live quote: `which` is its number in `job quotes` or a prefix of the
 // printer's id; `counter` sets other terms than the quote's (a counter-offer).
-export async function offer (p: P2Print, idText: string, which: string, counter: { priceSats?: number, leadDays?: number } = {}): Promise<JobChange> {
+// `seen`: the quote as the user saw it (its printer's id and revision): refused if it has changed since.
+export async function offer (p: P2Print, idText: string, which: string, counter: { priceSats?: number, leadDays?: number } = {}, seen?: { printer: string, revision: number }): Promise<JobChange> {
   const v = await p.job(idText)
   mustBeOpen(v, 'offer')
   if (!b4a.equals(v.job.client, p.market.writerKey)) throw NOT_ALLOWED('only this job\'s client can offer it to a printer')
   if (v.job.offers >= QUOTE_LIMITS.offersPerJob) throw LIMIT_REACHED(`you made ${QUOTE_LIMITS.offersPerJob} offers on this job, the most allowed`)
   const live = await quotesOf(p.market.view, v.job.id)
   const q = pickQuote(live, which)
+  if (seen !== undefined && (peerId(q.printer) !== seen.printer || q.revs !== seen.revision)) throw OP_REJECTED('that quote changed since you looked at it (the printer replaced or withdrew it): look at the quotes again')
   const terms = { priceSats: counter.priceSats ?? q.priceSats, leadDays: counter.leadDays ?? q.leadDays, material: q.material, colors: q.colors }
   checkTerms(terms)
   const op: OpBody = { type: OP.JOB_OFFER, jobId: v.job.id, printer: q.printer, ...terms }

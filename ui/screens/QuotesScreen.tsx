@@ -58,7 +58,7 @@ export function QuotesScreen (p: ScreenProps & { id: string }): React.JSX.Elemen
     if (info === null) return
     const m = modeRef.current
     if (m === 'confirm') {
-      if (input === 'y' || key.return) act('offering…', () => p.core.quotes.take(p.id, quotes[selRef.current].n), 'offer sent: the printer\'s accept makes the deal at that price')
+      if (input === 'y' || key.return) act('offering…', () => p.core.quotes.take(p.id, quotes[selRef.current]), 'offer sent: the printer\'s accept makes the deal at that price')
       else if (input === 'n' || key.escape) setMode('list')
       return
     }
@@ -87,7 +87,7 @@ export function QuotesScreen (p: ScreenProps & { id: string }): React.JSX.Elemen
       <Clip>{quotes.map((q, i) => <QuoteLine key={q.printer} q={q} selected={i === sel} />)}</Clip>
       {mode === 'confirm' && selected !== undefined ? <Keep><Text color='yellow' wrap='truncate-end'>offer the job to {selected.printer.slice(0, 8)} at {selected.priceBtc} BTC, {selected.leadDays} days? y or Enter, n or Esc</Text></Keep> : null}
       {mode === 'quote' ? <Keep><QuoteForm {...p} counter={false} start={info.mine === null ? undefined : { price: info.mine.priceBtc, days: String(info.mine.leadDays), note: info.mine.note }} onSubmit={(d) => act('sending your quote…', () => p.core.quotes.quote(p.id, d), 'quote sent')} onCancel={() => setMode('list')} /></Keep> : null}
-      {mode === 'counter' && selected !== undefined ? <Keep><QuoteForm {...p} counter start={{ price: selected.priceBtc, days: String(selected.leadDays), note: '' }} onSubmit={(d) => act('sending your counter-offer…', () => p.core.quotes.counter(p.id, selected.n, d), 'counter-offer sent')} onCancel={() => setMode('list')} /></Keep> : null}
+      {mode === 'counter' && selected !== undefined ? <Keep><QuoteForm {...p} counter start={{ price: selected.priceBtc, days: String(selected.leadDays), note: '' }} onSubmit={(d) => act('sending your counter-offer…', () => p.core.quotes.counter(p.id, selected, d), 'counter-offer sent')} onCancel={() => setMode('list')} /></Keep> : null}
       <KeyLine items={['↑↓ select', ...(info.role === 'client' ? ['Enter take', 'o counter', 'w take back offer'] : ['n quote', 'w withdraw quote']), 'Esc back']} />
     </Screen>
   )
