@@ -11,7 +11,7 @@ import { escrowTo, postRaw, waitJob, JOB } from './escrow-raw.js'
 import c from 'compact-encoding'
 import { OP, QUOTE_LIMITS, ADDRESS_LIMITS, DEFAULT_SETTINGS, addressPlaintext, encodeOp, decodeOp, type MarketSettings } from '../lib/schema.js'
 import { getAddress } from '../lib/market/address.js'
-import { publishChatKey, writingKey } from '../lib/chat/chat.js'
+import { publishChatKey, writingKey, grantDue, conversationKeys } from '../lib/chat/chat.js'
 import { getChatPublicKey } from '../lib/chat/view.js'
 import { encrypt, decrypt, newConversationKey, keyIdOf } from '../lib/chat/crypto.js'
 import { MAX_SATS } from '../lib/codec.js'
@@ -199,6 +199,19 @@ test('hostile address: never before the funding, never by anyone but the client,
   t.ok((await getAddress(arb.view, id)) !== null, 'shipping keeps it')
   await client.raw({ type: OP.JOB_DISPUTE, jobId: id, reason: 'never arrived' })
   await waitJob(arb, id, j => j.status === 'disputed', 'disputed')
-  t.ok((await getAddress(arb.view, id)) !== null, 'a dispute keeps it: its mediator and arbitrator read it once the chat grants them the key')
+  t.ok((await getAddress(arb.view, id)) !== null, 'a dispute keeps it')
+  // the arbitrator (this market's creator) reads it once a party's chat grants it the conversation's key
+  await publishChatKey(arb)
+  await waitJob(clientM, id, j => j.status === 'disputed', 'the client sees the dispute')
+  const granted = await eventually(async () => {
+    await clientM.update()
+    await grantDue(clientM, (await clientM.getJob(id))!.job)
+    await arb.update()
+    return (await conversationKeys(arb, id)).has(b4a.toString(rec!.keyId, 'hex'))
+  }, 30_000, 500)
+  t.ok(granted, 'the client\'s peer seals the key to the arbitrator once the dispute is open')
+  const arbKey = (await conversationKeys(arb, id)).get(b4a.toString(rec!.keyId, 'hex'))!
+  const held = (await getAddress(arb.view, id))!
+  t.is(c.decode(addressPlaintext, decrypt(held.nonce, held.ciphertext, arbKey)!).address.street, `street ${ADDRESS_LIMITS.perEpoch - 1}`, 'and the arbitrator reads the address')
   t.is(faults(), before, 'no handler threw')
 })
