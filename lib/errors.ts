@@ -5,7 +5,7 @@ import { CHAT_LIMITS } from './chat/limits.js'
 export type ErrorCode =
   // command line, storage and market
   | 'USAGE' | 'BAD_ARGUMENT' | 'INTERNAL' | 'STORAGE_LOCKED' | 'BAD_STORAGE' | 'NOT_OPEN' | 'CLOSED' | 'PORT_IN_USE'
-  | 'NO_MARKET' | 'UNKNOWN_MARKET'
+  | 'NO_MARKET' | 'UNKNOWN_MARKET' | 'MARKET_STOPPED'
   // jobs and the ops that change them
   | 'JOB_NOT_FOUND' | 'AMBIGUOUS_JOB' | 'NOT_ALLOWED' | 'BAD_TRANSITION' | 'OP_REJECTED' | 'LIMIT_REACHED'
   // model files and their transfer
@@ -55,6 +55,8 @@ export const NO_MARKET = (dir?: string) =>
     ? 'this storage has no market yet: run `p2print market create` or `p2print market join KEY`'
     : `the storage ${dir} has no market yet: run \`p2print market create\` or \`p2print market join KEY\`, or give the storage of a peer that joined one (--storage DIR, or P2PRINT_STORAGE)`)
 // NO_MARKET in the app's words (no command to name)
+export const MARKET_STOPPED = (why: string) =>
+  new P2PrintError('MARKET_STOPPED', `the market stopped in this process (${why}): nothing is applied or confirmed here any more; start the command again (its storage is kept)`)
 export const NO_MARKET_YET = (msg: string) => new P2PrintError('NO_MARKET', msg)
 export const UNKNOWN_MARKET = (key: string) =>
   new P2PrintError('UNKNOWN_MARKET', `invalid market key ${JSON.stringify(key)}: expected the 52-character id that \`market create\` printed`, { usage: true })

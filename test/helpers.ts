@@ -108,7 +108,7 @@ export function p2print (args: string[], opts: { timeoutMs?: number, cwd?: strin
 }
 
 // Starts `p2print … --json seed` and collects its JSON event lines; killed in teardown if still running.
-export function startSeed (t: Test, args: string[]): { child: ChildProcess, lines: any[], exited: Promise<number | null> } {
+export function startSeed (t: Test, args: string[]): { child: ChildProcess, lines: any[], exited: Promise<number | null>, stderr: () => string } {
   // with the V8 flags the p2print command passes (lib/heap.ts), as a user's seeder runs
   const child = spawn(process.execPath, [...NODE_HEAP_FLAGS, '--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: any[] = []
@@ -121,13 +121,14 @@ export function startSeed (t: Test, args: string[]): { child: ChildProcess, line
       buf = buf.slice(i + 1)
     }
   })
-  child.stderr!.on('data', () => {})
+  let err = '' // its last 20 000 characters, for a failing test to show
+  child.stderr!.on('data', (d) => { err = (err + String(d)).slice(-20_000) })
   const exited = new Promise<number | null>(resolve => child.on('close', resolve))
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await exited
   }, { order: 1 })
-  return { child, lines, exited }
+  return { child, lines, exited, stderr: () => err }
 }
 
 // A market view (a Hyperbee on a real Corestore) for tests that drive the reducer without Autobase.

@@ -219,7 +219,9 @@ export class Walk {
     try {
       await body()
     } catch (err) {
-      this.t.fail((err as Error).message)
+      // what each background process (testnet, regtest, seed) last printed, and whether it still runs
+      const state = this.background.map(b => `--- ${b.where}: ${b.child.exitCode === null && b.child.signalCode === null ? 'running' : `exited ${b.child.exitCode ?? b.child.signalCode}`}; its last lines:\n${b.out().trim().split('\n').slice(-15).join('\n')}`)
+      this.t.fail([(err as Error).message, ...state].join('\n'))
     }
   }
 

@@ -5,6 +5,7 @@ import { FileSeeder, type SeedFlags } from '../files/seeder.js'
 import { parseNotify, startSearchAlerts } from './search.js'
 import { startBlindPeer } from './blind.js'
 import { applyHeapFlags, NODE_HEAP_FLAGS } from '../heap.js'
+import { MARKET_STOPPED } from '../errors.js'
 
 // flags.blind: also run a blind peer in this process (lib/commands/blind.ts), with the same quota.
 export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: string, blind?: boolean }): Promise<Result> {
@@ -52,10 +53,13 @@ export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: strin
     }
     const seeder = new FileSeeder(market, { quotaBytes: flags.quotaBytes, keepClosedMs: flags.keepClosedMs, stallMs: Math.max(ctx.syncTimeoutMs, 5000), emit: ctx.emit })
     await seeder.start()
-    await ctx.stopped
+    // a seeder whose market stopped (lib/market/market.ts `fault`) ends with the error rather than linger connected
+    const fault = new Promise<Error>(resolve => { if (market.fault !== null) resolve(market.fault); else market.once('fault', resolve) })
+    const failed = await Promise.race([ctx.stopped.then(() => null), fault])
     ctx.emit('stopping', {})
     await p.unwatchEscrow()
     await seeder.stop()
+    if (failed !== null) throw MARKET_STOPPED(failed.message)
   } finally {
     await stopAlerts?.()
     await host?.close()

@@ -68,8 +68,16 @@ export class Market extends ReadyResource {
       close: async (view) => { await view.close() }
     })
     this.base.on('update', () => this.emit('update'))
-    this.base.on('error', (err: unknown) => this.emit('warning', err))
+    // Autobase closes itself after an error in its own drain; a process that stays (seed, the app) must not go on
+    // looking alive (connected, serving blocks) while it no longer applies or confirms anything
+    this.base.on('error', (err: unknown) => {
+      this.fault = err instanceof Error ? err : new Error(String(err))
+      this.emit('warning', this.fault)
+      this.emit('fault', this.fault)
+    })
   }
+
+  fault: Error | null = null // why this market's Autobase stopped, if it did
 
   get key (): Uint8Array { return this.base.key }
   get discoveryKey (): Uint8Array { return this.base.discoveryKey }
