@@ -144,6 +144,7 @@ export class AppSession implements AppCore {
     await this.refreshMarket()
     for (const e of ['update', 'peer-add', 'peer-remove']) market.on(e, () => this.changed())
     market.on('warning', () => {})
+    market.on('fault', (err: Error) => this.notice('market', `the market stopped in this app (${err.message}): nothing new is applied or confirmed; quit and start p2print again`))
     market.keepLooking() // while alone, looks for peers every few seconds
     market.startClock() // ticks the market clock while this peer is one of its indexers (lib/market/clock.ts)
     // what peers fetch of this peer's own files while the app runs (the seeder view)

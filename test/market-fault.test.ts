@@ -8,6 +8,7 @@ import { seedCommand } from '../lib/commands/seed.js'
 import { SEED_DEFAULTS } from '../lib/files/seeder.js'
 import { isP2PrintError } from '../lib/errors.js'
 import type { Ctx } from '../lib/commands/context.js'
+import { AppSession } from '../lib/app.js'
 
 interface Faultable { _onError: (err: Error) => void }
 
@@ -59,4 +60,16 @@ test('a market whose Autobase stops ends its seeder with MARKET_STOPPED; the sto
   await again.openMarket()
   t.is(await again.market.jobCount(), 1, 'the storage opens again with what it held')
   await again.close()
+})
+
+test('the app says so in its status line when its market stops', { timeout: 60_000 }, async (t) => {
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const app = await AppSession.open({ storage: dir, bootstrap: tn.bootstrap, syncTimeoutMs: 500 })
+  t.teardown(() => app.close())
+  await app.createMarket('faulty app')
+  t.is(app.state().notice, null, 'no notice while it runs')
+  const market = (app as unknown as { p2: P2Print }).p2.market
+  ;(market.base as unknown as Faultable)._onError(new Error('boom in drain'))
+  t.ok(/market stopped in this app \(boom in drain\).*start p2print again/.test(String(app.state().notice)), `the status line says it: ${String(app.state().notice)}`)
 })

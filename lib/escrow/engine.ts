@@ -54,7 +54,7 @@ export interface StepReport {
 // How long a step run waits for an op this engine appended to show in the record (runUntilIdle).
 const OWN_OP_WAIT_MS = 3000
 // How long a person's action on a job waits for the job's latest change to be confirmed (jobFor).
-const CONFIRM_WAIT_MS = 10_000
+const CONFIRM_WAIT_MS = 30_000
 
 export class EscrowEngine {
   readonly market: Market
