@@ -6,6 +6,7 @@ import type { JobOutcome } from '../lib/job/outcome.js'
 import { stepWords, payoutWords } from '../lib/escrow/step-words.js'
 import type { FileAnalysis, ModelAnalysis } from '../lib/files/model.js'
 import { shortId } from '../lib/ids.js'
+import { SHIP_GRACE_DAYS } from '../lib/escrow/record.js'
 import { renderReputation, recordLine } from './reputation.js'
 import { renderQuotes, quoteLines, renderAddress } from './quotes.js'
 import { renderChat } from './chat.js'
@@ -173,7 +174,9 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'escrow-offline': return `This market holds escrows on ${String(data.chain)}: without --bitcoin-rpc or --esplora, this peer's escrow steps do not run.`
     case 'payout-broadcast': return `Sent ${payoutWords(String(data.kind ?? ''))} to the Bitcoin network: ${String(data.txid)}`
     case 'address-sealed': return `Sealed the shipping address of job ${shortId(String(data.id))} to its printer (only the job's parties, and in a dispute its mediator and arbitrator, can read it).`
-    case 'cancel-signed': return `Signed the cancellation of job ${shortId(String(data.id))}: once the other side signs it too, the escrow pays everyone back what they put in.`
+    case 'cancel-signed': return data.late === true
+      ? `Signed the cancellation of job ${shortId(String(data.id))}: the printer is past its ship-by time (${String(data.shipBy)}), so the arbitrator's engine co-signs it in the printer's place and the escrow pays everyone back what they put in.`
+      : `Signed the cancellation of job ${shortId(String(data.id))}: once the other side signs it too, the escrow pays everyone back what they put in.${typeof data.shipBy === 'string' ? ` If the printer has not shipped by ${data.shipBy} (market time), the arbitrator's engine co-signs it instead.` : ''}`
     case 'split-signed': {
       const split = typeof data.printerPct === 'number' ? `the printer gets ${data.printerPct} % of the bounty, the client the rest` : ''
       return data.both === true
@@ -257,6 +260,7 @@ function renderEscrow (d: EscrowView): string {
   if (Array.isArray(d.refundClaims) && d.refundClaims.length > 0 && d.payout == null) lines.push(`  refund       reported paid by the ${(d.refundClaims as string[]).join(' and the ')} (a claim: each peer checks its own Bitcoin node)`)
   if (d.ruling != null) lines.push(`  ruling       the printer gets ${d.ruling.printerPct} % of the bounty, the client the rest`)
   lines.push(`  deadlines    lapses if unfunded at ${String(d.deadlines?.lapseAt)}; refund valid from block ${d.deadlines?.lockHeight ?? '—'}${d.deadlines?.tipHeight != null ? ` (tip ${String(d.deadlines.tipHeight)})` : ''}`)
+  if (d.deadlines?.shipBy != null) lines.push(`  ship by      ${String(d.deadlines.shipBy)} (market time: the lead time + ${SHIP_GRACE_DAYS} days' grace; after it the client may cancel alone, the arbitrator's engine co-signing)${d.cancelSignedByArbitrator === true ? ' — the arbitrator co-signed the cancel' : ''}`)
   for (const p of (d.paths ?? []) as Array<{ kind: string, outputs: Array<{ role: string, valueSats: string }>, feeSats: string }>) {
     lines.push(`  if ${p.kind.padEnd(9)}  ${p.outputs.map(o => `${o.role} ${sats(o.valueSats)}`).join(', ')} (miner fee ${p.feeSats} sat)`)
   }

@@ -13,7 +13,7 @@ import { combine, finalize, signInputs } from './psbt-sign.js'
 import { effectiveFeeRate } from './fees.js'
 import { DEADLINES } from '../disputes/apply.js'
 import { escrowContext, buildFor, MAX_MEDIATOR_FEE_PCT } from './context.js'
-import { sigOf, cancelAllowed, cancelAgreed } from './record.js'
+import { sigOf, cancelAllowed, cancelAgreed, lateCancelDue, shipBy } from './record.js'
 import { unpayablePath, minPayableBounty, keyBindingHash } from './verify.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
 import { BAD_ESCROW, NOT_ALLOWED, BAD_TRANSITION } from '../errors.js'
@@ -96,6 +96,7 @@ export async function prepareShip (engine: EscrowEngine, jobId: Uint8Array | str
   // a signature cannot be taken back: with the printer's cancel signature the client could pay itself back after
   // the print arrived
   if (sigOf(job.escrow as EscrowRecord, 'cancel', 'printer') !== undefined) throw NOT_ALLOWED('you signed a cancel of this job, and a signature cannot be withdrawn: with it the client could take the bounty back after delivery. Do not ship; ask the client to sign the cancel too (`job cancel`), or open a dispute')
+  if (cancelAgreed(job)) throw NOT_ALLOWED(sigOf(job.escrow as EscrowRecord, 'cancel', 'arbitrator') !== undefined ? 'you are past this job\'s ship-by time and the client cancelled it: the arbitrator co-signed the cancel, everyone is being paid back. Do not ship' : 'both sides signed the cancel of this job: it is being paid back. Do not ship')
   const ctx = escrowContext(job, engine.network)
   const why = await unfunded(engine, job)
   if (why !== null) throw BAD_ESCROW(`do not ship${why.startsWith('the escrow output') ? '' : ' yet'}: ${why}`)
@@ -128,7 +129,7 @@ export async function complete (engine: EscrowEngine, jobId: Uint8Array | string
 
 // Client or printer asks to cancel an active (funded, not shipped) job, or a disputed one nobody has ruled or
 // settled: signs the cancel payout. With both signatures the engines pay it out.
-export async function requestCancel (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ txid: string }> {
+export async function requestCancel (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ txid: string, shipBy: number | null, late: boolean }> {
   // an unconfirmed record will do: the cancel only gives each side back what it put in
   const job = await engine.jobFor(jobId, { confirmed: false })
   const role = engine.roleIn(job)
@@ -137,7 +138,22 @@ export async function requestCancel (engine: EscrowEngine, jobId: Uint8Array | s
   const ctx = escrowContext(job, engine.network)
   const psbt = engine.signOwn(ctx, 'cancel', role)
   await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'cancel', psbt: psbt.toBuffer() })
-  return { txid: unsignedTx(psbt).getId() }
+  // a client whose printer is past its ship-by time does not need the printer: the arbitrator's engine co-signs
+  const by = role === 'client' && job.status === 'active' ? shipBy(job) : null
+  return { txid: unsignedTx(psbt).getId(), shipBy: by, late: by !== null && (await engine.market.clock()).passed(by, 0) }
+}
+
+// The arbitrator's one act without a person: co-signing the cancel the client signed on a job whose printer is past
+// its ship-by time (record.ts lateCancelDue), rebuilt from the record like every payout. Whether it signed.
+export async function signLateCancel (engine: EscrowEngine, job: JobRecord): Promise<boolean> {
+  if (!lateCancelDue(job, await engine.market.clock())) return false
+  const key = arbitratorKey(engine.wallet)
+  if (!bytesEqual(key.publicKey, (job.escrow as EscrowRecord).arbitratorPubkey)) return false
+  const ctx = escrowContext(job, engine.network)
+  engine.verified(ctx, sigOf(ctx.e, 'cancel', 'client')!, 'client') // the client's signature is on this very cancel
+  const psbt = buildFor(ctx, 'cancel', engine.network)
+  signInputs(psbt, key, [0])
+  return await engine.appendOnce(job, 'sign:cancel-late', { type: OP.ESCROW_SIGN, jobId: job.id, kind: 'cancel', psbt: psbt.toBuffer() })
 }
 
 // The arbitrator rules a disputed job (once mediation has ended: lib/disputes): signs the ruling payout — the

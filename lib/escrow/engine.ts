@@ -109,10 +109,15 @@ export class EscrowEngine {
     if (this.settled === null) this.settled = await settledEscrows(this.wallet.dir)
     const out: StepReport[] = []
     for (const { id, role } of await escrowsOf(this.market.view, this.me)) {
-      if (role !== 'client' && role !== 'printer') continue // the arbitrator acts when a person rules; a mediator holds no key
+      // the arbitrator acts when a person rules, and by itself only on a late printer's cancel; a mediator holds no key
+      if (role !== 'client' && role !== 'printer' && role !== 'arbitrator') continue
       const v = await this.market.getJob(id)
       if (v === null || v.job.escrow == null) continue
       try {
+        if (role === 'arbitrator') {
+          if (v.confirmed && await actions.signLateCancel(this, v.job)) out.push({ jobId: jobIdString(id), action: 'sign', kind: 'cancel', detail: 'the printer is past its ship-by time: the arbitrator co-signs the client\'s cancel' })
+          continue
+        }
         await this.stepJob(v.job, v.confirmed, out)
       } catch (err) {
         out.push({ jobId: jobIdString(id), action: 'error', detail: (err as Error).message })

@@ -10,12 +10,38 @@ export function sigOf (e: EscrowRecord, kind: SignKind, role: SignerRole): Escro
   return e.sigs.find(s => s.kind === kind && s.role === role)
 }
 
-// Both parties' signatures of a kind, when they are for the same transaction.
+// Both parties' signatures of a kind, when they are for the same transaction. A cancel is also complete with the
+// client's and the arbitrator's: apply takes the arbitrator's only for a printer past its ship-by time (lateCancelDue).
 export function pairOf (e: EscrowRecord, kind: SignKind): [EscrowSig, EscrowSig] | null {
   const c = sigOf(e, kind, 'client')
-  const p = sigOf(e, kind, 'printer')
+  const p = sigOf(e, kind, 'printer') ?? (kind === 'cancel' ? sigOf(e, 'cancel', 'arbitrator') : undefined)
   if (c === undefined || p === undefined || !b4a.equals(c.txid, p.txid)) return null
   return [c, p]
+}
+
+// A deal made with a lead time (an accepted quote's, lib/market/quotes.ts) has a ship-by time in market time: the
+// funding timeout from the acceptance, then the lead time, then SHIP_GRACE_DAYS. Past it, a job still not shipped
+// can be cancelled by the client alone: the arbitrator's engine co-signs the cancel in the printer's place (no
+// judgment: the record and market time say it is due). null: no lead time was agreed, no ship-by time.
+export const SHIP_GRACE_DAYS = 3
+const DAY_MS = 86_400_000
+
+export function shipBy (job: Pick<JobRecord, 'escrow' | 'leadDays'>): number | null {
+  const e = job.escrow ?? null
+  const lead = job.leadDays ?? 0
+  if (e === null || lead <= 0) return null
+  return e.acceptedAt + e.fundingTimeoutSecs * 1000 + (lead + SHIP_GRACE_DAYS) * DAY_MS
+}
+
+// Whether the arbitrator may co-sign the client's cancel now: the job is funded and not shipped, its ship-by time
+// has passed in market time, the client signed the cancel and the printer did not (and nothing else settled it).
+export function lateCancelDue (job: Pick<JobRecord, 'status' | 'escrow' | 'leadDays'>, now: { passed: (start: number, ms: number) => boolean }): boolean {
+  const e = job.escrow ?? null
+  const by = shipBy(job)
+  if (e === null || by === null || job.status !== 'active' || e.fundingTxid === null || e.closed !== null) return false
+  if (!now.passed(e.acceptedAt, by - e.acceptedAt)) return false
+  const c = sigOf(e, 'cancel', 'client')
+  return c !== undefined && sigOf(e, 'cancel', 'printer') === undefined && sigOf(e, 'cancel', 'arbitrator') === undefined
 }
 
 // The client or the printer of the job, or null for anyone else.

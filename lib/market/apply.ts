@@ -18,7 +18,7 @@ import { registerMediator, openDispute, disputeStep, recordRuling } from '../dis
 import type { BeeBatch } from 'hyperbee'
 import { applyReputation, reputationOnJob } from '../reputation/apply.js'
 import { escrowStep, acceptEscrow } from './escrow-apply.js'
-import { sigOf, pickIndex, isCompressedKey } from '../escrow/record.js'
+import { sigOf, pickIndex, isCompressedKey, cancelAgreed } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
 import { admissionWork } from './admission.js'
 import { isQuoteOp, applyQuoteOp, acceptTerms, hasLeft } from './quotes.js'
@@ -225,7 +225,8 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       if (esc !== null) {
         // the printer's signature on the `complete` payout travels with the ship; a printer that signed the cancel
         // may not ship (with that signature the client could take everything back after delivery)
-        if (psbt === null || sigOf(esc, 'cancel', 'printer') !== undefined || sigOf(esc, 'complete', 'printer') !== undefined) return null
+        // nor once the cancel is complete (the arbitrator co-signed it: the printer was past its ship-by time)
+        if (psbt === null || sigOf(esc, 'cancel', 'printer') !== undefined || sigOf(esc, 'complete', 'printer') !== undefined || cancelAgreed(job)) return null
         const sig = verifySig(job, 'complete', 'printer', psbt)
         if (sig === null) return null
         next.escrow = { ...esc, sigs: [...esc.sigs, sig] }

@@ -8,7 +8,7 @@
 import b4a from 'b4a'
 import { OP, LIMITS, type Op, type JobRecord, type EscrowRecord, type EscrowParty, type MarketSettings, type Status, type PaidClaim } from '../schema.js'
 import { addHistory } from '../job/state.js'
-import { sigOf, pairOf, roleIn, agreedPayout, cancelAllowed, rulingAllowed, rulingPrinterPct, isCompressedKey, isP2wpkh, isStandardPayout, pickIndex } from '../escrow/record.js'
+import { sigOf, pairOf, roleIn, agreedPayout, cancelAllowed, lateCancelDue, rulingAllowed, rulingPrinterPct, isCompressedKey, isP2wpkh, isStandardPayout, pickIndex } from '../escrow/record.js'
 import { escrowContext, MAX_MEDIATOR_FEE_PCT } from '../escrow/context.js'
 import { verifySig, unpayablePath, keyBound } from '../escrow/verify.js'
 import { escrowAmounts } from '../escrow/amounts.js'
@@ -122,6 +122,15 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
       return { next, clientOpenDelta: 0 }
     }
     case OP.ESCROW_SIGN: {
+      // the arbitrator signs only one thing here: the cancel of a printer past its ship-by time (lateCancelDue)
+      if (role === null && op.kind === 'cancel' && b4a.equals(author, e.arbitrator)) {
+        if (!lateCancelDue(job, now)) return null
+        const sig = verifySig(job, 'cancel', 'arbitrator', op.psbt)
+        if (sig === null) return null
+        next.escrow = { ...e, sigs: [...e.sigs, sig] }
+        note('cancel: the printer is past its ship-by time')
+        return { next, clientOpenDelta: 0 }
+      }
       if (role === null || sigOf(e, op.kind, role) !== undefined) return null // a party's first signature of a kind is final
       let ok = false
       if (op.kind === 'refund') ok = job.status === 'accepted' && e.client !== null

@@ -68,13 +68,8 @@ export class Market extends ReadyResource {
       close: async (view) => { await view.close() }
     })
     this.base.on('update', () => this.emit('update'))
-    // Autobase closes itself after an error in its own drain; a process that stays (seed, the app) must not go on
-    // looking alive (connected, serving blocks) while it no longer applies or confirms anything
-    this.base.on('error', (err: unknown) => {
-      this.fault = err instanceof Error ? err : new Error(String(err))
-      this.emit('warning', this.fault)
-      this.emit('fault', this.fault)
-    })
+    // Autobase closes itself after an error in its drain: seed and the app must not look alive while nothing applies
+    this.base.on('error', (err: unknown) => { this.fault = err instanceof Error ? err : new Error(String(err)); this.emit('warning', this.fault); this.emit('fault', this.fault) })
   }
 
   fault: Error | null = null // why this market's Autobase stopped, if it did
@@ -459,21 +454,15 @@ export class Market extends ReadyResource {
     return jobsWithIdPrefix(this.view, prefix, max)
   }
 
-  async jobCount (): Promise<number> {
-    return getJobCount(this.view)
-  }
+  async jobCount (): Promise<number> { return await getJobCount(this.view) }
 
-  async meta (): Promise<MarketMeta | null> {
-    return getMeta(this.view)
-  }
+  async meta (): Promise<MarketMeta | null> { return await getMeta(this.view) }
 
   async writerRecord (key: Uint8Array): Promise<WriterRecord> {
     return getWriter(this.view, key)
   }
 
-  async statusCounts (): Promise<Record<string, number>> {
-    return getStatusCounts(this.view)
-  }
+  async statusCounts (): Promise<Record<string, number>> { return await getStatusCounts(this.view) }
 
   isIndexer (): boolean {
     return this.base.isIndexer

@@ -107,8 +107,8 @@ export async function cancel (p: P2Print, idText: string): Promise<JobChange> {
   const before = await p.job(idText)
   if (before.job.escrow === null || before.job.status === 'open') return await transition(p, before, OP.JOB_CANCEL, async (jobId) => ({ type: OP.JOB_CANCEL, jobId }))
   const escrow = await escrowFor(p, before.job)
-  const { txid } = await escrow.engine.requestCancel(before.job.id)
-  p.event('cancel-signed', { id: jobIdString(before.job.id), txid })
+  const { txid, shipBy, late } = await escrow.engine.requestCancel(before.job.id)
+  p.event('cancel-signed', { id: jobIdString(before.job.id), txid, shipBy: shipBy === null ? null : new Date(shipBy).toISOString(), late })
   await p.market.update()
   await p.escrowSteps(2000)
   const after = (await p.market.getJob(before.job.id)) ?? before

@@ -1,0 +1,131 @@
+// A printer past its ship-by time (issue 15, "a delivery window", its printer side): a deal made with a lead time
+// (an accepted quote) has a ship-by time in market time (lib/escrow/record.ts shipBy: funding timeout + lead time
+// + SHIP_GRACE_DAYS from the acceptance). Past it, the client cancels alone: its cancel signature, then the
+// arbitrator's engine co-signs in the printer's place, and the escrow pays everyone back. Real regtest node, real
+// peers; the printer vanishes (test/vanish.ts), and the hostile cases append raw signatures.
+import test from 'brittle'
+import { drive, jobOn } from './escrow-helpers.js'
+import { escrowSetup, post, confirmed, BOUNTY, type EscrowSetup } from './escrow-setup.js'
+import { vanish, reach, latest, payOut, assertPaid, did, shows, type Check } from './vanish.js'
+import { OP, type JobRecord } from '../lib/schema.js'
+import { shipBy, sigOf, SHIP_GRACE_DAYS } from '../lib/escrow/record.js'
+import { escrowContext, buildFor } from '../lib/escrow/context.js'
+import { arbitratorKey } from '../lib/escrow/actions.js'
+import { signInputs } from '../lib/escrow/psbt-sign.js'
+import { marketTime } from '../lib/market/clock.js'
+import { renderResult, renderEvent } from '../ui/text.js'
+
+const T = { timeout: 240_000 }
+const LEAD_DAYS = 2
+const DAY = 86_400_000
+
+// The printer quotes LEAD_DAYS at the bounty, the client offers it, the printer accepts the offer (stating its price
+// and the terms' revision), and both engines fund it.
+async function fundedDeal (s: EscrowSetup): Promise<Uint8Array> {
+  const id = await post(s)
+  await s.printer.market.append({ type: OP.JOB_QUOTE, jobId: id, priceSats: BOUNTY, leadDays: LEAD_DAYS, material: null, colors: [], note: '' })
+  await reach([s.client.market], id, j => j.quotes === 1, 'the quote reached the client')
+  await s.client.market.append({ type: OP.JOB_OFFER, jobId: id, printer: s.printer.market.writerKey, priceSats: BOUNTY, leadDays: LEAD_DAYS, material: null, colors: [] })
+  await reach([s.printer.market], id, j => j.offer !== null, 'the offer reached the printer')
+  const job = (await jobOn(s.printer.market, id))!.job
+  const escrow = await s.printer.engine.prepareAccept(id)
+  await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: id, escrow, priceSats: BOUNTY, termsRev: job.rev })
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.client.market, s.printer.market, s.arbitrator.market], id, j => j.status === 'active'))
+  return id
+}
+
+// The arbitrator's signature on the cancel, made outside its engine's rule (as a modified client would).
+async function forgedArbitratorCancel (s: EscrowSetup, job: JobRecord, by = s.arbitrator): Promise<void> {
+  const ctx = escrowContext(job, s.chain.network)
+  const psbt = buildFor(ctx, 'cancel', s.chain.network)
+  signInputs(psbt, arbitratorKey(s.arbitrator.wallet), [0])
+  await by.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'cancel', psbt: psbt.toBuffer() })
+}
+
+// Skews every peer's clock past the job's ship-by time and waits for the indexer's market time to get there.
+async function pastShipBy (s: EscrowSetup, job: JobRecord): Promise<void> {
+  const by = shipBy(job)!
+  s.clock.skew = by - Date.now() + 60_000
+  await reach([s.indexer], job.id, () => true, 'the indexer') // the job is there; now the clock
+  const deadline = Date.now() + 60_000
+  while (((await marketTime(s.client.market.view)) ?? 0) < by) {
+    if (Date.now() > deadline) throw new Error('market time did not pass ship-by')
+    await new Promise(resolve => setTimeout(resolve, 200))
+    await s.client.market.update()
+  }
+}
+
+test('late printer: funded with a lead time, the printer vanishes; before ship-by nothing moves, after it the client cancels alone and the arbitrator\'s engine co-signs; everyone paid back', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false })
+  const id = await fundedDeal(s)
+  const job = await latest(s, id)
+  t.is(job.leadDays, LEAD_DAYS, 'the deal carries the quoted lead time')
+  const by = shipBy(job)!
+  t.is(by, job.escrow!.acceptedAt + s.settings.fundingTimeoutSecs * 1000 + (LEAD_DAYS + SHIP_GRACE_DAYS) * DAY, 'ship-by = acceptance + funding timeout + lead time + grace, in market time')
+  // what `escrow ID` shows the client (the record and the chain, rendered as the command line does)
+  const shown = renderResult({ kind: 'escrow', data: { ...(await s.client.engine.describe(job)), id: 'x', status: job.status, confirmed: true, depth: 1, payoutTxid: null } })
+  t.ok(shown.includes(`ship by      ${new Date(by).toISOString()}`), '`escrow ID` shows the ship-by time')
+  const events = [renderEvent('cancel-signed', { id: 'abcdabcd', txid: 'x', shipBy: new Date(by).toISOString(), late: false }), renderEvent('cancel-signed', { id: 'abcdabcd', txid: 'x', shipBy: new Date(by).toISOString(), late: true })]
+  t.ok(/If the printer has not shipped by .* the arbitrator's engine co-signs it instead/.test(String(events[0])) && /past its ship-by time .* co-signs it in the printer's place/.test(String(events[1])), '`job cancel` says what happens before and after ship-by')
+  vanish(s, 'printer')
+
+  const early = await s.client.engine.requestCancel(id)
+  t.is(early.late, false, 'before ship-by the client\'s cancel waits for the printer')
+  await reach([s.arbitrator.market], id, j => sigOf(j.escrow!, 'cancel', 'client') !== undefined, 'the client\'s cancel reached the arbitrator')
+  t.is((await s.arbitrator.engine.step()).filter(r => r.action === 'sign').length, 0, 'the arbitrator\'s engine signs nothing before ship-by')
+  await forgedArbitratorCancel(s, await latest(s, id))
+  await s.arbitrator.market.update()
+  t.is(sigOf((await jobOn(s.arbitrator.market, id))!.job.escrow!, 'cancel', 'arbitrator'), undefined, 'an arbitrator\'s cancel signature before ship-by is refused in apply')
+
+  await pastShipBy(s, job)
+  const reports = await drive(s.chain, [s.arbitrator.engine, s.client.engine], async () => confirmed([s.indexer], id, j => j.escrow?.closed?.kind === 'cancel'))
+  t.ok(reports.some(r => r.action === 'sign' && r.kind === 'cancel' && /ship-by/.test(r.detail ?? '')), 'after ship-by the arbitrator\'s engine co-signed the client\'s cancel')
+  t.ok(did(reports, 'broadcast', 'cancel'), 'and the client\'s engine broadcast it')
+  await assertPaid(t, s, id, { kind: 'cancel' })
+  t.ok(await shows(s, id, j => j.status === 'cancelled'), 'the job is cancelled')
+})
+
+test('late printer, hostile: no ship-by without a lead time; a late ship before the arbitrator signs stands; nobody else signs in the printer\'s place; no ship once the cancel is complete', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: true })
+  // a plain accept (no quote): no lead time, no ship-by, however late
+  const plain = await post(s)
+  await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: plain, escrow: await s.printer.engine.prepareAccept(plain) })
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.client.market, s.printer.market, s.arbitrator.market], plain, j => j.status === 'active'))
+  t.is(shipBy(await latest(s, plain)), null, 'a job accepted as posted has no ship-by time')
+
+  const late = await fundedDeal(s)
+  const shipped = await fundedDeal(s)
+  for (const id of [plain, late, shipped]) await s.client.engine.requestCancel(id)
+  await pastShipBy(s, await latest(s, shipped)) // the latest of the three deals: past its ship-by is past all
+
+  // the printer of `shipped` ships late, before anyone co-signs its cancel
+  const { psbt } = await s.printer.engine.prepareShip(shipped)
+  await s.printer.market.append({ type: OP.JOB_SHIP, jobId: shipped, note: 'late, but shipped', psbt })
+  await reach([s.arbitrator.market, s.indexer], shipped, j => j.status === 'shipped', 'the late ship')
+
+  // the mediator signs the cancel as if it were the arbitrator: its key is not the arbitrator's, nor its writer
+  await forgedArbitratorCancel(s, await latest(s, late), s.mediator)
+  for (const id of [plain, shipped]) await forgedArbitratorCancel(s, await latest(s, id))
+  const reports = await drive(s.chain, [s.arbitrator.engine, s.client.engine], async () => confirmed([s.indexer], late, j => j.escrow?.closed?.kind === 'cancel'))
+  t.is(reports.filter(r => r.action === 'sign' && r.kind === 'cancel').length, 1, 'the arbitrator\'s engine co-signed one cancel: the late printer\'s')
+  const view = async (id: Uint8Array): Promise<JobRecord> => (await jobOn(s.client.market, id))!.job
+  t.is(sigOf((await view(plain)).escrow!, 'cancel', 'arbitrator'), undefined, 'no arbitrator\'s cancel on a job without a lead time')
+  t.is(sigOf((await view(shipped)).escrow!, 'cancel', 'arbitrator'), undefined, 'nor on a job shipped late before it')
+  t.is((await view(shipped)).status, 'shipped', 'the late ship stands')
+  await payOut(s, late, [s.client.engine])
+  await assertPaid(t, s, late, { kind: 'cancel' })
+
+  // a fourth deal: the cancel completes (client + arbitrator), then the printer's ship is refused
+  const fourth = await fundedDeal(s)
+  await s.client.engine.requestCancel(fourth)
+  s.clock.skew = shipBy(await latest(s, fourth))! - Date.now() + 60_000
+  await drive(s.chain, [s.arbitrator.engine], async () => confirmed([s.printer.market], fourth, j => sigOf(j.escrow!, 'cancel', 'arbitrator') !== undefined))
+  const refused = await s.printer.engine.prepareShip(fourth).then(() => null, (err: Error) => err)
+  t.ok(refused !== null, `the printer's engine refuses to ship a cancelled deal (${refused?.message})`)
+  const ctx = escrowContext(await latest(s, fourth), s.chain.network)
+  const ship = buildFor(ctx, 'complete', s.chain.network)
+  s.printer.wallet.signEscrow(ship, ctx.id, 'printer')
+  await s.printer.market.append({ type: OP.JOB_SHIP, jobId: fourth, note: 'too late', psbt: ship.toBuffer() })
+  await s.printer.market.update()
+  t.is((await jobOn(s.printer.market, fourth))!.job.status, 'active', 'a ship written once the cancel is complete is refused in apply')
+})
