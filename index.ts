@@ -77,6 +77,7 @@ const OPTIONS = {
   'funding-depth': { type: 'string' },
   'funding-timeout': { type: 'string' },
   'refund-delay': { type: 'string' },
+  'delivery-window': { type: 'string' },
   'admission-bits': { type: 'string' },
   'blind-peer': { type: 'string', multiple: true },
   'blind-peers': { type: 'string' },
@@ -194,7 +195,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'info': tooMany(2); return (await load.market()).marketInfoCommand(ctx)
         case 'settings':
           tooMany(2)
-          return (await load.escrow()).marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, mediator: values.mediator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'], admissionBits: values['admission-bits'], blindPeers: values['blind-peers'] })
+          return (await load.escrow()).marketSettings(ctx, { chain: values.chain, arbitrator: values.arbitrator, mediator: values.mediator, arbitrationFee: values['arbitration-fee'], depositPct: values.deposit, fundingDepth: values['funding-depth'], fundingTimeout: values['funding-timeout'], refundDelay: values['refund-delay'], admissionBits: values['admission-bits'], deliveryWindow: values['delivery-window'], blindPeers: values['blind-peers'] })
         case 'indexers': return (await load.market()).marketIndexers(ctx, arg, pos.slice(3))
         default: throw USAGE(`unknown command \`market ${sub ?? ''}\`: use market create, market join KEY, market info, market settings or market indexers`)
       }

@@ -11,7 +11,7 @@ export type { Material, Status } from './schema/common.js'
 export { MODEL_KINDS, fileRef } from './schema/job.js'
 export type { JobFields, JobPatch, FileKind, FileSummary, FileRef } from './schema/job.js'
 export {
-  CHAINS, SETTINGS_BOUNDS, DEFAULT_SETTINGS, SIGN_KINDS, PAID_KINDS, WINNERS, SIGNER_ROLES,
+  CHAINS, SETTINGS_BOUNDS, DEFAULT_SETTINGS, DEFAULT_DELIVERY_DAYS, SIGN_KINDS, PAID_KINDS, WINNERS, SIGNER_ROLES,
   marketSettings, escrowParty, escrowRecord
 } from './schema/escrow.js'
 export type {

@@ -42,13 +42,15 @@ async function forgedArbitratorCancel (s: EscrowSetup, job: JobRecord, by = s.ar
   await by.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'cancel', psbt: psbt.toBuffer() })
 }
 
-// Skews every peer's clock past the job's ship-by time and waits for the indexer's market time to get there.
-async function pastShipBy (s: EscrowSetup, job: JobRecord): Promise<void> {
+// Skews every peer's clock past the job's ship-by time (or, with a negative `extra`, to just before it) and waits for
+// the indexer's market time to get there.
+async function pastShipBy (s: EscrowSetup, job: JobRecord, extra = 60_000): Promise<void> {
   const by = shipBy(job)!
-  s.clock.skew = by - Date.now() + 60_000
+  s.clock.skew = by - Date.now() + extra
   await reach([s.indexer], job.id, () => true, 'the indexer') // the job is there; now the clock
   const deadline = Date.now() + 60_000
-  while (((await marketTime(s.client.market.view)) ?? 0) < by) {
+  const target = extra >= 0 ? by : by + extra - 60_000
+  while (((await marketTime(s.client.market.view)) ?? 0) < target) {
     if (Date.now() > deadline) throw new Error('market time did not pass ship-by')
     await new Promise(resolve => setTimeout(resolve, 200))
     await s.client.market.update()
@@ -61,7 +63,8 @@ test('late printer: funded with a lead time, the printer vanishes; before ship-b
   const job = await latest(s, id)
   t.is(job.leadDays, LEAD_DAYS, 'the deal carries the quoted lead time')
   const by = shipBy(job)!
-  t.is(by, job.escrow!.acceptedAt + s.settings.fundingTimeoutSecs * 1000 + (LEAD_DAYS + SHIP_GRACE_DAYS) * DAY, 'ship-by = acceptance + funding timeout + lead time + grace, in market time')
+  t.is(SHIP_GRACE_DAYS, 3, 'the grace after the lead time is 3 days')
+  t.is(by, job.escrow!.acceptedAt + s.settings.fundingTimeoutSecs * 1000 + (LEAD_DAYS + 3) * DAY, 'ship-by = acceptance + funding timeout + lead time + grace, in market time')
   // what `escrow ID` shows the client (the record and the chain, rendered as the command line does)
   const shown = renderResult({ kind: 'escrow', data: { ...(await s.client.engine.describe(job)), id: 'x', status: job.status, confirmed: true, depth: 1, payoutTxid: null } })
   t.ok(shown.includes(`ship by      ${new Date(by).toISOString()}`), '`escrow ID` shows the ship-by time')
@@ -76,6 +79,12 @@ test('late printer: funded with a lead time, the printer vanishes; before ship-b
   await forgedArbitratorCancel(s, await latest(s, id))
   await s.arbitrator.market.update()
   t.is(sigOf((await jobOn(s.arbitrator.market, id))!.job.escrow!, 'cancel', 'arbitrator'), undefined, 'an arbitrator\'s cancel signature before ship-by is refused in apply')
+  // a minute before ship-by: still nothing
+  await pastShipBy(s, job, -60_000)
+  t.is((await s.arbitrator.engine.step()).filter(r => r.action === 'sign').length, 0, 'a minute before ship-by the arbitrator\'s engine signs nothing')
+  await forgedArbitratorCancel(s, await latest(s, id))
+  await s.arbitrator.market.update()
+  t.is(sigOf((await jobOn(s.arbitrator.market, id))!.job.escrow!, 'cancel', 'arbitrator'), undefined, 'nor does apply take one written by hand')
 
   await pastShipBy(s, job)
   const reports = await drive(s.chain, [s.arbitrator.engine, s.client.engine], async () => confirmed([s.indexer], id, j => j.escrow?.closed?.kind === 'cancel'))
@@ -85,8 +94,8 @@ test('late printer: funded with a lead time, the printer vanishes; before ship-b
   t.ok(await shows(s, id, j => j.status === 'cancelled'), 'the job is cancelled')
 })
 
-test('late printer, hostile: no ship-by without a lead time; a late ship before the arbitrator signs stands; nobody else signs in the printer\'s place; no ship once the cancel is complete', T, async (t: Check) => {
-  const s = await escrowSetup(t, { mediator: true })
+test('late printer, hostile: no ship-by without a lead time; a late ship stands only while the client has not cancelled; no ship and no printer\'s dispute once it has; nobody else signs in the printer\'s place', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: true, clientCoins: [400_000n, 400_000n, 400_000n, 400_000n], printerCoins: [60_000n, 60_000n, 60_000n, 60_000n] })
   // a plain accept (no quote): no lead time, no ship-by, however late
   const plain = await post(s)
   await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: plain, escrow: await s.printer.engine.prepareAccept(plain) })
@@ -95,37 +104,38 @@ test('late printer, hostile: no ship-by without a lead time; a late ship before 
 
   const late = await fundedDeal(s)
   const shipped = await fundedDeal(s)
-  for (const id of [plain, late, shipped]) await s.client.engine.requestCancel(id)
-  await pastShipBy(s, await latest(s, shipped)) // the latest of the three deals: past its ship-by is past all
+  const uncancelled = await fundedDeal(s)
+  for (const id of [plain, late]) await s.client.engine.requestCancel(id)
+  await reach([s.printer.market, s.indexer], late, j => sigOf(j.escrow!, 'cancel', 'client') !== undefined, 'the client\'s cancel')
+  await pastShipBy(s, await latest(s, uncancelled)) // the latest of the deals: past its ship-by is past all
 
-  // the printer of `shipped` ships late, before anyone co-signs its cancel
+  // the printer of `shipped` ships late: its client had not cancelled, so the ship stands
   const { psbt } = await s.printer.engine.prepareShip(shipped)
   await s.printer.market.append({ type: OP.JOB_SHIP, jobId: shipped, note: 'late, but shipped', psbt })
   await reach([s.arbitrator.market, s.indexer], shipped, j => j.status === 'shipped', 'the late ship')
+  // the printer of `late` tries the same after its client cancelled: its engine refuses, apply refuses one by hand,
+  // and a dispute of the printer's (to keep the money locked) too
+  const refused = await s.printer.engine.prepareShip(late).then(() => null, (err: Error) => err)
+  t.ok(refused !== null && /ship-by/.test(refused.message), `the printer's engine refuses to ship past ship-by once the client cancelled (${refused?.message})`)
+  const ctx = escrowContext(await latest(s, late), s.chain.network)
+  const ship = buildFor(ctx, 'complete', s.chain.network)
+  s.printer.wallet.signEscrow(ship, ctx.id, 'printer')
+  await s.printer.market.append({ type: OP.JOB_SHIP, jobId: late, note: 'too late', psbt: ship.toBuffer() })
+  await s.printer.market.append({ type: OP.JOB_DISPUTE, jobId: late, reason: 'let us talk instead' })
 
   // the mediator signs the cancel as if it were the arbitrator: its key is not the arbitrator's, nor its writer
   await forgedArbitratorCancel(s, await latest(s, late), s.mediator)
-  for (const id of [plain, shipped]) await forgedArbitratorCancel(s, await latest(s, id))
+  for (const id of [plain, shipped, uncancelled]) await forgedArbitratorCancel(s, await latest(s, id))
   const reports = await drive(s.chain, [s.arbitrator.engine, s.client.engine], async () => confirmed([s.indexer], late, j => j.escrow?.closed?.kind === 'cancel'))
   t.is(reports.filter(r => r.action === 'sign' && r.kind === 'cancel').length, 1, 'the arbitrator\'s engine co-signed one cancel: the late printer\'s')
   const view = async (id: Uint8Array): Promise<JobRecord> => (await jobOn(s.client.market, id))!.job
+  t.ok(!(await view(late)).history.some(h => h.action === OP.JOB_SHIP || h.action === OP.JOB_DISPUTE), 'the printer\'s ship and dispute written after the client\'s cancel past ship-by were refused in apply')
   t.is(sigOf((await view(plain)).escrow!, 'cancel', 'arbitrator'), undefined, 'no arbitrator\'s cancel on a job without a lead time')
-  t.is(sigOf((await view(shipped)).escrow!, 'cancel', 'arbitrator'), undefined, 'nor on a job shipped late before it')
+  t.is(sigOf((await view(shipped)).escrow!, 'cancel', 'arbitrator'), undefined, 'nor on a job shipped late before the client cancelled')
+  t.is(sigOf((await view(uncancelled)).escrow!, 'cancel', 'arbitrator'), undefined, 'nor on one whose client has not signed the cancel')
   t.is((await view(shipped)).status, 'shipped', 'the late ship stands')
   await payOut(s, late, [s.client.engine])
   await assertPaid(t, s, late, { kind: 'cancel' })
-
-  // a fourth deal: the cancel completes (client + arbitrator), then the printer's ship is refused
-  const fourth = await fundedDeal(s)
-  await s.client.engine.requestCancel(fourth)
-  s.clock.skew = shipBy(await latest(s, fourth))! - Date.now() + 60_000
-  await drive(s.chain, [s.arbitrator.engine], async () => confirmed([s.printer.market], fourth, j => sigOf(j.escrow!, 'cancel', 'arbitrator') !== undefined))
-  const refused = await s.printer.engine.prepareShip(fourth).then(() => null, (err: Error) => err)
-  t.ok(refused !== null, `the printer's engine refuses to ship a cancelled deal (${refused?.message})`)
-  const ctx = escrowContext(await latest(s, fourth), s.chain.network)
-  const ship = buildFor(ctx, 'complete', s.chain.network)
-  s.printer.wallet.signEscrow(ship, ctx.id, 'printer')
-  await s.printer.market.append({ type: OP.JOB_SHIP, jobId: fourth, note: 'too late', psbt: ship.toBuffer() })
-  await s.printer.market.update()
-  t.is((await jobOn(s.printer.market, fourth))!.job.status, 'active', 'a ship written once the cancel is complete is refused in apply')
+  const after = await s.printer.engine.prepareShip(late).then(() => null, (err: Error) => err)
+  t.ok(after !== null, `once paid back, the printer's engine still refuses to ship (${after?.message})`)
 })

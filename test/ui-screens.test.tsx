@@ -84,7 +84,7 @@ async function typeText (r: { stdin: In, lastFrame: () => string }, text: string
 interface Fake extends AppCore { calls: string[], emit: () => void }
 
 function settingsOf (chain: SettingsJSON['chain']): SettingsJSON {
-  return { chain, arbitrators: chain === '' ? [] : [{ id: ME, pubkey: '02' + 'ab'.repeat(32) }], mediators: [], depositPct: 15, arbitrationFeePct: 5, fundingDepth: 1, fundingTimeoutSecs: 86_400, refundDelayBlocks: 4320, admissionBits: 0, blindPeers: [] }
+  return { chain, arbitrators: chain === '' ? [] : [{ id: ME, pubkey: '02' + 'ab'.repeat(32) }], mediators: [], depositPct: 15, arbitrationFeePct: 5, fundingDepth: 1, fundingTimeoutSecs: 86_400, refundDelayBlocks: 4320, admissionBits: 0, blindPeers: [], deliveryDays: 14 }
 }
 
 function fakeCore (o: { creator?: boolean, detailFails?: boolean, escrows?: number } = {}): Fake {

@@ -104,7 +104,7 @@ Wallet (Bitcoin; --chain mainnet|testnet|signet|regtest, default testnet or the 
 
 Escrow (in a market whose creator set a chain; needs --bitcoin-rpc or --esplora)
   market settings [--chain C] [--arbitrator ID:PUBKEY]... [--mediator ID]... [--arbitration-fee PCT]
-                  [--funding-depth N] [--funding-timeout SECS] [--refund-delay BLOCKS] [--admission-bits N]
+                  [--funding-depth N] [--funding-timeout SECS] [--refund-delay BLOCKS] [--admission-bits N] [--delivery-window DAYS]
                   [--blind-peers KEY,KEY|none]
                                 (the market's creator)
   escrow ID                     address, amounts, who signed, txids, depth, each path's payout, deadlines
@@ -260,6 +260,8 @@ function renderEscrow (d: EscrowView): string {
   if (Array.isArray(d.refundClaims) && d.refundClaims.length > 0 && d.payout == null) lines.push(`  refund       reported paid by the ${(d.refundClaims as string[]).join(' and the ')} (a claim: each peer checks its own Bitcoin node)`)
   if (d.ruling != null) lines.push(`  ruling       the printer gets ${d.ruling.printerPct} % of the bounty, the client the rest`)
   lines.push(`  deadlines    lapses if unfunded at ${String(d.deadlines?.lapseAt)}; refund valid from block ${d.deadlines?.lockHeight ?? '—'}${d.deadlines?.tipHeight != null ? ` (tip ${String(d.deadlines.tipHeight)})` : ''}`)
+  if (d.deadlines?.releaseAt != null) lines.push(`  release at   ${String(d.deadlines.releaseAt)} (market time: the client's ${String(d.deadlines.deliveryDays)}-day delivery window after the ship; unless the client completes or disputes first, the printer is paid then, the arbitrator's engine co-signing)${d.releasedByArbitrator === true ? ' — the arbitrator co-signed the payout' : ''}`)
+  else if ((d.deadlines?.deliveryDays ?? 0) > 0) lines.push(`  delivery     the client has ${String(d.deadlines.deliveryDays)} days after the ship to complete or dispute; then the printer is paid`)
   if (d.deadlines?.shipBy != null) lines.push(`  ship by      ${String(d.deadlines.shipBy)} (market time: the lead time + ${SHIP_GRACE_DAYS} days' grace; after it the client may cancel alone, the arbitrator's engine co-signing)${d.cancelSignedByArbitrator === true ? ' — the arbitrator co-signed the cancel' : ''}`)
   for (const p of (d.paths ?? []) as Array<{ kind: string, outputs: Array<{ role: string, valueSats: string }>, feeSats: string }>) {
     lines.push(`  if ${p.kind.padEnd(9)}  ${p.outputs.map(o => `${o.role} ${sats(o.valueSats)}`).join(', ')} (miner fee ${p.feeSats} sat)`)
@@ -316,6 +318,7 @@ function renderSettings (s: SettingsJSON): string {
     `  mediators       ${s.mediators.length === 0 ? 'none named (disputes go straight to the arbitrator)' : s.mediators.join(', ')}`,
     `  deposits        ${s.depositPct} % of the bounty from each side; arbitration fee ${s.arbitrationFeePct} %`,
     `  funding         ${s.fundingDepth} confirmation(s), within ${Math.round(s.fundingTimeoutSecs / 60)} min of the acceptance; refund after ${s.refundDelayBlocks} blocks`,
+    `  delivery        the client has ${s.deliveryDays} days after a ship to complete or dispute; then the printer is paid`,
     `  blind peers     ${s.blindPeers.length === 0 ? 'none named (peers may use their own: --blind-peer)' : s.blindPeers.join(', ')}`,
     `  new writers     ${s.admissionBits === 0 ? 'admitted on their first op (no work asked)' : `prove ${s.admissionBits} bits of work (about 2^${s.admissionBits} hashes) before their first op`}`
   ].join('\n')
@@ -391,6 +394,8 @@ function renderJob (j: JobJSON & { shared?: boolean }): string {
   if (j.notes.length > 0) lines.push(`  notes     ${j.notes}`)
   if (j.file !== null) lines.push(`  model     ${j.file.name} (${j.file.byteLength} bytes): ${summaryLine(j.file.summary)}`)
   if (j.dispute !== null) lines.push('  dispute', ...disputeLines(j.dispute, '    ', j.status))
+  const release = j.escrow?.deadlines?.releaseAt ?? null
+  if (release !== null && j.status === 'shipped') lines.push(`  release   the printer is paid at ${release} (market time) unless the client completes or disputes before`)
   lines.push('  history')
   for (const h of j.history) {
     lines.push(`    ${h.at}  ${h.action.padEnd(13)} ${h.from ?? '—'} → ${h.to}  by ${shortId(h.by)}${h.note.length > 0 ? `  "${h.note}"` : ''}`)

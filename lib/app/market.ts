@@ -15,7 +15,7 @@ import { friendly } from './details.js'
 import type { KnownMarket, MarketDetail, MarketsCore, SettingsDraft, SettingsErrors } from './types.js'
 
 type Bounded = keyof typeof SETTINGS_BOUNDS
-const NUMBERS: Array<[Bounded, string]> = [['depositPct', 'the deposit'], ['arbitrationFeePct', 'the arbitration fee'], ['fundingDepth', 'the funding depth'], ['fundingTimeoutSecs', 'the funding timeout'], ['refundDelayBlocks', 'the refund delay'], ['admissionBits', 'the admission work']]
+const NUMBERS: Array<[Bounded, string]> = [['depositPct', 'the deposit'], ['arbitrationFeePct', 'the arbitration fee'], ['fundingDepth', 'the funding depth'], ['fundingTimeoutSecs', 'the funding timeout'], ['refundDelayBlocks', 'the refund delay'], ['admissionBits', 'the admission work'], ['deliveryDays', 'the delivery window']]
 const NOT_AN_ID = 'is not a peer\'s ID (the 52-character id `p2print id` shows on that peer)'
 
 export function settingsDraft (s: SettingsJSON): SettingsDraft {
@@ -29,6 +29,7 @@ export function settingsDraft (s: SettingsJSON): SettingsDraft {
     fundingTimeoutSecs: String(s.fundingTimeoutSecs),
     refundDelayBlocks: String(s.refundDelayBlocks),
     admissionBits: String(s.admissionBits),
+    deliveryDays: String(s.deliveryDays),
     blindPeers: s.blindPeers.join(' ')
   }
 }

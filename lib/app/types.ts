@@ -227,7 +227,7 @@ export interface MarketDetail {
 
 export interface KnownMarket { key: string, created: boolean, open: boolean, name: string | null } // name: of the open one
 
-export interface SettingsDraft { chain: string, arbitrators: string, mediators: string, depositPct: string, arbitrationFeePct: string, fundingDepth: string, fundingTimeoutSecs: string, refundDelayBlocks: string, admissionBits: string, blindPeers: string }
+export interface SettingsDraft { chain: string, arbitrators: string, mediators: string, depositPct: string, arbitrationFeePct: string, fundingDepth: string, fundingTimeoutSecs: string, refundDelayBlocks: string, admissionBits: string, deliveryDays: string, blindPeers: string }
 export type SettingsErrors = Partial<Record<keyof SettingsDraft, string>>
 
 export interface MarketsCore {

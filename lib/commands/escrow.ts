@@ -42,6 +42,7 @@ export interface SettingsFlags {
   fundingTimeout?: string
   refundDelay?: string
   admissionBits?: string
+  deliveryWindow?: string
   blindPeers?: string // KEY,KEY or none
 }
 
@@ -76,7 +77,8 @@ export async function marketSettings (ctx: Ctx, flags: SettingsFlags): Promise<R
     fundingDepth: count(flags.fundingDepth, '--funding-depth', ...b.fundingDepth),
     fundingTimeoutSecs: count(flags.fundingTimeout, '--funding-timeout', ...b.fundingTimeoutSecs),
     refundDelayBlocks: count(flags.refundDelay, '--refund-delay', ...b.refundDelayBlocks),
-    admissionBits: parseAdmissionBits(flags.admissionBits)
+    admissionBits: parseAdmissionBits(flags.admissionBits),
+    deliveryDays: count(flags.deliveryWindow, '--delivery-window', ...b.deliveryDays)
   }
   return withMarket(ctx, async (p) => ({ kind: 'settings', data: settingsJSON(await p.setSettings({ ...patch, chain: flags.chain as MarketSettings['chain'] | undefined, arbitrators, mediators, blindPeers })) }))
 }

@@ -13,7 +13,7 @@ import { combine, finalize, signInputs } from './psbt-sign.js'
 import { effectiveFeeRate } from './fees.js'
 import { DEADLINES } from '../disputes/apply.js'
 import { escrowContext, buildFor, MAX_MEDIATOR_FEE_PCT } from './context.js'
-import { sigOf, cancelAllowed, cancelAgreed, lateCancelDue, shipBy } from './record.js'
+import { sigOf, cancelAllowed, cancelAgreed, lateCancelDue, lateCancelOpen, releaseDue, releaseAt, shipBy } from './record.js'
 import { unpayablePath, minPayableBounty, keyBindingHash } from './verify.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
 import { BAD_ESCROW, NOT_ALLOWED, BAD_TRANSITION } from '../errors.js'
@@ -97,6 +97,7 @@ export async function prepareShip (engine: EscrowEngine, jobId: Uint8Array | str
   // the print arrived
   if (sigOf(job.escrow as EscrowRecord, 'cancel', 'printer') !== undefined) throw NOT_ALLOWED('you signed a cancel of this job, and a signature cannot be withdrawn: with it the client could take the bounty back after delivery. Do not ship; ask the client to sign the cancel too (`job cancel`), or open a dispute')
   if (cancelAgreed(job)) throw NOT_ALLOWED(sigOf(job.escrow as EscrowRecord, 'cancel', 'arbitrator') !== undefined ? 'you are past this job\'s ship-by time and the client cancelled it: the arbitrator co-signed the cancel, everyone is being paid back. Do not ship' : 'both sides signed the cancel of this job: it is being paid back. Do not ship')
+  if (lateCancelOpen(job, await engine.market.clock())) throw NOT_ALLOWED('you are past this job\'s ship-by time and the client has cancelled it: the arbitrator\'s engine co-signs the cancel and everyone is paid back. Do not ship')
   const ctx = escrowContext(job, engine.network)
   const why = await unfunded(engine, job)
   if (why !== null) throw BAD_ESCROW(`do not ship${why.startsWith('the escrow output') ? '' : ' yet'}: ${why}`)
@@ -143,17 +144,26 @@ export async function requestCancel (engine: EscrowEngine, jobId: Uint8Array | s
   return { txid: unsignedTx(psbt).getId(), shipBy: by, late: by !== null && (await engine.market.clock()).passed(by, 0) }
 }
 
-// The arbitrator's one act without a person: co-signing the cancel the client signed on a job whose printer is past
-// its ship-by time (record.ts lateCancelDue), rebuilt from the record like every payout. Whether it signed.
-export async function signLateCancel (engine: EscrowEngine, job: JobRecord): Promise<boolean> {
-  if (!lateCancelDue(job, await engine.market.clock())) return false
+// The arbitrator's two acts without a person, each rebuilt from a confirmed record like every payout: co-signing the
+// cancel the client signed on a job whose printer is past its ship-by time (record.ts lateCancelDue), and the
+// complete payout the printer signed once the client's delivery window is over without a dispute (releaseDue).
+// Market time from the confirmed view only (no op it has not seen can then be ordered before the deadline), and
+// never before this machine's own clock agrees: a market time run ahead by its indexers cannot hurry it. Which
+// payout it signed, or null.
+export async function signInPlace (engine: EscrowEngine, job: JobRecord): Promise<'cancel' | 'complete' | null> {
+  const clock = await engine.market.confirmedClock()
+  if (clock === null) return null
+  const kind = lateCancelDue(job, clock) ? 'cancel' : releaseDue(job, clock) ? 'complete' : null
+  const due = kind === 'cancel' ? shipBy(job) : kind === 'complete' ? releaseAt(job) : null
+  if (kind === null || due === null || engine.now() < due) return null
   const key = arbitratorKey(engine.wallet)
-  if (!bytesEqual(key.publicKey, (job.escrow as EscrowRecord).arbitratorPubkey)) return false
+  if (!bytesEqual(key.publicKey, (job.escrow as EscrowRecord).arbitratorPubkey)) return null
   const ctx = escrowContext(job, engine.network)
-  engine.verified(ctx, sigOf(ctx.e, 'cancel', 'client')!, 'client') // the client's signature is on this very cancel
-  const psbt = buildFor(ctx, 'cancel', engine.network)
+  const party = kind === 'cancel' ? 'client' : 'printer'
+  engine.verified(ctx, sigOf(ctx.e, kind, party)!, party) // the party's signature is on this very payout
+  const psbt = buildFor(ctx, kind, engine.network)
   signInputs(psbt, key, [0])
-  return await engine.appendOnce(job, 'sign:cancel-late', { type: OP.ESCROW_SIGN, jobId: job.id, kind: 'cancel', psbt: psbt.toBuffer() })
+  return await engine.appendOnce(job, `sign:${kind}-in-place`, { type: OP.ESCROW_SIGN, jobId: job.id, kind, psbt: psbt.toBuffer() }) ? kind : null
 }
 
 // The arbitrator rules a disputed job (once mediation has ended: lib/disputes): signs the ruling payout — the

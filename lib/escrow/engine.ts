@@ -109,13 +109,16 @@ export class EscrowEngine {
     if (this.settled === null) this.settled = await settledEscrows(this.wallet.dir)
     const out: StepReport[] = []
     for (const { id, role } of await escrowsOf(this.market.view, this.me)) {
-      // the arbitrator acts when a person rules, and by itself only on a late printer's cancel; a mediator holds no key
+      // the arbitrator acts when a person rules, and by itself only on a late printer's cancel or a release after the
+      // delivery window (actions.ts signInPlace); a mediator holds no key
       if (role !== 'client' && role !== 'printer' && role !== 'arbitrator') continue
       const v = await this.market.getJob(id)
       if (v === null || v.job.escrow == null) continue
       try {
         if (role === 'arbitrator') {
-          if (v.confirmed && await actions.signLateCancel(this, v.job)) out.push({ jobId: jobIdString(id), action: 'sign', kind: 'cancel', detail: 'the printer is past its ship-by time: the arbitrator co-signs the client\'s cancel' })
+          const signed = v.confirmed ? await actions.signInPlace(this, v.job) : null
+          if (signed === 'cancel') out.push({ jobId: jobIdString(id), action: 'sign', kind: 'cancel', detail: 'the printer is past its ship-by time: the arbitrator co-signs the client\'s cancel' })
+          if (signed === 'complete') out.push({ jobId: jobIdString(id), action: 'sign', kind: 'complete', detail: 'the client\'s delivery window is over without a dispute: the arbitrator co-signs the printer\'s payout' })
           continue
         }
         await this.stepJob(v.job, v.confirmed, out)

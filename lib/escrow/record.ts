@@ -10,11 +10,14 @@ export function sigOf (e: EscrowRecord, kind: SignKind, role: SignerRole): Escro
   return e.sigs.find(s => s.kind === kind && s.role === role)
 }
 
-// Both parties' signatures of a kind, when they are for the same transaction. A cancel is also complete with the
-// client's and the arbitrator's: apply takes the arbitrator's only for a printer past its ship-by time (lateCancelDue).
+// Both parties' signatures of a kind, when they are for the same transaction. The arbitrator's signature stands in
+// for one party's in two cases only, each checked in apply: a cancel of a printer past its ship-by time
+// (lateCancelDue: the client's and the arbitrator's) and the complete payout once the client's delivery window
+// has passed without a dispute (releaseDue: the printer's and the arbitrator's).
 export function pairOf (e: EscrowRecord, kind: SignKind): [EscrowSig, EscrowSig] | null {
-  const c = sigOf(e, kind, 'client')
-  const p = sigOf(e, kind, 'printer') ?? (kind === 'cancel' ? sigOf(e, 'cancel', 'arbitrator') : undefined)
+  const arb = kind === 'cancel' || kind === 'complete' ? sigOf(e, kind, 'arbitrator') : undefined
+  const c = sigOf(e, kind, 'client') ?? (kind === 'complete' ? arb : undefined)
+  const p = sigOf(e, kind, 'printer') ?? (kind === 'cancel' ? arb : undefined)
   if (c === undefined || p === undefined || !b4a.equals(c.txid, p.txid)) return null
   return [c, p]
 }
@@ -35,13 +38,42 @@ export function shipBy (job: Pick<JobRecord, 'escrow' | 'leadDays'>): number | n
 
 // Whether the arbitrator may co-sign the client's cancel now: the job is funded and not shipped, its ship-by time
 // has passed in market time, the client signed the cancel and the printer did not (and nothing else settled it).
-export function lateCancelDue (job: Pick<JobRecord, 'status' | 'escrow' | 'leadDays'>, now: { passed: (start: number, ms: number) => boolean }): boolean {
+export function lateCancelDue (job: Pick<JobRecord, 'status' | 'escrow' | 'leadDays'>, now: Passed): boolean {
+  const e = job.escrow ?? null
+  return e !== null && lateCancelOpen(job, now) && sigOf(e, 'cancel', 'printer') === undefined && sigOf(e, 'cancel', 'arbitrator') === undefined
+}
+
+// Past ship-by, unshipped, the client's cancel in: from here apply takes no ship and no dispute of the printer's, so
+// nothing ordered after the arbitrator's signature (which the chain accepts whatever apply says) can contradict it.
+export function lateCancelOpen (job: Pick<JobRecord, 'status' | 'escrow' | 'leadDays'>, now: Passed): boolean {
   const e = job.escrow ?? null
   const by = shipBy(job)
   if (e === null || by === null || job.status !== 'active' || e.fundingTxid === null || e.closed !== null) return false
-  if (!now.passed(e.acceptedAt, by - e.acceptedAt)) return false
-  const c = sigOf(e, 'cancel', 'client')
-  return c !== undefined && sigOf(e, 'cancel', 'printer') === undefined && sigOf(e, 'cancel', 'arbitrator') === undefined
+  return now.passed(e.acceptedAt, by - e.acceptedAt) && sigOf(e, 'cancel', 'client') !== undefined
+}
+
+type Passed = { passed: (start: number, ms: number) => boolean }
+
+// The client's delivery window: a deal accepted with one (schema v9: the market's `deliveryDays`, copied at the
+// accept) and shipped has a release time, shippedAt (market time at the ship) + the window. null: no window.
+export function releaseAt (job: Pick<JobRecord, 'deliveryDays' | 'shippedAt'>): number | null {
+  const days = job.deliveryDays ?? 0
+  const at = job.shippedAt ?? 0
+  return days <= 0 || at <= 0 ? null : at + days * DAY_MS
+}
+
+// Whether the window is over: the client may no longer dispute the shipped job, and the printer's payout is due.
+export function windowOver (job: Pick<JobRecord, 'status' | 'deliveryDays' | 'shippedAt'>, now: Passed): boolean {
+  const at = releaseAt(job)
+  return job.status === 'shipped' && at !== null && now.passed(job.shippedAt ?? 0, at - (job.shippedAt ?? 0))
+}
+
+// Whether the arbitrator may co-sign the complete payout in the client's place: shipped, funded, the window over, the
+// printer's signature in (it came with the ship), neither the client's nor an earlier arbitrator's.
+export function releaseDue (job: Pick<JobRecord, 'status' | 'escrow' | 'deliveryDays' | 'shippedAt'>, now: Passed): boolean {
+  const e = job.escrow ?? null
+  if (e === null || e.fundingTxid === null || e.closed !== null || !windowOver(job, now)) return false
+  return sigOf(e, 'complete', 'printer') !== undefined && sigOf(e, 'complete', 'client') === undefined && sigOf(e, 'complete', 'arbitrator') === undefined
 }
 
 // The client or the printer of the job, or null for anyone else.

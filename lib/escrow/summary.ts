@@ -8,7 +8,7 @@ import { escrowAmounts, type PayoutOutput } from './amounts.js'
 import { escrowAddress, toHex } from './script.js'
 import { buildPayout, addressOf } from './psbt.js'
 import { escrowContext, expectedFor, type EscrowCtx } from './context.js'
-import { sigOf, pairOf, rulingPrinterPct, agreedPayout, shipBy } from './record.js'
+import { sigOf, pairOf, rulingPrinterPct, agreedPayout, shipBy, releaseAt } from './record.js'
 
 export type EscrowState =
   | 'awaiting-proposal' | 'awaiting-refund-signatures' | 'awaiting-funding-signatures' | 'funding'
@@ -34,8 +34,11 @@ export interface EscrowSummary {
   agreed: { kind: string, txid: string } | null
   payout: { kind: string, txid: string } | null
   refundClaims: string[] // parties that said the refund is paid (a claim: each engine checks its own node)
-  deadlines: { lapseAt: string, lockHeight: number | null, tipHeight: number | null, shipBy?: string | null }
+  // releaseAt: the end of the client's delivery window after a ship (then the printer is paid); deliveryDays: its
+  // length in the deal (0: none, a deal accepted before schema v9)
+  deadlines: { lapseAt: string, lockHeight: number | null, tipHeight: number | null, shipBy?: string | null, releaseAt?: string | null, deliveryDays?: number }
   cancelSignedByArbitrator?: boolean // the arbitrator co-signed the client's cancel: the printer was past ship-by
+  releasedByArbitrator?: boolean // the arbitrator co-signed the printer's payout: the delivery window ended
 }
 
 // What the record says about a job's escrow, without the chain (job JSON uses it). null for a job without escrow.
@@ -78,6 +81,7 @@ export function summarizeEscrow (job: JobRecord, network: bitcoin.Network | null
   }
   const agreed = agreedPayout(job)
   const by = shipBy(job)
+  const release = releaseAt(job)
   return {
     state,
     address: ctx !== null && network !== null ? escrowAddress(ctx.script, network) : null,
@@ -95,7 +99,8 @@ export function summarizeEscrow (job: JobRecord, network: bitcoin.Network | null
     agreed: agreed === null ? null : { kind: agreed.kind, txid: toHex(agreed.sigs[0].txid) },
     payout: e.closed === null ? null : { kind: e.closed.kind, txid: toHex(e.closed.txid) },
     refundClaims: job.claims.filter(c => c.kind === 'refund').map(c => c.role),
-    deadlines: { lapseAt: new Date(e.acceptedAt + e.fundingTimeoutSecs * 1000).toISOString(), lockHeight: e.client?.lockHeight ?? null, tipHeight: null, shipBy: by === null ? null : new Date(by).toISOString() },
-    cancelSignedByArbitrator: sigOf(e, 'cancel', 'arbitrator') !== undefined
+    deadlines: { lapseAt: new Date(e.acceptedAt + e.fundingTimeoutSecs * 1000).toISOString(), lockHeight: e.client?.lockHeight ?? null, tipHeight: null, shipBy: by === null ? null : new Date(by).toISOString(), releaseAt: release === null ? null : new Date(release).toISOString(), deliveryDays: job.deliveryDays ?? 0 },
+    cancelSignedByArbitrator: sigOf(e, 'cancel', 'arbitrator') !== undefined,
+    releasedByArbitrator: sigOf(e, 'complete', 'arbitrator') !== undefined
   }
 }

@@ -8,7 +8,7 @@ import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import c from 'compact-encoding'
 import type { ApplyNode, ApplyHost } from 'autobase'
-import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, STATUSES, SETTINGS_BOUNDS, type Op, type JobRecord, type WriterRecord, type HistoryEntry, type MarketSettings } from '../schema.js'
+import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, STATUSES, SETTINGS_BOUNDS, DEFAULT_SETTINGS, DEFAULT_DELIVERY_DAYS, type Op, type JobRecord, type WriterRecord, type HistoryEntry, type MarketSettings } from '../schema.js'
 import { checkTransition, checkJobFields, checkFileRef, addHistory } from '../job/state.js'
 import { applyChatOp, isChatOp } from '../chat/apply.js'
 import { getJob, getWriter, getStats, putJob, putWriter, putStats, getMeta, putMeta, getSettings, putSettings, type View } from './view.js'
@@ -18,7 +18,7 @@ import { registerMediator, openDispute, disputeStep, recordRuling } from '../dis
 import type { BeeBatch } from 'hyperbee'
 import { applyReputation, reputationOnJob } from '../reputation/apply.js'
 import { escrowStep, acceptEscrow } from './escrow-apply.js'
-import { sigOf, pickIndex, isCompressedKey, cancelAgreed } from '../escrow/record.js'
+import { sigOf, pickIndex, isCompressedKey, cancelAgreed, lateCancelOpen, windowOver, roleIn } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
 import { admissionWork } from './admission.js'
 import { isQuoteOp, applyQuoteOp, acceptTerms, hasLeft } from './quotes.js'
@@ -194,6 +194,10 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
         const rec = acceptEscrow(next, e, author, now.now, settings)
         if (rec === null) return null
         next.escrow = rec
+        // the client's delivery window is a term of the deal from schema v9 on: a printer that accepted before it
+        // was not told of one
+        next.deliveryDays = op.version >= 9 ? settings.deliveryDays ?? DEFAULT_DELIVERY_DAYS : 0
+        next.shippedAt = 0
       } else if (op.escrow !== undefined && op.escrow !== null) {
         return null // escrow fields in a market without escrow: the printer expects money to be locked; it will not be
       }
@@ -227,6 +231,9 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
         // may not ship (with that signature the client could take everything back after delivery)
         // nor once the cancel is complete (the arbitrator co-signed it: the printer was past its ship-by time)
         if (psbt === null || sigOf(esc, 'cancel', 'printer') !== undefined || sigOf(esc, 'complete', 'printer') !== undefined || cancelAgreed(job)) return null
+        // past ship-by with the client's cancel in, the arbitrator's engine may have signed it already: a ship
+        // ordered after that must not stand while the chain takes the cancel (record.ts lateCancelOpen)
+        if (lateCancelOpen(job, now)) return null
         const sig = verifySig(job, 'complete', 'printer', psbt)
         if (sig === null) return null
         next.escrow = { ...esc, sigs: [...esc.sigs, sig] }
@@ -235,6 +242,7 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       }
       addHistory(next, entry(op.type, op.note))
       next.status = check.to
+      next.shippedAt = now.now // the client's delivery window starts here, in market time (record.ts releaseAt)
       break
     }
     case OP.JOB_COMPLETE: {
@@ -257,6 +265,9 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
     }
     case OP.JOB_DISPUTE:
       if (op.reason.trim().length === 0) return null
+      // after the delivery window the printer's payout is due (the arbitrator's engine may have co-signed it); a
+      // printer past its ship-by time whose client cancelled cannot turn the cancel into a dispute
+      if (windowOver(job, now) || (lateCancelOpen(job, now) && roleIn(job, author) === 'printer')) return null
       addHistory(next, entry(op.type, op.reason))
       next.status = check.to
       break
@@ -346,7 +357,7 @@ async function applySettings (b: Batch, op: Extract<Op, { type: typeof OP.MARKET
   const prev = await getSettings(b)
   if (prev.chain !== '' && s.chain !== prev.chain) return false // the chain is set once
   for (const [k, [min, max]] of Object.entries(SETTINGS_BOUNDS)) {
-    const v = s[k as keyof typeof SETTINGS_BOUNDS]
+    const v = s[k as keyof typeof SETTINGS_BOUNDS] ?? DEFAULT_SETTINGS[k as keyof typeof SETTINGS_BOUNDS] ?? 0
     if (v < min || v > max) return false
   }
   if (s.arbitrationFeePct > s.depositPct) return false

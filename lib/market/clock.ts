@@ -82,6 +82,15 @@ export async function marketNow (v: Reader, fallback: number): Promise<MarketNow
   return nowOf(e === null ? { now: fallback } : c.decode(marketClock, e.value))
 }
 
+// The market's MarketNow as the confirmed part of the view has it (the clock record written below `signedLength`), or
+// null while its latest tick is not confirmed: what an engine signs money on, so that no op it has not seen can be
+// ordered before the tick that made a deadline pass.
+export async function confirmedNow (v: Pick<View, 'get'>, signedLength: number, fallback: number): Promise<MarketNow | null> {
+  const e = await v.get(CLOCK_KEY)
+  if (e === null) return nowOf({ now: fallback })
+  return e.seq < signedLength ? nowOf(c.decode(marketClock, e.value)) : null
+}
+
 // The clock after `author`'s tick at `at`, or null if it changes nothing: the author is not an indexer, or the tick
 // is not MIN_TICK_STEP_MS past its own last one (an indexer's own ticks never go back). Only the ticks of current
 // indexers count. One tick moves its indexer's time at most MAX_TICK_STEP_MS past market time (or its own last

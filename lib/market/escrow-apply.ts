@@ -8,7 +8,7 @@
 import b4a from 'b4a'
 import { OP, LIMITS, type Op, type JobRecord, type EscrowRecord, type EscrowParty, type MarketSettings, type Status, type PaidClaim } from '../schema.js'
 import { addHistory } from '../job/state.js'
-import { sigOf, pairOf, roleIn, agreedPayout, cancelAllowed, lateCancelDue, rulingAllowed, rulingPrinterPct, isCompressedKey, isP2wpkh, isStandardPayout, pickIndex } from '../escrow/record.js'
+import { sigOf, pairOf, roleIn, agreedPayout, cancelAllowed, lateCancelDue, releaseDue, rulingAllowed, rulingPrinterPct, isCompressedKey, isP2wpkh, isStandardPayout, pickIndex } from '../escrow/record.js'
 import { escrowContext, MAX_MEDIATOR_FEE_PCT } from '../escrow/context.js'
 import { verifySig, unpayablePath, keyBound } from '../escrow/verify.js'
 import { escrowAmounts } from '../escrow/amounts.js'
@@ -129,6 +129,17 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
         if (sig === null) return null
         next.escrow = { ...e, sigs: [...e.sigs, sig] }
         note('cancel: the printer is past its ship-by time')
+        return { next, clientOpenDelta: 0 }
+      }
+      // and the complete payout the printer signed with its ship, once the client's delivery window has passed
+      // without a dispute (releaseDue): the payout is then fully signed, the job completed
+      if (role === null && op.kind === 'complete' && b4a.equals(author, e.arbitrator)) {
+        if (!releaseDue(job, now)) return null
+        const sig = verifySig(job, 'complete', 'arbitrator', op.psbt)
+        const theirs = sigOf(e, 'complete', 'printer')
+        if (sig === null || theirs === undefined || !b4a.equals(sig.txid, theirs.txid)) return null
+        next.escrow = { ...e, sigs: [...e.sigs, sig], closed: { kind: 'complete', txid: sig.txid } }
+        move('completed', 'complete: the delivery window ended without a dispute')
         return { next, clientOpenDelta: 0 }
       }
       if (role === null || sigOf(e, op.kind, role) !== undefined) return null // a party's first signature of a kind is final

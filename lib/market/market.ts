@@ -11,7 +11,7 @@ import { apply, jobIdFor } from './apply.js'
 import { ModelDrives } from '../files/drive.js'
 import { BAD_ARGUMENT } from '../errors.js'
 import { encodeOp, OP, SchemaError, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
-import { getIndexers, marketTime, marketNow, TICK_MS, type MarketNow } from './clock.js'
+import { getIndexers, marketTime, marketNow, confirmedNow, TICK_MS, type MarketNow } from './clock.js'
 import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, getSettings, type View, type JobQuery } from './view.js'
 import { DEFAULT_ADMISSION_BITS, admissionWork, findAdmission, readOwnOp } from './admission.js'
 import { BlindMirrors } from './blind.js'
@@ -317,6 +317,9 @@ export class Market extends ReadyResource {
   async clock (): Promise<MarketNow> {
     return marketNow(this.view, Date.now())
   }
+
+  // The same from the confirmed part of the view only; null while the latest tick is unconfirmed.
+  async confirmedClock (): Promise<MarketNow | null> { return await confirmedNow(this.view, this.view.core.signedLength, Date.now()) }
 
   async update (): Promise<void> {
     await this.base.update()

@@ -26,7 +26,12 @@ export interface MarketSettings {
   // well-formed first op admits its writer (every market made before schema v7)
   admissionBits: number
   blindPeers: Uint8Array[] // keys of blind peers every peer of the market asks to keep its cores (schema v7)
+  // the client's time after a ship to complete or dispute; past it the printer is paid (schema v9; absent: the
+  // default, copied into a job only at an accept written in v9 or later: lib/escrow/record.ts releaseAt)
+  deliveryDays?: number
 }
+
+export const DEFAULT_DELIVERY_DAYS = 14
 
 // What apply accepts in market/settings (the command line has the same bounds).
 export const SETTINGS_BOUNDS = {
@@ -35,7 +40,8 @@ export const SETTINGS_BOUNDS = {
   fundingDepth: [1, 100],
   fundingTimeoutSecs: [60, 30 * 86400],
   refundDelayBlocks: [6, 52_560],
-  admissionBits: [0, 32]
+  admissionBits: [0, 32],
+  deliveryDays: [1, 90]
 } as const
 
 export const DEFAULT_SETTINGS: MarketSettings = {
@@ -48,7 +54,8 @@ export const DEFAULT_SETTINGS: MarketSettings = {
   refundDelayBlocks: 4320,
   mediators: [],
   admissionBits: 0,
-  blindPeers: []
+  blindPeers: [],
+  deliveryDays: DEFAULT_DELIVERY_DAYS
 }
 
 // A coin one side brings to the funding transaction. txid in display (RPC) byte order.
@@ -109,7 +116,7 @@ export const winner = enumOf(WINNERS)
 export const signerRole = enumOf(SIGNER_ROLES)
 
 const arbitratorEntry = struct<ArbitratorEntry>([['id', key], ['pubkey', pubkey33]])
-const settingsCore = struct<Omit<MarketSettings, 'mediators' | 'admissionBits' | 'blindPeers'>>([
+const settingsCore = struct<Omit<MarketSettings, 'mediators' | 'admissionBits' | 'blindPeers' | 'deliveryDays'>>([
   ['chain', chainSetting],
   ['arbitrators', boundedArray(arbitratorEntry, LIMITS.arbitrators)],
   ['depositPct', boundedUint(100)],
@@ -121,26 +128,31 @@ const settingsCore = struct<Omit<MarketSettings, 'mediators' | 'admissionBits' |
 const mediatorKeys = boundedArray(key, LIMITS.mediators)
 export const admissionBits = boundedUint(32)
 const blindPeerKeys = boundedArray(key, LIMITS.blindPeers)
-// The mediators were appended in schema v5, the admission work and the blind peers in v7: a settings op or record
-// without them names no mediator, asks no work and names no blind peer.
+const deliveryDays = boundedUint(0xffff)
+// The mediators were appended in schema v5, the admission work and the blind peers in v7, the delivery window in v9:
+// a settings op or record without them names no mediator, asks no work, names no blind peer and has the default
+// window.
 export const marketSettings: c.Encoder<MarketSettings> = {
   preencode (state, s) {
     settingsCore.preencode(state, s)
     mediatorKeys.preencode(state, s.mediators ?? [])
     admissionBits.preencode(state, s.admissionBits ?? 0)
     blindPeerKeys.preencode(state, s.blindPeers ?? [])
+    deliveryDays.preencode(state, s.deliveryDays ?? DEFAULT_DELIVERY_DAYS)
   },
   encode (state, s) {
     settingsCore.encode(state, s)
     mediatorKeys.encode(state, s.mediators ?? [])
     admissionBits.encode(state, s.admissionBits ?? 0)
     blindPeerKeys.encode(state, s.blindPeers ?? [])
+    deliveryDays.encode(state, s.deliveryDays ?? DEFAULT_DELIVERY_DAYS)
   },
   decode (state) {
     const core = settingsCore.decode(state)
     const mediators = state.start < state.end ? mediatorKeys.decode(state) : []
     const bits = state.start < state.end ? admissionBits.decode(state) : 0
-    return { ...core, mediators, admissionBits: bits, blindPeers: state.start < state.end ? blindPeerKeys.decode(state) : [] }
+    const blindPeers = state.start < state.end ? blindPeerKeys.decode(state) : []
+    return { ...core, mediators, admissionBits: bits, blindPeers, deliveryDays: state.start < state.end ? deliveryDays.decode(state) : DEFAULT_DELIVERY_DAYS }
   }
 }
 const escrowCoin = struct<EscrowCoin>([['txid', txid32], ['vout', boundedUint(0xffffffff)], ['valueSats', sats], ['script', script]])

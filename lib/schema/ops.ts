@@ -23,8 +23,9 @@ import { addressBody, type AddressBody } from './address.js'
 // 7: writer/admit (a non-writer's proof of work, lib/market/admission.ts); market/init and market/settings carry the
 // work a market asks of new writers. 8: quotes and offers (job/quote, job/quote-withdraw, job/offer; lib/schema/quote.ts);
 // job/create says whether the job is open to quotes, job/accept the price it accepts and the revision of the job's
-// terms it saw (edits + offers); job/address (lib/schema/address.ts).
-export const SCHEMA_VERSION = 8
+// terms it saw (edits + offers); job/address (lib/schema/address.ts). 9: market/settings carries the delivery window;
+// a job accepted in v9 keeps it, and after a ship the arbitrator's engine releases the payout once it has passed.
+export const SCHEMA_VERSION = 9
 
 export const OP = {
   JOB_CREATE: 1,

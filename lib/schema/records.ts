@@ -41,6 +41,10 @@ export interface JobRecord extends JobFields {
   offers: number // offers the client wrote, against QUOTE_LIMITS.offersPerJob
   leadDays: number // the lead time the deal was made with (an accepted offer's); 0: none stated
   posted: PostedTerms | null // the terms as posted while an accepted offer's are the job's: back when the printer leaves
+  // appended in schema v9 (absent: 0): the delivery window the deal was accepted with (the market's, in days; 0:
+  // none) and the market time the printer shipped at (0: not shipped, or shipped before v9)
+  deliveryDays?: number
+  shippedAt?: number
 }
 
 export interface PostedTerms { bountySats: number, material: Material, colors: string[] }
@@ -109,6 +113,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
     c.uint.preencode(state, j.offers)
     c.uint.preencode(state, j.leadDays)
     optionalPosted.preencode(state, j.posted ?? null)
+    c.uint.preencode(state, j.deliveryDays ?? 0)
+    c.uint.preencode(state, j.shippedAt ?? 0)
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -134,6 +140,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
     c.uint.encode(state, j.offers)
     c.uint.encode(state, j.leadDays)
     optionalPosted.encode(state, j.posted ?? null)
+    c.uint.encode(state, j.deliveryDays ?? 0)
+    c.uint.encode(state, j.shippedAt ?? 0)
   },
   decode (state) {
     const id = jobId.decode(state)
@@ -162,7 +170,9 @@ export const jobRecord: c.Encoder<JobRecord> = {
       offer: null,
       offers: 0,
       leadDays: 0,
-      posted: null
+      posted: null,
+      deliveryDays: 0,
+      shippedAt: 0
     }
     j.rev = state.start < state.end ? c.uint.decode(state) : j.history.length
     j.accepts = state.start < state.end ? c.uint.decode(state) : j.printer === null ? 0 : 1
@@ -175,6 +185,10 @@ export const jobRecord: c.Encoder<JobRecord> = {
       j.offers = c.uint.decode(state)
       j.leadDays = c.uint.decode(state)
       j.posted = state.start < state.end ? optionalPosted.decode(state) : null
+    }
+    if (state.start < state.end) {
+      j.deliveryDays = c.uint.decode(state)
+      j.shippedAt = c.uint.decode(state)
     }
     return j
   }

@@ -13,6 +13,7 @@ import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED, 
 import { publishChatKey, grantDue } from '../chat/chat.js'
 import { checkLimits, loadEscrowLimits } from '../escrow/limits.js'
 import { termsRevOf } from '../market/quotes.js'
+import { releaseAt, windowOver, lateCancelOpen } from '../escrow/record.js'
 
 export type OnUpload = (p: { bytes: number, total: number, rate: number, etaSecs: number | null }) => void
 
@@ -118,7 +119,13 @@ export async function cancel (p: P2Print, idText: string): Promise<JobChange> {
 export async function dispute (p: P2Print, idText: string, reason: string): Promise<JobChange> {
   if (reason.trim().length === 0) throw BAD_ARGUMENT('a dispute needs a reason saying what went wrong')
   if (reason.length > LIMITS.noteChars) throw BAD_ARGUMENT(`the reason is longer than ${LIMITS.noteChars} characters`)
-  return await transition(p, await p.job(idText), OP.JOB_DISPUTE, async (jobId) => ({ type: OP.JOB_DISPUTE, jobId, reason }))
+  const v = await p.job(idText)
+  const now = await p.market.clock()
+  const release = releaseAt(v.job)
+  // apply refuses it too; this says why
+  if (windowOver(v.job, now) && release !== null) throw BAD_TRANSITION(`the delivery window of this job ended at ${new Date(release).toISOString()} (market time) without a dispute: the printer is being paid, and a dispute is no longer possible`)
+  if (lateCancelOpen(v.job, now) && b4a.equals(v.job.printer ?? b4a.alloc(0), p.market.writerKey)) throw NOT_ALLOWED('you are past this job\'s ship-by time and the client has cancelled it: the arbitrator\'s engine co-signs the cancel, and everyone is paid back')
+  return await transition(p, v, OP.JOB_DISPUTE, async (jobId) => ({ type: OP.JOB_DISPUTE, jobId, reason }))
 }
 
 async function escrowFor (p: P2Print, job: JobRecord): Promise<NonNullable<P2Print['escrow']>> {

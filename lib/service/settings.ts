@@ -3,7 +3,7 @@
 import b4a from 'b4a'
 import type { P2Print } from './p2print.js'
 import { getSettings } from '../market/view.js'
-import { OP, DEFAULT_SETTINGS, type MarketSettings } from '../schema.js'
+import { OP, DEFAULT_SETTINGS, DEFAULT_DELIVERY_DAYS, type MarketSettings } from '../schema.js'
 import { peerId } from '../ids.js'
 import { toHex } from '../escrow/script.js'
 import { BAD_ARGUMENT, NOT_ALLOWED } from '../errors.js'
@@ -11,10 +11,10 @@ import { LIMITS } from '../schema.js'
 
 export type SettingsPatch = Partial<MarketSettings>
 
-export type SettingsJSON = Omit<MarketSettings, 'arbitrators' | 'mediators' | 'blindPeers'> & { arbitrators: Array<{ id: string, pubkey: string }>, mediators: string[], blindPeers: string[] }
+export type SettingsJSON = Omit<MarketSettings, 'arbitrators' | 'mediators' | 'blindPeers' | 'deliveryDays'> & { arbitrators: Array<{ id: string, pubkey: string }>, mediators: string[], blindPeers: string[], deliveryDays: number }
 
 export function settingsJSON (s: MarketSettings): SettingsJSON {
-  return { ...s, arbitrators: s.arbitrators.map(a => ({ id: peerId(a.id), pubkey: toHex(a.pubkey) })), mediators: s.mediators.map(k => peerId(k)), blindPeers: (s.blindPeers ?? []).map(k => peerId(k)) }
+  return { ...s, arbitrators: s.arbitrators.map(a => ({ id: peerId(a.id), pubkey: toHex(a.pubkey) })), mediators: s.mediators.map(k => peerId(k)), blindPeers: (s.blindPeers ?? []).map(k => peerId(k)), deliveryDays: s.deliveryDays ?? DEFAULT_DELIVERY_DAYS }
 }
 
 export async function setSettings (p: P2Print, patch: SettingsPatch): Promise<MarketSettings> {

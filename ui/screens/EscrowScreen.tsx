@@ -36,6 +36,8 @@ export function escrowRows (d: EscrowView): Array<[string, string]> {
   if (d.ruling !== null) rows.push(['ruling', `for the ${d.ruling.winner}: the printer gets ${d.ruling.printerPct} %`])
   rows.push(['lapses', `${d.deadlines.lapseAt} if not funded by then (market time)`])
   rows.push(['refund from', `block ${d.deadlines.lockHeight ?? '—'}${d.deadlines.tipHeight !== null ? ` (tip ${d.deadlines.tipHeight})` : ''}`])
+  if (d.deadlines.releaseAt != null) rows.push(['release at', `${d.deadlines.releaseAt} (market time; unless the client completes or disputes first, the printer is paid then)${d.releasedByArbitrator === true ? ' · the arbitrator co-signed the payout' : ''}`])
+  else if ((d.deadlines.deliveryDays ?? 0) > 0) rows.push(['delivery', `${d.deadlines.deliveryDays} days after the ship to complete or dispute; then the printer is paid`])
   if (d.deadlines.shipBy != null) rows.push(['ship by', `${d.deadlines.shipBy} (market time; after it the client may cancel alone, the arbitrator co-signing)${d.cancelSignedByArbitrator === true ? ' · the arbitrator co-signed the cancel' : ''}`])
   for (const path of d.paths) rows.push([`if ${path.kind}`, `${path.outputs.map(o => `${o.role} ${btc(o.valueSats)}`).join(', ')} (fee ${path.feeSats} sat)`])
   return rows

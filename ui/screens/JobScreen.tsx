@@ -66,7 +66,7 @@ function EscrowBox ({ d }: { d: JobDetail }): React.JSX.Element {
       <Field name='escrow'>{e.state} on {d.escrowChain}{e.address !== null ? ` · ${e.address}` : ''}{e.fundingTxid !== null ? ` · funding ${e.fundingTxid.slice(0, 16)}…` : ''}{e.fundingDepth !== null ? ` · ${e.fundingDepth}/${e.requiredDepth} conf.` : ''}</Field>
       {a !== null ? <Field name='amounts'>bounty {a.bountySats} · deposits {a.depositPct}% (client {a.clientDepositSats}, printer {a.printerDepositSats}) · client in {a.clientInSats} · printer in {a.printerInSats} · total {a.totalSats} sats</Field> : null}
       {e.paths.map(p => <Field key={p.kind} name={'  ' + p.kind}>{p.outputs.map(o => `${o.role} ${o.valueSats}`).join(', ')} · fee {p.feeSats} sats</Field>)}
-      <Field name='deadlines'>lapses {e.deadlines.lapseAt}{e.deadlines.lockHeight !== null ? ` · refund from height ${e.deadlines.lockHeight}` : ''}{e.deadlines.tipHeight !== null ? ` (tip ${e.deadlines.tipHeight})` : ''}{e.deadlines.shipBy != null ? ` · ship by ${e.deadlines.shipBy}` : ''}</Field>
+      <Field name='deadlines'>lapses {e.deadlines.lapseAt}{e.deadlines.lockHeight !== null ? ` · refund from height ${e.deadlines.lockHeight}` : ''}{e.deadlines.tipHeight !== null ? ` (tip ${e.deadlines.tipHeight})` : ''}{e.deadlines.shipBy != null ? ` · ship by ${e.deadlines.shipBy}` : ''}{e.deadlines.releaseAt != null ? ` · printer paid at ${e.deadlines.releaseAt} unless disputed` : ''}</Field>
       {e.payout !== null ? <Field name='payout'>{e.payout.kind} · {e.payout.txid}</Field> : null}
     </Box>
   )

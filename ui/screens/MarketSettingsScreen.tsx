@@ -28,6 +28,7 @@ const FIELDS: Array<{ name: keyof SettingsDraft, label: string, hint: string }> 
   { name: 'fundingTimeoutSecs', label: 'fund timeout', hint: 'seconds' },
   { name: 'refundDelayBlocks', label: 'refund delay', hint: 'blocks' },
   { name: 'admissionBits', label: 'admission', hint: 'bits of work a new writer proves (0: none)' },
+  { name: 'deliveryDays', label: 'delivery', hint: 'days a client has after a ship to complete or dispute' },
   { name: 'blindPeers', label: 'blind peers', hint: 'keys (`p2print blind-peer`) every peer asks to keep its data' }
 ]
 
@@ -71,6 +72,7 @@ export function MarketSettingsScreen (p: ScreenProps): React.JSX.Element {
             <Text wrap='truncate-end'>deposits     {s.depositPct} % of the bounty from each side; arbitration fee {s.arbitrationFeePct} %</Text>
             <Text wrap='truncate-end'>funding      {s.fundingDepth} confirmation(s), within {Math.round(s.fundingTimeoutSecs / 60)} min of the acceptance</Text>
             <Text wrap='truncate-end'>refund       after {s.refundDelayBlocks} blocks (about {Math.round(s.refundDelayBlocks / 144)} days)</Text>
+            <Text wrap='truncate-end'>delivery     {s.deliveryDays} days after a ship to complete or dispute, then the printer is paid</Text>
             <Text wrap='truncate-end'>blind peers  {s.blindPeers.length === 0 ? 'none named' : s.blindPeers.map(k => k.slice(0, 8)).join(' ')}</Text>
             <Text wrap='truncate-end'>new writers  {s.admissionBits === 0 ? 'admitted on their first op' : `prove ${s.admissionBits} bits of work first`}</Text>
             <Box marginTop={1}><Text dimColor wrap='truncate-end'>{d.creator ? 'You created this market: e changes the settings.' : 'Only the market\'s creator changes them.'}</Text></Box>
