@@ -291,7 +291,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'cancel': return (await load.jobs()).jobCancel(ctx, id())
         case 'accept': return (await load.jobs()).jobAccept(ctx, id())
         case 'withdraw': return (await load.jobs()).jobWithdraw(ctx, id())
-        case 'ship': return (await load.jobs()).jobShip(ctx, id(), values.note ?? '')
+        case 'ship': return (await load.jobs()).jobShip(ctx, id(), values.note ?? '', values.photo?.map(f => path.resolve(ctx.cwd, f)))
         case 'complete': return (await load.jobs()).jobComplete(ctx, id())
         case 'dispute': return (await load.jobs()).jobDispute(ctx, id(), values.reason)
         case 'download': return (await load.files()).jobDownload(ctx, id(), path.resolve(ctx.cwd, values.out ?? '.'))

@@ -4,6 +4,7 @@
 // closes.
 import test from 'brittle'
 import fs from 'fs'
+import crypto from 'crypto'
 import path from 'path'
 import { tmpDir, testnet, eventually, p2print, startSeed } from './helpers.js'
 
@@ -73,7 +74,22 @@ test('cli: a sealed shipping address: given once active, read by the printer onl
     t.alike(filesWith(path.join(dir, d), 'Kastanienallee'), [], `no plaintext address in ${who}'s storage`)
   }
 
-  t.is((await p2print([...C, '--json', 'job', 'ship', id, '--note', 'DHL 123'])).code, 0, 'shipped')
+  // photos of the finished print go with the ship into the encrypted chat; a file that is not an image stops the
+  // ship before anything is written
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), crypto.randomBytes(30_000)])
+  fs.writeFileSync(path.join(dir, 'print.png'), png)
+  fs.writeFileSync(path.join(dir, 'fake.jpg'), 'GIF89a not really a jpeg')
+  const badPhoto = await p2print([...C, '--json', 'job', 'ship', id, '--note', 'DHL 123', '--photo', path.join(dir, 'fake.jpg')])
+  t.is(badPhoto.json?.error?.code, 'NOT_AN_IMAGE', 'a ship with a photo that is not an image is refused')
+  t.is((await p2print([...C, '--json', 'job', 'show', id])).json.status, 'active', 'and the job is not shipped')
+  const shipped = await p2print([...C, '--json', 'job', 'ship', id, '--note', 'DHL 123', '--photo', path.join(dir, 'print.png')])
+  t.is(shipped.code, 0, `shipped with a photo ${shipped.stderr}`)
+  const photoDir = path.join(dir, 'photos')
+  t.ok(await eventually(async () => {
+    const r = await p2print([...B, '--json', 'chat', id, '--photos', photoDir])
+    const m = (r.json?.messages ?? []).find((x: any) => x.role === 'printer' && /^Shipped: DHL 123/.test(x.text))
+    return m !== undefined && m.photos.length === 1 && fs.existsSync(m.photos[0].file) && fs.readFileSync(m.photos[0].file).equals(png)
+  }, 60_000, 1000), 'the client reads the ship\'s photo in the chat, the same bytes')
   t.is((await p2print([...B, '--json', 'job', 'complete', id])).json.status, 'completed', 'completed')
   t.ok(await eventually(async () => {
     const r = await p2print([...C, '--json', 'job', 'address', id])

@@ -56,7 +56,8 @@ Jobs
   job show ID                   ID may be a unique prefix (at least 4 characters)
   job update ID [--title T] [--material M] [--color C]... [--bounty BTC] [--country CC] [--notes TEXT]
   job cancel ID | job accept ID | job withdraw ID | job complete ID
-  job ship ID [--note TEXT]
+  job ship ID [--note TEXT] [--photo FILE]...
+                                --photo: photos of the finished print, sent into the job's encrypted chat
   job quote ID --price BTC --days N [--material M] [--color C]... [--note TEXT]
                                 a printer's quote (replaces its last one); job withdraw-quote ID takes it back
   job quotes ID                 the live quotes, cheapest first, with each printer's record

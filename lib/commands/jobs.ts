@@ -5,7 +5,9 @@ import type { JobChange } from '../service/p2print.js'
 import { loadModelFile } from '../service/model.js'
 import { LIMITS } from '../schema.js'
 import { jobToJSON } from '../job/json.js'
-import { BAD_ARGUMENT } from '../errors.js'
+import { BAD_ARGUMENT, TOO_MANY_PHOTOS } from '../errors.js'
+import { loadPhoto, type LoadedPhoto } from '../chat/photos.js'
+import { CHAT_LIMITS } from '../chat/codec.js'
 import { parseNewJob, parsePatch, parseQuery, type JobFlags, type JobsFlags } from '../job/parse.js'
 import { jobRecords } from '../reputation/query.js'
 
@@ -45,9 +47,18 @@ export const jobWithdraw = (ctx: Ctx, id: string): Promise<Result> => withMarket
 
 export const jobAccept = (ctx: Ctx, id: string): Promise<Result> => withMarket(ctx, async (p) => jobResult(await p.accept(id), p.peers))
 
-export function jobShip (ctx: Ctx, id: string, note = ''): Promise<Result> {
+// --photo FILE (up to the chat's per-message limit): photos of the finished print, sent after the ship into the
+// job's end-to-end encrypted chat, so only the client (and, in a dispute, its mediator and arbitrator) can see them.
+export async function jobShip (ctx: Ctx, id: string, note = '', photoFiles: string[] = []): Promise<Result> {
   if (note.length > LIMITS.noteChars) throw BAD_ARGUMENT(`--note is longer than ${LIMITS.noteChars} characters`)
-  return withMarket(ctx, async (p) => jobResult(await p.ship(id, note), p.peers))
+  if (photoFiles.length > CHAT_LIMITS.photosPerMessage) throw TOO_MANY_PHOTOS(0, photoFiles.length)
+  const photos: LoadedPhoto[] = []
+  for (const f of photoFiles) photos.push(await loadPhoto(f)) // checked before anything is written
+  return withMarket(ctx, async (p) => {
+    const shipped = await p.ship(id, note)
+    if (photos.length > 0) await p.chat(id, { text: `Shipped${note.trim() === '' ? '' : `: ${note.trim()}`}. Photos of the finished print.`, photos })
+    return jobResult(shipped, p.peers)
+  })
 }
 
 export const jobComplete = (ctx: Ctx, id: string): Promise<Result> => withMarket(ctx, async (p) => jobResult(await p.complete(id), p.peers))
