@@ -84,12 +84,13 @@ const TSX = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader
 export interface CliRun { code: number | null, stdout: string, stderr: string, json: any }
 
 // Runs the p2print command line (from source) as a separate process.
-export function p2print (args: string[], opts: { timeoutMs?: number, cwd?: string, stdin?: string } = {}): Promise<CliRun> {
+// opts.env: added to the command's environment (e.g. faketime's, test/faketime.ts)
+export function p2print (args: string[], opts: { timeoutMs?: number, cwd?: string, stdin?: string, env?: Record<string, string> } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     // P2PRINT_TEST_TIMES=1: each command's wall time and its phases (P2PRINT_TRACE) on the test's stderr
     const times = process.env.P2PRINT_TEST_TIMES === '1'
     const started = Date.now()
-    const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd: opts.cwd ?? ROOT, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: times ? { ...process.env, P2PRINT_TRACE: '1' } : process.env })
+    const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd: opts.cwd ?? ROOT, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, ...(times ? { P2PRINT_TRACE: '1' } : {}), ...opts.env } })
     if (opts.stdin !== undefined) child.stdin!.end(opts.stdin)
     let stdout = ''
     let stderr = ''
@@ -108,9 +109,9 @@ export function p2print (args: string[], opts: { timeoutMs?: number, cwd?: strin
 }
 
 // Starts `p2print … --json seed` and collects its JSON event lines; killed in teardown if still running.
-export function startSeed (t: Test, args: string[]): { child: ChildProcess, lines: any[], exited: Promise<number | null>, stderr: () => string } {
+export function startSeed (t: Test, args: string[], env: Record<string, string> = {}): { child: ChildProcess, lines: any[], exited: Promise<number | null>, stderr: () => string } {
   // with the V8 flags the p2print command passes (lib/heap.ts), as a user's seeder runs
-  const child = spawn(process.execPath, [...NODE_HEAP_FLAGS, '--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...NODE_HEAP_FLAGS, '--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   const lines: any[] = []
   let buf = ''
   child.stdout!.on('data', (d) => {

@@ -1,0 +1,84 @@
+// The delivery window through the command line, between separate processes on a local testnet and a real regtest
+// node: the creator's seeder (the market's only indexer, so its clock is market time), an arbitrator, a client that
+// goes away after the ship, and a printer. Market time is moved the way it moves for real: the seeder is started
+// again on a clock a day and two hours ahead (libfaketime, an LD_PRELOAD library: nothing in p2print is told), and
+// the arbitrator runs on the same clock (its engine signs nothing before its own clock agrees). Skipped when
+// libfaketime is not installed (.ci/run installs it).
+import test from 'brittle'
+import fs from 'fs'
+import { tmpDir, testnet, p2print, startSeed, eventually } from './helpers.js'
+import { startRegtest } from './regtest.js'
+import { cliPeers, fundBySync } from './escrow-helpers.js'
+
+const LIB = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find(f => fs.existsSync(f))
+if (LIB === undefined) console.log('# delivery-window-cli: skipped, libfaketime is not installed (CI installs it via .ci/run)')
+const AHEAD = { LD_PRELOAD: LIB ?? '', FAKETIME: '+26h' }
+
+test('delivery window cli: a one-day window; the client goes away after the ship; the seeder\'s clock moves a day on, the arbitrator\'s engine co-signs and the printer\'s `sync` is paid', { skip: LIB === undefined, timeout: 420_000 }, async (t) => {
+  const chain = await startRegtest(t)
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const { peer, ok } = cliPeers(t, dir, tn.bootstrap, chain.rpcUrl)
+  const [A, R, B, C] = [peer('creator'), peer('arbitrator'), peer('client'), peer('printer')]
+
+  const key = (await ok([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'window'])).key
+  await ok([...R, '--json', 'market', 'join', key])
+  const arb = await ok([...R, '--json', 'id'])
+  const bad = await p2print([...A, '--json', 'market', 'settings', '--delivery-window', '0'])
+  t.is(bad.json?.error?.code, 'BAD_ARGUMENT', `--delivery-window 0 is refused (${String(bad.json?.error?.message)})`)
+  const settings = await ok([...A, '--json', 'market', 'settings', '--chain', 'regtest', '--arbitrator', `${arb.id}:${arb.arbitratorPubkey}`, '--delivery-window', '1'])
+  t.is(settings.deliveryDays, 1, 'the creator sets a one-day delivery window')
+  const shown = await p2print([...A, 'market', 'settings', '--delivery-window', '1'])
+  t.ok(/delivery +the client has 1 days after a ship to complete or dispute/.test(shown.stdout), `\`market settings\` prints it\n${shown.stdout}`)
+
+  let seed = startSeed(t, A)
+  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'the creator seeds (and indexes)')
+  await ok([...B, '--json', 'market', 'join', key])
+  await ok([...C, '--json', 'market', 'join', key])
+  await chain.fund((await ok([...B, '--json', 'wallet', 'address'])).address, 2_000_000n)
+  await chain.fund((await ok([...C, '--json', 'wallet', 'address'])).address, 1_000_000n)
+  await chain.mine(1)
+
+  const job = await ok([...B, '--json', 'job', 'create', '--title', 'Hinge', '--material', 'PETG', '--bounty', '0.01', '--country', 'DE'])
+  t.is((await ok([...C, '--json', 'job', 'accept', job.id])).status, 'accepted')
+  t.ok(await fundBySync(chain, B, C, job.id), 'funded by sync on each side')
+  t.is((await ok([...C, '--json', 'job', 'ship', job.id, '--note', 'DHL 77'])).status, 'shipped', 'the printer ships')
+  const shipped = await eventually(async () => (await p2print([...C, '--json', 'escrow', job.id])).json?.deadlines?.releaseAt != null, 60_000, 1000)
+  t.ok(shipped, 'the printer\'s `escrow` has a release time')
+  const escrow = (await p2print([...C, '--json', 'escrow', job.id])).json
+  t.is(escrow.deadlines.deliveryDays, 1)
+  const text = await p2print([...C, 'escrow', job.id])
+  t.ok(text.stdout.includes(`release at   ${String(escrow.deadlines.releaseAt)}`), '`escrow ID` prints it')
+  // the client goes away now: it runs nothing more
+
+  // inside the window the arbitrator's engine signs nothing
+  await ok([...R, 'sync'])
+  t.is((await p2print([...C, '--json', 'escrow', job.id])).json?.releasedByArbitrator, false, 'inside the window: no release')
+
+  // the seeder comes back a day and two hours on: its first tick moves market time a day (the most one tick may)
+  seed.child.kill('SIGTERM')
+  await seed.exited
+  seed = startSeed(t, A, AHEAD)
+  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'the seeder runs on a clock 26 h ahead')
+  const over = await eventually(async () => {
+    const r = await p2print([...B, '--json', 'job', 'dispute', job.id, '--reason', 'never mind'])
+    return r.json?.error?.code === 'BAD_TRANSITION' && /delivery window/.test(r.json.error.message)
+  }, 90_000, 2000)
+  t.ok(over, 'once market time is past the window the client can no longer dispute: `job dispute` says why')
+
+  const released = await eventually(async () => {
+    await p2print([...R, 'sync'], { env: AHEAD })
+    return (await p2print([...C, '--json', 'escrow', job.id])).json?.releasedByArbitrator === true
+  }, 120_000, 1000)
+  t.ok(released, 'the arbitrator\'s `sync` co-signed the printer\'s payout')
+  const paid = await eventually(async () => {
+    await p2print([...C, 'sync'])
+    await chain.mine(1)
+    const e = (await p2print([...C, '--json', 'escrow', job.id])).json
+    return e?.payout?.kind === 'complete' && (await chain.backend.txStatus(e.payout.txid)).confirmed
+  }, 120_000, 0)
+  t.ok(paid, 'the printer\'s `sync` broadcast the payout; confirmed')
+  t.is((await ok([...C, '--json', 'job', 'show', job.id])).status, 'completed', 'the job is completed')
+  const balC = (await ok([...C, '--json', 'wallet', 'balance'])).confirmedSats
+  t.ok(balC > 2_000_000 - 2000 && balC < 2_000_000, `the printer's wallet: ${balC} sats (was 1 000 000, + the bounty, − fees)`)
+})
