@@ -69,6 +69,7 @@ const OPTIONS = {
   'max-deposit': { type: 'string' },
   'max-refund-delay': { type: 'string' },
   'max-funding-timeout': { type: 'string' },
+  'min-delivery-window': { type: 'string' },
   'min-funding-depth': { type: 'string' },
   arbitrator: { type: 'string', multiple: true },
   mediator: { type: 'string', multiple: true },
@@ -240,7 +241,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'restore': tooMany(2); return (await load.wallet()).walletRestore(ctx, values.mnemonic ?? null)
         case 'address': tooMany(2); return (await load.wallet()).walletAddress(ctx)
         case 'balance': tooMany(2); return (await load.wallet()).walletBalance(ctx)
-        case 'limits': tooMany(2); return (await load.wallet()).walletLimits(ctx, { maxArbitrationFeePct: values['max-arbitration-fee'], maxDepositPct: values['max-deposit'], maxRefundDelayBlocks: values['max-refund-delay'], maxFundingTimeoutSecs: values['max-funding-timeout'], minFundingDepth: values['min-funding-depth'] })
+        case 'limits': tooMany(2); return (await load.wallet()).walletLimits(ctx, { maxArbitrationFeePct: values['max-arbitration-fee'], maxDepositPct: values['max-deposit'], maxRefundDelayBlocks: values['max-refund-delay'], maxFundingTimeoutSecs: values['max-funding-timeout'], minFundingDepth: values['min-funding-depth'], minDeliveryDays: values['min-delivery-window'] })
         case 'send':
           tooMany(4)
           if (values['dry-run'] === true) return { kind: 'send-plan', data: await (await load.wallet()).walletSendPlan(ctx, need(arg, 'the ADDRESS'), need(pos[3], 'the amount in BTC'), values['fee-rate']) }

@@ -9,7 +9,9 @@ import test from 'brittle'
 import { drive, jobOn } from './escrow-helpers.js'
 import { escrowSetup, post, fund, ship, confirmed, type EscrowSetup } from './escrow-setup.js'
 import { vanish, reach, latest, assertPaid, payOut, did, shows, type Check } from './vanish.js'
-import { OP, DEFAULT_DELIVERY_DAYS, type JobRecord } from '../lib/schema.js'
+import { OP, DEFAULT_DELIVERY_DAYS, SCHEMA_VERSION, encodeOp, type JobRecord } from '../lib/schema.js'
+import { getSettings } from '../lib/market/view.js'
+import { eventually } from './helpers.js'
 import { releaseAt, sigOf } from '../lib/escrow/record.js'
 import { escrowContext, buildFor } from '../lib/escrow/context.js'
 import { arbitratorKey } from '../lib/escrow/actions.js'
@@ -115,4 +117,35 @@ test('delivery window, hostile: a dispute inside the window stops it; none after
   // the client completes a released job: nothing more to do, the job is completed already
   const done = await s.client.engine.complete(late).then(() => null, (err: Error) => err)
   t.ok(done !== null, `completing a released job is refused (${done?.message})`)
+})
+
+test('delivery window, hostile (2): the window\'s bounds; a deal accepted by a v8 op has no window; a ship dated by its writer starts the window at market time', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false, settings: { deliveryDays: WINDOW_DAYS } })
+  for (const days of [0, 91]) await s.indexer.append({ type: OP.MARKET_SETTINGS, settings: { ...s.settings, deliveryDays: days } })
+  await s.indexer.append({ type: OP.MARKET_SETTINGS, settings: { ...s.settings, deliveryDays: 3 } }) // in bounds: taken
+  await s.client.market.update()
+  t.ok(await eventually(async () => { await s.client.market.update(); return (await getSettings(s.client.market.view)).deliveryDays === 3 }, 20_000), 'a window of 0 or 91 days is refused in apply; 3 is taken')
+
+  // a printer that accepts with a schema v8 op was told of no window: its deal has none
+  const old = await post(s)
+  const bytes = encodeOp({ type: OP.JOB_ACCEPT, jobId: old, escrow: await s.printer.engine.prepareAccept(old) }, Date.now())
+  t.is(bytes[0], SCHEMA_VERSION, 'the version is the op\'s first byte')
+  bytes[0] = 8
+  await (s.printer.market as unknown as { base: { append: (b: Uint8Array, o: { optimistic: boolean }) => Promise<number> } }).base.append(bytes, { optimistic: true })
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.indexer], old, j => j.status === 'active'))
+  t.is((await latest(s, old)).deliveryDays, 0, 'a v8 accept: no delivery window in the deal')
+
+  // a ship dated 1970 by its writer: the window starts at market time all the same
+  const dated = await post(s)
+  await fund(s, dated)
+  const before = (await marketTime(s.indexer.view)) ?? 0
+  const { psbt } = await s.printer.engine.prepareShip(dated)
+  await s.printer.market.append({ type: OP.JOB_SHIP, jobId: dated, note: 'posted', psbt }, { at: 1 })
+  await reach([s.indexer], dated, j => j.status === 'shipped', 'the dated ship')
+  const shipped = await latest(s, dated)
+  t.ok((shipped.shippedAt ?? 0) >= before, `the ship's op.at (1) is not its start: shippedAt ${String(shipped.shippedAt)} is market time`)
+  t.is(shipped.deliveryDays, 3, 'the deal took the window in force at its accept')
+  await ship(s, old)
+  await reach([s.indexer], old, j => j.status === 'shipped', 'the v8 deal shipped')
+  t.is(releaseAt(await latest(s, old)), null, 'the v8 deal has no release time after its ship')
 })

@@ -36,6 +36,10 @@ async function waitFor (what: string, fn: () => Promise<boolean>, ms = 60_000): 
 
 test('escrow limits: terms past the printer\'s limits are not accepted, past the client\'s not funded; each says which', { timeout: 240_000 }, async (t) => {
   t.is(outsideLimits({ arbitrationFeePct: 5, depositPct: 15, refundDelayBlocks: 4320, fundingTimeoutSecs: 86400, fundingDepth: 1 }, DEFAULT_ESCROW_LIMITS), null, 'a market\'s default settings are within the default limits')
+  const terms = { arbitrationFeePct: 5, depositPct: 15, refundDelayBlocks: 4320, fundingTimeoutSecs: 86400, fundingDepth: 1 }
+  const short = outsideLimits({ ...terms, deliveryDays: 2 }, { ...DEFAULT_ESCROW_LIMITS, minDeliveryDays: 5 })
+  t.ok(short !== null && /delivery window is 2 day\(s\), shorter than your minimum of 5/.test(short) && short.includes('--min-delivery-window'), `a delivery window under the client's minimum is past its limits: ${String(short)}`)
+  t.is(outsideLimits({ ...terms, deliveryDays: 0 }, { ...DEFAULT_ESCROW_LIMITS, minDeliveryDays: 5 }), null, 'a deal made without a window (schema v8) is not held to it')
   const chain = await startRegtest(t)
   const tn = await testnet(t)
   const root = await tmpDir(t)
@@ -105,13 +109,13 @@ test('escrow limits: `wallet limits` shows the defaults, refuses a bad value, ke
   const bad = await p2print([...S, 'wallet', 'limits', '--max-deposit', '200'])
   t.is(bad.code, 2, 'a value out of bounds is a usage error')
   t.ok(/--max-deposit must be a whole number from 1 to 100/.test(bad.stderr), 'saying the bounds')
-  const set = await p2print([...S, 'wallet', 'limits', '--max-deposit', '20', '--min-funding-depth', '3'])
+  const set = await p2print([...S, 'wallet', 'limits', '--max-deposit', '20', '--min-funding-depth', '3', '--min-delivery-window', '7'])
   t.is(set.code, 0)
   t.is(set.json.maxDepositPct, 20)
   const again = await p2print([...S, 'wallet', 'limits'])
-  t.alike(again.json, { ...DEFAULT_ESCROW_LIMITS, maxDepositPct: 20, minFundingDepth: 3 }, 'kept in the storage')
+  t.alike(again.json, { ...DEFAULT_ESCROW_LIMITS, maxDepositPct: 20, minFundingDepth: 3, minDeliveryDays: 7 }, 'kept in the storage')
   const text = await p2print(['--storage', path.join(dir, 's'), 'wallet', 'limits'])
-  t.ok(text.stdout.includes('deposit          at most 20 %') && text.stdout.includes('at least 3 confirmation(s)'), 'the text output')
+  t.ok(text.stdout.includes('deposit          at most 20 %') && text.stdout.includes('at least 3 confirmation(s)') && text.stdout.includes('delivery window  at least 7 day(s)'), 'the text output')
 })
 
 test('escrow limits: apply takes settings only from the market\'s creator and only within the bounds the CLI enforces', async (t) => {

@@ -14,6 +14,7 @@ import { arbitratorKey } from '../lib/escrow/actions.js'
 import { signInputs } from '../lib/escrow/psbt-sign.js'
 import { marketTime } from '../lib/market/clock.js'
 import { renderResult, renderEvent } from '../ui/text.js'
+import { jobIdString } from '../lib/ids.js'
 
 const T = { timeout: 240_000 }
 const LEAD_DAYS = 2
@@ -122,6 +123,8 @@ test('late printer, hostile: no ship-by without a lead time; a late ship stands 
   s.printer.wallet.signEscrow(ship, ctx.id, 'printer')
   await s.printer.market.append({ type: OP.JOB_SHIP, jobId: late, note: 'too late', psbt: ship.toBuffer() })
   await s.printer.market.append({ type: OP.JOB_DISPUTE, jobId: late, reason: 'let us talk instead' })
+  // nor the client's own: its cancel past ship-by is the way out, and the arbitrator's signature may be out
+  await s.client.market.append({ type: OP.JOB_DISPUTE, jobId: late, reason: 'changed my mind' })
 
   // the mediator signs the cancel as if it were the arbitrator: its key is not the arbitrator's, nor its writer
   await forgedArbitratorCancel(s, await latest(s, late), s.mediator)
@@ -129,7 +132,7 @@ test('late printer, hostile: no ship-by without a lead time; a late ship stands 
   const reports = await drive(s.chain, [s.arbitrator.engine, s.client.engine], async () => confirmed([s.indexer], late, j => j.escrow?.closed?.kind === 'cancel'))
   t.is(reports.filter(r => r.action === 'sign' && r.kind === 'cancel').length, 1, 'the arbitrator\'s engine co-signed one cancel: the late printer\'s')
   const view = async (id: Uint8Array): Promise<JobRecord> => (await jobOn(s.client.market, id))!.job
-  t.ok(!(await view(late)).history.some(h => h.action === OP.JOB_SHIP || h.action === OP.JOB_DISPUTE), 'the printer\'s ship and dispute written after the client\'s cancel past ship-by were refused in apply')
+  t.ok(!(await view(late)).history.some(h => h.action === OP.JOB_SHIP || h.action === OP.JOB_DISPUTE), 'the printer\'s ship and either side\'s dispute written after the client\'s cancel past ship-by were refused in apply')
   t.is(sigOf((await view(plain)).escrow!, 'cancel', 'arbitrator'), undefined, 'no arbitrator\'s cancel on a job without a lead time')
   t.is(sigOf((await view(shipped)).escrow!, 'cancel', 'arbitrator'), undefined, 'nor on a job shipped late before the client cancelled')
   t.is(sigOf((await view(uncancelled)).escrow!, 'cancel', 'arbitrator'), undefined, 'nor on one whose client has not signed the cancel')
@@ -138,4 +141,29 @@ test('late printer, hostile: no ship-by without a lead time; a late ship stands 
   await assertPaid(t, s, late, { kind: 'cancel' })
   const after = await s.printer.engine.prepareShip(late).then(() => null, (err: Error) => err)
   t.ok(after !== null, `once paid back, the printer's engine still refuses to ship (${after?.message})`)
+})
+
+test('late printer: the printer\'s engine refuses to fund a deal with a lead time at a fee rate under half its node\'s estimate (a slow funding would eat its ship-by time); a plain deal is not held to it', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false })
+  const id = await post(s)
+  const plain = await post(s)
+  await s.printer.market.append({ type: OP.JOB_QUOTE, jobId: id, priceSats: BOUNTY, leadDays: LEAD_DAYS, material: null, colors: [], note: '' })
+  await reach([s.client.market], id, j => j.quotes === 1, 'the quote reached the client')
+  await s.client.market.append({ type: OP.JOB_OFFER, jobId: id, printer: s.printer.market.writerKey, priceSats: BOUNTY, leadDays: LEAD_DAYS, material: null, colors: [] })
+  await reach([s.printer.market], id, j => j.offer !== null, 'the offer reached the printer')
+  const job = (await jobOn(s.printer.market, id))!.job
+  await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: id, escrow: await s.printer.engine.prepareAccept(id), priceSats: BOUNTY, termsRev: job.rev })
+  const plainEscrow = await s.printer.engine.prepareAccept(plain)
+  await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: plain, escrow: plainEscrow })
+  // fees rise after the accepts: the client proposes the rate the printer named, now far under the estimate
+  const named = plainEscrow.feeRate
+  const backend = s.printer.engine.chain
+  const feeRate = backend.feeRate.bind(backend)
+  backend.feeRate = async () => named * 4
+  t.teardown(() => { backend.feeRate = feeRate })
+  const reports = await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.indexer], plain, j => j.status === 'active'))
+  const refusal = reports.find(r => r.action === 'refuse' && r.jobId === jobIdString(id))
+  t.ok(refusal !== undefined && /under half this node's estimate/.test(refusal.detail ?? ''), `the printer's engine refused the lead-time deal's funding (${refusal?.detail})`)
+  t.is(sigOf((await latest(s, id)).escrow!, 'refund', 'printer'), undefined, 'and signed nothing for it')
+  t.is((await latest(s, plain)).status, 'active', 'the plain deal at the same rate was funded')
 })

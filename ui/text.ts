@@ -101,6 +101,7 @@ Wallet (Bitcoin; --chain mainnet|testnet|signet|regtest, default testnet or the 
   wallet balance                confirmed and unconfirmed balance
   wallet send ADDRESS BTC [--fee-rate SAT_PER_VB] [--dry-run] [--max-fee SATS]
   wallet limits [--max-arbitration-fee N] [--max-deposit N] [--max-refund-delay BLOCKS] [--max-funding-timeout SECS] [--min-funding-depth N]
+                [--min-delivery-window DAYS]
                                 your own limits on a job's escrow terms: a printer does not accept, a client does not fund, past them
 
 Escrow (in a market whose creator set a chain; needs --bitcoin-rpc or --esplora)
@@ -222,7 +223,7 @@ export function renderResult (r: Result): string {
     case 'balance': return `${formatBtc(r.data.confirmedSats)} BTC confirmed, ${formatBtc(r.data.unconfirmedSats)} BTC unconfirmed (${r.data.chain})`
     case 'send-plan': return `Would send ${formatBtc(r.data.sentSats)} BTC to ${r.data.address} (${r.data.chain}), nothing sent\n  fee  ${r.data.feeSats} sat (${r.data.feeRate} sat/vB) from ${r.data.inputs} coin(s)${r.data.changeSats > 0 ? `, change ${r.data.changeSats} sat` : ''}\n  send it with the same command without --dry-run, with --fee-rate ${r.data.feeRate} --max-fee ${r.data.feeSats} to pay no more than this`
     case 'sent': return `Sent ${formatBtc(r.data.sentSats)} BTC to ${r.data.address}\n  txid ${r.data.txid}\n  fee  ${r.data.feeSats} sat (${r.data.feeRate} sat/vB)${r.data.changeSats > 0 ? `, change ${r.data.changeSats} sat` : ''}`
-    case 'limits': return `Your limits on a job's escrow terms (a printer does not accept, a client does not fund, past them):\n  arbitration fee  at most ${r.data.maxArbitrationFeePct} % of the bounty\n  deposit          at most ${r.data.maxDepositPct} % of the bounty\n  refund delay     at most ${r.data.maxRefundDelayBlocks} blocks (about ${Math.round(r.data.maxRefundDelayBlocks / 144)} days)\n  funding timeout  at most ${r.data.maxFundingTimeoutSecs} s\n  funding depth    at least ${r.data.minFundingDepth} confirmation(s)\nChange them with \`p2print wallet limits --max-arbitration-fee N --max-deposit N --max-refund-delay BLOCKS --max-funding-timeout SECS --min-funding-depth N\`.`
+    case 'limits': return `Your limits on a job's escrow terms (a printer does not accept, a client does not fund, past them):\n  arbitration fee  at most ${r.data.maxArbitrationFeePct} % of the bounty\n  deposit          at most ${r.data.maxDepositPct} % of the bounty\n  refund delay     at most ${r.data.maxRefundDelayBlocks} blocks (about ${Math.round(r.data.maxRefundDelayBlocks / 144)} days)\n  funding timeout  at most ${r.data.maxFundingTimeoutSecs} s\n  funding depth    at least ${r.data.minFundingDepth} confirmation(s)\n  delivery window  at least ${r.data.minDeliveryDays ?? 1} day(s) after a ship for the client to complete or dispute\nChange them with \`p2print wallet limits --max-arbitration-fee N --max-deposit N --max-refund-delay BLOCKS --max-funding-timeout SECS --min-funding-depth N --min-delivery-window DAYS\`.`
     case 'escrow': return renderEscrow(r.data)
     case 'chat': return renderChat(r.data)
     case 'peer': case 'printers': case 'review': case 'profile': return renderReputation(r)

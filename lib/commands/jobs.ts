@@ -54,9 +54,15 @@ export async function jobShip (ctx: Ctx, id: string, note = '', photoFiles: stri
   if (photoFiles.length > CHAT_LIMITS.photosPerMessage) throw TOO_MANY_PHOTOS(0, photoFiles.length)
   const photos: LoadedPhoto[] = []
   for (const f of photoFiles) photos.push(await loadPhoto(f)) // checked before anything is written
+  const full = `Shipped${note.trim() === '' ? '' : `: ${note.trim()}`}. Photos of the finished print.`
+  const text = Buffer.byteLength(full) <= CHAT_LIMITS.textBytes ? full : 'Shipped. Photos of the finished print.'
   return withMarket(ctx, async (p) => {
     const shipped = await p.ship(id, note)
-    if (photos.length > 0) await p.chat(id, { text: `Shipped${note.trim() === '' ? '' : `: ${note.trim()}`}. Photos of the finished print.`, photos })
+    // the ship stands whatever becomes of the photos: a chat the market refuses (its photo limits, a chat key not
+    // yet there) is a warning, and `chat ID --photo` sends them again
+    if (photos.length > 0) {
+      await p.chat(id, { text, photos }).catch((err: Error) => ctx.emit('warning', { message: `shipped, but the photos were not sent: ${err.message}; send them with \`p2print chat ${id} --photo FILE\`` }))
+    }
     return jobResult(shipped, p.peers)
   })
 }

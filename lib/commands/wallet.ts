@@ -85,7 +85,7 @@ async function readStdin (): Promise<string> {
 }
 
 // `wallet limits [--max-arbitration-fee N] [--max-deposit N] [--max-refund-delay BLOCKS] [--max-funding-timeout SECS]
-// [--min-funding-depth N]`: this peer's own limits on the escrow terms it takes part in; shown, or changed and shown.
+// [--min-funding-depth N] [--min-delivery-window DAYS]`: this peer's own limits on the escrow terms it takes part in; shown, or changed and shown.
 export async function walletLimits (ctx: Ctx, flags: Partial<Record<keyof EscrowLimits, string>>): Promise<Result> {
   const patch: Partial<EscrowLimits> = {}
   for (const k of Object.keys(LIMIT_BOUNDS) as Array<keyof EscrowLimits>) {

@@ -150,9 +150,10 @@ export async function requestCancel (engine: EscrowEngine, jobId: Uint8Array | s
 // Market time from the confirmed view only (no op it has not seen can then be ordered before the deadline), and
 // never before this machine's own clock agrees: a market time run ahead by its indexers cannot hurry it. Which
 // payout it signed, or null.
-export async function signInPlace (engine: EscrowEngine, job: JobRecord): Promise<'cancel' | 'complete' | null> {
-  const clock = await engine.market.confirmedClock()
-  if (clock === null) return null
+export async function signInPlace (engine: EscrowEngine, jobId: Uint8Array): Promise<'cancel' | 'complete' | null> {
+  const state = await engine.market.confirmedState(jobId) // the job and the clock from one confirmed prefix
+  if (state === null || state.job.escrow == null) return null
+  const { job, now: clock } = state
   const kind = lateCancelDue(job, clock) ? 'cancel' : releaseDue(job, clock) ? 'complete' : null
   const due = kind === 'cancel' ? shipBy(job) : kind === 'complete' ? releaseAt(job) : null
   if (kind === null || due === null || engine.now() < due) return null

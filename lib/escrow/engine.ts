@@ -116,7 +116,7 @@ export class EscrowEngine {
       if (v === null || v.job.escrow == null) continue
       try {
         if (role === 'arbitrator') {
-          const signed = v.confirmed ? await actions.signInPlace(this, v.job) : null
+          const signed = v.confirmed ? await actions.signInPlace(this, id) : null
           if (signed === 'cancel') out.push({ jobId: jobIdString(id), action: 'sign', kind: 'cancel', detail: 'the printer is past its ship-by time: the arbitrator co-signs the client\'s cancel' })
           if (signed === 'complete') out.push({ jobId: jobIdString(id), action: 'sign', kind: 'complete', detail: 'the client\'s delivery window is over without a dispute: the arbitrator co-signs the printer\'s payout' })
           continue

@@ -13,7 +13,7 @@ import { checkPsbt } from './psbt-check.js'
 import { combine, finalize, type Finalized } from './psbt-sign.js'
 import { effectiveFeeRate } from './fees.js'
 import { escrowContext, expectedFor, buildFor, type EscrowCtx, type Signer } from './context.js'
-import { sigOf, pairOf } from './record.js'
+import { sigOf, pairOf, shipBy } from './record.js'
 import { selectFundingCoins } from './wallet.js'
 import { keyBindingHash } from './verify.js'
 import { keepRefund as keep, keptRefunds, dropRefund } from './reservations.js'
@@ -26,7 +26,7 @@ export async function propose (engine: EscrowEngine, job: JobRecord, out: StepRe
   const e = job.escrow as EscrowRecord
   const id = jobIdString(job.id)
   if (engine.isPending(job, 'propose')) return
-  const past = outsideLimits(e, engine.limits)
+  const past = outsideLimits({ ...e, deliveryDays: job.deliveryDays ?? 0 }, engine.limits)
   if (past !== null) {
     // terms this peer's user did not agree to (the market's creator changed its settings since the job was posted)
     engine.refuse(out, job, 'funding', new Error(`not funding: the escrow terms go past your own limits: ${past}`))
@@ -237,6 +237,12 @@ export async function checkProposal (engine: EscrowEngine, ctx: EscrowCtx): Prom
   const rate = effectiveFeeRate(c.feeRate)
   if (rate > effectiveFeeRate(ctx.e.printer.feeRate)) throw PSBT_REFUSED(`the proposed fee rate ${rate} sat/vB is above the ${ctx.e.printer.feeRate} sat/vB the printer accepted`)
   if (rate > engine.maxFeeRate) throw PSBT_REFUSED(`the proposed fee rate ${rate} sat/vB is above the cap of ${engine.maxFeeRate} sat/vB`)
+  // a deal with a lead time has a ship-by time that runs from the acceptance: a funding left waiting for a block
+  // at a rate far under today's would eat the printer's time to ship
+  if (shipBy(ctx.job) !== null) {
+    const estimate = effectiveFeeRate(await engine.chain.feeRate(engine.feeTarget))
+    if (rate * 2 < estimate) throw PSBT_REFUSED(`the proposed fee rate ${rate} sat/vB is under half this node's estimate of ${estimate} sat/vB: the funding could wait for a block long enough to eat the deal's lead time (its ship-by time runs from the acceptance)`)
+  }
   const tip = await engine.chain.tipHeight()
   const min = tip + Math.ceil(ctx.e.refundDelayBlocks * 0.9)
   const max = tip + Math.ceil(ctx.e.refundDelayBlocks * 1.1) + 6

@@ -4,7 +4,7 @@
 import fs from 'fs'
 import path from 'path'
 import { writeFileAtomic } from './wallet.js'
-import { SETTINGS_BOUNDS, type MarketSettings } from '../schema.js'
+import { SETTINGS_BOUNDS, DEFAULT_DELIVERY_DAYS, type MarketSettings } from '../schema.js'
 import { BAD_WALLET_FILE, OUTSIDE_LIMITS } from '../errors.js'
 
 export const ESCROW_LIMITS_FILE = 'escrow-limits.json'
@@ -15,6 +15,7 @@ export interface EscrowLimits {
   maxRefundDelayBlocks: number // how long the money can be locked before the refund (about 10 min a block)
   maxFundingTimeoutSecs: number // how long coins are held for a funding that does not come
   minFundingDepth: number // confirmations before a job is active and the printer ships
+  minDeliveryDays: number // the client's time after a ship to complete or dispute before the printer is paid
 }
 
 export const DEFAULT_ESCROW_LIMITS: EscrowLimits = {
@@ -22,7 +23,8 @@ export const DEFAULT_ESCROW_LIMITS: EscrowLimits = {
   maxDepositPct: 30,
   maxRefundDelayBlocks: 4320, // 30 days
   maxFundingTimeoutSecs: 3 * 86400,
-  minFundingDepth: 1
+  minFundingDepth: 1,
+  minDeliveryDays: 1
 }
 
 // What each limit may be set to: the bounds apply enforces on a market's settings.
@@ -31,7 +33,8 @@ export const LIMIT_BOUNDS: Record<keyof EscrowLimits, readonly [number, number]>
   maxDepositPct: SETTINGS_BOUNDS.depositPct,
   maxRefundDelayBlocks: SETTINGS_BOUNDS.refundDelayBlocks,
   maxFundingTimeoutSecs: SETTINGS_BOUNDS.fundingTimeoutSecs,
-  minFundingDepth: SETTINGS_BOUNDS.fundingDepth
+  minFundingDepth: SETTINGS_BOUNDS.fundingDepth,
+  minDeliveryDays: SETTINGS_BOUNDS.deliveryDays
 }
 
 // The flag that changes each limit (the refusal names it).
@@ -40,10 +43,12 @@ export const LIMIT_FLAGS: Record<keyof EscrowLimits, string> = {
   maxDepositPct: '--max-deposit',
   maxRefundDelayBlocks: '--max-refund-delay',
   maxFundingTimeoutSecs: '--max-funding-timeout',
-  minFundingDepth: '--min-funding-depth'
+  minFundingDepth: '--min-funding-depth',
+  minDeliveryDays: '--min-delivery-window'
 }
 
-export type EscrowTerms = Pick<MarketSettings, 'arbitrationFeePct' | 'depositPct' | 'refundDelayBlocks' | 'fundingTimeoutSecs' | 'fundingDepth'>
+// deliveryDays: the market's (settings) or the deal's (a job record's, 0 for a deal made without a window)
+export type EscrowTerms = Pick<MarketSettings, 'arbitrationFeePct' | 'depositPct' | 'refundDelayBlocks' | 'fundingTimeoutSecs' | 'fundingDepth' | 'deliveryDays'>
 
 // Why the terms go past this peer's limits (each one that does, with the command that changes it), or null.
 export function outsideLimits (t: EscrowTerms, l: EscrowLimits): string | null {
@@ -56,6 +61,8 @@ export function outsideLimits (t: EscrowTerms, l: EscrowLimits): string | null {
   if (t.refundDelayBlocks > l.maxRefundDelayBlocks) over('maxRefundDelayBlocks', 'the refund delay', t.refundDelayBlocks, l.maxRefundDelayBlocks, ' blocks')
   if (t.fundingTimeoutSecs > l.maxFundingTimeoutSecs) over('maxFundingTimeoutSecs', 'the funding timeout', t.fundingTimeoutSecs, l.maxFundingTimeoutSecs, ' s')
   if (t.fundingDepth < l.minFundingDepth) why.push(`the funding depth is ${t.fundingDepth} confirmation(s), fewer than your minimum of ${l.minFundingDepth} (\`p2print wallet limits ${LIMIT_FLAGS.minFundingDepth} N\`)`)
+  const days = t.deliveryDays ?? DEFAULT_DELIVERY_DAYS
+  if (days > 0 && days < (l.minDeliveryDays ?? 1)) why.push(`the delivery window is ${days} day(s), shorter than your minimum of ${l.minDeliveryDays} (\`p2print wallet limits ${LIMIT_FLAGS.minDeliveryDays} DAYS\`)`)
   return why.length === 0 ? null : why.join('; ')
 }
 

@@ -48,11 +48,13 @@ export function lateCancelDue (job: Pick<JobRecord, 'status' | 'escrow' | 'leadD
 export function lateCancelOpen (job: Pick<JobRecord, 'status' | 'escrow' | 'leadDays'>, now: Passed): boolean {
   const e = job.escrow ?? null
   const by = shipBy(job)
-  if (e === null || by === null || job.status !== 'active' || e.fundingTxid === null || e.closed !== null) return false
+  if (e === null || by === null || job.status !== 'active' || e.fundingTxid === null || e.closed !== null || now.clocked === false) return false
   return now.passed(e.acceptedAt, by - e.acceptedAt) && sigOf(e, 'cancel', 'client') !== undefined
 }
 
-type Passed = { passed: (start: number, ms: number) => boolean }
+// Market time as apply and the engines read it (lib/market/clock.ts MarketNow); clocked false: a market without a
+// clock, where the time is an op's own and no deadline lets one side act alone.
+type Passed = { passed: (start: number, ms: number) => boolean, clocked?: boolean }
 
 // The client's delivery window: a deal accepted with one (schema v9: the market's `deliveryDays`, copied at the
 // accept) and shipped has a release time, shippedAt (market time at the ship) + the window. null: no window.
@@ -65,7 +67,7 @@ export function releaseAt (job: Pick<JobRecord, 'deliveryDays' | 'shippedAt'>): 
 // Whether the window is over: the client may no longer dispute the shipped job, and the printer's payout is due.
 export function windowOver (job: Pick<JobRecord, 'status' | 'deliveryDays' | 'shippedAt'>, now: Passed): boolean {
   const at = releaseAt(job)
-  return job.status === 'shipped' && at !== null && now.passed(job.shippedAt ?? 0, at - (job.shippedAt ?? 0))
+  return job.status === 'shipped' && at !== null && now.clocked !== false && now.passed(job.shippedAt ?? 0, at - (job.shippedAt ?? 0))
 }
 
 // Whether the arbitrator may co-sign the complete payout in the client's place: shipped, funded, the window over, the

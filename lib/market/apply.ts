@@ -18,7 +18,7 @@ import { registerMediator, openDispute, disputeStep, recordRuling } from '../dis
 import type { BeeBatch } from 'hyperbee'
 import { applyReputation, reputationOnJob } from '../reputation/apply.js'
 import { escrowStep, acceptEscrow } from './escrow-apply.js'
-import { sigOf, pickIndex, isCompressedKey, cancelAgreed, lateCancelOpen, windowOver, roleIn } from '../escrow/record.js'
+import { sigOf, pickIndex, isCompressedKey, cancelAgreed, lateCancelOpen, windowOver } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
 import { admissionWork } from './admission.js'
 import { isQuoteOp, applyQuoteOp, acceptTerms, hasLeft } from './quotes.js'
@@ -242,7 +242,9 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       }
       addHistory(next, entry(op.type, op.note))
       next.status = check.to
-      next.shippedAt = now.now // the client's delivery window starts here, in market time (record.ts releaseAt)
+      // the client's delivery window starts here, in market time (record.ts releaseAt); none in a market without a
+      // clock, where now.now would be the printer's own op.at
+      next.shippedAt = now.clocked === false ? 0 : now.now
       break
     }
     case OP.JOB_COMPLETE: {
@@ -265,9 +267,9 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
     }
     case OP.JOB_DISPUTE:
       if (op.reason.trim().length === 0) return null
-      // after the delivery window the printer's payout is due (the arbitrator's engine may have co-signed it); a
-      // printer past its ship-by time whose client cancelled cannot turn the cancel into a dispute
-      if (windowOver(job, now) || (lateCancelOpen(job, now) && roleIn(job, author) === 'printer')) return null
+      // after the delivery window the printer's payout is due, and past ship-by with the client's cancel in the
+      // cancel is: in both the arbitrator's engine may have co-signed, a signature the chain takes whatever apply says
+      if (windowOver(job, now) || lateCancelOpen(job, now)) return null
       addHistory(next, entry(op.type, op.reason))
       next.status = check.to
       break

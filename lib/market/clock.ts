@@ -67,28 +67,30 @@ export async function marketTime (v: Reader): Promise<number | null> {
 
 // What deadlines are checked against: market time now, and whether a deadline of `ms` that started at `start` has
 // passed (engines and apply use the same rule).
+// clocked: false in a market without a clock record (made before schema v6, until an indexer ticks), where `now` is
+// an op's own time: the deadlines that let one side act without the other (ship-by, the delivery window) need true.
 export interface MarketNow {
   now: number
   passed: (start: number, ms: number) => boolean
+  clocked?: boolean
 }
 
-export function nowOf (clock: Pick<MarketClock, 'now'>): MarketNow {
-  return { now: clock.now, passed: (start, ms) => clock.now >= start + ms }
+export function nowOf (clock: Pick<MarketClock, 'now'>, clocked = true): MarketNow {
+  return { now: clock.now, passed: (start, ms) => clock.now >= start + ms, clocked }
 }
 
 // The market's MarketNow; in a market made before the clock (no clock record), `fallback` with no gaps.
 export async function marketNow (v: Reader, fallback: number): Promise<MarketNow> {
   const e = await v.get(CLOCK_KEY)
-  return nowOf(e === null ? { now: fallback } : c.decode(marketClock, e.value))
+  return e === null ? nowOf({ now: fallback }, false) : nowOf(c.decode(marketClock, e.value))
 }
 
 // The market's MarketNow as the confirmed part of the view has it (the clock record written below `signedLength`), or
-// null while its latest tick is not confirmed: what an engine signs money on, so that no op it has not seen can be
-// ordered before the tick that made a deadline pass.
-export async function confirmedNow (v: Pick<View, 'get'>, signedLength: number, fallback: number): Promise<MarketNow | null> {
+// null while its latest tick is not confirmed, or while the market has no clock at all: what an engine signs money
+// on, so that no op it has not seen can be ordered before the tick that made a deadline pass.
+export async function confirmedNow (v: Pick<View, 'get'>, signedLength: number): Promise<MarketNow | null> {
   const e = await v.get(CLOCK_KEY)
-  if (e === null) return nowOf({ now: fallback })
-  return e.seq < signedLength ? nowOf(c.decode(marketClock, e.value)) : null
+  return e !== null && e.seq < signedLength ? nowOf(c.decode(marketClock, e.value)) : null
 }
 
 // The clock after `author`'s tick at `at`, or null if it changes nothing: the author is not an indexer, or the tick

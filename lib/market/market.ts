@@ -318,8 +318,19 @@ export class Market extends ReadyResource {
     return marketNow(this.view, Date.now())
   }
 
-  // The same from the confirmed part of the view only; null while the latest tick is unconfirmed.
-  async confirmedClock (): Promise<MarketNow | null> { return await confirmedNow(this.view, this.view.core.signedLength, Date.now()) }
+  // A job and market time as one confirmed prefix of the view has them (one snapshot: both latest entries below its
+  // signed length), or null when either is unconfirmed: what an engine signs money on (../escrow/actions.ts).
+  async confirmedState (id: Uint8Array): Promise<{ job: JobRecord, now: MarketNow } | null> {
+    const snap = this.view.snapshot()
+    const signed = this.view.core.signedLength
+    try {
+      const e = await getJobEntry(snap, id)
+      const now = await confirmedNow(snap, signed)
+      return e === null || e.seq >= signed || now === null ? null : { job: e.job, now }
+    } finally {
+      await snap.close()
+    }
+  }
 
   async update (): Promise<void> {
     await this.base.update()

@@ -124,7 +124,7 @@ export async function dispute (p: P2Print, idText: string, reason: string): Prom
   const release = releaseAt(v.job)
   // apply refuses it too; this says why
   if (windowOver(v.job, now) && release !== null) throw BAD_TRANSITION(`the delivery window of this job ended at ${new Date(release).toISOString()} (market time) without a dispute: the printer is being paid, and a dispute is no longer possible`)
-  if (lateCancelOpen(v.job, now) && b4a.equals(v.job.printer ?? b4a.alloc(0), p.market.writerKey)) throw NOT_ALLOWED('you are past this job\'s ship-by time and the client has cancelled it: the arbitrator\'s engine co-signs the cancel, and everyone is paid back')
+  if (lateCancelOpen(v.job, now)) throw BAD_TRANSITION('the printer is past this job\'s ship-by time and the client has cancelled it: the arbitrator\'s engine co-signs the cancel and everyone is paid back, so it can no longer be disputed')
   return await transition(p, v, OP.JOB_DISPUTE, async (jobId) => ({ type: OP.JOB_DISPUTE, jobId, reason }))
 }
 
