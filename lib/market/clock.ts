@@ -13,8 +13,8 @@
 import b4a from 'b4a'
 import c from 'compact-encoding'
 import type { BeeBatch } from 'hyperbee'
-import { marketClock, namedIndexers, type MarketClock, type MarketMeta } from '../schema.js'
-import type { View } from './view.js'
+import { marketClock, namedIndexers, jobRecord, type MarketClock, type MarketMeta, type JobRecord } from '../schema.js'
+import { jobKey, type View } from './view.js'
 
 type Batch = BeeBatch<Uint8Array, Uint8Array>
 type Reader = Pick<View, 'get'> | Pick<Batch, 'get'>
@@ -91,6 +91,20 @@ export async function marketNow (v: Reader, fallback: number): Promise<MarketNow
 export async function confirmedNow (v: Pick<View, 'get'>, signedLength: number): Promise<MarketNow | null> {
   const e = await v.get(CLOCK_KEY)
   return e !== null && e.seq < signedLength ? nowOf(c.decode(marketClock, e.value)) : null
+}
+
+// A job and market time as one confirmed prefix of the view has them: one snapshot, both latest entries below its
+// signed length; null when either is unconfirmed (or the market has no clock).
+export async function confirmedJobState (view: View, id: Uint8Array): Promise<{ job: JobRecord, now: MarketNow } | null> {
+  const snap = view.snapshot()
+  const signed = view.core.signedLength
+  try {
+    const e = await snap.get(jobKey(id))
+    const now = await confirmedNow(snap, signed)
+    return e === null || e.seq >= signed || now === null ? null : { job: c.decode(jobRecord, e.value), now }
+  } finally {
+    await snap.close()
+  }
 }
 
 // The clock after `author`'s tick at `at`, or null if it changes nothing: the author is not an indexer, or the tick

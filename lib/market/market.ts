@@ -11,7 +11,7 @@ import { apply, jobIdFor } from './apply.js'
 import { ModelDrives } from '../files/drive.js'
 import { BAD_ARGUMENT } from '../errors.js'
 import { encodeOp, OP, SchemaError, type OpBody, type JobRecord, type WriterRecord, type MarketMeta } from '../schema.js'
-import { getIndexers, marketTime, marketNow, confirmedNow, TICK_MS, type MarketNow } from './clock.js'
+import { getIndexers, marketTime, marketNow, confirmedJobState, TICK_MS, type MarketNow } from './clock.js'
 import { getJobEntry, queryJobs, queryJobPage, queryBounties, jobsWithIdPrefix, getJobCount, getStatusCounts, getWriter, getMeta, getSettings, type View, type JobQuery } from './view.js'
 import { DEFAULT_ADMISSION_BITS, admissionWork, findAdmission, readOwnOp } from './admission.js'
 import { BlindMirrors } from './blind.js'
@@ -320,17 +320,7 @@ export class Market extends ReadyResource {
 
   // A job and market time as one confirmed prefix of the view has them (one snapshot: both latest entries below its
   // signed length), or null when either is unconfirmed: what an engine signs money on (../escrow/actions.ts).
-  async confirmedState (id: Uint8Array): Promise<{ job: JobRecord, now: MarketNow } | null> {
-    const snap = this.view.snapshot()
-    const signed = this.view.core.signedLength
-    try {
-      const e = await getJobEntry(snap, id)
-      const now = await confirmedNow(snap, signed)
-      return e === null || e.seq >= signed || now === null ? null : { job: e.job, now }
-    } finally {
-      await snap.close()
-    }
-  }
+  async confirmedState (id: Uint8Array): Promise<{ job: JobRecord, now: MarketNow } | null> { return await confirmedJobState(this.view, id) }
 
   async update (): Promise<void> {
     await this.base.update()
