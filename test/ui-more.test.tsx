@@ -81,7 +81,7 @@ const ESCROW: EscrowView = {
     { kind: 'refund', feeSats: '300', outputs: [{ role: 'client', address: 'tb1qc', valueSats: '114850' }, { role: 'printer', address: 'tb1qp', valueSats: '14850' }] }
   ],
   ruling: null, agreed: null, payout: null, refundClaims: [],
-  deadlines: { lapseAt: '2026-12-02T10:00:00.000Z', lockHeight: 2_500_144, tipHeight: 2_500_003, shipBy: '2026-12-10T10:00:00.000Z' },
+  deadlines: { lapseAt: '2026-12-02T10:00:00.000Z', lockHeight: 2_500_144, tipHeight: 2_500_003, shipBy: '2026-12-10T10:00:00.000Z', releaseAt: '2026-12-24T10:00:00.000Z', deliveryDays: 14 },
   depth: 3, payoutTxid: null
 }
 
@@ -226,6 +226,7 @@ test('ui-more: the whole escrow, from the job page', async (t) => {
   t.ok(f.includes('refund: client yes, printer yes') && f.includes('3 confirmations (1 needed)') && f.includes(HEX('f')), 'signatures, the funding txid and its depth')
   t.ok(f.includes('if complete') && f.includes('printer 0.00114823 BTC') && f.includes('block 2500144 (tip 2500003)'), 'each payout path and the refund\'s lock height')
   t.ok(f.includes('ship by') && f.includes('2026-12-10T10:00:00.000Z'), 'a deal with a lead time: its ship-by time')
+  t.ok(f.includes('release at') && f.includes('2026-12-24T10:00:00.000Z'), 'a shipped deal: the end of the client\'s delivery window')
   t.ok(fits(f), 'fits 80×24')
   capture('escrow', f)
   t.alike(calls, ['escrow esc00000aaaaaaaaaaaaaaaaaaaa'])
