@@ -346,6 +346,8 @@ test('ui-more: core helpers: what needs this peer, on market time; the search fo
   const proposal = (answerBy: number, accepted = false): DisputeRecord => ({ stage: 'proposed', openedAt: now - HOUR, openedBy: OTHER, mediator: b4a.alloc(32, 3), mediatorFeePct: 2, proposeBy: now + HOUR, proposal: { printerPct: 60, note: '', feeScript: b4a.alloc(22), feeSats: 20, at: now - HOUR, answerBy }, acceptedClient: accepted, acceptedPrinter: false, escalation: 'none', ruling: null })
   t.is(needOf({ ...base, status: 'shipped' }, ME, now)?.kind, 'shipped', 'the client confirms a shipped job')
   t.is(needOf({ ...base, status: 'shipped' }, OTHER, now), null, 'its printer has nothing to do')
+  const windowed = needOf({ ...base, status: 'shipped', deliveryDays: 14, shippedAt: now - 86_400_000 }, ME, now)
+  t.is(windowed?.due, new Date(now + 13 * 86_400_000).toISOString(), 'with a delivery window, the notice is due when the printer is paid')
   const p = needOf({ ...base, status: 'disputed', dispute: proposal(now + 30 * HOUR) }, OTHER, now)
   t.ok(p?.kind === 'proposal' && p.hoursLeft === 30 && p.text.includes('60 %'), 'a proposal to answer, with the hours left on market time')
   t.is(needOf({ ...base, status: 'disputed', dispute: proposal(now + HOUR, true) }, ME, now), null, 'not once this side accepted it')

@@ -7,6 +7,7 @@ import type { Market } from '../market/market.js'
 import type { SearchWatcher } from '../service/searches.js'
 import { escrowsOf } from '../market/view.js'
 import { roleOf } from '../job/state.js'
+import { releaseAt } from '../escrow/record.js'
 import type { JobRecord } from '../schema.js'
 import { jobIdString } from '../ids.js'
 import { isoTime, printable } from '../text.js'
@@ -32,7 +33,13 @@ export function needOf (job: JobRecord, me: Uint8Array, now: number): NeedsYouIn
     }
     return null
   }
-  if (role === 'client' && job.status === 'shipped') return item('shipped', 'shipped: confirm receipt (complete) or open a dispute', null)
+  if (role === 'client' && job.status === 'shipped') {
+    // with a delivery window, its end: after it the printer is paid and a dispute is no longer possible
+    const release = releaseAt(job)
+    return release === null || now >= release
+      ? item('shipped', 'shipped: confirm receipt (complete) or open a dispute', null)
+      : item('shipped', 'shipped: confirm receipt (complete) or open a dispute before the deadline, when the printer is paid', release)
+  }
   const e = job.escrow ?? null
   if (role !== 'other' && job.status === 'accepted' && e !== null && e.fundingTxid === null) {
     const lapse = e.acceptedAt + e.fundingTimeoutSecs * 1000
