@@ -9,7 +9,7 @@ import test from 'brittle'
 import { drive, jobOn } from './escrow-helpers.js'
 import { escrowSetup, post, fund, ship, confirmed, type EscrowSetup } from './escrow-setup.js'
 import { vanish, reach, latest, assertPaid, payOut, did, shows, type Check } from './vanish.js'
-import { OP, DEFAULT_DELIVERY_DAYS, SCHEMA_VERSION, encodeOp, type JobRecord } from '../lib/schema.js'
+import { OP, DEFAULT_DELIVERY_DAYS, DEFAULT_SETTINGS, SCHEMA_VERSION, encodeOp, decodeOp, type JobRecord } from '../lib/schema.js'
 import { getSettings } from '../lib/market/view.js'
 import { eventually } from './helpers.js'
 import { releaseAt, sigOf } from '../lib/escrow/record.js'
@@ -120,6 +120,16 @@ test('delivery window, hostile: a dispute inside the window stops it; none after
 })
 
 test('delivery window, hostile (2): the window\'s bounds; a deal accepted by a v8 op has no window; a ship dated by its writer starts the window at market time', T, async (t: Check) => {
+  // the codec: a v9 settings op carries the window; a v8 one has none, and bytes where it would be are trailing
+  const op = encodeOp({ type: OP.MARKET_SETTINGS, settings: { ...DEFAULT_SETTINGS, deliveryDays: 5 } }, Date.now())
+  t.is((decodeOp(op) as { settings: { deliveryDays?: number } }).settings.deliveryDays, 5, 'a v9 market/settings carries the window')
+  const v8 = op.slice()
+  v8[0] = 8
+  const refused = (() => { try { decodeOp(v8); return null } catch (err) { return err as Error } })()
+  t.ok(refused !== null && /trailing bytes/.test(refused.message), 'a v8 market/settings with the window\'s bytes is refused, as a v8 peer refuses it')
+  const v8plain = op.slice(0, op.byteLength - 1)
+  v8plain[0] = 8
+  t.is((decodeOp(v8plain) as { settings: { deliveryDays?: number } }).settings.deliveryDays, DEFAULT_DELIVERY_DAYS, 'a v8 one without them has the default window')
   const s = await escrowSetup(t, { mediator: false, settings: { deliveryDays: WINDOW_DAYS } })
   for (const days of [0, 91]) await s.indexer.append({ type: OP.MARKET_SETTINGS, settings: { ...s.settings, deliveryDays: days } })
   await s.indexer.append({ type: OP.MARKET_SETTINGS, settings: { ...s.settings, deliveryDays: 3 } }) // in bounds: taken

@@ -147,13 +147,19 @@ export const marketSettings: c.Encoder<MarketSettings> = {
     blindPeerKeys.encode(state, s.blindPeers ?? [])
     deliveryDays.encode(state, s.deliveryDays ?? DEFAULT_DELIVERY_DAYS)
   },
-  decode (state) {
-    const core = settingsCore.decode(state)
-    const mediators = state.start < state.end ? mediatorKeys.decode(state) : []
-    const bits = state.start < state.end ? admissionBits.decode(state) : 0
-    const blindPeers = state.start < state.end ? blindPeerKeys.decode(state) : []
-    return { ...core, mediators, admissionBits: bits, blindPeers, deliveryDays: state.start < state.end ? deliveryDays.decode(state) : DEFAULT_DELIVERY_DAYS }
-  }
+  decode (state) { return decodeSettings(state, true) }
+}
+
+// A market/settings op written before schema v9 has no delivery window: bytes after its blind peers are trailing
+// bytes (refused), as a v8 peer reads them.
+export const marketSettingsV8: c.Encoder<MarketSettings> = { ...marketSettings, decode (state) { return decodeSettings(state, false) } }
+
+function decodeSettings (state: c.State, window: boolean): MarketSettings {
+  const core = settingsCore.decode(state)
+  const mediators = state.start < state.end ? mediatorKeys.decode(state) : []
+  const bits = state.start < state.end ? admissionBits.decode(state) : 0
+  const blindPeers = state.start < state.end ? blindPeerKeys.decode(state) : []
+  return { ...core, mediators, admissionBits: bits, blindPeers, deliveryDays: window && state.start < state.end ? deliveryDays.decode(state) : DEFAULT_DELIVERY_DAYS }
 }
 const escrowCoin = struct<EscrowCoin>([['txid', txid32], ['vout', boundedUint(0xffffffff)], ['valueSats', sats], ['script', script]])
 const partyFields: Array<[keyof EscrowParty & string, c.Encoder<any>]> = [

@@ -8,7 +8,7 @@ import { LIMITS } from './limits.js'
 import { SchemaError, jobId, key } from './common.js'
 import { jobFields, jobPatch, optionalFileRef, type FileRef, type JobFields, type JobPatch } from './job.js'
 import {
-  admissionBits, keyProof, marketSettings, optionalParty, optionalPsbt, optionalTxid, paidKind, proposeEscrow, psbtBytes, script, signKind, txid32, winner,
+  admissionBits, keyProof, marketSettings, marketSettingsV8, optionalParty, optionalPsbt, optionalTxid, paidKind, proposeEscrow, psbtBytes, script, signKind, txid32, winner,
   type EscrowParty, type MarketSettings, type PaidKind, type ProposeEscrow, type SignKind, type Winner
 } from './escrow.js'
 import { printerProfile, rating, reviewText, type PrinterProfile } from './reputation.js'
@@ -201,7 +201,7 @@ function decodeBody (state: State, type: number, version: number): OpBody {
       return { type, jobId: id, escrow: escrow === null ? null : { ...escrow, keyProof: proof }, priceSats, termsRev: rev }
     }
     case OP.JOB_COMPLETE: return { type, jobId: jobId.decode(state), payoutTxid: version >= 3 ? optionalTxid.decode(state) : null, psbt: version >= 5 ? optionalPsbt.decode(state) : null }
-    case OP.MARKET_SETTINGS: if (version < 3) break; return { type, settings: marketSettings.decode(state) }
+    case OP.MARKET_SETTINGS: if (version < 3) break; return { type, settings: (version < 9 ? marketSettingsV8 : marketSettings).decode(state) }
     case OP.MARKET_INDEXERS: if (version < 6) break; return { type, indexers: indexerKeys.decode(state) }
     case OP.MARKET_CLOCK: if (version < 6) break; return { type }
     case OP.ESCROW_PROPOSE: {
