@@ -175,7 +175,8 @@ export function JobScreen (p: ScreenProps & { id: string }): React.JSX.Element {
       <Keep marginTop={1}>{view}</Keep>
       {busy ? null : <Keep>{extras.view}</Keep>}
       {busy || extras.preview === null ? null : <Clip>{extras.preview}</Clip>}
-      <KeyLine items={['↑↓ Enter action', 'c chat', `v ${extras.preview === null ? 'view' : 'hide'} model`, ...(d.role === 'client' && j.status === 'open' ? ['e edit'] : []), ...(j.escrow !== null ? ['x escrow'] : []), ...(d.role === 'client' && j.status === 'active' ? ['a address'] : []), ...(j.status === 'open' || j.quotes > 0 ? [`o quotes${j.quotes > 0 ? ` (${j.quotes})` : ''}`] : []), 'g download', 'r review', 'Esc back']} />
+      {/* the first keys are what fits in 80 columns: live quotes and a model's download before the rest */}
+      <KeyLine items={['↑↓ Enter action', 'c chat', `v ${extras.preview === null ? 'view' : 'hide'} model`, ...(j.quotes > 0 ? [`o quotes (${j.quotes})`] : []), ...(j.file !== null ? ['g download'] : []), ...(d.role === 'client' && j.status === 'open' ? ['e edit'] : []), ...(j.escrow !== null ? ['x escrow'] : []), ...(d.role === 'client' && j.status === 'active' ? ['a address'] : []), ...(j.status === 'open' && j.quotes === 0 ? ['o quotes'] : []), ...(j.file === null ? ['g download'] : []), 'r review', 'Esc back']} />
     </Screen>
   )
 }

@@ -1,0 +1,85 @@
+// A printer past its ship-by time, through the command line, between separate processes on a local testnet and a
+// real regtest node: the creator's seeder (the market's only indexer: its ticks are market time), an arbitrator, a
+// client, and a printer that takes a deal with a one-day lead time, is funded, and then runs nothing more. Market
+// time is moved the way it moves for real: the seeder is started again on clocks a day further on each time
+// (libfaketime, an LD_PRELOAD library: nothing in p2print is told; one tick moves market time a day at most), and the
+// arbitrator runs on the last of them (its engine signs nothing before its own clock agrees). Skipped when
+// libfaketime is not installed (.ci/run installs it).
+import test from 'brittle'
+import fs from 'fs'
+import { tmpDir, testnet, p2print, startSeed, eventually } from './helpers.js'
+import { startRegtest } from './regtest.js'
+import { cliPeers, fundBySync } from './escrow-helpers.js'
+
+const LIB = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find(f => fs.existsSync(f))
+if (LIB === undefined) console.log('# late-printer-cli: skipped, libfaketime is not installed (CI installs it via .ci/run)')
+const ahead = (hours: number): Record<string, string> => ({ LD_PRELOAD: LIB ?? '', FAKETIME: `+${hours}h` })
+
+test('late printer cli: a one-day lead time; the printer goes quiet after the funding; the client cancels alone; once market time passes ship-by the arbitrator\'s `sync` co-signs and the client\'s `sync` is paid back', { skip: LIB === undefined, timeout: 480_000 }, async (t) => {
+  const chain = await startRegtest(t)
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const { peer, ok } = cliPeers(t, dir, tn.bootstrap, chain.rpcUrl)
+  const [A, R, B, C] = [peer('creator'), peer('arbitrator'), peer('client'), peer('printer')]
+
+  const key = (await ok([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'late'])).key
+  await ok([...R, '--json', 'market', 'join', key])
+  const arb = await ok([...R, '--json', 'id'])
+  await ok([...A, '--json', 'market', 'settings', '--chain', 'regtest', '--arbitrator', `${arb.id}:${arb.arbitratorPubkey}`, '--funding-timeout', '600'])
+  let seed = startSeed(t, A)
+  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'the creator seeds (and indexes)')
+  await ok([...B, '--json', 'market', 'join', key])
+  await ok([...C, '--json', 'market', 'join', key])
+  await chain.fund((await ok([...B, '--json', 'wallet', 'address'])).address, 2_000_000n)
+  await chain.fund((await ok([...C, '--json', 'wallet', 'address'])).address, 1_000_000n)
+  await chain.mine(1)
+
+  // the deal: a quote with a one-day lead time, taken by the client, accepted by the printer
+  const job = await ok([...B, '--json', 'job', 'create', '--quotes', '--title', 'Clip', '--material', 'PLA', '--country', 'DE'])
+  await ok([...C, '--json', 'job', 'quote', job.id, '--price', '0.01', '--days', '1'])
+  t.ok(await eventually(async () => (await p2print([...B, '--json', 'job', 'take-quote', job.id, '1'])).code === 0, 60_000, 1000), 'the client takes the quote')
+  t.ok(await eventually(async () => (await p2print([...C, '--json', 'job', 'accept', job.id])).json?.status === 'accepted', 60_000, 1000), 'the printer accepts the offer')
+  t.ok(await fundBySync(chain, B, C, job.id), 'funded by sync on each side')
+  const before = (await ok([...B, '--json', 'escrow', job.id]))
+  t.ok(typeof before.deadlines?.shipBy === 'string', `\`escrow\` has a ship-by time (${String(before.deadlines?.shipBy)})`)
+  const shipBy = Date.parse(before.deadlines.shipBy)
+  // the printer goes quiet now: it runs nothing until the end
+
+  const cancel = await p2print([...B, 'job', 'cancel', job.id])
+  t.is(cancel.code, 0, cancel.stderr)
+  t.ok(/If the printer has not shipped by .* the arbitrator's engine co-signs it instead/.test(cancel.stdout + cancel.stderr), '`job cancel` before ship-by says the arbitrator co-signs after it')
+  await ok([...R, 'sync'])
+  t.is((await ok([...B, '--json', 'escrow', job.id])).cancelSignedByArbitrator, false, 'before ship-by: the arbitrator signs nothing')
+
+  // the seeder comes back a day further on, four times and then some: each first tick moves market time a day
+  const marketTime = async (): Promise<number> => Date.parse((await p2print([...B, '--json', 'market', 'indexers'])).json?.marketTime ?? '')
+  let hours = 0
+  while (!(await marketTime() >= shipBy)) {
+    if (hours > 24 * 8) break
+    hours += 24
+    seed.child.kill('SIGTERM')
+    await seed.exited
+    seed = startSeed(t, A, ahead(hours + 2))
+    const started = await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000)
+    const moved = await eventually(async () => await marketTime() >= Date.now() + (hours - 1) * 3600_000, 60_000, 1000)
+    if (!started || !moved) break
+  }
+  t.ok(await marketTime() >= shipBy, `market time passed ship-by after ${hours / 24} restarts of the seeder`)
+
+  const signed = await eventually(async () => {
+    await p2print([...R, 'sync'], { env: ahead(hours + 2) })
+    return (await p2print([...B, '--json', 'escrow', job.id])).json?.cancelSignedByArbitrator === true
+  }, 120_000, 1000)
+  t.ok(signed, 'the arbitrator\'s `sync` co-signed the client\'s cancel')
+  const paid = await eventually(async () => {
+    await p2print([...B, 'sync'])
+    await chain.mine(1)
+    const e = (await p2print([...B, '--json', 'escrow', job.id])).json
+    return e?.payout?.kind === 'cancel' && (await chain.backend.txStatus(e.payout.txid)).confirmed
+  }, 120_000, 0)
+  t.ok(paid, 'the client\'s `sync` broadcast the cancel; confirmed')
+  const balB = (await ok([...B, '--json', 'wallet', 'balance'])).confirmedSats
+  t.ok(balB > 2_000_000 - 3000 && balB < 2_000_000, `the client's wallet: ${balB} sats (was 2 000 000, everything back but fees)`)
+  const ship = await p2print([...C, '--json', 'job', 'ship', job.id, '--note', 'too late'])
+  t.ok(ship.code !== 0, `the printer that comes back cannot ship (${String(ship.json?.error?.message)})`)
+})
