@@ -46,7 +46,8 @@ test('late printer cli: a one-day lead time; the printer goes quiet after the fu
   // the printer goes quiet now: it runs nothing until the end
 
   const cancel = await p2print([...B, 'job', 'cancel', job.id])
-  t.is(cancel.code, 0, cancel.stderr)
+  t.is(cancel.code, 0, 'the client cancels alone')
+  if (cancel.code !== 0) t.comment(cancel.stderr)
   t.ok(/If the printer has not shipped by .* the arbitrator's engine co-signs it instead/.test(cancel.stdout + cancel.stderr), '`job cancel` before ship-by says the arbitrator co-signs after it')
   await ok([...R, 'sync'])
   t.is((await ok([...B, '--json', 'escrow', job.id])).cancelSignedByArbitrator, false, 'before ship-by: the arbitrator signs nothing')
