@@ -5,39 +5,21 @@
 // the arbitrator runs on the same clock (its engine signs nothing before its own clock agrees). Skipped when
 // libfaketime is not installed (.ci/run installs it).
 import test from 'brittle'
-import fs from 'fs'
-import { tmpDir, testnet, p2print, startSeed, eventually } from './helpers.js'
-import { startRegtest } from './regtest.js'
-import { cliPeers, fundBySync } from './escrow-helpers.js'
+import { p2print, eventually } from './helpers.js'
+import { fundBySync } from './escrow-helpers.js'
+import { FAKETIME_LIB, ahead, cliMarket } from './clock-ahead.js'
 
-const LIB = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find(f => fs.existsSync(f))
-if (LIB === undefined) console.log('# delivery-window-cli: skipped, libfaketime is not installed (CI installs it via .ci/run)')
-const AHEAD = { LD_PRELOAD: LIB ?? '', FAKETIME: '+26h' }
+if (FAKETIME_LIB === undefined) console.log('# delivery-window-cli: skipped, libfaketime is not installed (CI installs it via .ci/run)')
+const AHEAD = ahead(26)
 
-test('delivery window cli: a one-day window; the client goes away after the ship; the seeder\'s clock moves a day on, the arbitrator\'s engine co-signs and the printer\'s `sync` is paid', { skip: LIB === undefined, timeout: 420_000 }, async (t) => {
-  const chain = await startRegtest(t)
-  const tn = await testnet(t)
-  const dir = await tmpDir(t)
-  const { peer, ok } = cliPeers(t, dir, tn.bootstrap, chain.rpcUrl)
-  const [A, R, B, C] = [peer('creator'), peer('arbitrator'), peer('client'), peer('printer')]
-
-  const key = (await ok([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'window'])).key
-  await ok([...R, '--json', 'market', 'join', key])
-  const arb = await ok([...R, '--json', 'id'])
-  const bad = await p2print([...A, '--json', 'market', 'settings', '--delivery-window', '0'])
-  t.is(bad.json?.error?.code, 'BAD_ARGUMENT', `--delivery-window 0 is refused (${String(bad.json?.error?.message)})`)
-  const settings = await ok([...A, '--json', 'market', 'settings', '--chain', 'regtest', '--arbitrator', `${arb.id}:${arb.arbitratorPubkey}`, '--delivery-window', '1'])
-  t.is(settings.deliveryDays, 1, 'the creator sets a one-day delivery window')
+test('delivery window cli: a one-day window; the client goes away after the ship; the seeder\'s clock moves a day on, the arbitrator\'s engine co-signs and the printer\'s `sync` is paid', { skip: FAKETIME_LIB === undefined, timeout: 420_000 }, async (t) => {
+  const m = await cliMarket(t, 'window', ['--delivery-window', '1'], async ({ A }) => {
+    const bad = await p2print([...A, '--json', 'market', 'settings', '--delivery-window', '0'])
+    t.is(bad.json?.error?.code, 'BAD_ARGUMENT', `--delivery-window 0 is refused (${String(bad.json?.error?.message)})`)
+  })
+  const { chain, ok, A, R, B, C } = m
   const shown = await p2print([...A, 'market', 'settings', '--delivery-window', '1'])
-  t.ok(/delivery +the client has 1 days after a ship to complete or dispute/.test(shown.stdout), `\`market settings\` prints it\n${shown.stdout}`)
-
-  let seed = startSeed(t, A)
-  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'the creator seeds (and indexes)')
-  await ok([...B, '--json', 'market', 'join', key])
-  await ok([...C, '--json', 'market', 'join', key])
-  await chain.fund((await ok([...B, '--json', 'wallet', 'address'])).address, 2_000_000n)
-  await chain.fund((await ok([...C, '--json', 'wallet', 'address'])).address, 1_000_000n)
-  await chain.mine(1)
+  t.ok(/delivery +the client has 1 days after a ship to complete or dispute/.test(shown.stdout), `the creator set a one-day window: \`market settings\` prints it\n${shown.stdout}`)
 
   const job = await ok([...B, '--json', 'job', 'create', '--title', 'Hinge', '--material', 'PETG', '--bounty', '0.01', '--country', 'DE'])
   t.is((await ok([...C, '--json', 'job', 'accept', job.id])).status, 'accepted')
@@ -56,10 +38,7 @@ test('delivery window cli: a one-day window; the client goes away after the ship
   t.is((await p2print([...C, '--json', 'escrow', job.id])).json?.releasedByArbitrator, false, 'inside the window: no release')
 
   // the seeder comes back a day and two hours on: its first tick moves market time a day (the most one tick may)
-  seed.child.kill('SIGTERM')
-  await seed.exited
-  seed = startSeed(t, A, AHEAD)
-  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'the seeder runs on a clock 26 h ahead')
+  t.ok(await m.restartSeed(AHEAD), 'the seeder runs on a clock 26 h ahead')
   const over = await eventually(async () => {
     const r = await p2print([...B, '--json', 'job', 'dispute', job.id, '--reason', 'never mind'])
     return r.json?.error?.code === 'BAD_TRANSITION' && /delivery window/.test(r.json.error.message)

@@ -8,14 +8,11 @@
 import test from 'brittle'
 import { drive, jobOn } from './escrow-helpers.js'
 import { escrowSetup, post, fund, ship, confirmed, type EscrowSetup } from './escrow-setup.js'
-import { vanish, reach, latest, assertPaid, payOut, did, shows, type Check } from './vanish.js'
+import { vanish, reach, latest, assertPaid, payOut, did, shows, forgedArbitratorSig, type Check } from './vanish.js'
 import { OP, DEFAULT_DELIVERY_DAYS, DEFAULT_SETTINGS, SCHEMA_VERSION, encodeOp, decodeOp, type JobRecord } from '../lib/schema.js'
 import { getSettings } from '../lib/market/view.js'
 import { eventually } from './helpers.js'
 import { releaseAt, sigOf } from '../lib/escrow/record.js'
-import { escrowContext, buildFor } from '../lib/escrow/context.js'
-import { arbitratorKey } from '../lib/escrow/actions.js'
-import { signInputs } from '../lib/escrow/psbt-sign.js'
 import { marketTime } from '../lib/market/clock.js'
 import { renderResult } from '../ui/text.js'
 
@@ -23,13 +20,7 @@ const T = { timeout: 240_000 }
 const DAY = 86_400_000
 const WINDOW_DAYS = 2
 
-// The arbitrator's signature on the complete payout, made outside its engine's rule (as a modified client would).
-async function forgedRelease (s: EscrowSetup, job: JobRecord, by = s.arbitrator): Promise<void> {
-  const ctx = escrowContext(job, s.chain.network)
-  const psbt = buildFor(ctx, 'complete', s.chain.network)
-  signInputs(psbt, arbitratorKey(s.arbitrator.wallet), [0])
-  await by.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'complete', psbt: psbt.toBuffer() })
-}
+const forgedRelease = async (s: EscrowSetup, job: JobRecord, by = s.arbitrator): Promise<void> => await forgedArbitratorSig(s, job, 'complete', by)
 
 // Skews every peer's clock to `at` + `extra` and waits for the market time the client's peer sees to pass `at`
 // (or, with a negative `extra`, to come within a minute of it).

@@ -6,33 +6,15 @@
 // arbitrator runs on the last of them (its engine signs nothing before its own clock agrees). Skipped when
 // libfaketime is not installed (.ci/run installs it).
 import test from 'brittle'
-import fs from 'fs'
-import { tmpDir, testnet, p2print, startSeed, eventually } from './helpers.js'
-import { startRegtest } from './regtest.js'
-import { cliPeers, fundBySync } from './escrow-helpers.js'
+import { p2print, eventually } from './helpers.js'
+import { fundBySync } from './escrow-helpers.js'
+import { FAKETIME_LIB, ahead, cliMarket } from './clock-ahead.js'
 
-const LIB = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find(f => fs.existsSync(f))
-if (LIB === undefined) console.log('# late-printer-cli: skipped, libfaketime is not installed (CI installs it via .ci/run)')
-const ahead = (hours: number): Record<string, string> => ({ LD_PRELOAD: LIB ?? '', FAKETIME: `+${hours}h` })
+if (FAKETIME_LIB === undefined) console.log('# late-printer-cli: skipped, libfaketime is not installed (CI installs it via .ci/run)')
 
-test('late printer cli: a one-day lead time; the printer goes quiet after the funding; the client cancels alone; once market time passes ship-by the arbitrator\'s `sync` co-signs and the client\'s `sync` is paid back', { skip: LIB === undefined, timeout: 480_000 }, async (t) => {
-  const chain = await startRegtest(t)
-  const tn = await testnet(t)
-  const dir = await tmpDir(t)
-  const { peer, ok } = cliPeers(t, dir, tn.bootstrap, chain.rpcUrl)
-  const [A, R, B, C] = [peer('creator'), peer('arbitrator'), peer('client'), peer('printer')]
-
-  const key = (await ok([...A, '--json', 'market', 'create', '--admission-bits', '8', '--name', 'late'])).key
-  await ok([...R, '--json', 'market', 'join', key])
-  const arb = await ok([...R, '--json', 'id'])
-  await ok([...A, '--json', 'market', 'settings', '--chain', 'regtest', '--arbitrator', `${arb.id}:${arb.arbitratorPubkey}`, '--funding-timeout', '600'])
-  let seed = startSeed(t, A)
-  t.ok(await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000), 'the creator seeds (and indexes)')
-  await ok([...B, '--json', 'market', 'join', key])
-  await ok([...C, '--json', 'market', 'join', key])
-  await chain.fund((await ok([...B, '--json', 'wallet', 'address'])).address, 2_000_000n)
-  await chain.fund((await ok([...C, '--json', 'wallet', 'address'])).address, 1_000_000n)
-  await chain.mine(1)
+test('late printer cli: a one-day lead time; the printer goes quiet after the funding; the client cancels alone; once market time passes ship-by the arbitrator\'s `sync` co-signs and the client\'s `sync` is paid back', { skip: FAKETIME_LIB === undefined, timeout: 480_000 }, async (t) => {
+  const m = await cliMarket(t, 'late', ['--funding-timeout', '600'])
+  const { chain, ok, R, B, C } = m
 
   // the deal: a quote with a one-day lead time, taken by the client, accepted by the printer
   const job = await ok([...B, '--json', 'job', 'create', '--quotes', '--title', 'Clip', '--material', 'PLA', '--country', 'DE'])
@@ -58,10 +40,7 @@ test('late printer cli: a one-day lead time; the printer goes quiet after the fu
   while (!(await marketTime() >= shipBy)) {
     if (hours > 24 * 8) break
     hours += 24
-    seed.child.kill('SIGTERM')
-    await seed.exited
-    seed = startSeed(t, A, ahead(hours + 2))
-    const started = await eventually(() => seed.lines.some(l => l.tag === 'seeding'), 30_000)
+    const started = await m.restartSeed(ahead(hours + 2))
     const moved = await eventually(async () => await marketTime() >= Date.now() + (hours - 1) * 3600_000, 60_000, 1000)
     if (!started || !moved) break
   }

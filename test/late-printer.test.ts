@@ -6,12 +6,10 @@
 import test from 'brittle'
 import { drive, jobOn } from './escrow-helpers.js'
 import { escrowSetup, post, confirmed, BOUNTY, type EscrowSetup } from './escrow-setup.js'
-import { vanish, reach, latest, payOut, assertPaid, did, shows, type Check } from './vanish.js'
+import { vanish, reach, latest, payOut, assertPaid, did, shows, forgedArbitratorSig, type Check } from './vanish.js'
 import { OP, type JobRecord } from '../lib/schema.js'
 import { shipBy, sigOf, SHIP_GRACE_DAYS } from '../lib/escrow/record.js'
 import { escrowContext, buildFor } from '../lib/escrow/context.js'
-import { arbitratorKey } from '../lib/escrow/actions.js'
-import { signInputs } from '../lib/escrow/psbt-sign.js'
 import { marketTime } from '../lib/market/clock.js'
 import { renderResult, renderEvent } from '../ui/text.js'
 import { jobIdString } from '../lib/ids.js'
@@ -21,8 +19,8 @@ const LEAD_DAYS = 2
 const DAY = 86_400_000
 
 // The printer quotes LEAD_DAYS at the bounty, the client offers it, the printer accepts the offer (stating its price
-// and the terms' revision), and both engines fund it.
-async function fundedDeal (s: EscrowSetup): Promise<Uint8Array> {
+// and the terms' revision).
+async function acceptedDeal (s: EscrowSetup): Promise<Uint8Array> {
   const id = await post(s)
   await s.printer.market.append({ type: OP.JOB_QUOTE, jobId: id, priceSats: BOUNTY, leadDays: LEAD_DAYS, material: null, colors: [], note: '' })
   await reach([s.client.market], id, j => j.quotes === 1, 'the quote reached the client')
@@ -31,17 +29,17 @@ async function fundedDeal (s: EscrowSetup): Promise<Uint8Array> {
   const job = (await jobOn(s.printer.market, id))!.job
   const escrow = await s.printer.engine.prepareAccept(id)
   await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: id, escrow, priceSats: BOUNTY, termsRev: job.rev })
+  return id
+}
+
+// … and both engines fund it.
+async function fundedDeal (s: EscrowSetup): Promise<Uint8Array> {
+  const id = await acceptedDeal(s)
   await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.client.market, s.printer.market, s.arbitrator.market], id, j => j.status === 'active'))
   return id
 }
 
-// The arbitrator's signature on the cancel, made outside its engine's rule (as a modified client would).
-async function forgedArbitratorCancel (s: EscrowSetup, job: JobRecord, by = s.arbitrator): Promise<void> {
-  const ctx = escrowContext(job, s.chain.network)
-  const psbt = buildFor(ctx, 'cancel', s.chain.network)
-  signInputs(psbt, arbitratorKey(s.arbitrator.wallet), [0])
-  await by.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'cancel', psbt: psbt.toBuffer() })
-}
+const forgedArbitratorCancel = async (s: EscrowSetup, job: JobRecord, by = s.arbitrator): Promise<void> => await forgedArbitratorSig(s, job, 'cancel', by)
 
 // Skews every peer's clock past the job's ship-by time (or, with a negative `extra`, to just before it) and waits for
 // the indexer's market time to get there.
@@ -145,14 +143,8 @@ test('late printer, hostile: no ship-by without a lead time; a late ship stands 
 
 test('late printer: the printer\'s engine refuses to fund a deal with a lead time at a fee rate under half its node\'s estimate (a slow funding would eat its ship-by time); a plain deal is not held to it', T, async (t: Check) => {
   const s = await escrowSetup(t, { mediator: false })
-  const id = await post(s)
+  const id = await acceptedDeal(s)
   const plain = await post(s)
-  await s.printer.market.append({ type: OP.JOB_QUOTE, jobId: id, priceSats: BOUNTY, leadDays: LEAD_DAYS, material: null, colors: [], note: '' })
-  await reach([s.client.market], id, j => j.quotes === 1, 'the quote reached the client')
-  await s.client.market.append({ type: OP.JOB_OFFER, jobId: id, printer: s.printer.market.writerKey, priceSats: BOUNTY, leadDays: LEAD_DAYS, material: null, colors: [] })
-  await reach([s.printer.market], id, j => j.offer !== null, 'the offer reached the printer')
-  const job = (await jobOn(s.printer.market, id))!.job
-  await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: id, escrow: await s.printer.engine.prepareAccept(id), priceSats: BOUNTY, termsRev: job.rev })
   const plainEscrow = await s.printer.engine.prepareAccept(plain)
   await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: plain, escrow: plainEscrow })
   // fees rise after the accepts: the client proposes the rate the printer named, now far under the estimate
