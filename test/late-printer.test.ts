@@ -12,7 +12,7 @@ import { shipBy, sigOf, SHIP_GRACE_DAYS } from '../lib/escrow/record.js'
 import { escrowContext, buildFor } from '../lib/escrow/context.js'
 import { marketTime } from '../lib/market/clock.js'
 import { renderResult, renderEvent } from '../ui/text.js'
-import { jobIdString } from '../lib/ids.js'
+import b4a from 'b4a'
 
 const T = { timeout: 240_000 }
 const LEAD_DAYS = 2
@@ -141,21 +141,24 @@ test('late printer, hostile: no ship-by without a lead time; a late ship stands 
   t.ok(after !== null, `once paid back, the printer's engine still refuses to ship (${after?.message})`)
 })
 
-test('late printer: the printer\'s engine refuses to fund a deal with a lead time at a fee rate under half its node\'s estimate (a slow funding would eat its ship-by time); a plain deal is not held to it', T, async (t: Check) => {
-  const s = await escrowSetup(t, { mediator: false })
-  const id = await acceptedDeal(s)
-  const plain = await post(s)
-  const plainEscrow = await s.printer.engine.prepareAccept(plain)
-  await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: plain, escrow: plainEscrow })
-  // fees rise after the accepts: the client proposes the rate the printer named, now far under the estimate
-  const named = plainEscrow.feeRate
-  const backend = s.printer.engine.chain
+test('late printer: a deal with a lead time is funded at no less than half the printer\'s fee rate (apply refuses less: a slow funding would eat its ship-by time); the client\'s engine proposes that much when its own estimate is lower; a plain deal is not held to it', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false, printerCoins: [60_000n, 60_000n, 60_000n] })
+  const backend = s.printer.engine.chain // every engine's, shared
   const feeRate = backend.feeRate.bind(backend)
-  backend.feeRate = async () => named * 4
   t.teardown(() => { backend.feeRate = feeRate })
-  const reports = await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.indexer], plain, j => j.status === 'active'))
-  const refusal = reports.find(r => r.action === 'refuse' && r.jobId === jobIdString(id))
-  t.ok(refusal !== undefined && /under half this node's estimate/.test(refusal.detail ?? ''), `the printer's engine refused the lead-time deal's funding (${refusal?.detail})`)
-  t.is(sigOf((await latest(s, id)).escrow!, 'refund', 'printer'), undefined, 'and signed nothing for it')
-  t.is((await latest(s, plain)).status, 'active', 'the plain deal at the same rate was funded')
+  backend.feeRate = async () => 20 // the printer accepts while fees are high: it names 20 sat/vB
+  const refused = await acceptedDeal(s)
+  const lead = await acceptedDeal(s)
+  const plain = await post(s)
+  await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: plain, escrow: await s.printer.engine.prepareAccept(plain) })
+  await reach([s.client.market], plain, j => j.status === 'accepted', 'the plain accept')
+  backend.feeRate = async () => 2 // then the client's node estimates a tenth of it
+  // a modified client proposes the first deal at a quarter of the printer's rate
+  const append = s.client.market.append.bind(s.client.market)
+  s.client.market.append = async (op, o) => await append(op.type === OP.ESCROW_PROPOSE && b4a.equals(op.jobId, refused) ? { ...op, escrow: { ...op.escrow, feeRate: 5 } } : op, o)
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => (await confirmed([s.indexer], lead, j => j.status === 'active')) && await confirmed([s.indexer], plain, j => j.status === 'active'))
+  t.is((await latest(s, lead)).escrow!.client!.feeRate, 10, 'the client\'s engine funds the lead-time deal at half the printer\'s 20 sat/vB, not its own estimate of 2')
+  t.is((await latest(s, plain)).escrow!.client!.feeRate, 2, 'and the plain deal at its own estimate')
+  const first = await latest(s, refused)
+  t.ok(first.status === 'accepted' && first.escrow!.client === null, 'a proposal at 5 sat/vB (under half of 20) for a lead-time deal is refused in apply')
 })

@@ -42,6 +42,9 @@ export async function propose (engine: EscrowEngine, job: JobRecord, out: StepRe
     let detail: string | undefined
     if (named > 2 * estimate || named > engine.maxFeeRate) {
       feeRate = Math.min(named, estimate, engine.maxFeeRate)
+      // a deal with a ship-by time is funded at no less than half the printer's rate (apply refuses less)
+      if (shipBy(job) !== null) feeRate = Math.max(feeRate, named / 2)
+      if (feeRate > engine.maxFeeRate) throw new Error(`the printer named ${named} sat/vB and a deal with a lead time is funded at no less than half of it, more than your cap of ${engine.maxFeeRate} sat/vB`)
       detail = `the printer named ${named} sat/vB, more than twice this node's estimate of ${estimate} sat/vB: proposing ${feeRate} sat/vB`
     }
     const amounts = escrowAmounts({ bountySats: BigInt(job.bountySats), depositPct: BigInt(e.depositPct) })
@@ -237,12 +240,6 @@ export async function checkProposal (engine: EscrowEngine, ctx: EscrowCtx): Prom
   const rate = effectiveFeeRate(c.feeRate)
   if (rate > effectiveFeeRate(ctx.e.printer.feeRate)) throw PSBT_REFUSED(`the proposed fee rate ${rate} sat/vB is above the ${ctx.e.printer.feeRate} sat/vB the printer accepted`)
   if (rate > engine.maxFeeRate) throw PSBT_REFUSED(`the proposed fee rate ${rate} sat/vB is above the cap of ${engine.maxFeeRate} sat/vB`)
-  // a deal with a lead time has a ship-by time that runs from the acceptance: a funding left waiting for a block
-  // at a rate far under today's would eat the printer's time to ship
-  if (shipBy(ctx.job) !== null) {
-    const estimate = effectiveFeeRate(await engine.chain.feeRate(engine.feeTarget))
-    if (rate * 2 < estimate) throw PSBT_REFUSED(`the proposed fee rate ${rate} sat/vB is under half this node's estimate of ${estimate} sat/vB: the funding could wait for a block long enough to eat the deal's lead time (its ship-by time runs from the acceptance)`)
-  }
   const tip = await engine.chain.tipHeight()
   const min = tip + Math.ceil(ctx.e.refundDelayBlocks * 0.9)
   const max = tip + Math.ceil(ctx.e.refundDelayBlocks * 1.1) + 6

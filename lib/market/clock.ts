@@ -99,6 +99,8 @@ export async function confirmedJobState (view: View, id: Uint8Array): Promise<{ 
   const snap = view.snapshot()
   const signed = view.core.signedLength
   try {
+    await snap.ready()
+    if (snap.version < signed) return null // the snapshot must hold the whole signed prefix
     const e = await snap.get(jobKey(id))
     const now = await confirmedNow(snap, signed)
     return e === null || e.seq >= signed || now === null ? null : { job: c.decode(jobRecord, e.value), now }

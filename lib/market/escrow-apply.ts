@@ -8,7 +8,7 @@
 import b4a from 'b4a'
 import { OP, LIMITS, type Op, type JobRecord, type EscrowRecord, type EscrowParty, type MarketSettings, type Status, type PaidClaim } from '../schema.js'
 import { addHistory } from '../job/state.js'
-import { sigOf, pairOf, roleIn, agreedPayout, cancelAllowed, lateCancelDue, releaseDue, rulingAllowed, rulingPrinterPct, isCompressedKey, isP2wpkh, isStandardPayout, pickIndex } from '../escrow/record.js'
+import { sigOf, pairOf, roleIn, agreedPayout, cancelAllowed, lateCancelDue, releaseDue, shipBy, rulingAllowed, rulingPrinterPct, isCompressedKey, isP2wpkh, isStandardPayout, pickIndex } from '../escrow/record.js'
 import { escrowContext, MAX_MEDIATOR_FEE_PCT } from '../escrow/context.js'
 import { verifySig, unpayablePath, keyBound } from '../escrow/verify.js'
 import { escrowAmounts } from '../escrow/amounts.js'
@@ -106,8 +106,10 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
       if (role !== 'client' || job.status !== 'accepted' || e.client !== null) return null
       const p = op.escrow
       if (!checkParty(p) || p.lockHeight < 1 || !keyBound(p.pubkey, p.keyProof, job.id, author, 'client')) return null
-      // the printer chose its coins for its own fee rate: the funding may pay less, never more
+      // the printer chose its coins for its own fee rate: the funding may pay less, never more; and on a deal with a
+      // ship-by time not less than half (a funding left waiting for a block would eat the printer's time to ship)
       if (p.feeRate > e.printer.feeRate) return null
+      if (shipBy(job) !== null && p.feeRate * 2 < e.printer.feeRate) return null
       if (b4a.equals(p.pubkey, e.printer.pubkey) || b4a.equals(p.pubkey, e.arbitratorPubkey)) return null
       for (const c of p.inputs) {
         if (e.printer.inputs.some(q => b4a.equals(q.txid, c.txid) && q.vout === c.vout)) return null
