@@ -43,7 +43,7 @@ export function lateCancelDue (job: Pick<JobRecord, 'status' | 'escrow' | 'leadD
   return e !== null && lateCancelOpen(job, now) && sigOf(e, 'cancel', 'printer') === undefined && sigOf(e, 'cancel', 'arbitrator') === undefined
 }
 
-// Past ship-by, unshipped, the client's cancel in: from here apply takes no ship and no dispute of the printer's, so
+// Past ship-by, unshipped, the client's cancel in: from here apply takes no ship and no dispute from either side, so
 // nothing ordered after the arbitrator's signature (which the chain accepts whatever apply says) can contradict it.
 export function lateCancelOpen (job: Pick<JobRecord, 'status' | 'escrow' | 'leadDays'>, now: Passed): boolean {
   const e = job.escrow ?? null
