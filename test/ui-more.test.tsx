@@ -315,7 +315,8 @@ test('ui-more: notices: the alert line, what needs you, new matching jobs; saved
   t.ok(calls.includes('dismiss'), 'c clears the new-job notices')
 
   await press(r.stdin, 'f')
-  f = await until(r.lastFrame, f => f.includes('Saved searches') && f.includes('#1'))
+  // the selected row, not just '#1' (the alert line can name search #1 while the list is still loading)
+  f = await until(r.lastFrame, f => f.includes('Saved searches') && f.includes('› #1'))
   t.ok(f.includes('PLA, to DE, ≥ 0.001 BTC'), 'the saved searches')
   await press(r.stdin, 'a')
   await until(r.lastFrame, f => f.includes('Add a saved search'))
