@@ -12,6 +12,7 @@ import { putWriter, getSettings } from '../market/view.js'
 import { addHistory } from '../job/state.js'
 import { roleIn, isStandardPayout, pickIndex, cancelAgreed, rulingAllowed } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
+import { lockedBountySats } from '../escrow/milestones.js'
 import { MAX_MEDIATOR_FEE_PCT, escrowContext, buildFor } from '../escrow/context.js'
 import { mediatorList, DISPUTE_LIMITS, type DisputeRecord, type MediatorRecord } from './codec.js'
 import type { MarketNow } from '../market/clock.js'
@@ -161,7 +162,7 @@ export async function disputeStep (b: Batch, job: JobRecord, op: Op, author: Uin
     case OP.DISPUTE_PROPOSE: {
       if (d.stage !== 'mediation' || d.mediator === null || !b4a.equals(author, d.mediator)) return null
       if (clock.passed(d.proposeBy - proposeMs, proposeMs) || !isStandardPayout(op.feeScript)) return null
-      const feeSats = Math.floor(job.bountySats * d.mediatorFeePct / 100)
+      const feeSats = Math.floor(lockedBountySats(job) * d.mediatorFeePct / 100) // of what is still locked (milestones)
       const at = Math.max(now, d.openedAt)
       next.dispute = { ...d, stage: 'proposed', proposal: { printerPct: op.printerPct, note: op.note, feeScript: op.feeScript, feeSats, at: op.at, answerBy: at + DEADLINES.answerSecs * 1000 } }
       // the split it proposes must be a transaction the parties can sign (a fee script that is no address is not)

@@ -9,11 +9,13 @@ import { jobIdString } from '../ids.js'
 import { escrowAmounts, type EscrowAmounts, type PayoutPath } from './amounts.js'
 import { escrowScript, toHex, type EscrowScript } from './script.js'
 import {
-  buildFunding, buildPayout, fundingTx, addressOf,
+  buildFunding, buildPayout, fundingTx, addressOf, unsignedTx,
   type FundingParams, type FundingPlan, type PayoutTxParams, type FundingUtxo, type EscrowUtxo
 } from './psbt.js'
 import type { Expected } from './psbt-check.js'
 import { rulingPrinterPct } from './record.js'
+import { buildRelease, milestonesOf, partSats, releasedSats, stageAmounts, stageOf, type ReleaseParams } from './milestones.js'
+import type { Milestone } from '../schema.js'
 import { BAD_ESCROW } from '../errors.js'
 
 // A mediator's fee is at most this % of the bounty.
@@ -35,8 +37,12 @@ export interface EscrowCtx {
   fundingTxid: string
   fundingTx: bitcoin.Transaction // unsigned
   fundingPrevouts: Array<{ script: Uint8Array, value: bigint }> // the coin each funding input spends
-  escrow: EscrowUtxo
+  escrow: EscrowUtxo // this stage's escrow output: the funding's, or the latest release's
   payout: PayoutTxParams
+  // milestones (lib/escrow/milestones.ts): the stage is the releases done; `base` the amounts the funding locked
+  stage: number
+  base: EscrowAmounts
+  milestones: Milestone[]
 }
 
 function coinToUtxo (c: EscrowCoin): FundingUtxo {
@@ -44,11 +50,15 @@ function coinToUtxo (c: EscrowCoin): FundingUtxo {
 }
 
 // Throws BAD_ESCROW / ESCROW_AMOUNTS when the record cannot make a valid escrow (no proposal yet, a bad one).
-export function escrowContext (job: JobRecord, network: bitcoin.Network = REBUILD_NETWORK): EscrowCtx {
+// `stage` (default: the releases done) rebuilds an earlier stage, e.g. to put out a release still unconfirmed.
+export function escrowContext (job: JobRecord, network: bitcoin.Network = REBUILD_NETWORK, stage = stageOf(job)): EscrowCtx {
   const e = job.escrow ?? null
   if (e === null) throw BAD_ESCROW('this job has no escrow')
   if (e.client === null) throw BAD_ESCROW('the client has not proposed the escrow yet')
-  const amounts = escrowAmounts({ bountySats: BigInt(job.bountySats), depositPct: BigInt(e.depositPct) })
+  const base = escrowAmounts({ bountySats: BigInt(job.bountySats), depositPct: BigInt(e.depositPct) })
+  const milestones = milestonesOf(job)
+  if (stage < 0 || stage > stageOf(job)) throw BAD_ESCROW(`no stage ${stage}: ${stageOf(job)} releases done`)
+  const amounts = stageAmounts(base, releasedSats(base.bountySats, milestones, stage))
   const script = escrowScript({ client: e.client.pubkey, printer: e.printer.pubkey, arbitrator: e.arbitratorPubkey })
   const funding: FundingParams = {
     clientUtxos: e.client.inputs.map(coinToUtxo),
@@ -56,14 +66,15 @@ export function escrowContext (job: JobRecord, network: bitcoin.Network = REBUIL
     clientChange: addressOf(e.client.changeScript, network),
     printerChange: addressOf(e.printer.changeScript, network),
     escrow: script,
-    amounts,
+    amounts: base,
     feeRate: e.client.feeRate,
     network
   }
   const built = fundingTx(funding)
   const vout = built.tx.outs.findIndex(o => b4a.equals(o.script, script.outputScript))
   if (vout < 0) throw BAD_ESCROW('the funding transaction has no output to this escrow')
-  const escrow: EscrowUtxo = { txid: built.tx.getId(), vout, valueSats: built.tx.outs[vout].value, script }
+  const funded: EscrowUtxo = { txid: built.tx.getId(), vout, valueSats: built.tx.outs[vout].value, script }
+  const escrow: EscrowUtxo = stage === 0 ? funded : { txid: toHex((job.releases ?? [])[stage - 1].txid), vout: 0, valueSats: amounts.total, script }
   const payout: PayoutTxParams = {
     escrow,
     amounts,
@@ -72,8 +83,22 @@ export function escrowContext (job: JobRecord, network: bitcoin.Network = REBUIL
     feeRate: e.client.feeRate,
     network
   }
-  return { id: jobIdString(job.id), job, e, amounts, client: e.client, script, funding, fundingPlan: built.plan, fundingTxid: escrow.txid, fundingTx: built.tx, fundingPrevouts: built.prevouts, escrow, payout }
+  return { id: jobIdString(job.id), job, e, amounts, client: e.client, script, funding, fundingPlan: built.plan, fundingTxid: funded.txid, fundingTx: built.tx, fundingPrevouts: built.prevouts, escrow, payout, stage, base, milestones }
 }
+
+// The release of the next part from this stage.
+export function releaseParams (ctx: EscrowCtx): ReleaseParams {
+  return { escrow: ctx.escrow, amounts: ctx.amounts, partSats: partSats(ctx.base.bountySats, ctx.milestones, ctx.stage + 1), printerAddress: ctx.payout.printerAddress, feeRate: ctx.payout.feeRate, network: ctx.payout.network }
+}
+
+// The payouts of the stage a release leads to: its escrow output is the release's output 0.
+export function nextPayout (ctx: EscrowCtx): PayoutTxParams {
+  const built = buildRelease(releaseParams(ctx))
+  const amounts = stageAmounts(ctx.base, releasedSats(ctx.base.bountySats, ctx.milestones, ctx.stage + 1))
+  const txid = unsignedTx(built.psbt).getId()
+  return { ...ctx.payout, amounts, escrow: { txid, vout: 0, valueSats: amounts.total, script: ctx.script } }
+}
+
 
 function pathFor (ctx: EscrowCtx, kind: SignKind, network: bitcoin.Network): PayoutPath | null {
   if (kind === 'refund' || kind === 'cancel' || kind === 'complete') return { kind }
@@ -93,6 +118,8 @@ function pathFor (ctx: EscrowCtx, kind: SignKind, network: bitcoin.Network): Pay
 
 export function expectedFor (ctx: EscrowCtx, kind: SignKind, network: bitcoin.Network = REBUILD_NETWORK): Expected {
   if (kind === 'funding') return { kind: 'funding', params: ctx.funding }
+  if (kind === 'release') return { kind: 'release', params: releaseParams(ctx) }
+  if (kind === 'next-refund') return { kind: 'payout', path: { kind: 'refund' }, params: { ...nextPayout(ctx), lockHeight: ctx.client.lockHeight } }
   const path = pathFor(ctx, kind, network)
   if (path === null) throw BAD_ESCROW(`no ${kind} transaction for this job yet`)
   if (kind === 'refund') return { kind: 'payout', path, params: { ...ctx.payout, lockHeight: ctx.client.lockHeight } }
@@ -102,7 +129,7 @@ export function expectedFor (ctx: EscrowCtx, kind: SignKind, network: bitcoin.Ne
 // The unsigned transaction of this kind, as a PSBT with every coin it spends.
 export function buildFor (ctx: EscrowCtx, kind: SignKind, network: bitcoin.Network = REBUILD_NETWORK): bitcoin.Psbt {
   const x = expectedFor(ctx, kind, network)
-  return x.kind === 'funding' ? buildFunding(x.params).psbt : buildPayout(x.path, x.params).psbt
+  return x.kind === 'funding' ? buildFunding(x.params).psbt : x.kind === 'release' ? buildRelease(x.params).psbt : buildPayout(x.path, x.params).psbt
 }
 
 export type Signer = 'client' | 'printer' | 'arbitrator'

@@ -25,6 +25,7 @@ import type { ChainBackend } from './chain.js'
 import { summarizeEscrow, type EscrowSummary } from './summary.js'
 import * as actions from './actions.js'
 import * as funding from './funding.js'
+import * as release from './release.js'
 import { BAD_ESCROW, PSBT_REFUSED, BAD_TRANSITION, JOB_NOT_FOUND } from '../errors.js'
 import { DEFAULT_ESCROW_LIMITS, type EscrowLimits } from './limits.js'
 
@@ -46,7 +47,7 @@ export interface EngineOptions {
 export interface StepReport {
   jobId: string
   action: 'propose' | 'sign' | 'broadcast' | 'funded' | 'paid' | 'settled' | 'lapse' | 'escalate' | 'refuse' | 'error'
-  kind?: SignKind | 'refund' | 'cancel' | 'ruling' | 'funding' | 'split'
+  kind?: SignKind
   txid?: string
   detail?: string
 }
@@ -230,6 +231,7 @@ export class EscrowEngine {
     }
     if (job.status === 'accepted') await funding.stepFunding(this, ctx, role, out)
     else if (job.status === 'disputed') await this.stepDispute(ctx, out)
+    else if (job.status === 'active' && role === 'printer') await release.presign(this, ctx, out)
   }
 
   // Returns true when the chain decided this pass: the escrow is spent (settled, or waiting for depth), or a payout
@@ -250,8 +252,10 @@ export class EscrowEngine {
       }
       return false
     }
+    if (ctx.stage > 0 && await release.followReleases(this, ctx, confirmed, out)) return true // milestones: in order
     const spent = await this.chain.outspend(ctx.escrow.txid, ctx.escrow.vout)
     if (spent !== null) {
+      if (await release.strayRelease(this, ctx, spent.txid, out)) return true
       const st = await this.chain.txStatus(spent.txid)
       if (st.depth >= Math.max(1, ctx.e.fundingDepth)) await this.settle(ctx, role, spent.txid, confirmed, out)
       return true
@@ -340,10 +344,15 @@ export class EscrowEngine {
     }
     if (kind === null) out.push({ jobId: ctx.id, action: 'error', txid, detail: `the escrow output was spent by ${txid}, a transaction this job's record does not hold` })
     else if (ctx.e.closed !== null && toHex(ctx.e.closed.txid) !== txid) out.push({ jobId: ctx.id, action: 'error', kind, txid, detail: `the record says the escrow was paid by ${toHex(ctx.e.closed.txid)}, but this node sees it spent by ${txid}` })
+    await this.markSettled(ctx, txid, out, kind ?? undefined)
+  }
+
+  // Done with this escrow: nothing of it is watched or kept any more.
+  async markSettled (ctx: EscrowCtx, txid: string, out: StepReport[], kind?: StepReport['kind']): Promise<void> {
     this.settled?.set(this.settledKey(ctx), txid)
     await markSettled(this.wallet.dir, this.settledKey(ctx), txid)
     await dropRefund(this.wallet.dir, ctx.fundingTxid)
-    out.push({ jobId: ctx.id, action: 'settled', kind: kind ?? undefined, txid })
+    out.push({ jobId: ctx.id, action: 'settled', kind, txid })
   }
 
   // --- signing ---------------------------------------------------------------------------------------------------
@@ -474,6 +483,7 @@ export class EscrowEngine {
   requestCancel (jobId: Uint8Array | string): ReturnType<typeof actions.requestCancel> { return actions.requestCancel(this, jobId) }
   rule (jobId: Uint8Array | string, ruling: Parameters<typeof actions.rule>[2], note = ''): ReturnType<typeof actions.rule> { return actions.rule(this, jobId, ruling, note) }
   acceptProposal (jobId: Uint8Array | string): ReturnType<typeof actions.acceptProposal> { return actions.acceptProposal(this, jobId) }
+  releaseMilestone (jobId: Uint8Array | string): ReturnType<typeof release.releaseMilestone> { return release.releaseMilestone(this, jobId) }
 
   // For `escrow ID`: the record's summary plus what the chain says (tip, the funding's depth).
   async describe (job: JobRecord): Promise<EscrowSummary> {

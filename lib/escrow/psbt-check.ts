@@ -6,6 +6,7 @@ import { bytesEqual, toHex } from './script.js'
 import { MIN_FEE_RATE, effectiveFeeRate } from './fees.js'
 import { addressOf, buildFunding, buildPayout, unsignedTx, type FundingParams, type PayoutTxParams } from './psbt.js'
 import { checkSignature, verifyInput, witnessFromBytes } from './witness.js'
+import { buildRelease, type ReleaseParams } from './milestones.js'
 import { PSBT_REFUSED } from '../errors.js'
 
 const SIGHASH_ALL = bitcoin.Transaction.SIGHASH_ALL
@@ -15,6 +16,7 @@ export const DEFAULT_MAX_FEE_RATE = 500 // sat/vB: checkPsbt refuses anything ab
 export type Expected =
   | { kind: 'funding', params: FundingParams }
   | { kind: 'payout', path: PayoutPath, params: PayoutTxParams }
+  | { kind: 'release', params: ReleaseParams }
 
 export interface CheckBounds {
   minFeeRate?: number // sat/vB, default MIN_FEE_RATE
@@ -57,6 +59,11 @@ export function checkPsbt (expected: Expected, psbt: bitcoin.Psbt, bounds: Check
     labels = ['escrow']
     if (built.plan.client.changeVout !== null) labels.push('client change')
     if (built.plan.printer.changeVout !== null) labels.push('printer change')
+  } else if (expected.kind === 'release') {
+    const built = buildRelease(expected.params)
+    want = built.psbt
+    vsize = built.plan.vsize
+    labels = ['escrow (still locked)', 'printer']
   } else {
     const built = buildPayout(expected.path, expected.params)
     want = built.psbt

@@ -27,14 +27,14 @@ export function verifySig (job: JobRecord, kind: SignKind, role: SignerRole, byt
     const inputs = kind === 'funding' ? e.client.inputs.length + e.printer.inputs.length : 1
     if (got.inputCount !== inputs || (kind === 'funding' && role === 'arbitrator')) return null
     for (const d of got.data.inputs) if (d.finalScriptWitness !== undefined || d.finalScriptSig !== undefined || (d.partialSig ?? []).length > 1) return null
-    const { ctx, tx } = expected(job, kind)
+    const { ctx, tx, prevout } = expected(job, kind)
     let prevouts: Array<{ script: Uint8Array, value: bigint, witnessScript?: Uint8Array }>
     let signs: number[]
     if (kind === 'funding') {
       prevouts = ctx.fundingPrevouts
       signs = role === 'client' ? ctx.fundingPlan.client.inputIndexes : ctx.fundingPlan.printer.inputIndexes
     } else {
-      prevouts = [{ script: ctx.escrow.script.outputScript, value: ctx.escrow.valueSats, witnessScript: ctx.escrow.script.witnessScript }]
+      prevouts = [prevout as NonNullable<typeof prevout>]
       signs = [0]
     }
     if (!bytesEqual(unsignedTx(got).toBuffer(), tx.toBuffer())) return null
@@ -62,18 +62,28 @@ export function verifySig (job: JobRecord, kind: SignKind, role: SignerRole, byt
 // The transaction a record defines for a kind, and the record's context, remembered for the last few records: a
 // peer fed many ops against one escrow rebuilds it once. What defines the transaction is the key, so a hit is
 // always the same result (apply stays deterministic).
-const remembered = new Map<string, { ctx: EscrowCtx, tx: bitcoin.Transaction }>()
-function expected (job: JobRecord, kind: SignKind): { ctx: EscrowCtx, tx: bitcoin.Transaction } {
+type Rebuilt = { ctx: EscrowCtx, tx: bitcoin.Transaction, prevout: { script: Uint8Array, value: bigint, witnessScript?: Uint8Array } | null }
+const remembered = new Map<string, Rebuilt>()
+function expected (job: JobRecord, kind: SignKind): Rebuilt {
   const e = job.escrow as NonNullable<JobRecord['escrow']>
   const d = job.dispute ?? null
   const key = [kind, b4a.toString(job.id, 'hex'), job.bountySats, e.depositPct, e.arbitrationFeePct, b4a.toString(e.arbitratorPubkey, 'hex'),
     b4a.toString(c.encode(escrowParty, e.printer), 'hex'), e.client === null ? '' : b4a.toString(c.encode(escrowParty, e.client), 'hex'), e.client?.lockHeight ?? 0,
     e.ruling === null ? '' : b4a.toString(e.ruling.feeScript, 'hex') + e.ruling.winner, d?.ruling?.printerPct ?? '',
-    d?.proposal == null ? '' : `${d.proposal.printerPct}/${d.proposal.feeSats}/${b4a.toString(d.proposal.feeScript, 'hex')}`].join('|')
+    d?.proposal == null ? '' : `${d.proposal.printerPct}/${d.proposal.feeSats}/${b4a.toString(d.proposal.feeScript, 'hex')}`,
+    (job.milestones ?? []).map(m => m.pct).join(','), (job.releases ?? []).map(r => b4a.toString(r.txid, 'hex')).join(',')].join('|')
   let hit = remembered.get(key)
   if (hit === undefined) {
     const ctx = escrowContext(job)
-    hit = { ctx, tx: kind === 'funding' ? ctx.fundingTx : unsignedTx(buildFor(ctx, kind)) }
+    if (kind === 'funding') {
+      hit = { ctx, tx: ctx.fundingTx, prevout: null }
+    } else {
+      // the coin a payout spends is the one its rebuild names: this stage's escrow output, or (next-refund) the next's
+      const psbt = buildFor(ctx, kind)
+      const d = psbt.data.inputs[0]
+      const w = d.witnessUtxo as { script: Uint8Array, value: bigint }
+      hit = { ctx, tx: unsignedTx(psbt), prevout: { script: w.script, value: w.value, witnessScript: d.witnessScript } }
+    }
     if (remembered.size >= 64) remembered.delete(remembered.keys().next().value as string)
     remembered.set(key, hit)
   }

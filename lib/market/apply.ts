@@ -8,7 +8,7 @@ import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import c from 'compact-encoding'
 import type { ApplyNode, ApplyHost } from 'autobase'
-import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, STATUSES, SETTINGS_BOUNDS, DEFAULT_SETTINGS, DEFAULT_DELIVERY_DAYS, type Op, type JobRecord, type WriterRecord, type HistoryEntry, type MarketSettings } from '../schema.js'
+import { decodeOp, OP, LIMITS, ACTION_AUTO_ACTIVATE, JOB_ID_BYTES, STATUSES, SETTINGS_BOUNDS, DEFAULT_SETTINGS, DEFAULT_DELIVERY_DAYS, type Op, type JobRecord, type WriterRecord, type HistoryEntry, type MarketSettings, milestonesProblem } from '../schema.js'
 import { checkTransition, checkJobFields, checkFileRef, addHistory } from '../job/state.js'
 import { applyChatOp, isChatOp } from '../chat/apply.js'
 import { getJob, getWriter, getStats, putJob, putWriter, putStats, getMeta, putMeta, getSettings, putSettings, type View } from './view.js'
@@ -313,6 +313,8 @@ async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE
   if (checkJobFields(quotes && op.job.bountySats === 0 ? { ...op.job, bountySats: undefined } : op.job) !== null) return false
   const file = op.file ?? null
   if (file !== null && checkFileRef(file) !== null) return false
+  const milestones = op.milestones ?? []
+  if (milestonesProblem(milestones) !== null) return false
   if (writer.openJobs >= LIMITS.openJobsPerClient) return false
   const id = jobIdFor(author, length)
   if ((await getJob(b, id)) !== null) return false
@@ -340,7 +342,8 @@ async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE
     offer: null,
     offers: 0,
     leadDays: 0,
-    posted: null
+    posted: null,
+    milestones
   }
   await putJob(b, null, job)
   stats.jobs++

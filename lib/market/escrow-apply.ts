@@ -14,6 +14,8 @@ import { verifySig, unpayablePath, keyBound } from '../escrow/verify.js'
 import { escrowAmounts } from '../escrow/amounts.js'
 import { MIN_FEE_RATE, WEIGHT, feeForWeight, fundingSharedShare } from '../escrow/fees.js'
 import { MAX_TIME_MS } from '../codec.js'
+import { milestonesOf, unpayableMilestones } from '../escrow/milestones.js'
+import { releaseStep } from './release-apply.js'
 import type { MarketNow } from './clock.js'
 
 export type Step = { next: JobRecord, clientOpenDelta: number } | null
@@ -60,6 +62,7 @@ export function acceptEscrow (job: JobRecord, e: EscrowParty, author: Uint8Array
   // its coins cover its deposit and its share of the funding's fee (or the client could never build the funding)
   if (inputSats(e) < amounts.printerIn + feeForWeight(e.inputs.length * WEIGHT.p2wpkhInput, e.feeRate) + fundingSharedShare('printer', e.feeRate)) return null
   if (unpayablePath({ bountySats: job.bountySats, depositPct: s.depositPct, arbitrationFeePct: s.arbitrationFeePct, feeRate: e.feeRate, maxMediatorFeePct: MAX_MEDIATOR_FEE_PCT }) !== null) return null
+  if (unpayableMilestones(amounts.bountySats, milestonesOf(job), e.feeRate) !== null) return null
   const arb = s.arbitrators[pickIndex(job.id, s.arbitrators.length)]
   if (b4a.equals(arb.pubkey, e.pubkey) || b4a.equals(arb.id, author) || b4a.equals(arb.id, job.client)) return null
   return {
@@ -144,6 +147,7 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
         move('completed', 'complete: the delivery window ended without a dispute')
         return { next, clientOpenDelta: 0 }
       }
+      if (op.kind === 'release' || op.kind === 'next-refund') return releaseStep(job, next, e, op.kind, op.psbt, role, note)
       if (role === null || sigOf(e, op.kind, role) !== undefined) return null // a party's first signature of a kind is final
       let ok = false
       if (op.kind === 'refund') ok = job.status === 'accepted' && e.client !== null

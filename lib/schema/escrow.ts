@@ -81,7 +81,10 @@ export interface ProposeEscrow extends EscrowParty {
   lockHeight: number
 }
 
-export const SIGN_KINDS = ['refund', 'funding', 'cancel', 'complete', 'ruling', 'split'] as const
+// 'release' and 'next-refund' (schema v10): a milestone's release, and the refund of the output it leaves locked
+// (lib/escrow/milestones.ts); an op of an older version naming them is refused at decode.
+export const SIGN_KINDS = ['refund', 'funding', 'cancel', 'complete', 'ruling', 'split', 'release', 'next-refund'] as const
+export const MILESTONE_SIGN_KINDS: readonly SignKind[] = ['release', 'next-refund']
 export type SignKind = typeof SIGN_KINDS[number]
 export const PAID_KINDS = ['refund', 'cancel', 'ruling', 'complete', 'split'] as const
 export type PaidKind = typeof PAID_KINDS[number]
@@ -201,7 +204,7 @@ export interface EscrowRecord {
   closed: { kind: PaidKind, txid: Uint8Array } | null
 }
 
-const escrowSig = struct<EscrowSig>([['kind', signKind], ['role', signerRole], ['psbt', c.buffer], ['txid', txid32]])
+export const escrowSig = struct<EscrowSig>([['kind', signKind], ['role', signerRole], ['psbt', c.buffer], ['txid', txid32]])
 const ruling = struct<{ winner: Winner, feeScript: Uint8Array }>([['winner', winner], ['feeScript', c.buffer]])
 const closed = struct<{ kind: PaidKind, txid: Uint8Array }>([['kind', paidKind], ['txid', txid32]])
 export const escrowRecord = struct<EscrowRecord>([

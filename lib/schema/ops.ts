@@ -8,12 +8,13 @@ import { LIMITS } from './limits.js'
 import { SchemaError, jobId, key } from './common.js'
 import { jobFields, jobPatch, optionalFileRef, type FileRef, type JobFields, type JobPatch } from './job.js'
 import {
-  admissionBits, keyProof, marketSettings, marketSettingsV8, optionalParty, optionalPsbt, optionalTxid, paidKind, proposeEscrow, psbtBytes, script, signKind, txid32, winner,
+  MILESTONE_SIGN_KINDS, admissionBits, keyProof, marketSettings, marketSettingsV8, optionalParty, optionalPsbt, optionalTxid, paidKind, proposeEscrow, psbtBytes, script, signKind, txid32, winner,
   type EscrowParty, type MarketSettings, type PaidKind, type ProposeEscrow, type SignKind, type Winner
 } from './escrow.js'
 import { printerProfile, rating, reviewText, type PrinterProfile } from './reputation.js'
 import { quoteBody, offerBody, type QuoteBody, type OfferBody } from './quote.js'
 import { addressBody, type AddressBody } from './address.js'
+import { milestones as milestonesEnc, type Milestone } from './milestones.js'
 
 // 1: the market core. 2: job/create may carry a model file reference. 3: escrow (market/settings, escrow/* ops,
 // job/lapse, dispute/ruling; job/accept, job/ship and job/complete append their escrow fields). 4: chat (ops 20–29),
@@ -25,7 +26,9 @@ import { addressBody, type AddressBody } from './address.js'
 // job/create says whether the job is open to quotes, job/accept the price it accepts and the revision of the job's
 // terms it saw (edits + offers); job/address (lib/schema/address.ts). 9: market/settings carries the delivery window;
 // a job accepted in v9 keeps it, and after a ship the arbitrator's engine releases the payout once it has passed.
-export const SCHEMA_VERSION = 9
+// 10: milestones: job/create may split the bounty into parts (lib/schema/milestones.ts); escrow/sign takes the kinds
+// 'release' and 'next-refund'.
+export const SCHEMA_VERSION = 10
 
 export const OP = {
   JOB_CREATE: 1,
@@ -104,7 +107,7 @@ export const OP_NAMES: Record<OpType, string> = {
 export const ACTION_AUTO_ACTIVATE = 100
 
 export type OpBody =
-  | { type: typeof OP.JOB_CREATE, job: JobFields, file?: FileRef | null, quotes?: boolean }
+  | { type: typeof OP.JOB_CREATE, job: JobFields, file?: FileRef | null, quotes?: boolean, milestones?: Milestone[] }
   | { type: typeof OP.JOB_UPDATE, jobId: Uint8Array, patch: JobPatch }
   | { type: typeof OP.JOB_CANCEL, jobId: Uint8Array }
   | { type: typeof OP.JOB_ACCEPT, jobId: Uint8Array, escrow?: EscrowParty | null, priceSats?: number, termsRev?: number }
@@ -146,7 +149,7 @@ const termsRev = boundedUint(Number.MAX_SAFE_INTEGER)
 
 function encodeBody (state: State, op: OpBody, pass: 'preencode' | 'encode'): void {
   switch (op.type) {
-    case OP.JOB_CREATE: jobFields[pass](state, op.job); optionalFileRef[pass](state, op.file ?? null); c.bool[pass](state, op.quotes === true); return
+    case OP.JOB_CREATE: jobFields[pass](state, op.job); optionalFileRef[pass](state, op.file ?? null); c.bool[pass](state, op.quotes === true); milestonesEnc[pass](state, op.milestones ?? []); return
     case OP.JOB_UPDATE: jobId[pass](state, op.jobId); jobPatch[pass](state, op.patch); return
     case OP.JOB_SHIP: jobId[pass](state, op.jobId); note[pass](state, op.note); optionalPsbt[pass](state, op.psbt ?? null); return
     case OP.JOB_DISPUTE: jobId[pass](state, op.jobId); note[pass](state, op.reason); return
@@ -185,7 +188,8 @@ function decodeBody (state: State, type: number, version: number): OpBody {
     case OP.JOB_CREATE: {
       const job = jobFields.decode(state)
       const file = version >= 2 ? optionalFileRef.decode(state) : null
-      return { type, job, file, quotes: version >= 8 ? c.bool.decode(state) : false }
+      const quotes = version >= 8 ? c.bool.decode(state) : false
+      return { type, job, file, quotes, milestones: version >= 10 ? milestonesEnc.decode(state) : [] }
     }
     case OP.JOB_UPDATE: return { type, jobId: jobId.decode(state), patch: jobPatch.decode(state) }
     case OP.JOB_SHIP: return { type, jobId: jobId.decode(state), note: note.decode(state), psbt: version >= 3 ? optionalPsbt.decode(state) : null }
@@ -210,7 +214,13 @@ function decodeBody (state: State, type: number, version: number): OpBody {
       const escrow = proposeEscrow.decode(state)
       return { type, jobId: id, escrow: { ...escrow, keyProof: version >= 5 ? keyProof.decode(state) : null } }
     }
-    case OP.ESCROW_SIGN: if (version < 3) break; return { type, jobId: jobId.decode(state), kind: signKind.decode(state), psbt: psbtBytes.decode(state) }
+    case OP.ESCROW_SIGN: {
+      if (version < 3) break
+      const id = jobId.decode(state)
+      const kind = signKind.decode(state)
+      if (version < 10 && MILESTONE_SIGN_KINDS.includes(kind)) break // an older peer cannot read these kinds: nor do we
+      return { type, jobId: id, kind, psbt: psbtBytes.decode(state) }
+    }
     case OP.ESCROW_FUNDED: if (version < 3) break; return { type, jobId: jobId.decode(state), txid: txid32.decode(state) }
     case OP.ESCROW_PAID: if (version < 3) break; return { type, jobId: jobId.decode(state), kind: paidKind.decode(state), txid: txid32.decode(state) }
     case OP.JOB_LAPSE: if (version < 3) break; return { type, jobId: jobId.decode(state) }

@@ -5,6 +5,7 @@ import { optionalDispute, type DisputeRecord } from '../disputes/codec.js'
 import { country, jobId, key, material, status, type Material, type Status } from './common.js'
 import { jobFields, optionalFileRef, type FileRef, type JobFields } from './job.js'
 import { optionalOffer, type OfferRecord } from './quote.js'
+import { milestones as milestonesEnc, releases as releasesEnc, type Milestone, type ReleaseRecord } from './milestones.js'
 import { optionalEscrow, paidKind, signerRole, txid32, type EscrowRecord, type PaidKind, type SignerRole } from './escrow.js'
 
 export interface HistoryEntry {
@@ -45,6 +46,10 @@ export interface JobRecord extends JobFields {
   // none) and the market time the printer shipped at (0: not shipped, or shipped before v9)
   deliveryDays?: number
   shippedAt?: number
+  // appended in schema v10 (absent: none): the milestones the bounty is split into (lib/schema/milestones.ts) and the
+  // releases done so far, in order: the escrow's stage is releases.length
+  milestones?: Milestone[]
+  releases?: ReleaseRecord[]
 }
 
 export interface PostedTerms { bountySats: number, material: Material, colors: string[] }
@@ -115,6 +120,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
     optionalPosted.preencode(state, j.posted ?? null)
     c.uint.preencode(state, j.deliveryDays ?? 0)
     c.uint.preencode(state, j.shippedAt ?? 0)
+    milestonesEnc.preencode(state, j.milestones ?? [])
+    releasesEnc.preencode(state, j.releases ?? [])
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -142,6 +149,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
     optionalPosted.encode(state, j.posted ?? null)
     c.uint.encode(state, j.deliveryDays ?? 0)
     c.uint.encode(state, j.shippedAt ?? 0)
+    milestonesEnc.encode(state, j.milestones ?? [])
+    releasesEnc.encode(state, j.releases ?? [])
   },
   decode (state) {
     const id = jobId.decode(state)
@@ -172,7 +181,9 @@ export const jobRecord: c.Encoder<JobRecord> = {
       leadDays: 0,
       posted: null,
       deliveryDays: 0,
-      shippedAt: 0
+      shippedAt: 0,
+      milestones: [],
+      releases: []
     }
     j.rev = state.start < state.end ? c.uint.decode(state) : j.history.length
     j.accepts = state.start < state.end ? c.uint.decode(state) : j.printer === null ? 0 : 1
@@ -189,6 +200,10 @@ export const jobRecord: c.Encoder<JobRecord> = {
     if (state.start < state.end) {
       j.deliveryDays = c.uint.decode(state)
       j.shippedAt = c.uint.decode(state)
+    }
+    if (state.start < state.end) {
+      j.milestones = milestonesEnc.decode(state)
+      j.releases = releasesEnc.decode(state)
     }
     return j
   }

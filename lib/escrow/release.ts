@@ -1,0 +1,152 @@
+// Milestones in the escrow engine (lib/escrow/milestones.ts, PROTOCOL.md "Milestones"):
+//  - the printer's engine signs, by itself, the next refund and the release of the next part while the job is active
+//    (a release only pays the printer, so signing it early costs the printer nothing; the client decides when);
+//  - the client releases a part (`job release ID`): it checks the printer's two signatures on its own rebuild and its
+//    own node's view of the escrow output, then signs the next refund and the release;
+//  - every engine puts out, in order, the releases a CONFIRMED record holds fully signed that its node does not show,
+//    before anything that spends the output they leave locked; a release is never broadcast from an unconfirmed
+//    record (an op ordered before it could still make apply refuse it while the chain took it);
+//  - an output spent by the stage's own release that the view never recorded (that case) is not lost: the next
+//    refund both signed before either release signature counted goes out from the lock height.
+import { OP, type JobRecord } from '../schema.js'
+import type { EscrowEngine, StepReport } from './engine.js'
+import { escrowContext, buildFor, releaseParams, type EscrowCtx } from './context.js'
+import { sigOf, pairOf } from './record.js'
+import { unsignedTx } from './psbt.js'
+import { combine, finalize, type Finalized } from './psbt-sign.js'
+import { toHex } from './script.js'
+import { milestonesOf, partSats, releaseOpen, releasesPlanned, stageOf, buildRelease } from './milestones.js'
+import { BAD_TRANSITION, NOT_ALLOWED, BAD_ESCROW } from '../errors.js'
+
+// The printer's engine: the next refund, then the release, each once per record state.
+export async function presign (engine: EscrowEngine, ctx: EscrowCtx, out: StepReport[]): Promise<void> {
+  const job = ctx.job
+  if (!releaseOpen(job) || engine.isRefused(job)) return
+  for (const kind of ['next-refund', 'release'] as const) {
+    if (sigOf(ctx.e, kind, 'printer') !== undefined) continue
+    try {
+      await engine.sign(ctx, kind, 'printer', out)
+    } catch (err) {
+      engine.refuse(out, job, kind, err)
+    }
+    return // the release after the next refund is in the record
+  }
+}
+
+// Puts out the first release the chain does not show yet; true when the stage's output is not there to act on.
+export async function followReleases (engine: EscrowEngine, ctx: EscrowCtx, confirmed: boolean, out: StepReport[]): Promise<boolean> {
+  const job = ctx.job
+  for (let j = 0; j < ctx.stage; j++) {
+    const rec = (job.releases ?? [])[j]
+    const txid = toHex(rec.txid)
+    if ((await engine.chain.txStatus(txid)).found) continue
+    const at = escrowContext(job, engine.network, j)
+    const spent = await engine.chain.outspend(at.escrow.txid, at.escrow.vout)
+    if (spent !== null) {
+      out.push({ jobId: ctx.id, action: 'error', txid: spent.txid, detail: `the output of stage ${j} was spent by ${spent.txid}, not by the release of milestone ${j + 1}` })
+      return true
+    }
+    if (!confirmed) return true // the record that holds it is not final yet
+    try {
+      const pair = rec.sigs.filter(s => s.kind === 'release')
+      const tx = finalize(combine(engine.verified(at, pair[0], pair[0].role), engine.verified(at, pair[1], pair[1].role)))
+      await engine.chain.broadcast(tx.hex)
+      out.push({ jobId: ctx.id, action: 'broadcast', kind: 'release', txid: tx.txid, detail: `milestone ${j + 1}` })
+    } catch (err) {
+      out.push({ jobId: ctx.id, action: 'error', kind: 'release', txid, detail: (err as Error).message })
+    }
+    return true
+  }
+  return false
+}
+
+// The stage's output was spent by the stage's own release, which the view does not hold as done: the remainder
+// comes home by the next refund (both signed it before either release signature counted), from the lock height.
+// True when this is the case (handled).
+export async function strayRelease (engine: EscrowEngine, ctx: EscrowCtx, spentBy: string, out: StepReport[]): Promise<boolean> {
+  if (ctx.stage >= releasesPlanned(ctx.job)) return false
+  let releaseTxid: string
+  try {
+    releaseTxid = unsignedTx(buildFor(ctx, 'release', engine.network)).getId()
+  } catch {
+    return false
+  }
+  if (releaseTxid !== spentBy) return false
+  const pair = pairOf(ctx.e, 'next-refund')
+  if (pair === null) {
+    out.push({ jobId: ctx.id, action: 'error', kind: 'release', txid: spentBy, detail: 'the release is on chain but the record holds no refund of what it left locked' })
+    return true
+  }
+  const left = await engine.chain.outspend(spentBy, 0)
+  if (left !== null) {
+    if ((await engine.chain.txStatus(left.txid)).depth >= Math.max(1, ctx.e.fundingDepth)) await engine.markSettled(ctx, left.txid, out)
+    return true
+  }
+  if (await engine.chain.tipHeight() < ctx.client.lockHeight) return true
+  try {
+    const refund: Finalized = finalize(combine(engine.verified(ctx, pair[0], pair[0].role), engine.verified(ctx, pair[1], pair[1].role)))
+    await engine.chain.broadcast(refund.hex)
+    out.push({ jobId: ctx.id, action: 'broadcast', kind: 'refund', txid: refund.txid, detail: 'the refund of what a release the view does not hold left locked' })
+  } catch (err) {
+    out.push({ jobId: ctx.id, action: 'error', kind: 'refund', detail: (err as Error).message })
+  }
+  return true
+}
+
+export interface Released {
+  milestone: number // 1-based
+  label: string
+  partSats: bigint
+  printerSats: bigint
+  feeSats: bigint
+  lockedSats: bigint // the escrow output left locked (the rest of the bounty and both deposits)
+  txid: string
+}
+
+// Why the next part cannot be released now, in words, or null.
+function closedReason (job: JobRecord): string | null {
+  const n = releasesPlanned(job)
+  if (n === 0) return 'this job has no milestones'
+  if (stageOf(job) >= n) return 'every milestone but the last is released: the last is paid when you complete the job'
+  if (releaseOpen(job)) return null
+  if (job.status !== 'active') return `a milestone is released while the job is active (funded, not shipped, not disputed); it is ${job.status}`
+  return 'a cancel (or another payout) is signed for this escrow, or a refund claimed: no release can be'
+}
+
+// The client releases the next part. A confirmed record (the printer's signatures must be the market's word), this
+// peer's own node showing the escrow output there and unspent; the printer's signatures checked on this peer's
+// rebuild. The engines put the release out once the record holding both signatures is confirmed.
+export async function releaseMilestone (engine: EscrowEngine, jobId: Uint8Array | string): Promise<Released> {
+  const job = await engine.jobFor(jobId)
+  if (engine.roleIn(job) !== 'client') throw NOT_ALLOWED('only the job\'s client releases a milestone')
+  const why = closedReason(job)
+  if (why !== null) throw BAD_TRANSITION(why)
+  const ctx = escrowContext(job, engine.network)
+  const funding = await engine.chain.txStatus(ctx.fundingTxid)
+  if (funding.depth < Math.max(1, ctx.e.fundingDepth)) throw BAD_ESCROW(`this node does not show the escrow funded at ${ctx.e.fundingDepth} confirmations yet`)
+  if (ctx.stage > 0 && !(await engine.chain.txStatus(ctx.escrow.txid)).found) throw BAD_ESCROW('the previous release is not on chain yet: wait for the engines to put it out')
+  if (await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout) !== null) throw BAD_ESCROW('this node shows the escrow output already spent')
+  const refund = sigOf(ctx.e, 'next-refund', 'printer')
+  const theirs = sigOf(ctx.e, 'release', 'printer')
+  if (refund === undefined || theirs === undefined) throw BAD_TRANSITION('the printer\'s engine has not signed this release yet (it does so by itself while the job is active): try again in a minute')
+  engine.verified(ctx, refund, 'printer')
+  const printer = engine.verified(ctx, theirs, 'printer')
+  if (sigOf(ctx.e, 'next-refund', 'client') === undefined) {
+    const own = engine.signOwn(ctx, 'next-refund', 'client')
+    await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'next-refund', psbt: own.toBuffer() })
+  }
+  const own = engine.signOwn(ctx, 'release', 'client')
+  finalize(combine(printer, own)) // both signatures make a valid transaction before this one is written
+  await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'release', psbt: own.toBuffer() })
+  const built = buildRelease(releaseParams(ctx))
+  const k = ctx.stage + 1
+  return {
+    milestone: k,
+    label: milestonesOf(job)[k - 1]?.label ?? '',
+    partSats: partSats(ctx.base.bountySats, ctx.milestones, k),
+    printerSats: built.plan.printerSats,
+    feeSats: built.plan.feeSats,
+    lockedSats: built.plan.lockedSats,
+    txid: unsignedTx(own).getId()
+  }
+}

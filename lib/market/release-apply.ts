@@ -1,0 +1,43 @@
+// Milestone releases in apply (schema v10, lib/escrow/milestones.ts). Two signature kinds reach it, each from the
+// client or the printer only, each verified against the transaction every peer rebuilds from the record:
+//  - 'next-refund': the refund of the output the next release leaves locked (the same lock height as the funding's
+//    refund). Both are in before the release pair can be complete: money is never locked without a way back.
+//  - 'release': the release of the next part. When both are in, the release is fully signed (anyone can broadcast
+//    it) and the escrow moves to the next stage: the release pair and the stage's refund pair go into
+//    job.releases, the next-refund pair becomes the stage's refund, and every later payout is rebuilt on the output
+//    the release leaves locked.
+// Only while releaseOpen: funded, active (not shipped, not disputed), parts left, nobody's cancel in, no refund
+// claimed. A cancel written after a release's signatures but before the pair is complete makes the second release
+// signature refused (a fully signed release and a fully signed cancel would spend the same output).
+import b4a from 'b4a'
+import type { JobRecord, EscrowRecord, SignKind } from '../schema.js'
+import { sigOf, pairOf } from '../escrow/record.js'
+import { verifySig } from '../escrow/verify.js'
+import { releaseOpen, stageOf, partSats, milestonesOf } from '../escrow/milestones.js'
+import type { Step } from './escrow-apply.js'
+
+export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, kind: SignKind, psbt: Uint8Array, role: 'client' | 'printer' | null, note: (n: string) => void): Step {
+  if (role === null || sigOf(e, kind, role) !== undefined || !releaseOpen(job)) return null
+  // the release pair is complete only with both next-refund signatures in; the client (who decides) signs after them
+  const completes = kind === 'release' && sigOf(e, 'release', role === 'client' ? 'printer' : 'client') !== undefined
+  if (kind === 'release' && (role === 'client' || completes) && pairOf(e, 'next-refund') === null) return null
+  const sig = verifySig(job, kind, role, psbt)
+  if (sig === null) return null
+  const sigs = [...e.sigs, sig]
+  const stage = stageOf(job)
+  const m = milestonesOf(job)[stage]
+  if (kind !== 'release' || pairOf({ ...e, sigs }, 'release') === null) {
+    next.escrow = { ...e, sigs }
+    note(kind === 'release' ? `release of milestone ${stage + 1} signed by the ${role}` : `next refund (milestone ${stage + 1}) signed by the ${role}`)
+    return { next, clientOpenDelta: 0 }
+  }
+  // the pair is complete: the next stage
+  const release = sigs.filter(s => s.kind === 'release')
+  const refund = sigs.filter(s => s.kind === 'refund')
+  const kept = sigs.filter(s => s.kind !== 'release' && s.kind !== 'refund' && s.kind !== 'next-refund')
+  const fresh = sigs.filter(s => s.kind === 'next-refund').map(s => ({ ...s, kind: 'refund' as const }))
+  next.escrow = { ...e, sigs: [...kept, ...fresh] }
+  next.releases = [...(job.releases ?? []), { txid: b4a.from(release[0].txid), sigs: [...release, ...refund] }]
+  note(`milestone ${stage + 1} released${m === undefined ? '' : ` ("${m.label}")`}: ${partSats(BigInt(job.bountySats), milestonesOf(job), stage + 1)} sats to the printer`)
+  return { next, clientOpenDelta: 0 }
+}
