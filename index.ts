@@ -92,6 +92,7 @@ const OPTIONS = {
   photos: { type: 'string' },
   notify: { type: 'string' },
   quotes: { type: 'boolean' },
+  milestones: { type: 'string' },
   price: { type: 'string' },
   days: { type: 'string' },
   street: { type: 'string' },
@@ -177,7 +178,8 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
     country: values.country,
     notes: values.notes,
     file: values.file === undefined ? undefined : path.resolve(ctx.cwd, values.file),
-    quotes: values.quotes
+    quotes: values.quotes,
+    milestones: values.milestones
   }
   const quoteFlags = { price: values.price, days: values.days, material: values.material, color: jobFlags.color, note: values.note }
   switch (cmd) {
@@ -294,6 +296,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'withdraw': return (await load.jobs()).jobWithdraw(ctx, id())
         case 'ship': return (await load.jobs()).jobShip(ctx, id(), values.note ?? '', values.photo?.map(f => path.resolve(ctx.cwd, f)))
         case 'complete': return (await load.jobs()).jobComplete(ctx, id())
+        case 'release': return (await load.jobs()).jobRelease(ctx, id())
         case 'dispute': return (await load.jobs()).jobDispute(ctx, id(), values.reason)
         case 'download': return (await load.files()).jobDownload(ctx, id(), path.resolve(ctx.cwd, values.out ?? '.'))
         case 'preview': return (await load.files()).jobPreview(ctx, id(), { width: Math.max(20, ctx.columns - 1), color: ctx.color })
@@ -305,7 +308,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
         case 'offer': { tooMany(4); return (await load.quotes()).jobOffer(ctx, need(arg, 'the job ID'), need(rest[0], 'the quote (its number in `job quotes ID`)'), quoteFlags) }
         case 'withdraw-offer': return (await load.quotes()).jobWithdrawOffer(ctx, id())
         case 'address': return (await load.quotes()).jobAddress(ctx, id(), { name: values.name, street: values.street, city: values.city, postcode: values.postcode, country: values.country, phone: values.phone })
-        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, dispute, download, preview, review, quote, withdraw-quote, quotes, take-quote, offer, withdraw-offer or address`)
+        default: throw USAGE(`unknown command \`job ${sub ?? ''}\`: use job create, show, update, cancel, accept, withdraw, ship, complete, release, dispute, download, preview, review, quote, withdraw-quote, quotes, take-quote, offer, withdraw-offer or address`)
       }
     }
     default: throw USAGE(`unknown command ${JSON.stringify(cmd)}. Run \`p2print --help\` for usage.`)

@@ -53,10 +53,12 @@ Jobs
   job create --title T --material M [--color C]... --bounty BTC --country CC [--notes TEXT] [--file PATH] [--quotes]
                                 PATH: a .stl (binary or ASCII), .obj, .3mf, or a .zip of them; --quotes: open to
                                 quotes (taken only through an offer; --bounty then optional, a guide)
+    [--milestones "LABEL:PCT,…"]  split the bounty into 2–4 parts adding up to 100 % (escrow markets)
   job show ID                   ID may be a unique prefix (at least 4 characters)
   job update ID [--title T] [--material M] [--color C]... [--bounty BTC] [--country CC] [--notes TEXT]
   job cancel ID | job accept ID | job withdraw ID | job complete ID
   job ship ID [--note TEXT] [--photo FILE]...
+  job release ID                the client releases the next milestone: its part to the printer, the rest stays locked
                                 --photo: photos of the finished print, sent into the job's encrypted chat
   job quote ID --price BTC --days N [--material M] [--color C]... [--note TEXT]
                                 a printer's quote (replaces its last one); job withdraw-quote ID takes it back
@@ -179,6 +181,7 @@ export function renderEvent (tag: string, data: Record<string, unknown> = {}): s
     case 'cancel-signed': return data.late === true
       ? `Signed the cancellation of job ${shortId(String(data.id))}: the printer is past its ship-by time (${String(data.shipBy)}), so the arbitrator's engine co-signs it in the printer's place and the escrow pays everyone back what they put in.`
       : `Signed the cancellation of job ${shortId(String(data.id))}: once the other side signs it too, the escrow pays everyone back what they put in.${typeof data.shipBy === 'string' ? ` If the printer has not shipped by ${data.shipBy} (market time), the arbitrator's engine co-signs it instead.` : ''}`
+    case 'milestone-released': return `Released milestone ${String(data.milestone)} ("${String(data.label)}") of job ${shortId(String(data.id))}: ${formatBtc(Number(data.partSats))} BTC to the printer (${formatBtc(Number(data.printerSats))} BTC after the release's ${String(data.feeSats)}-sat miner fee); ${formatBtc(Number(data.lockedSats))} BTC stays locked in the escrow with a fresh refund. The peers broadcast release ${String(data.txid).slice(0, 16)}… once an indexer confirms it.`
     case 'split-signed': {
       const split = typeof data.printerPct === 'number' ? `the printer gets ${data.printerPct} % of the bounty, the client the rest` : ''
       return data.both === true
@@ -265,6 +268,12 @@ function renderEscrow (d: EscrowView): string {
   if (d.deadlines?.releaseAt != null) lines.push(`  release at   ${String(d.deadlines.releaseAt)} (market time: the client's ${String(d.deadlines.deliveryDays)}-day delivery window after the ship; unless the client completes or disputes first, the printer is paid then, the arbitrator's engine co-signing)${d.releasedByArbitrator === true ? ' — the arbitrator co-signed the payout' : ''}`)
   else if ((d.deadlines?.deliveryDays ?? 0) > 0) lines.push(`  delivery     the client has ${String(d.deadlines.deliveryDays)} days after the ship to complete or dispute; then the printer is paid`)
   if (d.deadlines?.shipBy != null) lines.push(`  ship by      ${String(d.deadlines.shipBy)} (market time: the lead time + ${SHIP_GRACE_DAYS} days' grace; after it the client may cancel alone, the arbitrator's engine co-signing)${d.cancelSignedByArbitrator === true ? ' — the arbitrator co-signed the cancel' : ''}`)
+  if (Array.isArray(d.milestones)) {
+    lines.push(`  milestones   released ${sats(d.releasedSats)} to the printer; locked ${sats(d.lockedSats)} of the bounty (the payouts below are of what is locked)`)
+    for (const [i, m] of (d.milestones as Array<{ label: string, pct: number, partSats: string, released: boolean, txid: string | null, last: boolean }>).entries()) {
+      lines.push(`    ${i + 1}. ${m.label} — ${m.pct} %, ${sats(m.partSats)}: ${m.released ? `released (${String(m.txid)})` : m.last ? 'paid by the completion' : 'locked'}`)
+    }
+  }
   for (const p of (d.paths ?? []) as Array<{ kind: string, outputs: Array<{ role: string, valueSats: string }>, feeSats: string }>) {
     lines.push(`  if ${p.kind.padEnd(9)}  ${p.outputs.map(o => `${o.role} ${sats(o.valueSats)}`).join(', ')} (miner fee ${p.feeSats} sat)`)
   }
@@ -396,6 +405,13 @@ function renderJob (j: JobJSON & { shared?: boolean }): string {
   if (j.notes.length > 0) lines.push(`  notes     ${j.notes}`)
   if (j.file !== null) lines.push(`  model     ${j.file.name} (${j.file.byteLength} bytes): ${summaryLine(j.file.summary)}`)
   if (j.dispute !== null) lines.push('  dispute', ...disputeLines(j.dispute, '    ', j.status))
+  const parts = j.escrow?.milestones ?? null
+  if (parts != null && parts.length > 0) {
+    lines.push(`  milestones ${parts.map((m, i) => `${i + 1}. ${m.label} ${m.pct} %${m.released ? ' (released)' : ''}`).join(', ')}`)
+    lines.push(`            released ${formatBtc(Number(j.escrow?.releasedSats ?? 0))} BTC to the printer, ${formatBtc(Number(j.escrow?.lockedSats ?? 0))} BTC of the bounty locked`)
+  } else if (j.milestones.length > 0) {
+    lines.push(`  milestones ${j.milestones.map((m, i) => `${i + 1}. ${m.label} ${m.pct} %`).join(', ')} (each released by the client; the last paid by the completion)`)
+  }
   const release = j.escrow?.deadlines?.releaseAt ?? null
   if (release !== null && j.status === 'shipped') lines.push(`  release   the printer is paid at ${release} (market time) unless the client completes or disputes before`)
   lines.push('  history')

@@ -1,5 +1,5 @@
 // jobs [filters] | job create | job show | job update | job cancel | job accept | job withdraw | job ship |
-// job complete | job dispute
+// job complete | job dispute | job release
 import { withMarket, type Ctx, type Result } from './context.js'
 import type { JobChange } from '../service/p2print.js'
 import { loadModelFile } from '../service/model.js'
@@ -8,7 +8,7 @@ import { jobToJSON } from '../job/json.js'
 import { BAD_ARGUMENT, TOO_MANY_PHOTOS } from '../errors.js'
 import { loadPhoto, type LoadedPhoto } from '../chat/photos.js'
 import { CHAT_LIMITS } from '../chat/codec.js'
-import { parseNewJob, parsePatch, parseQuery, type JobFlags, type JobsFlags } from '../job/parse.js'
+import { parseNewJob, parsePatch, parseQuery, parseMilestones, type JobFlags, type JobsFlags } from '../job/parse.js'
 import { jobRecords } from '../reputation/query.js'
 
 // --- commands: parse, one service call, the result ------------------------------------------------------------
@@ -32,9 +32,10 @@ export async function jobShow (ctx: Ctx, idText: string): Promise<Result> {
 
 export async function jobCreate (ctx: Ctx, flags: JobFlags): Promise<Result> {
   const fields = parseNewJob(flags)
+  const milestones = parseMilestones(flags.milestones)
   const model = flags.file === undefined ? null : await loadModelFile(flags.file)
   if (model !== null) ctx.emit('model-analysed', { name: model.name, summary: model.summary })
-  return withMarket(ctx, async (p) => jobResult(await p.createJob(fields, model, { quotes: flags.quotes === true }), p.peers))
+  return withMarket(ctx, async (p) => jobResult(await p.createJob(fields, model, { quotes: flags.quotes === true, milestones }), p.peers))
 }
 
 export async function jobUpdate (ctx: Ctx, idText: string, flags: JobFlags): Promise<Result> {
@@ -68,6 +69,9 @@ export async function jobShip (ctx: Ctx, id: string, note = '', photoFiles: stri
 }
 
 export const jobComplete = (ctx: Ctx, id: string): Promise<Result> => withMarket(ctx, async (p) => jobResult(await p.complete(id), p.peers))
+
+// The client releases the next milestone: its part goes to the printer, the rest stays locked (lib/escrow/release.ts).
+export const jobRelease = (ctx: Ctx, id: string): Promise<Result> => withMarket(ctx, async (p) => jobResult(await p.releaseMilestone(id), p.peers))
 
 export const jobCancel = (ctx: Ctx, id: string): Promise<Result> => withMarket(ctx, async (p) => jobResult(await p.cancel(id), p.peers))
 

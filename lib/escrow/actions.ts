@@ -18,6 +18,7 @@ import { unpayablePath, minPayableBounty, keyBindingHash } from './verify.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
 import { BAD_ESCROW, NOT_ALLOWED, BAD_TRANSITION } from '../errors.js'
 import { checkLimits } from './limits.js'
+import { milestonesOf, unpayableMilestones } from './milestones.js'
 
 // The arbitrator's key is one key per wallet (named in the market settings), not per job: it is derived at the
 // escrow path of this fixed label in the arbitrator role (wallet.ts).
@@ -63,6 +64,8 @@ export async function prepareAccept (engine: EscrowEngine, jobId: Uint8Array | s
     const min = minPayableBounty(terms)
     throw BAD_ESCROW(`this bounty is too small to escrow at today's fee rate: ${why}. ${min === null ? '' : `At ${feeRate} sat/vB the smallest bounty every payout can be paid from is ${sats(min)}.`}`.trim())
   }
+  const parts = unpayableMilestones(amounts.bountySats, milestonesOf(job), feeRate)
+  if (parts !== null) throw BAD_ESCROW(`this job's milestones cannot all be released at today's fee rate (${feeRate} sat/vB): ${parts}`)
   const sel = selectFundingCoins(await engine.spendable(), 'printer', amounts, feeRate)
   await engine.reserve(sel.utxos, id, engine.now() + settings.fundingTimeoutSecs * 1000)
   const key = engine.wallet.escrowKey(id, 'printer')

@@ -9,6 +9,8 @@ import { escrowAddress, toHex } from './script.js'
 import { buildPayout, addressOf } from './psbt.js'
 import { escrowContext, expectedFor, type EscrowCtx } from './context.js'
 import { sigOf, pairOf, rulingPrinterPct, agreedPayout, shipBy, releaseAt } from './record.js'
+import { milestonesOf, partSats, releasedSats, stageOf } from './milestones.js'
+import { printable } from '../text.js'
 
 export type EscrowState =
   | 'awaiting-proposal' | 'awaiting-refund-signatures' | 'awaiting-funding-signatures' | 'funding'
@@ -39,6 +41,11 @@ export interface EscrowSummary {
   deadlines: { lapseAt: string, lockHeight: number | null, tipHeight: number | null, shipBy?: string | null, releaseAt?: string | null, deliveryDays?: number }
   cancelSignedByArbitrator?: boolean // the arbitrator co-signed the client's cancel: the printer was past ship-by
   releasedByArbitrator?: boolean // the arbitrator co-signed the printer's payout: the delivery window ended
+  // milestones: each part, whether it is released (and by which transaction); what the releases paid and what is
+  // still locked of the bounty (the payouts above are of that)
+  milestones?: Array<{ label: string, pct: number, partSats: string, released: boolean, txid: string | null, last: boolean }>
+  releasedSats?: string
+  lockedSats?: string
 }
 
 // What the record says about a job's escrow, without the chain (job JSON uses it). null for a job without escrow.
@@ -81,6 +88,9 @@ export function summarizeEscrow (job: JobRecord, network: bitcoin.Network | null
   }
   const agreed = agreedPayout(job)
   const by = shipBy(job)
+  const list = milestonesOf(job)
+  const bounty = BigInt(job.bountySats)
+  const done = stageOf(job)
   const release = releaseAt(job)
   return {
     state,
@@ -101,6 +111,13 @@ export function summarizeEscrow (job: JobRecord, network: bitcoin.Network | null
     refundClaims: job.claims.filter(c => c.kind === 'refund').map(c => c.role),
     deadlines: { lapseAt: new Date(e.acceptedAt + e.fundingTimeoutSecs * 1000).toISOString(), lockHeight: e.client?.lockHeight ?? null, tipHeight: null, shipBy: by === null ? null : new Date(by).toISOString(), releaseAt: release === null ? null : new Date(release).toISOString(), deliveryDays: job.deliveryDays ?? 0 },
     cancelSignedByArbitrator: sigOf(e, 'cancel', 'arbitrator') !== undefined,
-    releasedByArbitrator: sigOf(e, 'complete', 'arbitrator') !== undefined
+    releasedByArbitrator: sigOf(e, 'complete', 'arbitrator') !== undefined,
+    ...(list.length === 0
+      ? {}
+      : {
+          milestones: list.map((m, i) => ({ label: printable(m.label), pct: m.pct, partSats: String(partSats(bounty, list, i + 1)), released: i < done, txid: i < done ? toHex((job.releases ?? [])[i].txid) : null, last: i === list.length - 1 })),
+          releasedSats: String(releasedSats(bounty, list, done)),
+          lockedSats: String(bounty - releasedSats(bounty, list, done))
+        })
   }
 }

@@ -45,6 +45,10 @@ export interface JobJSON {
   quotes: number
   offer: OfferJSON | null
   leadDays: number
+  // milestones (lib/escrow/milestones.ts): the parts the bounty is split into; how many were released (escrow: the
+  // amounts of each)
+  milestones: Array<{ label: string, pct: number }>
+  released: number
 }
 
 export interface OfferJSON { printer: string, priceSats: number, priceBtc: string, leadDays: number, material: Material | null, colors: string[], at: string }
@@ -84,6 +88,8 @@ export function jobToJSON (job: JobRecord, confirmed: boolean, opts: { network?:
     quotes: job.quotes ?? 0,
     offer: job.offer == null ? null : { printer: peerId(job.offer.printer), priceSats: job.offer.priceSats, priceBtc: formatBtc(job.offer.priceSats), leadDays: job.offer.leadDays, material: job.offer.material, colors: job.offer.colors.map(x => printable(x)), at: isoTime(job.offer.at) },
     leadDays: job.leadDays ?? 0,
+    milestones: (job.milestones ?? []).map(m => ({ label: printable(m.label), pct: m.pct })),
+    released: job.releases?.length ?? 0,
     file: job.file === null ? null : { name: printable(job.file.name), drive: peerId(job.file.drive), path: job.file.path, byteLength: job.file.byteLength, sha256: b4a.toString(job.file.sha256, 'hex'), summary: job.file.summary },
     history: job.history.map(h => ({
       action: actionName(h.action),

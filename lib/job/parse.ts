@@ -1,6 +1,6 @@
 // The job fields as a person types them (command-line flags, the app's forms): parsed and checked before any
 // network, with messages that name the flag.
-import { MATERIALS, STATUSES, QUOTE_LIMITS, type JobFields, type JobPatch, type Material, type Status } from '../schema.js'
+import { MATERIALS, STATUSES, QUOTE_LIMITS, MILESTONE_LIMITS, milestonesProblem, type Milestone, type JobFields, type JobPatch, type Material, type Status } from '../schema.js'
 import { checkJobFields } from './state.js'
 import { parseBtc } from '../btc.js'
 import { BAD_ARGUMENT } from '../errors.js'
@@ -17,6 +17,7 @@ export interface JobFlags {
   note?: string
   reason?: string
   quotes?: boolean // job create: open to quotes (the bounty is then optional: a guide)
+  milestones?: string // job create: "label:pct,label:pct" (2–4 parts adding up to 100 %)
 }
 
 export interface JobsFlags {
@@ -95,4 +96,21 @@ export function parseQuery (flags: JobsFlags): JobQuery {
     q.limit = 50
   }
   return q
+}
+
+// --milestones "first layer:20,printed:50,delivered:30": 2–4 labelled parts of the bounty adding up to 100 %.
+export function parseMilestones (text: string | undefined): Milestone[] {
+  if (text === undefined) return []
+  const list: Milestone[] = []
+  for (const part of text.split(',')) {
+    const at = part.lastIndexOf(':')
+    const label = at < 0 ? '' : part.slice(0, at).trim()
+    const pct = at < 0 ? NaN : Number(part.slice(at + 1).trim().replace(/%$/, ''))
+    if (label.length === 0 || !Number.isInteger(pct)) throw BAD_ARGUMENT(`--milestones: ${JSON.stringify(part.trim())} is not "label:percent" (e.g. --milestones "first layer:20,printed:50,delivered:30")`)
+    if (label.length > MILESTONE_LIMITS.labelChars) throw BAD_ARGUMENT(`--milestones: the label ${JSON.stringify(label)} is longer than ${MILESTONE_LIMITS.labelChars} characters`)
+    list.push({ label, pct })
+  }
+  const why = milestonesProblem(list)
+  if (why !== null) throw BAD_ARGUMENT(`--milestones: ${why}`)
+  return list
 }

@@ -6,7 +6,7 @@ import type { LoadedModel } from './model.js'
 import type { JobView } from '../market/market.js'
 import type { JobQuery } from '../market/view.js'
 import { getSettings } from '../market/view.js'
-import { OP, LIMITS, type JobRecord, type OpBody, type OpType, type JobFields, type JobPatch } from '../schema.js'
+import { OP, LIMITS, milestonesProblem, type Milestone, type JobRecord, type OpBody, type OpType, type JobFields, type JobPatch } from '../schema.js'
 import { checkTransition, newEntries } from '../job/state.js'
 import { jobIdString } from '../ids.js'
 import { BAD_ARGUMENT, NOT_ALLOWED, BAD_TRANSITION, OP_REJECTED, LIMIT_REACHED, ESCROW_NEEDS_BACKEND } from '../errors.js'
@@ -22,7 +22,7 @@ export async function list (p: P2Print, q: JobQuery, mine: boolean): Promise<Job
 }
 
 // `quotes`: the job is open to quotes (lib/market/quotes.ts); its bounty may then be 0 (none, only quotes)
-export async function create (p: P2Print, fields: JobFields, model: LoadedModel | null, o: { onUpload?: OnUpload, quotes?: boolean }): Promise<JobChange> {
+export async function create (p: P2Print, fields: JobFields, model: LoadedModel | null, o: { onUpload?: OnUpload, quotes?: boolean, milestones?: Milestone[] }): Promise<JobChange> {
   const market = p.market
   const writer = await market.writerRecord(market.writerKey)
   if (writer.openJobs >= LIMITS.openJobsPerClient) {
@@ -31,8 +31,12 @@ export async function create (p: P2Print, fields: JobFields, model: LoadedModel 
   // in a market with escrow, terms past this peer's own limits are refused before anything is posted
   const settings = await getSettings(market.view)
   if (settings.chain !== '') checkLimits(settings, await loadEscrowLimits(p.peer.dir))
+  const milestones = o.milestones ?? []
+  const why = milestonesProblem(milestones)
+  if (why !== null) throw BAD_ARGUMENT(why)
+  if (milestones.length > 0 && settings.chain === '') throw BAD_ARGUMENT('milestones pay the printer out of an escrow, and this market has none (no chain in its settings)')
   const file = model === null ? null : await market.files.attach(model.bytes, model.name, model.summary)
-  const { jobId } = await market.append({ type: OP.JOB_CREATE, job: fields, file, quotes: o.quotes === true })
+  const { jobId } = await market.append({ type: OP.JOB_CREATE, job: fields, file, quotes: o.quotes === true, milestones })
   await publishChatKey(market) // so the printer can write to the client's chat as soon as it accepts
   await market.update()
   const v = jobId === null ? null : await market.getJob(jobId)
@@ -110,6 +114,20 @@ export async function cancel (p: P2Print, idText: string): Promise<JobChange> {
   const escrow = await escrowFor(p, before.job)
   const { txid, shipBy, late } = await escrow.engine.requestCancel(before.job.id)
   p.event('cancel-signed', { id: jobIdString(before.job.id), txid, shipBy: shipBy === null ? null : new Date(shipBy).toISOString(), late })
+  await p.market.update()
+  await p.escrowSteps(2000)
+  const after = (await p.market.getJob(before.job.id)) ?? before
+  return { view: after, shared: await p.share() }
+}
+
+// The client releases the next milestone (lib/escrow/release.ts); the engines put the release out once the record
+// holding both signatures is confirmed.
+export async function release (p: P2Print, idText: string): Promise<JobChange> {
+  const before = await p.job(idText)
+  if (before.job.escrow == null) throw BAD_TRANSITION('this job has no escrow: nothing to release')
+  const escrow = await escrowFor(p, before.job)
+  const r = await escrow.engine.releaseMilestone(before.job.id)
+  p.event('milestone-released', { id: jobIdString(before.job.id), milestone: r.milestone, label: r.label, partSats: Number(r.partSats), printerSats: Number(r.printerSats), feeSats: Number(r.feeSats), lockedSats: Number(r.lockedSats), txid: r.txid })
   await p.market.update()
   await p.escrowSteps(2000)
   const after = (await p.market.getJob(before.job.id)) ?? before

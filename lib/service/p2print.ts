@@ -32,7 +32,7 @@ import type { StepReport } from '../escrow/engine.js'
 import type { ChainName } from '../escrow/chain.js'
 import { getSettings } from '../market/view.js'
 import { NO_MARKET, NO_ESCROW, ESCROW_NEEDS_BACKEND } from '../errors.js'
-import type { JobRecord, JobFields, JobPatch, Status, MarketSettings, PrinterProfile, ShippingAddress } from '../schema.js'
+import type { JobRecord, JobFields, JobPatch, Status, MarketSettings, PrinterProfile, ShippingAddress, Milestone } from '../schema.js'
 import type { JobQuery } from '../market/view.js'
 import type { LoadedModel } from './model.js'
 import type { DisputeList, MediatorJSON } from '../disputes/json.js'
@@ -60,7 +60,7 @@ export interface P2PrintOptions extends ChainOptions {
 export type EventTag =
   | 'connecting' | 'synced' | 'offline' | 'sharing' | 'shared' | 'stored-locally'
   | 'job-created' | 'job-changed' | 'model-analysed' | 'sharing-file' | 'upload-progress' | 'file-shared' | 'file-stored-locally'
-  | 'wallet-created' | 'escrow-offline' | 'escrow-step' | 'escrow-error' | 'payout-broadcast' | 'cancel-signed' | 'split-signed'
+  | 'wallet-created' | 'escrow-offline' | 'escrow-step' | 'escrow-error' | 'payout-broadcast' | 'cancel-signed' | 'split-signed' | 'milestone-released'
   | 'chat-sent' | 'chat-photo-saved' | 'download-start' | 'download-progress' | 'review-posted'
   | 'admission-work' | 'admission-done' | 'blind-held' | 'address-sealed'
 
@@ -310,7 +310,6 @@ export class P2Print extends ReadyResource {
     return await this.stepping
   }
 
-
   // For a long-running peer (the app, `seed`): this peer's escrow steps run on every market update and on every
   // new block (the chain tip is polled every `tipMs`; funding depth and refund lock heights move with blocks),
   // one run at a time, with one more run when something changed during a run.
@@ -399,13 +398,14 @@ export class P2Print extends ReadyResource {
   async job (idText: string): Promise<JobView> { return await resolveJob(this.market, idText) }
 
   async jobs (q: JobQuery, mine = false): Promise<JobView[]> { return await jobs.list(this, q, mine) }
-  async createJob (fields: JobFields, model: LoadedModel | null, o: { onUpload?: jobs.OnUpload, quotes?: boolean } = {}): Promise<JobChange> { return await jobs.create(this, fields, model, o) }
+  async createJob (fields: JobFields, model: LoadedModel | null, o: { onUpload?: jobs.OnUpload, quotes?: boolean, milestones?: Milestone[] } = {}): Promise<JobChange> { return await jobs.create(this, fields, model, o) }
   async updateJob (idText: string, patch: JobPatch): Promise<JobChange> { return await jobs.update(this, idText, patch) }
   async accept (idText: string): Promise<JobChange> { return await jobs.accept(this, idText) }
   async withdraw (idText: string): Promise<JobChange> { return await jobs.withdraw(this, idText) }
   async ship (idText: string, note = ''): Promise<JobChange> { return await jobs.ship(this, idText, note) }
   async complete (idText: string): Promise<JobChange> { return await jobs.complete(this, idText) }
   async cancel (idText: string): Promise<JobChange> { return await jobs.cancel(this, idText) }
+  async releaseMilestone (idText: string): Promise<JobChange> { return await jobs.release(this, idText) }
   async dispute (idText: string, reason: string): Promise<JobChange> { return await jobs.dispute(this, idText, reason) }
   // quotes and offers (./quotes.ts)
   async quote (idText: string, t: quotes.QuoteTerms): Promise<JobChange> { return await quotes.quote(this, idText, t) }
