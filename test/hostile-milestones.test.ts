@@ -1,0 +1,161 @@
+// Milestones against modified clients (lib/market/release-apply.ts): every release and next-refund signature below is
+// appended raw (test/hostile.ts), proved to have reached the indexer, and refused there unless the record says it is
+// due: the author is the job's client or printer, the job is funded and active with parts left, nothing else is
+// signed, the signature is on exactly the transaction the record defines for this job and stage. No handler throws.
+import test from 'brittle'
+import b4a from 'b4a'
+import { drive, jobOn, WAIT } from './escrow-helpers.js'
+import { escrowSetup, fund, ship, post, confirmed, type EscrowSetup, type Party } from './escrow-setup.js'
+import { latest, type Check } from './vanish.js'
+import { Hostile, baseOpen } from './hostile.js'
+import { eventually } from './helpers.js'
+import { OP, SCHEMA_VERSION, encodeOp, decodeOp, type JobRecord, type Milestone, type SignKind } from '../lib/schema.js'
+import { escrowContext, buildFor } from '../lib/escrow/context.js'
+import { signInputs } from '../lib/escrow/psbt-sign.js'
+import { arbitratorKey } from '../lib/escrow/actions.js'
+import { applyFaults } from '../lib/market/apply.js'
+import { stageOf } from '../lib/escrow/milestones.js'
+import { sigOf } from '../lib/escrow/record.js'
+
+const T = { timeout: 300_000 }
+const PARTS: Milestone[] = [{ label: 'first layer', pct: 20 }, { label: 'printed', pct: 50 }, { label: 'delivered', pct: 30 }]
+
+async function postParts (s: EscrowSetup, milestones: Milestone[] = PARTS): Promise<Uint8Array> {
+  const { jobId } = await s.client.market.append({ type: OP.JOB_CREATE, job: { title: 'Parts', material: 'PLA', colors: [], bountySats: 200_000, country: 'DE', notes: '' }, milestones })
+  if (jobId === null || !await eventually(async () => (await jobOn(s.printer.market, jobId))?.job.status === 'open', WAIT)) throw new Error('job did not reach the printer')
+  return jobId
+}
+
+// `who`'s escrow key signs `kind` of the job as the record stands (stage optional), appended raw by `by`.
+async function rawSig (s: EscrowSetup, by: Party, job: JobRecord, kind: SignKind, signer: 'client' | 'printer' | 'arbitrator', o: { stage?: number, as?: SignKind, jobId?: Uint8Array } = {}): Promise<void> {
+  const ctx = escrowContext(job, s.chain.network, o.stage)
+  const psbt = buildFor(ctx, kind, s.chain.network)
+  if (signer === 'arbitrator') signInputs(psbt, arbitratorKey(s.arbitrator.wallet), [0])
+  else s[signer].wallet.signEscrow(psbt, ctx.id, signer)
+  const h = new Hostile(by.market)
+  const at = await h.raw({ type: OP.ESCROW_SIGN, jobId: o.jobId ?? job.id, kind: o.as ?? kind, psbt: psbt.toBuffer() })
+  await h.reached(s.indexer, at)
+  await h.applied(s.indexer)
+}
+
+test('hostile milestones: bad milestones are no job; a v9 op cannot name the new kinds; releases on jobs without parts left, or before the next refund, or by anyone else, are refused', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n, 400_000n, 400_000n], printerCoins: [60_000n, 60_000n, 60_000n] })
+  const faults = applyFaults.count
+
+  // job/create with milestones that are no split: no job
+  const h = new Hostile(s.client.market)
+  for (const milestones of [[{ label: 'a', pct: 50 }, { label: 'b', pct: 40 }], [{ label: 'all', pct: 100 }], [{ label: 'a', pct: 0 }, { label: 'b', pct: 100 }], [{ label: ' ', pct: 50 }, { label: 'b', pct: 50 }],
+    [{ label: 'a', pct: 20 }, { label: 'b', pct: 20 }, { label: 'c', pct: 20 }, { label: 'd', pct: 20 }, { label: 'e', pct: 20 }]]) {
+    let bytes: Uint8Array
+    try {
+      bytes = encodeOp({ type: OP.JOB_CREATE, job: { title: 'Bad', material: 'PLA', colors: [], bountySats: 200_000, country: 'DE', notes: '' }, milestones }, Date.now())
+    } catch {
+      t.ok(milestones.length > 4, 'five milestones do not even encode')
+      continue
+    }
+    const at = await h.rawBytes(bytes)
+    await h.reachedBytes(s.indexer, at)
+  }
+  await h.applied(s.indexer)
+  t.is((await s.indexer.jobs({})).filter(v => v.job.title === 'Bad').length, 0, 'milestones adding up to 90 %, one part, a 0 % part, a blank label: no job')
+
+  // a v9 escrow/sign naming 'release' decodes on no peer
+  const v10 = encodeOp({ type: OP.ESCROW_SIGN, jobId: new Uint8Array(16), kind: 'release', psbt: new Uint8Array([1]) }, Date.now())
+  t.is(v10[0], SCHEMA_VERSION, 'the op starts with its version')
+  const v9 = b4a.concat([b4a.from([9]), v10.subarray(1)])
+  t.ok((() => { try { decodeOp(v9); return false } catch { return true } })(), 'a v9 op with the kind \'release\' does not decode (a v9 peer could not read it)')
+
+  const plain = await post(s)
+  const parts = await postParts(s)
+  const two = await postParts(s, [{ label: 'half', pct: 50 }, { label: 'rest', pct: 50 }])
+  await fund(s, plain)
+  const job = await fund(s, parts)
+  await fund(s, two)
+
+  // a job without milestones: nothing to release
+  const pj = await latest(s, plain)
+  t.ok(await s.client.engine.releaseMilestone(plain).then(() => false, (err: Error) => /no milestones/.test(err.message)), 'the client\'s command says the job has no milestones')
+  await rawSig(s, s.printer, pj, 'next-refund', 'printer').catch(() => {}) // the rebuild itself fails: no next stage
+  t.absent(sigOf((await latest(s, plain)).escrow!, 'next-refund', 'printer'), 'no next-refund on a job without milestones')
+
+  // the client's release before both next-refund signatures: refused (money never locked without a way back)
+  await rawSig(s, s.client, job, 'release', 'client')
+  t.absent(sigOf((await latest(s, parts)).escrow!, 'release', 'client'), 'the client\'s release before the next refund is refused')
+  // the arbitrator, the mediator (with the printer's key), the arbitrator's key on a release: refused
+  const before = (await latest(s, parts)).rev
+  await rawSig(s, s.arbitrator, job, 'next-refund', 'arbitrator')
+  await rawSig(s, s.mediator, job, 'next-refund', 'printer')
+  await rawSig(s, s.arbitrator, job, 'release', 'arbitrator')
+  const after = await latest(s, parts)
+  const strangers = [s.arbitrator.market.writerKey, s.mediator.market.writerKey]
+  t.is(after.history.filter(x => strangers.some(k => b4a.equals(k, x.by))).length, 0, 'no op of the arbitrator or the mediator changed the record')
+  t.is(after.escrow!.sigs.filter(x => x.role === 'arbitrator').length, 0, 'no arbitrator signature is kept')
+  t.ok(after.rev - before <= 2, 'at most the printer\'s own engine signed meanwhile')
+
+  // with both next refunds in, the client's signature of the cancel named a release, and its release of another job
+  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], parts, j => sigOf(j.escrow!, 'release', 'printer') !== undefined))
+  await rawSig(s, s.client, await latest(s, parts), 'next-refund', 'client')
+  t.ok(sigOf((await latest(s, parts)).escrow!, 'next-refund', 'client') !== undefined, 'the client\'s own next refund is taken')
+  await rawSig(s, s.client, await latest(s, parts), 'cancel', 'client', { as: 'release' })
+  await rawSig(s, s.client, await latest(s, two), 'release', 'client', { jobId: parts }).catch(async () => {
+    // job two has no next refund of the client's: sign its release directly
+    const jt = await latest(s, two)
+    const ctx = escrowContext(jt, s.chain.network)
+    const psbt = buildFor(ctx, 'release', s.chain.network)
+    s.client.wallet.signEscrow(psbt, ctx.id, 'client')
+    const hh = new Hostile(s.client.market)
+    await hh.reached(s.indexer, await hh.raw({ type: OP.ESCROW_SIGN, jobId: parts, kind: 'release', psbt: psbt.toBuffer() }))
+    await hh.applied(s.indexer)
+  })
+  t.absent(sigOf((await latest(s, parts)).escrow!, 'release', 'client'), 'a cancel signature named a release, and another job\'s release, are refused')
+  t.is(stageOf(await latest(s, parts)), 0, 'nothing was released')
+  t.is((await latest(s, parts)).status, 'active', 'the job is still active')
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+  t.ok(baseOpen(s.indexer) && baseOpen(s.client.market), 'every base is open')
+})
+
+test('hostile milestones: a cancel stops a release; a signature twice, an old stage\'s signature, a release after the ship or past the last part are refused', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n, 400_000n, 400_000n], printerCoins: [60_000n, 60_000n, 60_000n] })
+  const faults = applyFaults.count
+  const a = await postParts(s)
+  const b = await postParts(s, [{ label: 'half', pct: 50 }, { label: 'rest', pct: 50 }])
+  const c = await postParts(s)
+  await fund(s, a)
+  await fund(s, b)
+  await fund(s, c)
+  // the printer's engine signs ahead on all three
+  const signedAhead = (j: JobRecord): boolean => sigOf(j.escrow!, 'release', 'printer') !== undefined
+  await drive(s.chain, [s.printer.engine], async () => (await confirmed([s.indexer], a, signedAhead)) && (await confirmed([s.indexer], b, signedAhead)) && (await confirmed([s.indexer], c, signedAhead)))
+
+  // job a: the printer signs the cancel; the client's release is then refused (both would spend the same output)
+  await rawSig(s, s.printer, await latest(s, a), 'cancel', 'printer')
+  await rawSig(s, s.client, await latest(s, a), 'next-refund', 'client')
+  await rawSig(s, s.client, await latest(s, a), 'release', 'client')
+  t.is(stageOf(await latest(s, a)), 0, 'after the printer\'s cancel signature no release is taken')
+  t.ok(await s.client.engine.releaseMilestone(a).then(() => false, (err: Error) => /cancel/.test(err.message)), 'and the client\'s command says why')
+
+  // job b (two parts): released once; the same signature again, the old stage's signatures, and a second release refused
+  await s.client.engine.releaseMilestone(b)
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.indexer], b, j => stageOf(j) === 1))
+  const jb = await latest(s, b)
+  await rawSig(s, s.client, jb, 'release', 'client', { stage: 0 })
+  await rawSig(s, s.printer, jb, 'cancel', 'printer', { stage: 0 })
+  t.is(stageOf(await latest(s, b)), 1, 'the release replayed does not move the stage again')
+  t.absent(sigOf((await latest(s, b)).escrow!, 'cancel', 'printer'), 'a cancel signed on the old stage\'s output is refused')
+  await rawSig(s, s.printer, jb, 'next-refund', 'printer').catch(() => {}) // past the last part: nothing to build
+  t.absent(sigOf((await latest(s, b)).escrow!, 'next-refund', 'printer'), 'past the last part no next refund is taken')
+  const refundOld = escrowContext(jb, s.chain.network, 0)
+  const h = new Hostile(s.client.market)
+  const oldRefundTxid = jb.releases![0].sigs.find(x => x.kind === 'refund')!.txid
+  await h.reached(s.indexer, await h.raw({ type: OP.ESCROW_PAID, jobId: b, kind: 'refund', txid: oldRefundTxid }))
+  await h.applied(s.indexer)
+  t.is((await latest(s, b)).claims.length, 0, `a refund claim naming the old stage's refund (of ${refundOld.escrow.txid.slice(0, 8)}…) is refused`)
+
+  // job c: shipped; a release afterwards is refused
+  await ship(s, c)
+  await rawSig(s, s.client, await latest(s, c), 'next-refund', 'client')
+  await rawSig(s, s.client, await latest(s, c), 'release', 'client')
+  t.is(stageOf(await latest(s, c)), 0, 'a shipped job takes no release')
+  t.absent(sigOf((await latest(s, c)).escrow!, 'next-refund', 'client'), 'nor a next refund')
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+})
