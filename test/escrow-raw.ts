@@ -3,7 +3,7 @@
 // and never asks the chain, so every state a market can hold is reachable this way. For hostile-peer tests and the
 // fuzz; the engine-level tests use real wallets on regtest instead.
 import b4a from 'b4a'
-import { OP, type JobRecord, type JobFields } from '../lib/schema.js'
+import { OP, type JobRecord, type JobFields, type Milestone } from '../lib/schema.js'
 import { escrowContext } from '../lib/escrow/context.js'
 import type { Market } from '../lib/market/market.js'
 import type { Hostile } from './hostile.js'
@@ -24,8 +24,8 @@ export async function waitJob (m: Market, id: Uint8Array, pred: (j: JobRecord) =
   return last as unknown as JobRecord
 }
 
-export async function postRaw (client: Hostile, fields: Partial<JobFields> = {}): Promise<Uint8Array> {
-  const { jobId } = await client.market.append({ type: OP.JOB_CREATE, job: { ...JOB, ...fields } })
+export async function postRaw (client: Hostile, fields: Partial<JobFields> = {}, milestones: Milestone[] = []): Promise<Uint8Array> {
+  const { jobId } = await client.market.append({ type: OP.JOB_CREATE, job: { ...JOB, ...fields }, milestones })
   if (jobId === null) throw new Error('no job id')
   return jobId
 }

@@ -79,7 +79,7 @@ function fuzzOp (r: ReturnType<typeof prng>, targets: Target[], keys: Uint8Array
   const party = (): { pubkey: Uint8Array, payoutScript: Uint8Array, changeScript: Uint8Array, inputs: ReturnType<typeof coin>[], feeRate: number } => ({
     pubkey: r.int(2) === 0 ? b4a.concat([b4a.from([2 + r.int(2)]), r.bytes(32)]) : r.bytes(33), payoutScript: script(), changeScript: script(), inputs: Array.from({ length: r.pick([0, 1, 2, 20, 21]) }, coin), feeRate: f()
   })
-  const fields = (): OpBody & { type: typeof OP.JOB_CREATE } => ({ type: OP.JOB_CREATE, job: { title: strings(r, LIMITS.titleChars), material: r.pick(MATERIALS), colors: Array.from({ length: r.pick([0, 1, 8, 9]) }, () => strings(r, LIMITS.colorChars)), bountySats: u(), country: r.pick(['DE', 'XX', '', 'de', 'DEU']), notes: strings(r, LIMITS.notesChars) } })
+  const fields = (): OpBody & { type: typeof OP.JOB_CREATE } => ({ type: OP.JOB_CREATE, job: { title: strings(r, LIMITS.titleChars), material: r.pick(MATERIALS), colors: Array.from({ length: r.pick([0, 1, 8, 9]) }, () => strings(r, LIMITS.colorChars)), bountySats: u(), country: r.pick(['DE', 'XX', '', 'de', 'DEU']), notes: strings(r, LIMITS.notesChars) }, milestones: r.pick([[], [], [{ label: 'a', pct: 50 }, { label: 'b', pct: 50 }], [{ label: 'a', pct: 1 }, { label: 'b', pct: 99 }], [{ label: 'a', pct: 0 }, { label: 'b', pct: 100 }], [{ label: 'a', pct: 60 }, { label: 'b', pct: 60 }], [{ label: '', pct: 50 }, { label: 'b', pct: 50 }], Array.from({ length: 4 }, () => ({ label: strings(r, 60), pct: 25 }))]) })
   const type = r.pick(Object.keys(OP_NAMES).map(Number))
   let body: OpBody
   switch (type) {
@@ -207,14 +207,15 @@ test(`fuzz: ${OPS} boundary-value ops of every type against an escrowed market i
   // --- jobs in every state: the fuzzer as client (with b printing), as printer (for b), and a stranger (b and m) ---
   const H = { a: new Hostile(a.market), b: new Hostile(b.market), fz: new Hostile(fz.market), m: new Hostile(m.market) }
   const targets: Target[] = []
-  const stages = ['open', 'accepted', 'proposed', 'refund-signed', 'funding-signed', 'active', 'shipped', 'disputed', 'proposal', 'arbitration', 'ruled', 'completed', 'cancelled'] as const
+  const stages = ['open', 'accepted', 'proposed', 'refund-signed', 'funding-signed', 'active', 'parts', 'shipped', 'disputed', 'proposal', 'arbitration', 'ruled', 'completed', 'cancelled'] as const
   const make = async (client: Hostile, printer: Hostile, stage: typeof stages[number], role: Target['role']): Promise<void> => {
-    const id = await postRaw(client)
+    // 'parts': an active job whose bounty is split into milestones (its release and next refund are signable)
+    const id = await postRaw(client, {}, stage === 'parts' ? [{ label: 'first', pct: 30 }, { label: 'second', pct: 30 }, { label: 'last', pct: 40 }] : [])
     let job: JobRecord | null = null
     if (stage === 'cancelled') {
       await client.raw({ type: OP.JOB_CANCEL, jobId: id })
     } else if (stage !== 'open') {
-      const base = ['proposal', 'arbitration', 'ruled'].includes(stage) ? 'disputed' : stage === 'completed' ? 'shipped' : stage
+      const base = ['proposal', 'arbitration', 'ruled'].includes(stage) ? 'disputed' : stage === 'completed' ? 'shipped' : stage === 'parts' ? 'active' : stage
       job = await escrowTo(base as Parameters<typeof escrowTo>[0], client, printer, id, f)
       if (stage === 'completed') await client.raw({ type: OP.JOB_COMPLETE, jobId: id, psbt: f.sign(job, 'complete', 'client') })
       if (['proposal', 'arbitration', 'ruled'].includes(stage) && job.dispute?.mediator != null) {
@@ -245,7 +246,7 @@ test(`fuzz: ${OPS} boundary-value ops of every type against an escrowed market i
   for (const stage of stages) {
     await make(H.fz, H.b, stage, 'client')
     await make(H.b, H.fz, stage, 'printer')
-    if (['open', 'active', 'shipped', 'disputed', 'proposal', 'ruled', 'completed'].includes(stage)) await make(H.b, H.m, stage, 'none')
+    if (['open', 'active', 'parts', 'shipped', 'disputed', 'proposal', 'ruled', 'completed'].includes(stage)) await make(H.b, H.m, stage, 'none')
   }
   t.comment(`${targets.length} jobs in ${stages.length} states set up in ${Date.now() - started} ms`)
   for (const p of peers) await waitJob(p.market, targets[targets.length - 1].id, () => true, 'every job everywhere')
