@@ -93,7 +93,10 @@ test('hostile milestones: bad milestones are no job; a v9 op cannot name the new
   t.ok(after.rev - before <= 2, 'at most the printer\'s own engine signed meanwhile')
 
   // with both next refunds in, the client's signature of the cancel named a release, and its release of another job
-  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], parts, j => sigOf(j.escrow!, 'release', 'printer') !== undefined))
+  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], parts, j => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined))
+  t.absent(sigOf((await latest(s, parts)).escrow!, 'release', 'printer'), 'the printer\'s engine signs no release ahead of the client')
+  await rawSig(s, s.printer, await latest(s, parts), 'release', 'printer')
+  t.absent(sigOf((await latest(s, parts)).escrow!, 'release', 'printer'), 'a printer\'s release before the client\'s is refused: the payee signs last')
   await rawSig(s, s.client, await latest(s, parts), 'next-refund', 'client')
   t.ok(sigOf((await latest(s, parts)).escrow!, 'next-refund', 'client') !== undefined, 'the client\'s own next refund is taken')
   await rawSig(s, s.client, await latest(s, parts), 'cancel', 'client', { as: 'release' })
@@ -124,7 +127,7 @@ test('hostile milestones: a cancel stops a release; a signature twice, an old st
   await fund(s, b)
   await fund(s, c)
   // the printer's engine signs ahead on all three
-  const signedAhead = (j: JobRecord): boolean => sigOf(j.escrow!, 'release', 'printer') !== undefined
+  const signedAhead = (j: JobRecord): boolean => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined
   await drive(s.chain, [s.printer.engine], async () => (await confirmed([s.indexer], a, signedAhead)) && (await confirmed([s.indexer], b, signedAhead)) && (await confirmed([s.indexer], c, signedAhead)))
 
   // job a: the printer signs the cancel; the client's release is then refused (both would spend the same output)
@@ -151,7 +154,32 @@ test('hostile milestones: a cancel stops a release; a signature twice, an old st
   await h.applied(s.indexer)
   t.is((await latest(s, b)).claims.length, 0, `a refund claim naming the old stage's refund (of ${refundOld.escrow.txid.slice(0, 8)}…) is refused`)
 
-  // job c: shipped; a release afterwards is refused
+  // job d: the client released, the printer has not completed it: no cancel, ship or dispute is taken meanwhile (the
+  // printer holds a release it can put out at any moment); then the printer's engine completes it
+  const d = await postParts(s)
+  await fund(s, d)
+  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], d, signedAhead))
+  await s.client.engine.releaseMilestone(d)
+  t.ok(await eventually(async () => await confirmed([s.indexer], d, j => sigOf(j.escrow!, 'release', 'client') !== undefined), WAIT), 'the client\'s release is in, pending')
+  await rawSig(s, s.printer, await latest(s, d), 'cancel', 'printer')
+  await rawSig(s, s.client, await latest(s, d), 'cancel', 'client')
+  const jd = await latest(s, d)
+  const x = escrowContext(jd, s.chain.network)
+  const complete = buildFor(x, 'complete', s.chain.network)
+  s.printer.wallet.signEscrow(complete, x.id, 'printer')
+  const hp = new Hostile(s.printer.market)
+  await hp.reached(s.indexer, await hp.raw({ type: OP.JOB_SHIP, jobId: d, note: 'posted', psbt: complete.toBuffer() }))
+  await hp.applied(s.indexer)
+  const hc = new Hostile(s.client.market)
+  await hc.reached(s.indexer, await hc.raw({ type: OP.JOB_DISPUTE, jobId: d, reason: 'changed my mind' }))
+  await hc.applied(s.indexer)
+  const pending = await latest(s, d)
+  t.is(pending.status, 'active', 'while the release is pending a ship and a dispute are refused')
+  t.is(pending.escrow!.sigs.filter(z => z.kind === 'cancel').length, 0, 'and cancel signatures from either side')
+  await drive(s.chain, [s.printer.engine, s.client.engine], async () => confirmed([s.indexer], d, j => stageOf(j) === 1))
+  t.is(stageOf(await latest(s, d)), 1, 'the printer\'s engine completed the release: the next stage')
+
+
   await ship(s, c)
   await rawSig(s, s.client, await latest(s, c), 'next-refund', 'client')
   await rawSig(s, s.client, await latest(s, c), 'release', 'client')

@@ -25,7 +25,7 @@ test('milestones cli: a job in three parts; `job release` pays the first two to 
   const release = async (k: number): Promise<bitcoin.Transaction> => {
     let out = ''
     const done = await eventually(async () => {
-      await p2print([...C, 'sync']) // the printer's engine signs the release ahead
+      await p2print([...C, 'sync']) // the printer's engine signs the refund of what the release leaves locked
       const r = await p2print([...B, 'job', 'release', job.id])
       out = r.stdout + r.stderr
       return r.code === 0
@@ -34,6 +34,7 @@ test('milestones cli: a job in three parts; `job release` pays the first two to 
     t.ok(new RegExp(`Released milestone ${k} `).test(out), `\`job release\` says which (${out.split('\n').find(l => l.startsWith('Released')) ?? out.trim().slice(0, 200)})`)
     let txid = ''
     t.ok(await eventually(async () => {
+      await p2print([...C, 'sync']) // the printer's engine completes the release the client signed
       await p2print([...B, 'sync'])
       await chain.mine(1)
       const e = (await p2print([...B, '--json', 'escrow', job.id])).json

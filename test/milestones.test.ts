@@ -11,6 +11,7 @@ import { eventually } from './helpers.js'
 import { OP, type JobRecord, type Milestone } from '../lib/schema.js'
 import { escrowContext } from '../lib/escrow/context.js'
 import { releaseFee, stageOf } from '../lib/escrow/milestones.js'
+import { sigOf } from '../lib/escrow/record.js'
 import { WAIT } from './escrow-helpers.js'
 
 const T = { timeout: 300_000 }
@@ -38,10 +39,11 @@ async function spentAt (s: EscrowSetup, job: JobRecord, stage: number): Promise<
 async function release (t: Check, s: EscrowSetup, id: Uint8Array, k: number): Promise<bitcoin.Transaction> {
   await drive(s.chain, [s.printer.engine], async () => {
     const j = (await jobOn(s.client.market, id))?.job
-    return j !== undefined && j.escrow?.sigs.some(x => x.kind === 'release' && x.role === 'printer') === true && (await jobOn(s.client.market, id))!.confirmed
+    return j !== undefined && j.escrow?.sigs.some(x => x.kind === 'next-refund' && x.role === 'printer') === true && (await jobOn(s.client.market, id))!.confirmed
   })
   const r = await s.client.engine.releaseMilestone(id)
   t.is(r.milestone, k, `milestone ${k} ("${r.label}") released`)
+  t.absent(sigOf((await latest(s, id)).escrow!, 'release', 'printer'), 'the printer signs the release only after the client (the payee signs last)')
   await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.client.market, s.printer.market, s.indexer], id, j => stageOf(j) === k))
   const job = await latest(s, id)
   let tx: bitcoin.Transaction | null = null

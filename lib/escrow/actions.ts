@@ -87,6 +87,8 @@ export async function unfunded (engine: EscrowEngine, job: JobRecord): Promise<s
   const st = await engine.chain.txStatus(ctx.fundingTxid)
   const depth = (job.escrow as EscrowRecord).fundingDepth
   if (!st.confirmed || st.depth < depth) return `your Bitcoin node ${st.found ? `sees the escrow's funding ${ctx.fundingTxid} at ${st.depth} of ${depth} confirmations` : `does not know the escrow's funding ${ctx.fundingTxid}`}; the job is marked active on one side's word only`
+  // milestones: the output the latest release left locked must be on chain too
+  if (ctx.stage > 0 && !(await engine.chain.txStatus(ctx.escrow.txid)).confirmed) return `your Bitcoin node does not show the release of milestone ${ctx.stage} (${ctx.escrow.txid}) confirmed yet`
   const spent = await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout)
   return spent === null ? null : `the escrow output is already spent by ${spent.txid}`
 }

@@ -126,6 +126,14 @@ export function unpayableMilestones (bountySats: bigint, list: Milestone[], feeR
   return null
 }
 
+// The client signed the release of this stage and the printer has not completed it yet. The printer (who holds the
+// client's signature) can put the release out at any moment, so apply takes nothing that would spend the same output
+// meanwhile (a cancel, a ship's payout, a dispute), and the printer's completing signature always counts.
+export function releasePending (job: Pick<JobRecord, 'escrow'>): boolean {
+  const e = job.escrow ?? null
+  return e != null && e.closed === null && e.sigs.some(s => s.kind === 'release' && s.role === 'client')
+}
+
 // Whether a release may be signed now: a job with parts left to release, funded and active (not shipped, not
 // disputed), nothing closed, nobody's cancel signature in (a release would make it void), no refund claimed.
 export function releaseOpen (job: Pick<JobRecord, 'status' | 'escrow' | 'milestones' | 'releases' | 'claims'>): boolean {

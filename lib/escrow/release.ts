@@ -1,13 +1,15 @@
 // Milestones in the escrow engine (lib/escrow/milestones.ts, PROTOCOL.md "Milestones"):
-//  - the printer's engine signs, by itself, the next refund and the release of the next part while the job is active
-//    (a release only pays the printer, so signing it early costs the printer nothing; the client decides when);
-//  - the client releases a part (`job release ID`): it checks the printer's two signatures on its own rebuild and its
-//    own node's view of the escrow output, then signs the next refund and the release;
+//  - the printer's engine signs, by itself, the next refund while the job is active;
+//  - the client releases a part (`job release ID`): it checks the printer's next refund on its own rebuild and its
+//    own node's view of the escrow output, then signs its next refund and the release;
+//  - the printer's engine completes the release (the payee signs last: the client never holds a release it could put
+//    out alone after a ship or a ruling);
 //  - every engine puts out, in order, the releases a CONFIRMED record holds fully signed that its node does not show,
 //    before anything that spends the output they leave locked; a release is never broadcast from an unconfirmed
 //    record (an op ordered before it could still make apply refuse it while the chain took it);
-//  - an output spent by the stage's own release that the view never recorded (that case) is not lost: the next
-//    refund both signed before either release signature counted goes out from the lock height.
+//  - an output spent by the stage's own release that the view never recorded (a printer that put out a release apply
+//    refused, with the client's logged signature) is not lost: the next refund goes out from the lock height, with
+//    this engine's own signature if the record holds only the other side's.
 import { OP, type JobRecord } from '../schema.js'
 import type { EscrowEngine, StepReport } from './engine.js'
 import { escrowContext, buildFor, releaseParams, type EscrowCtx } from './context.js'
@@ -18,18 +20,25 @@ import { toHex } from './script.js'
 import { milestonesOf, partSats, releaseOpen, releasesPlanned, stageOf, buildRelease } from './milestones.js'
 import { BAD_TRANSITION, NOT_ALLOWED, BAD_ESCROW } from '../errors.js'
 
-// The printer's engine: the next refund, then the release, each once per record state.
+// The printer's engine, from a confirmed record: its next refund while the job is active; and once the client has
+// signed the release, its own signature, which completes it (checked on its own rebuild, with its own node showing
+// the stage's output there and unspent). The engines put it out once that record is confirmed.
 export async function presign (engine: EscrowEngine, ctx: EscrowCtx, out: StepReport[]): Promise<void> {
   const job = ctx.job
   if (!releaseOpen(job) || engine.isRefused(job)) return
-  for (const kind of ['next-refund', 'release'] as const) {
-    if (sigOf(ctx.e, kind, 'printer') !== undefined) continue
-    try {
-      await engine.sign(ctx, kind, 'printer', out)
-    } catch (err) {
-      engine.refuse(out, job, kind, err)
+  try {
+    if (sigOf(ctx.e, 'next-refund', 'printer') === undefined) {
+      await engine.sign(ctx, 'next-refund', 'printer', out)
+      return
     }
-    return // the release after the next refund is in the record
+    const client = sigOf(ctx.e, 'release', 'client')
+    if (client === undefined || sigOf(ctx.e, 'release', 'printer') !== undefined) return
+    engine.verified(ctx, client, 'client')
+    if (ctx.stage > 0 && !(await engine.chain.txStatus(ctx.escrow.txid)).found) return // the earlier release first
+    if (await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout) !== null) return
+    await engine.sign(ctx, 'release', 'printer', out)
+  } catch (err) {
+    engine.refuse(out, job, 'release', err)
   }
 }
 
@@ -42,19 +51,29 @@ export async function followReleases (engine: EscrowEngine, ctx: EscrowCtx, conf
     if ((await engine.chain.txStatus(txid)).found) continue
     const at = escrowContext(job, engine.network, j)
     const spent = await engine.chain.outspend(at.escrow.txid, at.escrow.vout)
+    const refund = rec.sigs.filter(s => s.kind === 'refund')
     if (spent !== null) {
+      // the only other transaction both signed on that output is its stage's refund: the money went home by it
+      if (refund.length === 2 && toHex(refund[0].txid) === spent.txid) {
+        if ((await engine.chain.txStatus(spent.txid)).depth >= Math.max(1, ctx.e.fundingDepth)) await engine.markSettled(ctx, spent.txid, out, 'refund')
+        return true
+      }
       out.push({ jobId: ctx.id, action: 'error', txid: spent.txid, detail: `the output of stage ${j} was spent by ${spent.txid}, not by the release of milestone ${j + 1}` })
       return true
     }
-    if (!confirmed) return true // the record that holds it is not final yet
-    try {
-      const pair = rec.sigs.filter(s => s.kind === 'release')
-      const tx = finalize(combine(engine.verified(at, pair[0], pair[0].role), engine.verified(at, pair[1], pair[1].role)))
-      await engine.chain.broadcast(tx.hex)
-      out.push({ jobId: ctx.id, action: 'broadcast', kind: 'release', txid: tx.txid, detail: `milestone ${j + 1}` })
-    } catch (err) {
-      out.push({ jobId: ctx.id, action: 'error', kind: 'release', txid, detail: (err as Error).message })
+    const put = async (kind: 'release' | 'refund', pair: typeof refund, detail: string): Promise<void> => {
+      try {
+        const tx = finalize(combine(engine.verified(at, pair[0], pair[0].role), engine.verified(at, pair[1], pair[1].role)))
+        await engine.chain.broadcast(tx.hex)
+        out.push({ jobId: ctx.id, action: 'broadcast', kind, txid: tx.txid, detail })
+      } catch (err) {
+        out.push({ jobId: ctx.id, action: 'error', kind, txid, detail: (err as Error).message })
+      }
     }
+    if (confirmed) await put('release', rec.sigs.filter(s => s.kind === 'release'), `milestone ${j + 1}`)
+    // a release in a record no indexer confirmed (none left, say) is not put out: from the lock height that stage's
+    // refund goes out instead
+    else if (refund.length === 2 && await engine.chain.tipHeight() >= ctx.client.lockHeight) await put('refund', refund, `the refund of stage ${j}: its release never reached the chain`)
     return true
   }
   return false
@@ -72,9 +91,13 @@ export async function strayRelease (engine: EscrowEngine, ctx: EscrowCtx, spentB
     return false
   }
   if (releaseTxid !== spentBy) return false
-  const pair = pairOf(ctx.e, 'next-refund')
-  if (pair === null) {
-    out.push({ jobId: ctx.id, action: 'error', kind: 'release', txid: spentBy, detail: 'the release is on chain but the record holds no refund of what it left locked' })
+  // the refund of what it left locked: both next-refund signatures from the record, or the other side's and this
+  // engine's own (a release apply refused can still have been put out with this side's logged signature)
+  const role = engine.roleIn(ctx.job) as 'client' | 'printer'
+  const other = role === 'client' ? 'printer' : 'client'
+  const theirs = sigOf(ctx.e, 'next-refund', other)
+  if (theirs === undefined) {
+    out.push({ jobId: ctx.id, action: 'error', kind: 'release', txid: spentBy, detail: `the release is on chain but the record holds no refund signature of the ${other}'s for what it left locked` })
     return true
   }
   const left = await engine.chain.outspend(spentBy, 0)
@@ -84,7 +107,7 @@ export async function strayRelease (engine: EscrowEngine, ctx: EscrowCtx, spentB
   }
   if (await engine.chain.tipHeight() < ctx.client.lockHeight) return true
   try {
-    const refund: Finalized = finalize(combine(engine.verified(ctx, pair[0], pair[0].role), engine.verified(ctx, pair[1], pair[1].role)))
+    const refund: Finalized = finalize(combine(engine.verified(ctx, theirs, other), engine.signOwn(ctx, 'next-refund', role)))
     await engine.chain.broadcast(refund.hex)
     out.push({ jobId: ctx.id, action: 'broadcast', kind: 'refund', txid: refund.txid, detail: 'the refund of what a release the view does not hold left locked' })
   } catch (err) {
@@ -113,9 +136,9 @@ function closedReason (job: JobRecord): string | null {
   return 'a cancel (or another payout) is signed for this escrow, or a refund claimed: no release can be'
 }
 
-// The client releases the next part. A confirmed record (the printer's signatures must be the market's word), this
-// peer's own node showing the escrow output there and unspent; the printer's signatures checked on this peer's
-// rebuild. The engines put the release out once the record holding both signatures is confirmed.
+// The client releases the next part: its next refund (with the printer's already in, checked on this peer's rebuild)
+// and its release signature, from a confirmed record, with this peer's own node showing the escrow output there and
+// unspent. The printer's engine completes the release; the engines put it out once that record is confirmed.
 export async function releaseMilestone (engine: EscrowEngine, jobId: Uint8Array | string): Promise<Released> {
   const job = await engine.jobFor(jobId)
   if (engine.roleIn(job) !== 'client') throw NOT_ALLOWED('only the job\'s client releases a milestone')
@@ -127,16 +150,15 @@ export async function releaseMilestone (engine: EscrowEngine, jobId: Uint8Array 
   if (ctx.stage > 0 && !(await engine.chain.txStatus(ctx.escrow.txid)).found) throw BAD_ESCROW('the previous release is not on chain yet: wait for the engines to put it out')
   if (await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout) !== null) throw BAD_ESCROW('this node shows the escrow output already spent')
   const refund = sigOf(ctx.e, 'next-refund', 'printer')
-  const theirs = sigOf(ctx.e, 'release', 'printer')
-  if (refund === undefined || theirs === undefined) throw BAD_TRANSITION('the printer\'s engine has not signed this release yet (it does so by itself while the job is active): try again in a minute')
+  if (refund === undefined) throw BAD_TRANSITION('the printer\'s engine has not signed the refund of what this release leaves locked yet (it does so by itself while the job is active): try again in a minute')
+  if (sigOf(ctx.e, 'release', 'client') !== undefined) throw BAD_TRANSITION(`you released milestone ${ctx.stage + 1} already: the printer's engine completes it`)
   engine.verified(ctx, refund, 'printer')
-  const printer = engine.verified(ctx, theirs, 'printer')
   if (sigOf(ctx.e, 'next-refund', 'client') === undefined) {
     const own = engine.signOwn(ctx, 'next-refund', 'client')
+    finalize(combine(engine.verified(ctx, refund, 'printer'), own)) // the refund is valid with both before anything is released
     await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'next-refund', psbt: own.toBuffer() })
   }
   const own = engine.signOwn(ctx, 'release', 'client')
-  finalize(combine(printer, own)) // both signatures make a valid transaction before this one is written
   await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'release', psbt: own.toBuffer() })
   const built = buildRelease(releaseParams(ctx))
   const k = ctx.stage + 1

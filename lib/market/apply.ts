@@ -20,6 +20,7 @@ import { applyReputation, reputationOnJob } from '../reputation/apply.js'
 import { escrowStep, acceptEscrow } from './escrow-apply.js'
 import { sigOf, pickIndex, isCompressedKey, cancelAgreed, lateCancelOpen, windowOver } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
+import { releasePending } from '../escrow/milestones.js'
 import { admissionWork } from './admission.js'
 import { isQuoteOp, applyQuoteOp, acceptTerms, hasLeft } from './quotes.js'
 import { applyAddress, dropAddress } from './address.js'
@@ -233,7 +234,7 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
         if (psbt === null || sigOf(esc, 'cancel', 'printer') !== undefined || sigOf(esc, 'complete', 'printer') !== undefined || cancelAgreed(job)) return null
         // past ship-by with the client's cancel in, the arbitrator's engine may have signed it already: a ship
         // ordered after that must not stand while the chain takes the cancel (record.ts lateCancelOpen)
-        if (lateCancelOpen(job, now)) return null
+        if (lateCancelOpen(job, now) || releasePending(job)) return null
         const sig = verifySig(job, 'complete', 'printer', psbt)
         if (sig === null) return null
         next.escrow = { ...esc, sigs: [...esc.sigs, sig] }
@@ -269,7 +270,7 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       if (op.reason.trim().length === 0) return null
       // after the delivery window the printer's payout is due, and past ship-by with the client's cancel in the
       // cancel is: in both the arbitrator's engine may have co-signed, a signature the chain takes whatever apply says
-      if (windowOver(job, now) || lateCancelOpen(job, now)) return null
+      if (windowOver(job, now) || lateCancelOpen(job, now) || releasePending(job)) return null
       addHistory(next, entry(op.type, op.reason))
       next.status = check.to
       break

@@ -14,7 +14,7 @@ import { verifySig, unpayablePath, keyBound } from '../escrow/verify.js'
 import { escrowAmounts } from '../escrow/amounts.js'
 import { MIN_FEE_RATE, WEIGHT, feeForWeight, fundingSharedShare } from '../escrow/fees.js'
 import { MAX_TIME_MS } from '../codec.js'
-import { milestonesOf, unpayableMilestones } from '../escrow/milestones.js'
+import { milestonesOf, unpayableMilestones, releasePending } from '../escrow/milestones.js'
 import { releaseStep } from './release-apply.js'
 import type { MarketNow } from './clock.js'
 
@@ -129,7 +129,7 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
     case OP.ESCROW_SIGN: {
       // the arbitrator signs only one thing here: the cancel of a printer past its ship-by time (lateCancelDue)
       if (role === null && op.kind === 'cancel' && b4a.equals(author, e.arbitrator)) {
-        if (!lateCancelDue(job, now)) return null
+        if (!lateCancelDue(job, now) || releasePending(job)) return null
         const sig = verifySig(job, 'cancel', 'arbitrator', op.psbt)
         if (sig === null) return null
         next.escrow = { ...e, sigs: [...e.sigs, sig] }
@@ -153,7 +153,7 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
       if (op.kind === 'refund') ok = job.status === 'accepted' && e.client !== null
       // the funding is signed only once both have signed the refund: money is never locked without a way back
       else if (op.kind === 'funding') ok = job.status === 'accepted' && pairOf(e, 'refund') !== null
-      else if (op.kind === 'cancel') ok = cancelAllowed(job) && sigOf(e, 'complete', 'client') === undefined
+      else if (op.kind === 'cancel') ok = cancelAllowed(job) && sigOf(e, 'complete', 'client') === undefined && !releasePending(job)
       // a party countersigns the arbitrator's ruling: then anyone can broadcast it
       else if (op.kind === 'ruling') ok = job.status === 'disputed' && e.ruling !== null && sigOf(e, 'ruling', 'arbitrator') !== undefined && agreedPayout(job) === null
       if (!ok) return null

@@ -6,9 +6,11 @@
 //    it) and the escrow moves to the next stage: the release pair and the stage's refund pair go into
 //    job.releases, the next-refund pair becomes the stage's refund, and every later payout is rebuilt on the output
 //    the release leaves locked.
-// Only while releaseOpen: funded, active (not shipped, not disputed), parts left, nobody's cancel in, no refund
-// claimed. A cancel written after a release's signatures but before the pair is complete makes the second release
-// signature refused (a fully signed release and a fully signed cancel would spend the same output).
+// Order: both next refunds, then the client's release, then the printer's (the payee signs last, so the client never
+// holds a release it could complete alone later). Only while releaseOpen: funded, active (not shipped, not disputed),
+// parts left, nobody's cancel in, no refund claimed. Once the client's release is in (releasePending) apply takes no
+// cancel, ship or dispute until the printer completes it: the printer holds a release it can put out at any moment,
+// and nothing the view takes meanwhile may spend the same output.
 import b4a from 'b4a'
 import type { JobRecord, EscrowRecord, SignKind } from '../schema.js'
 import { sigOf, pairOf } from '../escrow/record.js'
@@ -18,20 +20,21 @@ import type { Step } from './escrow-apply.js'
 
 export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, kind: SignKind, psbt: Uint8Array, role: 'client' | 'printer' | null, note: (n: string) => void): Step {
   if (role === null || sigOf(e, kind, role) !== undefined || !releaseOpen(job)) return null
-  // the release pair is complete only with both next-refund signatures in; the client (who decides) signs after them
-  const completes = kind === 'release' && sigOf(e, 'release', role === 'client' ? 'printer' : 'client') !== undefined
-  if (kind === 'release' && (role === 'client' || completes) && pairOf(e, 'next-refund') === null) return null
+  // the client signs the release once both next refunds are in; the printer, who is paid by it, signs last: so the
+  // client never holds a release it could put out alone after a ship, a cancel or a ruling
+  if (kind === 'release' && role === 'client' && pairOf(e, 'next-refund') === null) return null
+  if (kind === 'release' && role === 'printer' && sigOf(e, 'release', 'client') === undefined) return null
   const sig = verifySig(job, kind, role, psbt)
   if (sig === null) return null
   const sigs = [...e.sigs, sig]
   const stage = stageOf(job)
   const m = milestonesOf(job)[stage]
-  if (kind !== 'release' || pairOf({ ...e, sigs }, 'release') === null) {
+  if (kind !== 'release' || role !== 'printer') {
     next.escrow = { ...e, sigs }
-    note(kind === 'release' ? `release of milestone ${stage + 1} signed by the ${role}` : `next refund (milestone ${stage + 1}) signed by the ${role}`)
+    note(kind === 'release' ? `release of milestone ${stage + 1} signed by the client` : `next refund (milestone ${stage + 1}) signed by the ${role}`)
     return { next, clientOpenDelta: 0 }
   }
-  // the pair is complete: the next stage
+  // the printer completed the pair: the next stage
   const release = sigs.filter(s => s.kind === 'release')
   const refund = sigs.filter(s => s.kind === 'refund')
   const kept = sigs.filter(s => s.kind !== 'release' && s.kind !== 'refund' && s.kind !== 'next-refund')
