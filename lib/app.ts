@@ -2,7 +2,7 @@
 // storage open and the swarm connected for the app's whole life, and shapes what the screens show. Every action is
 // a method of that service, the same the command line calls, so the UI can do nothing the command line cannot.
 import path from 'path'
-import { parseNewJob } from './job/parse.js'
+import { parseNewJob, parseMilestones } from './job/parse.js'
 import { parseSendAmount } from './job/amounts.js'
 import type { ChatData } from './service/chat.js'
 import { P2Print, type P2PrintEvent, type P2PrintOptions, type JobChange } from './service/p2print.js'
@@ -327,7 +327,7 @@ export class AppSession implements AppCore {
       const flags = draftFlags(d)
       const fields = parseNewJob(flags)
       const model = flags.file === undefined ? null : await loadModelFile(flags.file)
-      const r = await this.need().createJob(fields, model, { onUpload, quotes: flags.quotes === true })
+      const r = await this.need().createJob(fields, model, { onUpload, quotes: flags.quotes === true, milestones: (d.milestones ?? '').trim() === '' ? [] : parseMilestones(d.milestones) })
       this.changed()
       return jobIdString(r.view.job.id)
     } catch (err) { throw friendly(err) }
@@ -345,7 +345,8 @@ export class AppSession implements AppCore {
           : action === 'complete' ? await p2.complete(id)
             : action === 'withdraw' ? await p2.withdraw(id)
               : action === 'cancel' ? await p2.cancel(id)
-                : await p2.dispute(id, text)
+                : action === 'release' ? await p2.releaseMilestone(id)
+                  : await p2.dispute(id, text)
       this.changed()
       return this.jobJSON(c)
     } catch (err) { throw friendly(err) }

@@ -42,7 +42,7 @@ test('keys: a whole form in one read: Tab moves, Enter on the last field posts',
   t.teardown(() => term.unmount())
   await term.until(f => f.includes('Part 1:'))
   // p and the form's text in one read: the form opens and takes the rest
-  await term.keys('pGear\tPLA\t\t0.001\tDE\t\t\r')
+  await term.keys('pGear\tPLA\t\t0.001\tDE\t\t\t\r')
   const f = await term.until(f => core.calls.length > 0 || f.includes('fix the'))
   t.alike(core.calls, ['create Gear PLA 0.001 DE'], 'posted with every field where it was typed')
   if (core.calls.length === 0) t.comment(f)

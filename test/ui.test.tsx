@@ -674,6 +674,13 @@ test('ui core helpers: the CLI parsers behind the forms, proposal actions, addre
   t.alike(allowedActions({ ...job, dispute: { ...proposal(40), acceptedClient: true } }, ME, true).filter(a => a.action.includes('proposal')), [], 'not after accepting')
   t.alike(allowedActions({ ...job, dispute: proposal(40, Date.now() - 1) }, ME, true).filter(a => a.action.includes('proposal')), [], 'not after the deadline')
   t.alike(allowedActions(job, b4a.alloc(32, 9), true).filter(a => a.action.includes('proposal')), [], 'not for others')
+  // milestones: the client of an active, funded job with parts left may release the next one; not while one is pending
+  const escrow = { fundingTxid: b4a.alloc(32), client: {}, closed: null, sigs: [] as Array<{ kind: string, role: string }> }
+  const parts = { client: ME, printer: OTHER, status: 'active' as Status, escrow, claims: [], milestones: [{ label: 'first layer', pct: 20 }, { label: 'rest', pct: 80 }], releases: [] }
+  t.alike(allowedActions(parts as never, ME, true).filter(a => a.action === 'release').map(a => a.label), ['release milestone 1 ("first layer", 20 %): its part to the printer'], 'the client may release the first part')
+  t.alike(allowedActions(parts as never, OTHER, true).filter(a => a.action === 'release'), [], 'the printer may not')
+  t.alike(allowedActions({ ...parts, escrow: { ...escrow, sigs: [{ kind: 'release', role: 'client' }] } } as never, ME, true).filter(a => a.action === 'release'), [], 'not while its release waits for the printer')
+  t.alike(allowedActions({ ...parts, releases: [{}] } as never, ME, true).filter(a => a.action === 'release'), [], 'not past the last part but one')
   t.alike(disputeMoves({ status: 'disputed', dispute: { ...proposal(0), stage: 'mediation', proposal: null } }, 'mediator'), ['propose'])
   t.alike(disputeMoves({ status: 'disputed', dispute: { ...proposal(0), stage: 'arbitration' }, escrow: { ruling: null } }, 'arbitrator'), ['rule'])
   t.alike(disputeMoves({ status: 'disputed', dispute: proposal(0) }, 'arbitrator'), [], 'the arbitrator waits for the mediation')

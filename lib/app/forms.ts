@@ -1,8 +1,9 @@
 // The UI's forms and action lists, checked with the CLI's own parsers and messages (pure: no session needed).
 import path from 'path'
-import { parsePatch, parseMaterial, parseBounty } from '../job/parse.js'
+import { parsePatch, parseMaterial, parseBounty, parseMilestones } from '../job/parse.js'
 import { parseSendAmount, parsePct, parseRating } from '../job/amounts.js'
 import { escrowAmounts } from '../escrow/amounts.js'
+import { releaseOpen, releasePending, stageOf } from '../escrow/milestones.js'
 import { checkTransition, roleOf } from '../job/state.js'
 import { cancelAllowed, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
 import type { DisputeRecord } from '../disputes/codec.js'
@@ -29,6 +30,13 @@ export function allowedActions (job: Pick<JobRecord, 'client' | 'printer' | 'sta
     // the cancel payout)
     if (!ok && a.action === 'cancel' && escrowed && roleOf(job, me) !== 'other' && cancelAllowed({ status: job.status, escrow: (job.escrow ?? null) as JobRecord['escrow'], dispute: job.dispute ?? null })) ok = true
     if (ok) out.push({ action: a.action, needsText: a.needsText, label: a.label })
+  }
+  // the client releases the next milestone (`job release`) while the job is active and nothing stops it
+  const parts = (job as Partial<Pick<JobRecord, 'milestones' | 'releases'>>).milestones ?? []
+  const rec = job as unknown as JobRecord
+  if (roleOf(job, me) === 'client' && parts.length > 0 && Array.isArray(rec.claims) && releaseOpen(rec) && !releasePending(rec)) {
+    const k = stageOf(rec)
+    out.push({ action: 'release', needsText: 'none', label: `release milestone ${k + 1} ("${parts[k].label}", ${parts[k].pct} %): its part to the printer` })
   }
   // the mediator's proposal, until this side has answered it or its time is over (`dispute accept|reject`)
   const d = job.dispute ?? null
@@ -138,6 +146,7 @@ export function validateDraft (d: JobDraft): DraftErrors {
   if (d.country.trim().length === 0) errors.country = 'a country is needed: an ISO 3166 code such as DE, US, JP'
   else one('country', () => parsePatch({ country: d.country }))
   if (d.notes.length > 0) one('notes', () => parsePatch({ notes: d.notes }))
+  if ((d.milestones ?? '').trim().length > 0) one('milestones', () => parseMilestones(d.milestones))
   return errors
 }
 
@@ -168,7 +177,8 @@ export function actionDone (action: ActionName, status: string): string {
     cancel: 'Cancelled',
     dispute: 'Dispute opened: a mediator looks at it first',
     'accept-proposal': 'You accepted the proposal',
-    'reject-proposal': 'You rejected the proposal: the arbitrator decides'
+    'reject-proposal': 'You rejected the proposal: the arbitrator decides',
+    release: 'You released the milestone: the printer\'s peer co-signs it, then it is broadcast'
   }
   return `✓ ${done[action]} (the job is ${status}).`
 }

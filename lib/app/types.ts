@@ -69,7 +69,7 @@ export interface JobRow {
 
 export interface JobPage { rows: JobRow[], page: number, pageSize: number, hasMore: boolean }
 
-export type ActionName = 'accept' | 'withdraw' | 'ship' | 'complete' | 'cancel' | 'dispute' | 'accept-proposal' | 'reject-proposal'
+export type ActionName = 'accept' | 'withdraw' | 'ship' | 'complete' | 'cancel' | 'dispute' | 'accept-proposal' | 'reject-proposal' | 'release'
 export interface ActionInfo { action: ActionName, needsText: 'none' | 'optional' | 'required', label: string }
 
 export interface ReviewState {
@@ -143,7 +143,7 @@ export interface MyJobs {
   quoted?: JobRow[] // open jobs this peer has a live quote on (one offered to it is in needsAction)
 }
 
-export interface JobDraft { title: string, material: string, colors: string, bounty: string, country: string, notes: string, file: string }
+export interface JobDraft { title: string, material: string, colors: string, bounty: string, country: string, notes: string, file: string, milestones?: string }
 export type DraftErrors = Partial<Record<keyof JobDraft, string>>
 
 export interface FilePreview { name: string, bytes: number, summary: FileSummary }

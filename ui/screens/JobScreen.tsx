@@ -67,6 +67,7 @@ function EscrowBox ({ d }: { d: JobDetail }): React.JSX.Element {
       {a !== null ? <Field name='amounts'>bounty {a.bountySats} · deposits {a.depositPct}% (client {a.clientDepositSats}, printer {a.printerDepositSats}) · client in {a.clientInSats} · printer in {a.printerInSats} · total {a.totalSats} sats</Field> : null}
       {e.paths.map(p => <Field key={p.kind} name={'  ' + p.kind}>{p.outputs.map(o => `${o.role} ${o.valueSats}`).join(', ')} · fee {p.feeSats} sats</Field>)}
       <Field name='deadlines'>lapses {e.deadlines.lapseAt}{e.deadlines.lockHeight !== null ? ` · refund from height ${e.deadlines.lockHeight}` : ''}{e.deadlines.tipHeight !== null ? ` (tip ${e.deadlines.tipHeight})` : ''}{e.deadlines.shipBy != null ? ` · ship by ${e.deadlines.shipBy}` : ''}{e.deadlines.releaseAt != null ? ` · printer paid at ${e.deadlines.releaseAt} unless disputed` : ''}</Field>
+      {e.milestones !== undefined ? <Field name='milestones'>{e.milestones.map((m, i) => `${i + 1}. ${m.label} ${m.pct}%${m.released ? ' ✓' : ''}`).join(' · ')} · released {e.releasedSats} · locked {e.lockedSats} sats</Field> : null}
       {e.payout !== null ? <Field name='payout'>{e.payout.kind} · {e.payout.txid}</Field> : null}
     </Box>
   )

@@ -25,10 +25,11 @@ const FIELDS: Array<{ f: keyof JobDraft, label: string, hint: string }> = [
   { f: 'bounty', label: 'bounty BTC', hint: 'e.g. 0.0005' },
   { f: 'country', label: 'country', hint: 'ISO code, e.g. DE' },
   { f: 'notes', label: 'notes', hint: 'optional' },
-  { f: 'file', label: 'model file', hint: 'path to .stl/.obj/.3mf/.zip (optional)' }
+  { f: 'file', label: 'model file', hint: 'path to .stl/.obj/.3mf/.zip (optional)' },
+  { f: 'milestones', label: 'milestones', hint: 'optional, with escrow: e.g. first layer:20,printed:50,delivered:30' }
 ]
 
-export const EMPTY_DRAFT: JobDraft = { title: '', material: '', colors: '', bounty: '', country: '', notes: '', file: '' }
+export const EMPTY_DRAFT: JobDraft = { title: '', material: '', colors: '', bounty: '', country: '', notes: '', file: '', milestones: '' }
 
 export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDraft) => void }): React.JSX.Element {
   const [draft, setDraftState, draftRef] = useRefState<JobDraft>(p.draft)
@@ -93,7 +94,7 @@ export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDr
       setFocus(i => (i + (key.upArrow || key.shift ? FIELDS.length - 1 : 1)) % FIELDS.length)
       return
     }
-    const value = editText(draft[f], input, key)
+    const value = editText(draft[f] ?? '', input, key)
     if (value !== draft[f]) {
       const next = { ...draft, [f]: value }
       setDraft(next)
@@ -111,7 +112,7 @@ export function PostJob (p: ScreenProps & { draft: JobDraft, setDraft: (d: JobDr
       <Keep><Text bold>Post a job</Text></Keep>
       <Clip>
         {FIELDS.map((x, i) => (
-          <TextField key={x.f} label={x.label} width={13} value={draft[x.f]} focused={focus === i} hint={x.hint} error={touched[x.f] === true ? errors[x.f] : undefined} errorWrap={short && focus !== i ? 'truncate-end' : 'wrap'} />
+          <TextField key={x.f} label={x.label} width={13} value={draft[x.f] ?? ''} focused={focus === i} hint={x.hint} error={touched[x.f] === true ? errors[x.f] : undefined} errorWrap={short && focus !== i ? 'truncate-end' : 'wrap'} />
         ))}
         {deposit !== null ? <Text dimColor wrap={short ? 'truncate-end' : 'wrap'}>{deposit}</Text> : null}
         {/* what the file field held when it was left: a path being changed is analysed again on leaving it */}
