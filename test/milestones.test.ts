@@ -35,6 +35,13 @@ async function spentAt (s: EscrowSetup, job: JobRecord, stage: number): Promise<
   return hex === null ? null : bitcoin.Transaction.fromHex(hex)
 }
 
+// Runs both parties' engines until `stage`'s escrow output is spent by a confirmed transaction; returns it.
+async function paidFrom (s: EscrowSetup, job: JobRecord, stage: number): Promise<bitcoin.Transaction> {
+  let tx: bitcoin.Transaction | null = null
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => (tx = await spentAt(s, job, stage)) !== null)
+  return tx as unknown as bitcoin.Transaction
+}
+
 // The client releases the next part; the engines put it out; returns the confirmed release.
 async function release (t: Check, s: EscrowSetup, id: Uint8Array, k: number): Promise<bitcoin.Transaction> {
   await drive(s.chain, [s.printer.engine], async () => {
@@ -46,9 +53,7 @@ async function release (t: Check, s: EscrowSetup, id: Uint8Array, k: number): Pr
   t.absent(sigOf((await latest(s, id)).escrow!, 'release', 'printer'), 'the printer signs the release only after the client (the payee signs last)')
   await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.client.market, s.printer.market, s.indexer], id, j => stageOf(j) === k))
   const job = await latest(s, id)
-  let tx: bitcoin.Transaction | null = null
-  await drive(s.chain, [s.client.engine, s.printer.engine], async () => (tx = await spentAt(s, job, k - 1)) !== null)
-  return tx as unknown as bitcoin.Transaction
+  return await paidFrom(s, job, k - 1)
 }
 
 test('milestones: a bounty in three parts; two releases pay the printer its parts to the satoshi, each leaving the rest locked; completion pays what is left', T, async (t: Check) => {
@@ -76,9 +81,7 @@ test('milestones: a bounty in three parts; two releases pay the printer its part
   await s.client.engine.complete(id)
   await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.indexer], id, j => j.status === 'completed'))
   const job = await latest(s, id)
-  let paid: bitcoin.Transaction | null = null
-  await drive(s.chain, [s.client.engine, s.printer.engine], async () => (paid = await spentAt(s, job, 2)) !== null)
-  const tx = paid as unknown as bitcoin.Transaction
+  const tx = await paidFrom(s, job, 2)
   const payFee = B + 2n * D - 140_000n - tx.outs.reduce((sum, o) => sum + o.value, 0n)
   t.is(await paidTo(s.chain, tx, printerScript), 60_000n + D - payFee / 2n, 'completion pays the printer the last 30 % and its deposit (less its fee share)')
   t.is(await paidTo(s.chain, tx, job.escrow!.client!.payoutScript), D - (payFee - payFee / 2n), 'and the client its deposit back')
@@ -97,9 +100,7 @@ test('milestones: after a release a cancel returns only what is still locked; th
   await s.printer.engine.requestCancel(a)
   await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.indexer], a, j => j.status === 'cancelled'))
   const ja = await latest(s, a)
-  let paid: bitcoin.Transaction | null = null
-  await drive(s.chain, [s.client.engine, s.printer.engine], async () => (paid = await spentAt(s, ja, 1)) !== null)
-  const tx = paid as unknown as bitcoin.Transaction
+  const tx = await paidFrom(s, ja, 1)
   const cfee = B + 2n * D - 40_000n - tx.outs.reduce((sum, o) => sum + o.value, 0n)
   t.is(await paidTo(s.chain, tx, ja.escrow!.client!.payoutScript), 160_000n + D - (cfee - cfee / 2n), 'the cancel gives the client the 80 % still locked and its deposit')
   t.is(await paidTo(s.chain, tx, ja.escrow!.printer.payoutScript), D - cfee / 2n, 'and the printer its deposit; its released part stays paid')
@@ -130,9 +131,7 @@ test('milestones: a dispute after a release is ruled on what is still locked (th
   await reject(s, id, 'client')
   await rule(s, id, 0)
   const job = await latest(s, id)
-  let paid: bitcoin.Transaction | null = null
-  await drive(s.chain, [s.client.engine, s.printer.engine], async () => (paid = await spentAt(s, job, 1)) !== null)
-  const tx = paid as unknown as bitcoin.Transaction
+  const tx = await paidFrom(s, job, 1)
   const arbFee = 160_000n * 5n / 100n
   t.is(await paidTo(s.chain, tx, job.escrow!.ruling!.feeScript), arbFee, 'the arbitration fee is 5 % of the locked 80 %')
   const fee = B + 2n * D - 40_000n - tx.outs.reduce((sum, o) => sum + o.value, 0n)
