@@ -13,7 +13,7 @@
 import { OP, type JobRecord } from '../schema.js'
 import type { EscrowEngine, StepReport } from './engine.js'
 import { escrowContext, buildFor, releaseParams, type EscrowCtx } from './context.js'
-import { sigOf, pairOf } from './record.js'
+import { sigOf } from './record.js'
 import { unsignedTx } from './psbt.js'
 import { combine, finalize, type Finalized } from './psbt-sign.js'
 import { toHex } from './script.js'
