@@ -101,8 +101,9 @@ test(`decodeOp: every prefix, random buffers, oversize and unknown version/type 
 
   // oversize: a create whose notes fit the character limit but not the byte limit
   const create = encodeOp({ type: OP.JOB_CREATE, job: { ...FIELDS, notes: '' } }, at)
-  // a create ends with its notes, then the (absent) file reference flag and the open-to-quotes flag (schema v8)
-  const withNotes = (notes: string): Uint8Array => b4a.concat([create.subarray(0, create.byteLength - 3), c.encode(c.string, notes), b4a.from([0, 0])])
+  // a create ends with its notes, then the (absent) file reference flag, the open-to-quotes flag (schema v8) and
+  // an empty milestones list (schema v10)
+  const withNotes = (notes: string): Uint8Array => b4a.concat([create.subarray(0, create.byteLength - 4), c.encode(c.string, notes), b4a.from([0, 0, 0])])
   const fits = withNotes('€'.repeat(1300))
   t.ok(fits.byteLength <= LIMITS.opBytes, 'control: a big op under the limit')
   t.is(decodeOp(fits).type, OP.JOB_CREATE, 'control: it decodes')
