@@ -7,7 +7,7 @@
 // cases append raw ops and signatures.
 import test from 'brittle'
 import { drive, jobOn } from './escrow-helpers.js'
-import { escrowSetup, post, fund, ship, confirmed, type EscrowSetup } from './escrow-setup.js'
+import { escrowSetup, post, fund, ship, confirmed, marketTimeTo, type EscrowSetup } from './escrow-setup.js'
 import { vanish, reach, latest, assertPaid, payOut, did, shows, forgedArbitratorSig, type Check } from './vanish.js'
 import { OP, DEFAULT_DELIVERY_DAYS, DEFAULT_SETTINGS, SCHEMA_VERSION, encodeOp, decodeOp, type JobRecord } from '../lib/schema.js'
 import { getSettings } from '../lib/market/view.js'
@@ -21,19 +21,6 @@ const DAY = 86_400_000
 const WINDOW_DAYS = 2
 
 const forgedRelease = async (s: EscrowSetup, job: JobRecord, by = s.arbitrator): Promise<void> => await forgedArbitratorSig(s, job, 'complete', by)
-
-// Skews every peer's clock to `at` + `extra` and waits for the market time the client's peer sees to pass `at`
-// (or, with a negative `extra`, to come within a minute of it).
-async function marketTimeTo (s: EscrowSetup, at: number, extra = 60_000): Promise<void> {
-  s.clock.skew = at - Date.now() + extra
-  const target = extra >= 0 ? at : at + extra - 60_000
-  const deadline = Date.now() + 60_000
-  while (((await marketTime(s.client.market.view)) ?? 0) < target) {
-    if (Date.now() > deadline) throw new Error('market time did not move')
-    await new Promise(resolve => setTimeout(resolve, 200))
-    await s.client.market.update()
-  }
-}
 
 async function releaseRefused (s: EscrowSetup, id: Uint8Array): Promise<boolean> {
   await s.arbitrator.market.update()

@@ -7,6 +7,7 @@ import { jobOn, drive, WAIT } from './escrow-helpers.js'
 import { startRegtest, type RegtestChain } from './regtest.js'
 import { OP, type JobRecord, type MarketSettings, type JobFields } from '../lib/schema.js'
 import { getSettings } from '../lib/market/view.js'
+import { marketTime } from '../lib/market/clock.js'
 import { getMediators } from '../lib/disputes/apply.js'
 import type { Market } from '../lib/market/market.js'
 import { EscrowEngine, arbitratorPubkey } from '../lib/escrow/engine.js'
@@ -115,4 +116,17 @@ export async function dispute (s: EscrowSetup, id: Uint8Array, by: 'client' | 'p
   await s[by].market.append({ type: OP.JOB_DISPUTE, jobId: id, reason: 'it went wrong' })
   if (!await eventually(async () => confirmed([s.client.market, s.printer.market, s.arbitrator.market], id, j => j.status === 'disputed'), WAIT)) throw new Error('the dispute did not reach everyone')
   return (await jobOn(s.client.market, id))!.job
+}
+
+// Skews every peer's clock to `at` + `extra` and waits for the market time the client's peer sees to pass `at`
+// (or, with a negative `extra`, to come within a minute of it).
+export async function marketTimeTo (s: EscrowSetup, at: number, extra = 60_000): Promise<void> {
+  s.clock.skew = at - Date.now() + extra
+  const target = extra >= 0 ? at : at + extra - 60_000
+  const deadline = Date.now() + 60_000
+  while (((await marketTime(s.client.market.view)) ?? 0) < target) {
+    if (Date.now() > deadline) throw new Error('market time did not move')
+    await new Promise(resolve => setTimeout(resolve, 200))
+    await s.client.market.update()
+  }
 }

@@ -5,7 +5,7 @@
 import test from 'brittle'
 import b4a from 'b4a'
 import { drive, jobOn, WAIT } from './escrow-helpers.js'
-import { escrowSetup, fund, ship, post, confirmed, type EscrowSetup, type Party } from './escrow-setup.js'
+import { escrowSetup, fund, ship, post, confirmed, marketTimeTo, type EscrowSetup, type Party } from './escrow-setup.js'
 import { latest, type Check } from './vanish.js'
 import { Hostile, baseOpen } from './hostile.js'
 import { eventually } from './helpers.js'
@@ -14,8 +14,8 @@ import { escrowContext, buildFor } from '../lib/escrow/context.js'
 import { signInputs } from '../lib/escrow/psbt-sign.js'
 import { arbitratorKey } from '../lib/escrow/actions.js'
 import { applyFaults } from '../lib/market/apply.js'
-import { stageOf } from '../lib/escrow/milestones.js'
-import { sigOf } from '../lib/escrow/record.js'
+import { stageOf, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS } from '../lib/escrow/milestones.js'
+import { sigOf, pairOf } from '../lib/escrow/record.js'
 
 const T = { timeout: 300_000 }
 const PARTS: Milestone[] = [{ label: 'first layer', pct: 20 }, { label: 'printed', pct: 50 }, { label: 'delivered', pct: 30 }]
@@ -33,6 +33,14 @@ async function rawSig (s: EscrowSetup, by: Party, job: JobRecord, kind: SignKind
   if (signer === 'arbitrator') signInputs(psbt, arbitratorKey(s.arbitrator.wallet), [0])
   else s[signer].wallet.signEscrow(psbt, ctx.id, signer)
   await rawOp(s, by, { type: OP.ESCROW_SIGN, jobId: o.jobId ?? job.id, kind: o.as ?? kind, psbt: psbt.toBuffer() })
+}
+
+// The printer's ship with its signature on the complete payout, appended raw.
+async function rawShip (s: EscrowSetup, job: JobRecord): Promise<void> {
+  const x = escrowContext(job, s.chain.network)
+  const complete = buildFor(x, 'complete', s.chain.network)
+  s.printer.wallet.signEscrow(complete, x.id, 'printer')
+  await rawOp(s, s.printer, { type: OP.JOB_SHIP, jobId: job.id, note: 'posted', psbt: complete.toBuffer() })
 }
 
 // An op appended raw by `by`, proved to have reached the indexer and everything before it applied there.
@@ -156,11 +164,7 @@ test('hostile milestones: a cancel stops a release; a signature twice, an old st
   t.ok(await eventually(async () => await confirmed([s.indexer], d, j => sigOf(j.escrow!, 'release', 'client') !== undefined), WAIT), 'the client\'s release is in, pending')
   await rawSig(s, s.printer, await latest(s, d), 'cancel', 'printer')
   await rawSig(s, s.client, await latest(s, d), 'cancel', 'client')
-  const jd = await latest(s, d)
-  const x = escrowContext(jd, s.chain.network)
-  const complete = buildFor(x, 'complete', s.chain.network)
-  s.printer.wallet.signEscrow(complete, x.id, 'printer')
-  await rawOp(s, s.printer, { type: OP.JOB_SHIP, jobId: d, note: 'posted', psbt: complete.toBuffer() })
+  await rawShip(s, await latest(s, d))
   await rawOp(s, s.client, { type: OP.JOB_DISPUTE, jobId: d, reason: 'changed my mind' })
   const pending = await latest(s, d)
   t.is(pending.status, 'active', 'while the release is pending a ship and a dispute are refused')
@@ -174,5 +178,64 @@ test('hostile milestones: a cancel stops a release; a signature twice, an old st
   await rawSig(s, s.client, await latest(s, c), 'release', 'client')
   t.is(stageOf(await latest(s, c)), 0, 'a shipped job takes no release')
   t.absent(sigOf((await latest(s, c)).escrow!, 'next-refund', 'client'), 'nor a next refund')
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+})
+
+const clientRelease = (j: JobRecord): boolean => sigOf(j.escrow!, 'release', 'client') !== undefined
+
+test('hostile milestones: the client\'s ask holds the job (no ship, dispute or refund claim can get ahead of the release); an ask and a release lapse with the hold; a printer that never completes stops nobody after it; no release close to the lock height', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n, 400_000n], printerCoins: [60_000n, 60_000n] })
+  const faults = applyFaults.count
+  const e = await postParts(s)
+  const f = await postParts(s)
+  await fund(s, e)
+  await fund(s, f)
+  const signedAhead = (j: JobRecord): boolean => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined
+  await drive(s.chain, [s.printer.engine], async () => (await confirmed([s.indexer], e, signedAhead)) && (await confirmed([s.indexer], f, signedAhead)))
+
+  // e: the client asks; the printer's ship and dispute ordered after the ask are refused, so the client's release
+  // cannot be refused by them while its signature is out (the printer would hold a release apply never took)
+  await rawSig(s, s.client, await latest(s, e), 'next-refund', 'client')
+  const asked = await latest(s, e)
+  t.ok((asked.releaseAskedAt ?? 0) > 0, 'the ask records the market time it was taken at')
+  await rawShip(s, asked)
+  await rawOp(s, s.printer, { type: OP.JOB_DISPUTE, jobId: e, reason: 'get ahead of the release' })
+  t.is((await latest(s, e)).status, 'active', 'after the client\'s ask the printer\'s ship and dispute are refused')
+  await rawSig(s, s.client, asked, 'release', 'client')
+  t.ok(clientRelease(await latest(s, e)), 'the client\'s release is taken inside the hold')
+  // the client's refund claim would close releases and leave the printer unable to complete: refused while held
+  const refund = pairOf((await latest(s, e)).escrow!, 'refund')!
+  await rawOp(s, s.client, { type: OP.ESCROW_PAID, jobId: e, kind: 'refund', txid: refund[0].txid })
+  t.is((await latest(s, e)).claims.length, 0, 'a refund claim while the release is held is refused')
+  await drive(s.chain, [s.printer.engine, s.client.engine], async () => confirmed([s.indexer], e, j => stageOf(j) === 1))
+  t.is(stageOf(await latest(s, e)), 1, 'the printer\'s engine completed the release: the next stage')
+  t.is((await latest(s, e)).releaseAskedAt, 0, 'the next stage starts with no ask')
+
+  // f: the client asks and goes away; past the hold its release is refused; it may ask again
+  await rawSig(s, s.client, await latest(s, f), 'next-refund', 'client')
+  const first = await latest(s, f)
+  await marketTimeTo(s, first.releaseAskedAt! + RELEASE_HOLD_MS)
+  await rawSig(s, s.client, first, 'release', 'client')
+  t.absent(sigOf((await latest(s, f)).escrow!, 'release', 'client'), 'a release after its ask\'s hold is refused')
+  await rawSig(s, s.client, await latest(s, f), 'next-refund', 'client')
+  const again = await latest(s, f)
+  t.ok(again.releaseAskedAt! > first.releaseAskedAt!, 'a new ask after the hold is taken, with its own time')
+  t.is(again.escrow!.sigs.filter(x => x.kind === 'next-refund' && x.role === 'client').length, 1, 'in place of the old one')
+  await rawSig(s, s.client, again, 'next-refund', 'client')
+  t.is((await latest(s, f)).releaseAskedAt, again.releaseAskedAt, 'an ask inside the hold is not taken again')
+  await rawSig(s, s.client, again, 'release', 'client')
+  t.ok(clientRelease(await latest(s, f)), 'the release inside the new hold is taken')
+  // the printer never completes it: past the hold the client's dispute is taken, the printer's late completion not
+  await marketTimeTo(s, again.releaseAskedAt! + RELEASE_HOLD_MS)
+  await rawOp(s, s.client, { type: OP.JOB_DISPUTE, jobId: f, reason: 'the printer went quiet' })
+  t.is((await latest(s, f)).status, 'disputed', 'past the hold a printer that never completed the release stops no dispute')
+  await rawSig(s, s.printer, await latest(s, f), 'release', 'printer')
+  t.is(stageOf(await latest(s, f)), 0, 'the printer\'s completion after the dispute is refused')
+
+  // e, stage 1: close to the refund's lock height neither the client's command nor the printer's engine releases
+  const lock = escrowContext(await latest(s, e), s.chain.network).client.lockHeight
+  const tip = await s.chain.backend.call<number>('getblockcount', [])
+  if (lock - RELEASE_MARGIN_BLOCKS > tip) await s.chain.mine(lock - RELEASE_MARGIN_BLOCKS - tip)
+  t.ok(await s.client.engine.releaseMilestone(e).then(() => false, (err: Error) => /too close/.test(err.message)), `at block ${lock - RELEASE_MARGIN_BLOCKS}, ${RELEASE_MARGIN_BLOCKS} before the lock height, the client's command refuses to release`)
   t.is(applyFaults.count - faults, 0, 'no handler threw')
 })

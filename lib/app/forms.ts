@@ -3,7 +3,7 @@ import path from 'path'
 import { parsePatch, parseMaterial, parseBounty, parseMilestones } from '../job/parse.js'
 import { parseSendAmount, parsePct, parseRating } from '../job/amounts.js'
 import { escrowAmounts } from '../escrow/amounts.js'
-import { releaseOpen, releasePending, stageOf } from '../escrow/milestones.js'
+import { releaseOpen, stageOf } from '../escrow/milestones.js'
 import { checkTransition, roleOf } from '../job/state.js'
 import { cancelAllowed, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
 import type { DisputeRecord } from '../disputes/codec.js'
@@ -31,10 +31,11 @@ export function allowedActions (job: Pick<JobRecord, 'client' | 'printer' | 'sta
     if (!ok && a.action === 'cancel' && escrowed && roleOf(job, me) !== 'other' && cancelAllowed({ status: job.status, escrow: (job.escrow ?? null) as JobRecord['escrow'], dispute: job.dispute ?? null })) ok = true
     if (ok) out.push({ action: a.action, needsText: a.needsText, label: a.label })
   }
-  // the client releases the next milestone (`job release`) while the job is active and nothing stops it
+  // the client releases the next milestone (`job release`) while the job is active and nothing stops it, unless its
+  // release of this one waits for the printer's engine
   const parts = (job as Partial<Pick<JobRecord, 'milestones' | 'releases'>>).milestones ?? []
   const rec = job as unknown as JobRecord
-  if (roleOf(job, me) === 'client' && parts.length > 0 && Array.isArray(rec.claims) && releaseOpen(rec) && !releasePending(rec)) {
+  if (roleOf(job, me) === 'client' && parts.length > 0 && Array.isArray(rec.claims) && releaseOpen(rec) && rec.escrow?.sigs.some(s => s.kind === 'release' && s.role === 'client') !== true) {
     const k = stageOf(rec)
     out.push({ action: 'release', needsText: 'none', label: `release milestone ${k + 1} ("${parts[k].label}", ${parts[k].pct} %): its part to the printer` })
   }

@@ -126,12 +126,38 @@ export function unpayableMilestones (bountySats: bigint, list: Milestone[], feeR
   return null
 }
 
-// The client signed the release of this stage and the printer has not completed it yet. The printer (who holds the
-// client's signature) can put the release out at any moment, so apply takes nothing that would spend the same output
-// meanwhile (a cancel, a ship's payout, a dispute), and the printer's completing signature always counts.
-export function releasePending (job: Pick<JobRecord, 'escrow'>): boolean {
+// How long, in market time, a client's ask for a release holds the job (RELEASE_HOLD_MS from the ask).
+export const RELEASE_HOLD_MS = 30 * 60_000
+// A release is neither asked for nor completed by an engine this close to the refund's lock height (blocks): a
+// release and the stage's refund are both valid from there, and the refund could win.
+export const RELEASE_MARGIN_BLOCKS = 6
+
+type Held = Pick<JobRecord, 'escrow' | 'releaseAskedAt'>
+type Now = { passed: (start: number, ms: number) => boolean }
+
+// The client asked for the release of this stage (its next-refund signature, the first thing it signs for it) and
+// the printer has not completed it, within RELEASE_HOLD_MS of market time of the ask. Meanwhile apply takes nothing
+// that would spend the same output (a cancel, a ship, a dispute, a refund claim): the client signs its release only
+// once its ask is confirmed, so no ship or dispute can be ordered between them and void the release the printer can
+// then put out; and the printer's completing signature always counts. Past the hold an ask without the printer's
+// completion no longer holds anything: a client that asked and vanished, or a printer that never completed, stop
+// nobody.
+export function releasePending (job: Held, now: Now): boolean {
   const e = job.escrow ?? null
-  return e != null && e.closed === null && e.sigs.some(s => s.kind === 'release' && s.role === 'client')
+  if (e == null || e.closed !== null) return false
+  if (!e.sigs.some(s => s.kind === 'next-refund' && s.role === 'client')) return false
+  if (e.sigs.some(s => s.kind === 'release' && s.role === 'printer')) return false
+  return !now.passed(job.releaseAskedAt ?? 0, RELEASE_HOLD_MS)
+}
+
+// The client's release is in and the printer may complete it: while the hold lasts whatever happened, and after it
+// only while a release could be signed at all (releaseOpen).
+export function releaseCompletable (job: Held & Parameters<typeof releaseOpen>[0], now: Now): boolean {
+  const e = job.escrow ?? null
+  if (e == null || e.closed !== null || stageOf(job) >= releasesPlanned(job)) return false
+  if (!e.sigs.some(s => s.kind === 'release' && s.role === 'client')) return false
+  if (e.sigs.some(s => s.kind === 'release' && s.role === 'printer')) return false
+  return releasePending(job, now) || releaseOpen(job)
 }
 
 // Whether a release may be signed now: a job with parts left to release, funded and active (not shipped, not

@@ -11,28 +11,33 @@
 //    refused, with the client's logged signature) is not lost: the next refund goes out from the lock height, with
 //    this engine's own signature if the record holds only the other side's.
 import { OP, type JobRecord } from '../schema.js'
+import type { MarketNow } from '../market/clock.js'
 import type { EscrowEngine, StepReport } from './engine.js'
 import { escrowContext, buildFor, releaseParams, type EscrowCtx } from './context.js'
 import { sigOf } from './record.js'
 import { unsignedTx } from './psbt.js'
 import { combine, finalize, type Finalized } from './psbt-sign.js'
 import { toHex } from './script.js'
-import { milestonesOf, partSats, releaseOpen, releasesPlanned, stageOf, buildRelease } from './milestones.js'
+import { milestonesOf, partSats, releaseOpen, releasePending, releaseCompletable, releasesPlanned, stageOf, buildRelease, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS } from './milestones.js'
 import { BAD_TRANSITION, NOT_ALLOWED, BAD_ESCROW } from '../errors.js'
 
 // The printer's engine, from a confirmed record: its next refund while the job is active; and once the client has
 // signed the release, its own signature, which completes it (checked on its own rebuild, with its own node showing
-// the stage's output there and unspent). The engines put it out once that record is confirmed.
+// the stage's output there and unspent, and the confirmed view's market time saying apply takes it). The engines
+// put it out once that record is confirmed.
 export async function presign (engine: EscrowEngine, ctx: EscrowCtx, out: StepReport[]): Promise<void> {
   const job = ctx.job
-  if (!releaseOpen(job) || engine.isRefused(job)) return
+  if (engine.isRefused(job)) return
   try {
     if (sigOf(ctx.e, 'next-refund', 'printer') === undefined) {
-      await engine.sign(ctx, 'next-refund', 'printer', out)
+      if (releaseOpen(job)) await engine.sign(ctx, 'next-refund', 'printer', out)
       return
     }
     const client = sigOf(ctx.e, 'release', 'client')
     if (client === undefined || sigOf(ctx.e, 'release', 'printer') !== undefined) return
+    const state = await engine.market.confirmedState(job.id)
+    if (state === null || state.job.rev !== job.rev || !releaseCompletable(state.job, state.now)) return
+    if (await engine.chain.tipHeight() >= ctx.client.lockHeight - RELEASE_MARGIN_BLOCKS) return // the stage's refund could win
     engine.verified(ctx, client, 'client')
     if (ctx.stage > 0 && !(await engine.chain.txStatus(ctx.escrow.txid)).found) return // the earlier release first
     if (await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout) !== null) return
@@ -116,6 +121,22 @@ export async function strayRelease (engine: EscrowEngine, ctx: EscrowCtx, spentB
   return true
 }
 
+// Waits for the client's ask to be in the confirmed view, holding the job.
+async function askConfirmed (engine: EscrowEngine, id: Uint8Array, rev: number): Promise<{ job: JobRecord, now: MarketNow }> {
+  const deadline = Date.now() + ASK_WAIT_MS
+  for (;;) {
+    await engine.market.update()
+    const state = await engine.market.confirmedState(id)
+    if (state !== null && state.job.rev > rev) {
+      if (releasePending(state.job, state.now)) return state
+      if (!releaseOpen(state.job)) throw BAD_TRANSITION('the market did not take your ask for this release (the job changed meanwhile): look at the job and try again')
+    }
+    if (Date.now() > deadline) throw BAD_TRANSITION(`no indexer confirmed your ask for this release in ${ASK_WAIT_MS / 1000} s: run the command again once the market has synced (the ask is written; it is asked again if it lapsed)`)
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}
+const ASK_WAIT_MS = 30_000
+
 export interface Released {
   milestone: number // 1-based
   label: string
@@ -136,28 +157,37 @@ function closedReason (job: JobRecord): string | null {
   return 'a cancel (or another payout) is signed for this escrow, or a refund claimed: no release can be'
 }
 
-// The client releases the next part: its next refund (with the printer's already in, checked on this peer's rebuild)
-// and its release signature, from a confirmed record, with this peer's own node showing the escrow output there and
-// unspent. The printer's engine completes the release; the engines put it out once that record is confirmed.
+// The client releases the next part, from a confirmed record, with this peer's own node showing the escrow output
+// there and unspent: first its ask (its next refund, with the printer's already in, checked on this peer's rebuild),
+// which holds the job (no ship, dispute or cancel can be ordered after it for RELEASE_HOLD_MS of market time); once
+// the ask is confirmed, its release signature. The printer's engine completes the release; the engines put it out
+// once that record is confirmed.
 export async function releaseMilestone (engine: EscrowEngine, jobId: Uint8Array | string): Promise<Released> {
-  const job = await engine.jobFor(jobId)
+  let job = await engine.jobFor(jobId)
   if (engine.roleIn(job) !== 'client') throw NOT_ALLOWED('only the job\'s client releases a milestone')
   const why = closedReason(job)
   if (why !== null) throw BAD_TRANSITION(why)
-  const ctx = escrowContext(job, engine.network)
+  let ctx = escrowContext(job, engine.network)
   const funding = await engine.chain.txStatus(ctx.fundingTxid)
   if (funding.depth < Math.max(1, ctx.e.fundingDepth)) throw BAD_ESCROW(`this node does not show the escrow funded at ${ctx.e.fundingDepth} confirmations yet`)
   if (ctx.stage > 0 && !(await engine.chain.txStatus(ctx.escrow.txid)).found) throw BAD_ESCROW('the previous release is not on chain yet: wait for the engines to put it out')
   if (await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout) !== null) throw BAD_ESCROW('this node shows the escrow output already spent')
+  if (await engine.chain.tipHeight() >= ctx.client.lockHeight - RELEASE_MARGIN_BLOCKS) throw BAD_ESCROW(`the escrow's refund is valid from block ${ctx.client.lockHeight}: too close to release a part now (the refund could win the race)`)
   const refund = sigOf(ctx.e, 'next-refund', 'printer')
   if (refund === undefined) throw BAD_TRANSITION('the printer\'s engine has not signed the refund of what this release leaves locked yet (it does so by itself while the job is active): try again in a minute')
   if (sigOf(ctx.e, 'release', 'client') !== undefined) throw BAD_TRANSITION(`you released milestone ${ctx.stage + 1} already: the printer's engine completes it`)
   engine.verified(ctx, refund, 'printer')
-  if (sigOf(ctx.e, 'next-refund', 'client') === undefined) {
+  let state = await engine.market.confirmedState(job.id)
+  if (state === null || !releasePending(state.job, state.now)) {
     const own = engine.signOwn(ctx, 'next-refund', 'client')
     finalize(combine(engine.verified(ctx, refund, 'printer'), own)) // the refund is valid with both before anything is released
     await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'next-refund', psbt: own.toBuffer() })
+    state = await askConfirmed(engine, job.id, job.rev)
+    job = state.job
+    ctx = escrowContext(job, engine.network)
   }
+  // the release must be ordered inside the hold: with a few minutes of it left, not at its very end
+  if (state.now.passed(state.job.releaseAskedAt ?? 0, RELEASE_HOLD_MS - 5 * 60_000)) throw BAD_TRANSITION('your ask for this release is about to lapse: run the command again in a while to ask anew')
   const own = engine.signOwn(ctx, 'release', 'client')
   await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'release', psbt: own.toBuffer() })
   const built = buildRelease(releaseParams(ctx))

@@ -234,7 +234,7 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
         if (psbt === null || sigOf(esc, 'cancel', 'printer') !== undefined || sigOf(esc, 'complete', 'printer') !== undefined || cancelAgreed(job)) return null
         // past ship-by with the client's cancel in, the arbitrator's engine may have signed it already: a ship
         // ordered after that must not stand while the chain takes the cancel (record.ts lateCancelOpen)
-        if (lateCancelOpen(job, now) || releasePending(job)) return null
+        if (lateCancelOpen(job, now) || releasePending(job, now)) return null
         const sig = verifySig(job, 'complete', 'printer', psbt)
         if (sig === null) return null
         next.escrow = { ...esc, sigs: [...esc.sigs, sig] }
@@ -270,7 +270,7 @@ function jobStep (job: JobRecord, op: Op, author: Uint8Array, escrowOn: boolean,
       if (op.reason.trim().length === 0) return null
       // after the delivery window the printer's payout is due, and past ship-by with the client's cancel in the
       // cancel is: in both the arbitrator's engine may have co-signed, a signature the chain takes whatever apply says
-      if (windowOver(job, now) || lateCancelOpen(job, now) || releasePending(job)) return null
+      if (windowOver(job, now) || lateCancelOpen(job, now) || releasePending(job, now)) return null
       addHistory(next, entry(op.type, op.reason))
       next.status = check.to
       break
@@ -316,6 +316,8 @@ async function createJob (b: Batch, op: Extract<Op, { type: typeof OP.JOB_CREATE
   if (file !== null && checkFileRef(file) !== null) return false
   const milestones = op.milestones ?? []
   if (milestonesProblem(milestones) !== null) return false
+  // a release holds the job for a while of market time: a market without a clock takes no milestones
+  if (milestones.length > 0 && !(await hasClock(b))) return false
   if (writer.openJobs >= LIMITS.openJobsPerClient) return false
   const id = jobIdFor(author, length)
   if ((await getJob(b, id)) !== null) return false

@@ -129,7 +129,7 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
     case OP.ESCROW_SIGN: {
       // the arbitrator signs only one thing here: the cancel of a printer past its ship-by time (lateCancelDue)
       if (role === null && op.kind === 'cancel' && b4a.equals(author, e.arbitrator)) {
-        if (!lateCancelDue(job, now) || releasePending(job)) return null
+        if (!lateCancelDue(job, now) || releasePending(job, now)) return null
         const sig = verifySig(job, 'cancel', 'arbitrator', op.psbt)
         if (sig === null) return null
         next.escrow = { ...e, sigs: [...e.sigs, sig] }
@@ -147,13 +147,13 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
         move('completed', 'complete: the delivery window ended without a dispute')
         return { next, clientOpenDelta: 0 }
       }
-      if (op.kind === 'release' || op.kind === 'next-refund') return releaseStep(job, next, e, op.kind, op.psbt, role, note)
+      if (op.kind === 'release' || op.kind === 'next-refund') return releaseStep(job, next, e, op.kind, op.psbt, role, note, now)
       if (role === null || sigOf(e, op.kind, role) !== undefined) return null // a party's first signature of a kind is final
       let ok = false
       if (op.kind === 'refund') ok = job.status === 'accepted' && e.client !== null
       // the funding is signed only once both have signed the refund: money is never locked without a way back
       else if (op.kind === 'funding') ok = job.status === 'accepted' && pairOf(e, 'refund') !== null
-      else if (op.kind === 'cancel') ok = cancelAllowed(job) && sigOf(e, 'complete', 'client') === undefined && !releasePending(job)
+      else if (op.kind === 'cancel') ok = cancelAllowed(job) && sigOf(e, 'complete', 'client') === undefined && !releasePending(job, now)
       // a party countersigns the arbitrator's ruling: then anyone can broadcast it
       else if (op.kind === 'ruling') ok = job.status === 'disputed' && e.ruling !== null && sigOf(e, 'ruling', 'arbitrator') !== undefined && agreedPayout(job) === null
       if (!ok) return null
@@ -229,6 +229,8 @@ function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op,
   const pair = pairOf(e, 'refund')
   if (pair === null || !b4a.equals(pair[0].txid, op.txid)) return null
   if (!['accepted', 'active', 'shipped', 'disputed'].includes(job.status)) return null
+  // while a release is held the printer may complete it: a refund claim (which closes releases) waits
+  if (releasePending(job, now)) return null
   if (job.claims.some(x => x.kind === 'refund' && x.role === role)) return null
   const claims: PaidClaim[] = [...job.claims, { kind: 'refund', role, txid: op.txid }]
   const both = claims.some(x => x.kind === 'refund' && x.role === 'client') && claims.some(x => x.kind === 'refund' && x.role === 'printer')

@@ -6,31 +6,46 @@
 //    it) and the escrow moves to the next stage: the release pair and the stage's refund pair go into
 //    job.releases, the next-refund pair becomes the stage's refund, and every later payout is rebuilt on the output
 //    the release leaves locked.
-// Order: both next refunds, then the client's release, then the printer's (the payee signs last, so the client never
-// holds a release it could complete alone later). Only while releaseOpen: funded, active (not shipped, not disputed),
-// parts left, nobody's cancel in, no refund claimed. Once the client's release is in (releasePending) apply takes no
-// cancel, ship or dispute until the printer completes it: the printer holds a release it can put out at any moment,
-// and nothing the view takes meanwhile may spend the same output.
+// Order: the printer's next refund (its engine signs it by itself), then the client's (its ask: from there the job is
+// held, releasePending), then, once its ask is confirmed, the client's release, then the printer's (the payee signs
+// last, so the client never holds a release it could complete alone later). Only while releaseOpen: funded, active
+// (not shipped, not disputed), parts left, nobody's cancel in, no refund claimed; the printer's completing signature
+// whenever releaseCompletable. While the hold lasts apply takes no cancel, ship, dispute or refund claim: nothing
+// that spends the same output can be ordered between the client's release and the printer's, or after both. An ask
+// whose hold passed without the client's release may be made again (the client's next refund, signed anew).
 import b4a from 'b4a'
 import type { JobRecord, EscrowRecord, SignKind } from '../schema.js'
-import { sigOf, pairOf } from '../escrow/record.js'
+import { sigOf } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
-import { releaseOpen, stageOf, partSats, milestonesOf } from '../escrow/milestones.js'
+import { releaseOpen, releasePending, releaseCompletable, stageOf, partSats, milestonesOf } from '../escrow/milestones.js'
+import type { MarketNow } from './clock.js'
 import type { Step } from './escrow-apply.js'
 
-export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, kind: SignKind, psbt: Uint8Array, role: 'client' | 'printer' | null, note: (n: string) => void): Step {
-  if (role === null || sigOf(e, kind, role) !== undefined || !releaseOpen(job)) return null
-  // the client signs the release once both next refunds are in; the printer, who is paid by it, signs last: so the
-  // client never holds a release it could put out alone after a ship, a cancel or a ruling
-  if (kind === 'release' && role === 'client' && pairOf(e, 'next-refund') === null) return null
-  if (kind === 'release' && role === 'printer' && sigOf(e, 'release', 'client') === undefined) return null
+export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, kind: SignKind, psbt: Uint8Array, role: 'client' | 'printer' | null, note: (n: string) => void, now: MarketNow): Step {
+  if (role === null || now.clocked === false) return null
+  const client = sigOf(e, 'release', 'client') !== undefined
+  const asked = sigOf(e, 'next-refund', 'client') !== undefined
+  let again = false // the client asks again: its ask's hold passed without its release
+  if (kind === 'release' && role === 'printer') {
+    if (!releaseCompletable(job, now)) return null
+  } else {
+    if (!releaseOpen(job)) return null
+    if (kind === 'next-refund' && role === 'printer' && sigOf(e, kind, role) !== undefined) return null
+    if (kind === 'next-refund' && role === 'client') {
+      if (sigOf(e, 'next-refund', 'printer') === undefined || client) return null
+      again = asked
+      if (again && releasePending(job, now)) return null
+    }
+    if (kind === 'release' && (client || !releasePending(job, now))) return null
+  }
   const sig = verifySig(job, kind, role, psbt)
   if (sig === null) return null
-  const sigs = [...e.sigs, sig]
+  const sigs = [...e.sigs.filter(s => !(again && s.kind === 'next-refund' && s.role === 'client')), sig]
   const stage = stageOf(job)
   const m = milestonesOf(job)[stage]
   if (kind !== 'release' || role !== 'printer') {
     next.escrow = { ...e, sigs }
+    if (kind === 'next-refund' && role === 'client') next.releaseAskedAt = now.now
     note(kind === 'release' ? `release of milestone ${stage + 1} signed by the client` : `next refund (milestone ${stage + 1}) signed by the ${role}`)
     return { next, clientOpenDelta: 0 }
   }
@@ -40,6 +55,7 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
   const kept = sigs.filter(s => s.kind !== 'release' && s.kind !== 'refund' && s.kind !== 'next-refund')
   const fresh = sigs.filter(s => s.kind === 'next-refund').map(s => ({ ...s, kind: 'refund' as const }))
   next.escrow = { ...e, sigs: [...kept, ...fresh] }
+  next.releaseAskedAt = 0
   next.releases = [...(job.releases ?? []), { txid: b4a.from(release[0].txid), sigs: [...release, ...refund] }]
   note(`milestone ${stage + 1} released${m === undefined ? '' : ` ("${m.label}")`}: ${partSats(BigInt(job.bountySats), milestonesOf(job), stage + 1)} sats to the printer`)
   return { next, clientOpenDelta: 0 }

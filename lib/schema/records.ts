@@ -50,6 +50,9 @@ export interface JobRecord extends JobFields {
   // releases done so far, in order: the escrow's stage is releases.length
   milestones?: Milestone[]
   releases?: ReleaseRecord[]
+  // the market time the client asked for the next release (its next-refund signature), which holds the job for
+  // RELEASE_HOLD_MS (lib/escrow/milestones.ts releasePending); 0: no ask
+  releaseAskedAt?: number
 }
 
 export interface PostedTerms { bountySats: number, material: Material, colors: string[] }
@@ -122,6 +125,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     c.uint.preencode(state, j.shippedAt ?? 0)
     milestonesEnc.preencode(state, j.milestones ?? [])
     releasesEnc.preencode(state, j.releases ?? [])
+    c.uint.preencode(state, j.releaseAskedAt ?? 0)
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -151,6 +155,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     c.uint.encode(state, j.shippedAt ?? 0)
     milestonesEnc.encode(state, j.milestones ?? [])
     releasesEnc.encode(state, j.releases ?? [])
+    c.uint.encode(state, j.releaseAskedAt ?? 0)
   },
   decode (state) {
     const id = jobId.decode(state)
@@ -183,7 +188,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
       deliveryDays: 0,
       shippedAt: 0,
       milestones: [],
-      releases: []
+      releases: [],
+      releaseAskedAt: 0
     }
     j.rev = state.start < state.end ? c.uint.decode(state) : j.history.length
     j.accepts = state.start < state.end ? c.uint.decode(state) : j.printer === null ? 0 : 1
@@ -204,6 +210,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     if (state.start < state.end) {
       j.milestones = milestonesEnc.decode(state)
       j.releases = releasesEnc.decode(state)
+      j.releaseAskedAt = state.start < state.end ? c.uint.decode(state) : 0
     }
     return j
   }
