@@ -14,7 +14,7 @@ import { escrowContext, buildFor } from '../lib/escrow/context.js'
 import { signInputs } from '../lib/escrow/psbt-sign.js'
 import { arbitratorKey } from '../lib/escrow/actions.js'
 import { applyFaults } from '../lib/market/apply.js'
-import { stageOf, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS } from '../lib/escrow/milestones.js'
+import { stageOf, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS, RELEASE_ASKS } from '../lib/escrow/milestones.js'
 import { sigOf, pairOf } from '../lib/escrow/record.js'
 
 const T = { timeout: 300_000 }
@@ -183,8 +183,8 @@ test('hostile milestones: a cancel stops a release; a signature twice, an old st
 
 const clientRelease = (j: JobRecord): boolean => sigOf(j.escrow!, 'release', 'client') !== undefined
 
-test('hostile milestones: the client\'s ask holds the job (no ship, dispute or refund claim can get ahead of the release); an ask and a release lapse with the hold; a printer that never completes stops nobody after it; no release close to the lock height', T, async (t: Check) => {
-  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n, 400_000n], printerCoins: [60_000n, 60_000n] })
+test('hostile milestones: the client\'s ask holds the job (no ship, dispute or refund claim can get ahead of the release); an ask and a release lapse with the hold, three asks at most; a printer that never completes stops nobody after it; no release close to the lock height', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n, 400_000n, 400_000n], printerCoins: [60_000n, 60_000n, 60_000n] })
   const faults = applyFaults.count
   const e = await postParts(s)
   const f = await postParts(s)
@@ -223,14 +223,31 @@ test('hostile milestones: the client\'s ask holds the job (no ship, dispute or r
   t.is(again.escrow!.sigs.filter(x => x.kind === 'next-refund' && x.role === 'client').length, 1, 'in place of the old one')
   await rawSig(s, s.client, again, 'next-refund', 'client')
   t.is((await latest(s, f)).releaseAskedAt, again.releaseAskedAt, 'an ask inside the hold is not taken again')
-  await rawSig(s, s.client, again, 'release', 'client')
-  t.ok(clientRelease(await latest(s, f)), 'the release inside the new hold is taken')
-  // the printer never completes it: past the hold the client's dispute is taken, the printer's late completion not
+  // a third ask is the last: a client cannot hold the printer's ship for ever by asking again and again
   await marketTimeTo(s, again.releaseAskedAt! + RELEASE_HOLD_MS)
-  await rawOp(s, s.client, { type: OP.JOB_DISPUTE, jobId: f, reason: 'the printer went quiet' })
-  t.is((await latest(s, f)).status, 'disputed', 'past the hold a printer that never completed the release stops no dispute')
-  await rawSig(s, s.printer, await latest(s, f), 'release', 'printer')
-  t.is(stageOf(await latest(s, f)), 0, 'the printer\'s completion after the dispute is refused')
+  await rawSig(s, s.client, again, 'next-refund', 'client')
+  const third = await latest(s, f)
+  t.is(third.releaseAsks, RELEASE_ASKS, `the ${RELEASE_ASKS}rd ask is taken`)
+  await marketTimeTo(s, third.releaseAskedAt! + RELEASE_HOLD_MS)
+  await rawSig(s, s.client, third, 'next-refund', 'client')
+  t.is((await latest(s, f)).releaseAskedAt, third.releaseAskedAt, 'a 4th ask is refused')
+  t.ok(await s.client.engine.releaseMilestone(f).then(() => false, (err: Error) => /3 times/.test(err.message)), 'and the client\'s command says so')
+  // (the job goes on from the 3rd ask's state: its release, late, is refused; a fresh job shows the printer's side)
+  await rawSig(s, s.client, third, 'release', 'client')
+  t.absent(sigOf((await latest(s, f)).escrow!, 'release', 'client'), 'the release after the last hold is refused')
+  const g = await postParts(s)
+  await fund(s, g)
+  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], g, signedAhead))
+  await rawSig(s, s.client, await latest(s, g), 'next-refund', 'client')
+  const gAsked = await latest(s, g)
+  await rawSig(s, s.client, gAsked, 'release', 'client')
+  t.ok(clientRelease(await latest(s, g)), 'g: the release inside the hold is taken')
+  // the printer never completes it: past the hold the client's dispute is taken, the printer's late completion not
+  await marketTimeTo(s, gAsked.releaseAskedAt! + RELEASE_HOLD_MS)
+  await rawOp(s, s.client, { type: OP.JOB_DISPUTE, jobId: g, reason: 'the printer went quiet' })
+  t.is((await latest(s, g)).status, 'disputed', 'past the hold a printer that never completed the release stops no dispute')
+  await rawSig(s, s.printer, await latest(s, g), 'release', 'printer')
+  t.is(stageOf(await latest(s, g)), 0, 'the printer\'s completion after the dispute is refused')
 
   // e, stage 1: close to the refund's lock height neither the client's command nor the printer's engine releases
   const lock = escrowContext(await latest(s, e), s.chain.network).client.lockHeight

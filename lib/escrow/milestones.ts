@@ -128,6 +128,9 @@ export function unpayableMilestones (bountySats: bigint, list: Milestone[], feeR
 
 // How long, in market time, a client's ask for a release holds the job (RELEASE_HOLD_MS from the ask).
 export const RELEASE_HOLD_MS = 30 * 60_000
+// Asks a client may make for one stage: each holds the printer's ship and dispute for a while, so a client cannot
+// hold them for ever by asking again and again.
+export const RELEASE_ASKS = 3
 // A release is neither asked for nor completed by an engine this close to the refund's lock height (blocks): a
 // release and the stage's refund are both valid from there, and the refund could win.
 export const RELEASE_MARGIN_BLOCKS = 6

@@ -18,7 +18,7 @@ import { sigOf } from './record.js'
 import { unsignedTx } from './psbt.js'
 import { combine, finalize, type Finalized } from './psbt-sign.js'
 import { toHex } from './script.js'
-import { milestonesOf, partSats, releaseOpen, releasePending, releaseCompletable, releasesPlanned, stageOf, buildRelease, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS } from './milestones.js'
+import { milestonesOf, partSats, releaseOpen, releasePending, releaseCompletable, releasesPlanned, stageOf, buildRelease, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS, RELEASE_ASKS } from './milestones.js'
 import { BAD_TRANSITION, NOT_ALLOWED, BAD_ESCROW } from '../errors.js'
 
 // The printer's engine, from a confirmed record: its next refund while the job is active; and once the client has
@@ -179,6 +179,7 @@ export async function releaseMilestone (engine: EscrowEngine, jobId: Uint8Array 
   engine.verified(ctx, refund, 'printer')
   let state = await engine.market.confirmedState(job.id)
   if (state === null || !releasePending(state.job, state.now)) {
+    if ((job.releaseAsks ?? 0) >= RELEASE_ASKS) throw BAD_TRANSITION(`you asked for milestone ${ctx.stage + 1} ${RELEASE_ASKS} times without releasing it: its part is paid when you complete the job`)
     const own = engine.signOwn(ctx, 'next-refund', 'client')
     finalize(combine(engine.verified(ctx, refund, 'printer'), own)) // the refund is valid with both before anything is released
     await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'next-refund', psbt: own.toBuffer() })

@@ -12,12 +12,13 @@
 // (not shipped, not disputed), parts left, nobody's cancel in, no refund claimed; the printer's completing signature
 // whenever releaseCompletable. While the hold lasts apply takes no cancel, ship, dispute or refund claim: nothing
 // that spends the same output can be ordered between the client's release and the printer's, or after both. An ask
-// whose hold passed without the client's release may be made again (the client's next refund, signed anew).
+// whose hold passed without the client's release may be made again (the client's next refund, signed anew), up to
+// RELEASE_ASKS asks a stage.
 import b4a from 'b4a'
 import type { JobRecord, EscrowRecord, SignKind } from '../schema.js'
 import { sigOf } from '../escrow/record.js'
 import { verifySig } from '../escrow/verify.js'
-import { releaseOpen, releasePending, releaseCompletable, stageOf, partSats, milestonesOf } from '../escrow/milestones.js'
+import { releaseOpen, releasePending, releaseCompletable, RELEASE_ASKS, stageOf, partSats, milestonesOf } from '../escrow/milestones.js'
 import type { MarketNow } from './clock.js'
 import type { Step } from './escrow-apply.js'
 
@@ -32,7 +33,7 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
     if (!releaseOpen(job)) return null
     if (kind === 'next-refund' && role === 'printer' && sigOf(e, kind, role) !== undefined) return null
     if (kind === 'next-refund' && role === 'client') {
-      if (sigOf(e, 'next-refund', 'printer') === undefined || client) return null
+      if (sigOf(e, 'next-refund', 'printer') === undefined || client || (job.releaseAsks ?? 0) >= RELEASE_ASKS) return null
       again = asked
       if (again && releasePending(job, now)) return null
     }
@@ -45,7 +46,10 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
   const m = milestonesOf(job)[stage]
   if (kind !== 'release' || role !== 'printer') {
     next.escrow = { ...e, sigs }
-    if (kind === 'next-refund' && role === 'client') next.releaseAskedAt = now.now
+    if (kind === 'next-refund' && role === 'client') {
+      next.releaseAskedAt = now.now
+      next.releaseAsks = (job.releaseAsks ?? 0) + 1
+    }
     note(kind === 'release' ? `release of milestone ${stage + 1} signed by the client` : `next refund (milestone ${stage + 1}) signed by the ${role}`)
     return { next, clientOpenDelta: 0 }
   }
@@ -56,6 +60,7 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
   const fresh = sigs.filter(s => s.kind === 'next-refund').map(s => ({ ...s, kind: 'refund' as const }))
   next.escrow = { ...e, sigs: [...kept, ...fresh] }
   next.releaseAskedAt = 0
+  next.releaseAsks = 0
   next.releases = [...(job.releases ?? []), { txid: b4a.from(release[0].txid), sigs: [...release, ...refund] }]
   note(`milestone ${stage + 1} released${m === undefined ? '' : ` ("${m.label}")`}: ${partSats(BigInt(job.bountySats), milestonesOf(job), stage + 1)} sats to the printer`)
   return { next, clientOpenDelta: 0 }

@@ -53,6 +53,7 @@ export interface JobRecord extends JobFields {
   // the market time the client asked for the next release (its next-refund signature), which holds the job for
   // RELEASE_HOLD_MS (lib/escrow/milestones.ts releasePending); 0: no ask
   releaseAskedAt?: number
+  releaseAsks?: number // asks made for this stage, against RELEASE_ASKS
 }
 
 export interface PostedTerms { bountySats: number, material: Material, colors: string[] }
@@ -126,6 +127,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     milestonesEnc.preencode(state, j.milestones ?? [])
     releasesEnc.preencode(state, j.releases ?? [])
     c.uint.preencode(state, j.releaseAskedAt ?? 0)
+    c.uint.preencode(state, j.releaseAsks ?? 0)
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -156,6 +158,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     milestonesEnc.encode(state, j.milestones ?? [])
     releasesEnc.encode(state, j.releases ?? [])
     c.uint.encode(state, j.releaseAskedAt ?? 0)
+    c.uint.encode(state, j.releaseAsks ?? 0)
   },
   decode (state) {
     const id = jobId.decode(state)
@@ -189,7 +192,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
       shippedAt: 0,
       milestones: [],
       releases: [],
-      releaseAskedAt: 0
+      releaseAskedAt: 0,
+      releaseAsks: 0
     }
     j.rev = state.start < state.end ? c.uint.decode(state) : j.history.length
     j.accepts = state.start < state.end ? c.uint.decode(state) : j.printer === null ? 0 : 1
@@ -211,6 +215,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
       j.milestones = milestonesEnc.decode(state)
       j.releases = releasesEnc.decode(state)
       j.releaseAskedAt = state.start < state.end ? c.uint.decode(state) : 0
+      j.releaseAsks = state.start < state.end ? c.uint.decode(state) : 0
     }
     return j
   }
