@@ -8,12 +8,15 @@ import { drive, jobOn, WAIT } from './escrow-helpers.js'
 import { escrowSetup, fund, ship, post, confirmed, marketTimeTo, type EscrowSetup, type Party } from './escrow-setup.js'
 import { latest, type Check } from './vanish.js'
 import { Hostile, baseOpen } from './hostile.js'
-import { eventually } from './helpers.js'
-import { OP, SCHEMA_VERSION, encodeOp, decodeOp, type OpBody, type JobRecord, type Milestone, type SignKind } from '../lib/schema.js'
+import { eventually, openBee } from './helpers.js'
+import { OP, SCHEMA_VERSION, encodeOp, decodeOp, jobRecord, type OpBody, type JobRecord, type Milestone, type SignKind } from '../lib/schema.js'
 import { escrowContext, buildFor } from '../lib/escrow/context.js'
 import { signInputs } from '../lib/escrow/psbt-sign.js'
 import { arbitratorKey } from '../lib/escrow/actions.js'
-import { applyFaults } from '../lib/market/apply.js'
+import { applyFaults, applyOp } from '../lib/market/apply.js'
+import { getSettings, getJob, putJob, putSettings } from '../lib/market/view.js'
+import { getClock, putClock } from '../lib/market/clock.js'
+import c from 'compact-encoding'
 import { stageOf, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS, RELEASE_ASKS } from '../lib/escrow/milestones.js'
 import { sigOf, pairOf } from '../lib/escrow/record.js'
 
@@ -181,6 +184,38 @@ test('hostile milestones: a cancel stops a release; a signature twice, an old st
   t.is(applyFaults.count - faults, 0, 'no handler threw')
 })
 
+// 10 000 fresh keys replay every signature the job's record holds (the parties' next refunds and the client's
+// release), each through the reducer on a copy of the job at this market time: none is taken, the record is unchanged.
+async function freshKeys (t: Check, s: EscrowSetup, job: JobRecord): Promise<void> {
+  const bee = await openBee(t)
+  const b = bee.batch()
+  await putSettings(b, await getSettings(s.indexer.view))
+  await putClock(b, await getClock(s.indexer.view))
+  await putJob(b, null, job)
+  await b.flush()
+  const sigs = job.escrow!.sigs.filter(x => x.kind === 'release' || x.kind === 'next-refund')
+  let taken = 0
+  const started = Date.now()
+  for (let i = 0; i < 10_000; i++) {
+    const key = Buffer.alloc(32)
+    key.writeUInt32BE(i + 1, 0)
+    const sig = sigs[i % sigs.length]
+    const bt = bee.batch()
+    if (await applyOp(bt, decodeOp(encodeOp({ type: OP.ESCROW_SIGN, jobId: job.id, kind: sig.kind, psbt: sig.psbt }, Date.now())), key, i + 1)) taken++
+    await bt.flush()
+  }
+  t.comment(`10 000 replays by fresh keys applied in ${Date.now() - started} ms`)
+  t.is(taken, 0, `none of 10 000 fresh keys replaying the ${sigs.map(x => `${x.role}'s ${x.kind}`).join(', ')} is taken`)
+  t.alike(c.encode(jobRecord, (await getJob(bee, job.id))!), c.encode(jobRecord, job), 'the job\'s record is byte for byte what it was')
+  // control: on the same copy the printer's own completing signature is taken
+  const ctx = escrowContext(job, s.chain.network)
+  const psbt = buildFor(ctx, 'release', s.chain.network)
+  s.printer.wallet.signEscrow(psbt, ctx.id, 'printer')
+  const bt = bee.batch()
+  t.ok(await applyOp(bt, decodeOp(encodeOp({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'release', psbt: psbt.toBuffer() }, Date.now())), job.printer!, 10_001), 'control: the printer\'s own release is taken on that copy')
+  await bt.flush()
+}
+
 const clientRelease = (j: JobRecord): boolean => sigOf(j.escrow!, 'release', 'client') !== undefined
 
 test('hostile milestones: the client\'s ask holds the job (no ship, dispute or refund claim can get ahead of the release); an ask and a release lapse with the hold, three asks at most; a printer that never completes stops nobody after it; no release close to the lock height', T, async (t: Check) => {
@@ -203,6 +238,7 @@ test('hostile milestones: the client\'s ask holds the job (no ship, dispute or r
   t.is((await latest(s, e)).status, 'active', 'after the client\'s ask the printer\'s ship and dispute are refused')
   await rawSig(s, s.client, asked, 'release', 'client')
   t.ok(clientRelease(await latest(s, e)), 'the client\'s release is taken inside the hold')
+  await freshKeys(t, s, await latest(s, e))
   // the client's refund claim would close releases and leave the printer unable to complete: refused while held
   const refund = pairOf((await latest(s, e)).escrow!, 'refund')!
   await rawOp(s, s.client, { type: OP.ESCROW_PAID, jobId: e, kind: 'refund', txid: refund[0].txid })

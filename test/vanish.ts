@@ -154,6 +154,7 @@ export interface Check extends Test {
   alike: (actual: unknown, expected: unknown, message?: string) => void
   ok: (value: unknown, message?: string) => void
   absent: (value: unknown, message?: string) => void
+  comment: (message: string) => void
 }
 
 // Reads the confirmed payout of the escrow from the chain and asserts it is `path`, to the satoshi: it spends the
