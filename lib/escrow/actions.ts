@@ -18,7 +18,7 @@ import { unpayablePath, minPayableBounty, keyBindingHash } from './verify.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
 import { BAD_ESCROW, NOT_ALLOWED, BAD_TRANSITION } from '../errors.js'
 import { checkLimits } from './limits.js'
-import { milestonesOf, unpayableMilestones } from './milestones.js'
+import { milestonesOf, unpayableMilestones, releasePending, RELEASE_HOLD_MS } from './milestones.js'
 
 // The arbitrator's key is one key per wallet (named in the market settings), not per job: it is derived at the
 // escrow path of this fixed label in the arbitrator role (wallet.ts).
@@ -79,6 +79,11 @@ export async function prepareAccept (engine: EscrowEngine, jobId: Uint8Array | s
   }
 }
 
+// Why a ship or a cancel waits while the client's ask for a release holds the job.
+function held (what: 'ship' | 'cancel'): string {
+  return `the client asked for the release of a milestone: the job takes no ${what} until the printer's engine co-signs the release (it does so by itself while \`sync\` or the app runs) or the ask lapses (${RELEASE_HOLD_MS / 60_000} minutes of market time); try again then`
+}
+
 // The printer's signature on the `complete` payout, to carry in job/ship: { type: OP.JOB_SHIP, jobId, note, psbt }.
 // Why this peer's own node does not show the job's escrow funded at the market's depth and unspent (null: it does):
 // a job marked active by someone's `funded` claim alone has no money behind it.
@@ -103,6 +108,7 @@ export async function prepareShip (engine: EscrowEngine, jobId: Uint8Array | str
   if (sigOf(job.escrow as EscrowRecord, 'cancel', 'printer') !== undefined) throw NOT_ALLOWED('you signed a cancel of this job, and a signature cannot be withdrawn: with it the client could take the bounty back after delivery. Do not ship; ask the client to sign the cancel too (`job cancel`), or open a dispute')
   if (cancelAgreed(job)) throw NOT_ALLOWED(sigOf(job.escrow as EscrowRecord, 'cancel', 'arbitrator') !== undefined ? 'you are past this job\'s ship-by time and the client cancelled it: the arbitrator co-signed the cancel, everyone is being paid back. Do not ship' : 'both sides signed the cancel of this job: it is being paid back. Do not ship')
   if (lateCancelOpen(job, await engine.market.clock())) throw NOT_ALLOWED('you are past this job\'s ship-by time and the client has cancelled it: the arbitrator\'s engine co-signs the cancel and everyone is paid back. Do not ship')
+  if (releasePending(job, await engine.market.clock())) throw BAD_TRANSITION(held('ship'))
   const ctx = escrowContext(job, engine.network)
   const why = await unfunded(engine, job)
   if (why !== null) throw BAD_ESCROW(`do not ship${why.startsWith('the escrow output') ? '' : ' yet'}: ${why}`)
@@ -141,6 +147,8 @@ export async function requestCancel (engine: EscrowEngine, jobId: Uint8Array | s
   const role = engine.roleIn(job)
   if (role !== 'client' && role !== 'printer') throw NOT_ALLOWED('only the client or the printer can cancel an escrowed job')
   if (!cancelAllowed(job)) throw BAD_TRANSITION(job.status === 'disputed' ? 'this dispute is already ruled or settled: it can no longer be cancelled' : `an escrowed job can be cancelled by both only while active (funded, not shipped) or disputed; it is ${job.status}`)
+  // a cancel signature apply would refuse now still sits in the log, where the other side could use it later
+  if (job.status === 'active' && releasePending(job, await engine.market.clock())) throw BAD_TRANSITION(held('cancel'))
   const ctx = escrowContext(job, engine.network)
   const psbt = engine.signOwn(ctx, 'cancel', role)
   await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'cancel', psbt: psbt.toBuffer() })

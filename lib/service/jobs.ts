@@ -14,6 +14,7 @@ import { publishChatKey, grantDue } from '../chat/chat.js'
 import { checkLimits, loadEscrowLimits } from '../escrow/limits.js'
 import { termsRevOf } from '../market/quotes.js'
 import { releaseAt, windowOver, lateCancelOpen } from '../escrow/record.js'
+import { releasePending, RELEASE_HOLD_MS } from '../escrow/milestones.js'
 
 export type OnUpload = (p: { bytes: number, total: number, rate: number, etaSecs: number | null }) => void
 
@@ -143,6 +144,7 @@ export async function dispute (p: P2Print, idText: string, reason: string): Prom
   // apply refuses it too; this says why
   if (windowOver(v.job, now) && release !== null) throw BAD_TRANSITION(`the delivery window of this job ended at ${new Date(release).toISOString()} (market time) without a dispute: the printer is being paid, and a dispute is no longer possible`)
   if (lateCancelOpen(v.job, now)) throw BAD_TRANSITION('the printer is past this job\'s ship-by time and the client has cancelled it: the arbitrator\'s engine co-signs the cancel and everyone is paid back, so it can no longer be disputed')
+  if (releasePending(v.job, now)) throw BAD_TRANSITION(`the client asked for the release of a milestone: the job takes no dispute until the printer's engine co-signs the release or the ask lapses (${RELEASE_HOLD_MS / 60_000} minutes of market time); try again then`)
   return await transition(p, v, OP.JOB_DISPUTE, async (jobId) => ({ type: OP.JOB_DISPUTE, jobId, reason }))
 }
 
