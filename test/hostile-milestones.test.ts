@@ -13,11 +13,12 @@ import { OP, SCHEMA_VERSION, encodeOp, decodeOp, jobRecord, type OpBody, type Jo
 import { escrowContext, buildFor } from '../lib/escrow/context.js'
 import { signInputs } from '../lib/escrow/psbt-sign.js'
 import { arbitratorKey } from '../lib/escrow/actions.js'
+import type { StepReport } from '../lib/escrow/engine.js'
 import { applyFaults, applyOp } from '../lib/market/apply.js'
 import { getSettings, getJob, putJob, putSettings } from '../lib/market/view.js'
 import { getClock, putClock } from '../lib/market/clock.js'
 import c from 'compact-encoding'
-import { stageOf, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS, RELEASE_ASKS } from '../lib/escrow/milestones.js'
+import { stageOf, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS, RELEASE_ASKS, RELEASE_SIGN_MARGIN_MS } from '../lib/escrow/milestones.js'
 import { sigOf, pairOf } from '../lib/escrow/record.js'
 
 const T = { timeout: 300_000 }
@@ -216,6 +217,29 @@ async function freshKeys (t: Check, s: EscrowSetup, job: JobRecord): Promise<voi
   await bt.flush()
 }
 
+// The printer's engine stepped (nothing mined) until one of its reports matches, or for `ms`; its reports.
+async function stepUntil (s: EscrowSetup, match: (r: StepReport) => boolean, ms = WAIT): Promise<StepReport[]> {
+  const out: StepReport[] = []
+  const deadline = Date.now() + ms
+  while (!out.some(match)) {
+    if (Date.now() > deadline) throw new Error('the printer\'s engine did not report the step')
+    await s.printer.market.update()
+    out.push(...await s.printer.engine.step())
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+  return out
+}
+async function stepFor (s: EscrowSetup, ms: number): Promise<StepReport[]> {
+  const out: StepReport[] = []
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    await s.printer.market.update()
+    out.push(...await s.printer.engine.step())
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+  return out
+}
+
 const clientRelease = (j: JobRecord): boolean => sigOf(j.escrow!, 'release', 'client') !== undefined
 
 test('hostile milestones: the client\'s ask holds the job (no ship, dispute or refund claim can get ahead of the release); an ask and a release lapse with the hold, three asks at most; a printer that never completes stops nobody after it; no release close to the lock height', T, async (t: Check) => {
@@ -290,5 +314,47 @@ test('hostile milestones: the client\'s ask holds the job (no ship, dispute or r
   const tip = await s.chain.backend.call<number>('getblockcount', [])
   if (lock - RELEASE_MARGIN_BLOCKS > tip) await s.chain.mine(lock - RELEASE_MARGIN_BLOCKS - tip)
   t.ok(await s.client.engine.releaseMilestone(e).then(() => false, (err: Error) => /too close/.test(err.message)), `at block ${lock - RELEASE_MARGIN_BLOCKS}, ${RELEASE_MARGIN_BLOCKS} before the lock height, the client's command refuses to release`)
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+})
+
+test('hostile milestones: a signature apply refused is not left as the client\'s option: the printer\'s engine completes a release only early in the hold and puts it out at once; a printer whose cancel an ask pushed out does not ship', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n, 400_000n], printerCoins: [60_000n, 60_000n] })
+  const faults = applyFaults.count
+  const h = await postParts(s)
+  const k = await postParts(s)
+  await fund(s, h)
+  await fund(s, k)
+  const signedAhead = (j: JobRecord): boolean => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined
+  await drive(s.chain, [s.printer.engine], async () => (await confirmed([s.indexer], h, signedAhead)) && (await confirmed([s.indexer], k, signedAhead)))
+
+  // h: the client asks and releases; the printer's engine, stepped only once less than 5 minutes of the hold are
+  // left, signs nothing (a completion ordered after the hold could be refused and stay readable in its log)
+  await rawSig(s, s.client, await latest(s, h), 'next-refund', 'client')
+  const asked = await latest(s, h)
+  await rawSig(s, s.client, asked, 'release', 'client')
+  await marketTimeTo(s, asked.releaseAskedAt! + RELEASE_HOLD_MS - RELEASE_SIGN_MARGIN_MS)
+  const late = await stepFor(s, 5000)
+  t.absent(late.some(r => r.kind === 'release'), 'with less than 5 minutes of the hold left the printer\'s engine does not complete the release')
+  t.absent(sigOf((await latest(s, h)).escrow!, 'release', 'printer'), 'nor is any completion in the record')
+
+  // k: asked and released early in a fresh hold: the printer's engine completes it and puts it out in the same step
+  await rawSig(s, s.client, await latest(s, k), 'next-refund', 'client')
+  await rawSig(s, s.client, await latest(s, k), 'release', 'client')
+  const steps = await stepUntil(s, r => r.action === 'sign' && r.kind === 'release')
+  const put = steps.find(r => r.action === 'broadcast' && r.kind === 'release')
+  t.ok(put !== undefined && steps.some(r => r.action === 'sign' && r.kind === 'release' && r.txid === put.txid), 'the printer\'s engine signs the release and broadcasts it in the same step')
+  t.ok((await s.chain.backend.txStatus(put!.txid!)).found, 'the release is on the node before any indexer confirmed the printer\'s signature')
+  await drive(s.chain, [s.printer.engine, s.client.engine], async () => confirmed([s.indexer], k, j => stageOf(j) === 1))
+  t.is(stageOf(await latest(s, k)), 1, 'and the record moves on to the next stage')
+
+  // k, stage 1: the client's ask is ordered ahead of the printer's cancel, which apply refuses; the signature is in
+  // the printer's log all the same, so its engine refuses to ship (with it the client could pay itself back later)
+  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], k, signedAhead))
+  await rawSig(s, s.client, await latest(s, k), 'next-refund', 'client')
+  await rawSig(s, s.printer, await latest(s, k), 'cancel', 'printer')
+  t.absent(sigOf((await latest(s, k)).escrow!, 'cancel', 'printer'), 'the printer\'s cancel during the hold is refused')
+  await marketTimeTo(s, (await latest(s, k)).releaseAskedAt! + RELEASE_HOLD_MS)
+  await s.printer.market.update()
+  t.ok(await s.printer.engine.prepareShip(k).then(() => false, (err: Error) => /did not take/.test(err.message)), 'after the hold the printer\'s ship is refused: it signed a cancel the market did not take')
   t.is(applyFaults.count - faults, 0, 'no handler threw')
 })

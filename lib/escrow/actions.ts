@@ -19,6 +19,7 @@ import { selectFundingCoins, type Wallet } from './wallet.js'
 import { BAD_ESCROW, NOT_ALLOWED, BAD_TRANSITION } from '../errors.js'
 import { checkLimits } from './limits.js'
 import { milestonesOf, unpayableMilestones, releasePending, RELEASE_HOLD_MS } from './milestones.js'
+import { ownSignedTxids } from './own-sigs.js'
 
 // The arbitrator's key is one key per wallet (named in the market settings), not per job: it is derived at the
 // escrow path of this fixed label in the arbitrator role (wallet.ts).
@@ -110,6 +111,11 @@ export async function prepareShip (engine: EscrowEngine, jobId: Uint8Array | str
   if (lateCancelOpen(job, await engine.market.clock())) throw NOT_ALLOWED('you are past this job\'s ship-by time and the client has cancelled it: the arbitrator\'s engine co-signs the cancel and everyone is paid back. Do not ship')
   if (releasePending(job, await engine.market.clock())) throw BAD_TRANSITION(held('ship'))
   const ctx = escrowContext(job, engine.network)
+  // a cancel this printer signed that apply did not take (an ask of the client's ordered ahead of it) is still in its
+  // log: with it the client could take everything back after delivery
+  if ((await ownSignedTxids(engine.market, job.id, 'cancel')).has(unsignedTx(buildFor(ctx, 'cancel', engine.network)).getId())) {
+    throw NOT_ALLOWED('you signed a cancel of this job that the market did not take (the client\'s ask for a release was ordered ahead of it), and a signature cannot be withdrawn: with it the client could take the bounty back after delivery. Do not ship; sign the cancel again (`job cancel`) so that it counts, and ask the client to sign it too, or open a dispute')
+  }
   const why = await unfunded(engine, job)
   if (why !== null) throw BAD_ESCROW(`do not ship${why.startsWith('the escrow output') ? '' : ' yet'}: ${why}`)
   const psbt = engine.signOwn(ctx, 'complete', 'printer')

@@ -128,6 +128,9 @@ export function unpayableMilestones (bountySats: bigint, list: Milestone[], feeR
 
 // How long, in market time, a client's ask for a release holds the job (RELEASE_HOLD_MS from the ask).
 export const RELEASE_HOLD_MS = 30 * 60_000
+// Neither side's engine signs its release with less than this left of the hold: an op is ordered some time after it
+// is written, and one ordered after the hold can be refused while its signature stays readable in the log.
+export const RELEASE_SIGN_MARGIN_MS = 5 * 60_000
 // Asks a client may make for one stage: each holds the printer's ship and dispute for a while, so a client cannot
 // hold them for ever by asking again and again.
 export const RELEASE_ASKS = 3

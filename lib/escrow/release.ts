@@ -18,7 +18,7 @@ import { sigOf } from './record.js'
 import { unsignedTx } from './psbt.js'
 import { combine, finalize, type Finalized } from './psbt-sign.js'
 import { toHex } from './script.js'
-import { milestonesOf, partSats, releaseOpen, releasePending, releaseCompletable, releasesPlanned, stageOf, buildRelease, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS, RELEASE_ASKS } from './milestones.js'
+import { milestonesOf, partSats, releaseOpen, releasePending, releasesPlanned, stageOf, buildRelease, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS, RELEASE_ASKS, RELEASE_SIGN_MARGIN_MS } from './milestones.js'
 import { BAD_TRANSITION, NOT_ALLOWED, BAD_ESCROW } from '../errors.js'
 
 // The printer's engine, from a confirmed record: its next refund while the job is active; and once the client has
@@ -35,13 +35,28 @@ export async function presign (engine: EscrowEngine, ctx: EscrowCtx, out: StepRe
     }
     const client = sigOf(ctx.e, 'release', 'client')
     if (client === undefined || sigOf(ctx.e, 'release', 'printer') !== undefined) return
+    // only inside the hold, with a margin: a completion ordered after it could be refused (a refund claim, a cancel or
+    // a dispute of the client's ordered first) while the client could still combine it with its own signature
     const state = await engine.market.confirmedState(job.id)
-    if (state === null || state.job.rev !== job.rev || !releaseCompletable(state.job, state.now)) return
+    if (state === null || state.job.rev !== job.rev || !releasePending(state.job, state.now)) return
+    if (state.now.passed(state.job.releaseAskedAt ?? 0, RELEASE_HOLD_MS - RELEASE_SIGN_MARGIN_MS)) return
     if (await engine.chain.tipHeight() >= ctx.client.lockHeight - RELEASE_MARGIN_BLOCKS) return // the stage's refund could win
-    engine.verified(ctx, client, 'client')
+    const theirs = engine.verified(ctx, client, 'client')
     if (ctx.stage > 0 && !(await engine.chain.txStatus(ctx.escrow.txid)).found) return // the earlier release first
     if (await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout) !== null) return
-    await engine.sign(ctx, 'release', 'printer', out)
+    const own = engine.signOwn(ctx, 'release', 'printer')
+    const tx = finalize(combine(theirs, own))
+    if (!await engine.appendOnce(job, 'sign:release', { type: OP.ESCROW_SIGN, jobId: job.id, kind: 'release', psbt: own.toBuffer() })) return
+    out.push({ jobId: ctx.id, action: 'sign', kind: 'release', txid: tx.txid })
+    // and out at once: both signatures are readable in the logs from now on, so the release is settled on chain, not
+    // left as an option for whoever could use it later (if apply refuses this signature after all, the rest comes
+    // home from the lock height: strayRelease)
+    try {
+      await engine.chain.broadcast(tx.hex)
+      out.push({ jobId: ctx.id, action: 'broadcast', kind: 'release', txid: tx.txid, detail: `milestone ${ctx.stage + 1}` })
+    } catch (err) {
+      out.push({ jobId: ctx.id, action: 'error', kind: 'release', txid: tx.txid, detail: (err as Error).message }) // followReleases tries again
+    }
   } catch (err) {
     engine.refuse(out, job, 'release', err)
   }
@@ -188,7 +203,7 @@ export async function releaseMilestone (engine: EscrowEngine, jobId: Uint8Array 
     ctx = escrowContext(job, engine.network)
   }
   // the release must be ordered inside the hold: with a few minutes of it left, not at its very end
-  if (state.now.passed(state.job.releaseAskedAt ?? 0, RELEASE_HOLD_MS - 5 * 60_000)) throw BAD_TRANSITION('your ask for this release is about to lapse: run the command again in a while to ask anew')
+  if (state.now.passed(state.job.releaseAskedAt ?? 0, RELEASE_HOLD_MS - RELEASE_SIGN_MARGIN_MS)) throw BAD_TRANSITION('your ask for this release is about to lapse: run the command again in a while to ask anew')
   const own = engine.signOwn(ctx, 'release', 'client')
   await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'release', psbt: own.toBuffer() })
   const built = buildRelease(releaseParams(ctx))

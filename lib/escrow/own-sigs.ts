@@ -1,0 +1,23 @@
+// What this peer signed for a job's escrow, read from its own log: its ops as written, whatever apply made of them.
+// A signature apply refused (ordered after an op of the other side's that closed its way) is still readable there,
+// and the other side can combine it with its own later: this peer's engine must not act as if it had not signed.
+import * as bitcoin from 'bitcoinjs-lib'
+import b4a from 'b4a'
+import { OP, type SignKind } from '../schema.js'
+import { readOwnOp } from '../market/admission.js'
+import { unsignedTx } from './psbt.js'
+import type { Market } from '../market/market.js'
+
+// The unsigned txids of every `kind` signature this peer wrote for `jobId`.
+export async function ownSignedTxids (market: Pick<Market, 'base'>, jobId: Uint8Array, kind: SignKind): Promise<Set<string>> {
+  const local = market.base.local
+  const out = new Set<string>()
+  for (let i = 0; i < local.length; i++) {
+    const op = await readOwnOp(local, i)
+    if (op === null || op.type !== OP.ESCROW_SIGN || op.kind !== kind || !b4a.equals(op.jobId, jobId)) continue
+    try {
+      out.add(unsignedTx(bitcoin.Psbt.fromBuffer(b4a.from(op.psbt))).getId())
+    } catch {}
+  }
+  return out
+}
