@@ -134,7 +134,6 @@ test('hostile milestones: a cancel stops a release; a signature twice, an old st
   await fund(s, b)
   await fund(s, c)
   // the printer's engine signs ahead on all three
-  const signedAhead = (j: JobRecord): boolean => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined
   await drive(s.chain, [s.printer.engine], async () => (await confirmed([s.indexer], a, signedAhead)) && (await confirmed([s.indexer], b, signedAhead)) && (await confirmed([s.indexer], c, signedAhead)))
 
   // job a: the printer signs the cancel; the client's release is then refused (both would spend the same output)
@@ -217,40 +216,40 @@ async function freshKeys (t: Check, s: EscrowSetup, job: JobRecord): Promise<voi
   await bt.flush()
 }
 
-// The printer's engine stepped (nothing mined) until one of its reports matches, or for `ms`; its reports.
-async function stepUntil (s: EscrowSetup, match: (r: StepReport) => boolean, ms = WAIT): Promise<StepReport[]> {
+// The printer's engine stepped (nothing mined) until one of its reports matches `until` (failing after `ms`), or, with
+// no `until`, for `ms`; its reports.
+async function stepPrinter (s: EscrowSetup, o: { until?: (r: StepReport) => boolean, ms?: number }): Promise<StepReport[]> {
   const out: StepReport[] = []
-  const deadline = Date.now() + ms
-  while (!out.some(match)) {
-    if (Date.now() > deadline) throw new Error('the printer\'s engine did not report the step')
+  const deadline = Date.now() + (o.ms ?? WAIT)
+  while (o.until === undefined || !out.some(o.until)) {
+    if (Date.now() > deadline) {
+      if (o.until === undefined) break
+      throw new Error('the printer\'s engine did not report the step')
+    }
     await s.printer.market.update()
     out.push(...await s.printer.engine.step())
     await new Promise(resolve => setTimeout(resolve, 200))
   }
   return out
 }
-async function stepFor (s: EscrowSetup, ms: number): Promise<StepReport[]> {
-  const out: StepReport[] = []
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    await s.printer.market.update()
-    out.push(...await s.printer.engine.step())
-    await new Promise(resolve => setTimeout(resolve, 200))
-  }
-  return out
+
+const signedAhead = (j: JobRecord): boolean => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined
+
+// A market with two funded jobs in three parts (PARTS), the printer's next refunds in; `coins` of the client's (and
+// one fewer of the printer's) for the jobs a test adds.
+async function twoFunded (t: Check, coins: number): Promise<{ s: EscrowSetup, faults: number, jobs: Uint8Array[] }> {
+  const s = await escrowSetup(t, { mediator: false, clientCoins: Array(coins).fill(400_000n), printerCoins: Array(coins - 1).fill(60_000n) })
+  const faults = applyFaults.count
+  const jobs = [await postParts(s), await postParts(s)]
+  for (const id of jobs) await fund(s, id)
+  await drive(s.chain, [s.printer.engine], async () => (await confirmed([s.indexer], jobs[0], signedAhead)) && (await confirmed([s.indexer], jobs[1], signedAhead)))
+  return { s, faults, jobs }
 }
 
 const clientRelease = (j: JobRecord): boolean => sigOf(j.escrow!, 'release', 'client') !== undefined
 
 test('hostile milestones: the client\'s ask holds the job (no ship, dispute or refund claim can get ahead of the release); an ask and a release lapse with the hold, three asks at most; a printer that never completes stops nobody after it; no release close to the lock height', T, async (t: Check) => {
-  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n, 400_000n, 400_000n], printerCoins: [60_000n, 60_000n, 60_000n] })
-  const faults = applyFaults.count
-  const e = await postParts(s)
-  const f = await postParts(s)
-  await fund(s, e)
-  await fund(s, f)
-  const signedAhead = (j: JobRecord): boolean => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined
-  await drive(s.chain, [s.printer.engine], async () => (await confirmed([s.indexer], e, signedAhead)) && (await confirmed([s.indexer], f, signedAhead)))
+  const { s, faults, jobs: [e, f] } = await twoFunded(t, 4)
 
   // e: the client asks; the printer's ship and dispute ordered after the ask are refused, so the client's release
   // cannot be refused by them while its signature is out (the printer would hold a release apply never took)
@@ -318,14 +317,7 @@ test('hostile milestones: the client\'s ask holds the job (no ship, dispute or r
 })
 
 test('hostile milestones: a signature apply refused is not left as the client\'s option: the printer\'s engine completes a release only early in the hold and puts it out at once; a printer whose cancel an ask pushed out does not ship', T, async (t: Check) => {
-  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n, 400_000n], printerCoins: [60_000n, 60_000n] })
-  const faults = applyFaults.count
-  const h = await postParts(s)
-  const k = await postParts(s)
-  await fund(s, h)
-  await fund(s, k)
-  const signedAhead = (j: JobRecord): boolean => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined
-  await drive(s.chain, [s.printer.engine], async () => (await confirmed([s.indexer], h, signedAhead)) && (await confirmed([s.indexer], k, signedAhead)))
+  const { s, faults, jobs: [h, k] } = await twoFunded(t, 3)
 
   // h: the client asks and releases; the printer's engine, stepped only once less than 5 minutes of the hold are
   // left, signs nothing (a completion ordered after the hold could be refused and stay readable in its log)
@@ -333,14 +325,14 @@ test('hostile milestones: a signature apply refused is not left as the client\'s
   const asked = await latest(s, h)
   await rawSig(s, s.client, asked, 'release', 'client')
   await marketTimeTo(s, asked.releaseAskedAt! + RELEASE_HOLD_MS - RELEASE_SIGN_MARGIN_MS)
-  const late = await stepFor(s, 5000)
+  const late = await stepPrinter(s, { ms: 5000 })
   t.absent(late.some(r => r.kind === 'release'), 'with less than 5 minutes of the hold left the printer\'s engine does not complete the release')
   t.absent(sigOf((await latest(s, h)).escrow!, 'release', 'printer'), 'nor is any completion in the record')
 
   // k: asked and released early in a fresh hold: the printer's engine completes it and puts it out in the same step
   await rawSig(s, s.client, await latest(s, k), 'next-refund', 'client')
   await rawSig(s, s.client, await latest(s, k), 'release', 'client')
-  const steps = await stepUntil(s, r => r.action === 'sign' && r.kind === 'release')
+  const steps = await stepPrinter(s, { until: r => r.action === 'sign' && r.kind === 'release' })
   const put = steps.find(r => r.action === 'broadcast' && r.kind === 'release')
   t.ok(put !== undefined && steps.some(r => r.action === 'sign' && r.kind === 'release' && r.txid === put.txid), 'the printer\'s engine signs the release and broadcasts it in the same step')
   t.ok((await s.chain.backend.txStatus(put!.txid!)).found, 'the release is on the node before any indexer confirmed the printer\'s signature')
