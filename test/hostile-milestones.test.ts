@@ -14,6 +14,7 @@ import { escrowContext, buildFor } from '../lib/escrow/context.js'
 import { signInputs } from '../lib/escrow/psbt-sign.js'
 import { arbitratorKey } from '../lib/escrow/actions.js'
 import type { StepReport } from '../lib/escrow/engine.js'
+import { summarizeEscrow } from '../lib/escrow/summary.js'
 import { applyFaults, applyOp } from '../lib/market/apply.js'
 import { getSettings, getJob, putJob, putSettings } from '../lib/market/view.js'
 import { getClock, putClock } from '../lib/market/clock.js'
@@ -261,6 +262,8 @@ test('hostile milestones: the client\'s ask holds the job (no ship, dispute or r
   t.is((await latest(s, e)).status, 'active', 'after the client\'s ask the printer\'s ship and dispute are refused')
   await rawSig(s, s.client, asked, 'release', 'client')
   t.ok(clientRelease(await latest(s, e)), 'the client\'s release is taken inside the hold')
+  const ask = summarizeEscrow(await latest(s, e), s.chain.network)?.releaseAsk
+  t.alike([ask?.milestone, ask?.clientSigned, ask?.asks, Date.parse(ask?.heldUntil ?? '') - asked.releaseAskedAt!], [1, true, 1, RELEASE_HOLD_MS], '`escrow ID` shows the ask: milestone 1, signed by the client, held for 30 minutes')
   await freshKeys(t, s, await latest(s, e))
   // the client's refund claim would close releases and leave the printer unable to complete: refused while held
   const refund = pairOf((await latest(s, e)).escrow!, 'refund')!

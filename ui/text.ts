@@ -7,6 +7,7 @@ import { stepWords, payoutWords } from '../lib/escrow/step-words.js'
 import type { FileAnalysis, ModelAnalysis } from '../lib/files/model.js'
 import { shortId } from '../lib/ids.js'
 import { SHIP_GRACE_DAYS } from '../lib/escrow/record.js'
+import { RELEASE_ASKS } from '../lib/escrow/milestones.js'
 import { renderReputation, recordLine } from './reputation.js'
 import { renderQuotes, quoteLines, renderAddress } from './quotes.js'
 import { renderChat } from './chat.js'
@@ -273,6 +274,8 @@ function renderEscrow (d: EscrowView): string {
     for (const [i, m] of (d.milestones as Array<{ label: string, pct: number, partSats: string, released: boolean, txid: string | null, last: boolean }>).entries()) {
       lines.push(`    ${i + 1}. ${m.label} — ${m.pct} %, ${sats(m.partSats)}: ${m.released ? `released (${String(m.txid)})` : m.last ? 'paid by the completion' : 'locked'}`)
     }
+    const ask = d.releaseAsk
+    if (ask != null) lines.push(`  release ask  milestone ${ask.milestone}, asked at ${ask.askedAt} (ask ${ask.asks} of ${RELEASE_ASKS}): the job takes no ship, dispute or cancel until ${ask.heldUntil} (market time) unless the printer's engine co-signs first; ${ask.clientSigned ? 'the client signed the release, the printer\'s engine completes it' : 'the client has not signed the release yet'}`)
   }
   for (const p of (d.paths ?? []) as Array<{ kind: string, outputs: Array<{ role: string, valueSats: string }>, feeSats: string }>) {
     lines.push(`  if ${p.kind.padEnd(9)}  ${p.outputs.map(o => `${o.role} ${sats(o.valueSats)}`).join(', ')} (miner fee ${p.feeSats} sat)`)

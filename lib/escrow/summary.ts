@@ -9,7 +9,7 @@ import { escrowAddress, toHex } from './script.js'
 import { buildPayout, addressOf } from './psbt.js'
 import { escrowContext, expectedFor, type EscrowCtx } from './context.js'
 import { sigOf, pairOf, rulingPrinterPct, agreedPayout, shipBy, releaseAt } from './record.js'
-import { milestonesOf, partSats, releasedSats, stageOf } from './milestones.js'
+import { milestonesOf, partSats, releasedSats, stageOf, RELEASE_HOLD_MS } from './milestones.js'
 import { printable } from '../text.js'
 
 export type EscrowState =
@@ -46,6 +46,7 @@ export interface EscrowSummary {
   milestones?: Array<{ label: string, pct: number, partSats: string, released: boolean, txid: string | null, last: boolean }>
   releasedSats?: string
   lockedSats?: string
+  releaseAsk?: { milestone: number, askedAt: string, heldUntil: string, clientSigned: boolean, asks: number } | null
 }
 
 // What the record says about a job's escrow, without the chain (job JSON uses it). null for a job without escrow.
@@ -117,6 +118,10 @@ export function summarizeEscrow (job: JobRecord, network: bitcoin.Network | null
       : {
           milestones: list.map((m, i) => ({ label: printable(m.label), pct: m.pct, partSats: String(partSats(bounty, list, i + 1)), released: i < done, txid: i < done ? toHex((job.releases ?? [])[i].txid) : null, last: i === list.length - 1 })),
           releasedSats: String(releasedSats(bounty, list, done)),
+          // the client's ask for the next part (its next-refund signature), while the printer has not completed it
+          releaseAsk: sigOf(e, 'next-refund', 'client') === undefined
+            ? null
+            : { milestone: done + 1, askedAt: new Date(job.releaseAskedAt ?? 0).toISOString(), heldUntil: new Date((job.releaseAskedAt ?? 0) + RELEASE_HOLD_MS).toISOString(), clientSigned: sigOf(e, 'release', 'client') !== undefined, asks: job.releaseAsks ?? 0 },
           lockedSats: String(bounty - releasedSats(bounty, list, done))
         })
   }
