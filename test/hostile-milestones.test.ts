@@ -353,3 +353,34 @@ test('hostile milestones: a signature apply refused is not left as the client\'s
   t.ok(await s.printer.engine.prepareShip(k).then(() => false, (err: Error) => /did not take/.test(err.message)), 'after the hold the printer\'s ship is refused: it signed a cancel the market did not take')
   t.is(applyFaults.count - faults, 0, 'no handler threw')
 })
+
+test('hostile milestones: a printer offline through the hold: the client asks again and the printer\'s engine completes its release in the new hold; a printer\'s own release that apply refused is put out before any ship', T, async (t: Check) => {
+  const { s, faults, jobs: [h, m] } = await twoFunded(t, 3)
+  for (const id of [h, m]) {
+    await rawSig(s, s.client, await latest(s, id), 'next-refund', 'client')
+    await rawSig(s, s.client, await latest(s, id), 'release', 'client')
+  }
+  await marketTimeTo(s, Math.max((await latest(s, h)).releaseAskedAt!, (await latest(s, m)).releaseAskedAt!) + RELEASE_HOLD_MS)
+
+  // h: the client's `job release` asks again (its release is in the record already) and the printer's engine, back,
+  // completes it in the new hold
+  const again = await s.client.engine.releaseMilestone(h)
+  t.is(again.milestone, 1, 'the client\'s command asks again for milestone 1')
+  const held = await latest(s, h)
+  t.alike([held.releaseAsks, clientRelease(held)], [2, true], 'a second ask, with the client\'s release kept')
+  await stepPrinter(s, { until: r => r.action === 'sign' && r.kind === 'release' })
+  await drive(s.chain, [s.printer.engine, s.client.engine], async () => confirmed([s.indexer], h, j => stageOf(j) === 1))
+  t.is(stageOf(await latest(s, h)), 1, 'the printer\'s engine completed it: the next stage')
+
+  // m: past the hold the client's cancel is taken; a printer's completion ordered after it is refused, but it is in
+  // the printer's log: its engine puts the release out and refuses to ship
+  await rawSig(s, s.client, await latest(s, m), 'cancel', 'client')
+  t.ok(sigOf((await latest(s, m)).escrow!, 'cancel', 'client') !== undefined, 'past the hold the client\'s cancel is taken')
+  await rawSig(s, s.printer, await latest(s, m), 'release', 'printer')
+  t.is(stageOf(await latest(s, m)), 0, 'the printer\'s completion ordered after it is refused')
+  await s.printer.market.update()
+  t.ok(await s.printer.engine.prepareShip(m).then(() => false, (err: Error) => /did not take/.test(err.message) && /put out now/.test(err.message)), 'the printer\'s ship is refused, and its release was put out')
+  const ctx = escrowContext(await latest(s, m), s.chain.network)
+  t.ok((await s.chain.backend.outspend(ctx.escrow.txid, ctx.escrow.vout)) !== null, 'the escrow output is spent by the release: the client has no release left to use')
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+})

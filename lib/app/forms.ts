@@ -3,7 +3,7 @@ import path from 'path'
 import { parsePatch, parseMaterial, parseBounty, parseMilestones } from '../job/parse.js'
 import { parseSendAmount, parsePct, parseRating } from '../job/amounts.js'
 import { escrowAmounts } from '../escrow/amounts.js'
-import { releaseOpen, stageOf } from '../escrow/milestones.js'
+import { releaseOpen, releasePending, stageOf, RELEASE_ASKS } from '../escrow/milestones.js'
 import { checkTransition, roleOf } from '../job/state.js'
 import { cancelAllowed, MAX_MEDIATOR_FEE_PCT } from '../disputes/apply.js'
 import type { DisputeRecord } from '../disputes/codec.js'
@@ -32,12 +32,14 @@ export function allowedActions (job: Pick<JobRecord, 'client' | 'printer' | 'sta
     if (ok) out.push({ action: a.action, needsText: a.needsText, label: a.label })
   }
   // the client releases the next milestone (`job release`) while the job is active and nothing stops it, unless its
-  // release of this one waits for the printer's engine
+  // release of this one waits for the printer's engine in the hold (after the hold it may ask again)
   const parts = (job as Partial<Pick<JobRecord, 'milestones' | 'releases'>>).milestones ?? []
   const rec = job as unknown as JobRecord
-  if (roleOf(job, me) === 'client' && parts.length > 0 && Array.isArray(rec.claims) && releaseOpen(rec) && rec.escrow?.sigs.some(s => s.kind === 'release' && s.role === 'client') !== true) {
+  if (roleOf(job, me) === 'client' && parts.length > 0 && Array.isArray(rec.claims) && releaseOpen(rec)) {
     const k = stageOf(rec)
-    out.push({ action: 'release', needsText: 'none', label: `release milestone ${k + 1} ("${parts[k].label}", ${parts[k].pct} %): its part to the printer` })
+    const released = rec.escrow?.sigs.some(s => s.kind === 'release' && s.role === 'client') === true
+    if (!released) out.push({ action: 'release', needsText: 'none', label: `release milestone ${k + 1} ("${parts[k].label}", ${parts[k].pct} %): its part to the printer` })
+    else if (!releasePending(rec, { passed: (start, ms) => now >= start + ms }) && (rec.releaseAsks ?? 0) < RELEASE_ASKS) out.push({ action: 'release', needsText: 'none', label: `ask again for milestone ${k + 1} ("${parts[k].label}"): the printer's peer did not co-sign your release in time` })
   }
   // the mediator's proposal, until this side has answered it or its time is over (`dispute accept|reject`)
   const d = job.dispute ?? null

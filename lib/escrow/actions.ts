@@ -12,13 +12,13 @@ import { unsignedTx } from './psbt.js'
 import { combine, finalize, signInputs } from './psbt-sign.js'
 import { effectiveFeeRate } from './fees.js'
 import { DEADLINES } from '../disputes/apply.js'
-import { escrowContext, buildFor, MAX_MEDIATOR_FEE_PCT } from './context.js'
+import { escrowContext, buildFor, MAX_MEDIATOR_FEE_PCT, type EscrowCtx } from './context.js'
 import { sigOf, cancelAllowed, cancelAgreed, lateCancelDue, lateCancelOpen, releaseDue, releaseAt, shipBy } from './record.js'
 import { unpayablePath, minPayableBounty, keyBindingHash } from './verify.js'
 import { selectFundingCoins, type Wallet } from './wallet.js'
 import { BAD_ESCROW, NOT_ALLOWED, BAD_TRANSITION } from '../errors.js'
 import { checkLimits } from './limits.js'
-import { milestonesOf, unpayableMilestones, releasePending, RELEASE_HOLD_MS } from './milestones.js'
+import { milestonesOf, unpayableMilestones, releasePending, releasesPlanned, RELEASE_HOLD_MS } from './milestones.js'
 import { ownSignedTxids } from './own-sigs.js'
 
 // The arbitrator's key is one key per wallet (named in the market settings), not per job: it is derived at the
@@ -99,6 +99,30 @@ export async function unfunded (engine: EscrowEngine, job: JobRecord): Promise<s
   return spent === null ? null : `the escrow output is already spent by ${spent.txid}`
 }
 
+// Signatures the printer's own log holds that apply did not take (an op of the client's ordered ahead of them) are
+// still usable by the client: a cancel would let it take everything back after delivery, a release would void the
+// completion payout. Either way the printer must not ship; a release is put out now, so that it is not the
+// client's to use later (the rest comes home from the lock height: strayRelease).
+async function refusedOwnSigs (engine: EscrowEngine, ctx: EscrowCtx): Promise<void> {
+  const mine = await ownSignedTxids(engine.market, ctx.job.id)
+  if (mine.get('cancel')?.has(unsignedTx(buildFor(ctx, 'cancel', engine.network)).getId()) === true) {
+    throw NOT_ALLOWED('you signed a cancel of this job that the market did not take (the client\'s ask for a release was ordered ahead of it), and a signature cannot be withdrawn: with it the client could take the bounty back after delivery. Do not ship; sign the cancel again (`job cancel`) so that it counts, and ask the client to sign it too, or open a dispute')
+  }
+  const client = sigOf(ctx.e, 'release', 'client')
+  if (client === undefined || ctx.stage >= releasesPlanned(ctx.job)) return
+  const own = engine.signOwn(ctx, 'release', 'printer')
+  if (mine.get('release')?.has(unsignedTx(own).getId()) !== true) return
+  let put = ''
+  try {
+    const tx = finalize(combine(engine.verified(ctx, client, 'client'), own))
+    await engine.chain.broadcast(tx.hex)
+    put = ` It was put out now (${tx.txid}): the part is yours, and the rest comes back to both sides from the refund's lock height.`
+  } catch (err) {
+    put = ` Putting it out failed (${(err as Error).message}): run \`sync\`.`
+  }
+  throw NOT_ALLOWED(`your engine signed the release of milestone ${ctx.stage + 1}, which the market did not take (an op of the client's was ordered ahead of it); with it the client could void your completion payout after delivery. Do not ship.${put}`)
+}
+
 // Refused unless this peer's own node shows the funding confirmed at the market's depth and the escrow unspent.
 export async function prepareShip (engine: EscrowEngine, jobId: Uint8Array | string): Promise<{ psbt: Uint8Array, txid: string }> {
   const job = await engine.jobFor(jobId)
@@ -111,11 +135,7 @@ export async function prepareShip (engine: EscrowEngine, jobId: Uint8Array | str
   if (lateCancelOpen(job, await engine.market.clock())) throw NOT_ALLOWED('you are past this job\'s ship-by time and the client has cancelled it: the arbitrator\'s engine co-signs the cancel and everyone is paid back. Do not ship')
   if (releasePending(job, await engine.market.clock())) throw BAD_TRANSITION(held('ship'))
   const ctx = escrowContext(job, engine.network)
-  // a cancel this printer signed that apply did not take (an ask of the client's ordered ahead of it) is still in its
-  // log: with it the client could take everything back after delivery
-  if ((await ownSignedTxids(engine.market, job.id, 'cancel')).has(unsignedTx(buildFor(ctx, 'cancel', engine.network)).getId())) {
-    throw NOT_ALLOWED('you signed a cancel of this job that the market did not take (the client\'s ask for a release was ordered ahead of it), and a signature cannot be withdrawn: with it the client could take the bounty back after delivery. Do not ship; sign the cancel again (`job cancel`) so that it counts, and ask the client to sign it too, or open a dispute')
-  }
+  await refusedOwnSigs(engine, ctx)
   const why = await unfunded(engine, job)
   if (why !== null) throw BAD_ESCROW(`do not ship${why.startsWith('the escrow output') ? '' : ' yet'}: ${why}`)
   const psbt = engine.signOwn(ctx, 'complete', 'printer')

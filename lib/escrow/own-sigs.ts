@@ -8,15 +8,16 @@ import { readOwnOp } from '../market/admission.js'
 import { unsignedTx } from './psbt.js'
 import type { Market } from '../market/market.js'
 
-// The unsigned txids of every `kind` signature this peer wrote for `jobId`.
-export async function ownSignedTxids (market: Pick<Market, 'base'>, jobId: Uint8Array, kind: SignKind): Promise<Set<string>> {
+// The unsigned txids of every signature this peer wrote for `jobId`, by kind.
+export async function ownSignedTxids (market: Pick<Market, 'base'>, jobId: Uint8Array): Promise<Map<SignKind, Set<string>>> {
   const local = market.base.local
-  const out = new Set<string>()
+  const out = new Map<SignKind, Set<string>>()
   for (let i = 0; i < local.length; i++) {
     const op = await readOwnOp(local, i)
-    if (op === null || op.type !== OP.ESCROW_SIGN || op.kind !== kind || !b4a.equals(op.jobId, jobId)) continue
+    if (op === null || op.type !== OP.ESCROW_SIGN || !b4a.equals(op.jobId, jobId)) continue
     try {
-      out.add(unsignedTx(bitcoin.Psbt.fromBuffer(b4a.from(op.psbt))).getId())
+      const txid = unsignedTx(bitcoin.Psbt.fromBuffer(b4a.from(op.psbt))).getId()
+      out.set(op.kind, (out.get(op.kind) ?? new Set<string>()).add(txid))
     } catch {}
   }
   return out

@@ -39,7 +39,7 @@ export async function presign (engine: EscrowEngine, ctx: EscrowCtx, out: StepRe
     // a dispute of the client's ordered first) while the client could still combine it with its own signature
     const state = await engine.market.confirmedState(job.id)
     if (state === null || state.job.rev !== job.rev || !releasePending(state.job, state.now)) return
-    if (state.now.passed(state.job.releaseAskedAt ?? 0, RELEASE_HOLD_MS - RELEASE_SIGN_MARGIN_MS)) return
+    if (!holdLeft(engine, state)) return
     if (await engine.chain.tipHeight() >= ctx.client.lockHeight - RELEASE_MARGIN_BLOCKS) return // the stage's refund could win
     const theirs = engine.verified(ctx, client, 'client')
     if (ctx.stage > 0 && !(await engine.chain.txStatus(ctx.escrow.txid)).found) return // the earlier release first
@@ -58,8 +58,18 @@ export async function presign (engine: EscrowEngine, ctx: EscrowCtx, out: StepRe
       out.push({ jobId: ctx.id, action: 'error', kind: 'release', txid: tx.txid, detail: (err as Error).message }) // followReleases tries again
     }
   } catch (err) {
-    engine.refuse(out, job, 'release', err)
+    // a signature or transaction that fails the checks is refused for good; anything else (the node, the market) is
+    // reported and tried again on the next step
+    if ((err as { code?: string }).code === 'PSBT_REFUSED') engine.refuse(out, job, 'release', err)
+    else out.push({ jobId: ctx.id, action: 'error', kind: 'release', detail: (err as Error).message })
   }
+}
+
+// Whether at least RELEASE_SIGN_MARGIN_MS of the ask's hold is left, by the confirmed view's market time and by this
+// peer's own clock both (a view stale after a sleep or a restart can show time that has gone).
+function holdLeft (engine: EscrowEngine, state: { job: JobRecord, now: MarketNow }): boolean {
+  const end = (state.job.releaseAskedAt ?? 0) + RELEASE_HOLD_MS - RELEASE_SIGN_MARGIN_MS
+  return !state.now.passed(end, 0) && engine.now() < end
 }
 
 // Puts out the first release the chain does not show yet; true when the stage's output is not there to act on.
@@ -190,9 +200,12 @@ export async function releaseMilestone (engine: EscrowEngine, jobId: Uint8Array 
   if (await engine.chain.tipHeight() >= ctx.client.lockHeight - RELEASE_MARGIN_BLOCKS) throw BAD_ESCROW(`the escrow's refund is valid from block ${ctx.client.lockHeight}: too close to release a part now (the refund could win the race)`)
   const refund = sigOf(ctx.e, 'next-refund', 'printer')
   if (refund === undefined) throw BAD_TRANSITION('the printer\'s engine has not signed the refund of what this release leaves locked yet (it does so by itself while the job is active): try again in a minute')
-  if (sigOf(ctx.e, 'release', 'client') !== undefined) throw BAD_TRANSITION(`you released milestone ${ctx.stage + 1} already: the printer's engine completes it`)
   engine.verified(ctx, refund, 'printer')
+  // released already, and the printer's engine did not complete it in the hold (offline, say): asked again, the
+  // release the record holds is completed in the new hold
+  const released = sigOf(ctx.e, 'release', 'client') !== undefined
   let state = await engine.market.confirmedState(job.id)
+  if (released && state !== null && releasePending(state.job, state.now)) throw BAD_TRANSITION(`you released milestone ${ctx.stage + 1} already: the printer's engine completes it (the job is held for it until ${new Date((state.job.releaseAskedAt ?? 0) + RELEASE_HOLD_MS).toISOString()}, market time; after that you may ask again)`)
   if (state === null || !releasePending(state.job, state.now)) {
     if ((job.releaseAsks ?? 0) >= RELEASE_ASKS) throw BAD_TRANSITION(`you asked for milestone ${ctx.stage + 1} ${RELEASE_ASKS} times without releasing it: its part is paid when you complete the job`)
     const own = engine.signOwn(ctx, 'next-refund', 'client')
@@ -202,10 +215,12 @@ export async function releaseMilestone (engine: EscrowEngine, jobId: Uint8Array 
     job = state.job
     ctx = escrowContext(job, engine.network)
   }
-  // the release must be ordered inside the hold: with a few minutes of it left, not at its very end
-  if (state.now.passed(state.job.releaseAskedAt ?? 0, RELEASE_HOLD_MS - RELEASE_SIGN_MARGIN_MS)) throw BAD_TRANSITION('your ask for this release is about to lapse: run the command again in a while to ask anew')
   const own = engine.signOwn(ctx, 'release', 'client')
-  await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'release', psbt: own.toBuffer() })
+  if (!released) {
+    // the release must be ordered inside the hold: with a few minutes of it left, not at its very end
+    if (!holdLeft(engine, state)) throw BAD_TRANSITION('your ask for this release is about to lapse: run the command again in a while to ask anew')
+    await engine.market.append({ type: OP.ESCROW_SIGN, jobId: job.id, kind: 'release', psbt: own.toBuffer() })
+  }
   const built = buildRelease(releaseParams(ctx))
   const k = ctx.stage + 1
   return {

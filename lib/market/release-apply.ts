@@ -33,7 +33,9 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
     if (!releaseOpen(job)) return null
     if (kind === 'next-refund' && role === 'printer' && sigOf(e, kind, role) !== undefined) return null
     if (kind === 'next-refund' && role === 'client') {
-      if (sigOf(e, 'next-refund', 'printer') === undefined || client || (job.releaseAsks ?? 0) >= RELEASE_ASKS) return null
+      // an ask again after a lapsed hold, the client's release in or not (a printer offline through the hold completes
+      // it in the new one)
+      if (sigOf(e, 'next-refund', 'printer') === undefined || (job.releaseAsks ?? 0) >= RELEASE_ASKS) return null
       again = asked
       if (again && releasePending(job, now)) return null
     }
