@@ -1,7 +1,7 @@
 // HTTP for the chain backends (rpc.ts, esplora.ts): one request with a timeout and a size cap, its failures as
 // CHAIN_UNREACHABLE or CHAIN_ERROR, and URLs shown without credentials.
-import http from 'http'
-import https from 'https'
+import http from '#http'
+import https from '#https'
 import { CHAIN_ERROR, CHAIN_UNREACHABLE } from '../errors.js'
 
 export interface HttpResponse { status: number, body: string }

@@ -29,9 +29,9 @@
 //
 // Every answer is in satoshis and sat/vB. Network failures are CHAIN_UNREACHABLE, bad credentials
 // CHAIN_AUTH_FAILED, unexpected answers CHAIN_ERROR.
-import fs from 'fs'
-import http from 'http'
-import https from 'https'
+import fs from '#fs'
+import http from '#http'
+import https from '#https'
 import { Transaction } from 'bitcoinjs-lib'
 import type { ChainBackend, ChainName, TxStatus, Utxo } from './chain.js'
 import type { Flavour } from './networks.js'

@@ -32,9 +32,9 @@
 // coin that pays the whole amount (fewest inputs, keeps big coins whole, links fewer of the user's coins), and
 // otherwise largest-first until the amount and the fee for the inputs so far are covered. Change below dust is
 // left to the miner. The fee model is fees.ts's (272 WU per P2WPKH input, the change output, a fixed part).
-import crypto from 'crypto'
-import fs from 'fs'
-import path from 'path'
+import crypto from '#crypto'
+import fs from '#fs'
+import path from '#path'
 import * as bitcoin from 'bitcoinjs-lib'
 import * as ecc from 'tiny-secp256k1'
 import { BIP32Factory, type BIP32Interface } from 'bip32'

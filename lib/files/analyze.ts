@@ -20,8 +20,8 @@
 //
 // Implementation: figures.ts (geometry, fed facets in file order), topology.ts (vertex hash, edges in a CSR layout),
 // stl-stream.ts (a binary STL analysed from its file chunk by chunk, for analyzeModelFile).
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import { BAD_MODEL, FILE_NOT_FOUND, FILE_TOO_LARGE, NOT_A_MODEL, TOO_MANY_FACETS } from '../errors.js'
 import { MeshFigures } from './figures.js'
 import { DEFAULT_LIMITS, type FileAnalysis, type FileLimits, type Mesh, type ModelAnalysis, type NamedAnalysis } from './model.js'

@@ -10,11 +10,11 @@
 //
 // The models in an archive are read by archive.ts. Nothing is written to disk except by extractZip, which writes only
 // after the whole archive passed.
-import fs from 'fs'
-import path from 'path'
-import zlib from 'zlib'
-import { randomBytes } from 'crypto'
-import type { Readable } from 'stream'
+import fs from '#fs'
+import path from '#path'
+import zlib from '#zlib'
+import { randomBytes } from '#crypto'
+import type { Readable } from '#stream'
 import yauzl from 'yauzl'
 import type { Entry, ZipFile } from 'yauzl'
 import { DEFAULT_LIMITS, type FileLimits } from './model.js'
