@@ -21,3 +21,7 @@ declare module 'bare-encoding' {
   export const TextEncoder: typeof globalThis.TextEncoder
   export const TextDecoder: typeof globalThis.TextDecoder
 }
+
+declare module 'bare-crypto' {
+  export const webcrypto: { getRandomValues: <T extends ArrayBufferView | null>(array: T) => T }
+}

@@ -426,7 +426,8 @@ export async function writeFileAtomic (file: string, data: string, mode: number)
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`)
   const fh = await fs.promises.open(tmp, 'wx', mode)
   try {
-    await fh.writeFile(data, 'utf8')
+    const bytes = Buffer.from(data, 'utf8') // FileHandle.write, not writeFile: Bare's file handles have no writeFile
+    for (let at = 0; at < bytes.byteLength;) at += (await fh.write(bytes, at, bytes.byteLength - at)).bytesWritten
     await fh.chmod(mode) // the umask may have cleared bits of `mode`; never leave it wider either
     await fh.sync()
   } catch (err) {

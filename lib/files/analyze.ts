@@ -98,7 +98,7 @@ function unknownType (bytes: Uint8Array, name: string, ext: string): Error {
 }
 
 // Any supported file from memory: .stl, .obj, .3mf, .zip (by extension). The ZIP and 3MF readers are loaded on first
-// use (lib/files/archive.ts, threemf.ts), so reading an STL does not load yauzl.
+// use (lib/files/archive.ts, threemf.ts), so reading an STL does not load the ZIP reader.
 export async function analyzeBytesAsync (bytes: Uint8Array, name: string, limits: FileLimits = DEFAULT_LIMITS): Promise<AnalyzedFile> {
   if (bytes.byteLength > limits.maxFileBytes) throw FILE_TOO_LARGE(name, bytes.byteLength, limits.maxFileBytes)
   const ext = extension(name)
