@@ -19,10 +19,7 @@ export interface HttpRequest {
 // The URL as it may be shown: no user, no password, no query.
 export function redactUrl (url: URL | string): string {
   const u = new URL(String(url))
-  u.username = ''
-  u.password = ''
-  u.search = ''
-  return u.toString()
+  return `${u.protocol}//${u.host}${u.pathname}${u.hash}` // built, not u.toString() after clearing: Bare's URL keeps ':@'
 }
 
 export function httpRequest (req: HttpRequest): Promise<HttpResponse> {
