@@ -1,13 +1,11 @@
 #!/usr/bin/env -S node --max-semi-space-size=1 --heap-growing-percent=10
 // Entry point: argv → command → rendered result and exit code. Parsing and rendering only; the work is in lib/.
-import os from 'os'
 import path from 'path'
 import { parseArgs } from 'util'
 import { P2PrintError, USAGE, BAD_ARGUMENT, type ErrorCode } from './lib/errors.js'
 import type { P2Print } from './lib/service/p2print.js'
-import type { Ctx, Result, Bootstrap } from './lib/commands/context.js'
-import { CHAINS, type ChainName } from './lib/escrow/chain.js'
-import { parseKey, parseBlindPeerKeys } from './lib/ids.js'
+import type { Ctx, Result } from './lib/commands/context.js'
+import { OPTIONS, makeCtx, storageOf, seedFlags, type Values } from './lib/commands/options.js'
 import { STATUSES, type Status } from './lib/schema/constants.js'
 import { HELP, renderEvent, renderResult, renderProgress } from './ui/text.js'
 
@@ -29,87 +27,14 @@ const load = {
   wallet: async () => await import('./lib/commands/wallet.js')
 }
 
-const OPTIONS = {
-  storage: { type: 'string' },
-  bootstrap: { type: 'string' },
-  market: { type: 'string' },
-  json: { type: 'boolean' },
-  'sync-timeout': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  status: { type: 'string' },
-  material: { type: 'string' },
-  country: { type: 'string' },
-  'min-bounty': { type: 'string' },
-  mine: { type: 'boolean' },
-  limit: { type: 'string' },
-  title: { type: 'string' },
-  color: { type: 'string', multiple: true },
-  colour: { type: 'string', multiple: true },
-  bounty: { type: 'string' },
-  notes: { type: 'string' },
-  file: { type: 'string' },
-  note: { type: 'string' },
-  reason: { type: 'string' },
-  port: { type: 'string' },
-  name: { type: 'string' },
-  quota: { type: 'string' },
-  'keep-closed': { type: 'string' },
-  out: { type: 'string' },
-  preview: { type: 'boolean' },
-  'faucet-port': { type: 'string' },
-  'api-key': { type: 'string' },
-  chain: { type: 'string' },
-  'bitcoin-rpc': { type: 'string' },
-  esplora: { type: 'string' },
-  mnemonic: { type: 'string' },
-  'fee-rate': { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  'max-fee': { type: 'string' },
-  'max-arbitration-fee': { type: 'string' },
-  'max-deposit': { type: 'string' },
-  'max-refund-delay': { type: 'string' },
-  'max-funding-timeout': { type: 'string' },
-  'min-delivery-window': { type: 'string' },
-  'min-funding-depth': { type: 'string' },
-  arbitrator: { type: 'string', multiple: true },
-  mediator: { type: 'string', multiple: true },
-  'arbitration-fee': { type: 'string' },
-  deposit: { type: 'string' },
-  'funding-depth': { type: 'string' },
-  'funding-timeout': { type: 'string' },
-  'refund-delay': { type: 'string' },
-  'delivery-window': { type: 'string' },
-  'admission-bits': { type: 'string' },
-  'blind-peer': { type: 'string', multiple: true },
-  'blind-peers': { type: 'string' },
-  blind: { type: 'boolean' },
-  winner: { type: 'string' },
-  'fee-pct': { type: 'string' },
-  'printer-pct': { type: 'string' },
-  rating: { type: 'string' },
-  bed: { type: 'string' },
-  photo: { type: 'string', multiple: true },
-  photos: { type: 'string' },
-  notify: { type: 'string' },
-  quotes: { type: 'boolean' },
-  milestones: { type: 'string' },
-  price: { type: 'string' },
-  days: { type: 'string' },
-  street: { type: 'string' },
-  city: { type: 'string' },
-  postcode: { type: 'string' },
-  phone: { type: 'string' }
-} as const
-
 const WARNINGS = new Set(['offline', 'stored-locally', 'file-stored-locally', 'wallet-created', 'escrow-error', 'join-unanswered'])
 
 // Commands that only read: they create no wallet, and nothing in a storage that has no market (P2PrintOptions.readOnly).
 const isRead = ([cmd, sub, ...rest]: string[]): boolean => cmd === undefined || ['jobs', 'peer', 'printers', 'escrow'].includes(cmd) ||
   (cmd === 'job' && (sub === 'show' || sub === 'quotes')) || ((cmd === 'mediator' || cmd === 'dispute') && sub === 'list') || (cmd === 'market' && (sub === 'info' || (sub === 'indexers' && rest.length === 0)))
 
-type Values = ReturnType<typeof parse>['values']
 
-function parse (argv: string[]): { values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS, allowPositionals: true, strict: true }>>['values'], positionals: string[] } {
+function parse (argv: string[]): { values: Values, positionals: string[] } {
   try {
     return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
   } catch (err) {
@@ -137,29 +62,6 @@ function editDistance (a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
   }
   return d[a.length][b.length]
-}
-
-function parseBootstrap (text: string | undefined): Bootstrap[] | null {
-  if (text === undefined) return null
-  return text.split(',').map(s => s.trim()).filter(s => s.length > 0).map(s => {
-    const i = s.lastIndexOf(':')
-    const port = Number(s.slice(i + 1))
-    if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) throw BAD_ARGUMENT(`--bootstrap ${JSON.stringify(s)} is not HOST:PORT`)
-    return { host: s.slice(0, i), port }
-  })
-}
-
-function parseSyncTimeout (text: string | undefined): number {
-  if (text === undefined) return 10_000
-  const n = Number(text)
-  if (!Number.isFinite(n) || n < 0 || n > 3600) throw BAD_ARGUMENT('--sync-timeout must be a number of seconds from 0 to 3600')
-  return Math.round(n * 1000)
-}
-
-function parseChain (text: string | undefined): ChainName | null {
-  if (text === undefined) return null
-  if (!(CHAINS as readonly string[]).includes(text)) throw BAD_ARGUMENT(`--chain must be one of ${CHAINS.join(', ')}`)
-  return text as ChainName
 }
 
 function need (arg: string | undefined, what: string): string {
@@ -257,11 +159,7 @@ async function dispatch (ctx: Ctx, values: Values, pos: string[]): Promise<Resul
     case 'sync': tooMany(1); return (await load.market()).syncCommand(ctx)
     case 'seed': {
       tooMany(1)
-      const quotaMb = values.quota === undefined ? 10_240 : Number(values.quota)
-      if (!Number.isFinite(quotaMb) || quotaMb < 0) throw BAD_ARGUMENT('--quota must be a number of megabytes')
-      const keepDays = values['keep-closed'] === undefined ? 7 : Number(values['keep-closed'])
-      if (!Number.isFinite(keepDays) || keepDays < 0) throw BAD_ARGUMENT('--keep-closed must be a number of days')
-      return (await load.seed()).seedCommand(ctx, { quotaBytes: Math.round(quotaMb * 1024 * 1024), keepClosedMs: Math.round(keepDays * 86_400_000), notify: values.notify, blind: values.blind === true })
+      return (await load.seed()).seedCommand(ctx, seedFlags(values))
     }
     case 'blind-peer': {
       tooMany(1)
@@ -332,32 +230,6 @@ async function uiCommand (ctx: Ctx, values: Values): Promise<Result> {
     filters: { status: status as Status | 'all' | undefined, material: values.material, country: values.country, minBounty: values['min-bounty'] }
   })
   return { kind: 'none', data: {} }
-}
-
-// The global options every command gets, from its parsed argv and where it runs (this process, or the one running on
-// its storage: lib/sidecar).
-type Io = Pick<Ctx, 'emit' | 'stopped' | 'cwd' | 'columns' | 'color' | 'session' | 'host'> & { json: boolean }
-
-function makeCtx (values: Values, io: Io, env: Record<string, string | undefined> = process.env): Ctx {
-  const marketText = values.market
-  const marketKey = marketText === undefined ? null : parseKey(marketText)
-  if (marketText !== undefined && marketKey === null) throw BAD_ARGUMENT(`--market ${JSON.stringify(marketText)} is not a market key`)
-  return {
-    storage: storageOf(values),
-    bootstrap: parseBootstrap(values.bootstrap),
-    marketKey,
-    syncTimeoutMs: parseSyncTimeout(values['sync-timeout']),
-    chain: parseChain(values.chain ?? env.P2PRINT_CHAIN),
-    bitcoinRpc: values['bitcoin-rpc'] ?? env.P2PRINT_BITCOIN_RPC ?? null,
-    esplora: values.esplora ?? env.P2PRINT_ESPLORA ?? null,
-    blindPeers: parseBlindPeerKeys(values['blind-peer'] ?? (env.P2PRINT_BLIND_PEERS ?? '').split(',').filter(s => s.trim() !== ''), '--blind-peer'),
-    ...io
-  }
-}
-
-// --blind-peer KEY (repeatable) or P2PRINT_BLIND_PEERS=KEY,KEY: the blind peers this peer uses (lib/market/blind.ts).
-function storageOf (values: Values): string {
-  return path.resolve(values.storage ?? process.env.P2PRINT_STORAGE ?? path.join(os.homedir(), '.p2print'))
 }
 
 // Commands that run in this process even when p2print runs on their storage: those without a storage, and the

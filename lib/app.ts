@@ -1,7 +1,7 @@
 // The one interface the terminal UI (ui/) talks to: a long-lived P2Print service (lib/service) that keeps the
 // storage open and the swarm connected for the app's whole life, and shapes what the screens show. Every action is
 // a method of that service, the same the command line calls, so the UI can do nothing the command line cannot.
-import path from 'path'
+import path from '#path'
 import { parseNewJob, parseMilestones } from './job/parse.js'
 import { parseSendAmount } from './job/amounts.js'
 import type { ChatData } from './service/chat.js'

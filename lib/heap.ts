@@ -5,7 +5,7 @@
 // shebang and `npm start` pass them; a process started another way (`node dist/index.js seed`) gets the growing
 // factor at run time (V8 reads it at every major collection; the semi-space size only at start-up), which takes
 // it to ~220 MB.
-import v8 from 'v8'
+import v8 from '#v8'
 
 export const NODE_HEAP_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=10'] as const
 

@@ -1,8 +1,8 @@
 // A peer's storage: one directory holding a lock, the list of markets this peer knows, and one Corestore.
 // Each market lives in its own namespace of that Corestore; the peer's key pair in a market is that market's
 // local writer key, derived from the Corestore's primary key, so it survives restarts and never leaves the disk.
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import ReadyResource from 'ready-resource'
 import Corestore from 'corestore'
 import b4a from 'b4a'

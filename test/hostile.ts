@@ -5,7 +5,6 @@
 //   const at = await h.raw({ type: OP.JOB_COMPLETE, jobId, payoutTxid })   // its block index
 //   const op = await h.reached(honest, at)                                // the op as the honest peer stores it
 //   await h.applied(honest)                                               // every op before this point was applied there
-import { createRequire } from 'module'
 import b4a from 'b4a'
 import c from 'compact-encoding'
 import { encodeOp, decodeOp, OP, type OpBody, type Op } from '../lib/schema.js'
@@ -13,9 +12,9 @@ import { getProfile } from '../lib/reputation/records.js'
 import { applyFaults } from '../lib/market/apply.js'
 import type { Market } from '../lib/market/market.js'
 import { eventually } from './helpers.js'
+import messages from 'autobase/lib/messages.js'
 
-const require = createRequire(import.meta.url)
-const { OplogMessage } = require('autobase/lib/messages.js') as { OplogMessage: c.Encoder<{ node: { value: Uint8Array | null } }> }
+const { OplogMessage } = messages // Autobase's own block encoding (an ES import: Bare has no createRequire in 'module')
 
 let markers = 0
 

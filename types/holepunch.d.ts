@@ -351,3 +351,10 @@ declare module 'blind-peer' {
   }
   export = BlindPeer
 }
+
+// Autobase's block encoding, which test/hostile.ts writes raw blocks with (a hostile peer's own log).
+declare module 'autobase/lib/messages.js' {
+  import type c from 'compact-encoding'
+  const messages: { OplogMessage: c.Encoder<{ node: { value: Uint8Array | null } }> }
+  export default messages
+}

@@ -1,5 +1,5 @@
 // The UI's forms and action lists, checked with the CLI's own parsers and messages (pure: no session needed).
-import path from 'path'
+import path from '#path'
 import { parsePatch, parseMaterial, parseBounty, parseMilestones } from '../job/parse.js'
 import { parseSendAmount, parsePct, parseRating } from '../job/amounts.js'
 import { escrowAmounts } from '../escrow/amounts.js'

@@ -1,9 +1,9 @@
 // Chat photos in the app: one sent from a path (`chat ID --photo PATH`: JPEG or PNG, checked before anything is
 // written), and every photo of the conversation saved into a folder (`chat ID --photos DIR`), with the folder
 // checked first so a bad path gets a clear error.
-import fs from 'fs'
-import os from 'os'
-import path from 'path'
+import fs from '#fs'
+import os from '#os'
+import path from '#path'
 import type { P2Print } from '../service/p2print.js'
 import type { ChatData } from '../service/chat.js'
 import { loadPhoto } from '../chat/photos.js'

@@ -1,7 +1,7 @@
 // The job chat on a Market: keys, grants, sending, reading, photos. See lib/chat/README.md for the design.
-import fs from 'fs'
-import path from 'path'
-import { createHash } from 'crypto'
+import fs from '#fs'
+import path from '#path'
+import { createHash } from '#crypto'
 import b4a from 'b4a'
 import type { Market } from '../market/market.js'
 import { OP, type JobRecord } from '../schema.js'

@@ -1,6 +1,6 @@
 // Photo evidence: JPEG and PNG only, recognised by their bytes (never by the file name), at most 5 MB each.
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import { FILE_NOT_FOUND, NOT_A_FILE, NOT_AN_IMAGE, PHOTO_TOO_LARGE } from '../errors.js'
 import { CHAT_LIMITS, type PhotoType } from './codec.js'
 

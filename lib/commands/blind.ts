@@ -2,7 +2,7 @@
 // `seed --blind`. It keeps whatever cores p2print peers using its key ask it to (their market's Autobase, their
 // drives of models and photos) and serves them to anyone who connects to it, while their authors are offline. It
 // holds no key to any market: it stores blocks as they come (lib/market/blind.ts is the client side).
-import path from 'path'
+import path from '#path'
 import type { Ctx, Result } from './context.js'
 import { peerId } from '../ids.js'
 

@@ -2,7 +2,7 @@
 // and no lock: they work while `seed` or the app runs on the same storage, which use a new one from the next job
 // on). And what `seed` does when a new job matches one: a log line and, with --notify CMD, CMD run with the job in
 // its environment.
-import { spawn } from 'child_process'
+import { spawn } from '#child_process'
 import type { Ctx, Result } from './context.js'
 import type { P2Print } from '../service/p2print.js'
 import { loadSearches, saveSearch, removeSearch, parseSearch, describeSearch, type SavedSearch, type SearchFlags, type SearchMatch } from '../service/searches.js'

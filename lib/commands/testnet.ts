@@ -1,6 +1,6 @@
 // testnet: runs a small local DHT (bootstrap node + 4 nodes) on 127.0.0.1, for trying several peers on one
 // machine without the public DHT. Keeps running until SIGINT/SIGTERM.
-import dgram from 'dgram'
+import dgram from '#dgram'
 import createTestnet from 'hyperdht/testnet.js'
 import type { Ctx, Result } from './context.js'
 import { PORT_IN_USE } from '../errors.js'

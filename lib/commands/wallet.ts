@@ -1,6 +1,6 @@
 // wallet mnemonic | wallet restore | wallet address | wallet balance | wallet send ADDRESS BTC
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import * as bitcoin from 'bitcoinjs-lib'
 import { withService, type Ctx, type Result } from './context.js'
 import { parseSendAmount, parseFeeRate } from '../job/amounts.js'

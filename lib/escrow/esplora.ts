@@ -6,8 +6,8 @@
 // answers 400 with the node's reason as text, which becomes BROADCAST_REJECTED; "already in block chain" for a tx
 // that Esplora shows confirmed counts as accepted. Fee estimates: the estimate for the largest target ≤ `blocks`,
 // never below minFeeRate (regtest/signet instances often return {}).
-import http from 'http'
-import https from 'https'
+import http from '#http'
+import https from '#https'
 import { Transaction, address as baddress } from 'bitcoinjs-lib'
 import type { ChainBackend, ChainName, TxStatus, Utxo } from './chain.js'
 import { networkFor } from './networks.js'

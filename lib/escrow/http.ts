@@ -1,7 +1,7 @@
 // HTTP for the chain backends (rpc.ts, esplora.ts): one request with a timeout and a size cap, its failures as
 // CHAIN_UNREACHABLE or CHAIN_ERROR, and URLs shown without credentials.
-import http from 'http'
-import https from 'https'
+import http from '#http'
+import https from '#https'
 import { CHAIN_ERROR, CHAIN_UNREACHABLE } from '../errors.js'
 
 export interface HttpResponse { status: number, body: string }
@@ -19,10 +19,7 @@ export interface HttpRequest {
 // The URL as it may be shown: no user, no password, no query.
 export function redactUrl (url: URL | string): string {
   const u = new URL(String(url))
-  u.username = ''
-  u.password = ''
-  u.search = ''
-  return u.toString()
+  return `${u.protocol}//${u.host}${u.pathname}${u.hash}` // built, not u.toString() after clearing: Bare's URL keeps ':@'
 }
 
 export function httpRequest (req: HttpRequest): Promise<HttpResponse> {

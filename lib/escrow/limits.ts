@@ -1,8 +1,8 @@
 // This peer's own limits on the escrow terms it takes part in, whatever a market's creator sets: a printer does not
 // accept, and a client does not fund, a job whose terms go past them. Kept in the storage beside wallet.json
 // (escrow-limits.json); without that file the defaults below hold. `p2print wallet limits` shows and changes them.
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import { writeFileAtomic } from './wallet.js'
 import { SETTINGS_BOUNDS, DEFAULT_DELIVERY_DAYS, type MarketSettings } from '../schema.js'
 import { BAD_WALLET_FILE, OUTSIDE_LIMITS } from '../errors.js'

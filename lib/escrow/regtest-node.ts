@@ -4,9 +4,9 @@
 // bcoin is a devDependency: it is loaded with a dynamic import, so a published p2print runs without it and only
 // these helpers fail, with BCOIN_MISSING. Addresses are bcoin's regtest ones (rb1…, see networks.ts); the faucet also
 // takes Core-style bcrt1… addresses (the output script is the same).
-import http from 'http'
-import crypto from 'crypto'
-import type { AddressInfo } from 'net'
+import http from '#http'
+import crypto from '#crypto'
+import type { AddressInfo } from '#net'
 import { Psbt, payments, address as baddress, type Network } from 'bitcoinjs-lib'
 import { ECPairFactory, type ECPairInterface } from 'ecpair'
 import * as ecc from 'tiny-secp256k1'

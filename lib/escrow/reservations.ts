@@ -5,8 +5,8 @@
 // escrow is over (funded, lapsed, withdrawn, cancelled, closed: see liveHolds); ended ones are dropped from the file
 // when it is read. The engine also skips every coin an unfunded record in the view names, so an expired reservation
 // whose job is still pending stays unspent.
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import { writeFileAtomic } from './wallet.js'
 import { BAD_WALLET_FILE } from '../errors.js'
 

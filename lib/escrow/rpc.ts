@@ -29,9 +29,9 @@
 //
 // Every answer is in satoshis and sat/vB. Network failures are CHAIN_UNREACHABLE, bad credentials
 // CHAIN_AUTH_FAILED, unexpected answers CHAIN_ERROR.
-import fs from 'fs'
-import http from 'http'
-import https from 'https'
+import fs from '#fs'
+import http from '#http'
+import https from '#https'
 import { Transaction } from 'bitcoinjs-lib'
 import type { ChainBackend, ChainName, TxStatus, Utxo } from './chain.js'
 import type { Flavour } from './networks.js'
@@ -182,7 +182,7 @@ export class BitcoinRpc implements ChainBackend {
 
   // bcoin's REST API on the same host and port. body is null for 404.
   private async rest<T> (path: string, post?: unknown): Promise<{ status: number, body: T | null }> {
-    const url = new URL(path, this.url.origin)
+    const url = new URL(path, `${this.url.protocol}//${this.url.host}`) // the origin (Bare's URL has no .origin)
     const res = await this.send(url, post === undefined ? 'GET' : 'POST', post === undefined ? undefined : JSON.stringify(post))
     if (res.status === 404) return { status: 404, body: null }
     let body: any

@@ -32,9 +32,9 @@
 // coin that pays the whole amount (fewest inputs, keeps big coins whole, links fewer of the user's coins), and
 // otherwise largest-first until the amount and the fee for the inputs so far are covered. Change below dust is
 // left to the miner. The fee model is fees.ts's (272 WU per P2WPKH input, the change output, a fixed part).
-import crypto from 'crypto'
-import fs from 'fs'
-import path from 'path'
+import crypto from '#crypto'
+import fs from '#fs'
+import path from '#path'
 import * as bitcoin from 'bitcoinjs-lib'
 import * as ecc from 'tiny-secp256k1'
 import { BIP32Factory, type BIP32Interface } from 'bip32'
@@ -426,7 +426,8 @@ export async function writeFileAtomic (file: string, data: string, mode: number)
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`)
   const fh = await fs.promises.open(tmp, 'wx', mode)
   try {
-    await fh.writeFile(data, 'utf8')
+    const bytes = Buffer.from(data, 'utf8') // FileHandle.write, not writeFile: Bare's file handles have no writeFile
+    for (let at = 0; at < bytes.byteLength;) at += (await fh.write(bytes, at, bytes.byteLength - at)).bytesWritten
     await fh.chmod(mode) // the umask may have cleared bits of `mode`; never leave it wider either
     await fh.sync()
   } catch (err) {

@@ -20,8 +20,8 @@
 //
 // Implementation: figures.ts (geometry, fed facets in file order), topology.ts (vertex hash, edges in a CSR layout),
 // stl-stream.ts (a binary STL analysed from its file chunk by chunk, for analyzeModelFile).
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import { BAD_MODEL, FILE_NOT_FOUND, FILE_TOO_LARGE, NOT_A_MODEL, TOO_MANY_FACETS } from '../errors.js'
 import { MeshFigures } from './figures.js'
 import { DEFAULT_LIMITS, type FileAnalysis, type FileLimits, type Mesh, type ModelAnalysis, type NamedAnalysis } from './model.js'
@@ -98,7 +98,7 @@ function unknownType (bytes: Uint8Array, name: string, ext: string): Error {
 }
 
 // Any supported file from memory: .stl, .obj, .3mf, .zip (by extension). The ZIP and 3MF readers are loaded on first
-// use (lib/files/archive.ts, threemf.ts), so reading an STL does not load yauzl.
+// use (lib/files/archive.ts, threemf.ts), so reading an STL does not load the ZIP reader.
 export async function analyzeBytesAsync (bytes: Uint8Array, name: string, limits: FileLimits = DEFAULT_LIMITS): Promise<AnalyzedFile> {
   if (bytes.byteLength > limits.maxFileBytes) throw FILE_TOO_LARGE(name, bytes.byteLength, limits.maxFileBytes)
   const ext = extension(name)

@@ -2,7 +2,7 @@
 // several build items gives several models, named `entry#object`). macOS junk (`__MACOSX/`, `.DS_Store`, `._*`) is
 // skipped, and any other file (README.txt, photos, a licence) is allowed and ignored; an archive without any model is
 // NOT_A_MODEL. Nested .zip files are not opened, and the ignored files are checked but never inflated.
-import path from 'path'
+import path from '#path'
 import { DEFAULT_LIMITS, type FileLimits, type Mesh, type ModelKind } from './model.js'
 import { NOT_A_MODEL } from '../errors.js'
 import { readZip } from './zip.js'

@@ -1,7 +1,7 @@
 // Model payloads in Hyperdrives. Each peer has its own drive in the market's namespace; a job's file reference
 // names the client's drive, a path, the size and the sha256, and anyone fetches it from whichever peers have it.
 // Blocks land in the local Corestore as they arrive, so a fetch that is cut off resumes where it stopped.
-import { createHash } from 'crypto'
+import { createHash } from '#crypto'
 import Hyperdrive from 'hyperdrive'
 import type Corestore from 'corestore'
 import b4a from 'b4a'

@@ -5,7 +5,7 @@
 // Only a well-formed binary STL is streamed; for anything else (ASCII, a wrong size, a foreign file, over a limit,
 // not a readable regular file) this returns null and the caller reads the file whole, which gives the same figures
 // or the same refusal.
-import fs from 'fs'
+import fs from '#fs'
 import { BAD_MODEL, TOO_MANY_FACETS } from '../errors.js'
 import { MeshFigures } from './figures.js'
 import type { FileLimits, ModelAnalysis } from './model.js'

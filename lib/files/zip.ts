@@ -10,13 +10,11 @@
 //
 // The models in an archive are read by archive.ts. Nothing is written to disk except by extractZip, which writes only
 // after the whole archive passed.
-import fs from 'fs'
-import path from 'path'
-import zlib from 'zlib'
-import { randomBytes } from 'crypto'
-import type { Readable } from 'stream'
-import yauzl from 'yauzl'
-import type { Entry, ZipFile } from 'yauzl'
+import fs from '#fs'
+import path from '#path'
+import zlib from '#zlib'
+import { randomBytes } from '#crypto'
+import { readZipDirectory, entryName, type ZipRecord as Entry, type ZipDirectory as ZipFile } from './zip-reader.js'
 import { DEFAULT_LIMITS, type FileLimits } from './model.js'
 import { FILE_TOO_LARGE, P2PrintError, UNSAFE_PATH, ZIP_REFUSED } from '../errors.js'
 
@@ -114,23 +112,9 @@ async function readCentralDirectory (zip: ZipFile, name: string, size: number, l
   const dirs = new Set<string>() // collision keys of every folder some file lives in
   const spans: Array<{ start: number, end: number, path: string }> = []
   let declaredTotal = 0
-  const iterator = zip.eachEntry()
-  while (true) {
-    let next: IteratorResult<Entry>
-    try {
-      next = await iterator.next()
-    } catch (err) {
-      throw notAZip(name, err)
-    }
-    if (next.done === true) break
-    const entry = next.value
-    // decodeStrings is off, so yauzl neither decodes nor judges the name: we do, and refuse with UNSAFE_PATH.
-    let rawName: string
-    try {
-      rawName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true)
-    } catch (err) {
-      throw notAZip(name, err)
-    }
+  for (const entry of zip.entries) {
+    // zip-reader.ts only decodes the name: we judge it, and refuse with UNSAFE_PATH.
+    const rawName = entryName(entry, crc32)
     // A folder entry for the archive's root ("./", as some tools write) names nothing: skip it.
     if (/^(\.?[/\\])+$/.test(rawName)) continue
     const p = checkEntryName(name, rawName)
@@ -194,24 +178,23 @@ interface Counters {
 async function inflateEntry (zip: ZipFile, f: FileEntry, name: string, size: number, limits: FileLimits, counters: Counters): Promise<Uint8Array> {
   const { entry, path: p } = f
   const declared = entry.uncompressedSize
-  let raw: Readable
+  let raw: Uint8Array
   try {
-    raw = await zip.openReadStreamPromise(entry, { decodeFileData: false })
+    raw = zip.data(entry)
   } catch (err) {
     throw notAZip(name, err)
   }
   const out = Buffer.allocUnsafe(declared)
   let got = 0
-  let source: AsyncIterable<Buffer>
+  let source: AsyncIterable<Buffer> | Iterable<Buffer>
   let inflater: zlib.InflateRaw | null = null
   if (entry.compressionMethod === 8) {
     const inf = zlib.createInflateRaw()
     inflater = inf
-    raw.on('error', (err: Error) => inf.destroy(err))
-    raw.pipe(inf)
+    inf.end(raw)
     source = inf
   } else {
-    source = raw
+    source = [Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)]
   }
   try {
     for await (const chunk of source) {
@@ -235,7 +218,6 @@ async function inflateEntry (zip: ZipFile, f: FileEntry, name: string, size: num
     if (err instanceof P2PrintError) throw err
     throw ZIP_REFUSED(name, `entry ${JSON.stringify(p)} is corrupt: ${errorMessage(err)}`)
   } finally {
-    raw.destroy()
     inflater?.destroy()
   }
   if (got !== declared) throw ZIP_REFUSED(name, `entry ${JSON.stringify(p)} is corrupt: it unpacks to ${got} bytes but its header declares ${declared}`)
@@ -257,31 +239,21 @@ export async function readZip (bytes: Uint8Array, name: string, limits: FileLimi
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let zip: ZipFile
   try {
-    zip = await yauzl.fromBufferPromise(buf, {
-      lazyEntries: true,
-      autoClose: false,
-      decodeStrings: false, // we decode and check names ourselves (UNSAFE_PATH rather than a generic error)
-      validateEntrySizes: true,
-      strictFileNames: true
-    })
+    zip = readZipDirectory(buf) // lib/files/zip-reader.ts: the records as declared; everything is judged here
   } catch (err) {
     throw notAZip(name, err)
   }
-  try {
-    if (zip.entryCount > limits.maxZipEntries) {
-      throw ZIP_REFUSED(name, `it has ${zip.entryCount} entries, more than the limit of ${limits.maxZipEntries}`)
-    }
-    const files = await readCentralDirectory(zip, name, bytes.byteLength, limits)
-    const counters: Counters = { unpacked: 0 }
-    const out: ZipEntry[] = []
-    for (const f of files) {
-      if (select !== undefined && !select(f.path)) continue
-      out.push({ path: f.path, bytes: await inflateEntry(zip, f, name, bytes.byteLength, limits, counters) })
-    }
-    return { paths: files.map(f => f.path), entries: out }
-  } finally {
-    zip.close()
+  if (zip.entryCount > limits.maxZipEntries) {
+    throw ZIP_REFUSED(name, `it has ${zip.entryCount} entries, more than the limit of ${limits.maxZipEntries}`)
   }
+  const files = await readCentralDirectory(zip, name, bytes.byteLength, limits)
+  const counters: Counters = { unpacked: 0 }
+  const out: ZipEntry[] = []
+  for (const f of files) {
+    if (select !== undefined && !select(f.path)) continue
+    out.push({ path: f.path, bytes: await inflateEntry(zip, f, name, bytes.byteLength, limits, counters) })
+  }
+  return { paths: files.map(f => f.path), entries: out }
 }
 
 // Makes root/segs… one folder at a time, refusing any existing component that is not a real folder (a symlink

@@ -1,6 +1,6 @@
 // The one place that opens a Bitcoin backend, loads the peer's wallet and opens the escrow engine of a market.
 import * as bitcoin from 'bitcoinjs-lib'
-import path from 'path'
+import path from '#path'
 import { Wallet, WALLET_FILE } from '../escrow/wallet.js'
 import { BitcoinRpc } from '../escrow/rpc.js'
 import { Esplora } from '../escrow/esplora.js'

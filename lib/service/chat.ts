@@ -1,5 +1,5 @@
 // The end-to-end encrypted conversation of a job's parties on a P2Print (lib/chat holds the crypto and the view).
-import path from 'path'
+import path from '#path'
 import type { P2Print } from './p2print.js'
 import { NOT_ALLOWED, BAD_ARGUMENT, TOO_MANY_PHOTOS } from '../errors.js'
 import { CHAT_LIMITS } from '../chat/codec.js'

@@ -1,6 +1,6 @@
 // A job's model on a P2Print: fetched from the peers that hold it, checked, analysed, drawn or saved.
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import b4a from 'b4a'
 import type { P2Print } from './p2print.js'
 import { analyzeBytesAsync } from '../files/analyze.js'

@@ -1,4 +1,4 @@
-import path from 'path'
+import path from '#path'
 import { analyzeBytesAsync, readLimited } from '../files/analyze.js'
 import { summarize } from '../files/summary.js'
 import { DEFAULT_LIMITS, type FileAnalysis, type Mesh } from '../files/model.js'

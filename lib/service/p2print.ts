@@ -3,8 +3,8 @@
 // Market and, in a market with escrow when a Bitcoin backend is given, the escrow engine. Its methods take domain
 // values and return domain objects; what happens on the way is emitted as {tag, data} 'event's, which the CLI
 // prints (or --json) and the UI shows. Job work is in ./jobs.ts, one function per method.
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import ReadyResource from 'ready-resource'
 import b4a from 'b4a'
 import { peerId, jobIdString } from '../ids.js'

@@ -2,8 +2,8 @@
 // (searches.json beside config.json, written atomically; never in the market's log), and the watcher that says
 // when a job matching one reaches this peer. The watcher reads only what the view gained since it last looked
 // (lib/market/view.ts newJobsSince over the all-jobs index) and the records of the hits, never every job.
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import b4a from 'b4a'
 import type { Market } from '../market/market.js'
 import { ALL_INDEX_RANGE, decodeIndexEntry, getJob } from '../market/view.js'

@@ -1,6 +1,6 @@
 // The peer's Bitcoin wallet on a P2Print: receive addresses, the balance, and payments planned and sent.
-import fs from 'fs'
-import path from 'path'
+import fs from '#fs'
+import path from '#path'
 import * as bitcoin from 'bitcoinjs-lib'
 import type { Network } from 'bitcoinjs-lib'
 import type { P2Print } from './p2print.js'

@@ -1,8 +1,8 @@
 // A command's side of the command host (./server.ts): if a p2print process runs on the storage, the command is sent
 // to it and its events and result come back; if none does, the command opens the storage itself (null here).
-import fs from 'fs'
-import net from 'net'
-import path from 'path'
+import fs from '#fs'
+import net from '#net'
+import path from '#path'
 import { socketPath, checkOwn, lineReader, PROTOCOL_VERSION, type CommandRequest, type WireError } from './socket.js'
 
 export type HostedAnswer = { result: { kind: string, data: unknown } } | { error: WireError }

@@ -2,8 +2,8 @@
 // the same storage cannot open it. Instead the command connects here, and the running process runs it with its own
 // open market and connections (no second start-up, no reconnecting), sending back the same events and result the
 // command would have printed by itself. Commands run one at a time, so each gets only its own events.
-import fs from 'fs'
-import net from 'net'
+import fs from '#fs'
+import net from '#net'
 import { socketPath, preparePrivateDir, lineReader, PROTOCOL_VERSION, MAX_REQUEST_BYTES, type CommandRequest, type CommandAnswer } from './socket.js'
 import { P2PrintError } from '../errors.js'
 

@@ -1,10 +1,10 @@
 // Where a running p2print (seed or the app) listens for the commands run on its storage, and how a request and its
 // answer travel: one JSON object per line over a Unix socket that only this user can open.
-import fs from 'fs'
-import os from 'os'
-import path from 'path'
-import crypto from 'crypto'
-import { StringDecoder } from 'string_decoder'
+import fs from '#fs'
+import os from '#os'
+import path from '#path'
+import crypto from '#crypto'
+import { StringDecoder } from '#string_decoder'
 
 // A Unix socket path must fit sun_path (108 bytes on Linux, 104 on macOS): a long storage path gets one in a
 // directory of this user's own in the temp dir (created 0700, refused if anyone else owns it or could write to it),
