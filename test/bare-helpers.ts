@@ -2,8 +2,8 @@
 import fs from 'fs'
 import path from 'path'
 import { createRequire } from 'module'
-import { spawn, spawnSync, type ChildProcess } from 'child_process'
-import type { Test } from './helpers.js'
+import { spawn, spawnSync } from 'child_process'
+import { watchJsonLines, type Test, type SeedProcess } from './helpers.js'
 
 const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), '..')
 export const BARE_SEED = path.join(ROOT, 'bare', 'p2print-seed.mjs')
@@ -27,27 +27,9 @@ export function builtEntry (): string | null {
   return fs.existsSync(f) ? f : null
 }
 
-export interface BareSeed { child: ChildProcess, lines: any[], exited: Promise<number | null>, stderr: () => string }
+export type BareSeed = SeedProcess
 
 // Starts `p2print-seed … --json` under Bare and collects its JSON event lines; killed in teardown if still running.
 export function startBareSeed (t: Test | null, bin: string, args: string[], env: Record<string, string> = {}): BareSeed {
-  const child = spawn(bin, [BARE_SEED, ...args, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
-  const lines: any[] = []
-  let buf = ''
-  child.stdout!.on('data', (d) => {
-    buf += d
-    let i
-    while ((i = buf.indexOf('\n')) !== -1) {
-      try { lines.push(JSON.parse(buf.slice(0, i))) } catch {}
-      buf = buf.slice(i + 1)
-    }
-  })
-  let err = ''
-  child.stderr!.on('data', (d) => { err = (err + String(d)).slice(-20_000) })
-  const exited = new Promise<number | null>(resolve => child.on('close', resolve))
-  t?.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited
-  }, { order: 1 })
-  return { child, lines, exited, stderr: () => err }
+  return watchJsonLines(t, spawn(bin, [BARE_SEED, ...args, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }))
 }

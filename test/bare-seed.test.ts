@@ -5,7 +5,7 @@ import test from 'brittle'
 import path from 'path'
 import fs from 'fs'
 import crypto from 'crypto'
-import { tmpDir, testnet, eventually, p2print } from './helpers.js'
+import { testnet, eventually, p2print, cliPeers } from './helpers.js'
 import { bareBinary, builtEntry, startBareSeed } from './bare-helpers.js'
 import { binaryStl, torus } from './fixtures/meshes.js'
 
@@ -17,10 +17,7 @@ test('bare seeder: a Node client posts a model and leaves, another Node peer dow
   if (bare.bin === null) return
   t.ok(builtEntry() !== null, 'dist/bare/main.js is built (npm run build)')
   const tn = await testnet(t)
-  const dir = await tmpDir(t)
-  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
-  const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--sync-timeout', '15']
-  const [A, B, C] = [peer('a'), peer('b'), peer('c')]
+  const { dir, A, B, C } = await cliPeers(t, tn)
 
   const model = binaryStl(torus(20, 6, 96, 48)) // 9 216 facets, 460 884 bytes: several Hyperdrive blocks
   const modelPath = path.join(dir, 'ring.stl')

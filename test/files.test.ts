@@ -5,7 +5,7 @@ import path from 'path'
 import fs from 'fs'
 import crypto from 'crypto'
 import b4a from 'b4a'
-import { tmpDir, testnet, openMarket, eventually, p2print, startSeed } from './helpers.js'
+import { tmpDir, testnet, openMarket, eventually, p2print, startSeed, cliPeers } from './helpers.js'
 import { binaryStl, box } from './fixtures/meshes.js'
 import type { FileRef } from '../lib/schema.js'
 
@@ -13,10 +13,7 @@ const sha256 = (b: Uint8Array): string => crypto.createHash('sha256').update(b).
 
 test('files: client posts a model and leaves; the printer downloads it from the seeder', { timeout: 240_000 }, async (t) => {
   const tn = await testnet(t)
-  const dir = await tmpDir(t)
-  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
-  const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--sync-timeout', '15']
-  const [A, B, C] = [peer('a'), peer('b'), peer('c')]
+  const { dir, A, B, C } = await cliPeers(t, tn)
 
   const model = binaryStl(box(20, 10, 5))
   const modelPath = path.join(dir, 'part.stl')

@@ -109,9 +109,16 @@ export function p2print (args: string[], opts: { timeoutMs?: number, cwd?: strin
 }
 
 // Starts `p2print … --json seed` and collects its JSON event lines; killed in teardown if still running.
-export function startSeed (t: Test, args: string[], env: Record<string, string> = {}): { child: ChildProcess, lines: any[], exited: Promise<number | null>, stderr: () => string } {
+export function startSeed (t: Test, args: string[], env: Record<string, string> = {}): SeedProcess {
   // with the V8 flags the p2print command passes (lib/heap.ts), as a user's seeder runs
-  const child = spawn(process.execPath, [...NODE_HEAP_FLAGS, '--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  return watchJsonLines(t, spawn(process.execPath, [...NODE_HEAP_FLAGS, '--import', 'tsx', ENTRY, ...args, '--json', 'seed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }))
+}
+
+export interface SeedProcess { child: ChildProcess, lines: any[], exited: Promise<number | null>, stderr: () => string }
+
+// Collects a child's JSON lines from stdout and the last 20 000 characters of its stderr (for a failing test to
+// show); with `t`, kills it in teardown if it still runs.
+export function watchJsonLines (t: Test | null, child: ChildProcess): SeedProcess {
   const lines: any[] = []
   let buf = ''
   child.stdout!.on('data', (d) => {
@@ -122,14 +129,22 @@ export function startSeed (t: Test, args: string[], env: Record<string, string> 
       buf = buf.slice(i + 1)
     }
   })
-  let err = '' // its last 20 000 characters, for a failing test to show
+  let err = ''
   child.stderr!.on('data', (d) => { err = (err + String(d)).slice(-20_000) })
   const exited = new Promise<number | null>(resolve => child.on('close', resolve))
-  t.teardown(async () => {
+  t?.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await exited
   }, { order: 1 })
   return { child, lines, exited, stderr: () => err }
+}
+
+// Three CLI peers' storage and bootstrap flags on the testnet `tn`, in a fresh directory.
+export async function cliPeers (t: Test, tn: { bootstrap: Array<{ host: string, port: number }> }): Promise<{ dir: string, A: string[], B: string[], C: string[] }> {
+  const dir = await tmpDir(t)
+  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
+  const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--sync-timeout', '15']
+  return { dir, A: peer('a'), B: peer('b'), C: peer('c') }
 }
 
 // A market view (a Hyperbee on a real Corestore) for tests that drive the reducer without Autobase.

@@ -10,7 +10,7 @@ import Hyperdrive from 'hyperdrive'
 import Hyperswarm from 'hyperswarm'
 import b4a from 'b4a'
 import z32 from 'z32'
-import { tmpDir, testnet, eventually, p2print } from './helpers.js'
+import { tmpDir, testnet, eventually, p2print, cliPeers } from './helpers.js'
 import { builtEntry } from './bare-helpers.js'
 import { binaryStl, box } from './fixtures/meshes.js'
 import { runSeederWorker, openRuntime } from '../pear/runtime.js'
@@ -20,10 +20,7 @@ const sha256 = (b: Uint8Array): string => crypto.createHash('sha256').update(b).
 test('pear-runtime: the seeder in its Bare worker serves a Node peer', { timeout: 300_000 }, async (t) => {
   t.ok(builtEntry() !== null, 'dist/bare/main.js is built (npm run build)')
   const tn = await testnet(t)
-  const dir = await tmpDir(t)
-  const bootstrap = tn.bootstrap.map(b => `${b.host}:${b.port}`).join(',')
-  const peer = (name: string): string[] => ['--storage', path.join(dir, name), '--bootstrap', bootstrap, '--sync-timeout', '15']
-  const [A, B, C] = [peer('a'), peer('b'), peer('c')]
+  const { dir, A, B, C } = await cliPeers(t, tn)
   const model = binaryStl(box(20, 10, 5))
   fs.writeFileSync(path.join(dir, 'part.stl'), model)
 
