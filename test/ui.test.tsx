@@ -679,7 +679,10 @@ test('ui core helpers: the CLI parsers behind the forms, proposal actions, addre
   const parts = { client: ME, printer: OTHER, status: 'active' as Status, escrow, claims: [], milestones: [{ label: 'first layer', pct: 20 }, { label: 'rest', pct: 80 }], releases: [] }
   t.alike(allowedActions(parts as never, ME, true).filter(a => a.action === 'release').map(a => a.label), ['release milestone 1 ("first layer", 20 %): its part to the printer'], 'the client may release the first part')
   t.alike(allowedActions(parts as never, OTHER, true).filter(a => a.action === 'release'), [], 'the printer may not')
-  t.alike(allowedActions({ ...parts, escrow: { ...escrow, sigs: [{ kind: 'release', role: 'client' }] } } as never, ME, true).filter(a => a.action === 'release'), [], 'not while its release waits for the printer')
+  const released = { ...escrow, sigs: [{ kind: 'next-refund', role: 'client' }, { kind: 'release', role: 'client' }] }
+  t.alike(allowedActions({ ...parts, escrow: released, releaseAskedAt: Date.now(), releaseAsks: 1 } as never, ME, true).filter(a => a.action === 'release'), [], 'not while its release waits for the printer in the hold')
+  t.alike(allowedActions({ ...parts, escrow: released, releaseAskedAt: Date.now() - 31 * 60_000, releaseAsks: 1 } as never, ME, true).filter(a => a.action === 'release').map(a => a.label), ['ask again for milestone 1 ("first layer"): the printer\'s peer did not co-sign your release in time'], 'after the hold: ask again')
+  t.alike(allowedActions({ ...parts, escrow: released, releaseAskedAt: Date.now() - 31 * 60_000, releaseAsks: 3 } as never, ME, true).filter(a => a.action === 'release'), [], 'not after the third ask')
   t.alike(allowedActions({ ...parts, releases: [{}] } as never, ME, true).filter(a => a.action === 'release'), [], 'not past the last part but one')
   t.alike(disputeMoves({ status: 'disputed', dispute: { ...proposal(0), stage: 'mediation', proposal: null } }, 'mediator'), ['propose'])
   t.alike(disputeMoves({ status: 'disputed', dispute: { ...proposal(0), stage: 'arbitration' }, escrow: { ruling: null } }, 'arbitrator'), ['rule'])
