@@ -12,8 +12,8 @@
 // (not shipped, not disputed), parts left, nobody's cancel in, no refund claimed; the printer's completing signature
 // whenever releaseCompletable. While the hold lasts apply takes no cancel, ship, dispute or refund claim: nothing
 // that spends the same output can be ordered between the client's release and the printer's, or after both. An ask
-// whose hold passed without the client's release may be made again (the client's next refund, signed anew), up to
-// RELEASE_ASKS asks a stage.
+// whose hold passed without the printer's completion may be made again (the client's next refund, signed anew; its
+// release, if in, stays), up to RELEASE_ASKS asks a stage.
 import b4a from 'b4a'
 import type { JobRecord, EscrowRecord, SignKind } from '../schema.js'
 import { sigOf } from '../escrow/record.js'
