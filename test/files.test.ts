@@ -163,3 +163,59 @@ test('files: the seeder mirrors live jobs\' models within its quota and frees th
   t.ok(await eventually(() => events.some(e => e.tag === 'file-released'), 10_000), 'freed after it')
   t.is((await seeder.market.files.local(smallRef)).complete, false, 'the blocks are gone')
 })
+
+test('files: a restarted seeder frees the copy of a job that closed while it was away, from its state file', { timeout: 120_000 }, async (t) => {
+  const { OP } = await import('../lib/schema.js')
+  const { FileSeeder, seedStatePath } = await import('../lib/files/seeder.js')
+  const tn = await testnet(t)
+  const dir = await tmpDir(t)
+  const client = await openMarket(t, path.join(dir, 'client'), null, { bootstrap: tn.bootstrap })
+  const seeder = await openMarket(t, path.join(dir, 'seeder'), client.market.key, { bootstrap: tn.bootstrap })
+  const summary = { kind: 'stl' as const, models: 1, facets: 12, sizeMm: [1, 1, 1] as [number, number, number], volumeCm3: 1, areaCm2: 1, shells: 1, closed: true, manifold: true, fits: [] }
+  const fields = { title: 'part', material: 'PLA' as const, colors: [], bountySats: 1000, country: 'DE', notes: '' }
+  const refs = []
+  for (const name of ['a.stl', 'b.stl', 'c.stl']) refs.push(await client.market.files.attach(crypto.randomBytes(50_000), name, summary))
+  const [jobA, , jobC] = await Promise.all(refs.map(async ref => (await client.market.append({ type: OP.JOB_CREATE, job: fields, file: ref })).jobId!))
+  await client.market.append({ type: OP.JOB_CANCEL, jobId: jobC }) // closed before the seeder ever runs
+  t.ok(await eventually(async () => { await seeder.market.update(); return (await seeder.market.getJob(jobC))?.job.status === 'cancelled' }, 30_000))
+
+  const statePath = seedStatePath(path.join(dir, 'seeder'), seeder.market.key)
+  const run = (now: () => number): { files: InstanceType<typeof FileSeeder>, events: Array<{ tag: string, data: any }> } => {
+    const events: Array<{ tag: string, data: any }> = []
+    const files = new FileSeeder(seeder.market, { quotaBytes: 1e9, keepClosedMs: 60_000, stallMs: 10_000, emit: (tag, data) => events.push({ tag, data }), now, statePath })
+    t.teardown(() => files.stop(), { order: 5 })
+    return { files, events }
+  }
+  const first = run(Date.now)
+  await first.files.start()
+  t.ok(await eventually(() => first.events.filter(e => e.tag === 'file-mirrored').length === 2, 30_000), 'the two live jobs\' models mirrored')
+  await first.files.idle()
+  t.alike(first.events.filter(e => e.tag === 'file-mirrored').map(e => e.data.name).sort(), ['a.stl', 'b.stl'], 'not the closed job\'s')
+  t.absent(first.events.some(e => e.tag === 'file-released' || e.tag === 'warning'), 'nothing to free, no warning')
+  await first.files.stop()
+  const saved = JSON.parse(await fs.promises.readFile(statePath, 'utf8'))
+  t.alike(saved.files.map((f: { name: string }) => f.name).sort(), ['a.stl', 'b.stl'], 'the state file lists the files held')
+
+  // the client cancels job A while the seeder is away; the next run frees a.stl once it has been kept long enough
+  await client.market.append({ type: OP.JOB_CANCEL, jobId: jobA })
+  t.ok(await eventually(async () => { await seeder.market.update(); return (await seeder.market.getJob(jobA))?.job.status === 'cancelled' }, 30_000))
+  const second = run(() => Date.now() + 61_000)
+  await second.files.start()
+  t.ok(await eventually(() => second.events.some(e => e.tag === 'file-released'), 30_000), 'a.stl freed')
+  await second.files.idle()
+  t.alike(second.events.filter(e => e.tag === 'file-released').map(e => e.data.name), ['a.stl'], 'only a.stl')
+  t.absent(second.events.some(e => e.tag === 'file-mirrored'), 'b.stl was held already: not fetched again')
+  t.is((await seeder.market.files.local(refs[0])).complete, false, 'a.stl\'s blocks are gone')
+  t.ok((await seeder.market.files.local(refs[1])).complete, 'b.stl is still held')
+  t.alike(second.files.held().map(f => f.name), ['b.stl'], 'held: b.stl')
+  await second.files.stop()
+  t.alike(JSON.parse(await fs.promises.readFile(statePath, 'utf8')).files.map((f: { name: string }) => f.name), ['b.stl'], 'the state file follows')
+
+  // a state file cut short: a warning, and the seeder runs on
+  await fs.promises.writeFile(statePath, '{"version":1,"files":[{"job"')
+  const third = run(Date.now)
+  await third.files.start()
+  await third.files.idle()
+  t.ok(third.events.some(e => e.tag === 'warning' && /unreadable/.test(e.data.message)), 'says the file is unreadable')
+  t.ok((await seeder.market.files.local(refs[1])).complete, 'and loses nothing')
+})

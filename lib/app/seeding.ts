@@ -2,7 +2,7 @@
 // the app while it is switched on.
 import b4a from 'b4a'
 import type { P2Print } from '../service/p2print.js'
-import { FileSeeder, SEED_DEFAULTS } from '../files/seeder.js'
+import { FileSeeder, SEED_DEFAULTS, seedStatePath } from '../files/seeder.js'
 import { roleOf } from '../job/state.js'
 import { jobIdString } from '../ids.js'
 import type { FileRef } from '../schema.js'
@@ -63,6 +63,7 @@ export class AppSeeding {
         ...SEED_DEFAULTS,
         stallMs: Math.max(this.p2.opts.syncTimeoutMs, 5000),
         countOwnUploads: false, // counted by the session itself (ownServed)
+        statePath: seedStatePath(s.peer.dir, s.market.key),
         emit: (tag, d) => {
           events.push(seederEvent(tag, d))
           if (events.length > 50) events.shift()

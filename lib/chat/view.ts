@@ -88,6 +88,7 @@ export async function grantsFor (view: View, jobId: Uint8Array, keyId: Uint8Arra
 
 // The job's messages in log order.
 // The messages' key range (for lib/market/changes.ts), and one message from its entry.
+export const jobMessagesRange = (jobId: Uint8Array): { gte: Uint8Array, lt: Uint8Array } => ({ gte: k(P_CHAT, K_MESSAGE, jobId), lt: k(P_CHAT, K_MESSAGE, jobId, b4a.alloc(7, 0xff)) })
 export const MESSAGE_RANGE = { gte: k(P_CHAT, K_MESSAGE), lt: k(P_CHAT, K_MESSAGE + 1) }
 export function decodeMessage (key: Uint8Array, value: Uint8Array): ChatMessageRecord & { jobId: Uint8Array } {
   return { ...c.decode(chatMessageRecord, value), jobId: b4a.from(key.subarray(2, 2 + JOB_ID_BYTES)) }

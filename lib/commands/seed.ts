@@ -1,7 +1,7 @@
 // seed: keeps running, replicating and serving the market, and logs one line per event until SIGINT/SIGTERM.
 import { service, type Ctx, type Result } from './context.js'
 import { peerId } from '../ids.js'
-import { FileSeeder, type SeedFlags } from '../files/seeder.js'
+import { FileSeeder, seedStatePath, type SeedFlags } from '../files/seeder.js'
 import { parseNotify, startSearchAlerts } from './search.js'
 import { startBlindPeer } from './blind.js'
 import { applyHeapFlags, NODE_HEAP_FLAGS } from '../heap.js'
@@ -51,7 +51,7 @@ export async function seedCommand (ctx: Ctx, flags: SeedFlags & { notify?: strin
         ctx.emit('warning', { message: `commands on this storage cannot go through this seeder: ${(err as Error).message}` })
       }
     }
-    const seeder = new FileSeeder(market, { quotaBytes: flags.quotaBytes, keepClosedMs: flags.keepClosedMs, stallMs: Math.max(ctx.syncTimeoutMs, 5000), emit: ctx.emit })
+    const seeder = new FileSeeder(market, { quotaBytes: flags.quotaBytes, keepClosedMs: flags.keepClosedMs, stallMs: Math.max(ctx.syncTimeoutMs, 5000), emit: ctx.emit, statePath: seedStatePath(p.peer.dir, market.key) })
     await seeder.start()
     // a seeder whose market stopped (lib/market/market.ts `fault`) ends with the error rather than linger connected
     const fault = new Promise<Error>(resolve => { if (market.fault !== null) resolve(market.fault); else market.once('fault', resolve) })

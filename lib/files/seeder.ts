@@ -1,18 +1,24 @@
 // The file side of `p2print seed`: mirrors the payloads of jobs that are still in play so they stay available when
 // their client is offline, within a storage quota, and frees those of closed jobs after a retention period.
 // It follows the view's changes (lib/market/changes.ts), not the whole job list: an update costs what it changed.
+// At start it reads only the jobs still in play, through the status index, and the files it held when it last ran
+// (`statePath`): a seeder that starts on a market of 100 000 closed jobs does not read them.
 // In memory: how many live jobs use each file, the files it wants and has not got (over the quota, or their drive
 // unreachable: tried again with a back-off), and the files of closed jobs waiting out the retention period.
+import fs from '#fs'
+import path from '#path'
 import b4a from 'b4a'
 import type Hyperdrive from 'hyperdrive'
 import type { Market } from '../market/market.js'
 import type { BlobRef } from './drive.js'
-import type { JobRecord, Status } from '../schema.js'
+import z32 from 'z32'
+import { JOB_ID_BYTES, type JobRecord, type Status } from '../schema.js'
 import { jobIdString } from '../ids.js'
 import { messagePhotoRefs } from '../chat/seed.js'
-import { decodeMessage, MESSAGE_RANGE } from '../chat/view.js'
+import { decodeMessage, jobMessagesRange, MESSAGE_RANGE } from '../chat/view.js'
 import { ViewChanges, type ViewChange } from '../market/changes.js'
-import { decodeJob, getJob, JOB_RANGE } from '../market/view.js'
+import { decodeJob, getJob, jobsWithStatus, JOB_RANGE } from '../market/view.js'
+import { writeFileAtomic } from '../escrow/wallet.js'
 
 export interface SeedFlags {
   quotaBytes: number
@@ -31,6 +37,14 @@ export interface SeederOptions {
   countOwnUploads?: boolean // bytesServed counts this peer's own drive too (default); off when the caller counts it
   emit: (tag: string, data: Record<string, unknown>) => void
   now?: () => number
+  // where the seeder keeps the list of files it mirrored, so that a restart frees those whose jobs closed while it
+  // was away without reading every job (none: such copies stay until a later run sees their jobs close)
+  statePath?: string
+}
+
+// The state file of the seeder of a market in a peer's storage directory.
+export function seedStatePath (dir: string, marketKey: Uint8Array): string {
+  return path.join(dir, `seeding-${b4a.toString(marketKey, 'hex')}.json`)
 }
 
 export interface HeldFile { job: string, name: string, bytes: number }
@@ -48,6 +62,7 @@ export class FileSeeder {
   private readonly market: Market
   private readonly opts: SeederOptions
   private readonly mirrored = new Map<string, HeldFile>() // file key → what is held
+  private readonly refs = new Map<string, { job: string, ref: BlobRef }>() // file key → the mirrored file's reference
   private readonly watched = new Map<string, () => void>() // drive key → stops counting its uploads
   private readonly liveUses = new Map<string, number>() // file key → live jobs that use it
   private readonly wanted = new Map<string, Wanted>() // live files not held yet, in the order they came
@@ -60,6 +75,8 @@ export class FileSeeder {
   private again = false
   private next: Promise<void> | null = null // the pass an update during a pass asked for, 500 ms later
   private stopped = false
+  private cold = true // the jobs in play not read yet
+  private saving: Promise<void> = Promise.resolve()
   private timer: NodeJS.Timeout | null = null
   private readonly onUpdate = (): void => { this.schedule() }
 
@@ -84,7 +101,9 @@ export class FileSeeder {
     const own = await this.market.files.own() // serve this peer's own files (ready once own() resolves)
     this.ownKey = own.key
     if (this.opts.countOwnUploads !== false) await this.watch(own)
-    this.changes = new ViewChanges(this.market.view)
+    // no change is read until the jobs in play are (`startAt`); a truncation meanwhile still counts
+    this.changes = new ViewChanges(this.market.view, Infinity)
+    await this.loadState()
     this.market.on('update', this.onUpdate)
     // retries and the end of retention periods come with time, not with updates
     this.timer = setInterval(() => { if (this.wanted.size > 0 || this.closing.size > 0) this.schedule() }, RECHECK_MS)
@@ -97,6 +116,7 @@ export class FileSeeder {
     this.market.off('update', this.onUpdate)
     if (this.timer !== null) clearInterval(this.timer)
     if (this.scanning !== null) await this.scanning.catch(() => {})
+    await this.saving
     this.changes?.close()
     for (const off of this.watched.values()) off()
     this.watched.clear()
@@ -137,9 +157,64 @@ export class FileSeeder {
   private async pass (): Promise<void> {
     const changes = this.changes
     if (changes === null) return
+    if (this.cold) await this.readInPlay(changes)
+    if (this.cold) return
     await changes.read([JOB_RANGE, MESSAGE_RANGE], c => this.onChange(c), () => this.stopped)
     await this.releaseClosed()
     await this.mirrorWanted()
+  }
+
+  // The first pass: the jobs in play and their chat messages, from one snapshot, through the status index; changes
+  // are read from that snapshot's version on.
+  private async readInPlay (changes: ViewChanges): Promise<void> {
+    const snap = this.market.view.snapshot()
+    try {
+      await snap.ready()
+      for (const status of LIVE) {
+        for await (const job of jobsWithStatus(snap, status)) {
+          if (this.stopped) return
+          this.onJob(null, job)
+          for await (const e of snap.createReadStream(jobMessagesRange(job.id))) await this.onMessage(e.key, e.value)
+        }
+      }
+      changes.startAt(snap.version)
+      this.cold = false
+    } finally {
+      await snap.close()
+    }
+  }
+
+  // The files mirrored in an earlier run: held again, and freed once their job has closed and been kept long enough.
+  private async loadState (): Promise<void> {
+    const file = this.opts.statePath
+    if (file === undefined) return
+    let saved: unknown[] = []
+    try {
+      const parsed = JSON.parse(await fs.promises.readFile(file, 'utf8'))
+      if (Array.isArray(parsed?.files)) saved = parsed.files
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.emit('warning', { message: `file seeding: ${file} unreadable (${(err as Error).message}); files mirrored before are kept until their jobs change` })
+      return
+    }
+    for (const f of saved) {
+      const held = savedFile(f)
+      if (held === null) continue
+      const { job: id, ref } = held
+      const k = fileKey(ref)
+      this.mirrored.set(k, { job: id, name: ref.name, bytes: ref.byteLength })
+      this.refs.set(k, held)
+      const job = await getJob(this.market.view, z32.decode(id))
+      if (job === null || !LIVE.includes(job.status)) this.closing.set(k, { job: id, ref, closedAt: job?.updatedAt ?? 0, status: job?.status ?? 'cancelled' })
+    }
+  }
+
+  private saveState (): void {
+    const file = this.opts.statePath
+    if (file === undefined) return
+    const files = [...this.refs.values()].map(({ job, ref }) => ({ job, drive: b4a.toString(ref.drive, 'hex'), path: ref.path, name: ref.name, byteLength: ref.byteLength, sha256: b4a.toString(ref.sha256, 'hex') }))
+    this.saving = this.saving.then(async () => await writeFileAtomic(file, JSON.stringify({ version: 1, files }) + '\n', 0o600)).catch((err: Error) => {
+      this.opts.emit('warning', { message: `file seeding: could not save ${file}: ${err.message}` })
+    })
   }
 
   private async onChange (c: ViewChange): Promise<void> {
@@ -202,6 +277,7 @@ export class FileSeeder {
       if ((this.liveUses.get(k) ?? 0) > 0 || this.isOwn(c.ref)) continue
       const freed = await this.market.files.release(c.ref)
       const had = this.mirrored.delete(k)
+      if (this.refs.delete(k)) this.saveState()
       if (had || freed > 0) this.opts.emit('file-released', { job: c.job, name: c.ref.name, bytes: freed, status: c.status })
     }
   }
@@ -222,6 +298,8 @@ export class FileSeeder {
         this.wanted.delete(k)
         this.skipped.delete(k)
         this.mirrored.set(k, { job: w.job, name: w.ref.name, bytes: w.ref.byteLength })
+        this.refs.set(k, { job: w.job, ref: w.ref })
+        this.saveState()
         await this.watch(await this.market.files.drive(w.ref.drive))
         this.opts.emit('file-mirrored', { job: w.job, name: w.ref.name, bytes: w.ref.byteLength, ms: Date.now() - t0, totalBytes: this.bytes })
       } catch (err) {
@@ -242,6 +320,17 @@ interface Closing { job: string, ref: BlobRef, closedAt: number, status: Status 
 
 const RECHECK_MS = 30_000 // a file that could not be fetched is tried again after this, doubling up to MAX_RETRY_MS
 const MAX_RETRY_MS = 10 * 60_000
+
+// One entry of the state file, checked field by field (the file is this peer's own, but may be cut short or edited).
+function savedFile (f: unknown): { job: string, ref: BlobRef } | null {
+  const o = f as Record<string, unknown> | null
+  if (o === null || typeof o !== 'object') return null
+  const { job, drive, path, name, byteLength, sha256 } = o
+  if (typeof job !== 'string' || typeof drive !== 'string' || typeof path !== 'string' || typeof name !== 'string' || typeof sha256 !== 'string') return null
+  if (!/^[0-9a-f]{64}$/.test(drive) || !/^[0-9a-f]{64}$/.test(sha256) || !Number.isSafeInteger(byteLength) || (byteLength as number) < 0) return null
+  try { if (z32.decode(job).byteLength !== JOB_ID_BYTES) return null } catch { return null }
+  return { job, ref: { drive: b4a.from(drive, 'hex'), path, name, byteLength: byteLength as number, sha256: b4a.from(sha256, 'hex') } }
+}
 
 function fileKey (ref: BlobRef): string {
   return b4a.toString(ref.drive, 'hex') + ref.path

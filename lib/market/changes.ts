@@ -32,6 +32,12 @@ export class ViewChanges {
 
   get version (): number { return this.seen }
 
+  // Starts from `version`, a snapshot whose entries the caller read itself (construct with `from` = Infinity first,
+  // so that a truncation while it read still moves the start back).
+  startAt (version: number): void {
+    this.seen = Math.min(this.seen, Math.max(1, version))
+  }
+
   // Moves on to now without reading what changed (a consumer with nothing to look for).
   skip (): void {
     this.seen = this.view.version

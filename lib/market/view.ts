@@ -377,6 +377,15 @@ export function decodeIndexEntry (key: Uint8Array, value: Uint8Array): { id: Uin
 }
 
 // The job records' key range (for lib/market/changes.ts) and one record from its value.
+// The records of every job with this status, newest first, read through the status index (a consumer that starts
+// cold reads the jobs still in play this way, not every job of the market).
+export async function * jobsWithStatus (view: View, status: Status): AsyncGenerator<JobRecord> {
+  for await (const hit of scan(view, indexPrefix(IDX.STATUS, [statusByte(status)]))) {
+    const job = await getJob(view, hit.id)
+    if (job !== null && job.status === status) yield job
+  }
+}
+
 export const JOB_RANGE = { gte: b4a.from([P_JOB]), lt: b4a.from([P_JOB + 1]) }
 export function decodeJob (value: Uint8Array): JobRecord { return c.decode(jobRecord, value) }
 
