@@ -7,7 +7,7 @@
 //   's'                            → MarketSettings (escrow chain, arbitrators, …; absent = DEFAULT_SETTINGS)
 //   'n'                            → the indexers the creator named (lib/market/clock.ts)
 //   'k'                            → MarketClock: the indexers' latest ticks and market time (lib/market/clock.ts)
-//   'i' kind ...fields seqDesc id  → IndexValue  (one entry per index kind per job)
+//   'i' kind ...fields seqDesc id  → IndexValue  (per job: all jobs, by status, by client, by printer)
 //   'e' party32 id16               → role byte   (escrowed jobs by party: client, printer, arbitrator, mediator)
 //   'x/mediators'                  → the mediators' records (lib/disputes)
 //   'r' …                          → reputation: peer stats, reviews, printer profiles (lib/reputation/records.ts)
@@ -18,7 +18,7 @@ import b4a from 'b4a'
 import c from 'compact-encoding'
 import type Hyperbee from 'hyperbee'
 import type { BeeBatch } from 'hyperbee'
-import { JOB_ID_BYTES, MATERIALS, STATUSES, jobRecord, writerRecord, indexValue, marketStats, marketMeta, marketSettings, DEFAULT_SETTINGS, type MarketSettings, type MarketMeta, type MarketStats, type JobRecord, type Material, type Status, type WriterRecord, type IndexValue } from '../schema.js'
+import { JOB_ID_BYTES, STATUSES, jobRecord, writerRecord, indexValue, marketStats, marketMeta, marketSettings, DEFAULT_SETTINGS, type MarketSettings, type MarketMeta, type MarketStats, type JobRecord, type Material, type Status, type WriterRecord, type IndexValue } from '../schema.js'
 
 export type View = Hyperbee<Uint8Array, Uint8Array>
 type Batch = BeeBatch<Uint8Array, Uint8Array>
@@ -32,13 +32,14 @@ const STATS_KEY = b4a.from('c')
 const META_KEY = b4a.from('m')
 const SETTINGS_KEY = b4a.from('s')
 
-// Index kinds. A query with a status always has an index that starts with it; material and country filters not in
-// the key are applied to the index values. Kind 5 (status+material+country) existed in development only.
+// Index kinds. A query with a status reads the status index; material and country filters are applied to the index
+// values (most of a market's jobs are closed and few are open, so reading the open ones' entries costs little,
+// and every index entry is a block of the view on every op that moves it: issue 14). Kinds 3 (status+material)
+// and 4 (status+country) were written before: views that have them never read them. Kind 5 existed in development
+// only.
 const IDX = {
   ALL: 1,
   STATUS: 2,
-  STATUS_MATERIAL: 3,
-  STATUS_COUNTRY: 4,
   CLIENT: 6,
   PRINTER: 7
 } as const
@@ -64,7 +65,6 @@ export function writerKey (key: Uint8Array): Uint8Array {
 }
 
 function statusByte (s: Status): number { return STATUSES.indexOf(s) }
-function materialByte (m: Material): number { return MATERIALS.indexOf(m) }
 
 function indexPrefix (kind: number, parts: Array<number | Uint8Array | string>): Uint8Array {
   const bufs: Uint8Array[] = [b4a.from([P_INDEX, kind])]
@@ -82,8 +82,6 @@ function indexKeys (j: JobRecord): Uint8Array[] {
   const keys = [
     indexPrefix(IDX.ALL, [tail]),
     indexPrefix(IDX.STATUS, [s, tail]),
-    indexPrefix(IDX.STATUS_MATERIAL, [s, materialByte(j.material), tail]),
-    indexPrefix(IDX.STATUS_COUNTRY, [s, j.country, tail]),
     indexPrefix(IDX.CLIENT, [j.client, tail])
   ]
   if (j.printer !== null) keys.push(indexPrefix(IDX.PRINTER, [j.printer, tail]))
@@ -275,11 +273,7 @@ async function * merge (a: AsyncGenerator<IndexHit>, b: AsyncGenerator<IndexHit>
 function pickIndex (view: View, q: JobQuery, after?: Uint8Array): AsyncGenerator<IndexHit> {
   if (q.mine !== undefined) return merge(scan(view, indexPrefix(IDX.CLIENT, [q.mine])), scan(view, indexPrefix(IDX.PRINTER, [q.mine])))
   if (q.status === undefined) return scan(view, indexPrefix(IDX.ALL, []), after)
-  const s = statusByte(q.status)
-  // with both material and country, the country index: there are far more countries than materials
-  if (q.country !== undefined) return scan(view, indexPrefix(IDX.STATUS_COUNTRY, [s, q.country]), after)
-  if (q.material !== undefined) return scan(view, indexPrefix(IDX.STATUS_MATERIAL, [s, materialByte(q.material)]), after)
-  return scan(view, indexPrefix(IDX.STATUS, [s]), after)
+  return scan(view, indexPrefix(IDX.STATUS, [statusByte(q.status)]), after)
 }
 
 export function titleMatches (job: Pick<JobRecord, 'title'>, q: Pick<JobQuery, 'text'>): boolean {
