@@ -313,17 +313,31 @@ export async function queryJobPage (view: View, q: JobQuery, after: Uint8Array |
   const items: JobPageResult['items'] = []
   let last: Uint8Array | null = null
   let read = 0
-  for await (const hit of pickIndex(view, { ...q, mine: undefined }, after ?? undefined)) {
-    last = hit.key
-    read++
-    if (matches(hit.value, q)) {
-      const e = await getJobEntry(view, hit.id)
-      if (e !== null && (q.status === undefined || e.job.status === q.status) && titleMatches(e.job, q)) items.push({ ...e, key: hit.key })
+  // candidates' records are read CANDIDATE_READS at a time (a title search over closed jobs reads one per job), and
+  // taken in index order: what a page holds and where it stops is what reading one by one gives
+  let hits: IndexHit[] = []
+  const take = async (): Promise<boolean> => {
+    const records = await Promise.all(hits.map(async h => matches(h.value, q) ? await getJobEntry(view, h.id) : null))
+    for (let i = 0; i < hits.length; i++) {
+      last = hits[i].key
+      read++
+      const e = records[i]
+      if (e !== null && (q.status === undefined || e.job.status === q.status) && titleMatches(e.job, q)) items.push({ ...e, key: hits[i].key })
+      if (items.length >= limit || read >= budget) return true
     }
-    if (items.length >= limit || read >= budget) return { items, next: last }
+    hits = []
+    return false
   }
+  for await (const hit of pickIndex(view, { ...q, mine: undefined }, after ?? undefined)) {
+    hits.push(hit)
+    // a page needs at most `limit - items.length` more matches and `budget - read` more entries
+    if (hits.length >= Math.min(CANDIDATE_READS, limit - items.length, budget - read) && await take()) return { items, next: last }
+  }
+  if (hits.length > 0 && await take()) return { items, next: last }
   return { items, next: null }
 }
+
+const CANDIDATE_READS = 32
 
 // Where the page after the next `n` hits from `after` starts, reading index entries only: a jump to a far page with
 // no cursor known costs an index range, not a record per job passed over. Only for queries whose every condition is
