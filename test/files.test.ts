@@ -5,7 +5,7 @@ import path from 'path'
 import fs from 'fs'
 import crypto from 'crypto'
 import b4a from 'b4a'
-import { tmpDir, testnet, openMarket, eventually, p2print, startSeed, cliPeers } from './helpers.js'
+import { tmpDir, testnet, openMarket, eventually, p2print, startSeed, cliPeers, type Test } from './helpers.js'
 import { binaryStl, box } from './fixtures/meshes.js'
 import type { FileRef } from '../lib/schema.js'
 
@@ -123,15 +123,21 @@ test('files: the declared size is checked before downloading, the sha256 after',
   await t.exception(b.market.files.fetch(wrongSize, { maxBytes: 1e9, stallMs: 10_000 }), /declares/, 'a drive entry whose size differs from the declared one is refused')
 })
 
-test('files: the seeder mirrors live jobs\' models within its quota and frees those of closed jobs', { timeout: 120_000 }, async (t) => {
-  const { OP } = await import('../lib/schema.js')
-  const { FileSeeder } = await import('../lib/files/seeder.js')
+// A client's market and a seeder's on one testnet, and what a job with a model needs.
+async function clientAndSeeder (t: Test) {
   const tn = await testnet(t)
   const dir = await tmpDir(t)
   const client = await openMarket(t, path.join(dir, 'client'), null, { bootstrap: tn.bootstrap })
   const seeder = await openMarket(t, path.join(dir, 'seeder'), client.market.key, { bootstrap: tn.bootstrap })
   const summary = { kind: 'stl' as const, models: 1, facets: 12, sizeMm: [1, 1, 1] as [number, number, number], volumeCm3: 1, areaCm2: 1, shells: 1, closed: true, manifold: true, fits: [] }
   const fields = { title: 'part', material: 'PLA' as const, colors: [], bountySats: 1000, country: 'DE', notes: '' }
+  return { dir, client, seeder, summary, fields }
+}
+
+test('files: the seeder mirrors live jobs\' models within its quota and frees those of closed jobs', { timeout: 120_000 }, async (t) => {
+  const { OP } = await import('../lib/schema.js')
+  const { FileSeeder } = await import('../lib/files/seeder.js')
+  const { dir, client, seeder, summary, fields } = await clientAndSeeder(t)
   const small = crypto.randomBytes(200_000)
   const large = crypto.randomBytes(900_000)
   const smallRef = await client.market.files.attach(small, 'small.stl', summary)
@@ -167,12 +173,7 @@ test('files: the seeder mirrors live jobs\' models within its quota and frees th
 test('files: a restarted seeder frees the copy of a job that closed while it was away, from its state file', { timeout: 120_000 }, async (t) => {
   const { OP } = await import('../lib/schema.js')
   const { FileSeeder, seedStatePath } = await import('../lib/files/seeder.js')
-  const tn = await testnet(t)
-  const dir = await tmpDir(t)
-  const client = await openMarket(t, path.join(dir, 'client'), null, { bootstrap: tn.bootstrap })
-  const seeder = await openMarket(t, path.join(dir, 'seeder'), client.market.key, { bootstrap: tn.bootstrap })
-  const summary = { kind: 'stl' as const, models: 1, facets: 12, sizeMm: [1, 1, 1] as [number, number, number], volumeCm3: 1, areaCm2: 1, shells: 1, closed: true, manifold: true, fits: [] }
-  const fields = { title: 'part', material: 'PLA' as const, colors: [], bountySats: 1000, country: 'DE', notes: '' }
+  const { dir, client, seeder, summary, fields } = await clientAndSeeder(t)
   const refs = []
   for (const name of ['a.stl', 'b.stl', 'c.stl']) refs.push(await client.market.files.attach(crypto.randomBytes(50_000), name, summary))
   const [jobA, , jobC] = await Promise.all(refs.map(async ref => (await client.market.append({ type: OP.JOB_CREATE, job: fields, file: ref })).jobId!))
