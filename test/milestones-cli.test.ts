@@ -9,7 +9,7 @@ import { fundBySync } from './escrow-helpers.js'
 import { cliMarket } from './clock-ahead.js'
 import { releaseFee } from '../lib/escrow/milestones.js'
 
-test('milestones cli: a job in three parts; `job release` pays the first two to the printer, each leaving the rest locked; `job complete` pays the last', { timeout: 480_000 }, async (t) => {
+test('milestones cli: a job in three parts; `job release` pays the first two to the printer, each leaving the rest locked; `job complete` pays the last', { timeout: 900_000 }, async (t) => {
   const { chain, ok, B, C } = await cliMarket(t, 'parts', [])
 
   const bad = await p2print([...B, 'job', 'create', '--title', 'Clip', '--material', 'PLA', '--country', 'DE', '--bounty', '0.01', '--milestones', 'first layer:50,printed:40'])
@@ -22,14 +22,16 @@ test('milestones cli: a job in three parts; `job release` pays the first two to 
   t.ok(await eventually(async () => (await p2print([...C, '--json', 'job', 'accept', job.id])).json?.status === 'accepted', 60_000, 1000), 'the printer accepts')
   t.ok(await fundBySync(chain, B, C, job.id), 'funded by sync on each side')
 
-  const release = async (k: number): Promise<bitcoin.Transaction> => {
+  // null when a step did not happen in time (failed above): the test then ends there rather than throw, which would
+  // stop every test file after this one
+  const release = async (k: number): Promise<bitcoin.Transaction | null> => {
     let out = ''
     const done = await eventually(async () => {
       await p2print([...C, 'sync']) // the printer's engine signs the refund of what the release leaves locked
       const r = await p2print([...B, 'job', 'release', job.id])
       out = r.stdout + r.stderr
       return r.code === 0
-    }, 120_000, 1000)
+    }, 300_000, 1000) // each try is two command processes; on a loaded machine the printer's engine took over 120 s
     t.ok(done, `the client released milestone ${k}`)
     t.ok(new RegExp(`Released milestone ${k} `).test(out), `\`job release\` says which (${out.split('\n').find(l => l.startsWith('Released')) ?? out.trim().slice(0, 200)})`)
     let txid = ''
@@ -41,10 +43,12 @@ test('milestones cli: a job in three parts; `job release` pays the first two to 
       txid = e?.milestones?.[k - 1]?.txid ?? ''
       return txid !== '' && (await chain.backend.txStatus(txid)).confirmed
     }, 120_000, 0), `release ${k} is on chain, confirmed`)
-    return bitcoin.Transaction.fromHex((await chain.backend.txHex(txid))!)
+    const hex = txid === '' ? null : await chain.backend.txHex(txid)
+    return hex === null ? null : bitcoin.Transaction.fromHex(hex)
   }
 
   const r1 = await release(1)
+  if (r1 === null) return
   const e1 = await ok([...B, '--json', 'escrow', job.id])
   const fee = releaseFee(e1.feeRate)
   t.is(r1.outs[1].value, 200_000n - fee, `the printer got its 20 % part less the release's ${fee}-sat fee`)
@@ -55,6 +59,7 @@ test('milestones cli: a job in three parts; `job release` pays the first two to 
   t.ok(/1\. first layer 20 % \(released\)/.test(shown.stdout), '`job show` marks the first part released')
 
   const r2 = await release(2)
+  if (r2 === null) return
   t.is(r2.outs[1].value, 500_000n - fee, 'the second release pays the 50 % part')
   const last = await p2print([...B, 'job', 'release', job.id])
   t.not(last.code, 0, 'the last part is not released')
