@@ -61,8 +61,7 @@ export async function countServed (drive: Hyperdrive, onBytes: (n: number) => vo
 export class FileSeeder {
   private readonly market: Market
   private readonly opts: SeederOptions
-  private readonly mirrored = new Map<string, HeldFile>() // file key → what is held
-  private readonly refs = new Map<string, { job: string, ref: BlobRef }>() // file key → the mirrored file's reference
+  private readonly mirrored = new Map<string, { job: string, ref: BlobRef }>() // file key → what is held
   private readonly watched = new Map<string, () => void>() // drive key → stops counting its uploads
   private readonly liveUses = new Map<string, number>() // file key → live jobs that use it
   private readonly wanted = new Map<string, Wanted>() // live files not held yet, in the order they came
@@ -77,6 +76,7 @@ export class FileSeeder {
   private stopped = false
   private cold = true // the jobs in play not read yet
   private saving: Promise<void> = Promise.resolve()
+  private saveQueued = false // a write of the state file is waiting: it will write the latest list
   private timer: NodeJS.Timeout | null = null
   private readonly onUpdate = (): void => { this.schedule() }
 
@@ -87,7 +87,7 @@ export class FileSeeder {
 
   get bytes (): number {
     let n = 0
-    for (const f of this.mirrored.values()) n += f.bytes
+    for (const f of this.mirrored.values()) n += f.ref.byteLength
     return n
   }
 
@@ -95,7 +95,7 @@ export class FileSeeder {
   get bytesServed (): number { return this.served }
 
   // The files mirrored now (not this peer's own), newest last.
-  held (): HeldFile[] { return [...this.mirrored.values()] }
+  held (): HeldFile[] { return [...this.mirrored.values()].map(({ job, ref }) => ({ job, name: ref.name, bytes: ref.byteLength })) }
 
   async start (): Promise<void> {
     const own = await this.market.files.own() // serve this peer's own files (ready once own() resolves)
@@ -201,8 +201,7 @@ export class FileSeeder {
       if (held === null) continue
       const { job: id, ref } = held
       const k = fileKey(ref)
-      this.mirrored.set(k, { job: id, name: ref.name, bytes: ref.byteLength })
-      this.refs.set(k, held)
+      this.mirrored.set(k, held)
       const job = await getJob(this.market.view, z32.decode(id))
       if (job === null || !LIVE.includes(job.status)) this.closing.set(k, { job: id, ref, closedAt: job?.updatedAt ?? 0, status: job?.status ?? 'cancelled' })
     }
@@ -211,8 +210,13 @@ export class FileSeeder {
   private saveState (): void {
     const file = this.opts.statePath
     if (file === undefined) return
-    const files = [...this.refs.values()].map(({ job, ref }) => ({ job, drive: b4a.toString(ref.drive, 'hex'), path: ref.path, name: ref.name, byteLength: ref.byteLength, sha256: b4a.toString(ref.sha256, 'hex') }))
-    this.saving = this.saving.then(async () => await writeFileAtomic(file, JSON.stringify({ version: 1, files }) + '\n', 0o600)).catch((err: Error) => {
+    if (this.saveQueued) return
+    this.saveQueued = true
+    this.saving = this.saving.then(async () => {
+      this.saveQueued = false
+      const files = [...this.mirrored.values()].map(({ job, ref }) => ({ job, drive: b4a.toString(ref.drive, 'hex'), path: ref.path, name: ref.name, byteLength: ref.byteLength, sha256: b4a.toString(ref.sha256, 'hex') }))
+      await writeFileAtomic(file, JSON.stringify({ version: 1, files }) + '\n', 0o600)
+    }).catch((err: Error) => {
       this.opts.emit('warning', { message: `file seeding: could not save ${file}: ${err.message}` })
     })
   }
@@ -277,7 +281,7 @@ export class FileSeeder {
       if ((this.liveUses.get(k) ?? 0) > 0 || this.isOwn(c.ref)) continue
       const freed = await this.market.files.release(c.ref)
       const had = this.mirrored.delete(k)
-      if (this.refs.delete(k)) this.saveState()
+      if (had) this.saveState()
       if (had || freed > 0) this.opts.emit('file-released', { job: c.job, name: c.ref.name, bytes: freed, status: c.status })
     }
   }
@@ -297,8 +301,7 @@ export class FileSeeder {
         await this.market.files.mirror(w.ref, this.opts.stallMs)
         this.wanted.delete(k)
         this.skipped.delete(k)
-        this.mirrored.set(k, { job: w.job, name: w.ref.name, bytes: w.ref.byteLength })
-        this.refs.set(k, { job: w.job, ref: w.ref })
+        this.mirrored.set(k, { job: w.job, ref: w.ref })
         this.saveState()
         await this.watch(await this.market.files.drive(w.ref.drive))
         this.opts.emit('file-mirrored', { job: w.job, name: w.ref.name, bytes: w.ref.byteLength, ms: Date.now() - t0, totalBytes: this.bytes })

@@ -384,7 +384,6 @@ export function decodeIndexEntry (key: Uint8Array, value: Uint8Array): { id: Uin
   return { id: b4a.from(key.subarray(key.byteLength - JOB_ID_BYTES)), value: c.decode(indexValue, value) }
 }
 
-// The job records' key range (for lib/market/changes.ts) and one record from its value.
 // The records of every job with this status, newest first, read through the status index (a consumer that starts
 // cold reads the jobs still in play this way, not every job of the market).
 export async function * jobsWithStatus (view: View, status: Status): AsyncGenerator<JobRecord> {
@@ -394,6 +393,7 @@ export async function * jobsWithStatus (view: View, status: Status): AsyncGenera
   }
 }
 
+// The job records' key range (for lib/market/changes.ts) and one record from its value.
 export const JOB_RANGE = { gte: b4a.from([P_JOB]), lt: b4a.from([P_JOB + 1]) }
 export function decodeJob (value: Uint8Array): JobRecord { return c.decode(jobRecord, value) }
 
