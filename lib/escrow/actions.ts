@@ -183,16 +183,26 @@ export async function requestCancel (engine: EscrowEngine, jobId: Uint8Array | s
   return { txid: unsignedTx(psbt).getId(), shipBy: by, late: by !== null && (await engine.market.clock()).passed(by, 0) }
 }
 
-// The arbitrator's two acts without a person, each rebuilt from a confirmed record like every payout: co-signing the
+// The arbitrator's acts without a person, each rebuilt from a confirmed record like every payout: co-signing the
 // cancel the client signed on a job whose printer is past its ship-by time (record.ts lateCancelDue), and the
 // complete payout the printer signed once the client's delivery window is over without a dispute (releaseDue).
 // Market time from the confirmed view only (no op it has not seen can then be ordered before the deadline), and
-// never before this machine's own clock agrees: a market time run ahead by its indexers cannot hurry it. Which
-// payout it signed, or null.
-export async function signInPlace (engine: EscrowEngine, jobId: Uint8Array): Promise<'cancel' | 'complete' | null> {
+// never before this machine's own clock agrees: a market time run ahead by its indexers cannot hurry it. And its
+// ruling once more, on the next stage's output, when a release put out after the ruling moved the escrow on (the
+// decision is the person's, already made). Which payout it signed, or null.
+export async function signInPlace (engine: EscrowEngine, jobId: Uint8Array): Promise<'cancel' | 'complete' | 'ruling' | null> {
   const state = await engine.market.confirmedState(jobId) // the job and the clock from one confirmed prefix
   if (state === null || state.job.escrow == null) return null
   const { job, now: clock } = state
+  if (rulingVoided(job)) {
+    const key = arbitratorKey(engine.wallet)
+    if (!bytesEqual(key.publicKey, (job.escrow as EscrowRecord).arbitratorPubkey)) return null
+    const ctx = escrowContext(job, engine.network)
+    if (await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout) !== null) return null // the release first
+    const psbt = buildFor(ctx, 'ruling', engine.network)
+    signInputs(psbt, key, [0])
+    return await engine.appendOnce(job, 'sign:ruling-again', { type: OP.ESCROW_SIGN, jobId: job.id, kind: 'ruling', psbt: psbt.toBuffer() }) ? 'ruling' : null
+  }
   const kind = lateCancelDue(job, clock) ? 'cancel' : releaseDue(job, clock) ? 'complete' : null
   const due = kind === 'cancel' ? shipBy(job) : kind === 'complete' ? releaseAt(job) : null
   if (kind === null || due === null || engine.now() < due) return null
@@ -204,6 +214,14 @@ export async function signInPlace (engine: EscrowEngine, jobId: Uint8Array): Pro
   const psbt = buildFor(ctx, kind, engine.network)
   signInputs(psbt, key, [0])
   return await engine.appendOnce(job, `sign:${kind}-in-place`, { type: OP.ESCROW_SIGN, jobId: job.id, kind, psbt: psbt.toBuffer() }) ? kind : null
+}
+
+// A ruling decided whose signature a release dropped (lib/market/release-apply.ts): the arbitrator signs it again.
+export function rulingVoided (job: JobRecord): boolean {
+  const e = job.escrow ?? null
+  if (e == null || e.closed !== null || job.status !== 'disputed' || e.ruling === null) return false
+  if (job.dispute != null && job.dispute.ruling === null) return false
+  return sigOf(e, 'ruling', 'arbitrator') === undefined
 }
 
 // The arbitrator rules a disputed job (once mediation has ended: lib/disputes): signs the ruling payout — the

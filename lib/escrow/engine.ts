@@ -119,6 +119,7 @@ export class EscrowEngine {
         if (role === 'arbitrator') {
           const signed = v.confirmed ? await actions.signInPlace(this, id) : null
           if (signed === 'cancel') out.push({ jobId: jobIdString(id), action: 'sign', kind: 'cancel', detail: 'the printer is past its ship-by time: the arbitrator co-signs the client\'s cancel' })
+          if (signed === 'ruling') out.push({ jobId: jobIdString(id), action: 'sign', kind: 'ruling', detail: 'a milestone\'s release moved the escrow on after the ruling: the arbitrator signs the same ruling on what it left locked' })
           if (signed === 'complete') out.push({ jobId: jobIdString(id), action: 'sign', kind: 'complete', detail: 'the client\'s delivery window is over without a dispute: the arbitrator co-signs the printer\'s payout' })
           continue
         }

@@ -156,14 +156,16 @@ export function releasePending (job: Held, now: Now): boolean {
   return !now.passed(job.releaseAskedAt ?? 0, RELEASE_HOLD_MS)
 }
 
-// The client's release is in and the printer may complete it: while the hold lasts whatever happened, and after it
-// only while a release could be signed at all (releaseOpen).
-export function releaseCompletable (job: Held & Parameters<typeof releaseOpen>[0], now: Now): boolean {
+// The client's release of this stage is in and the printer's completing signature is not: apply takes that
+// signature whenever it comes and whoever writes it (the printer, or a party that read it from the release on
+// chain), as long as no payout of the stage closed the escrow. On chain the release is valid from the moment the
+// printer adds its signature, whatever the record says; so the record follows it to the next stage rather than hold
+// a cancel, a split or a ruling the release has made void (those are signed again on the next stage's output).
+export function releaseCompletable (job: Pick<JobRecord, 'escrow' | 'milestones' | 'releases'>): boolean {
   const e = job.escrow ?? null
-  if (e == null || e.closed !== null || stageOf(job) >= releasesPlanned(job)) return false
+  if (e == null || e.client === null || e.fundingTxid === null || e.closed !== null || stageOf(job) >= releasesPlanned(job)) return false
   if (!e.sigs.some(s => s.kind === 'release' && s.role === 'client')) return false
-  if (e.sigs.some(s => s.kind === 'release' && s.role === 'printer')) return false
-  return releasePending(job, now) || releaseOpen(job)
+  return !e.sigs.some(s => s.kind === 'release' && s.role === 'printer')
 }
 
 // Whether a release may be signed now: a job with parts left to release, funded and active (not shipped, not

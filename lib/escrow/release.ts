@@ -7,18 +7,21 @@
 //  - every engine puts out, in order, the releases a CONFIRMED record holds fully signed that its node does not show,
 //    before anything that spends the output they leave locked; a release is never broadcast from an unconfirmed
 //    record (an op ordered before it could still make apply refuse it while the chain took it);
-//  - an output spent by the stage's own release that the view never recorded (a printer that put out a release apply
-//    refused, with the client's logged signature) is not lost: the next refund goes out from the lock height, with
-//    this engine's own signature if the record holds only the other side's.
+//  - an output spent by the stage's own release that the view never recorded is followed: with the client's release
+//    in the record, the printer's signature is read from the chain and written into the record, which moves to the
+//    next stage (relayRelease); either way the next refund goes out from the lock height, with this engine's own
+//    signature if the record holds only the other side's.
+import * as bitcoin from 'bitcoinjs-lib'
 import { OP, type JobRecord } from '../schema.js'
 import type { MarketNow } from '../market/clock.js'
 import type { EscrowEngine, StepReport } from './engine.js'
-import { escrowContext, buildFor, releaseParams, type EscrowCtx } from './context.js'
+import { escrowContext, buildFor, releaseParams, signerKey, type EscrowCtx } from './context.js'
+import { checkSignature } from './witness.js'
 import { sigOf } from './record.js'
 import { unsignedTx } from './psbt.js'
 import { combine, finalize, type Finalized } from './psbt-sign.js'
 import { toHex } from './script.js'
-import { milestonesOf, partSats, releaseOpen, releasePending, releasesPlanned, stageOf, buildRelease, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS, RELEASE_ASKS, RELEASE_SIGN_MARGIN_MS } from './milestones.js'
+import { milestonesOf, partSats, releaseCompletable, releaseOpen, releasePending, releasesPlanned, stageOf, buildRelease, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS, RELEASE_ASKS, RELEASE_SIGN_MARGIN_MS } from './milestones.js'
 import { BAD_TRANSITION, NOT_ALLOWED, BAD_ESCROW } from '../errors.js'
 
 // The printer's engine, from a confirmed record: its next refund while the job is active; and once the client has
@@ -121,6 +124,9 @@ export async function strayRelease (engine: EscrowEngine, ctx: EscrowCtx, spentB
     return false
   }
   if (releaseTxid !== spentBy) return false
+  // the printer's signature is on chain: the record follows it to the next stage (a ruling or cancel the release
+  // made void is signed again there), and meanwhile the next refund below stays the way home
+  if (releaseCompletable(ctx.job)) await relayRelease(engine, ctx, spentBy, out)
   // the refund of what it left locked: both next-refund signatures from the record, or the other side's and this
   // engine's own (a release apply refused can still have been put out with this side's logged signature)
   const role = engine.roleIn(ctx.job) as 'client' | 'printer'
@@ -144,6 +150,30 @@ export async function strayRelease (engine: EscrowEngine, ctx: EscrowCtx, spentB
     out.push({ jobId: ctx.id, action: 'error', kind: 'refund', detail: (err as Error).message })
   }
   return true
+}
+
+// Writes the printer's release signature, read from the release's witness on chain, into the record: apply takes it
+// from either party like the printer's own (release-apply.ts), so a printer that held its completion back and put the
+// release out later cannot leave the record on a stage whose ruling or cancel can no longer be paid.
+async function relayRelease (engine: EscrowEngine, ctx: EscrowCtx, txid: string, out: StepReport[]): Promise<void> {
+  if (engine.isPending(ctx.job, 'relay:release')) return
+  try {
+    const hex = await engine.chain.txHex(txid)
+    if (hex === null) return
+    const witness = bitcoin.Transaction.fromHex(hex).ins[0].witness
+    const psbt = buildFor(ctx, 'release', engine.network)
+    const input = psbt.data.inputs[0]
+    const prev = input.witnessUtxo as { script: Uint8Array, value: bigint }
+    const key = signerKey(ctx, 'printer')
+    const sig = witness.slice(1, -1).find(w => checkSignature(unsignedTx(psbt), 0, prev.script, prev.value, input.witnessScript, key, w) === null)
+    if (sig === undefined) return
+    psbt.updateInput(0, { partialSig: [{ pubkey: key, signature: sig }] })
+    if (await engine.appendOnce(ctx.job, 'relay:release', { type: OP.ESCROW_SIGN, jobId: ctx.job.id, kind: 'release', psbt: psbt.toBuffer() })) {
+      out.push({ jobId: ctx.id, action: 'sign', kind: 'release', txid, detail: `the printer's release of milestone ${ctx.stage + 1} is on chain: its signature, read from there, goes into the record` })
+    }
+  } catch (err) {
+    out.push({ jobId: ctx.id, action: 'error', kind: 'release', txid, detail: (err as Error).message })
+  }
 }
 
 // Waits for the client's ask to be in the confirmed view, holding the job.

@@ -147,6 +147,16 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
         move('completed', 'complete: the delivery window ended without a dispute')
         return { next, clientOpenDelta: 0 }
       }
+      // and its ruling once more, when a release put out after it moved the escrow to the next stage (the decision
+      // stays in the record; its signature on the old stage's output was dropped)
+      if (role === null && op.kind === 'ruling' && b4a.equals(author, e.arbitrator)) {
+        if (job.status !== 'disputed' || e.ruling === null || (job.dispute != null && job.dispute.ruling === null) || sigOf(e, 'ruling', 'arbitrator') !== undefined) return null
+        const sig = verifySig(job, 'ruling', 'arbitrator', op.psbt)
+        if (sig === null) return null
+        next.escrow = { ...e, sigs: [...e.sigs, sig] }
+        note('ruling signed again on the output the release left locked')
+        return { next, clientOpenDelta: 0 }
+      }
       if (op.kind === 'release' || op.kind === 'next-refund') return releaseStep(job, next, e, op.kind, op.psbt, role, note, now)
       if (role === null || sigOf(e, op.kind, role) !== undefined) return null // a party's first signature of a kind is final
       let ok = false
@@ -155,6 +165,8 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
       else if (op.kind === 'funding') ok = job.status === 'accepted' && pairOf(e, 'refund') !== null
       else if (op.kind === 'cancel') ok = cancelAllowed(job) && sigOf(e, 'complete', 'client') === undefined && !releasePending(job, now)
       // a party countersigns the arbitrator's ruling: then anyone can broadcast it
+      // the printer signs its completion payout again when a release put out after its ship voided the first
+      else if (op.kind === 'complete') ok = role === 'printer' && job.status === 'shipped'
       else if (op.kind === 'ruling') ok = job.status === 'disputed' && e.ruling !== null && sigOf(e, 'ruling', 'arbitrator') !== undefined && agreedPayout(job) === null
       if (!ok) return null
       const sig = verifySig(job, op.kind, role, op.psbt)

@@ -9,8 +9,11 @@
 // Order: the printer's next refund (its engine signs it by itself), then the client's (its ask: from there the job is
 // held, releasePending), then, once its ask is confirmed, the client's release, then the printer's (the payee signs
 // last, so the client never holds a release it could complete alone later). Only while releaseOpen: funded, active
-// (not shipped, not disputed), parts left, nobody's cancel in, no refund claimed; the printer's completing signature
-// whenever releaseCompletable. While the hold lasts apply takes no cancel, ship, dispute or refund claim: nothing
+// (not shipped, not disputed), parts left, nobody's cancel in, no refund claimed. The printer's completing signature
+// whenever releaseCompletable (the client's release in, nothing closed), written by the printer or relayed by the
+// client from the release on chain: the record follows the chain to the next stage, and the stage's cancel, split
+// or ruling signatures the release made void are dropped (the arbitrator signs its ruling again on the next stage's
+// output; a split agreed goes to the arbitrator; a cancel is signed again). While the hold lasts apply takes no cancel, ship, dispute or refund claim: nothing
 // that spends the same output can be ordered between the client's release and the printer's, or after both. An ask
 // whose hold passed without the printer's completion may be made again (the client's next refund, signed anew; its
 // release, if in, stays), up to RELEASE_ASKS asks a stage.
@@ -27,8 +30,10 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
   const client = sigOf(e, 'release', 'client') !== undefined
   const asked = sigOf(e, 'next-refund', 'client') !== undefined
   let again = false // the client asks again: its ask's hold passed without its release
-  if (kind === 'release' && role === 'printer') {
-    if (!releaseCompletable(job, now)) return null
+  // the printer's completion: its own op, or the client's relay of the signature read from the release on chain
+  const completes = kind === 'release' && (role === 'printer' || (role === 'client' && client))
+  if (completes) {
+    if (!releaseCompletable(job)) return null
   } else {
     if (!releaseOpen(job)) return null
     if (kind === 'next-refund' && role === 'printer' && sigOf(e, kind, role) !== undefined) return null
@@ -41,12 +46,12 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
     }
     if (kind === 'release' && (client || !releasePending(job, now))) return null
   }
-  const sig = verifySig(job, kind, role, psbt)
+  const sig = verifySig(job, kind, completes ? 'printer' : role, psbt)
   if (sig === null) return null
   const sigs = [...e.sigs.filter(s => !(again && s.kind === 'next-refund' && s.role === 'client')), sig]
   const stage = stageOf(job)
   const m = milestonesOf(job)[stage]
-  if (kind !== 'release' || role !== 'printer') {
+  if (!completes) {
     next.escrow = { ...e, sigs }
     if (kind === 'next-refund' && role === 'client') {
       next.releaseAskedAt = now.now
@@ -55,15 +60,22 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
     note(kind === 'release' ? `release of milestone ${stage + 1} signed by the client` : `next refund (milestone ${stage + 1}) signed by the ${role}`)
     return { next, clientOpenDelta: 0 }
   }
-  // the printer completed the pair: the next stage
+  // the printer completed the pair: the next stage. Only the funding's signatures carry over; any other payout of
+  // the stage spends the output the release spent, so its signatures and refund claims are void.
   const release = sigs.filter(s => s.kind === 'release')
   const refund = sigs.filter(s => s.kind === 'refund')
-  const kept = sigs.filter(s => s.kind !== 'release' && s.kind !== 'refund' && s.kind !== 'next-refund')
+  const kept = sigs.filter(s => s.kind === 'funding')
   const fresh = sigs.filter(s => s.kind === 'next-refund').map(s => ({ ...s, kind: 'refund' as const }))
+  const voided = [...new Set(sigs.filter(s => !['funding', 'refund', 'next-refund', 'release'].includes(s.kind)).map(s => s.kind))]
   next.escrow = { ...e, sigs: [...kept, ...fresh] }
+  next.claims = job.claims.filter(c => c.kind !== 'refund')
   next.releaseAskedAt = 0
   next.releaseAsks = 0
   next.releases = [...(job.releases ?? []), { txid: b4a.from(release[0].txid), sigs: [...release, ...refund] }]
-  note(`milestone ${stage + 1} released${m === undefined ? '' : ` ("${m.label}")`}: ${partSats(BigInt(job.bountySats), milestonesOf(job), stage + 1)} sats to the printer`)
+  const d = job.dispute ?? null
+  // a split proposed or agreed on the old stage's amounts cannot be paid: the arbitrator decides the rest
+  if (d !== null && (d.stage === 'proposed' || d.stage === 'settled')) next.dispute = { ...d, stage: 'arbitration', escalation: 'rejected' }
+  const paid = `milestone ${stage + 1} released${m === undefined ? '' : ` ("${m.label}")`}: ${partSats(BigInt(job.bountySats), milestonesOf(job), stage + 1)} sats to the printer`
+  note(voided.length === 0 ? paid : `${paid}; the stage's ${voided.join(', ')} signatures are void (they spent the same output)`)
   return { next, clientOpenDelta: 0 }
 }

@@ -1,0 +1,113 @@
+// A printer that holds back its completion of a milestone's release and puts the release out after a ruling against
+// it (lib/market/release-apply.ts, PROTOCOL.md "Milestones"): the release voids the ruling's transaction, but the
+// client's engine reads the printer's signature from the chain and writes it into the record, the record moves to
+// the next stage, the arbitrator's engine signs the same ruling again on what the release left locked, and the
+// client's engine pays it out. The printer gets the part the client signed, and nothing of the ruling is lost: no
+// wait for the lock height, the arbitration fee still taken from the printer's deposit. Real peers on a local testnet,
+// a bcoin regtest node.
+import test from 'brittle'
+import * as bitcoin from 'bitcoinjs-lib'
+import { drive, jobOn, WAIT } from './escrow-helpers.js'
+import { escrowSetup, fund, confirmed, marketTimeTo, DEPOSIT, BOUNTY, type EscrowSetup, type Party } from './escrow-setup.js'
+import { latest, rule, type Check } from './vanish.js'
+import { Hostile } from './hostile.js'
+import { eventually } from './helpers.js'
+import { OP, type OpBody, type JobRecord, type Milestone, type SignKind } from '../lib/schema.js'
+import { escrowContext, buildFor } from '../lib/escrow/context.js'
+import { combine, finalize } from '../lib/escrow/psbt-sign.js'
+import { applyFaults } from '../lib/market/apply.js'
+import { stageOf, partSats, releaseFee, RELEASE_HOLD_MS } from '../lib/escrow/milestones.js'
+import { sigOf } from '../lib/escrow/record.js'
+import { toHex } from '../lib/escrow/script.js'
+
+const T = { timeout: 600_000 }
+const PARTS: Milestone[] = [{ label: 'first layer', pct: 20 }, { label: 'printed', pct: 50 }, { label: 'delivered', pct: 30 }]
+
+async function postParts (s: EscrowSetup): Promise<Uint8Array> {
+  const { jobId } = await s.client.market.append({ type: OP.JOB_CREATE, job: { title: 'Parts', material: 'PLA', colors: [], bountySats: BOUNTY, country: 'DE', notes: '' }, milestones: PARTS })
+  if (jobId === null || !await eventually(async () => (await jobOn(s.printer.market, jobId))?.job.status === 'open', WAIT)) throw new Error('job did not reach the printer')
+  return jobId
+}
+
+async function rawOp (s: EscrowSetup, by: Party, op: OpBody): Promise<void> {
+  const h = new Hostile(by.market)
+  await h.reached(s.indexer, await h.raw(op))
+  await h.applied(s.indexer)
+}
+
+async function rawSig (s: EscrowSetup, by: Party, job: JobRecord, kind: SignKind, signer: 'client' | 'printer'): Promise<void> {
+  const ctx = escrowContext(job, s.chain.network)
+  const psbt = buildFor(ctx, kind, s.chain.network)
+  s[signer].wallet.signEscrow(psbt, ctx.id, signer)
+  await rawOp(s, by, { type: OP.ESCROW_SIGN, jobId: job.id, kind, psbt: psbt.toBuffer() })
+}
+
+// The printer's own release of the stage, completed with the client's signature from the record and put out on the
+// printer's node, without a word to the market.
+async function putOutRelease (s: EscrowSetup, job: JobRecord): Promise<string> {
+  const ctx = escrowContext(job, s.chain.network)
+  const own = buildFor(ctx, 'release', s.chain.network)
+  s.printer.wallet.signEscrow(own, ctx.id, 'printer')
+  const tx = finalize(combine(s.printer.engine.verified(ctx, sigOf(ctx.e, 'release', 'client')!, 'client'), own))
+  await s.chain.backend.broadcast(tx.hex)
+  await s.chain.mine(1)
+  return tx.txid
+}
+
+test('hostile release: a printer that puts a held-back release out after the ruling against it voids nothing: the record follows the chain, the arbitrator signs the ruling again, the client is paid', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n], printerCoins: [60_000n] })
+  const faults = applyFaults.count
+  const id = await postParts(s)
+  await fund(s, id)
+  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], id, j => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined))
+
+  // the client asks and releases milestone 1; the (modified) printer never completes it in the market
+  await rawSig(s, s.client, await latest(s, id), 'next-refund', 'client')
+  const asked = await latest(s, id)
+  await rawSig(s, s.client, asked, 'release', 'client')
+  t.ok(sigOf((await latest(s, id)).escrow!, 'release', 'client') !== undefined, 'the client\'s release is in the record')
+  await marketTimeTo(s, asked.releaseAskedAt! + RELEASE_HOLD_MS)
+  await rawOp(s, s.client, { type: OP.JOB_DISPUTE, jobId: id, reason: 'the printer went quiet' })
+  t.is((await latest(s, id)).status, 'disputed', 'past the hold the client\'s dispute is taken')
+  await rule(s, id, 0)
+  const ruled = await latest(s, id)
+  t.ok(sigOf(ruled.escrow!, 'ruling', 'arbitrator') !== undefined, 'the arbitrator ruled for the client (0 % to the printer)')
+  const voided = toHex(sigOf(ruled.escrow!, 'ruling', 'arbitrator')!.txid)
+
+  // before any party pays the ruling out, the printer puts its release out
+  const releaseTxid = await putOutRelease(s, ruled)
+  t.ok((await s.chain.backend.txStatus(releaseTxid)).confirmed, 'the printer\'s release is confirmed: the ruling\'s transaction can no longer be paid')
+
+  // the printer stays away; the client's and the arbitrator's engines carry on
+  const reports = await drive(s.chain, [s.client.engine, s.arbitrator.engine], async () => confirmed([s.indexer], id, j => j.escrow?.closed?.kind === 'ruling'), 120_000)
+  t.ok(reports.some(r => r.action === 'sign' && r.kind === 'release' && r.txid === releaseTxid), 'the client\'s engine wrote the printer\'s release signature, read from the chain, into the record')
+  t.ok(reports.some(r => r.action === 'sign' && r.kind === 'ruling' && /signs the same ruling/.test(r.detail ?? '')), 'the arbitrator\'s engine signed its ruling again')
+  const done = await latest(s, id)
+  t.is(stageOf(done), 1, 'the record moved to the next stage')
+  t.is(done.status, 'cancelled', 'the job closed by the ruling (0 % to the printer)')
+  t.ok(done.history.some(h => /ruling signatures are void/.test(h.note)), 'its history says the old stage\'s ruling signature is void')
+  const paidTxid = toHex(done.escrow!.closed!.txid)
+  t.ok(paidTxid !== voided, 'the ruling paid is not the one the release voided')
+
+  // on chain: the ruling spends what the release left locked, with the amounts of stage 1
+  const hex = await s.chain.backend.txHex(paidTxid)
+  const tx = bitcoin.Transaction.fromHex(hex!)
+  t.is(tx.ins.length, 1, 'the ruling has one input')
+  t.alike([Buffer.from(tx.ins[0].hash).reverse().toString('hex'), tx.ins[0].index], [releaseTxid, 0], 'it spends the release\'s escrow output')
+  t.ok((await s.chain.backend.txStatus(paidTxid)).confirmed, 'and is confirmed')
+  const part = partSats(BigInt(BOUNTY), PARTS, 1)
+  const locked = BigInt(BOUNTY) - part
+  const arbFee = locked * 5n / 100n // arbitrationFeePct 5, of what is still locked
+  const total = locked + 2n * BigInt(DEPOSIT)
+  const fee = total - tx.outs.reduce((a, o) => a + BigInt(o.value), 0n)
+  const printerFee = fee / 2n
+  const clientFee = fee - printerFee
+  const e = done.escrow!
+  const valueTo = (script: Uint8Array): bigint => BigInt(tx.outs.find(o => Buffer.from(o.script).equals(Buffer.from(script)))?.value ?? -1)
+  t.is(valueTo(e.client!.payoutScript), locked + BigInt(DEPOSIT) - clientFee, `the client gets the ${locked} sats still locked and its deposit, less its half of the miner fee`)
+  t.is(valueTo(e.printer.payoutScript), BigInt(DEPOSIT) - arbFee - printerFee, 'the printer pays the arbitration fee from its deposit, as ruled')
+  const rel = bitcoin.Transaction.fromHex((await s.chain.backend.txHex(releaseTxid))!)
+  const relFee = releaseFee(escrowContext(ruled, s.chain.network).payout.feeRate)
+  t.alike([BigInt(rel.outs[0].value), BigInt(rel.outs[1].value)], [total, part - relFee], `the release left ${total} sats locked and paid the printer milestone 1 (${part} sats) less its ${relFee}-sat fee: the part the client signed`)
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+})
