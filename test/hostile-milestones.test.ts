@@ -355,7 +355,7 @@ test('hostile milestones: a signature apply refused is not left as the client\'s
   t.is(applyFaults.count - faults, 0, 'no handler threw')
 })
 
-test('hostile milestones: a printer offline through the hold: the client asks again and the printer\'s engine completes its release in the new hold; a completion after the client\'s cancel moves the record on and drops that cancel', T, async (t: Check) => {
+test('hostile milestones: a printer offline through the hold: the client asks again and the printer\'s engine completes its release in the new hold; a printer\'s own release that apply refused is put out before any ship, and the client\'s engine moves the record on from the chain', T, async (t: Check) => {
   const { s, faults, jobs: [h, m] } = await twoFunded(t, 3)
   for (const id of [h, m]) {
     await rawSig(s, s.client, await latest(s, id), 'next-refund', 'client')
@@ -373,14 +373,21 @@ test('hostile milestones: a printer offline through the hold: the client asks ag
   await drive(s.chain, [s.printer.engine, s.client.engine], async () => confirmed([s.indexer], h, j => stageOf(j) === 1))
   t.is(stageOf(await latest(s, h)), 1, 'the printer\'s engine completed it: the next stage')
 
-  // m: past the hold the client's cancel is taken; a printer's completion ordered after it is taken too (the release
-  // is valid on chain whatever the record says): the record moves to the next stage and the cancel, signed on the
-  // output the release spends, is dropped
+  // m: past the hold the client's cancel is taken; a printer's completion ordered after it is refused (only a relay
+  // of a release seen on chain moves the record past another payout's signature), but it is in the printer's log:
+  // its engine puts the release out and refuses to ship; the client's engine then reads the printer's signature from
+  // the chain into the record, which moves to the next stage and drops the cancel the release made void
   await rawSig(s, s.client, await latest(s, m), 'cancel', 'client')
   t.ok(sigOf((await latest(s, m)).escrow!, 'cancel', 'client') !== undefined, 'past the hold the client\'s cancel is taken')
   await rawSig(s, s.printer, await latest(s, m), 'release', 'printer')
+  t.is(stageOf(await latest(s, m)), 0, 'the printer\'s own completion ordered after it is refused')
+  await s.printer.market.update()
+  t.ok(await s.printer.engine.prepareShip(m).then(() => false, (err: Error) => /did not take/.test(err.message) && /put out now/.test(err.message)), 'the printer\'s ship is refused, and its release was put out')
+  const ctx = escrowContext(await latest(s, m), s.chain.network)
+  t.ok((await s.chain.backend.outspend(ctx.escrow.txid, ctx.escrow.vout)) !== null, 'the escrow output is spent by the release: the client has no release left to use')
+  await drive(s.chain, [s.client.engine], async () => confirmed([s.indexer], m, j => stageOf(j) === 1))
   const mm = await latest(s, m)
-  t.alike([stageOf(mm), mm.status], [1, 'active'], 'the printer\'s completion ordered after it is taken: the next stage')
+  t.alike([stageOf(mm), mm.status], [1, 'active'], 'the client\'s engine relayed the release from the chain: the next stage')
   t.absent(sigOf(mm.escrow!, 'cancel', 'client'), 'the client\'s cancel of the old stage is dropped (the client signs one again, or disputes)')
   t.ok(mm.history.some(x => /cancel signatures are void/.test(x.note)), 'the job\'s history says the cancel is void')
   await rawSig(s, s.client, mm, 'cancel', 'client')

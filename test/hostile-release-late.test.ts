@@ -11,11 +11,14 @@ import { drive, jobOn, WAIT } from './escrow-helpers.js'
 import { escrowSetup, fund, confirmed, marketTimeTo, DEPOSIT, BOUNTY, type EscrowSetup, type Party } from './escrow-setup.js'
 import { latest, rule, type Check } from './vanish.js'
 import { Hostile } from './hostile.js'
-import { eventually } from './helpers.js'
-import { OP, type OpBody, type JobRecord, type Milestone, type SignKind } from '../lib/schema.js'
+import { eventually, openBee } from './helpers.js'
+import c from 'compact-encoding'
+import { OP, encodeOp, decodeOp, jobRecord, type OpBody, type JobRecord, type Milestone, type SignKind } from '../lib/schema.js'
+import { getSettings, getJob, putJob, putSettings } from '../lib/market/view.js'
+import { getClock, putClock } from '../lib/market/clock.js'
 import { escrowContext, buildFor } from '../lib/escrow/context.js'
 import { combine, finalize } from '../lib/escrow/psbt-sign.js'
-import { applyFaults } from '../lib/market/apply.js'
+import { applyFaults, applyOp } from '../lib/market/apply.js'
 import { stageOf, partSats, releaseFee, RELEASE_HOLD_MS } from '../lib/escrow/milestones.js'
 import { sigOf } from '../lib/escrow/record.js'
 import { toHex } from '../lib/escrow/script.js'
@@ -109,5 +112,74 @@ test('hostile release: a printer that puts a held-back release out after the rul
   const rel = bitcoin.Transaction.fromHex((await s.chain.backend.txHex(releaseTxid))!)
   const relFee = releaseFee(escrowContext(ruled, s.chain.network).payout.feeRate)
   t.alike([BigInt(rel.outs[0].value), BigInt(rel.outs[1].value)], [total, part - relFee], `the release left ${total} sats locked and paid the printer milestone 1 (${part} sats) less its ${relFee}-sat fee: the part the client signed`)
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+})
+
+test('hostile release: a release put out after the printer\'s ship voids its own completion payout: the record follows it, the printer signs its payout again, the client completes; nobody but a party can write the relayed signature', T, async (t: Check) => {
+  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n], printerCoins: [60_000n] })
+  const faults = applyFaults.count
+  const id = await postParts(s)
+  await fund(s, id)
+  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], id, j => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined))
+  await rawSig(s, s.client, await latest(s, id), 'next-refund', 'client')
+  const asked = await latest(s, id)
+  await rawSig(s, s.client, asked, 'release', 'client')
+  await marketTimeTo(s, asked.releaseAskedAt! + RELEASE_HOLD_MS)
+  // past the hold the printer ships on the old stage (its ship carries its completion payout's signature) and then
+  // puts out the release it held back
+  const x = escrowContext(await latest(s, id), s.chain.network)
+  const complete = buildFor(x, 'complete', s.chain.network)
+  s.printer.wallet.signEscrow(complete, x.id, 'printer')
+  await rawOp(s, s.printer, { type: OP.JOB_SHIP, jobId: id, note: 'posted', psbt: complete.toBuffer() })
+  const shipped = await latest(s, id)
+  t.is(shipped.status, 'shipped', 'the printer shipped past the hold')
+  await rawSig(s, s.printer, shipped, 'release', 'printer')
+  t.is(stageOf(await latest(s, id)), 0, 'its own completion after its ship (a payout signed) is refused')
+  const releaseTxid = await putOutRelease(s, shipped)
+
+  // nobody but the job's parties may write the printer's signature into the record: 10 000 fresh keys and the
+  // arbitrator, each on a copy of the record
+  const ctx = escrowContext(shipped, s.chain.network)
+  const relay = buildFor(ctx, 'release', s.chain.network)
+  s.printer.wallet.signEscrow(relay, ctx.id, 'printer')
+  const bee = await openBee(t)
+  const b = bee.batch()
+  await putSettings(b, await getSettings(s.indexer.view))
+  await putClock(b, await getClock(s.indexer.view))
+  await putJob(b, null, shipped)
+  await b.flush()
+  let taken = 0
+  for (let i = 0; i <= 10_000; i++) {
+    const key = Buffer.alloc(32)
+    key.writeUInt32BE(i + 1, 0)
+    const bt = bee.batch()
+    if (await applyOp(bt, decodeOp(encodeOp({ type: OP.ESCROW_SIGN, jobId: id, kind: 'release', psbt: relay.toBuffer() }, Date.now())), i === 10_000 ? s.arbitrator.market.writerKey : key, i + 1)) taken++
+    await bt.flush()
+  }
+  t.is(taken, 0, 'none of 10 000 fresh keys, nor the arbitrator, writing the printer\'s release signature is taken')
+  t.alike(c.encode(jobRecord, (await getJob(bee, id))!), c.encode(jobRecord, shipped), 'the copy of the record is byte for byte what it was')
+  const bt = bee.batch()
+  t.ok(await applyOp(bt, decodeOp(encodeOp({ type: OP.ESCROW_SIGN, jobId: id, kind: 'release', psbt: relay.toBuffer() }, Date.now())), shipped.client, 10_002), 'control: the client\'s relay of it is taken on that copy')
+  await bt.flush()
+  t.is(stageOf((await getJob(bee, id))!), 1, 'and moves that copy to the next stage')
+
+  // the client's engine reads the signature from the chain and the record moves on
+  const reports = await drive(s.chain, [s.client.engine], async () => confirmed([s.indexer], id, j => stageOf(j) === 1))
+  t.ok(reports.some(r => r.action === 'sign' && r.kind === 'release' && r.txid === releaseTxid), 'the client\'s engine relayed the release from the chain')
+  const moved = await latest(s, id)
+  t.alike([stageOf(moved), moved.status], [1, 'shipped'], 'the next stage, still shipped')
+  t.absent(sigOf(moved.escrow!, 'complete', 'printer'), 'the printer\'s completion payout of the old stage is dropped')
+  t.ok(moved.history.some(h => /complete signatures are void/.test(h.note)), 'its history says so')
+  t.ok(await s.client.engine.complete(id).then(() => false, (err: Error) => /payout signature is missing/.test(err.message)), 'the client\'s `job complete` says the printer\'s payout signature is missing')
+  // the printer signs its completion payout again, on the next stage's output; once only
+  await rawSig(s, s.printer, moved, 'complete', 'printer')
+  const again = await latest(s, id)
+  t.ok(sigOf(again.escrow!, 'complete', 'printer') !== undefined, 'the printer\'s completion payout of the next stage is taken')
+  await rawSig(s, s.printer, moved, 'complete', 'printer')
+  t.is((await latest(s, id)).rev, again.rev, 'a second one is refused')
+  const { txid } = await s.client.engine.complete(id)
+  await drive(s.chain, [s.client.engine], async () => confirmed([s.indexer], id, j => j.status === 'completed'))
+  const paid = bitcoin.Transaction.fromHex((await s.chain.backend.txHex(txid))!)
+  t.alike([Buffer.from(paid.ins[0].hash).reverse().toString('hex'), paid.ins[0].index], [releaseTxid, 0], 'the client\'s completion pays out what the release left locked')
   t.is(applyFaults.count - faults, 0, 'no handler threw')
 })

@@ -9,14 +9,15 @@
 // Order: the printer's next refund (its engine signs it by itself), then the client's (its ask: from there the job is
 // held, releasePending), then, once its ask is confirmed, the client's release, then the printer's (the payee signs
 // last, so the client never holds a release it could complete alone later). Only while releaseOpen: funded, active
-// (not shipped, not disputed), parts left, nobody's cancel in, no refund claimed. The printer's completing signature
-// whenever releaseCompletable (the client's release in, nothing closed), written by the printer or relayed by the
-// client from the release on chain: the record follows the chain to the next stage, and the stage's cancel, split
-// or ruling signatures the release made void are dropped (the arbitrator signs its ruling again on the next stage's
-// output; a split agreed goes to the arbitrator; a cancel is signed again). While the hold lasts apply takes no cancel, ship, dispute or refund claim: nothing
-// that spends the same output can be ordered between the client's release and the printer's, or after both. An ask
-// whose hold passed without the printer's completion may be made again (the client's next refund, signed anew; its
-// release, if in, stays), up to RELEASE_ASKS asks a stage.
+// (not shipped, not disputed), parts left, nobody's cancel in, no refund claimed. While the hold lasts apply takes no
+// cancel, ship, dispute or refund claim: nothing that spends the same output can be ordered between the client's
+// release and the printer's. An ask whose hold passed without the printer's completion may be made again (the
+// client's next refund, signed anew; its release, if in, stays), up to RELEASE_ASKS asks a stage.
+// The printer's completing signature counts whenever releaseCompletable (the client's release in, nothing closed):
+// as the printer's own op while no other payout of the stage is signed, after that only relayed by the client from
+// the release it saw on chain. A release is valid on chain whatever the record says, so the record follows it to
+// the next stage: the stage's cancel, split, ruling and complete signatures it made void are dropped, the arbitrator
+// signs its ruling again on the next stage's output, an agreed split goes to the arbitrator, a cancel is signed again.
 import b4a from 'b4a'
 import type { JobRecord, EscrowRecord, SignKind } from '../schema.js'
 import { sigOf } from '../escrow/record.js'
@@ -24,6 +25,8 @@ import { verifySig } from '../escrow/verify.js'
 import { releaseOpen, releasePending, releaseCompletable, RELEASE_ASKS, stageOf, partSats, milestonesOf } from '../escrow/milestones.js'
 import type { MarketNow } from './clock.js'
 import type { Step } from './escrow-apply.js'
+
+const PAYOUTS: SignKind[] = ['cancel', 'split', 'ruling', 'complete']
 
 export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, kind: SignKind, psbt: Uint8Array, role: 'client' | 'printer' | null, note: (n: string) => void, now: MarketNow): Step {
   if (role === null || now.clocked === false) return null
@@ -34,6 +37,10 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
   const completes = kind === 'release' && (role === 'printer' || (role === 'client' && client))
   if (completes) {
     if (!releaseCompletable(job)) return null
+    // the printer's own op only while no other payout of the stage has a signature: after one, only a relay of the
+    // release seen on chain moves the record (a completion the printer kept back could otherwise move it past a
+    // payout the chain already took, to a stage whose output never exists)
+    if (role === 'printer' && e.sigs.some(s => PAYOUTS.includes(s.kind))) return null
   } else {
     if (!releaseOpen(job)) return null
     if (kind === 'next-refund' && role === 'printer' && sigOf(e, kind, role) !== undefined) return null
