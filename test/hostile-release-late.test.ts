@@ -9,7 +9,8 @@ import test from 'brittle'
 import * as bitcoin from 'bitcoinjs-lib'
 import { drive, jobOn, WAIT } from './escrow-helpers.js'
 import { escrowSetup, fund, confirmed, marketTimeTo, DEPOSIT, BOUNTY, type EscrowSetup, type Party } from './escrow-setup.js'
-import { latest, rule, type Check } from './vanish.js'
+import { latest, rule, propose, reach, type Check } from './vanish.js'
+import { getMediators } from '../lib/disputes/apply.js'
 import { Hostile } from './hostile.js'
 import { eventually, openBee } from './helpers.js'
 import c from 'compact-encoding'
@@ -181,5 +182,39 @@ test('hostile release: a release put out after the printer\'s ship voids its own
   await drive(s.chain, [s.client.engine], async () => confirmed([s.indexer], id, j => j.status === 'completed'))
   const paid = bitcoin.Transaction.fromHex((await s.chain.backend.txHex(txid))!)
   t.alike([Buffer.from(paid.ins[0].hash).reverse().toString('hex'), paid.ins[0].index], [releaseTxid, 0], 'the client\'s completion pays out what the release left locked')
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+})
+
+test('hostile release: a release put out after both accepted the mediator\'s split sends the dispute to the arbitrator, whose ruling is paid on what is still locked; the mediator\'s record counts the split once', T, async (t: Check) => {
+  const s = await escrowSetup(t, { clientCoins: [400_000n, 400_000n], printerCoins: [60_000n] })
+  const faults = applyFaults.count
+  const id = await postParts(s)
+  await fund(s, id)
+  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], id, j => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined))
+  await rawSig(s, s.client, await latest(s, id), 'next-refund', 'client')
+  const asked = await latest(s, id)
+  await rawSig(s, s.client, asked, 'release', 'client')
+  await marketTimeTo(s, asked.releaseAskedAt! + RELEASE_HOLD_MS)
+  await rawOp(s, s.client, { type: OP.JOB_DISPUTE, jobId: id, reason: 'the printer went quiet' })
+  await propose(s, id, 40)
+  await s.client.engine.acceptProposal(id)
+  await reach([s.printer.market], id, j => sigOf(j.escrow!, 'split', 'client') !== undefined, 'the client\'s accept reached the printer')
+  await s.printer.engine.acceptProposal(id)
+  await reach([s.indexer], id, j => j.dispute?.stage === 'settled', 'both accepted the split')
+  const settled = await latest(s, id)
+  const releaseTxid = await putOutRelease(s, settled)
+
+  await drive(s.chain, [s.client.engine], async () => confirmed([s.indexer, s.arbitrator.market], id, j => stageOf(j) === 1))
+  const moved = await latest(s, id)
+  t.alike([stageOf(moved), moved.status, moved.dispute?.stage, moved.dispute?.escalation], [1, 'disputed', 'arbitration', 'rejected'], 'the record follows the release; the split of the old stage\'s amounts goes to the arbitrator')
+  t.absent(sigOf(moved.escrow!, 'split', 'client') ?? sigOf(moved.escrow!, 'split', 'printer'), 'the split signatures are dropped')
+  await rule(s, id, 40)
+  const reports = await drive(s.chain, [s.client.engine, s.arbitrator.engine], async () => confirmed([s.indexer], id, j => j.escrow?.closed?.kind === 'ruling'), 120_000)
+  t.ok(reports.some(r => r.action === 'broadcast' && r.kind === 'ruling'), 'the client\'s engine paid the ruling out')
+  const done = await latest(s, id)
+  const tx = bitcoin.Transaction.fromHex((await s.chain.backend.txHex(toHex(done.escrow!.closed!.txid)))!)
+  t.alike([Buffer.from(tx.ins[0].hash).reverse().toString('hex'), tx.ins[0].index], [releaseTxid, 0], 'the ruling spends what the release left locked')
+  const m = (await getMediators(s.indexer.view)).find(x => Buffer.from(x.key).equals(Buffer.from(s.mediator.market.writerKey)))!
+  t.alike([m.accepted, m.overturned, m.upheld], [1, 0, 0], 'the mediator\'s record: one split accepted, the ruling after the release counts neither for nor against it')
   t.is(applyFaults.count - faults, 0, 'no handler threw')
 })

@@ -126,7 +126,9 @@ export async function recordRuling (b: Batch, job: JobRecord, printerPct: number
   const d = job.dispute ?? null
   if (d === null) return null
   const p = d.proposal
-  if (p !== null && d.mediator !== null) {
+  // a split both accepted counted for the mediator already; it reaches a ruling only when a milestone's release
+  // voided it (lib/market/release-apply.ts)
+  if (p !== null && d.mediator !== null && !(d.acceptedClient && d.acceptedPrinter)) {
     const overturned = Math.abs(p.printerPct - printerPct) > OVERTURN_PCT
     await updateMediator(b, d.mediator, x => { if (overturned) x.overturned++; else x.upheld++ })
   }
