@@ -9,7 +9,8 @@ import test from 'brittle'
 import * as bitcoin from 'bitcoinjs-lib'
 import { drive, jobOn, WAIT } from './escrow-helpers.js'
 import { escrowSetup, fund, confirmed, marketTimeTo, DEPOSIT, BOUNTY, type EscrowSetup, type Party } from './escrow-setup.js'
-import { latest, rule, propose, reach, type Check } from './vanish.js'
+import { latest, rule, propose, reach, mineTo, type Check } from './vanish.js'
+import { shipBy } from '../lib/escrow/record.js'
 import { getMediators } from '../lib/disputes/apply.js'
 import { Hostile } from './hostile.js'
 import { eventually, openBee } from './helpers.js'
@@ -58,19 +59,24 @@ async function putOutRelease (s: EscrowSetup, job: JobRecord): Promise<string> {
   return tx.txid
 }
 
-test('hostile release: a printer that puts a held-back release out after the ruling against it voids nothing: the record follows the chain, the arbitrator signs the ruling again, the client is paid', T, async (t: Check) => {
-  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n], printerCoins: [60_000n] })
+// A market (with or without a mediator) and a funded job in three parts whose client asked for and signed the release
+// of milestone 1, which the (modified) printer never completes in the market; market time is past the ask's hold.
+async function heldRelease (t: Check, mediator: boolean): Promise<{ s: EscrowSetup, id: Uint8Array, faults: number }> {
+  const s = await escrowSetup(t, { mediator, clientCoins: [400_000n, 400_000n], printerCoins: [60_000n] })
   const faults = applyFaults.count
   const id = await postParts(s)
   await fund(s, id)
   await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], id, j => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined))
-
-  // the client asks and releases milestone 1; the (modified) printer never completes it in the market
   await rawSig(s, s.client, await latest(s, id), 'next-refund', 'client')
   const asked = await latest(s, id)
   await rawSig(s, s.client, asked, 'release', 'client')
-  t.ok(sigOf((await latest(s, id)).escrow!, 'release', 'client') !== undefined, 'the client\'s release is in the record')
+  if (sigOf((await latest(s, id)).escrow!, 'release', 'client') === undefined) throw new Error('the client\'s release was not taken')
   await marketTimeTo(s, asked.releaseAskedAt! + RELEASE_HOLD_MS)
+  return { s, id, faults }
+}
+
+test('hostile release: a printer that puts a held-back release out after the ruling against it voids nothing: the record follows the chain, the arbitrator signs the ruling again, the client is paid', T, async (t: Check) => {
+  const { s, id, faults } = await heldRelease(t, false)
   await rawOp(s, s.client, { type: OP.JOB_DISPUTE, jobId: id, reason: 'the printer went quiet' })
   t.is((await latest(s, id)).status, 'disputed', 'past the hold the client\'s dispute is taken')
   await rule(s, id, 0)
@@ -117,15 +123,7 @@ test('hostile release: a printer that puts a held-back release out after the rul
 })
 
 test('hostile release: a release put out after the printer\'s ship voids its own completion payout: the record follows it, the printer signs its payout again, the client completes; nobody but a party can write the relayed signature', T, async (t: Check) => {
-  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n], printerCoins: [60_000n] })
-  const faults = applyFaults.count
-  const id = await postParts(s)
-  await fund(s, id)
-  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], id, j => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined))
-  await rawSig(s, s.client, await latest(s, id), 'next-refund', 'client')
-  const asked = await latest(s, id)
-  await rawSig(s, s.client, asked, 'release', 'client')
-  await marketTimeTo(s, asked.releaseAskedAt! + RELEASE_HOLD_MS)
+  const { s, id, faults } = await heldRelease(t, false)
   // past the hold the printer ships on the old stage (its ship carries its completion payout's signature) and then
   // puts out the release it held back
   const x = escrowContext(await latest(s, id), s.chain.network)
@@ -186,15 +184,7 @@ test('hostile release: a release put out after the printer\'s ship voids its own
 })
 
 test('hostile release: a release put out after both accepted the mediator\'s split sends the dispute to the arbitrator, whose ruling is paid on what is still locked; the mediator\'s record counts the split once', T, async (t: Check) => {
-  const s = await escrowSetup(t, { clientCoins: [400_000n, 400_000n], printerCoins: [60_000n] })
-  const faults = applyFaults.count
-  const id = await postParts(s)
-  await fund(s, id)
-  await drive(s.chain, [s.printer.engine], async () => confirmed([s.indexer], id, j => sigOf(j.escrow!, 'next-refund', 'printer') !== undefined))
-  await rawSig(s, s.client, await latest(s, id), 'next-refund', 'client')
-  const asked = await latest(s, id)
-  await rawSig(s, s.client, asked, 'release', 'client')
-  await marketTimeTo(s, asked.releaseAskedAt! + RELEASE_HOLD_MS)
+  const { s, id, faults } = await heldRelease(t, true)
   await rawOp(s, s.client, { type: OP.JOB_DISPUTE, jobId: id, reason: 'the printer went quiet' })
   await propose(s, id, 40)
   await s.client.engine.acceptProposal(id)
@@ -216,5 +206,83 @@ test('hostile release: a release put out after both accepted the mediator\'s spl
   t.alike([Buffer.from(tx.ins[0].hash).reverse().toString('hex'), tx.ins[0].index], [releaseTxid, 0], 'the ruling spends what the release left locked')
   const m = (await getMediators(s.indexer.view)).find(x => Buffer.from(x.key).equals(Buffer.from(s.mediator.market.writerKey)))!
   t.alike([m.accepted, m.overturned, m.upheld], [1, 0, 0], 'the mediator\'s record: one split accepted, the ruling after the release counts neither for nor against it')
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+})
+
+// A deal with a lead time (the printer's quote, offered back and accepted) in three parts, funded, the printer's next
+// refund in, the client's release of milestone 1 signed and never completed by the printer.
+async function heldDeal (t: Check): Promise<{ s: EscrowSetup, id: Uint8Array, faults: number }> {
+  const s = await escrowSetup(t, { mediator: false, clientCoins: [400_000n, 400_000n], printerCoins: [60_000n] })
+  const faults = applyFaults.count
+  const id = await postParts(s)
+  await s.printer.market.append({ type: OP.JOB_QUOTE, jobId: id, priceSats: BOUNTY, leadDays: 2, material: null, colors: [], note: '' })
+  await reach([s.client.market], id, j => j.quotes === 1, 'the quote reached the client')
+  await s.client.market.append({ type: OP.JOB_OFFER, jobId: id, printer: s.printer.market.writerKey, priceSats: BOUNTY, leadDays: 2, material: null, colors: [] })
+  await reach([s.printer.market], id, j => j.offer !== null, 'the offer reached the printer')
+  const job = (await jobOn(s.printer.market, id))!.job
+  await s.printer.market.append({ type: OP.JOB_ACCEPT, jobId: id, escrow: await s.printer.engine.prepareAccept(id), priceSats: BOUNTY, termsRev: job.rev })
+  await drive(s.chain, [s.client.engine, s.printer.engine], async () => confirmed([s.indexer], id, j => j.status === 'active' && sigOf(j.escrow!, 'next-refund', 'printer') !== undefined))
+  await rawSig(s, s.client, await latest(s, id), 'next-refund', 'client')
+  await rawSig(s, s.client, await latest(s, id), 'release', 'client')
+  return { s, id, faults }
+}
+
+test('hostile release: a printer past ship-by that puts out a held-back release does not escape the client\'s cancel: the cancel stands through the stage move (no ship, no dispute), the client\'s engine signs it again, the arbitrator co-signs, everyone is paid back', T, async (t: Check) => {
+  const { s, id, faults } = await heldDeal(t)
+  const by = shipBy(await latest(s, id))!
+  await marketTimeTo(s, by)
+  await s.client.engine.requestCancel(id)
+  await reach([s.indexer], id, j => sigOf(j.escrow!, 'cancel', 'client') !== undefined, 'the client\'s cancel reached the indexer')
+  const cancelled = await latest(s, id)
+  const releaseTxid = await putOutRelease(s, cancelled)
+
+  // the client's engine relays the release; the record moves on with the client's cancel voided but standing
+  const relayed = await drive(s.chain, [s.client.engine], async () => confirmed([s.indexer], id, j => stageOf(j) === 1))
+  const moved = await latest(s, id)
+  t.alike([stageOf(moved), moved.status, moved.cancelVoided], [1, 'active', 1], 'the next stage, active, the client\'s cancel marked as standing')
+  // the printer ships or disputes at once: refused, whether the client's engine signed its cancel again yet or not
+  const x = escrowContext(moved, s.chain.network)
+  const complete = buildFor(x, 'complete', s.chain.network)
+  s.printer.wallet.signEscrow(complete, x.id, 'printer')
+  await rawOp(s, s.printer, { type: OP.JOB_SHIP, jobId: id, note: 'posted', psbt: complete.toBuffer() })
+  await rawOp(s, s.printer, { type: OP.JOB_DISPUTE, jobId: id, reason: 'stall' })
+  t.is((await latest(s, id)).status, 'active', 'the printer\'s ship and dispute after the move are refused')
+  // the same on a copy of the moved record without any cancel signature: the standing cancel alone refuses them
+  const bee = await openBee(t)
+  const b = bee.batch()
+  await putSettings(b, await getSettings(s.indexer.view))
+  await putClock(b, await getClock(s.indexer.view))
+  await putJob(b, null, { ...moved, escrow: { ...moved.escrow!, sigs: moved.escrow!.sigs.filter(x => x.kind !== 'cancel') } })
+  await b.flush()
+  for (const op of [{ type: OP.JOB_SHIP, jobId: id, note: 'posted', psbt: complete.toBuffer() }, { type: OP.JOB_DISPUTE, jobId: id, reason: 'stall' }] as OpBody[]) {
+    const bt = bee.batch()
+    t.absent(await applyOp(bt, decodeOp(encodeOp(op, Date.now())), s.printer.market.writerKey, 1), `on a copy with no cancel signature the printer's ${op.type === OP.JOB_SHIP ? 'ship' : 'dispute'} is refused all the same`)
+    await bt.flush()
+  }
+
+  const reports = [...relayed, ...await drive(s.chain, [s.client.engine, s.arbitrator.engine], async () => confirmed([s.indexer], id, j => j.escrow?.closed?.kind === 'cancel'), 120_000)]
+  t.ok(reports.some(r => r.action === 'sign' && r.kind === 'cancel' && r.detail === undefined), 'the client\'s engine signed its cancel again on the next stage')
+  t.ok(reports.some(r => r.action === 'sign' && r.kind === 'cancel' && /ship-by/.test(r.detail ?? '')), 'the arbitrator\'s engine co-signed it')
+  const done = await latest(s, id)
+  t.alike([done.status, done.cancelVoided], ['cancelled', 0], 'the job is cancelled; the mark is gone with the new signature')
+  const tx = bitcoin.Transaction.fromHex((await s.chain.backend.txHex(toHex(done.escrow!.closed!.txid)))!)
+  t.alike([Buffer.from(tx.ins[0].hash).reverse().toString('hex'), tx.ins[0].index], [releaseTxid, 0], 'the cancel pays out what the release left locked')
+  const part = partSats(BigInt(BOUNTY), PARTS, 1)
+  const fee = BigInt(BOUNTY) - part + 2n * BigInt(DEPOSIT) - tx.outs.reduce((a, o) => a + BigInt(o.value), 0n)
+  const valueTo = (script: Uint8Array): bigint => BigInt(tx.outs.find(o => Buffer.from(o.script).equals(Buffer.from(script)))?.value ?? -1)
+  t.is(valueTo(done.escrow!.client!.payoutScript), BigInt(BOUNTY) - part + BigInt(DEPOSIT) - (fee - fee / 2n), 'the client gets back what was locked and its deposit, less its half of the fee')
+  t.is(valueTo(done.escrow!.printer.payoutScript), BigInt(DEPOSIT) - fee / 2n, 'the printer gets its deposit back, less its half')
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+})
+
+test('hostile release: the printer\'s own completion after the hold is refused once the stage\'s refund went home (one party\'s claim), so the record never moves to a stage whose output cannot exist', T, async (t: Check) => {
+  const { s, id, faults } = await heldRelease(t, false)
+  await mineTo(s, escrowContext(await latest(s, id), s.chain.network).client.lockHeight)
+  await drive(s.chain, [s.client.engine], async () => confirmed([s.indexer], id, j => j.claims.some(c => c.kind === 'refund' && c.role === 'client')), 120_000)
+  const refunded = await latest(s, id)
+  t.is(refunded.status, 'active', 'the stage\'s refund went out and the client claimed it: the job stays active on one claim')
+  await rawSig(s, s.printer, refunded, 'release', 'printer')
+  const after = await latest(s, id)
+  t.alike([stageOf(after), after.rev], [0, refunded.rev], 'the printer\'s own late completion is refused: the record is unchanged')
   t.is(applyFaults.count - faults, 0, 'no handler threw')
 })

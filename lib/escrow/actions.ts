@@ -183,6 +183,13 @@ export async function requestCancel (engine: EscrowEngine, jobId: Uint8Array | s
   return { txid: unsignedTx(psbt).getId(), shipBy: by, late: by !== null && (await engine.market.clock()).passed(by, 0) }
 }
 
+// What the arbitrator's engine signs by itself (signInPlace), in words.
+export const IN_PLACE = {
+  cancel: 'the printer is past its ship-by time: the arbitrator co-signs the client\'s cancel',
+  complete: 'the client\'s delivery window is over without a dispute: the arbitrator co-signs the printer\'s payout',
+  ruling: 'a milestone\'s release moved the escrow on after the ruling: the arbitrator signs the same ruling on what it left locked'
+} as const
+
 // The arbitrator's acts without a person, each rebuilt from a confirmed record like every payout: co-signing the
 // cancel the client signed on a job whose printer is past its ship-by time (record.ts lateCancelDue), and the
 // complete payout the printer signed once the client's delivery window is over without a dispute (releaseDue).
@@ -198,7 +205,7 @@ export async function signInPlace (engine: EscrowEngine, jobId: Uint8Array): Pro
     const key = arbitratorKey(engine.wallet)
     if (!bytesEqual(key.publicKey, (job.escrow as EscrowRecord).arbitratorPubkey)) return null
     const ctx = escrowContext(job, engine.network)
-    if (await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout) !== null) return null // the release first
+    if (!await stageLive(engine, ctx)) return null
     const psbt = buildFor(ctx, 'ruling', engine.network)
     signInputs(psbt, key, [0])
     return await engine.appendOnce(job, 'sign:ruling-again', { type: OP.ESCROW_SIGN, jobId: job.id, kind: 'ruling', psbt: psbt.toBuffer() }) ? 'ruling' : null
@@ -209,11 +216,20 @@ export async function signInPlace (engine: EscrowEngine, jobId: Uint8Array): Pro
   const key = arbitratorKey(engine.wallet)
   if (!bytesEqual(key.publicKey, (job.escrow as EscrowRecord).arbitratorPubkey)) return null
   const ctx = escrowContext(job, engine.network)
+  if (!await stageLive(engine, ctx)) return null
   const party = kind === 'cancel' ? 'client' : 'printer'
   engine.verified(ctx, sigOf(ctx.e, kind, party)!, party) // the party's signature is on this very payout
   const psbt = buildFor(ctx, kind, engine.network)
   signInputs(psbt, key, [0])
   return await engine.appendOnce(job, `sign:${kind}-in-place`, { type: OP.ESCROW_SIGN, jobId: job.id, kind, psbt: psbt.toBuffer() }) ? kind : null
+}
+
+// Whether the output the record's stage spends is on this node's chain, confirmed and unspent: the arbitrator signs
+// nothing by itself on a record that moved to a stage whose output never came to be (a release apply took that the
+// chain never did).
+async function stageLive (engine: EscrowEngine, ctx: EscrowCtx): Promise<boolean> {
+  if (!(await engine.chain.txStatus(ctx.escrow.txid)).confirmed) return false
+  return await engine.chain.outspend(ctx.escrow.txid, ctx.escrow.vout) === null
 }
 
 // A ruling decided whose signature a release dropped (lib/market/release-apply.ts): the arbitrator signs it again.
@@ -244,6 +260,7 @@ export async function rule (engine: EscrowEngine, jobId: Uint8Array | string, ru
   const live = escrowContext(job, engine.network)
   const st = await engine.chain.txStatus(live.fundingTxid)
   if (!st.confirmed) throw BAD_ESCROW(`your Bitcoin node ${st.found ? 'sees this escrow\'s funding unconfirmed' : 'does not know this escrow\'s funding'} (${live.fundingTxid}): there is no money to rule on`)
+  if (live.stage > 0 && !(await engine.chain.txStatus(live.escrow.txid)).confirmed) throw BAD_ESCROW(`your Bitcoin node does not show the release of milestone ${live.stage} (${live.escrow.txid}) confirmed: there is nothing locked after it to rule on yet`)
   const spent = await engine.chain.outspend(live.escrow.txid, live.escrow.vout)
   if (spent !== null) throw BAD_ESCROW(`the escrow output is already spent by ${spent.txid}`)
   const feeScript = (await engine.wallet.nextReceiveAddress()).script

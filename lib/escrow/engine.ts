@@ -118,9 +118,7 @@ export class EscrowEngine {
       try {
         if (role === 'arbitrator') {
           const signed = v.confirmed ? await actions.signInPlace(this, id) : null
-          if (signed === 'cancel') out.push({ jobId: jobIdString(id), action: 'sign', kind: 'cancel', detail: 'the printer is past its ship-by time: the arbitrator co-signs the client\'s cancel' })
-          if (signed === 'ruling') out.push({ jobId: jobIdString(id), action: 'sign', kind: 'ruling', detail: 'a milestone\'s release moved the escrow on after the ruling: the arbitrator signs the same ruling on what it left locked' })
-          if (signed === 'complete') out.push({ jobId: jobIdString(id), action: 'sign', kind: 'complete', detail: 'the client\'s delivery window is over without a dispute: the arbitrator co-signs the printer\'s payout' })
+          if (signed !== null) out.push({ jobId: jobIdString(id), action: 'sign', kind: signed, detail: actions.IN_PLACE[signed] })
           continue
         }
         await this.stepJob(v.job, v.confirmed, out)
@@ -232,7 +230,7 @@ export class EscrowEngine {
     }
     if (job.status === 'accepted') await funding.stepFunding(this, ctx, role, out)
     else if (job.status === 'disputed') await this.stepDispute(ctx, out)
-    else if (job.status === 'active' && role === 'printer') await release.presign(this, ctx, out)
+    else if (job.status === 'active') await release.stepActive(this, ctx, role, out)
   }
 
   // Returns true when the chain decided this pass: the escrow is spent (settled, or waiting for depth), or a payout

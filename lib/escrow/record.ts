@@ -38,18 +38,19 @@ export function shipBy (job: Pick<JobRecord, 'escrow' | 'leadDays'>): number | n
 
 // Whether the arbitrator may co-sign the client's cancel now: the job is funded and not shipped, its ship-by time
 // has passed in market time, the client signed the cancel and the printer did not (and nothing else settled it).
-export function lateCancelDue (job: Pick<JobRecord, 'status' | 'escrow' | 'leadDays'>, now: Passed): boolean {
+export function lateCancelDue (job: Pick<JobRecord, 'status' | 'escrow' | 'leadDays' | 'cancelVoided'>, now: Passed): boolean {
   const e = job.escrow ?? null
-  return e !== null && lateCancelOpen(job, now) && sigOf(e, 'cancel', 'printer') === undefined && sigOf(e, 'cancel', 'arbitrator') === undefined
+  return e !== null && lateCancelOpen(job, now) && sigOf(e, 'cancel', 'client') !== undefined && sigOf(e, 'cancel', 'printer') === undefined && sigOf(e, 'cancel', 'arbitrator') === undefined
 }
 
-// Past ship-by, unshipped, the client's cancel in: from here apply takes no ship and no dispute from either side, so
-// nothing ordered after the arbitrator's signature (which the chain accepts whatever apply says) can contradict it.
-export function lateCancelOpen (job: Pick<JobRecord, 'status' | 'escrow' | 'leadDays'>, now: Passed): boolean {
+// Past ship-by, unshipped, the client's cancel in (or voided by a release the printer put out late, until the client
+// signs it again): from here apply takes no ship and no dispute from either side, so nothing ordered after the
+// arbitrator's signature (which the chain accepts whatever apply says) can contradict it.
+export function lateCancelOpen (job: Pick<JobRecord, 'status' | 'escrow' | 'leadDays' | 'cancelVoided'>, now: Passed): boolean {
   const e = job.escrow ?? null
   const by = shipBy(job)
   if (e === null || by === null || job.status !== 'active' || e.fundingTxid === null || e.closed !== null || now.clocked === false) return false
-  return now.passed(e.acceptedAt, by - e.acceptedAt) && sigOf(e, 'cancel', 'client') !== undefined
+  return now.passed(e.acceptedAt, by - e.acceptedAt) && (sigOf(e, 'cancel', 'client') !== undefined || (job.cancelVoided ?? 0) > 0)
 }
 
 // Market time as apply and the engines read it (lib/market/clock.ts MarketNow); clocked false: a market without a

@@ -24,6 +24,13 @@ import { toHex } from './script.js'
 import { milestonesOf, partSats, releaseCompletable, releaseOpen, releasePending, releasesPlanned, stageOf, buildRelease, RELEASE_HOLD_MS, RELEASE_MARGIN_BLOCKS, RELEASE_ASKS, RELEASE_SIGN_MARGIN_MS } from './milestones.js'
 import { BAD_TRANSITION, NOT_ALLOWED, BAD_ESCROW } from '../errors.js'
 
+// An active job's milestones: the printer's signatures (presign); the client's cancel once more when a release the
+// printer put out late moved the escrow past it (its cancel stands meanwhile: record.ts lateCancelOpen).
+export async function stepActive (engine: EscrowEngine, ctx: EscrowCtx, role: 'client' | 'printer', out: StepReport[]): Promise<void> {
+  if (role === 'printer') await presign(engine, ctx, out)
+  else if ((ctx.job.cancelVoided ?? 0) > 0 && sigOf(ctx.e, 'cancel', 'client') === undefined) await engine.sign(ctx, 'cancel', 'client', out)
+}
+
 // The printer's engine, from a confirmed record: its next refund while the job is active; and once the client has
 // signed the release, its own signature, which completes it (checked on its own rebuild, with its own node showing
 // the stage's output there and unspent, and the confirmed view's market time saying apply takes it). The engines
@@ -158,6 +165,8 @@ export async function strayRelease (engine: EscrowEngine, ctx: EscrowCtx, spentB
 async function relayRelease (engine: EscrowEngine, ctx: EscrowCtx, txid: string, out: StepReport[]): Promise<void> {
   if (engine.isPending(ctx.job, 'relay:release')) return
   try {
+    // a release still in the mempool could yet be replaced by a payout of the same output: the record waits a block
+    if (!(await engine.chain.txStatus(txid)).confirmed) return
     const hex = await engine.chain.txHex(txid)
     if (hex === null) return
     const witness = bitcoin.Transaction.fromHex(hex).ins[0].witness

@@ -172,6 +172,7 @@ export function escrowStep (job: JobRecord, op: Op, author: Uint8Array, now: Mar
       const sig = verifySig(job, op.kind, role, op.psbt)
       if (sig === null) return null
       next.escrow = { ...e, sigs: [...e.sigs, sig] }
+      if (op.kind === 'cancel' && role === 'client') next.cancelVoided = 0
       note(op.kind)
       return { next, clientOpenDelta: 0 }
     }

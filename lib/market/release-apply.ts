@@ -14,10 +14,11 @@
 // release and the printer's. An ask whose hold passed without the printer's completion may be made again (the
 // client's next refund, signed anew; its release, if in, stays), up to RELEASE_ASKS asks a stage.
 // The printer's completing signature counts whenever releaseCompletable (the client's release in, nothing closed):
-// as the printer's own op while no other payout of the stage is signed, after that only relayed by the client from
-// the release it saw on chain. A release is valid on chain whatever the record says, so the record follows it to
+// as the printer's own op inside the hold or while releaseOpen, after that only relayed by the client from the
+// release it saw on chain. A release is valid on chain whatever the record says, so the record follows it to
 // the next stage: the stage's cancel, split, ruling and complete signatures it made void are dropped, the arbitrator
-// signs its ruling again on the next stage's output, an agreed split goes to the arbitrator, a cancel is signed again.
+// signs its ruling again on the next stage's output, an agreed split goes to the arbitrator, the client's cancel is
+// signed again by its engine and stands meanwhile (cancelVoided).
 import b4a from 'b4a'
 import type { JobRecord, EscrowRecord, SignKind } from '../schema.js'
 import { sigOf } from '../escrow/record.js'
@@ -25,8 +26,6 @@ import { verifySig } from '../escrow/verify.js'
 import { releaseOpen, releasePending, releaseCompletable, RELEASE_ASKS, stageOf, partSats, milestonesOf } from '../escrow/milestones.js'
 import type { MarketNow } from './clock.js'
 import type { Step } from './escrow-apply.js'
-
-const PAYOUTS: SignKind[] = ['cancel', 'split', 'ruling', 'complete']
 
 export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, kind: SignKind, psbt: Uint8Array, role: 'client' | 'printer' | null, note: (n: string) => void, now: MarketNow): Step {
   if (role === null || now.clocked === false) return null
@@ -37,10 +36,11 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
   const completes = kind === 'release' && (role === 'printer' || (role === 'client' && client))
   if (completes) {
     if (!releaseCompletable(job)) return null
-    // the printer's own op only while no other payout of the stage has a signature: after one, only a relay of the
-    // release seen on chain moves the record (a completion the printer kept back could otherwise move it past a
-    // payout the chain already took, to a stage whose output never exists)
-    if (role === 'printer' && e.sigs.some(s => PAYOUTS.includes(s.kind))) return null
+    // the printer's own op only inside the hold or while a release could be signed at all: after that only the
+    // client's relay of the release it saw on chain moves the record (a completion the printer kept back could
+    // otherwise move it past a payout the chain already took, a refund from the lock height included, to a stage
+    // whose output never exists)
+    if (role === 'printer' && !releasePending(job, now) && !releaseOpen(job)) return null
   } else {
     if (!releaseOpen(job)) return null
     if (kind === 'next-refund' && role === 'printer' && sigOf(e, kind, role) !== undefined) return null
@@ -78,6 +78,8 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
   next.claims = job.claims.filter(c => c.kind !== 'refund')
   next.releaseAskedAt = 0
   next.releaseAsks = 0
+  // the client's cancel stands as its word until it signs it again (lateCancelOpen: no ship, no dispute past ship-by)
+  if (sigOf(e, 'cancel', 'client') !== undefined) next.cancelVoided = 1
   next.releases = [...(job.releases ?? []), { txid: b4a.from(release[0].txid), sigs: [...release, ...refund] }]
   const d = job.dispute ?? null
   // a split proposed or agreed on the old stage's amounts cannot be paid: the arbitrator decides the rest

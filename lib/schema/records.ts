@@ -54,6 +54,9 @@ export interface JobRecord extends JobFields {
   // RELEASE_HOLD_MS (lib/escrow/milestones.ts releasePending); 0: no ask
   releaseAskedAt?: number
   releaseAsks?: number // asks made for this stage, against RELEASE_ASKS
+  // 1 when a release the printer put out late moved the escrow on past the client's cancel (lib/market/release-apply.ts):
+  // the cancel stands as the client's word (lateCancelOpen) until the client signs it again; written only when set
+  cancelVoided?: number
 }
 
 export interface PostedTerms { bountySats: number, material: Material, colors: string[] }
@@ -128,6 +131,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     releasesEnc.preencode(state, j.releases ?? [])
     c.uint.preencode(state, j.releaseAskedAt ?? 0)
     c.uint.preencode(state, j.releaseAsks ?? 0)
+    if ((j.cancelVoided ?? 0) > 0) c.uint.preencode(state, j.cancelVoided ?? 0)
   },
   encode (state, j) {
     jobId.encode(state, j.id)
@@ -159,6 +163,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
     releasesEnc.encode(state, j.releases ?? [])
     c.uint.encode(state, j.releaseAskedAt ?? 0)
     c.uint.encode(state, j.releaseAsks ?? 0)
+    if ((j.cancelVoided ?? 0) > 0) c.uint.encode(state, j.cancelVoided ?? 0)
   },
   decode (state) {
     const id = jobId.decode(state)
@@ -193,7 +198,8 @@ export const jobRecord: c.Encoder<JobRecord> = {
       milestones: [],
       releases: [],
       releaseAskedAt: 0,
-      releaseAsks: 0
+      releaseAsks: 0,
+      cancelVoided: 0
     }
     j.rev = state.start < state.end ? c.uint.decode(state) : j.history.length
     j.accepts = state.start < state.end ? c.uint.decode(state) : j.printer === null ? 0 : 1
@@ -216,6 +222,7 @@ export const jobRecord: c.Encoder<JobRecord> = {
       j.releases = releasesEnc.decode(state)
       j.releaseAskedAt = state.start < state.end ? c.uint.decode(state) : 0
       j.releaseAsks = state.start < state.end ? c.uint.decode(state) : 0
+      j.cancelVoided = state.start < state.end ? c.uint.decode(state) : 0
     }
     return j
   }
