@@ -23,7 +23,8 @@ import { combine, finalize } from '../lib/escrow/psbt-sign.js'
 import { applyFaults, applyOp } from '../lib/market/apply.js'
 import { stageOf, partSats, releaseFee, RELEASE_HOLD_MS } from '../lib/escrow/milestones.js'
 import { sigOf } from '../lib/escrow/record.js'
-import { toHex } from '../lib/escrow/script.js'
+import { toHex, parseEscrowScript } from '../lib/escrow/script.js'
+import { unsignedTx } from '../lib/escrow/psbt.js'
 
 const T = { timeout: 600_000 }
 const PARTS: Milestone[] = [{ label: 'first layer', pct: 20 }, { label: 'printed', pct: 50 }, { label: 'delivered', pct: 30 }]
@@ -284,5 +285,42 @@ test('hostile release: the printer\'s own completion after the hold is refused o
   await rawSig(s, s.printer, refunded, 'release', 'printer')
   const after = await latest(s, id)
   t.alike([stageOf(after), after.rev], [0, refunded.rev], 'the printer\'s own late completion is refused: the record is unchanged')
+  t.is(applyFaults.count - faults, 0, 'no handler threw')
+})
+
+test('hostile release: a printer that claims the ruling paid on its own word, then puts out its release signed SIGHASH_ALL|ANYONECANPAY, voids nothing: its claim is refused while it holds the completion, the client\'s engine relays the signature whatever its hash type', T, async (t: Check) => {
+  const { s, id, faults } = await heldRelease(t, false)
+  await rawOp(s, s.client, { type: OP.JOB_DISPUTE, jobId: id, reason: 'the printer went quiet' })
+  await rule(s, id, 0)
+  await rawSig(s, s.printer, await latest(s, id), 'ruling', 'printer')
+  const agreed = await latest(s, id)
+  const ruling = sigOf(agreed.escrow!, 'ruling', 'printer')
+  t.ok(ruling !== undefined, 'the printer countersigned the ruling against it: the ruling is fully signed')
+  await rawOp(s, s.printer, { type: OP.ESCROW_PAID, jobId: id, kind: 'ruling', txid: ruling!.txid })
+  const claimed = await latest(s, id)
+  t.alike([claimed.status, claimed.escrow!.closed], ['disputed', null], 'the printer\'s claim that the ruling was paid (nothing is on chain) is refused while it holds the client\'s release uncompleted')
+
+  // the release, with the printer's signature under SIGHASH_ALL|ANYONECANPAY (consensus takes it)
+  const ctx = escrowContext(claimed, s.chain.network)
+  const psbt = buildFor(ctx, 'release', s.chain.network)
+  const input = psbt.data.inputs[0]
+  const release = unsignedTx(psbt)
+  const hashType = bitcoin.Transaction.SIGHASH_ALL | bitcoin.Transaction.SIGHASH_ANYONECANPAY
+  const key = s.printer.wallet.escrowKey(ctx.id, 'printer')
+  const hash = release.hashForWitnessV0(0, input.witnessScript!, (input.witnessUtxo as { value: bigint }).value, hashType)
+  const theirs = s.printer.engine.verified(ctx, sigOf(ctx.e, 'release', 'client')!, 'client').data.inputs[0].partialSig![0]
+  const sigs = [{ pubkey: theirs.pubkey, signature: theirs.signature }, { pubkey: key.publicKey, signature: bitcoin.script.signature.encode(key.sign(hash), hashType) }]
+  const order = parseEscrowScript(input.witnessScript!)!.map(k => Buffer.from(k).toString('hex'))
+  sigs.sort((a, b) => order.indexOf(Buffer.from(a.pubkey).toString('hex')) - order.indexOf(Buffer.from(b.pubkey).toString('hex')))
+  release.ins[0].witness = [new Uint8Array(0), ...sigs.map(x => x.signature), input.witnessScript!]
+  await s.chain.backend.broadcast(release.toHex())
+  await s.chain.mine(1)
+  t.ok((await s.chain.backend.txStatus(release.getId())).confirmed, 'the release is confirmed')
+
+  await drive(s.chain, [s.client.engine, s.arbitrator.engine], async () => confirmed([s.indexer], id, j => j.escrow?.closed?.kind === 'ruling'), 120_000)
+  const done = await latest(s, id)
+  t.alike([stageOf(done), done.status], [1, 'cancelled'], 'the client\'s engine relayed it, the arbitrator signed again, the ruling is paid on the next stage')
+  const kept = done.releases![0].sigs.find(x => x.kind === 'release' && x.role === 'printer')
+  t.ok(kept !== undefined && (await s.chain.backend.txStatus(toHex(done.escrow!.closed!.txid))).confirmed, 'the printer\'s relayed signature is in the record and the ruling is confirmed')
   t.is(applyFaults.count - faults, 0, 'no handler threw')
 })

@@ -165,8 +165,9 @@ export async function strayRelease (engine: EscrowEngine, ctx: EscrowCtx, spentB
 async function relayRelease (engine: EscrowEngine, ctx: EscrowCtx, txid: string, out: StepReport[]): Promise<void> {
   if (engine.isPending(ctx.job, 'relay:release')) return
   try {
-    // a release still in the mempool could yet be replaced by a payout of the same output: the record waits a block
-    if (!(await engine.chain.txStatus(txid)).confirmed) return
+    // a release still in the mempool, or shallow, could yet be replaced by a payout of the same output: the record
+    // waits for the funding's depth
+    if ((await engine.chain.txStatus(txid)).depth < Math.max(1, ctx.e.fundingDepth)) return
     const hex = await engine.chain.txHex(txid)
     if (hex === null) return
     const witness = bitcoin.Transaction.fromHex(hex).ins[0].witness
@@ -174,8 +175,11 @@ async function relayRelease (engine: EscrowEngine, ctx: EscrowCtx, txid: string,
     const input = psbt.data.inputs[0]
     const prev = input.witnessUtxo as { script: Uint8Array, value: bigint }
     const key = signerKey(ctx, 'printer')
-    const sig = witness.slice(1, -1).find(w => checkSignature(unsignedTx(psbt), 0, prev.script, prev.value, input.witnessScript, key, w) === null)
-    if (sig === undefined) return
+    const sig = witness.slice(1, -1).find(w => checkSignature(unsignedTx(psbt), 0, prev.script, prev.value, input.witnessScript, key, w, { anyHashType: true }) === null)
+    if (sig === undefined) {
+      out.push({ jobId: ctx.id, action: 'error', kind: 'release', txid, detail: 'the release on chain carries no signature of the printer\'s this peer can check' })
+      return
+    }
     psbt.updateInput(0, { partialSig: [{ pubkey: key, signature: sig }] })
     if (await engine.appendOnce(ctx.job, 'relay:release', { type: OP.ESCROW_SIGN, jobId: ctx.job.id, kind: 'release', psbt: psbt.toBuffer() })) {
       out.push({ jobId: ctx.id, action: 'sign', kind: 'release', txid, detail: `the printer's release of milestone ${ctx.stage + 1} is on chain: its signature, read from there, goes into the record` })

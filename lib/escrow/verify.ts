@@ -19,7 +19,9 @@ import { escrowAmounts, payoutOutputs, DUST_SATS, type EscrowAmounts, type Payou
 // key that owns it) and none elsewhere. Returns the record's entry — the author's signatures only (context.ts
 // encodeSigSet), so nothing else the op carried is kept — or null. Cheap checks come first: bytes that are not a
 // PSBT of the right shape cost no rebuild.
-export function verifySig (job: JobRecord, kind: SignKind, role: SignerRole, bytes: Uint8Array): EscrowSig | null {
+// `fromChain`: a signature read from a transaction on chain (the printer's release relayed by the client), taken with
+// any hash type: the client's SIGHASH_ALL signature already fixes the whole transaction.
+export function verifySig (job: JobRecord, kind: SignKind, role: SignerRole, bytes: Uint8Array, o: { fromChain?: boolean } = {}): EscrowSig | null {
   try {
     const e = job.escrow ?? null
     if (e === null || e.client === null) return null
@@ -50,7 +52,7 @@ export function verifySig (job: JobRecord, kind: SignKind, role: SignerRole, byt
       const sig = ps[0]
       if (key !== null && !bytesEqual(sig.pubkey, key)) return null
       const prev = prevouts[i]
-      if (checkSignature(tx, i, prev.script, prev.value, prev.witnessScript, sig.pubkey, sig.signature) !== null) return null
+      if (checkSignature(tx, i, prev.script, prev.value, prev.witnessScript, sig.pubkey, sig.signature, { anyHashType: o.fromChain === true && kind === 'release' }) !== null) return null
       sigs.push({ input: i, pubkey: b4a.from(sig.pubkey), signature: b4a.from(sig.signature) })
     }
     return { kind, role, psbt: encodeSigSet(sigs), txid: b4a.from(tx.getHash()).reverse() }

@@ -25,9 +25,10 @@ function scriptCodeFor (prevScript: Uint8Array, witnessScript: Uint8Array | unde
 }
 
 // null when `signature` (DER + sighash byte) by `pubkey` is a valid SIGHASH_ALL signature for input i that this
-// key may give (its hash is the P2WPKH program, or it is one of the escrow keys); otherwise why not.
+// key may give (its hash is the P2WPKH program, or it is one of the escrow keys); otherwise why not. `anyHashType`:
+// any hash type and a high S too, as consensus takes them (a signature read from a transaction the chain holds).
 export function checkSignature (tx: bitcoin.Transaction, i: number, prevScript: Uint8Array, value: bigint,
-  witnessScript: Uint8Array | undefined, pubkey: Uint8Array, signature: Uint8Array): string | null {
+  witnessScript: Uint8Array | undefined, pubkey: Uint8Array, signature: Uint8Array, o: { anyHashType?: boolean } = {}): string | null {
   const code = scriptCodeFor(prevScript, witnessScript)
   if (code === null) return 'the coin is neither P2WPKH nor this escrow'
   if (isP2wpkhScript(prevScript)) {
@@ -42,9 +43,10 @@ export function checkSignature (tx: bitcoin.Transaction, i: number, prevScript: 
   } catch {
     return 'not a DER signature'
   }
-  if (dec.hashType !== SIGHASH_ALL) return `sighash type 0x${dec.hashType.toString(16)}, only SIGHASH_ALL is accepted`
-  const hash = tx.hashForWitnessV0(i, code, value, SIGHASH_ALL)
-  if (!ecc.verify(hash, pubkey, dec.signature, true)) return 'the signature does not verify'
+  const any = o.anyHashType === true
+  if (dec.hashType !== SIGHASH_ALL && !any) return `sighash type 0x${dec.hashType.toString(16)}, only SIGHASH_ALL is accepted`
+  const hash = tx.hashForWitnessV0(i, code, value, dec.hashType)
+  if (!ecc.verify(hash, pubkey, dec.signature, !any)) return 'the signature does not verify'
   return null
 }
 

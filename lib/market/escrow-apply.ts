@@ -14,7 +14,7 @@ import { verifySig, unpayablePath, keyBound } from '../escrow/verify.js'
 import { escrowAmounts } from '../escrow/amounts.js'
 import { MIN_FEE_RATE, WEIGHT, feeForWeight, fundingSharedShare } from '../escrow/fees.js'
 import { MAX_TIME_MS } from '../codec.js'
-import { milestonesOf, unpayableMilestones, releasePending } from '../escrow/milestones.js'
+import { milestonesOf, unpayableMilestones, releasePending, releaseCompletable } from '../escrow/milestones.js'
 import { releaseStep } from './release-apply.js'
 import type { MarketNow } from './clock.js'
 
@@ -229,6 +229,10 @@ function paid (job: JobRecord, next: JobRecord, e: EscrowRecord, op: Extract<Op,
   if (role === null) return null
   const agreed = agreedPayout(job)
   if (op.kind === 'cancel' || op.kind === 'split' || op.kind === 'ruling') {
+    // a printer holding back its completion of the client's release could close the record on its own word, then put
+    // the release out and void that payout: while it can, only the client's claim closes (the client's engine relays
+    // the release instead when it is the release the chain took)
+    if (role === 'printer' && releaseCompletable(job)) return null
     if (agreed === null || agreed.kind !== op.kind || !b4a.equals(agreed.sigs[0].txid, op.txid) || job.status === 'accepted') return null
     if (op.kind === 'split' && job.dispute?.stage !== 'settled') return null
     let pct = 0

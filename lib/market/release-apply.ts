@@ -14,8 +14,8 @@
 // release and the printer's. An ask whose hold passed without the printer's completion may be made again (the
 // client's next refund, signed anew; its release, if in, stays), up to RELEASE_ASKS asks a stage.
 // The printer's completing signature counts whenever releaseCompletable (the client's release in, nothing closed):
-// as the printer's own op inside the hold or while releaseOpen, after that only relayed by the client from the
-// release it saw on chain. A release is valid on chain whatever the record says, so the record follows it to
+// as the printer's own op inside the hold, after that only relayed by the client from the release it saw confirmed
+// on chain (its signature taken with any hash type there: the client's SIGHASH_ALL one fixes the transaction). A release is valid on chain whatever the record says, so the record follows it to
 // the next stage: the stage's cancel, split, ruling and complete signatures it made void are dropped, the arbitrator
 // signs its ruling again on the next stage's output, an agreed split goes to the arbitrator, the client's cancel is
 // signed again by its engine and stands meanwhile (cancelVoided).
@@ -36,11 +36,10 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
   const completes = kind === 'release' && (role === 'printer' || (role === 'client' && client))
   if (completes) {
     if (!releaseCompletable(job)) return null
-    // the printer's own op only inside the hold or while a release could be signed at all: after that only the
-    // client's relay of the release it saw on chain moves the record (a completion the printer kept back could
-    // otherwise move it past a payout the chain already took, a refund from the lock height included, to a stage
-    // whose output never exists)
-    if (role === 'printer' && !releasePending(job, now) && !releaseOpen(job)) return null
+    // the printer's own op only inside the hold (where its engine signs): after that only the client's relay of the
+    // release it saw on chain moves the record (a completion the printer kept back could otherwise move it past a
+    // payout the chain already took, a refund from the lock height included, to a stage whose output never exists)
+    if (role === 'printer' && !releasePending(job, now)) return null
   } else {
     if (!releaseOpen(job)) return null
     if (kind === 'next-refund' && role === 'printer' && sigOf(e, kind, role) !== undefined) return null
@@ -53,7 +52,7 @@ export function releaseStep (job: JobRecord, next: JobRecord, e: EscrowRecord, k
     }
     if (kind === 'release' && (client || !releasePending(job, now))) return null
   }
-  const sig = verifySig(job, kind, completes ? 'printer' : role, psbt)
+  const sig = verifySig(job, kind, completes ? 'printer' : role, psbt, { fromChain: completes && role === 'client' })
   if (sig === null) return null
   const sigs = [...e.sigs.filter(s => !(again && s.kind === 'next-refund' && s.role === 'client')), sig]
   const stage = stageOf(job)
