@@ -15,10 +15,11 @@
 // client's next refund, signed anew; its release, if in, stays), up to RELEASE_ASKS asks a stage.
 // The printer's completing signature counts whenever releaseCompletable (the client's release in, nothing closed):
 // as the printer's own op inside the hold, after that only relayed by the client from the release it saw confirmed
-// on chain (its signature taken with any hash type there: the client's SIGHASH_ALL one fixes the transaction). A release is valid on chain whatever the record says, so the record follows it to
-// the next stage: the stage's cancel, split, ruling and complete signatures it made void are dropped, the arbitrator
-// signs its ruling again on the next stage's output, an agreed split goes to the arbitrator, the client's cancel is
-// signed again by its engine and stands meanwhile (cancelVoided).
+// on chain (its signature taken with any hash type there: the client's SIGHASH_ALL one fixes the transaction). A
+// release is valid on chain whatever the record says, so the record follows it to the next stage: the stage's
+// cancel, split, ruling and complete signatures it made void are dropped, the arbitrator signs its ruling again on
+// the next stage's output, an agreed split goes to the arbitrator, the client's cancel is signed again by its engine
+// and stands meanwhile (cancelVoided).
 import b4a from 'b4a'
 import type { JobRecord, EscrowRecord, SignKind } from '../schema.js'
 import { sigOf } from '../escrow/record.js'
