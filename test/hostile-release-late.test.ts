@@ -23,6 +23,8 @@ import { combine, finalize } from '../lib/escrow/psbt-sign.js'
 import { applyFaults, applyOp } from '../lib/market/apply.js'
 import { stageOf, partSats, releaseFee, RELEASE_HOLD_MS } from '../lib/escrow/milestones.js'
 import { sigOf } from '../lib/escrow/record.js'
+import { verifySig } from '../lib/escrow/verify.js'
+import b4a from 'b4a'
 import { toHex, parseEscrowScript } from '../lib/escrow/script.js'
 import { unsignedTx } from '../lib/escrow/psbt.js'
 
@@ -300,8 +302,31 @@ test('hostile release: a printer that claims the ruling paid on its own word, th
   const claimed = await latest(s, id)
   t.alike([claimed.status, claimed.escrow!.closed], ['disputed', null], 'the printer\'s claim that the ruling was paid (nothing is on chain) is refused while it holds the client\'s release uncompleted')
 
-  // the release, with the printer's signature under SIGHASH_ALL|ANYONECANPAY (consensus takes it)
+  // consensus takes any last byte as a segwit signature's hash type, so a miner may take a release signed under one
+  // no node relays: the client's relay of such a signature is taken all the same (on a copy of the record), and
+  // nowhere else is a signature other than SIGHASH_ALL
   const ctx = escrowContext(claimed, s.chain.network)
+  for (const byte of [0x00, 0x04, 0x84]) {
+    const p = buildFor(ctx, 'release', s.chain.network)
+    const d = p.data.inputs[0]
+    const key = s.printer.wallet.escrowKey(ctx.id, 'printer')
+    const h = unsignedTx(p).hashForWitnessV0(0, d.witnessScript!, (d.witnessUtxo as { value: bigint }).value, byte)
+    const der = bitcoin.script.signature.encode(key.sign(h), bitcoin.Transaction.SIGHASH_ALL)
+    p.updateInput(0, { partialSig: [{ pubkey: key.publicKey, signature: b4a.concat([der.subarray(0, -1), b4a.from([byte])]) }] })
+    t.ok(verifySig(claimed, 'release', 'printer', p.toBuffer()) === null && verifySig(claimed, 'release', 'printer', p.toBuffer(), { fromChain: true }) !== null, `hash type 0x${byte.toString(16).padStart(2, '0')}: refused as a signature of the printer's own, taken as one read from the chain`)
+    const bee = await openBee(t)
+    const b = bee.batch()
+    await putSettings(b, await getSettings(s.indexer.view))
+    await putClock(b, await getClock(s.indexer.view))
+    await putJob(b, null, claimed)
+    await b.flush()
+    const bt = bee.batch()
+    await applyOp(bt, decodeOp(encodeOp({ type: OP.ESCROW_SIGN, jobId: id, kind: 'release', psbt: p.toBuffer() }, Date.now())), claimed.client, 1)
+    await bt.flush()
+    t.is(stageOf((await getJob(bee, id))!), 1, `and the client's relay of it moves a copy of the record to the next stage`)
+  }
+
+  // the release, with the printer's signature under SIGHASH_ALL|ANYONECANPAY (consensus takes it)
   const psbt = buildFor(ctx, 'release', s.chain.network)
   const input = psbt.data.inputs[0]
   const release = unsignedTx(psbt)

@@ -26,6 +26,7 @@ import { summarizeEscrow, type EscrowSummary } from './summary.js'
 import * as actions from './actions.js'
 import * as funding from './funding.js'
 import * as release from './release.js'
+import { releaseCompletable } from './milestones.js'
 import { BAD_ESCROW, PSBT_REFUSED, BAD_TRANSITION, JOB_NOT_FOUND } from '../errors.js'
 import { DEFAULT_ESCROW_LIMITS, type EscrowLimits } from './limits.js'
 
@@ -326,7 +327,7 @@ export class EscrowEngine {
     if (agreed !== null && toHex(agreed.sigs[0].txid) === txid) kind = agreed.kind
     else if (arb !== undefined && toHex(arb.txid) === txid) kind = 'ruling'
     else if (refund !== null && toHex(refund[0].txid) === txid) kind = 'refund'
-    if (kind !== null && kind !== 'complete' && ctx.e.closed === null) {
+    if (kind !== null && kind !== 'complete' && ctx.e.closed === null && !(role === 'printer' && kind !== 'refund' && releaseCompletable(ctx.job))) { // (apply takes no such claim of the printer's: escrow-apply.ts paid)
       if (!confirmed) return // the claim is written from a confirmed record; the money is home meanwhile
       if (kind === 'ruling' && agreed === null) {
         if (await this.appendOnce(ctx.job, 'sign:ruling', { type: OP.ESCROW_SIGN, jobId: ctx.job.id, kind: 'ruling', psbt: this.signOwn(ctx, 'ruling', role).toBuffer() })) {

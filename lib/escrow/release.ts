@@ -101,19 +101,22 @@ export async function followReleases (engine: EscrowEngine, ctx: EscrowCtx, conf
       out.push({ jobId: ctx.id, action: 'error', txid: spent.txid, detail: `the output of stage ${j} was spent by ${spent.txid}, not by the release of milestone ${j + 1}` })
       return true
     }
-    const put = async (kind: 'release' | 'refund', pair: typeof refund, detail: string): Promise<void> => {
+    const put = async (kind: 'release' | 'refund', pair: typeof refund, detail: string): Promise<boolean> => {
       try {
         const tx = finalize(combine(engine.verified(at, pair[0], pair[0].role), engine.verified(at, pair[1], pair[1].role)))
         await engine.chain.broadcast(tx.hex)
         out.push({ jobId: ctx.id, action: 'broadcast', kind, txid: tx.txid, detail })
+        return true
       } catch (err) {
         out.push({ jobId: ctx.id, action: 'error', kind, txid, detail: (err as Error).message })
+        return false
       }
     }
-    if (confirmed) await put('release', rec.sigs.filter(s => s.kind === 'release'), `milestone ${j + 1}`)
-    // a release in a record no indexer confirmed (none left, say) is not put out: from the lock height that stage's
-    // refund goes out instead
-    else if (refund.length === 2 && await engine.chain.tipHeight() >= ctx.client.lockHeight) await put('refund', refund, `the refund of stage ${j}: its release never reached the chain`)
+    if (confirmed && await put('release', rec.sigs.filter(s => s.kind === 'release'), `milestone ${j + 1}`)) return true
+    // a release in a record no indexer confirmed (none left, say) is not put out, nor one that cannot be (a printer's
+    // signature relayed from the chain under another hash type, the release since reorganised away): from the lock
+    // height that stage's refund goes out instead
+    if (refund.length === 2 && await engine.chain.tipHeight() >= ctx.client.lockHeight) await put('refund', refund, `the refund of stage ${j}: its release never reached the chain`)
     return true
   }
   return false

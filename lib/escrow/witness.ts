@@ -1,6 +1,7 @@
 // Checking witnesses and signatures the way a node does for the two kinds of script the escrow spends (P2WPKH
 // coins, the P2WSH 2-of-3), so a wrong signature or finalization is caught here, not by the network. Pure.
 import * as bitcoin from 'bitcoinjs-lib'
+import b4a from 'b4a'
 import * as ecc from 'tiny-secp256k1'
 import { bytesEqual, p2wshOutputScript, parseEscrowScript } from './script.js'
 import { PSBT_REFUSED } from '../errors.js'
@@ -37,15 +38,18 @@ export function checkSignature (tx: bitcoin.Transaction, i: number, prevScript: 
     const keys = parseEscrowScript(code)
     if (keys === null || !keys.some(k => bytesEqual(k, pubkey))) return 'the key is not in the escrow script'
   }
+  const any = o.anyHashType === true
+  if (signature.byteLength < 2) return 'not a DER signature'
+  // consensus takes any last byte as the hash type of a segwit v0 signature (bitcoinjs decodes only the defined ones)
+  const hashType = signature[signature.byteLength - 1]
   let dec
   try {
-    dec = bitcoin.script.signature.decode(signature)
+    dec = bitcoin.script.signature.decode(any ? b4a.concat([signature.subarray(0, -1), b4a.from([SIGHASH_ALL])]) : signature)
   } catch {
     return 'not a DER signature'
   }
-  const any = o.anyHashType === true
-  if (dec.hashType !== SIGHASH_ALL && !any) return `sighash type 0x${dec.hashType.toString(16)}, only SIGHASH_ALL is accepted`
-  const hash = tx.hashForWitnessV0(i, code, value, dec.hashType)
+  if (hashType !== SIGHASH_ALL && !any) return `sighash type 0x${hashType.toString(16)}, only SIGHASH_ALL is accepted`
+  const hash = tx.hashForWitnessV0(i, code, value, hashType)
   if (!ecc.verify(hash, pubkey, dec.signature, !any)) return 'the signature does not verify'
   return null
 }
