@@ -50,6 +50,17 @@ async function rawSig (s: EscrowSetup, by: Party, job: JobRecord, kind: SignKind
   await rawOp(s, by, { type: OP.ESCROW_SIGN, jobId: job.id, kind, psbt: psbt.toBuffer() })
 }
 
+// A bee holding the market's settings and clock and a copy of `job`, to apply ops to one at a time.
+async function copyOf (t: Check, s: EscrowSetup, job: JobRecord): Promise<Awaited<ReturnType<typeof openBee>>> {
+  const bee = await openBee(t)
+  const b = bee.batch()
+  await putSettings(b, await getSettings(s.indexer.view))
+  await putClock(b, await getClock(s.indexer.view))
+  await putJob(b, null, job)
+  await b.flush()
+  return bee
+}
+
 // The printer's own release of the stage, completed with the client's signature from the record and put out on the
 // printer's node, without a word to the market.
 async function putOutRelease (s: EscrowSetup, job: JobRecord): Promise<string> {
@@ -144,12 +155,7 @@ test('hostile release: a release put out after the printer\'s ship voids its own
   const ctx = escrowContext(shipped, s.chain.network)
   const relay = buildFor(ctx, 'release', s.chain.network)
   s.printer.wallet.signEscrow(relay, ctx.id, 'printer')
-  const bee = await openBee(t)
-  const b = bee.batch()
-  await putSettings(b, await getSettings(s.indexer.view))
-  await putClock(b, await getClock(s.indexer.view))
-  await putJob(b, null, shipped)
-  await b.flush()
+  const bee = await copyOf(t, s, shipped)
   let taken = 0
   for (let i = 0; i <= 10_000; i++) {
     const key = Buffer.alloc(32)
@@ -251,12 +257,7 @@ test('hostile release: a printer past ship-by that puts out a held-back release 
   await rawOp(s, s.printer, { type: OP.JOB_DISPUTE, jobId: id, reason: 'stall' })
   t.is((await latest(s, id)).status, 'active', 'the printer\'s ship and dispute after the move are refused')
   // the same on a copy of the moved record without any cancel signature: the standing cancel alone refuses them
-  const bee = await openBee(t)
-  const b = bee.batch()
-  await putSettings(b, await getSettings(s.indexer.view))
-  await putClock(b, await getClock(s.indexer.view))
-  await putJob(b, null, { ...moved, escrow: { ...moved.escrow!, sigs: moved.escrow!.sigs.filter(x => x.kind !== 'cancel') } })
-  await b.flush()
+  const bee = await copyOf(t, s, { ...moved, escrow: { ...moved.escrow!, sigs: moved.escrow!.sigs.filter(x => x.kind !== 'cancel') } })
   for (const op of [{ type: OP.JOB_SHIP, jobId: id, note: 'posted', psbt: complete.toBuffer() }, { type: OP.JOB_DISPUTE, jobId: id, reason: 'stall' }] as OpBody[]) {
     const bt = bee.batch()
     t.absent(await applyOp(bt, decodeOp(encodeOp(op, Date.now())), s.printer.market.writerKey, 1), `on a copy with no cancel signature the printer's ${op.type === OP.JOB_SHIP ? 'ship' : 'dispute'} is refused all the same`)
@@ -314,12 +315,7 @@ test('hostile release: a printer that claims the ruling paid on its own word, th
     const der = bitcoin.script.signature.encode(key.sign(h), bitcoin.Transaction.SIGHASH_ALL)
     p.updateInput(0, { partialSig: [{ pubkey: key.publicKey, signature: b4a.concat([der.subarray(0, -1), b4a.from([byte])]) }] })
     t.ok(verifySig(claimed, 'release', 'printer', p.toBuffer()) === null && verifySig(claimed, 'release', 'printer', p.toBuffer(), { fromChain: true }) !== null, `hash type 0x${byte.toString(16).padStart(2, '0')}: refused as a signature of the printer's own, taken as one read from the chain`)
-    const bee = await openBee(t)
-    const b = bee.batch()
-    await putSettings(b, await getSettings(s.indexer.view))
-    await putClock(b, await getClock(s.indexer.view))
-    await putJob(b, null, claimed)
-    await b.flush()
+    const bee = await copyOf(t, s, claimed)
     const bt = bee.batch()
     await applyOp(bt, decodeOp(encodeOp({ type: OP.ESCROW_SIGN, jobId: id, kind: 'release', psbt: p.toBuffer() }, Date.now())), claimed.client, 1)
     await bt.flush()
